@@ -1,0 +1,479 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/app"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/config"
+	"partnerhub/internal/db"
+	"partnerhub/internal/testkit"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+// Main is the program object: everything main needs, testable from tests.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Lookup func(string) (string, bool)
+
+	// Ready, when set, receives the served URL once serve is listening.
+	Ready chan<- string
+
+	closers []func()
+}
+
+// NewMain returns a program wired to the real process.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Lookup: os.LookupEnv}
+}
+
+// Close releases what Run opened.
+func (m *Main) Close() {
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		m.closers[i]()
+	}
+	m.closers = nil
+}
+
+const usage = `partnerhub: the town's Consortia and Partnership Strategy platform
+
+Usage:
+  partnerhub serve    [--addr :8080] [--data-dir DIR] [--database-url URL] [--migrate]
+  partnerhub migrate  [--data-dir DIR] [--database-url URL]
+  partnerhub demo     [--data-dir DIR] [--database-url URL] [--seed N] [--orgs N]
+  partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
+  partnerhub backup   --out FILE [--data-dir DIR]
+  partnerhub jobs run NAME
+  partnerhub config   (prints the effective configuration, secrets redacted)
+  partnerhub version
+
+Every command that touches data takes --data-dir and --database-url, or the
+environment variables PARTNERHUB_DATA_DIR and PARTNERHUB_DATABASE_URL.
+Run "partnerhub COMMAND -h" for a command's flags.
+`
+
+// Run runs one subcommand and returns the process exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = m.serve(ctx, rest)
+	case "migrate":
+		err = m.migrate(ctx, rest)
+	case "demo":
+		err = m.demo(ctx, rest)
+	case "user":
+		err = m.user(ctx, rest)
+	case "backup":
+		err = m.backup(ctx, rest)
+	case "jobs":
+		err = m.jobs(ctx, rest)
+	case "config":
+		err = m.config(rest)
+	case "version":
+		fmt.Fprintln(m.Stdout, "partnerhub", version())
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+	default:
+		fmt.Fprintf(m.Stderr, "partnerhub: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(m.Stderr, "partnerhub %s: %v\n", cmd, err)
+			return 2
+		}
+		fmt.Fprintf(m.Stderr, "partnerhub %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func version() string {
+	if Version != "dev" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return Version
+}
+
+// parse reads the environment then flags into a config.
+func (m *Main) parse(name string, args []string, bind func(*config.Config, *flag.FlagSet), extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	cfg := config.Default()
+	if err := cfg.FromEnv(m.Lookup); err != nil {
+		return cfg, nil, usageError{err}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	bind(&cfg, fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, fs, err
+		}
+		return cfg, fs, usageError{err}
+	}
+	if v, ok := m.Lookup("PARTNERHUB_PASSWORD_COST"); ok {
+		cfg.PasswordCost = v
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fs, usageError{err}
+	}
+	return cfg, fs, nil
+}
+
+func (m *Main) logger(cfg config.Config) *slog.Logger {
+	var lvl slog.Level
+	lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}
+
+func (m *Main) open(ctx context.Context, cfg config.Config) (*db.DB, error) {
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	m.closers = append(m.closers, func() { d.Close() })
+	return d, nil
+}
+
+func (m *Main) serve(ctx context.Context, args []string) error {
+	cfg, _, err := m.parse("serve", args, (*config.Config).BindServe, nil)
+	if err != nil {
+		return err
+	}
+	logger := m.logger(cfg)
+	start := time.Now()
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Migrate {
+		applied, err := d.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			logger.Info("migrations applied", "count", len(applied), "last", applied[len(applied)-1])
+		}
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		return err
+	}
+	a, err := app.Build(cfg, logger, d)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := app.HTTPServer(a, ln.Addr().String())
+	host := ln.Addr().(*net.TCPAddr)
+	url := fmt.Sprintf("http://%s", ln.Addr().String())
+	if host.IP.IsUnspecified() {
+		url = fmt.Sprintf("http://localhost:%d", host.Port)
+	}
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	if cfg.Jobs {
+		a.Jobs.Start(jobCtx)
+	}
+	logger.Info("listening", "url", url, "database", string(d.Dialect), "startup_ms", time.Since(start).Milliseconds())
+	if m.Ready != nil {
+		m.Ready <- url
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	stopJobs()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func (m *Main) migrate(ctx context.Context, args []string) error {
+	cfg, _, err := m.parse("migrate", args, (*config.Config).BindData, nil)
+	if err != nil {
+		return err
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "applied %d migrations\n", len(applied))
+	for _, n := range applied {
+		fmt.Fprintln(m.Stdout, "  ", n)
+	}
+	return d.CheckSchema(ctx)
+}
+
+func (m *Main) demo(ctx context.Context, args []string) error {
+	var seed int64
+	var orgs int
+	var force bool
+	cfg, _, err := m.parse("demo", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
+		fs.Int64Var(&seed, "seed", 2009, "random seed: the same seed gives the same town")
+		fs.IntVar(&orgs, "orgs", 300, "number of organisations to generate")
+		fs.BoolVar(&force, "force", false, "with --database-url: drop every Partnerhub table first")
+	})
+	if err != nil {
+		return err
+	}
+	if orgs < 10 || orgs > 1_000_000 {
+		return usageError{fmt.Errorf("--orgs must be between 10 and 1000000")}
+	}
+	if cfg.DatabaseURL == "" {
+		// Reset: a demo always starts from an empty database file.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(cfg.SQLitePath() + suffix); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL != "" {
+		if err := testkit.ResetPostgres(ctx, d, force); err != nil {
+			return err
+		}
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := testkit.Generate(ctx, d, testkit.Options{Seed: seed, Orgs: orgs, Hasher: accounts.ProductionHasher})
+	if err != nil {
+		return err
+	}
+	where := cfg.SQLitePath()
+	if cfg.DatabaseURL != "" {
+		where = "the PostgreSQL database"
+	}
+	fmt.Fprintf(m.Stdout, "Demo town created in %s (%s, seed %d).\n\n", where, time.Since(start).Round(time.Millisecond), seed)
+	fmt.Fprintln(m.Stdout, res.Summary())
+	fmt.Fprintf(m.Stdout, "\nDemo logins (password for all: %s)\n", testkit.DemoPassword)
+	for _, l := range res.Logins {
+		fmt.Fprintf(m.Stdout, "  %-44s %s\n", l.Email, l.Role)
+	}
+	return nil
+}
+
+func (m *Main) user(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin]")}
+	}
+	var email, name string
+	var admin bool
+	cfg, _, err := m.parse("user create", args[1:], (*config.Config).BindData, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "email address (required)")
+		fs.StringVar(&name, "name", "", "full name (defaults to the part of the email before @)")
+		fs.BoolVar(&admin, "admin", false, "make the user a platform administrator")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" {
+		return usageError{errors.New("--email is required")}
+	}
+	if name == "" {
+		name, _, _ = strings.Cut(email, "@")
+	}
+	pw, err := m.readPassword()
+	if err != nil {
+		return err
+	}
+	if err := accounts.ValidateSignup(name, email, pw); err != nil {
+		return fmt.Errorf("%s", fieldMessages(err))
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		return err
+	}
+	h := accounts.ProductionHasher
+	if cfg.PasswordCost == "test" {
+		h = accounts.FastHasher
+	}
+	var u *accounts.User
+	err = d.Write(ctx, func(tx *db.Tx) error {
+		u, err = accounts.InsertUser(ctx, tx, h, name, email, pw, admin, true)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s", fieldMessages(err))
+	}
+	kind := "user"
+	if admin {
+		kind = "administrator"
+	}
+	fmt.Fprintf(m.Stdout, "created %s %s (id %d)\n", kind, u.Email, u.ID)
+	return nil
+}
+
+func (m *Main) readPassword() (string, error) {
+	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(m.Stderr, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(m.Stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(m.Stderr, "Again: ")
+		b2, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(m.Stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(b) != string(b2) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(b), nil
+	}
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func (m *Main) backup(ctx context.Context, args []string) error {
+	var out string
+	cfg, _, err := m.parse("backup", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "out", "", "file to write the backup to (required, must not exist)")
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL != "" {
+		return errors.New("for PostgreSQL use pg_dump, which takes a consistent online copy:\n  pg_dump --format=custom --file=partnerhub.dump \"$PARTNERHUB_DATABASE_URL\"\nand restore it with:\n  pg_restore --clean --if-exists --dbname=\"$PARTNERHUB_DATABASE_URL\" partnerhub.dump")
+	}
+	if out == "" {
+		return usageError{errors.New("--out FILE is required")}
+	}
+	if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+		return fmt.Errorf("no database at %s", cfg.SQLitePath())
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.Backup(ctx, out); err != nil {
+		return err
+	}
+	fi, _ := os.Stat(out)
+	fmt.Fprintf(m.Stdout, "backup written to %s (%d bytes); restore by stopping partnerhub and copying it to %s\n", out, fi.Size(), cfg.SQLitePath())
+	return nil
+}
+
+func (m *Main) jobs(ctx context.Context, args []string) error {
+	if len(args) < 2 || args[0] != "run" {
+		return usageError{errors.New("usage: partnerhub jobs run NAME")}
+	}
+	name := args[1]
+	cfg, _, err := m.parse("jobs run", args[2:], (*config.Config).BindServe, nil)
+	if err != nil {
+		return err
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		return err
+	}
+	a, err := app.Build(cfg, m.logger(cfg), d)
+	if err != nil {
+		return err
+	}
+	if err := a.Jobs.RunOnce(ctx, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "job %s done\n", name)
+	return nil
+}
+
+func (m *Main) config(args []string) error {
+	cfg, _, err := m.parse("config", args, (*config.Config).BindServe, nil)
+	if err != nil {
+		return err
+	}
+	for _, kv := range cfg.Redacted() {
+		fmt.Fprintf(m.Stdout, "%-15s %s\n", kv[0], kv[1])
+	}
+	return nil
+}
+
+// fieldMessages turns a validation error into plain lines for the terminal.
+func fieldMessages(err error) string {
+	fields := apperr.Fields(err)
+	if len(fields) == 0 {
+		return apperr.Message(err)
+	}
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field + ": " + f.Message)
+	}
+	return b.String()
+}

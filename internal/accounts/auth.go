@@ -1,0 +1,212 @@
+package accounts
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// Service is the accounts feature: it implements web.Auth and serves the
+// sign-in, account, organisation membership and admin pages.
+type Service struct {
+	DB     *db.DB
+	Web    *web.Server
+	Hasher Hasher
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// New returns the accounts service. cost "test" selects the fast hasher.
+func New(d *db.DB, w *web.Server) *Service {
+	h := ProductionHasher
+	if w != nil && w.Config.PasswordCost == "test" {
+		h = FastHasher
+	}
+	return &Service{DB: d, Web: w, Hasher: h}
+}
+
+// Throttling limits for failed sign-ins within the window.
+const (
+	throttleWindow  = 15 * time.Minute
+	maxFailsAccount = 5
+	maxFailsAddress = 30
+)
+
+var errThrottled = apperr.Errorf(apperr.ETOOMANY, "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password.")
+
+var errBadCredentials = &apperr.Error{Code: apperr.EUNAUTHORIZED, Message: "Enter a correct email address and password",
+	Fields: []apperr.FieldError{{Field: "email", Message: "Enter a correct email address and password"}}}
+
+func (s *Service) failures(ctx context.Context, key string) (int, error) {
+	var n int
+	err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM auth_failures WHERE key = $1 AND at > $2`, key, db.Now().Add(-throttleWindow)).Scan(&n)
+	return n, err
+}
+
+func (s *Service) dummyHash() string {
+	s.dummyOnce.Do(func() { s.dummy, _ = s.Hasher.Hash("not-a-real-password-for-timing") })
+	return s.dummy
+}
+
+// Authenticate checks an email and password, with the same answer and the
+// same work for unknown emails, and throttles failures per account and per
+// address.
+func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
+	email = NormaliseEmail(email)
+	if len(password) > MaxPasswordBytes {
+		password = password[:MaxPasswordBytes+1] // still wrong, bounded work
+	}
+	for _, k := range []struct {
+		key string
+		max int
+	}{{"email:" + email, maxFailsAccount}, {"ip:" + ip, maxFailsAddress}} {
+		n, err := s.failures(ctx, k.key)
+		if err != nil {
+			return nil, err
+		}
+		if n >= k.max {
+			return nil, errThrottled
+		}
+	}
+	u, err := UserByEmail(ctx, s.DB.Q(), email)
+	if err != nil && !apperr.Is(err, apperr.ENOTFOUND) {
+		return nil, err
+	}
+	hash := s.dummyHash()
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok := Verify(hash, password)
+	if u == nil || !ok || u.DisabledAt != nil {
+		now := db.Now()
+		err := s.DB.Write(ctx, func(tx *db.Tx) error {
+			for _, k := range []string{"email:" + email, "ip:" + ip} {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO auth_failures (key, at) VALUES ($1, $2)`, k, now); err != nil {
+					return err
+				}
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE at < $1`, now.Add(-24*time.Hour))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return nil, errBadCredentials
+	}
+	return u, nil
+}
+
+// cookieName is __Host- prefixed whenever the cookie can be Secure.
+func (s *Service) cookieName(r *http.Request) string {
+	if s.Web.IsSecure(r) {
+		return "__Host-partnerhub_session"
+	}
+	return "partnerhub_session"
+}
+
+func (s *Service) sessionToken(r *http.Request) string {
+	for _, n := range []string{"__Host-partnerhub_session", "partnerhub_session"} {
+		if c, err := r.Cookie(n); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// StartSession signs the user in: a new session id (never reusing one the
+// browser already had) in an HttpOnly, SameSite=Lax cookie.
+func (s *Service) StartSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	if old := s.sessionToken(r); old != "" {
+		s.DB.W().ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, HashToken(old))
+	}
+	ttl := s.Web.Config.SessionTTL
+	if ttl <= 0 {
+		ttl = 14 * 24 * time.Hour
+	}
+	tok, err := CreateSession(r.Context(), s.DB.W(), userID, ttl, s.Web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: tok, Path: "/", HttpOnly: true, Secure: s.Web.IsSecure(r), SameSite: http.SameSiteLaxMode, MaxAge: int(ttl.Seconds())})
+	return nil
+}
+
+// EndSession signs the current session out.
+func (s *Service) EndSession(w http.ResponseWriter, r *http.Request) error {
+	if tok := s.sessionToken(r); tok != "" {
+		if _, err := s.DB.W().ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, HashToken(tok)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: "", Path: "/", HttpOnly: true, Secure: s.Web.IsSecure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	return nil
+}
+
+// Identify implements web.Auth.
+func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
+	tok := s.sessionToken(r)
+	if tok == "" {
+		return nil, nil
+	}
+	ctx := r.Context()
+	hash := HashToken(tok)
+	now := db.Now()
+	var id web.Identity
+	var lastSeen, expires time.Time
+	var verified *time.Time
+	err := s.DB.Q().QueryRowContext(ctx, `SELECT u.id, u.name, u.email, u.is_admin, u.email_verified_at, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled_at IS NULL`, hash).
+		Scan(&id.UserID, &id.Name, &id.Email, &id.Admin, &verified, &lastSeen, &expires)
+	if err != nil {
+		err = db.Err(err, "session")
+		if apperr.Is(err, apperr.ENOTFOUND) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if now.After(expires) {
+		return nil, nil
+	}
+	id.Verified = verified != nil
+	id.SessionHash = hash
+	// Sliding expiry, written at most every five minutes.
+	if now.Sub(lastSeen) > 5*time.Minute {
+		ttl := s.Web.Config.SessionTTL
+		if ttl <= 0 {
+			ttl = 14 * 24 * time.Hour
+		}
+		s.DB.W().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, now, now.Add(ttl), hash)
+	}
+	rows, err := s.DB.Q().QueryContext(ctx, `SELECT m.organisation_id, m.role, o.sector FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1`, id.UserID)
+	if err != nil {
+		return nil, db.Err(err, "")
+	}
+	defer rows.Close()
+	id.Orgs = map[int64]web.Role{}
+	for rows.Next() {
+		var org int64
+		var role, sector string
+		if err := rows.Scan(&org, &role, &sector); err != nil {
+			return nil, db.Err(err, "")
+		}
+		rl, _ := web.ParseRole(role)
+		id.Orgs[org] = rl
+		if sector == "public" {
+			id.Commissioner = true
+		}
+	}
+	return &id, db.Err(rows.Err(), "")
+}
+
+// ResolveOrg implements web.Auth: {org} path values are organisation slugs.
+func (s *Service) ResolveOrg(ctx context.Context, key string) (int64, error) {
+	var id int64
+	err := s.DB.Q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE slug = $1`, key).Scan(&id)
+	return id, db.Err(err, "organisation")
+}

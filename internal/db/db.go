@@ -1,0 +1,290 @@
+// Package db opens Partnerhub's store on SQLite (embedded default) or
+// PostgreSQL, runs migrations, wraps transactions and turns driver errors
+// into apperr codes. Dialect differences live here and in the small
+// dialect files of the features that need them.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"partnerhub/internal/apperr"
+)
+
+// Dialect names the SQL dialect of the open database.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Querier is what *sql.DB and *sql.Tx have in common.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is the store. Reads go to a pool of connections; writes go through
+// Write, which on SQLite uses one writer connection and BEGIN IMMEDIATE.
+type DB struct {
+	Dialect    Dialect
+	read       *sql.DB
+	write      *sql.DB
+	sqlitePath string
+}
+
+// Options says what to open.
+type Options struct {
+	URL     string // postgres://…; empty for SQLite
+	DataDir string // SQLite lives in DataDir/partnerhub.db
+	Path    string // explicit SQLite file path (overrides DataDir)
+}
+
+// Open opens (and for SQLite creates) the database. It does not migrate.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.URL != "" {
+		return openPostgres(ctx, o.URL)
+	}
+	path := o.Path
+	if path == "" {
+		if o.DataDir == "" {
+			return nil, errors.New("no data directory given for the SQLite database")
+		}
+		if err := os.MkdirAll(o.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		path = filepath.Join(o.DataDir, "partnerhub.db")
+	}
+	return openSQLite(ctx, path)
+}
+
+func sqliteDSN(path string, writer bool) string {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "busy_timeout(10000)", "secure_delete(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_time_format", "sqlite")
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// The writer must create the file and switch it to WAL before readers open it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return &DB{Dialect: SQLite, read: r, write: w, sqlitePath: path}, nil
+}
+
+func openPostgres(ctx context.Context, u string) (*DB, error) {
+	p, err := sql.Open("pgx", u)
+	if err != nil {
+		return nil, err
+	}
+	p.SetMaxOpenConns(20)
+	p.SetMaxIdleConns(10)
+	p.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := p.PingContext(pctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return &DB{Dialect: Postgres, read: p, write: p}, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	err := d.read.Close()
+	if d.write != d.read {
+		if e := d.write.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Q is the read pool. On SQLite its connections are query-only.
+func (d *DB) Q() Querier { return d.read }
+
+// W is the write pool, for single statements outside a transaction.
+func (d *DB) W() Querier { return d.write }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.read.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return d.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Stats are pool statistics for /metrics.
+func (d *DB) Stats() (read, write sql.DBStats) { return d.read.Stats(), d.write.Stats() }
+
+// SQLitePath is the database file, or "" on PostgreSQL.
+func (d *DB) SQLitePath() string { return d.sqlitePath }
+
+// IsPostgres reports whether the store is PostgreSQL.
+func (d *DB) IsPostgres() bool { return d.Dialect == Postgres }
+
+// Tx is a write transaction.
+type Tx struct {
+	*sql.Tx
+	Dialect Dialect
+	after   []func()
+}
+
+// AfterCommit registers fn to run once the transaction has committed.
+func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
+
+// Write runs fn in one write transaction and commits when it returns nil.
+// Errors are mapped with Err.
+func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return Err(err, "")
+	}
+	tx := &Tx{Tx: stx, Dialect: d.Dialect}
+	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return Err(err, "")
+	}
+	if err := stx.Commit(); err != nil {
+		return Err(err, "")
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// Read runs fn in a read-only transaction (a consistent snapshot).
+func (d *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := d.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Err(err, "")
+	}
+	defer stx.Rollback()
+	return Err(fn(&Tx{Tx: stx, Dialect: d.Dialect}), "")
+}
+
+// Err maps driver errors to apperr codes. what names the object for
+// not-found messages ("organisation"); errors already *apperr.Error pass.
+func Err(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		if what == "" {
+			what = "record"
+		}
+		return apperr.NotFound(what)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apperr.Wrap(apperr.EUNAVAILABLE, "The request took too long or was cancelled.", err)
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case pg.Code == "23505":
+			return apperr.Wrap(apperr.ECONFLICT, "That already exists.", err)
+		case pg.Code == "23503", pg.Code == "23514", pg.Code == "23502", pg.Code == "22001", pg.Code == "22P02", pg.Code == "22007", pg.Code == "22008":
+			return apperr.Wrap(apperr.EINVALID, "That value is not allowed.", err)
+		case pg.Code == "40001", pg.Code == "40P01", pg.Code == "55P03":
+			return apperr.Wrap(apperr.ECONFLICT, "Someone else changed this at the same time. Please try again.", err)
+		case strings.HasPrefix(pg.Code, "08"), strings.HasPrefix(pg.Code, "57"), strings.HasPrefix(pg.Code, "53"):
+			return apperr.Wrap(apperr.EUNAVAILABLE, "The database is not available right now.", err)
+		}
+		return apperr.Wrap(apperr.EINTERNAL, "", err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return apperr.Wrap(apperr.ECONFLICT, "That already exists.", err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+			return apperr.Wrap(apperr.EINVALID, "That value is not allowed.", err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return apperr.Wrap(apperr.EUNAVAILABLE, "The database is busy. Please try again.", err)
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
+			return apperr.Wrap(apperr.EUNAVAILABLE, "The database is not available right now.", err)
+		}
+		return apperr.Wrap(apperr.EINTERNAL, "", err)
+	}
+	if isConnErr(err) {
+		return apperr.Wrap(apperr.EUNAVAILABLE, "The database is not available right now.", err)
+	}
+	return apperr.Wrap(apperr.EINTERNAL, "", err)
+}
+
+func isConnErr(err error) bool {
+	if errors.Is(err, sql.ErrConnDone) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "failed to connect", "conn closed", "broken pipe", "connection reset", "sql: database is closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Now is the store's clock resolution: UTC, microseconds (PostgreSQL's).
+func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Backup writes a consistent copy of a SQLite database to out while the
+// server may be running (VACUUM INTO). PostgreSQL is backed up with pg_dump.
+func (d *DB) Backup(ctx context.Context, out string) error {
+	if d.Dialect != SQLite {
+		return errors.New("PostgreSQL databases are backed up with pg_dump, for example: pg_dump --format=custom --file=partnerhub.dump \"$PARTNERHUB_DATABASE_URL\"; restore with pg_restore --clean --dbname=URL partnerhub.dump")
+	}
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("%s already exists; choose a new file name", out)
+	}
+	if dir := filepath.Dir(out); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return err
+		}
+	}
+	_, err := d.write.ExecContext(ctx, "VACUUM INTO $1", out)
+	return err
+}

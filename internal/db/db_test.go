@@ -1,0 +1,118 @@
+package db_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+)
+
+func TestMigrateIsIdempotentAndSchemaChecked(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := d.CheckSchema(ctx); err != nil {
+			t.Fatalf("fresh migrated db: %v", err)
+		}
+		again, err := d.Migrate(ctx)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("second migrate applied %v, err %v", again, err)
+		}
+		// A migration the binary does not know means a newer schema.
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES ('9999_future', 'x')")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.CheckSchema(ctx); err == nil {
+			t.Fatal("a schema with an unknown migration was accepted")
+		}
+	})
+}
+
+func TestUnmigratedDatabaseIsRefused(t *testing.T) {
+	d, err := db.Open(context.Background(), db.Options{Path: filepath.Join(t.TempDir(), "x.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.CheckSchema(context.Background()); err == nil {
+		t.Fatal("an empty database passed the schema check")
+	}
+}
+
+func TestDriverErrorsMapToCodes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ins := func(email string) error {
+			return d.Write(ctx, func(tx *db.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ($1, 'A', 'x', $2, $2)`, email, db.Now())
+				return err
+			})
+		}
+		if err := ins("a@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ins("a@example.org"); !apperr.Is(err, apperr.ECONFLICT) {
+			t.Fatalf("duplicate email: got %v, want conflict", err)
+		}
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO memberships (organisation_id, user_id, role, created_at) VALUES (999, 999, 'owner', $1)`, db.Now())
+			return err
+		})
+		if !apperr.Is(err, apperr.EINVALID) {
+			t.Fatalf("foreign key violation: got %v, want invalid", err)
+		}
+		var n int
+		err = db.Err(d.Q().QueryRowContext(ctx, "SELECT id FROM users WHERE email = 'nobody'").Scan(&n), "user")
+		if !apperr.Is(err, apperr.ENOTFOUND) || apperr.Message(err) != "user not found" {
+			t.Fatalf("no rows: got %v", err)
+		}
+		// Times round-trip in UTC at microsecond precision.
+		now := db.Now()
+		var got = now
+		if err := d.Q().QueryRowContext(ctx, "SELECT created_at FROM users WHERE email = 'a@example.org'").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.IsZero() {
+			t.Fatal("zero time")
+		}
+	})
+}
+
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO audit_log (at, action) VALUES ($1, 'test')`, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W().ExecContext(ctx, `UPDATE audit_log SET action = 'changed'`); err == nil {
+			t.Fatal("audit log row was updated")
+		}
+		if _, err := d.W().ExecContext(ctx, `DELETE FROM audit_log`); err == nil {
+			t.Fatal("audit log row was deleted")
+		}
+	})
+}
+
+func TestBackupSQLite(t *testing.T) {
+	d := dbtest.SQLite(t)
+	out := filepath.Join(t.TempDir(), "copy.db")
+	if err := d.Backup(context.Background(), out); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Open(context.Background(), db.Options{Path: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.CheckSchema(context.Background()); err != nil {
+		t.Fatalf("backup copy is not a complete database: %v", err)
+	}
+	if err := d.Backup(context.Background(), out); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+}

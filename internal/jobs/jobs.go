@@ -1,0 +1,118 @@
+// Package jobs runs background work in-process on a schedule. Each job is
+// claimed through the job_runs table, so with several processes on
+// PostgreSQL only one runs a job at a time. Every job can also be run once
+// from the CLI (`partnerhub jobs run NAME`).
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"partnerhub/internal/db"
+)
+
+// Job is one piece of scheduled work.
+type Job struct {
+	Name  string
+	Every time.Duration
+	Run   func(ctx context.Context) error
+}
+
+// Scheduler runs registered jobs.
+type Scheduler struct {
+	DB     *db.DB
+	Logger *slog.Logger
+	jobs   map[string]Job
+}
+
+// New returns an empty scheduler.
+func New(d *db.DB, logger *slog.Logger) *Scheduler {
+	return &Scheduler{DB: d, Logger: logger, jobs: map[string]Job{}}
+}
+
+// Register adds a job.
+func (s *Scheduler) Register(j Job) { s.jobs[j.Name] = j }
+
+// Names lists registered jobs.
+func (s *Scheduler) Names() []string {
+	var out []string
+	for n := range s.jobs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// claim takes the job's lease for ttl; false when another process holds it.
+func (s *Scheduler) claim(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	now := db.Now()
+	var ok bool
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE job_runs SET locked_until = $1, last_started_at = $2 WHERE name = $3 AND (locked_until IS NULL OR locked_until < $2)`, now.Add(ttl), now, name)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		ok = n == 1
+		return nil
+	})
+	return ok, err
+}
+
+func (s *Scheduler) release(ctx context.Context, name string, runErr error) {
+	msg := ""
+	if runErr != nil {
+		msg = runErr.Error()
+	}
+	if _, err := s.DB.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = NULL, last_finished_at = $1, last_error = $2 WHERE name = $3`, db.Now(), msg, name); err != nil {
+		s.Logger.Warn("job release failed", "job", name, "err", err)
+	}
+}
+
+// RunOnce runs the named job now (claiming it like the scheduler does).
+func (s *Scheduler) RunOnce(ctx context.Context, name string) error {
+	j, ok := s.jobs[name]
+	if !ok {
+		return fmt.Errorf("no job named %q (jobs: %v)", name, s.Names())
+	}
+	got, err := s.claim(ctx, name, 10*time.Minute)
+	if err != nil {
+		return err
+	}
+	if !got {
+		return fmt.Errorf("job %s is running in another process", name)
+	}
+	err = j.Run(ctx)
+	s.release(context.WithoutCancel(ctx), name, err)
+	return err
+}
+
+// Start runs every job on its interval until ctx ends.
+func (s *Scheduler) Start(ctx context.Context) {
+	for _, j := range s.jobs {
+		go func(j Job) {
+			t := time.NewTicker(j.Every)
+			defer t.Stop()
+			for {
+				if got, err := s.claim(ctx, j.Name, j.Every*4+time.Minute); err == nil && got {
+					err := j.Run(ctx)
+					if err != nil && ctx.Err() == nil {
+						s.Logger.Warn("job failed", "job", j.Name, "err", err)
+					}
+					s.release(context.WithoutCancel(ctx), j.Name, err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}(j)
+	}
+}

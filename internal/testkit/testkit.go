@@ -1,0 +1,158 @@
+// Package testkit builds a believable demo town, shared by tests, the
+// `partnerhub demo` command and the benchmarks: the same seed always gives
+// the same town.
+package testkit
+
+import (
+	"bufio"
+	"context"
+	_ "embed"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/db"
+)
+
+//go:embed data/wards.txt
+var wardsText string
+
+// Wards are Blackpool's 21 electoral wards of 2003-2023.
+func Wards() []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(wardsText))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// DemoPassword is every demo user's password.
+const DemoPassword = "tangerine-tower-promenade"
+
+// Options controls the generated town.
+type Options struct {
+	Seed   int64
+	Orgs   int
+	Hasher accounts.Hasher
+}
+
+// Login is one demo user to print.
+type Login struct {
+	Email string
+	Role  string
+}
+
+// Result describes what was generated.
+type Result struct {
+	Logins []Login
+	Counts map[string]int
+}
+
+// Summary is a short human description of the town.
+func (r *Result) Summary() string {
+	keys := make([]string, 0, len(r.Counts))
+	for k := range r.Counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "  %-28s %d\n", k, r.Counts[k])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Town is the generator's state, passed to each step.
+type Town struct {
+	DB     *db.DB
+	Rand   *rand.Rand
+	Opts   Options
+	Wards  []string
+	Orgs   []accounts.Organisation // in id order
+	ByName map[string]*accounts.Organisation
+	Users  map[string]*accounts.User // by email
+	Result *Result
+}
+
+// Pick returns a random element.
+func Pick[T any](t *Town, xs []T) T { return xs[t.Rand.IntN(len(xs))] }
+
+// Generate fills an empty, migrated database with the demo town.
+func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
+	if o.Orgs <= 0 {
+		o.Orgs = 300
+	}
+	if o.Hasher.Memory == 0 {
+		o.Hasher = accounts.FastHasher
+	}
+	t := &Town{
+		DB:     d,
+		Rand:   rand.New(rand.NewPCG(uint64(o.Seed), 0x9e3779b97f4a7c15)),
+		Opts:   o,
+		Wards:  Wards(),
+		ByName: map[string]*accounts.Organisation{},
+		Users:  map[string]*accounts.User{},
+		Result: &Result{Counts: map[string]int{}},
+	}
+	steps := []func(context.Context, *Town) error{
+		organisations,
+		users,
+	}
+	for _, step := range steps {
+		if err := step(ctx, t); err != nil {
+			return nil, err
+		}
+	}
+	return t.Result, nil
+}
+
+// ResetPostgres empties a PostgreSQL database for the demo. Without force
+// it refuses a database that already has Partnerhub tables.
+func ResetPostgres(ctx context.Context, d *db.DB, force bool) error {
+	var n int
+	if err := d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("the PostgreSQL database already holds Partnerhub data; run demo with --force to drop it")
+	}
+	rows, err := d.Q().QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		tables = append(tables, `"`+s+`"`)
+	}
+	rows.Close()
+	if len(tables) == 0 {
+		return nil
+	}
+	_, err = d.W().ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", ")+" CASCADE; DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
+	return err
+}
+
+// NewUUID is a UUID for generated records.
+func NewUUID(t *Town) string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(t.Rand.UintN(256))
+	}
+	u, _ := uuid.FromBytes(b[:])
+	u[6] = (u[6] & 0x0f) | 0x40
+	u[8] = (u[8] & 0x3f) | 0x80
+	return u.String()
+}

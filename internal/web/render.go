@@ -1,0 +1,350 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"partnerhub/internal/apperr"
+)
+
+//go:embed templates/*.html
+var coreTemplates embed.FS
+
+// Renderer holds every page template, parsed once at start-up.
+type Renderer struct {
+	base   *template.Template
+	pages  map[string]*template.Template
+	static *Static
+}
+
+var london = mustLondon()
+
+func mustLondon() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// London is the Europe/London location used for every date shown.
+func London() *time.Location { return london }
+
+// Funcs are the template functions every page can use.
+func (rd *Renderer) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": func(name string) string { return rd.static.URL(name) },
+		"date": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return ""
+				}
+				return v.In(london).Format("2 January 2006")
+			case *time.Time:
+				if v == nil || v.IsZero() {
+					return ""
+				}
+				return v.In(london).Format("2 January 2006")
+			}
+			return ""
+		},
+		"datetime": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return ""
+				}
+				return v.In(london).Format("2 January 2006 15:04")
+			case *time.Time:
+				if v == nil || v.IsZero() {
+					return ""
+				}
+				return v.In(london).Format("2 January 2006 15:04")
+			}
+			return ""
+		},
+		"isodate": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(london).Format("2006-01-02")
+		},
+		"fieldError": func(errs []apperr.FieldError, field string) string {
+			for _, e := range errs {
+				if e.Field == field {
+					return e.Message
+				}
+			}
+			return ""
+		},
+		"value": func(form url.Values, field string) string {
+			if form == nil {
+				return ""
+			}
+			return form.Get(field)
+		},
+		"checked": func(form url.Values, field, v string) bool {
+			if form == nil {
+				return false
+			}
+			for _, x := range form[field] {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"query": func(r *http.Request, kv ...string) string {
+			q := url.Values{}
+			if r != nil {
+				q = r.URL.Query()
+			}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] == "" {
+					q.Del(kv[i])
+				} else {
+					q.Set(kv[i], kv[i+1])
+				}
+			}
+			return "?" + q.Encode()
+		},
+		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
+		"title": func(s string) string {
+			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
+		},
+		"label": Label,
+		"join":  strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"list": func(v ...any) []any { return v },
+		"safeURL": func(s string) template.URL {
+			if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "mailto") {
+				return template.URL(s)
+			}
+			return template.URL("#")
+		},
+	}
+}
+
+// Labels turns stored codes into words for people; features add theirs.
+var labels = map[string]string{
+	"vcs":                "Voluntary and community",
+	"social_enterprise":  "Social enterprise",
+	"faith":              "Faith group",
+	"public":             "Public sector",
+	"private":            "Private sector",
+	"charity":            "Registered charity",
+	"cio":                "Charitable incorporated organisation (CIO)",
+	"charitable_company": "Charitable company",
+	"cic":                "Community interest company (CIC)",
+	"cbs":                "Community benefit society",
+	"unincorporated":     "Unincorporated association",
+	"public_body":        "Public body",
+	"company":            "Company",
+	"owner":              "Owner",
+	"editor":             "Editor",
+	"viewer":             "Viewer",
+}
+
+// AddLabels registers display words for codes (called at start-up).
+func AddLabels(m map[string]string) {
+	for k, v := range m {
+		labels[k] = v
+	}
+}
+
+// Label returns the display words for a code.
+func Label(code string) string {
+	if l, ok := labels[code]; ok {
+		return l
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
+// NewRenderer parses the layout and core pages.
+func NewRenderer(static *Static) (*Renderer, error) {
+	rd := &Renderer{pages: map[string]*template.Template{}, static: static}
+	base, err := template.New("layout.html").Funcs(rd.funcs()).ParseFS(coreTemplates, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	rd.base = base
+	if err := rd.AddPages(coreTemplates, "templates", ""); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// AddPages parses every *.html in dir of fsys as a page named
+// prefix/file.html (or file.html with an empty prefix). Files starting
+// with "_" are partials shared by that feature's pages.
+func (rd *Renderer) AddPages(fsys fs.FS, dir, prefix string) error {
+	files, err := fs.Glob(fsys, dir+"/*.html")
+	if err != nil {
+		return err
+	}
+	var partials []string
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			partials = append(partials, f)
+		}
+	}
+	for _, f := range files {
+		b := path.Base(f)
+		if b == "layout.html" || b == "partials.html" || strings.HasPrefix(b, "_") {
+			continue
+		}
+		t, err := rd.base.Clone()
+		if err != nil {
+			return err
+		}
+		if len(partials) > 0 {
+			if t, err = t.ParseFS(fsys, partials...); err != nil {
+				return fmt.Errorf("parse partials for %s: %w", f, err)
+			}
+		}
+		if t, err = t.ParseFS(fsys, f); err != nil {
+			return fmt.Errorf("parse template %s: %w", f, err)
+		}
+		name := b
+		if prefix != "" {
+			name = prefix + "/" + b
+		}
+		if _, dup := rd.pages[name]; dup {
+			return fmt.Errorf("template %s defined twice", name)
+		}
+		rd.pages[name] = t
+	}
+	return nil
+}
+
+// Has reports whether a page exists.
+func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
+
+// Page is what every template receives as its dot.
+type Page struct {
+	Title     string
+	Req       *http.Request
+	User      *Identity
+	Nonce     string
+	RequestID string
+	Flash     string
+	Path      string
+	D         any // the handler's data
+	Errors    []apperr.FieldError
+	Form      url.Values
+	Nav       []NavItem
+}
+
+// NavItem is one entry of the main navigation.
+type NavItem struct {
+	Label string
+	Href  string
+}
+
+// Current reports whether the item is the section of the page at path.
+func (n NavItem) Current(path string) bool {
+	return path == n.Href || strings.HasPrefix(path, n.Href+"/")
+}
+
+// AddNav adds an entry to the main navigation (at start-up).
+func (s *Server) AddNav(label, href string) { s.nav = append(s.nav, NavItem{label, href}) }
+
+// Form is a convenience for handlers re-showing a form with errors.
+type Form struct {
+	Values url.Values
+	Errors []apperr.FieldError
+}
+
+// Render executes page name into w with status. Data may be a map with the
+// keys "Title", "Form" (url.Values) and "Errors" lifted into the Page.
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	t, ok := s.R.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	p := &Page{
+		Req:       r,
+		User:      IdentityFrom(r.Context()),
+		Nonce:     Nonce(r.Context()),
+		RequestID: RequestID(r.Context()),
+		Path:      r.URL.Path,
+		D:         data,
+		Flash:     takeFlash(w, r),
+		Nav:       s.nav,
+	}
+	if m, ok := data.(map[string]any); ok {
+		if v, ok := m["Title"].(string); ok {
+			p.Title = v
+		}
+		if v, ok := m["Form"].(url.Values); ok {
+			p.Form = v
+		}
+		if v, ok := m["Errors"].([]apperr.FieldError); ok {
+			p.Errors = v
+		}
+		if v, ok := m["Err"].(error); ok && v != nil {
+			p.Errors = apperr.Fields(v)
+			if len(p.Errors) == 0 {
+				p.Errors = []apperr.FieldError{{Message: apperr.Message(v)}}
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+const flashCookie = "partnerhub_flash"
+
+// Flash stores a one-time message shown on the next page.
+func Flash(w http.ResponseWriter, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	v, _ := url.QueryUnescape(c.Value)
+	return v
+}
+
+// Redirect sends a 303 to target with an optional flash message.
+func Redirect(w http.ResponseWriter, r *http.Request, target, flash string) error {
+	if flash != "" {
+		Flash(w, flash)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// SafeNext returns next when it is a local path, else fallback.
+func SafeNext(next, fallback string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
+		return next
+	}
+	return fallback
+}

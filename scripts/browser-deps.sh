@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the browser tests need that a Go toolchain lacks: Debian's
+# chromium and the axe-core npm package. Says plainly what it could not do.
+set -u
+cd "$(dirname "$0")/.."
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "browser-deps: installing Debian chromium (for the browser tests)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core) >/tmp/partnerhub-apt.log 2>&1 \
+      || echo "browser-deps: could not install chromium (see /tmp/partnerhub-apt.log); browser tests will be skipped"
+  else
+    echo "browser-deps: chromium is not installed and apt-get as root is not available; browser tests will be skipped."
+    echo "              Install it with: sudo apt-get install chromium"
+  fi
+fi
+if [ ! -f e2e/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "browser-deps: installing axe-core from npm (for accessibility checks)..."
+    (cd e2e && npm ci --no-audit --no-fund --silent) || echo "browser-deps: npm could not install axe-core; accessibility checks will be skipped"
+  else
+    echo "browser-deps: npm is not installed; accessibility checks will be skipped (install Node.js and npm)"
+  fi
+fi
+exit 0
