@@ -63,6 +63,7 @@ Usage:
   partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
   partnerhub backup   --out FILE [--data-dir DIR]
   partnerhub jobs run NAME
+  partnerhub import KIND FILE [--dry-run]   (kinds: orgs, partnerships)
   partnerhub config   (prints the effective configuration, secrets redacted)
   partnerhub version
 
@@ -92,6 +93,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.backup(ctx, rest)
 	case "jobs":
 		err = m.jobs(ctx, rest)
+	case "import":
+		err = m.importCmd(ctx, rest)
 	case "config":
 		err = m.config(rest)
 	case "version":
@@ -476,4 +479,34 @@ func fieldMessages(err error) string {
 		b.WriteString(f.Field + ": " + f.Message)
 	}
 	return b.String()
+}
+
+func (m *Main) importCmd(ctx context.Context, args []string) error {
+	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
+		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run]")}
+	}
+	kind, file := args[0], args[1]
+	var dry bool
+	cfg, _, err := m.parse("import", args[2:], (*config.Config).BindData, func(fs *flag.FlagSet) {
+		fs.BoolVar(&dry, "dry-run", false, "report what would change and write nothing")
+	})
+	if err != nil {
+		return err
+	}
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		return err
+	}
+	a, err := app.Build(cfg, m.logger(cfg), d)
+	if err != nil {
+		return err
+	}
+	fn, ok := a.Importers[kind]
+	if !ok {
+		return usageError{fmt.Errorf("unknown import kind %q (kinds: %s)", kind, strings.Join(a.ImportKinds(), ", "))}
+	}
+	return fn(ctx, file, dry, m.Stdout)
 }

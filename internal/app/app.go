@@ -5,29 +5,59 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"time"
 
 	"partnerhub/internal/accounts"
+	"partnerhub/internal/assess"
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
+	"partnerhub/internal/events"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
+	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
 )
 
 // App is one running Partnerhub.
 type App struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	DB       *db.DB
-	Web      *web.Server
-	Accounts *accounts.Service
-	Jobs     *jobs.Scheduler
-	Mail     *mail.Sender
-	Handler  http.Handler
+	Config       config.Config
+	Logger       *slog.Logger
+	DB           *db.DB
+	Web          *web.Server
+	Accounts     *accounts.Service
+	Directory    *directory.Service
+	Partnerships *partnerships.Service
+	Events       *events.Service
+	Assess       *assess.Service
+	Jobs         *jobs.Scheduler
+	Mail         *mail.Sender
+	Handler      http.Handler
+	// Importers are the `partnerhub import KIND FILE` commands by kind.
+	Importers map[string]ImportFunc
 }
+
+// ImportFunc imports a file; with dryRun it reports and writes nothing.
+type ImportFunc = func(ctx context.Context, file string, dryRun bool, out io.Writer) error
+
+// feature is what every feature package's Service provides.
+type feature interface {
+	Templates(*web.Renderer) error
+	Routes() []web.Route
+}
+
+// Optional feature parts.
+type (
+	withJobs      interface{ Jobs() []jobs.Job }
+	withNav       interface{ Nav() []web.NavItem }
+	withImporters interface {
+		Importers() map[string]ImportFunc
+	}
+)
 
 // Build assembles the program over an open, migrated database.
 func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
@@ -35,21 +65,13 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: logger, DB: d, Web: w}
+	a := &App{Config: cfg, Logger: logger, DB: d, Web: w, Importers: map[string]ImportFunc{}}
 	a.Accounts = accounts.New(d, w)
 	w.Auth = a.Accounts
-
-	features := []feature{a.Accounts}
-	for _, f := range features {
-		if err := f.Templates(w.R); err != nil {
-			return nil, err
-		}
-	}
-	h, err := w.Handler(a.RouteTable(features))
-	if err != nil {
-		return nil, err
-	}
-	a.Handler = h
+	a.Directory = directory.New(d, w)
+	a.Partnerships = partnerships.New(d, w)
+	a.Events = events.New(d, w)
+	a.Assess = assess.New(d, w)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -58,20 +80,45 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 		return err
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
+
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess}
+	var routes []web.Route
+	routes = append(routes, w.InfoRoutes()...)
+	for _, f := range features {
+		if err := f.Templates(w.R); err != nil {
+			return nil, err
+		}
+		routes = append(routes, f.Routes()...)
+		if n, ok := f.(withNav); ok {
+			for _, item := range n.Nav() {
+				w.AddNav(item.Label, item.Href)
+			}
+		}
+		if j, ok := f.(withJobs); ok {
+			for _, job := range j.Jobs() {
+				a.Jobs.Register(job)
+			}
+		}
+		if im, ok := f.(withImporters); ok {
+			for k, fn := range im.Importers() {
+				a.Importers[k] = fn
+			}
+		}
+	}
+	h, err := w.Handler(routes)
+	if err != nil {
+		return nil, err
+	}
+	a.Handler = h
 	return a, nil
 }
 
-type feature interface {
-	Templates(*web.Renderer) error
-	Routes() []web.Route
-}
-
-// RouteTable is every feature's routes: the one table that the
-// authorization tests walk. The web shell adds its own core routes.
-func (a *App) RouteTable(features []feature) []web.Route {
-	routes := a.Web.InfoRoutes()
-	for _, f := range features {
-		routes = append(routes, f.Routes()...)
+// ImportKinds lists the import kinds, sorted.
+func (a *App) ImportKinds() []string {
+	var out []string
+	for k := range a.Importers {
+		out = append(out, k)
 	}
-	return routes
+	sort.Strings(out)
+	return out
 }

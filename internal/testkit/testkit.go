@@ -105,6 +105,10 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 	steps := []func(context.Context, *Town) error{
 		organisations,
 		users,
+		directoryDemo,
+		partnershipsDemo,
+		eventsDemo,
+		assessDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// JSON writes v as JSON with status.
+func JSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// SafeCell neutralises spreadsheet formulas: a cell starting with = + - @,
+// tab or carriage return is prefixed with an apostrophe.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// CSV writes a formula-safe CSV download.
+func CSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(filename, `"`, "")+`"`)
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rec := make([]string, 0, len(header))
+	for _, r := range rows {
+		rec = rec[:0]
+		for _, c := range r {
+			rec = append(rec, SafeCell(c))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// Pager reads ?page= and computes limits for a listing.
+type Pager struct {
+	Page    int
+	PerPage int
+	Total   int
+}
+
+// NewPager reads the page number from the request (bad values mean 1).
+func NewPager(r *http.Request, perPage int) Pager {
+	p, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || p < 1 {
+		p = 1
+	}
+	if p > 100000 {
+		p = 100000
+	}
+	if pp, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil && pp >= 1 && pp <= 500 {
+		perPage = pp
+	}
+	return Pager{Page: p, PerPage: perPage}
+}
+
+// Offset is the number of rows to skip.
+func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// Pages is the number of pages for Total rows.
+func (p Pager) Pages() int {
+	if p.Total == 0 {
+		return 1
+	}
+	return int(math.Ceil(float64(p.Total) / float64(p.PerPage)))
+}
+
+// Template returns the map the "pagination" partial takes.
+func (p Pager) Template(r *http.Request) map[string]any {
+	return map[string]any{"R": r, "Page": p.Page, "Pages": p.Pages(), "Total": p.Total}
+}
