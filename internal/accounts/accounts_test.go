@@ -30,7 +30,7 @@ func TestSignupVerifySignin(t *testing.T) {
 			t.Fatalf("outbox: %+v", msgs)
 		}
 		tok := tokenRe.FindStringSubmatch(msgs[0].Body)[1]
-		anon.Get("/verify?token=" + tok).Status(t, 200).Contains(t, "Confirm my email address")
+		anon.Get("/verify?token="+tok).Status(t, 200).Contains(t, "Confirm my email address")
 		anon.PostForm("/verify", url.Values{"token": {tok}}).Status(t, 303)
 		// Single use.
 		anon.PostForm("/verify", url.Values{"token": {tok}}).Status(t, 400)

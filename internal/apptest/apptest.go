@@ -66,7 +66,10 @@ func New(t testing.TB, d *db.DB) *Env {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // User creates a verified user (fast password hashing; password "correct horse battery").
 func (e *Env) User(email string, admin bool) *accounts.User {
@@ -138,7 +141,9 @@ type Client struct {
 }
 
 // Anon is an anonymous client.
-func (e *Env) Anon() *Client { return &Client{e: e, cookies: map[string]*http.Cookie{}, Header: http.Header{}} }
+func (e *Env) Anon() *Client {
+	return &Client{e: e, cookies: map[string]*http.Cookie{}, Header: http.Header{}}
+}
 
 // As is a client signed in as email (a session is created directly).
 func (e *Env) As(email string) *Client {
