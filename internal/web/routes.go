@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+
 	"fmt"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/apperr"
 	"strings"
 )
 
@@ -252,6 +254,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, p Policy) (*h
 			return nil, needSignIn()
 		}
 		org, err := s.Auth.ResolveOrg(r.Context(), r.PathValue(p.param))
+		if apperr.Is(err, apperr.ENOTFOUND) {
+			return nil, errNotFound // the same answer as another organisation's
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,50 @@
+package jobs_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/jobs"
+)
+
+func TestRunOnceClaimsTheJob(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		var runs atomic.Int32
+		release := make(chan struct{})
+		started := make(chan struct{}, 1)
+		mk := func() *jobs.Scheduler {
+			s := jobs.New(d, logger)
+			s.Register(jobs.Job{Name: "slow", Every: time.Hour, Run: func(ctx context.Context) error {
+				runs.Add(1)
+				started <- struct{}{}
+				<-release
+				return nil
+			}})
+			return s
+		}
+		a, b := mk(), mk()
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); a.RunOnce(context.Background(), "slow") }()
+		<-started
+		if err := b.RunOnce(context.Background(), "slow"); err == nil {
+			t.Error("a second process ran a job that was already running")
+		}
+		close(release)
+		wg.Wait()
+		if runs.Load() != 1 {
+			t.Fatalf("runs = %d", runs.Load())
+		}
+		if err := a.RunOnce(context.Background(), "nope"); err == nil {
+			t.Error("unknown job accepted")
+		}
+	})
+}
