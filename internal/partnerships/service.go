@@ -14,8 +14,7 @@ type Service struct {
 // New returns the partnerships feature.
 func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
 
-// Templates registers the feature's pages.
-func (s *Service) Templates(rd *web.Renderer) error { return nil }
-
-// Routes is the feature's part of the route table.
-func (s *Service) Routes() []web.Route { return nil }
+// Nav adds the feature's sections to the main navigation.
+func (s *Service) Nav() []web.NavItem {
+	return []web.NavItem{{Label: "Partnerships", Href: "/partnerships"}, {Label: "Network map", Href: "/network-map"}}
+}

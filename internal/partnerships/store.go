@@ -1,0 +1,377 @@
+package partnerships
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+)
+
+// Partnership is a partnership or consortium record.
+type Partnership struct {
+	ID            int64
+	UUID          string
+	Slug          string
+	Name          string
+	Purpose       string
+	Model         string
+	Status        string
+	Start         *time.Time
+	End           *time.Time
+	Visibility    string
+	Origin        string
+	OriginEventID *int64
+	OriginPostID  *int64
+	ImportRef     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+
+	Members  []Member
+	Themes   []int64
+	Services []int64
+	Areas    []string
+}
+
+// Member is one membership period of an organisation.
+type Member struct {
+	ID            int64
+	PartnershipID int64
+	OrgID         int64
+	OrgName       string
+	OrgSlug       string
+	Sector        string
+	Role          string
+	Joined        *time.Time
+	Left          *time.Time
+}
+
+// Current reports whether the membership has not ended by day d.
+func (m Member) Current(d time.Time) bool { return m.Left == nil || !m.Left.Before(dayOf(d)) }
+
+// IsConsortium reports whether the partnership is a consortium.
+func (p *Partnership) IsConsortium() bool { return IsConsortium(p.Model) }
+
+// Validate checks a partnership's own fields.
+func (p *Partnership) Validate() error {
+	v := &apperr.Validation{}
+	p.Name = accounts.CleanText(p.Name)
+	p.Purpose = accounts.CleanText(p.Purpose)
+	v.Check(p.Name != "", "name", "Enter the partnership's name")
+	v.Check(len(p.Name) <= 200, "name", "Name must be 200 characters or fewer")
+	v.Check(len(p.Purpose) <= 5000, "purpose", "Purpose must be 5,000 characters or fewer")
+	v.Check(in(Models, p.Model), "model", "Select the partnership model")
+	v.Check(in(Statuses, p.Status), "status", "Select the status")
+	v.Check(in(Visibilities, p.Visibility), "visibility", "Select who can see the partnership")
+	v.Check(in(Origins, p.Origin), "origin", "Select how the partnership came about")
+	if p.Start != nil && p.End != nil {
+		v.Check(!p.End.Before(*p.Start), "end_date", "End date must be the same as or after the start date")
+	}
+	v.Check(p.Status != "ended" || p.End != nil, "end_date", "Enter the date the partnership ended")
+	v.Check(p.Status == "proposed" || p.Status == "forming" || p.Start != nil, "start_date", "Enter the date the partnership started")
+	return v.Err()
+}
+
+// ValidateMember checks a membership period.
+func ValidateMember(m *Member) error {
+	v := &apperr.Validation{}
+	v.Check(m.OrgID != 0, "organisation", "Select the organisation")
+	v.Check(in(MemberRoles, m.Role), "role", "Select the organisation's role")
+	if m.Joined != nil && m.Left != nil {
+		v.Check(!m.Left.Before(*m.Joined), "left", "The date it left must be the same as or after the date it joined")
+	}
+	return v.Err()
+}
+
+// uniqueSlug returns a slug for name not used by another partnership.
+func uniqueSlug(ctx context.Context, q db.Querier, name string, self int64) (string, error) {
+	base := accounts.Slugify(name)
+	if base == "" {
+		base = "partnership"
+	}
+	slug := base
+	for i := 2; ; i++ {
+		var id int64
+		err := q.QueryRowContext(ctx, `SELECT id FROM partnerships WHERE slug = $1`, slug).Scan(&id)
+		if err == sql.ErrNoRows || (err == nil && id == self) {
+			return slug, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullID(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// Insert stores a new partnership with its members, terms and areas and
+// the first status history row. It does not audit (callers do).
+func Insert(ctx context.Context, tx db.Querier, p *Partnership, by int64) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	now := db.Now()
+	if p.UUID == "" {
+		p.UUID = uuid.NewString()
+	}
+	slug, err := uniqueSlug(ctx, tx, p.Name, 0)
+	if err != nil {
+		return err
+	}
+	p.Slug, p.CreatedAt, p.UpdatedAt = slug, now, now
+	err = tx.QueryRowContext(ctx, `INSERT INTO partnerships (uuid, slug, name, purpose, model, status, start_date, end_date, visibility, origin, origin_event_id, origin_post_id, import_ref, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
+		p.UUID, p.Slug, p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin,
+		nullID(p.OriginEventID), nullID(p.OriginPostID), nullStr(p.ImportRef), now).Scan(&p.ID)
+	if err != nil {
+		return db.Err(err, "partnership")
+	}
+	if err := addStatus(ctx, tx, p.ID, p.Status, by, "Recorded"); err != nil {
+		return err
+	}
+	for i := range p.Members {
+		p.Members[i].PartnershipID = p.ID
+		if err := InsertMember(ctx, tx, &p.Members[i]); err != nil {
+			return err
+		}
+	}
+	return setLinks(ctx, tx, p)
+}
+
+func addStatus(ctx context.Context, tx db.Querier, pid int64, status string, by int64, note string) error {
+	var byArg any
+	if by != 0 {
+		byArg = by
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_at, changed_by, note) VALUES ($1, $2, $3, $4, $5)`,
+		pid, status, db.Now(), byArg, note)
+	return err
+}
+
+// setLinks replaces the partnership's themes, services and areas.
+func setLinks(ctx context.Context, tx db.Querier, p *Partnership) error {
+	for _, t := range []string{"partnership_terms", "partnership_services", "partnership_areas"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE partnership_id = $1`, p.ID); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for _, id := range p.Themes {
+		if k := fmt.Sprint("t", id); !seen[k] {
+			seen[k] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_terms (partnership_id, term_id) VALUES ($1, $2)`, p.ID, id); err != nil {
+				return db.Err(err, "theme")
+			}
+		}
+	}
+	for _, id := range p.Services {
+		if k := fmt.Sprint("s", id); !seen[k] {
+			seen[k] = true
+			if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_services (partnership_id, term_id) VALUES ($1, $2)`, p.ID, id); err != nil {
+				return db.Err(err, "service")
+			}
+		}
+	}
+	for _, a := range p.Areas {
+		a = accounts.CleanText(a)
+		if a == "" || seen["a"+a] {
+			continue
+		}
+		seen["a"+a] = true
+		if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_areas (partnership_id, area) VALUES ($1, $2)`, p.ID, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertMember adds a membership period.
+func InsertMember(ctx context.Context, tx db.Querier, m *Member) error {
+	if err := ValidateMember(m); err != nil {
+		return err
+	}
+	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		m.PartnershipID, m.OrgID, m.Role, dateArg(m.Joined), dateArg(m.Left), db.Now()).Scan(&m.ID)
+	return db.Err(err, "organisation")
+}
+
+const pCols = `p.id, p.uuid, p.slug, p.name, p.purpose, p.model, p.status, p.start_date, p.end_date, p.visibility, p.origin, p.origin_event_id, p.origin_post_id, COALESCE(p.import_ref, ''), p.created_at, p.updated_at`
+
+func scanP(row interface{ Scan(...any) error }) (*Partnership, error) {
+	p := &Partnership{}
+	var s, e sql.NullTime
+	var ev, po sql.NullInt64
+	if err := row.Scan(&p.ID, &p.UUID, &p.Slug, &p.Name, &p.Purpose, &p.Model, &p.Status, &s, &e, &p.Visibility, &p.Origin, &ev, &po, &p.ImportRef, &p.CreatedAt, &p.UpdatedAt); err != nil {
+		return nil, err
+	}
+	p.Start, p.End = nullDate(s), nullDate(e)
+	if ev.Valid {
+		p.OriginEventID = &ev.Int64
+	}
+	if po.Valid {
+		p.OriginPostID = &po.Int64
+	}
+	return p, nil
+}
+
+// BySlug loads a partnership with its members, themes, services and areas.
+func BySlug(ctx context.Context, q db.Querier, slug string) (*Partnership, error) {
+	p, err := scanP(q.QueryRowContext(ctx, `SELECT `+pCols+` FROM partnerships p WHERE p.slug = $1`, slug))
+	if err != nil {
+		return nil, db.Err(err, "partnership")
+	}
+	return p, loadDetails(ctx, q, p)
+}
+
+// ByID loads a partnership by id.
+func ByID(ctx context.Context, q db.Querier, id int64) (*Partnership, error) {
+	p, err := scanP(q.QueryRowContext(ctx, `SELECT `+pCols+` FROM partnerships p WHERE p.id = $1`, id))
+	if err != nil {
+		return nil, db.Err(err, "partnership")
+	}
+	return p, loadDetails(ctx, q, p)
+}
+
+func loadDetails(ctx context.Context, q db.Querier, p *Partnership) error {
+	ms, err := MembersOf(ctx, q, p.ID)
+	if err != nil {
+		return err
+	}
+	p.Members = ms
+	p.Themes, p.Services, p.Areas = nil, nil, nil
+	ids := func(table string) ([]int64, error) {
+		rows, err := q.QueryContext(ctx, `SELECT term_id FROM `+table+` WHERE partnership_id = $1 ORDER BY term_id`, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	if p.Themes, err = ids("partnership_terms"); err != nil {
+		return err
+	}
+	if p.Services, err = ids("partnership_services"); err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT area FROM partnership_areas WHERE partnership_id = $1 ORDER BY area`, p.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return err
+		}
+		p.Areas = append(p.Areas, a)
+	}
+	return rows.Err()
+}
+
+// MembersOf lists a partnership's membership periods, leads first.
+func MembersOf(ctx context.Context, q db.Querier, pid int64) ([]Member, error) {
+	rows, err := q.QueryContext(ctx, `SELECT m.id, m.partnership_id, m.organisation_id, o.name, o.slug, o.sector, m.role, m.joined_on, m.left_on
+		FROM partnership_members m JOIN organisations o ON o.id = m.organisation_id
+		WHERE m.partnership_id = $1
+		ORDER BY CASE m.role WHEN 'lead' THEN 0 WHEN 'member' THEN 1 WHEN 'associate' THEN 2 ELSE 3 END, o.name, m.joined_on, m.id`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		var j, l sql.NullTime
+		if err := rows.Scan(&m.ID, &m.PartnershipID, &m.OrgID, &m.OrgName, &m.OrgSlug, &m.Sector, &m.Role, &j, &l); err != nil {
+			return nil, err
+		}
+		m.Joined, m.Left = nullDate(j), nullDate(l)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SectorMix is derived from the members (never typed in): third_third,
+// third_public, third_private, all_three or no_third.
+func SectorMix(ms []Member) string {
+	var third, pub, priv bool
+	for _, m := range ms {
+		switch {
+		case isThird(m.Sector):
+			third = true
+		case m.Sector == "public":
+			pub = true
+		case m.Sector == "private":
+			priv = true
+		}
+	}
+	switch {
+	case !third:
+		return "no_third"
+	case pub && priv:
+		return "all_three"
+	case pub:
+		return "third_public"
+	case priv:
+		return "third_private"
+	}
+	return "third_third"
+}
+
+// LeadOrgs are the organisations with a current lead membership.
+func (p *Partnership) LeadOrgs() []int64 {
+	var out []int64
+	for _, m := range p.Members {
+		if m.Role == "lead" && m.Current(time.Now()) {
+			out = append(out, m.OrgID)
+		}
+	}
+	return out
+}
+
+// MemberOrgs are every organisation that has ever been a member.
+func (p *Partnership) MemberOrgs() map[int64]bool {
+	out := map[int64]bool{}
+	for _, m := range p.Members {
+		out[m.OrgID] = true
+	}
+	return out
+}
+
+func placeholders(n, from int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}
