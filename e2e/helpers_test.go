@@ -1,0 +1,469 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	_ "modernc.org/sqlite"
+)
+
+const (
+	chromiumPath = "/usr/bin/chromium"
+	axePath      = "node_modules/axe-core/axe.min.js"
+	// Password is the password of users the helpers create.
+	Password = "correct horse battery e2e"
+)
+
+// The shared fixtures, started on first use so that `go test -run '^$'
+// -bench .` (make bench) does not build a binary or launch a browser.
+var (
+	tmpRoot string
+
+	srvOnce sync.Once
+	srv     *server
+	srvErr  error
+
+	browserOnce   sync.Once
+	browserCtx    context.Context
+	browserCancel context.CancelFunc
+	browserErr    error
+
+	axeOnce   sync.Once
+	axeSource string
+	axeErr    error
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	tmpRoot, err = os.MkdirTemp("", "partnerhub-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if browserCancel != nil {
+		browserCancel()
+	}
+	if srv != nil {
+		if bad := srv.stop(); bad != "" {
+			fmt.Fprintf(os.Stderr, "e2e: the server logged errors during the browser tests:\n%s\n", bad)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	os.RemoveAll(tmpRoot)
+	os.Exit(code)
+}
+
+// requireBrowser skips the test when Chromium or axe-core is missing,
+// and fails it instead when CI=true.
+func requireBrowser(t testing.TB) {
+	t.Helper()
+	var missing []string
+	if _, err := os.Stat(chromiumPath); err != nil {
+		missing = append(missing, chromiumPath+" (Debian package chromium)")
+	}
+	if _, err := os.Stat(axePath); err != nil {
+		missing = append(missing, "e2e/"+axePath+" (npm ci in e2e/)")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := "browser tests need " + strings.Join(missing, " and ") + "; run scripts/browser-deps.sh (make browser-deps)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true: " + msg)
+	}
+	t.Skip("SKIPPING: " + msg)
+}
+
+// server is one running `partnerhub serve` process.
+type server struct {
+	Bin     string
+	DataDir string
+	URL     string
+	cmd     *exec.Cmd
+	log     *syncBuffer
+	done    chan error
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// app returns the shared server, building and starting it on first use.
+func app(t testing.TB) *server {
+	t.Helper()
+	requireBrowser(t)
+	srvOnce.Do(func() {
+		var bin string
+		bin, srvErr = buildBinary()
+		if srvErr != nil {
+			return
+		}
+		srv, srvErr = startServer(bin, filepath.Join(tmpRoot, "data"))
+	})
+	if srvErr != nil {
+		t.Fatal(srvErr)
+	}
+	return srv
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
+}
+
+// buildBinary builds cmd/partnerhub into the temporary directory, or
+// uses the binary that PARTNERHUB_E2E_BIN names.
+func buildBinary() (string, error) {
+	if b := os.Getenv("PARTNERHUB_E2E_BIN"); b != "" {
+		return filepath.Abs(b)
+	}
+	bin := filepath.Join(tmpRoot, "partnerhub")
+	cmd := exec.Command(goTool(), "build", "-o", bin, "partnerhub/cmd/partnerhub")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build partnerhub: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+var listenRE = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+
+// startServer runs `partnerhub serve` on a random loopback port over a new
+// SQLite database in dataDir and waits for its "listening" log line.
+func startServer(bin, dataDir string, extra ...string) (*server, error) {
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--migrate"}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	s := &server{Bin: bin, DataDir: dataDir, cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			s.log.Write([]byte(line + "\n"))
+			if m := listenRE.FindStringSubmatch(line); m != nil && !found {
+				found = true
+				urlc <- m[1]
+			}
+		}
+		io.Copy(s.log, stderr)
+		s.done <- cmd.Wait()
+	}()
+	select {
+	case s.URL = <-urlc:
+		return s, nil
+	case err := <-s.done:
+		return nil, fmt.Errorf("partnerhub serve exited before listening (%v):\n%s", err, s.log.String())
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("partnerhub serve did not log its URL within 30s:\n%s", s.log.String())
+	}
+}
+
+// stop interrupts the server, waits for it, and returns any ERROR lines
+// it logged.
+func (s *server) stop() string {
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.done:
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.done
+	}
+	var bad []string
+	for _, line := range strings.Split(s.log.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") {
+			bad = append(bad, line)
+		}
+	}
+	return strings.Join(bad, "\n")
+}
+
+// url is the absolute URL of path on the server.
+func (s *server) url(path string) string { return s.URL + path }
+
+// local turns a link from an email (which uses the configured base URL)
+// into the same path and query on this server.
+func (s *server) local(t testing.TB, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatalf("bad link %q: %v", link, err)
+	}
+	return s.URL + u.RequestURI()
+}
+
+// browser starts the shared headless Chromium on first use.
+func browser(t testing.TB) context.Context {
+	t.Helper()
+	requireBrowser(t)
+	browserOnce.Do(func() {
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(chromiumPath),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(filepath.Join(tmpRoot, "chromium-profile")),
+			chromedp.WindowSize(1280, 900),
+		}
+		allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		browserCtx = ctx
+		browserCancel = func() { cancel(); allocCancel() }
+		// Start the browser now, so a broken install fails here, clearly.
+		browserErr = chromedp.Do(ctx, chromedp.Navigate("about:blank"))
+	})
+	if browserErr != nil {
+		t.Fatalf("start chromium: %v", browserErr)
+	}
+	return browserCtx
+}
+
+// newTab opens a tab in a new browser context (its own cookies, like a
+// private window) with an overall time limit; it closes with the test.
+func newTab(t testing.TB) context.Context {
+	t.Helper()
+	parent := browser(t)
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelT(); cancel() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	return ctx
+}
+
+// visit navigates to path on the server and returns the HTTP status.
+func visit(t testing.TB, ctx context.Context, path string) int {
+	t.Helper()
+	target := path
+	if strings.HasPrefix(path, "/") {
+		target = app(t).url(path)
+	}
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return int(resp.Status)
+}
+
+// submit clicks the element sel (a submit button), waits for the page it
+// leads to, and returns that page's HTTP status.
+func submit(t testing.TB, ctx context.Context, sel string) int {
+	t.Helper()
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+	return int(resp.Status)
+}
+
+// fill types values into form fields by id, in order.
+func fill(t testing.TB, ctx context.Context, fields ...string) {
+	t.Helper()
+	if len(fields)%2 != 0 {
+		t.Fatal("fill wants id, value pairs")
+	}
+	for i := 0; i < len(fields); i += 2 {
+		sel := chromedp.CSS("#" + fields[i])
+		clear := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).value = ''`, fields[i]))
+		if err := chromedp.Do(ctx, chromedp.WaitReady(sel), clear, chromedp.SendKeys(sel, fields[i+1])); err != nil {
+			t.Fatalf("fill #%s: %v", fields[i], err)
+		}
+	}
+}
+
+// choose selects an option of the <select> with id: value, or the first
+// non-empty option when value is "".
+func choose(t testing.TB, ctx context.Context, id, value string) string {
+	t.Helper()
+	if value == "" {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+			`(() => { const o = [...document.querySelectorAll('select#%s option')].find(o => o.value !== ''); return o ? o.value : ''; })()`, id)))
+		if err != nil || v == "" {
+			t.Fatalf("select #%s has no options (%v)", id, err)
+		}
+		value = v
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(() => { const s = document.querySelector('select#%s'); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value; })()`, id, value)))
+	if err != nil || got != value {
+		t.Fatalf("choose %q in #%s: got %q (%v)", value, id, got, err)
+	}
+	return value
+}
+
+// text returns the text of the first element matching a CSS selector.
+func text(t testing.TB, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%q); return e ? e.innerText : ''; })()`, sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// location is the current page's URL.
+func location(t testing.TB, ctx context.Context) *url.URL {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// signIn signs in through the sign-in form and fails unless it lands on a
+// signed-in page.
+func signIn(t testing.TB, ctx context.Context, email, password string) {
+	t.Helper()
+	if st := visit(t, ctx, "/signin"); st != http.StatusOK {
+		t.Fatalf("GET /signin: status %d", st)
+	}
+	fill(t, ctx, "email", email, "password", password)
+	if st := submit(t, ctx, `main form[action="/signin"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("sign in as %s: status %d: %s", email, st, text(t, ctx, "main"))
+	}
+	if n := count(t, ctx, `form[action="/signout"]`); n != 1 {
+		t.Fatalf("after signing in as %s there is no sign-out button; page %s says: %s", email, location(t, ctx), text(t, ctx, "main"))
+	}
+}
+
+// signOut presses the header's sign-out button.
+func signOut(t testing.TB, ctx context.Context) {
+	t.Helper()
+	if st := submit(t, ctx, `form[action="/signout"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("sign out: status %d", st)
+	}
+	if n := count(t, ctx, `form[action="/signout"]`); n != 0 {
+		t.Fatal("still signed in after signing out")
+	}
+}
+
+// count is the number of elements matching a CSS selector.
+func count(t testing.TB, ctx context.Context, sel string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
+	if err != nil {
+		t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
+}
+
+// createUser makes a verified user with `partnerhub user create`, the
+// password (Password) on stdin.
+func createUser(t testing.TB, email string, admin bool) {
+	t.Helper()
+	s := app(t)
+	args := []string{"user", "create", "--email", email, "--data-dir", s.DataDir}
+	if admin {
+		args = append(args, "--admin")
+	}
+	cmd := exec.Command(s.Bin, args...)
+	cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test")
+	cmd.Stdin = strings.NewReader(Password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("partnerhub user create %s: %v\n%s", email, err, out)
+	}
+}
+
+// Mail is one outbox message.
+type Mail struct{ To, Subject, Body string }
+
+var linkRE = regexp.MustCompile(`https?://\S+`)
+
+// Link returns the first URL in the body whose path contains part.
+func (m Mail) Link(t testing.TB, part string) string {
+	t.Helper()
+	for _, l := range linkRE.FindAllString(m.Body, -1) {
+		if strings.Contains(l, part) {
+			return strings.TrimRight(l, ".,)")
+		}
+	}
+	t.Fatalf("mail %q to %s has no link containing %q:\n%s", m.Subject, m.To, part, m.Body)
+	return ""
+}
+
+// mailTo reads the newest outbox message to addr whose subject contains
+// subject, straight from the server's SQLite file; it waits up to 5 s.
+func mailTo(t testing.TB, addr, subject string) Mail {
+	t.Helper()
+	s := app(t)
+	dsn := "file:" + filepath.Join(s.DataDir, "partnerhub.db") + "?mode=ro&_pragma=busy_timeout(5000)"
+	d, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var m Mail
+		err := d.QueryRow(`SELECT to_addr, subject, body FROM outbox WHERE lower(to_addr) = lower($1) AND subject LIKE $2 ORDER BY id DESC LIMIT 1`,
+			addr, "%"+subject+"%").Scan(&m.To, &m.Subject, &m.Body)
+		if err == nil {
+			return m
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			t.Fatalf("read outbox: %v", err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no mail to %s with a subject containing %q in the outbox", addr, subject)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
