@@ -1,0 +1,520 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+)
+
+// FinderQuery is "we need partners who can deliver <services/themes> for
+// <client groups> in <areas>", optionally "to complement <organisation>".
+type FinderQuery struct {
+	Services, Themes, ClientGroups []int64 // taxonomy term ids
+	Wards                          []string
+	LocalAuthorities               []string
+	Complement                     int64 // organisation id whose gaps to fill, 0 for none
+	ExcludeOrgs                    []int64
+	Limit                          int
+}
+
+// Match is one ranked organisation with the reasons it was chosen.
+type Match struct {
+	Org     accounts.Organisation
+	Score   float64 // 0 to 100
+	Reasons []string
+}
+
+// Weights of a need by vocabulary: services matter most.
+const (
+	wService     = 3.0
+	wClientGroup = 2.0
+	wTheme       = 1.0
+	// candidatePool is how many coarse candidates the SQL step returns for
+	// the detailed scoring in Go.
+	candidatePool = 200
+)
+
+type candInfo struct {
+	terms       map[int64]bool
+	wards       map[string]bool
+	las         map[string]bool
+	policies    int
+	policiesDue int
+	marks       []string
+	partners    int
+	ready       bool
+}
+
+// FindPartners ranks organisations for a partner search and explains each
+// match: the needs it covers, area overlap, policies and quality marks
+// held, partnerships it already has. With Complement set it favours
+// organisations that cover what that organisation lacks and marks down
+// its twins (organisations offering the same things).
+func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]Match, error) {
+	if fq.Limit <= 0 || fq.Limit > 100 {
+		fq.Limit = 20
+	}
+	need := map[int64]float64{}
+	for _, id := range fq.Themes {
+		need[id] = wTheme
+	}
+	for _, id := range fq.ClientGroups {
+		need[id] = wClientGroup
+	}
+	for _, id := range fq.Services {
+		need[id] = wService
+	}
+	var wards, lasq []string
+	for _, w := range fq.Wards {
+		if cw, ok := CanonicalWard(w); ok {
+			wards = append(wards, cw)
+		}
+	}
+	for _, c := range fq.LocalAuthorities {
+		if la, ok := LocalAuthorityByCode(c); ok {
+			lasq = append(lasq, la.Code)
+		}
+	}
+	asker := map[int64]bool{}
+	askerSvc := map[int64]bool{}
+	exclude := map[int64]bool{}
+	for _, id := range fq.ExcludeOrgs {
+		exclude[id] = true
+	}
+	if fq.Complement != 0 {
+		exclude[fq.Complement] = true
+		rows, err := q.QueryContext(ctx, `SELECT ot.term_id, t.vocabulary FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id = $1`, fq.Complement)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var voc string
+			if err := rows.Scan(&id, &voc); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			asker[id] = true
+			if voc == "service" {
+				askerSvc[id] = true
+			} else if len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) == 0 {
+				// No needs given: look among organisations working in the
+				// same themes and with the same client groups.
+				if voc == "theme" {
+					need[id] = wTheme
+				} else {
+					need[id] = wClientGroup
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if len(need) == 0 && len(wards) == 0 && len(lasq) == 0 {
+		return nil, apperr.Errorf(apperr.EINVALID, "Choose at least one service, theme, client group or area to find partners")
+	}
+
+	// Coarse step in SQL: organisations with any needed term or in any
+	// area, summed by weight.
+	ids, err := finderCandidates(ctx, q, need, wards, lasq, exclude)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	infos, orgs, err := candidateDetails(ctx, q, ids)
+	if err != nil {
+		return nil, err
+	}
+	names, svcs, err := termNames(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var totalNeed float64
+	for id, w := range need {
+		if fq.Complement != 0 && asker[id] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
+			w *= 0.25
+		}
+		totalNeed += w
+	}
+	var out []Match
+	for _, id := range ids {
+		ci, o := infos[id], orgs[id]
+		if ci == nil || o == nil {
+			continue
+		}
+		m := Match{Org: *o}
+		var got float64
+		var covered []string
+		for t, w := range need {
+			if ci.terms[t] {
+				if fq.Complement != 0 && asker[t] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
+					w *= 0.25
+				}
+				got += w
+				covered = append(covered, names[t])
+			}
+		}
+		score := 0.0
+		if totalNeed > 0 {
+			score += 60 * got / totalNeed
+			if len(covered) > 0 {
+				sort.Strings(covered)
+				m.Reasons = append(m.Reasons, fmt.Sprintf("Covers %d of %d needs: %s", len(covered), len(need), strings.Join(covered, ", ")))
+			}
+		}
+		if len(wards)+len(lasq) > 0 {
+			var hit []string
+			for _, w := range wards {
+				if ci.wards[w] {
+					hit = append(hit, w)
+				}
+			}
+			for _, c := range lasq {
+				if ci.las[c] {
+					la, _ := LocalAuthorityByCode(c)
+					hit = append(hit, la.Name)
+				}
+			}
+			frac := float64(len(hit)) / float64(len(wards)+len(lasq))
+			if len(hit) == 0 && len(wards) > 0 && ci.las["BPL"] {
+				frac = 0.5 // works across Blackpool, not ward by ward
+				hit = append(hit, "all of Blackpool")
+			}
+			score += 20 * frac
+			if len(hit) > 0 {
+				m.Reasons = append(m.Reasons, "Works in "+strings.Join(hit, ", "))
+			} else {
+				m.Reasons = append(m.Reasons, "Does not list the areas you asked for")
+			}
+		}
+		if fq.Complement != 0 {
+			var fills []string
+			for t := range ci.terms {
+				if !asker[t] && svcs[t] && !askerSvc[t] {
+					fills = append(fills, names[t])
+				}
+			}
+			sort.Strings(fills)
+			n := len(fills)
+			if n > 3 {
+				n = 3
+			}
+			score += 5 * float64(n)
+			if len(fills) > 0 {
+				m.Reasons = append(m.Reasons, "Offers what you do not: "+strings.Join(fills, ", "))
+			}
+			if j := jaccard(asker, ci.terms); j > 0.5 {
+				score -= 25 * j
+				m.Reasons = append(m.Reasons, fmt.Sprintf("Similar to you (%d%% of themes, services and client groups in common)", int(j*100+0.5)))
+			}
+		}
+		if ci.policies > 0 {
+			score += 8 * float64(ci.policies-ci.policiesDue) / float64(len(PolicyKinds))
+			r := fmt.Sprintf("Holds %d of %d key policies", ci.policies, len(PolicyKinds))
+			if ci.policiesDue > 0 {
+				r += fmt.Sprintf(" (%d due for review)", ci.policiesDue)
+			}
+			m.Reasons = append(m.Reasons, r)
+		}
+		if len(ci.marks) > 0 {
+			score += 4
+			m.Reasons = append(m.Reasons, "Quality marks: "+strings.Join(ci.marks, ", "))
+		}
+		if ci.partners > 0 {
+			score += 3
+			m.Reasons = append(m.Reasons, fmt.Sprintf("Already in %d partnership%s", ci.partners, plural(ci.partners)))
+		}
+		if ci.ready {
+			score += 5
+			m.Reasons = append(m.Reasons, "Commissioning ready")
+		}
+		if score < 0 {
+			score = 0
+		}
+		if score > 100 {
+			score = 100
+		}
+		m.Score = float64(int(score*10+0.5)) / 10
+		out = append(out, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Org.Name < out[j].Org.Name
+	})
+	if len(out) > fq.Limit {
+		out = out[:fq.Limit]
+	}
+	return out, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func jaccard(a, b map[int64]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for k := range a {
+		if b[k] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// placeholders appends vals to args and returns "$i, $j, ...".
+func placeholders[T any](args *[]any, vals []T) string {
+	ps := make([]string, len(vals))
+	for i, v := range vals {
+		*args = append(*args, v)
+		ps[i] = fmt.Sprintf("$%d", len(*args))
+	}
+	return strings.Join(ps, ", ")
+}
+
+// finderSQL builds the coarse candidate query; exported to benchmarks as
+// the "bare SQL" the finder runs.
+func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bool) (string, []any) {
+	var args []any
+	var parts []string
+	if len(need) > 0 {
+		var ids []int64
+		for id := range need {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		var cases []string
+		for _, id := range ids {
+			args = append(args, id)
+			cases = append(cases, fmt.Sprintf("WHEN $%d THEN %g", len(args), need[id]))
+		}
+		parts = append(parts, `SELECT organisation_id, CASE term_id `+strings.Join(cases, " ")+` ELSE 0 END AS w FROM org_terms WHERE term_id IN (`+placeholders(&args, ids)+`)`)
+	}
+	if len(wards) > 0 {
+		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'ward' AND code IN (`+placeholders(&args, wards)+`)`)
+	}
+	if len(las) > 0 {
+		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'la' AND code IN (`+placeholders(&args, las)+`)`)
+	}
+	where := ""
+	if len(exclude) > 0 {
+		var ex []int64
+		for id := range exclude {
+			ex = append(ex, id)
+		}
+		where = ` WHERE c.organisation_id NOT IN (` + placeholders(&args, ex) + `)`
+	}
+	args = append(args, candidatePool)
+	return `SELECT c.organisation_id, SUM(c.w) AS score FROM (` + strings.Join(parts, " UNION ALL ") + `) c` + where +
+		` GROUP BY c.organisation_id ORDER BY score DESC, c.organisation_id LIMIT $` + fmt.Sprint(len(args)), args
+}
+
+func finderCandidates(ctx context.Context, q db.Querier, need map[int64]float64, wards, las []string, exclude map[int64]bool) ([]int64, error) {
+	query, args := finderSQL(need, wards, las, exclude)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var s float64
+		if err := rows.Scan(&id, &s); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Hide organisations whose profile is not listed.
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var args2 []any
+	hidden, err := int64s(ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+placeholders(&args2, ids)+`)`, args2...)
+	if err != nil {
+		return nil, err
+	}
+	if len(hidden) == 0 {
+		return ids, nil
+	}
+	h := map[int64]bool{}
+	for _, id := range hidden {
+		h[id] = true
+	}
+	var keep []int64
+	for _, id := range ids {
+		if !h[id] {
+			keep = append(keep, id)
+		}
+	}
+	return keep, nil
+}
+
+func int64s(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// candidateDetails loads what scoring needs for the candidates, a query
+// per table.
+func candidateDetails(ctx context.Context, q db.Querier, ids []int64) (map[int64]*candInfo, map[int64]*accounts.Organisation, error) {
+	infos := map[int64]*candInfo{}
+	for _, id := range ids {
+		infos[id] = &candInfo{terms: map[int64]bool{}, wards: map[string]bool{}, las: map[string]bool{}}
+	}
+	each := func(query string, extra []any, fn func(rows interface{ Scan(...any) error }) error) error {
+		args := append([]any(nil), extra...)
+		in := placeholders(&args, ids)
+		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	orgs := map[int64]*accounts.Organisation{}
+	if err := each(`SELECT id, uuid, slug, name, sector, legal_form, created_at, updated_at FROM organisations WHERE id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+		var o accounts.Organisation
+		if err := r.Scan(&o.ID, &o.UUID, &o.Slug, &o.Name, &o.Sector, &o.LegalForm, &o.CreatedAt, &o.UpdatedAt); err != nil {
+			return err
+		}
+		orgs[o.ID] = &o
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := each(`SELECT organisation_id, term_id FROM org_terms WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+		var o, t int64
+		if err := r.Scan(&o, &t); err != nil {
+			return err
+		}
+		infos[o].terms[t] = true
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := each(`SELECT organisation_id, kind, code FROM org_areas WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+		var o int64
+		var k, c string
+		if err := r.Scan(&o, &k, &c); err != nil {
+			return err
+		}
+		if k == "ward" {
+			infos[o].wards[c] = true
+		} else {
+			infos[o].las[c] = true
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	if err := each(`SELECT organisation_id, review_date FROM org_policies WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+		var o int64
+		var rd *time.Time
+		if err := r.Scan(&o, &rd); err != nil {
+			return err
+		}
+		infos[o].policies++
+		if policyDue(rd, now) {
+			infos[o].policiesDue++
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	t := today(now)
+	if err := each(`SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`, []any{t}, func(r interface{ Scan(...any) error }) error {
+		var o int64
+		var n, l string
+		if err := r.Scan(&o, &n, &l); err != nil {
+			return err
+		}
+		if l != "" {
+			n += " (" + l + ")"
+		}
+		infos[o].marks = append(infos[o].marks, n)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := each(`SELECT organisation_id, COUNT(DISTINCT partnership_id) FROM partnership_members WHERE organisation_id IN (IDS) GROUP BY organisation_id`, nil, func(r interface{ Scan(...any) error }) error {
+		var o int64
+		var n int
+		if err := r.Scan(&o, &n); err != nil {
+			return err
+		}
+		infos[o].partners = n
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	if err := each(`SELECT DISTINCT organisation_id FROM org_badges WHERE kind = 'commissioning_ready' AND revoked_at IS NULL AND (valid_until IS NULL OR valid_until >= $1) AND organisation_id IN (IDS)`, []any{t}, func(r interface{ Scan(...any) error }) error {
+		var o int64
+		if err := r.Scan(&o); err != nil {
+			return err
+		}
+		infos[o].ready = true
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	return infos, orgs, nil
+}
+
+// termNames maps every term id to its name, and says which are services.
+func termNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, vocabulary, name FROM taxonomy_terms`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	names, svcs := map[int64]string{}, map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var voc, name string
+		if err := rows.Scan(&id, &voc, &name); err != nil {
+			return nil, nil, err
+		}
+		names[id] = name
+		svcs[id] = voc == "service"
+	}
+	return names, svcs, rows.Err()
+}

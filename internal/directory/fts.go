@@ -1,0 +1,100 @@
+package directory
+
+import (
+	"context"
+	"strings"
+	"unicode"
+
+	"partnerhub/internal/db"
+)
+
+// Full-text search, both dialects side by side. SQLite: the FTS5 table
+// org_fts (rowid = organisation id), ranked with bm25 weighting names over
+// services over description. PostgreSQL: org_search.doc, a weighted
+// tsvector with a GIN index, ranked with ts_rank_cd. Both stem English
+// (porter / 'english') and match every word, the last one as a prefix.
+// Migrations 0101_directory_search.{sqlite,postgres}.sql create them.
+
+// ftsTerms splits a user's query into plain words (letters and digits).
+func ftsTerms(q string) []string {
+	f := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(f) > 12 {
+		f = f[:12]
+	}
+	return f
+}
+
+// ftsQuery turns words into the dialect's query syntax.
+func ftsQuery(d db.Dialect, words []string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		if d == db.Postgres {
+			parts[i] = w
+			if i == len(words)-1 {
+				parts[i] += ":*"
+			}
+		} else {
+			parts[i] = `"` + w + `"`
+			if i == len(words)-1 {
+				parts[i] += "*"
+			}
+		}
+	}
+	if d == db.Postgres {
+		return strings.Join(parts, " & ")
+	}
+	return strings.Join(parts, " ")
+}
+
+// ftsMatch returns a FROM-clause fragment producing (id, rank) for the
+// organisations matching query argument $n; lower rank is better.
+func ftsMatch(d db.Dialect, n string) string {
+	if d == db.Postgres {
+		return `(SELECT organisation_id AS id, -ts_rank_cd(doc, to_tsquery('english', ` + n + `)) AS rank FROM org_search WHERE doc @@ to_tsquery('english', ` + n + `))`
+	}
+	return `(SELECT rowid AS id, bm25(org_fts, 10.0, 8.0, 1.0, 4.0) AS rank FROM org_fts WHERE org_fts MATCH ` + n + `)`
+}
+
+// reindex rewrites an organisation's search document from its profile and
+// services. Call it inside every transaction that changes them.
+func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error {
+	var name, other, desc, mission string
+	err := q.QueryRowContext(ctx, `SELECT o.name, COALESCE(p.other_names, ''), COALESCE(p.description, ''), COALESCE(p.mission, '')
+		FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE o.id = $1`, orgID).Scan(&name, &other, &desc, &mission)
+	if err != nil {
+		return err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT t.name FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id = $1 AND t.vocabulary = 'service' ORDER BY t.position`, orgID)
+	if err != nil {
+		return err
+	}
+	var svc []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		svc = append(svc, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return writeIndex(ctx, q, d, orgID, name, other, strings.TrimSpace(desc+"\n"+mission), strings.Join(svc, "; "))
+}
+
+// writeIndex stores one search document.
+func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
+	if d == db.Postgres {
+		_, err := q.ExecContext(ctx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`,
+			orgID, name, other, desc, services)
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM org_fts WHERE rowid = $1`, orgID); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO org_fts (rowid, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)`, orgID, name, other, desc, services)
+	return err
+}
