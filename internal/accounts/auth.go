@@ -207,6 +207,11 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 // ResolveOrg implements web.Auth: {org} path values are organisation slugs.
 func (s *Service) ResolveOrg(ctx context.Context, key string) (int64, error) {
 	var id int64
-	err := s.DB.Q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE slug = $1`, key).Scan(&id)
-	return id, db.Err(err, "organisation")
+	err := db.Err(s.DB.Q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE slug = $1`, key).Scan(&id), "organisation")
+	if apperr.Is(err, apperr.ENOTFOUND) {
+		// Exactly the answer a non-member gets for an organisation that
+		// exists, so slugs cannot be probed.
+		return 0, web.ErrNotFound()
+	}
+	return id, err
 }

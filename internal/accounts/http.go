@@ -52,7 +52,7 @@ func (s *Service) moreRoutes() []web.Route {
 }
 
 // extraRoutes are the other http_*.go files' route lists.
-var extraRoutes = []func(*Service) []web.Route{accountRoutes}
+var extraRoutes = []func(*Service) []web.Route{accountRoutes, orgRoutes, memberRoutes, adminRoutes}
 
 func (s *Service) link(path string, token string) string {
 	return strings.TrimRight(s.Web.Config.BaseURL, "/") + path + "?token=" + token

@@ -157,6 +157,9 @@ func scanOrg(row interface{ Scan(...any) error }) (*Organisation, error) {
 	return &o, nil
 }
 
+// reservedSlugs are /orgs/ paths that are pages, not organisations.
+var reservedSlugs = map[string]bool{"new": true}
+
 // InsertOrg creates an organisation with a unique slug. ownerID 0 creates
 // it with no members (a directory entry that can be claimed).
 func InsertOrg(ctx context.Context, q db.Querier, o *Organisation, ownerID int64) error {
@@ -170,7 +173,7 @@ func InsertOrg(ctx context.Context, q db.Querier, o *Organisation, ownerID int64
 		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE slug = $1`, slug).Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
+		if n == 0 && !reservedSlugs[slug] {
 			break
 		}
 		slug = fmt.Sprintf("%s-%d", base, i)
