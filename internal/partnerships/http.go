@@ -3,6 +3,8 @@ package partnerships
 import (
 	"embed"
 
+	"partnerhub/internal/apperr"
+
 	"partnerhub/internal/web"
 )
 
@@ -18,11 +20,13 @@ func (s *Service) Templates(rd *web.Renderer) error {
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	var out []web.Route
-	for _, f := range routeSets {
-		out = append(out, f(s)...)
-	}
+	out = append(out, s.measureRoutes()...)
 	return out
 }
 
-// routeSets are the route lists of the http_*.go files.
-var routeSets = []func(*Service) []web.Route{}
+// fieldErr is a validation error on one field.
+func fieldErr(field, msg string) error {
+	v := &apperr.Validation{}
+	v.Add(field, msg)
+	return v.Err()
+}

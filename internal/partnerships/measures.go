@@ -36,7 +36,7 @@ func PeriodOf(year int, startMonth time.Month) Period {
 	s := Date(year, startMonth, 1)
 	p := Period{Year: year, Start: s, End: s.AddDate(1, 0, 0), Label: itoa(year)}
 	if startMonth != time.January {
-		p.Label = itoa(year) + "/" + itoa((year+1)%100+100)[1:]
+		p.Label = itoa(year) + "/" + itoa((year+1)%100 + 100)[1:]
 	}
 	return p
 }
