@@ -21,6 +21,7 @@ func (s *Service) Templates(rd *web.Renderer) error {
 func (s *Service) Routes() []web.Route {
 	var out []web.Route
 	out = append(out, s.measureRoutes()...)
+	out = append(out, s.partnershipRoutes()...)
 	return out
 }
 

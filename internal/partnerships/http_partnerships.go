@@ -1,0 +1,611 @@
+package partnerships
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+	"partnerhub/internal/taxonomy"
+	"partnerhub/internal/web"
+)
+
+func (s *Service) partnershipRoutes() []web.Route {
+	return []web.Route{
+		web.Get("/partnerships", web.Public, s.list),
+		web.Get("/consortia", web.Public, s.listConsortia),
+		web.Get("/partnerships/new", web.SignedIn, s.newForm),
+		web.Post("/partnerships", web.SignedIn, s.create),
+		web.Get("/partnerships/{slug}", web.Public, s.show),
+		web.Get("/partnerships/{slug}/edit", web.SignedIn, s.editForm),
+		web.Post("/partnerships/{slug}/edit", web.SignedIn, s.edit),
+		web.Post("/partnerships/{slug}/members", web.SignedIn, s.addMember),
+		web.Get("/partnerships/{slug}/members/{id}/edit", web.SignedIn, s.memberForm),
+		web.Post("/partnerships/{slug}/members/{id}/edit", web.SignedIn, s.editMember),
+		web.Get("/partnerships/{slug}/members/{id}/remove", web.SignedIn, s.removeMemberConfirm),
+		web.Post("/partnerships/{slug}/members/{id}/remove", web.SignedIn, s.removeMember),
+		web.Get("/partnerships/{slug}/delete", web.SignedIn, s.deleteConfirm),
+		web.Post("/partnerships/{slug}/delete", web.SignedIn, s.delete),
+	}
+}
+
+// load returns the partnership named in the path if the caller may see it
+// (a members-only partnership answers 404 to everyone else).
+func (s *Service) load(r *http.Request) (*Partnership, error) {
+	p, err := BySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return nil, err
+	}
+	if !CanSee(web.IdentityFrom(r.Context()), p) {
+		return nil, apperr.NotFound("partnership")
+	}
+	return p, nil
+}
+
+// loadManaged is load for people who manage the partnership; others who
+// may see it get 403, others 404.
+func (s *Service) loadManaged(r *http.Request) (*Partnership, error) {
+	p, err := s.load(r)
+	if err != nil {
+		return nil, err
+	}
+	if !CanManage(web.IdentityFrom(r.Context()), p) {
+		return nil, apperr.Errorf(apperr.EFORBIDDEN, "Only the lead organisation's editors can change this partnership.")
+	}
+	return p, nil
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	return s.listing(w, r, false)
+}
+
+func (s *Service) listConsortia(w http.ResponseWriter, r *http.Request) error {
+	return s.listing(w, r, true)
+}
+
+func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool) error {
+	ctx := r.Context()
+	qv := r.URL.Query()
+	pager := web.NewPager(r, 25)
+	f := Filter{Q: qv.Get("q"), Consortia: consortia, Viewer: web.IdentityFrom(ctx), Limit: pager.PerPage, Offset: pager.Offset()}
+	if in(Models, qv.Get("model")) {
+		f.Model = qv.Get("model")
+	}
+	if in(Statuses, qv.Get("status")) {
+		f.Status = qv.Get("status")
+	}
+	f.Theme, _ = strconv.ParseInt(qv.Get("theme"), 10, 64)
+	if web.WantsCSV(r) || web.WantsJSON(r) {
+		f.Limit, f.Offset = 10000, 0
+	}
+	rows, total, err := List(ctx, s.DB.Q(), f)
+	if err != nil {
+		return err
+	}
+	if web.WantsCSV(r) {
+		var out [][]string
+		for _, x := range rows {
+			out = append(out, []string{x.Name, x.Model, x.Status, isoDate(x.Start), isoDate(x.End), strconv.Itoa(x.Members), x.Mix, x.Lead, strings.TrimRight(s.Web.Config.BaseURL, "/") + "/partnerships/" + x.Slug})
+		}
+		return web.CSV(w, "partnerships.csv", []string{"name", "model", "status", "start_date", "end_date", "members", "sector_mix", "lead", "url"}, out)
+	}
+	if web.WantsJSON(r) {
+		items := []map[string]any{}
+		for _, x := range rows {
+			items = append(items, map[string]any{"name": x.Name, "slug": x.Slug, "model": x.Model, "status": x.Status, "start_date": isoDate(x.Start), "end_date": isoDate(x.End), "members": x.Members, "sector_mix": x.Mix, "lead": x.Lead})
+		}
+		return web.JSON(w, http.StatusOK, map[string]any{"total": total, "items": items})
+	}
+	pager.Total = total
+	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
+	if err != nil {
+		return err
+	}
+	title := "Partnerships"
+	if consortia {
+		title = "Consortia"
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", map[string]any{
+		"Title": title, "Rows": rows, "Total": total, "Pager": pager.Template(r), "Consortia": consortia,
+		"Models": Models, "Statuses": Statuses, "Themes": themes, "Q": qv,
+	})
+}
+
+func isoDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, http.StatusOK, p.JSON())
+	}
+	hist, err := History(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return err
+	}
+	names, err := termNames(ctx, s.DB.Q(), append(append([]int64{}, p.Themes...), p.Services...))
+	if err != nil {
+		return err
+	}
+	var themes, services []string
+	for _, id := range p.Themes {
+		themes = append(themes, names[id])
+	}
+	for _, id := range p.Services {
+		services = append(services, names[id])
+	}
+	data := map[string]any{
+		"Title": p.Name, "P": p, "History": hist, "Themes": themes, "Services": services,
+		"Mix": SectorMix(p.Members), "Manage": CanManage(web.IdentityFrom(ctx), p), "Roles": MemberRoles,
+		"Orgs": nil,
+	}
+	if data["Manage"].(bool) {
+		orgs, err := orgChoices(ctx, s.DB.Q())
+		if err != nil {
+			return err
+		}
+		data["Orgs"] = orgs
+	}
+	if p.IsConsortium() {
+		if err := s.consortiumData(ctx, p, data); err != nil {
+			return err
+		}
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/show.html", data)
+}
+
+// JSON is the public JSON form of a partnership.
+func (p *Partnership) JSON() map[string]any {
+	var members []map[string]any
+	for _, m := range p.Members {
+		members = append(members, map[string]any{"organisation": m.OrgName, "organisation_slug": m.OrgSlug, "sector": m.Sector, "role": m.Role, "joined": isoDate(m.Joined), "left": isoDate(m.Left)})
+	}
+	return map[string]any{"name": p.Name, "slug": p.Slug, "purpose": p.Purpose, "model": p.Model, "consortium": p.IsConsortium(), "status": p.Status,
+		"start_date": isoDate(p.Start), "end_date": isoDate(p.End), "visibility": p.Visibility, "origin": p.Origin, "sector_mix": SectorMix(p.Members),
+		"areas": p.Areas, "members": members}
+}
+
+func termNames(ctx context.Context, q db.Querier, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for _, id := range ids {
+		t, err := taxonomy.Get(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = t.Name
+	}
+	return out, nil
+}
+
+// orgChoice is an organisation offered in member pickers.
+type orgChoice struct {
+	Name, Slug string
+}
+
+func orgChoices(ctx context.Context, q db.Querier) ([]orgChoice, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, slug FROM organisations ORDER BY name LIMIT 3000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []orgChoice
+	for rows.Next() {
+		var c orgChoice
+		if err := rows.Scan(&c.Name, &c.Slug); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// findOrg resolves an organisation typed by name or slug.
+func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisation, error) {
+	s = accounts.CleanText(s)
+	if s == "" {
+		return nil, fieldErr("organisation", "Enter the organisation's name")
+	}
+	if o, err := accounts.OrgBySlug(ctx, q, s); err == nil {
+		return o, nil
+	}
+	var slug string
+	err := q.QueryRowContext(ctx, `SELECT slug FROM organisations WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`, s).Scan(&slug)
+	if err != nil {
+		return nil, fieldErr("organisation", "No organisation called “"+s+"” is in the directory: check the name")
+	}
+	return accounts.OrgBySlug(ctx, q, slug)
+}
+
+// formDate parses an optional yyyy-mm-dd field.
+func formDate(v *apperr.Validation, form url.Values, field, label string) *time.Time {
+	s := strings.TrimSpace(form.Get(field))
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Year() < 1900 || t.Year() > 2200 {
+		v.Add(field, label+" must be a real date, for example 2024-03-31")
+		return nil
+	}
+	return &t
+}
+
+func formIDs(form url.Values, field string) []int64 {
+	var out []int64
+	for _, s := range form[field] {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// fromForm fills p from the partnership form.
+func fromForm(p *Partnership, form url.Values) *apperr.Validation {
+	v := &apperr.Validation{}
+	p.Name = form.Get("name")
+	p.Purpose = form.Get("purpose")
+	p.Model = form.Get("model")
+	p.Status = form.Get("status")
+	p.Visibility = form.Get("visibility")
+	p.Origin = form.Get("origin")
+	p.Start = formDate(v, form, "start_date", "Start date")
+	p.End = formDate(v, form, "end_date", "End date")
+	p.Themes = formIDs(form, "theme")
+	p.Services = formIDs(form, "service")
+	p.Areas = nil
+	for _, a := range strings.Split(form.Get("areas"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			p.Areas = append(p.Areas, a)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		for _, fe := range apperr.Fields(err) {
+			v.Add(fe.Field, fe.Message)
+		}
+	}
+	return v
+}
+
+func (s *Service) formData(ctx context.Context, r *http.Request, title string, extra map[string]any) (map[string]any, error) {
+	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
+	if err != nil {
+		return nil, err
+	}
+	services, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Services, false)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{"Title": title, "Themes": themes, "ServiceTerms": services, "Models": Models, "Statuses": Statuses,
+		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": s.leadChoices(r)}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m, nil
+}
+
+// leadChoices are the organisations the caller may name as lead.
+func (s *Service) leadChoices(r *http.Request) []accounts.OrgWithRole {
+	id := web.IdentityFrom(r.Context())
+	if id == nil {
+		return nil
+	}
+	orgs, err := accounts.OrgsForUser(r.Context(), s.DB.Q(), id.UserID)
+	if err != nil {
+		return nil
+	}
+	var out []accounts.OrgWithRole
+	for _, o := range orgs {
+		if id.Can(o.ID, web.RoleEditor) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
+	form := url.Values{"status": {"active"}, "visibility": {"public"}, "origin": {"other"}, "model": {"joint_project"}}
+	data, err := s.formData(r.Context(), r, "Record a partnership", map[string]any{"Form": form, "New": true})
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/form.html", data)
+}
+
+func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	p := &Partnership{}
+	v := fromForm(p, r.PostForm)
+	leadID, _ := strconv.ParseInt(r.PostForm.Get("lead"), 10, 64)
+	v.Check(leadID != 0 && id.Can(leadID, web.RoleEditor), "lead", "Select the lead organisation (you must be an editor or owner of it)")
+	p.Members = []Member{{OrgID: leadID, Role: "lead", Joined: p.Start}}
+	if err := v.Err(); err != nil {
+		data, derr := s.formData(ctx, r, "Record a partnership", map[string]any{"Form": r.PostForm, "Err": err, "New": true})
+		if derr != nil {
+			return derr
+		}
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/form.html", data)
+	}
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := Insert(ctx, tx, p, id.UserID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, leadID, "partnership.create", "partnership", p.ID, p.Name)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug, "Partnership recorded. Now add its members.")
+}
+
+func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"name": {p.Name}, "purpose": {p.Purpose}, "model": {p.Model}, "status": {p.Status}, "visibility": {p.Visibility},
+		"origin": {p.Origin}, "start_date": {isoDate(p.Start)}, "end_date": {isoDate(p.End)}, "areas": {strings.Join(p.Areas, ", ")}}
+	for _, t := range p.Themes {
+		form.Add("theme", strconv.FormatInt(t, 10))
+	}
+	for _, t := range p.Services {
+		form.Add("service", strconv.FormatInt(t, 10))
+	}
+	data, err := s.formData(r.Context(), r, "Change "+p.Name, map[string]any{"Form": form, "P": p})
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/form.html", data)
+}
+
+func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	old := *p
+	v := fromForm(p, r.PostForm)
+	if err := v.Err(); err != nil {
+		data, derr := s.formData(ctx, r, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
+		if derr != nil {
+			return derr
+		}
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/form.html", data)
+	}
+	note := accounts.CleanText(r.PostForm.Get("status_note"))
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := Update(ctx, tx, p, old.Status, web.IdentityFrom(ctx).UserID, note); err != nil {
+			return err
+		}
+		detail := p.Name
+		if old.Status != p.Status {
+			detail = fmt.Sprintf("status %s -> %s", old.Status, p.Status)
+		}
+		return audit.Record(ctx, tx, firstLead(&old), "partnership.update", "partnership", p.ID, detail)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug, "Partnership updated.")
+}
+
+func firstLead(p *Partnership) int64 {
+	for _, m := range p.Members {
+		if m.Role == "lead" {
+			return m.OrgID
+		}
+	}
+	return 0
+}
+
+// memberFromForm reads role and dates of a membership.
+func memberFromForm(m *Member, form url.Values, v *apperr.Validation) {
+	m.Role = form.Get("role")
+	m.Joined = formDate(v, form, "joined", "Date joined")
+	m.Left = formDate(v, form, "left", "Date left")
+	if err := ValidateMember(m); err != nil {
+		for _, fe := range apperr.Fields(err) {
+			if fe.Field != "organisation" || m.OrgID == 0 {
+				v.Add(fe.Field, fe.Message)
+			}
+		}
+	}
+}
+
+func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	v := &apperr.Validation{}
+	m := Member{PartnershipID: p.ID}
+	o, oerr := findOrg(ctx, s.DB.Q(), r.PostForm.Get("organisation"))
+	if oerr != nil {
+		for _, fe := range apperr.Fields(oerr) {
+			v.Add(fe.Field, fe.Message)
+		}
+	} else {
+		m.OrgID = o.ID
+	}
+	memberFromForm(&m, r.PostForm, v)
+	if err := v.Err(); err != nil {
+		return s.renderShowWithErr(w, r, p, err)
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := InsertMember(ctx, tx, &m); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.member_add", "partnership", p.ID, fmt.Sprintf("%s as %s", o.Name, m.Role))
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#members", o.Name+" added.")
+}
+
+func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error) error {
+	ctx := r.Context()
+	hist, herr := History(ctx, s.DB.Q(), p.ID)
+	if herr != nil {
+		return herr
+	}
+	orgs, oerr := orgChoices(ctx, s.DB.Q())
+	if oerr != nil {
+		return oerr
+	}
+	data := map[string]any{"Title": p.Name, "P": p, "History": hist, "Mix": SectorMix(p.Members), "Manage": true, "Roles": MemberRoles, "Orgs": orgs, "Form": r.PostForm, "Err": err}
+	if p.IsConsortium() {
+		if err := s.consortiumData(ctx, p, data); err != nil {
+			return err
+		}
+	}
+	return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/show.html", data)
+}
+
+func (s *Service) member(r *http.Request, p *Partnership) (*Member, error) {
+	mid, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	for i := range p.Members {
+		if p.Members[i].ID == mid {
+			return &p.Members[i], nil
+		}
+	}
+	return nil, apperr.NotFound("membership")
+}
+
+func (s *Service) memberForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(r, p)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"role": {m.Role}, "joined": {isoDate(m.Joined)}, "left": {isoDate(m.Left)}}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": form})
+}
+
+func (s *Service) editMember(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(r, p)
+	if err != nil {
+		return err
+	}
+	v := &apperr.Validation{}
+	memberFromForm(m, r.PostForm, v)
+	if err := v.Err(); err != nil {
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": r.PostForm, "Err": err})
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := UpdateMember(ctx, tx, m); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.member_update", "partnership", p.ID, fmt.Sprintf("%s: %s, joined %s, left %s", m.OrgName, m.Role, isoDate(m.Joined), isoDate(m.Left)))
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#members", "Membership updated.")
+}
+
+func (s *Service) removeMemberConfirm(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(r, p)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
+		"Title": "Remove " + m.OrgName + "'s membership", "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
+		"Question": "Are you sure you want to remove this membership record of " + m.OrgName + "?",
+		"Warning":  "Remove a record only if it was a mistake. If the organisation left the partnership, change its membership and enter the date it left instead: the measures then keep its history.",
+		"Button":   "Remove membership"})
+}
+
+func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	m, err := s.member(r, p)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := DeleteMember(ctx, tx, p.ID, m.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.member_remove", "partnership", p.ID, m.OrgName)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#members", "Membership removed.")
+}
+
+func (s *Service) deleteConfirm(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
+		"Title": "Delete " + p.Name, "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
+		"Question": "Are you sure you want to delete " + p.Name + "?",
+		"Warning":  "Delete a partnership only if it was recorded by mistake. A partnership that has ended should be kept, with its end date, so that the strategy's measures keep its history.",
+		"Button":   "Delete partnership"})
+}
+
+func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, p.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.delete", "partnership", p.ID, p.Name)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships", p.Name+" deleted.")
+}

@@ -1,0 +1,252 @@
+package partnerships
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// Update stores a partnership's own fields and links; a status change adds
+// a history row with note.
+func Update(ctx context.Context, tx db.Querier, p *Partnership, oldStatus string, by int64, note string) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	p.UpdatedAt = db.Now()
+	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET name = $1, purpose = $2, model = $3, status = $4, start_date = $5, end_date = $6,
+		visibility = $7, origin = $8, updated_at = $9 WHERE id = $10`,
+		p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin, p.UpdatedAt, p.ID)
+	if err != nil {
+		return db.Err(err, "partnership")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.Err(sql.ErrNoRows, "partnership")
+	}
+	if oldStatus != p.Status {
+		if err := addStatus(ctx, tx, p.ID, p.Status, by, note); err != nil {
+			return err
+		}
+	}
+	return setLinks(ctx, tx, p)
+}
+
+// UpdateMember changes a membership period's role and dates.
+func UpdateMember(ctx context.Context, tx db.Querier, m *Member) error {
+	if err := ValidateMember(m); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE partnership_members SET role = $1, joined_on = $2, left_on = $3 WHERE id = $4 AND partnership_id = $5`,
+		m.Role, dateArg(m.Joined), dateArg(m.Left), m.ID, m.PartnershipID)
+	if err != nil {
+		return db.Err(err, "membership")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.Err(sql.ErrNoRows, "membership")
+	}
+	return nil
+}
+
+// DeleteMember removes a membership period recorded by mistake.
+func DeleteMember(ctx context.Context, tx db.Querier, pid, mid int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM partnership_members WHERE id = $1 AND partnership_id = $2`, mid, pid)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.Err(sql.ErrNoRows, "membership")
+	}
+	return nil
+}
+
+// StatusChange is one row of a partnership's status history.
+type StatusChange struct {
+	Status string
+	At     time.Time
+	By     string
+	Note   string
+}
+
+// History lists the status changes, oldest first.
+func History(ctx context.Context, q db.Querier, pid int64) ([]StatusChange, error) {
+	rows, err := q.QueryContext(ctx, `SELECT h.status, h.changed_at, COALESCE(u.name, ''), h.note FROM partnership_status_history h
+		LEFT JOIN users u ON u.id = h.changed_by WHERE h.partnership_id = $1 ORDER BY h.changed_at, h.id`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StatusChange
+	for rows.Next() {
+		var c StatusChange
+		if err := rows.Scan(&c.Status, &c.At, &c.By, &c.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Filter narrows a listing.
+type Filter struct {
+	Q         string
+	Model     string
+	Status    string
+	Theme     int64
+	Org       int64 // partnerships this organisation has been a member of
+	Consortia bool
+	Viewer    *web.Identity // nil = the public
+	Limit     int
+	Offset    int
+}
+
+// Row is one line of a listing.
+type Row struct {
+	ID         int64
+	Slug       string
+	Name       string
+	Model      string
+	Status     string
+	Start      *time.Time
+	End        *time.Time
+	Members    int
+	Mix        string
+	Lead       string
+	Visibility string
+}
+
+// visibleTo is the SQL condition (and args) for what the viewer may see.
+func visibleTo(id *web.Identity, next int) (string, []any) {
+	if id != nil && id.Admin {
+		return "1 = 1", nil
+	}
+	if id == nil || len(id.Orgs) == 0 {
+		return "p.visibility = 'public'", nil
+	}
+	var args []any
+	for org := range id.Orgs {
+		args = append(args, org)
+	}
+	return "(p.visibility = 'public' OR EXISTS (SELECT 1 FROM partnership_members vm WHERE vm.partnership_id = p.id AND vm.organisation_id IN (" + placeholders(len(args), next) + ")))", args
+}
+
+// List returns the partnerships the filter's viewer may see and the total.
+func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, vals ...any) {
+		where = append(where, cond)
+		args = append(args, vals...)
+	}
+	vis, vargs := visibleTo(f.Viewer, 1)
+	add(vis, vargs...)
+	n := func() string { return "$" + itoa(len(args)+1) }
+	if s := strings.TrimSpace(f.Q); s != "" {
+		add("LOWER(p.name) LIKE "+n(), "%"+strings.ToLower(s)+"%")
+	}
+	if f.Model != "" {
+		add("p.model = "+n(), f.Model)
+	}
+	if f.Status != "" {
+		add("p.status = "+n(), f.Status)
+	}
+	if f.Theme != 0 {
+		add("EXISTS (SELECT 1 FROM partnership_terms pt WHERE pt.partnership_id = p.id AND pt.term_id = "+n()+")", f.Theme)
+	}
+	if f.Org != 0 {
+		add("EXISTS (SELECT 1 FROM partnership_members om WHERE om.partnership_id = p.id AND om.organisation_id = "+n()+")", f.Org)
+	}
+	if f.Consortia {
+		add("p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body')")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships p WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	sector := func(in string) string {
+		return `(SELECT COUNT(*) FROM partnership_members sm JOIN organisations so ON so.id = sm.organisation_id WHERE sm.partnership_id = p.id AND so.sector IN ` + in + `)`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT p.id, p.slug, p.name, p.model, p.status, p.start_date, p.end_date, p.visibility,
+		(SELECT COUNT(DISTINCT cm.organisation_id) FROM partnership_members cm WHERE cm.partnership_id = p.id),
+		`+sector(thirdIn)+`, `+sector("('public')")+`, `+sector("('private')")+`,
+		COALESCE((SELECT MIN(lo.name) FROM partnership_members lm JOIN organisations lo ON lo.id = lm.organisation_id WHERE lm.partnership_id = p.id AND lm.role = 'lead'), '')
+		FROM partnerships p WHERE `+cond+` ORDER BY p.start_date DESC, p.name LIMIT `+itoa(f.Limit)+` OFFSET `+itoa(f.Offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Row
+	for rows.Next() {
+		var r Row
+		var s, e sql.NullTime
+		var third, pub, priv int
+		if err := rows.Scan(&r.ID, &r.Slug, &r.Name, &r.Model, &r.Status, &s, &e, &r.Visibility, &r.Members, &third, &pub, &priv, &r.Lead); err != nil {
+			return nil, 0, err
+		}
+		r.Start, r.End = nullDate(s), nullDate(e)
+		var ms []Member
+		if third > 0 {
+			ms = append(ms, Member{Sector: "vcs"})
+		}
+		if pub > 0 {
+			ms = append(ms, Member{Sector: "public"})
+		}
+		if priv > 0 {
+			ms = append(ms, Member{Sector: "private"})
+		}
+		r.Mix = SectorMix(ms)
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// CanSee reports whether the identity may see the partnership: public ones
+// everyone, members-only ones every member organisation and admins.
+func CanSee(id *web.Identity, p *Partnership) bool {
+	if p.Visibility == "public" {
+		return true
+	}
+	if id == nil {
+		return false
+	}
+	if id.Admin {
+		return true
+	}
+	for org := range p.MemberOrgs() {
+		if id.RoleIn(org) != web.RoleNone {
+			return true
+		}
+	}
+	return false
+}
+
+// CanManage reports whether the identity manages the partnership: editors
+// and owners of a lead organisation, and admins.
+func CanManage(id *web.Identity, p *Partnership) bool {
+	if id == nil {
+		return false
+	}
+	if id.Admin {
+		return true
+	}
+	leads := p.LeadOrgs()
+	if len(leads) == 0 { // every lead has left: any organisation that was lead
+		for _, m := range p.Members {
+			if m.Role == "lead" {
+				leads = append(leads, m.OrgID)
+			}
+		}
+	}
+	for _, org := range leads {
+		if id.RoleIn(org) >= web.RoleEditor {
+			return true
+		}
+	}
+	return false
+}
