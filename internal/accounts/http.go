@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -54,6 +55,14 @@ func (s *Service) moreRoutes() []web.Route {
 // extraRoutes are the other http_*.go files' route lists.
 var extraRoutes = []func(*Service) []web.Route{accountRoutes, orgRoutes, memberRoutes, adminRoutes}
 
+// nextParam is the query suffix carrying a local next path in a link.
+func nextParam(next string) string {
+	if next = web.SafeNext(next, ""); next == "" {
+		return ""
+	}
+	return "&next=" + url.QueryEscape(next)
+}
+
 func (s *Service) link(path string, token string) string {
 	return strings.TrimRight(s.Web.Config.BaseURL, "/") + path + "?token=" + token
 }
@@ -62,7 +71,7 @@ func (s *Service) signupForm(w http.ResponseWriter, r *http.Request) error {
 	if web.IdentityFrom(r.Context()) != nil {
 		return web.Redirect(w, r, "/account", "")
 	}
-	return s.Web.Render(w, r, 200, "accounts/signup.html", map[string]any{"Title": "Create an account"})
+	return s.Web.Render(w, r, 200, "accounts/signup.html", map[string]any{"Title": "Create an account", "Next": web.SafeNext(r.URL.Query().Get("next"), "")})
 }
 
 func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
@@ -70,8 +79,9 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name, email, pw := CleanText(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
+	next := web.SafeNext(r.PostForm.Get("next"), "")
 	if err := ValidateSignup(name, email, pw); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})
 	}
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -92,7 +102,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 		if err := audit.Record(ctx, tx, 0, "user.signup", "user", u.ID, ""); err != nil {
 			return err
 		}
-		return s.sendVerification(ctx, tx, u)
+		return s.sendVerificationNext(ctx, tx, u, next)
 	})
 	if err != nil {
 		return err
@@ -101,12 +111,18 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) sendVerification(ctx context.Context, q db.Querier, u *User) error {
+	return s.sendVerificationNext(ctx, q, u, "")
+}
+
+// sendVerificationNext mails the confirmation link; next (a local path,
+// such as an invitation) is where the person goes after signing in.
+func (s *Service) sendVerificationNext(ctx context.Context, q db.Querier, u *User, next string) error {
 	tok, err := IssueToken(ctx, q, u.ID, "verify", "", 48*time.Hour)
 	if err != nil {
 		return err
 	}
 	return mail.Enqueue(ctx, q, mail.Message{To: u.Email, Kind: "verify", Subject: "Confirm your email address for Partnerhub",
-		Body: fmt.Sprintf("Hello %s,\n\nConfirm your email address to finish creating your Partnerhub account:\n\n%s\n\nThe link works once and expires in 48 hours.\nIf you did not create an account, you can ignore this email.\n", u.Name, s.link("/verify", tok))})
+		Body: fmt.Sprintf("Hello %s,\n\nConfirm your email address to finish creating your Partnerhub account:\n\n%s\n\nThe link works once and expires in 48 hours.\nIf you did not create an account, you can ignore this email.\n", u.Name, s.link("/verify", tok)+nextParam(next))})
 }
 
 func (s *Service) signinForm(w http.ResponseWriter, r *http.Request) error {
@@ -172,7 +188,8 @@ func (s *Service) signout(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	_, _, err := PeekToken(r.Context(), s.DB.Q(), tok, "verify")
-	return s.Web.Render(w, r, 200, "accounts/verify.html", map[string]any{"Title": "Confirm your email address", "Token": tok, "Bad": err != nil})
+	return s.Web.Render(w, r, 200, "accounts/verify.html", map[string]any{"Title": "Confirm your email address", "Token": tok, "Bad": err != nil,
+		"Next": web.SafeNext(r.URL.Query().Get("next"), "")})
 }
 
 func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
@@ -197,7 +214,11 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/signin", "Your email address is confirmed. You can now sign in.")
+	target := "/signin"
+	if next := web.SafeNext(r.PostForm.Get("next"), ""); next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	return web.Redirect(w, r, target, "Your email address is confirmed. You can now sign in.")
 }
 
 func (s *Service) resendForm(w http.ResponseWriter, r *http.Request) error {

@@ -154,3 +154,41 @@ func TestRolesAndLastOwner(t *testing.T) {
 		}
 	})
 }
+
+// A person without an account follows the invitation through sign-up,
+// email confirmation and sign-in, and lands back on the invitation.
+func TestInvitationNewAccountFlow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("owner@example.org", false)
+		org := env.Org("Fylde Food Bank", "vcs", map[string]string{"owner@example.org": "owner"})
+		env.As("owner@example.org").PostForm("/orgs/"+org.Slug+"/members/invite", url.Values{"email": {"fresh@example.org"}, "role": {"viewer"}}).Status(t, 303)
+		tok := inviteRe.FindStringSubmatch(env.Outbox("fresh@example.org")[0].Body)[1]
+		inv := "/invitations/" + tok
+		anon := env.Anon()
+		anon.Get("/signup?next="+url.QueryEscape(inv)).Status(t, 200).Contains(t, `name="next"`)
+		anon.PostForm("/signup", url.Values{"name": {"Fresh Face"}, "email": {"fresh@example.org"}, "password": {"seaside donkey lantern"}, "next": {inv}}).Status(t, 200)
+		var verifyMail string
+		for _, m := range env.Outbox("fresh@example.org") {
+			if m.Kind == "verify" {
+				verifyMail = m.Body
+			}
+		}
+		link := regexp.MustCompile(`/verify\?token=([A-Za-z0-9_-]+)&next=(\S+)`).FindStringSubmatch(verifyMail)
+		if link == nil {
+			t.Fatalf("verification link without next:\n%s", verifyMail)
+		}
+		next, _ := url.QueryUnescape(link[2])
+		anon.Get("/verify?token="+link[1]+"&next="+link[2]).Status(t, 200).Contains(t, `name="next"`)
+		loc := anon.PostForm("/verify", url.Values{"token": {link[1]}, "next": {next}}).Status(t, 303).Location()
+		if loc != "/signin?next="+url.QueryEscape(inv) {
+			t.Fatalf("after verify: %s", loc)
+		}
+		loc = anon.PostForm("/signin", url.Values{"email": {"fresh@example.org"}, "password": {"seaside donkey lantern"}, "next": {inv}}).Status(t, 303).Location()
+		if loc != inv {
+			t.Fatalf("after sign-in: %s", loc)
+		}
+		anon.PostForm(inv, nil).Status(t, 303)
+		anon.Get("/orgs").Status(t, 200).Contains(t, "Fylde Food Bank", "Viewer")
+	})
+}
