@@ -1,0 +1,110 @@
+package partnerships
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+)
+
+const importCSV = `partnership_ref,name,model,status,start_date,end_date,member_identifier,member_role,joined,left
+BP-1,Fylde Coast Advice Partnership,referral_partnership,active,2019-04-01,,GB-CHC-111,lead,,
+BP-1,Fylde Coast Advice Partnership,referral_partnership,active,2019-04-01,,gb-chc-222,member,2019-04-01,2020-03-31
+BP-1,Fylde Coast Advice Partnership,referral_partnership,active,2019-04-01,,GB-CHC-222,member,2022-01-01,
+BP-2,Healthy Hearts Consortium,lead_contractor_consortium,ended,2018-01-01,2021-12-31,GB-CHC-222,lead,,
+BP-2,Healthy Hearts Consortium,lead_contractor_consortium,ended,2018-01-01,2021-12-31,GB-GOV-333,member,,
+BP-3,Bad Model,federation,active,2020-01-01,,GB-CHC-111,lead,,
+BP-4,Unknown Member,joint_project,active,2020-01-01,,GB-CHC-999,lead,,
+BP-5,"Bad dates, too",joint_project,active,2020-13-01,,GB-CHC-111,lead,2021-01-01,2020-01-01
+BP-2,Healthy Hearts Consortium RENAMED,lead_contractor_consortium,ended,2018-01-01,2021-12-31,GB-CHC-111,member,,
+BP-6,Ended without end,joint_project,ended,2020-01-01,,GB-CHC-111,lead,,
+`
+
+func TestImport(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, d)
+		for id, name := range map[string]string{"GB-CHC-111": "Advice Trust", "GB-CHC-222": "Carers Network", "GB-GOV-333": "The Council"} {
+			sector := "vcs"
+			if strings.Contains(id, "GOV") {
+				sector = "public"
+			}
+			org := fx.org(name, sector)
+			if _, err := d.W().ExecContext(ctx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES ($1, $2, $3)`, id, org, id[:6]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func() (p, m int) {
+			d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships`).Scan(&p)
+			d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partnership_members`).Scan(&m)
+			return
+		}
+		var out bytes.Buffer
+		res, err := Import(ctx, d, strings.NewReader(importCSV), true, &out)
+		if err == nil || res.Rejected != 5 {
+			t.Fatalf("dry run: err %v, result %+v\n%s", err, res, out.String())
+		}
+		if p, m := count(); p != 0 || m != 0 {
+			t.Fatalf("dry run wrote %d partnerships, %d members", p, m)
+		}
+		for _, want := range []string{
+			`line 7: model "federation" is not one of`,
+			"line 8: no organisation in the directory has the identifier GB-CHC-999",
+			`line 9: start_date "2020-13-01" is not a date`,
+			"left is before joined",
+			"line 10: partnership BP-2 has a different name, model, status or dates on line 5",
+			"line 11: status is ended but end_date is empty",
+			"Dry run (nothing written): would import 10 rows: 2 partnerships created",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("report lacks %q:\n%s", want, out.String())
+			}
+		}
+		out.Reset()
+		res, err = Import(ctx, d, strings.NewReader(importCSV), false, &out)
+		if err == nil || res.Created != 2 || res.MembersAdded != 5 {
+			t.Fatalf("import: err %v, %+v\n%s", err, res, out.String())
+		}
+		if p, m := count(); p != 2 || m != 5 {
+			t.Fatalf("import wrote %d partnerships, %d members", p, m)
+		}
+		// The same file again changes nothing.
+		out.Reset()
+		res, _ = Import(ctx, d, strings.NewReader(importCSV), false, &out)
+		if res.Created != 0 || res.Updated != 0 || res.Unchanged != 2 || res.MembersAdded != 0 || res.MembersAlready != 5 {
+			t.Fatalf("second import: %+v", res)
+		}
+		if p, m := count(); p != 2 || m != 5 {
+			t.Fatalf("second import left %d partnerships, %d members", p, m)
+		}
+		// A changed status updates the partnership and its history.
+		changed := strings.ReplaceAll(importCSV, "referral_partnership,active,2019-04-01,,", "referral_partnership,dormant,2019-04-01,,")
+		res, _ = Import(ctx, d, strings.NewReader(changed), false, &out)
+		if res.Updated != 1 {
+			t.Fatalf("update: %+v", res)
+		}
+		p, err := BySlug(ctx, d.Q(), "fylde-coast-advice-partnership")
+		if err != nil || p.Status != "dormant" || p.ImportRef != "BP-1" || len(p.Members) != 3 {
+			t.Fatalf("imported partnership %+v, %v", p, err)
+		}
+		hist, _ := History(ctx, d.Q(), p.ID)
+		if len(hist) != 2 || hist[1].Status != "dormant" {
+			t.Fatalf("history %+v", hist)
+		}
+		// A missing column fails before anything is read.
+		if _, err := Import(ctx, d, strings.NewReader("partnership_ref,name\nx,y\n"), false, &out); err == nil || !strings.Contains(err.Error(), "no column model") {
+			t.Fatalf("missing columns: %v", err)
+		}
+		// The left-and-rejoined member counts once in 2022.
+		raws, err := ComputeSQL(ctx, d.Q(), []Period{PeriodOf(2022, 1), PeriodOf(2020, 4)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raws[0].OrganisationsInPartnership != 2 || raws[1].PublicThird != 1 {
+			t.Fatalf("measures after import: %+v", raws)
+		}
+	})
+}
