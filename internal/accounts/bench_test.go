@@ -57,4 +57,3 @@ func BenchmarkAdminUserSearch(b *testing.B) {
 		}
 	}
 }
-
