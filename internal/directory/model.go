@@ -37,7 +37,7 @@ var labels = map[string]string{
 	"safeguarding": "Safeguarding", "equality_diversity": "Equality and diversity", "health_safety": "Health and safety",
 	"data_protection": "Data protection", "complaints": "Complaints", "whistleblowing": "Whistleblowing",
 	"environmental": "Environmental",
-	"pending": "Pending", "approved": "Approved", "rejected": "Rejected", "requested": "Asked to join", "member": "Member",
+	"pending":       "Pending", "approved": "Approved", "rejected": "Rejected", "requested": "Asked to join", "member": "Member",
 	"relevance": "Best match", "name": "Name (A to Z)", "updated": "Recently updated",
 }
 
@@ -61,6 +61,7 @@ type Profile struct {
 	LocalAuths     []string // codes
 	TermIDs        []int64
 	ProfileUpdated *time.Time
+	termVocab      []string // vocabulary of each TermIDs entry, as loaded
 }
 
 // Policy is one policy an organisation holds.

@@ -1,9 +1,16 @@
 package directory
 
 import (
+	"context"
+	"embed"
+	"io"
+
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
 )
+
+//go:embed templates/*.html
+var templates embed.FS
 
 // Service is the directory feature.
 type Service struct {
@@ -15,7 +22,41 @@ type Service struct {
 func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
 
 // Templates registers the feature's pages.
-func (s *Service) Templates(rd *web.Renderer) error { return nil }
+func (s *Service) Templates(rd *web.Renderer) error {
+	web.AddLabels(labels)
+	return rd.AddPages(templates, "templates", "directory")
+}
+
+// Nav is the feature's main navigation entry.
+func (s *Service) Nav() []web.NavItem {
+	return []web.NavItem{{Label: "Directory", Href: "/directory"}}
+}
+
+// Importers are the `partnerhub import` kinds this feature provides.
+func (s *Service) Importers() map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error {
+	return map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error{"orgs": s.importFile}
+}
 
 // Routes is the feature's part of the route table.
-func (s *Service) Routes() []web.Route { return nil }
+func (s *Service) Routes() []web.Route {
+	editor := web.OrgRole(web.RoleEditor)
+	return []web.Route{
+		web.Get("/directory", web.Public, s.list),
+		web.Get("/directory/{slug}", web.Public, s.show),
+		web.Get("/directory/{slug}/history", web.Admin, s.history),
+		web.Get("/orgs/{org}/profile", editor, s.editForm),
+		web.Post("/orgs/{org}/profile", editor, s.edit),
+		web.Post("/orgs/{org}/profile/policies", editor, s.editPolicies),
+		web.Post("/orgs/{org}/profile/quality-marks", editor, s.addMark),
+		web.Get("/orgs/{org}/profile/quality-marks/{id}/delete", editor, s.confirmDeleteMark),
+		web.Post("/orgs/{org}/profile/quality-marks/{id}/delete", editor, s.deleteMark),
+		web.Post("/orgs/{org}/profile/contacts", editor, s.addContact),
+		web.Get("/orgs/{org}/profile/contacts/{id}/delete", editor, s.confirmDeleteContact),
+		web.Post("/orgs/{org}/profile/contacts/{id}/delete", editor, s.deleteContact),
+		web.Get("/directory/{slug}/claim", web.SignedIn, s.claimForm),
+		web.Post("/directory/{slug}/claim", web.SignedIn, s.claim),
+		web.Get("/admin/claims", web.Admin, s.claims),
+		web.Post("/admin/claims/{id}", web.Admin, s.decideClaim),
+		web.Get("/partners/find", web.Public, s.finder),
+	}
+}

@@ -73,8 +73,21 @@ func loadLists(ctx context.Context, q db.Querier, p *Profile) error {
 	if p.LocalAuths, err = strings1(ctx, q, `SELECT code FROM org_areas WHERE organisation_id = $1 AND kind = 'la' ORDER BY code`, p.ID); err != nil {
 		return err
 	}
-	p.TermIDs, err = OrgTerms(ctx, q, p.ID)
-	return err
+	rows, err := q.QueryContext(ctx, `SELECT ot.term_id, t.vocabulary FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id = $1 ORDER BY t.vocabulary, t.position`, p.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return err
+		}
+		p.TermIDs = append(p.TermIDs, id)
+		p.termVocab = append(p.termVocab, v)
+	}
+	return rows.Err()
 }
 
 func strings1(ctx context.Context, q db.Querier, query string, args ...any) ([]string, error) {

@@ -1,0 +1,213 @@
+package directory
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+	"partnerhub/internal/taxonomy"
+	"partnerhub/internal/web"
+)
+
+// filterFrom reads a Filter from query values (the page, CSV, JSON and API share it).
+func filterFrom(v url.Values) Filter {
+	id := func(k string) int64 { n, _ := strconv.ParseInt(v.Get(k), 10, 64); return n }
+	return Filter{
+		Q: v.Get("q"), Sector: v.Get("sector"), LegalForm: v.Get("legal_form"), Ward: v.Get("ward"),
+		LocalAuthority: v.Get("local_authority"), Service: id("service"), ClientGroup: id("client_group"), Theme: id("theme"),
+		IncomeBand: v.Get("income_band"), QualityMark: v.Get("quality_mark"), Policy: v.Get("policy"),
+		CommissioningReady: v.Get("commissioning_ready") == "1" || v.Get("commissioning_ready") == "true", Sort: v.Get("sort"),
+	}
+}
+
+// vocabularies loads the three term lists for forms.
+func vocabularies(ctx context.Context, q db.Querier) (map[string][]taxonomy.Term, error) {
+	out := map[string][]taxonomy.Term{}
+	for _, v := range []string{taxonomy.Services, taxonomy.ClientGroups, taxonomy.Themes} {
+		ts, err := taxonomy.List(ctx, q, v, false)
+		if err != nil {
+			return nil, err
+		}
+		out[v] = ts
+	}
+	return out, nil
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	f := filterFrom(r.URL.Query())
+	pager := web.NewPager(r, 20)
+	f.Limit, f.Offset = pager.PerPage, pager.Offset()
+	csv := web.WantsCSV(r)
+	if csv {
+		f.Limit, f.Offset = 5000, 0
+	}
+	res, err := Search(ctx, s.DB.Q(), s.DB.Dialect, f)
+	if err != nil && apperr.Code(err) != apperr.EINVALID {
+		return err
+	}
+	if err != nil && (csv || web.WantsJSON(r)) {
+		return err
+	}
+	if csv {
+		rows := make([][]string, 0, len(res.Items))
+		for _, it := range res.Items {
+			rows = append(rows, []string{it.Name, web.Label(it.Sector), web.Label(it.LegalForm), strings.Join(it.Identifiers, "; "), it.Postcode, strings.Join(it.Wards, "; "), strings.Join(it.Services, "; "), web.Label(it.IncomeBand), it.Website, it.Description, s.Web.Config.BaseURL + "/directory/" + it.Slug})
+		}
+		return web.CSV(w, "directory.csv", []string{"name", "sector", "legal_form", "identifiers", "postcode", "wards", "services", "income_band", "website", "description", "url"}, rows)
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "page": pager.Page, "per_page": pager.PerPage, "items": res.Items})
+	}
+	voc, verr := vocabularies(ctx, s.DB.Q())
+	if verr != nil {
+		return verr
+	}
+	pager.Total = res.Total
+	csvURL := "?" + withFormat(r.URL.Query(), "csv")
+	jsonURL := "?" + withFormat(r.URL.Query(), "json")
+	return s.Web.Render(w, r, http.StatusOK, "directory/list.html", map[string]any{
+		"Title": "Directory of organisations", "Result": res, "Pager": pager.Template(r), "Filter": f, "Err": err,
+		"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": csvURL, "JSONURL": jsonURL,
+		"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
+		"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
+		"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
+	})
+}
+
+func withFormat(v url.Values, f string) string {
+	c := url.Values{}
+	for k, vs := range v {
+		if k != "page" {
+			c[k] = vs
+		}
+	}
+	c.Set("format", f)
+	return c.Encode()
+}
+
+func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := LoadProfileBySlug(ctx, s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	id := web.IdentityFrom(ctx)
+	member := id != nil && (id.Admin || id.RoleIn(p.ID) != web.RoleNone)
+	if !p.Published && !member {
+		return apperr.NotFound("organisation")
+	}
+	data, err := s.pageData(ctx, p, member)
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, http.StatusOK, apiOrg(p, data))
+	}
+	data["Title"] = p.Name
+	data["P"] = p
+	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
+	data["IsAdmin"] = id != nil && id.Admin
+	var members int
+	if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1`, p.ID).Scan(&members); err != nil {
+		return err
+	}
+	data["Claimable"] = members == 0
+	return s.Web.Render(w, r, http.StatusOK, "directory/org.html", data)
+}
+
+// pageData gathers what an organisation page shows; contacts are filtered
+// to consented fields unless the viewer is a member.
+func (s *Service) pageData(ctx context.Context, p *Profile, member bool) (map[string]any, error) {
+	q := s.DB.Q()
+	pols, err := Policies(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	marks, err := QualityMarks(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	badges, err := Badges(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := PartnershipHistory(ctx, q, p.ID, !member)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := Contacts(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !member {
+		contacts = publicContacts(contacts)
+	}
+	terms, err := termsByVocabulary(ctx, q, p.TermIDs)
+	if err != nil {
+		return nil, err
+	}
+	nets, err := OrgNetworks(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var laNames []string
+	for _, c := range p.LocalAuths {
+		if la, ok := LocalAuthorityByCode(c); ok {
+			laNames = append(laNames, la.Name)
+		}
+	}
+	return map[string]any{"Policies": pols, "Marks": marks, "Badges": badges, "Partnerships": hist, "Contacts": contacts,
+		"Terms": terms, "Networks": nets, "LANames": laNames, "Completeness": Completeness(p, pols, contacts)}, nil
+}
+
+// publicContacts keeps only the fields each person agreed to publish.
+func publicContacts(cs []Contact) []Contact {
+	var out []Contact
+	for _, c := range cs {
+		pc := Contact{ID: c.ID}
+		if c.PublishName {
+			pc.Name, pc.Role = c.Name, c.Role
+		}
+		if c.PublishEmail {
+			pc.Email = c.Email
+		}
+		if c.PublishPhone {
+			pc.Phone = c.Phone
+		}
+		if pc.Name != "" || pc.Email != "" || pc.Phone != "" {
+			out = append(out, pc)
+		}
+	}
+	return out
+}
+
+func termsByVocabulary(ctx context.Context, q db.Querier, ids []int64) (map[string][]taxonomy.Term, error) {
+	out := map[string][]taxonomy.Term{}
+	for _, id := range ids {
+		t, err := taxonomy.Get(ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		out[t.Vocabulary] = append(out[t.Vocabulary], t)
+	}
+	return out, nil
+}
+
+func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := LoadProfileBySlug(ctx, s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	entries, _, err := audit.List(ctx, s.DB.Q(), audit.Filter{OrgID: p.ID, Limit: 200})
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "directory/history.html", map[string]any{"Title": "Profile history: " + p.Name, "P": p, "Entries": entries})
+}

@@ -1,0 +1,564 @@
+package directory
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/taxonomy"
+)
+
+// Import of organisations from CSV (our layout or the Charity Commission
+// register extract) and Open Referral UK JSON. Rows are matched by
+// identifier, so re-importing a file changes nothing. Good rows are
+// written in ONE transaction (nothing half-written if the process dies);
+// bad rows are reported with their line and reason and skipped.
+
+// MaxImportRows bounds one file.
+const MaxImportRows = 500000
+
+// Our CSV layout's required columns.
+var csvColumns = []string{"identifier", "name", "sector", "legal_form", "postcode", "wards", "services", "themes", "description", "website", "income_band"}
+
+// Charity Commission extract columns (normalised: lower case, underscores).
+var ccColumns = []string{"registered_charity_number", "charity_name"}
+
+// Rejection is one bad row.
+type Rejection struct {
+	Line   int
+	Reason string
+}
+
+// ImportReport says what an import did (or would do, on a dry run).
+type ImportReport struct {
+	Format                            string
+	Rows, Created, Updated, Unchanged int
+	Rejected                          []Rejection
+	DryRun                            bool
+}
+
+// String renders the report for the CLI and the upload page.
+func (r *ImportReport) String() string {
+	var b strings.Builder
+	for _, x := range r.Rejected {
+		fmt.Fprintf(&b, "line %d: rejected: %s\n", x.Line, x.Reason)
+	}
+	verb := ""
+	if r.DryRun {
+		verb = "would be "
+		b.WriteString("Dry run: nothing was written.\n")
+	}
+	fmt.Fprintf(&b, "%s: %d rows read; %d %screated, %d %supdated, %d unchanged, %d rejected\n", r.Format, r.Rows, r.Created, verb, r.Updated, verb, r.Unchanged, len(r.Rejected))
+	return b.String()
+}
+
+// importRow is one parsed row before it is matched.
+type importRow struct {
+	line       int
+	identifier string
+	p          Profile
+	services   []int64
+	themes     []int64
+	hasTerms   bool
+	setWards   bool
+}
+
+var errDryRun = errors.New("dry run")
+
+func (s *Service) importFile(ctx context.Context, file string, dryRun bool, out io.Writer) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	rep, err := Import(ctx, s.DB, b, dryRun)
+	if rep != nil {
+		fmt.Fprint(out, rep.String())
+	}
+	return err
+}
+
+// Import reads CSV or ORUK JSON and writes the good rows in one
+// transaction (rolled back on a dry run).
+func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportReport, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	rep := &ImportReport{DryRun: dryRun}
+	idx, err := importVocab(ctx, d.Q())
+	if err != nil {
+		return nil, err
+	}
+	var rows []importRow
+	trim := bytes.TrimSpace(data)
+	if len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
+		rep.Format = "Open Referral UK JSON"
+		rows, err = parseORUK(trim, idx, rep)
+	} else {
+		rows, err = parseCSV(data, idx, rep)
+	}
+	if err != nil {
+		return rep, err
+	}
+	err = d.Write(ctx, func(tx *db.Tx) error {
+		for i := range rows {
+			if err := applyRow(ctx, tx, &rows[i], rep); err != nil {
+				if apperr.Code(err) == apperr.EINVALID || apperr.Code(err) == apperr.ECONFLICT {
+					rep.Rejected = append(rep.Rejected, Rejection{rows[i].line, reason(err)})
+					continue
+				}
+				return fmt.Errorf("line %d: %w", rows[i].line, err)
+			}
+		}
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	sortRejections(rep.Rejected)
+	return rep, err
+}
+
+func sortRejections(rs []Rejection) {
+	for i := 1; i < len(rs); i++ {
+		for j := i; j > 0 && rs[j].Line < rs[j-1].Line; j-- {
+			rs[j], rs[j-1] = rs[j-1], rs[j]
+		}
+	}
+}
+
+func reason(err error) string {
+	var parts []string
+	for _, fe := range apperr.Fields(err) {
+		if fe.Field != "" {
+			parts = append(parts, fe.Field+": "+fe.Message)
+		} else {
+			parts = append(parts, fe.Message)
+		}
+	}
+	if len(parts) == 0 {
+		return apperr.Message(err)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// vocab finds terms by code or name, case-insensitively.
+type vocab map[string]map[string]int64
+
+func importVocab(ctx context.Context, q db.Querier) (vocab, error) {
+	v := vocab{}
+	for _, name := range []string{taxonomy.Services, taxonomy.Themes, taxonomy.ClientGroups} {
+		ts, err := taxonomy.List(ctx, q, name, false)
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]int64{}
+		for _, t := range ts {
+			m[strings.ToLower(t.Code)] = t.ID
+			m[strings.ToLower(t.Name)] = t.ID
+		}
+		v[name] = m
+	}
+	return v, nil
+}
+
+func (v vocab) terms(voc, field, list string, val *apperr.Validation) []int64 {
+	var out []int64
+	for _, s := range strings.Split(list, ";") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		id, ok := v[voc][s]
+		if !ok {
+			val.Add(field, fmt.Sprintf("%q is not a %s in the taxonomy", s, strings.ReplaceAll(voc, "_", " ")))
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+func normHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(h))
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return '_'
+		}
+		return r
+	}, h)
+}
+
+func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
+		return nil, apperr.Errorf(apperr.EINVALID, "The file is not UTF-8 text (first bad byte on line %d). Save it as \"CSV UTF-8\" and try again.", line)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, apperr.Errorf(apperr.EINVALID, "The file has no header row: %v", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[normHeader(h)] = i
+	}
+	has := func(cs []string) (missing []string) {
+		for _, c := range cs {
+			if _, ok := col[c]; !ok {
+				missing = append(missing, c)
+			}
+		}
+		return
+	}
+	cc := false
+	if m := has(csvColumns); len(m) > 0 {
+		if len(has(ccColumns)) > 0 {
+			return nil, apperr.Errorf(apperr.EINVALID, "Line 1: the header is missing the columns %s. Expected %s (or the Charity Commission register extract's columns: registered charity number, charity name ...).",
+				strings.Join(m, ", "), strings.Join(csvColumns, ", "))
+		}
+		cc = true
+		rep.Format = "Charity Commission CSV"
+	} else {
+		rep.Format = "CSV"
+	}
+	get := func(rec []string, c string) string {
+		if i, ok := col[c]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	var rows []importRow
+	seen := map[string]int{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				rep.Rejected = append(rep.Rejected, Rejection{pe.StartLine, "not valid CSV: " + pe.Err.Error()})
+				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
+					continue
+				}
+			}
+			return nil, apperr.Errorf(apperr.EINVALID, "The file cannot be read as CSV: %v", err)
+		}
+		rep.Rows++
+		if rep.Rows > MaxImportRows {
+			return nil, apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", MaxImportRows)
+		}
+		if len(rec) != len(header) {
+			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))})
+			continue
+		}
+		var row importRow
+		var val apperr.Validation
+		row.line = line
+		if cc {
+			row = ccRow(line, get, rec, v, &val)
+		} else {
+			row.identifier = get(rec, "identifier")
+			row.p.Name, row.p.Sector, row.p.LegalForm = get(rec, "name"), strings.TrimSpace(get(rec, "sector")), strings.TrimSpace(get(rec, "legal_form"))
+			row.p.Postcode, row.p.Description, row.p.Website = get(rec, "postcode"), get(rec, "description"), strings.TrimSpace(get(rec, "website"))
+			row.p.IncomeBand = strings.TrimSpace(get(rec, "income_band"))
+			row.p.Wards = splitList(get(rec, "wards"))
+			row.setWards = true
+			row.services = v.terms(taxonomy.Services, "services", get(rec, "services"), &val)
+			row.themes = v.terms(taxonomy.Themes, "themes", get(rec, "themes"), &val)
+			row.hasTerms = true
+		}
+		id, _, err := ParseIdentifier(row.identifier)
+		if err != nil {
+			val.Add("identifier", err.Error())
+		}
+		row.identifier = id
+		if first, dup := seen[id]; dup && id != "" {
+			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("identifier: %s appears again (first on line %d)", id, first)})
+			continue
+		}
+		validateRow(&row, &val)
+		if e := val.Err(); e != nil {
+			rep.Rejected = append(rep.Rejected, Rejection{line, reason(e)})
+			continue
+		}
+		seen[id] = line
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// ccRow maps a Charity Commission register extract row.
+func ccRow(line int, get func([]string, string) string, rec []string, v vocab, val *apperr.Validation) importRow {
+	row := importRow{line: line}
+	num := strings.TrimSpace(get(rec, "registered_charity_number"))
+	row.identifier = "GB-CHC-" + num
+	if num == "" {
+		val.Add("registered_charity_number", "Enter the registered charity number")
+	}
+	row.p.Name = get(rec, "charity_name")
+	row.p.Sector, row.p.LegalForm = "vcs", "charity"
+	if t := strings.ToLower(get(rec, "charity_company_registration_number")); strings.TrimSpace(t) != "" {
+		row.p.LegalForm = "charitable_company"
+	}
+	if strings.Contains(strings.ToLower(get(rec, "charity_type")), "cio") {
+		row.p.LegalForm = "cio"
+	}
+	var addr []string
+	for _, c := range []string{"charity_contact_address", "charity_contact_address1", "charity_contact_address2", "charity_contact_address3", "charity_contact_address4", "charity_contact_address5", "contact_address"} {
+		if s := strings.TrimSpace(get(rec, c)); s != "" {
+			addr = append(addr, s)
+		}
+	}
+	row.p.Address = strings.Join(addr, ", ")
+	row.p.Postcode = get(rec, "charity_contact_postcode")
+	if row.p.Postcode == "" {
+		row.p.Postcode = get(rec, "postcode")
+	}
+	row.p.Description = get(rec, "charity_activities")
+	if row.p.Description == "" {
+		row.p.Description = get(rec, "activities")
+	}
+	row.p.Website = strings.TrimSpace(get(rec, "charity_contact_web"))
+	if inc := strings.TrimSpace(get(rec, "latest_income")); inc != "" {
+		f, err := strconv.ParseFloat(strings.NewReplacer(",", "", "£", "").Replace(inc), 64)
+		if err != nil {
+			val.Add("latest_income", fmt.Sprintf("%q is not an amount of money", inc))
+		} else {
+			row.p.IncomeBand = bandFor(f)
+		}
+	}
+	cls := strings.ToLower(get(rec, "classification") + " " + get(rec, "charity_classification") + " " + get(rec, "classification_description"))
+	for kw, code := range classificationThemes {
+		if strings.Contains(cls, kw) {
+			if id, ok := v[taxonomy.Themes][code]; ok && !contains(row.themes, id) {
+				row.themes = append(row.themes, id)
+			}
+		}
+	}
+	row.hasTerms = len(row.themes) > 0
+	return row
+}
+
+// classificationThemes maps Charity Commission "what" classifications to themes.
+var classificationThemes = map[string]string{
+	"education/training": "employment-skills", "health": "health-wellbeing", "disability": "disability",
+	"poverty": "financial-inclusion", "housing": "housing-homelessness", "arts/culture": "arts-culture-sport",
+	"amateur sport": "arts-culture-sport", "environment": "environment", "economic/community development": "employment-skills",
+	"children/young people": "children-young-people", "elderly/old people": "older-people",
+}
+
+func bandFor(income float64) string {
+	switch {
+	case income < 10000:
+		return "under_10k"
+	case income < 100000:
+		return "10k_100k"
+	case income < 500000:
+		return "100k_500k"
+	case income < 1000000:
+		return "500k_1m"
+	case income < 5000000:
+		return "1m_5m"
+	}
+	return "over_5m"
+}
+
+// parseORUK reads an ORUK 3.0 page ({"contents": [...]}) or array of
+// organizations (or services carrying an organization).
+func parseORUK(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
+	var items []json.RawMessage
+	if data[0] == '[' {
+		if err := json.Unmarshal(data, &items); err != nil {
+			return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
+		}
+	} else {
+		var page struct {
+			Contents []json.RawMessage `json:"contents"`
+		}
+		if err := json.Unmarshal(data, &page); err != nil {
+			return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
+		}
+		if page.Contents == nil {
+			items = []json.RawMessage{data}
+		} else {
+			items = page.Contents
+		}
+	}
+	var rows []importRow
+	seen := map[string]int{}
+	for i, raw := range items {
+		n := i + 1
+		rep.Rows++
+		var o orukOrgIn
+		if err := json.Unmarshal(raw, &o); err != nil {
+			rep.Rejected = append(rep.Rejected, Rejection{n, "item is not an organization: " + err.Error()})
+			continue
+		}
+		if o.Organization != nil { // a service with its organization
+			o = *o.Organization
+		}
+		var val apperr.Validation
+		row := importRow{line: n}
+		row.p.Name, row.p.Description, row.p.Website = o.Name, o.Description, strings.TrimSpace(o.Website)
+		row.p.Sector, row.p.LegalForm = "vcs", "unincorporated"
+		if len(o.Identifiers) > 0 {
+			row.identifier = strings.TrimSpace(o.Identifiers[0].Scheme) + "-" + strings.TrimSpace(o.Identifiers[0].Identifier)
+		}
+		if strings.HasPrefix(strings.ToUpper(row.identifier), "GB-CHC") {
+			row.p.LegalForm = "charity"
+		} else if strings.HasPrefix(strings.ToUpper(row.identifier), "GB-COH") {
+			row.p.LegalForm = "company"
+		}
+		for _, l := range o.Locations {
+			for _, a := range l.Addresses {
+				if row.p.Postcode == "" {
+					row.p.Postcode = a.PostalCode
+					row.p.Address = strings.Trim(strings.Join([]string{a.Address1, a.City}, ", "), ", ")
+				}
+			}
+		}
+		id, _, err := ParseIdentifier(row.identifier)
+		if err != nil {
+			val.Add("organization_identifiers", err.Error())
+		}
+		row.identifier = id
+		if first, dup := seen[id]; dup && id != "" {
+			rep.Rejected = append(rep.Rejected, Rejection{n, fmt.Sprintf("identifier: %s appears again (first in item %d)", id, first)})
+			continue
+		}
+		validateRow(&row, &val)
+		if e := val.Err(); e != nil {
+			rep.Rejected = append(rep.Rejected, Rejection{n, reason(e)})
+			continue
+		}
+		seen[id] = n
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+type orukOrgIn struct {
+	Name         string     `json:"name"`
+	Description  string     `json:"description"`
+	Website      string     `json:"website"`
+	Organization *orukOrgIn `json:"organization"`
+	Identifiers  []struct {
+		Scheme     string `json:"identifier_scheme"`
+		Identifier string `json:"identifier"`
+	} `json:"organization_identifiers"`
+	Locations []struct {
+		Addresses []struct {
+			Address1   string `json:"address_1"`
+			City       string `json:"city"`
+			PostalCode string `json:"postal_code"`
+		} `json:"addresses"`
+	} `json:"locations"`
+}
+
+// validateRow checks a row's profile fields before anything is written
+// (a row that fails later would leave a half-made organisation).
+func validateRow(row *importRow, val *apperr.Validation) {
+	tmp := row.p
+	if err := tmp.Validate(); err != nil {
+		for _, fe := range apperr.Fields(err) {
+			val.Add(fe.Field, fe.Message)
+		}
+	}
+	row.p.Postcode = tmp.Postcode
+}
+
+// applyRow creates or updates the organisation a row names.
+func applyRow(ctx context.Context, tx *db.Tx, row *importRow, rep *ImportReport) error {
+	var orgID int64
+	err := tx.QueryRowContext(ctx, `SELECT organisation_id FROM org_identifiers WHERE identifier = $1`, row.identifier).Scan(&orgID)
+	created := false
+	if err != nil {
+		if apperr.Code(db.Err(err, "")) != apperr.ENOTFOUND {
+			return err
+		}
+		o := accounts.Organisation{Name: row.p.Name, Sector: row.p.Sector, LegalForm: row.p.LegalForm}
+		if err := accounts.ValidateOrg(&o); err != nil {
+			return err
+		}
+		if err := accounts.InsertOrg(ctx, tx, &o, 0); err != nil {
+			return err
+		}
+		orgID, created = o.ID, true
+	}
+	p, err := LoadProfile(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	if !created && p.ProfileUpdated == nil {
+		p.Published = true
+	}
+	if created {
+		p.Published = true
+	}
+	p.Name, p.Sector, p.LegalForm = row.p.Name, row.p.Sector, row.p.LegalForm
+	set := func(dst *string, v string) {
+		if strings.TrimSpace(v) != "" || created {
+			*dst = v
+		}
+	}
+	set(&p.Description, row.p.Description)
+	set(&p.Postcode, row.p.Postcode)
+	set(&p.Address, row.p.Address)
+	set(&p.Website, row.p.Website)
+	set(&p.IncomeBand, row.p.IncomeBand)
+	if !contains(p.Identifiers, row.identifier) {
+		p.Identifiers = append(p.Identifiers, row.identifier)
+	}
+	if row.setWards {
+		p.Wards = row.p.Wards
+	}
+	if row.hasTerms {
+		// Replace services and themes; keep client groups the editor chose.
+		var keep []int64
+		for i, id := range p.TermIDs {
+			if i < len(p.termVocab) && p.termVocab[i] == "client_group" {
+				keep = append(keep, id)
+			}
+		}
+		p.TermIDs = append(append(keep, row.services...), row.themes...)
+	}
+	changed, err := SaveProfile(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	switch {
+	case created:
+		rep.Created++
+	case len(changed) > 0:
+		rep.Updated++
+	default:
+		rep.Unchanged++
+	}
+	return nil
+}
