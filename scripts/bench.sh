@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `make bench`: builds the binary, measures it on loopback (start-up time,
+# req/s and p50/p99 for the home page, a signed-in page and a bare net/http
+# handler in the same run, with the ratios), then runs every Go benchmark in
+# the module (func BenchmarkX in any package) with a short benchtime.
+# Figures are printed and kept in bench-out/.
+#
+#   scripts/bench.sh                      # defaults: 20k requests x 32 workers
+#   REQUESTS=5000 WORKERS=16 ROUNDS=1 scripts/bench.sh
+#   BENCHTIME=1s scripts/bench.sh         # longer Go benchmarks
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CGO_ENABLED=0
+mkdir -p bench-out
+status=0
+
+echo "== building"
+go build -trimpath -o bench-out/partnerhub ./cmd/partnerhub || exit 1
+go build -o bench-out/loadbench ./internal/benchkit/cmd/loadbench || exit 1
+
+echo "== loopback load: partnerhub vs a bare net/http handler"
+bench-out/loadbench --bin bench-out/partnerhub \
+  --requests "${REQUESTS:-20000}" --workers "${WORKERS:-32}" --orgs "${ORGS:-300}" --rounds "${ROUNDS:-3}" \
+  | tee bench-out/loadbench.txt
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+echo
+echo "== Go benchmarks (go test -run '^\$' -bench . -benchmem -benchtime ${BENCHTIME:-200ms} ./...)"
+go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-200ms}" -timeout 8m ./... \
+  | grep -Ev '^(ok[[:space:]]|PASS$|\?[[:space:]])|no test files' | tee bench-out/go-bench.txt
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+echo
+echo "figures kept in bench-out/loadbench.txt and bench-out/go-bench.txt"
+exit $status
