@@ -1,0 +1,90 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"partnerhub/internal/app"
+	"partnerhub/internal/apptest"
+	"partnerhub/internal/db/dbtest"
+)
+
+// BenchmarkHandler measures the whole application handler in-process (no
+// network): the home page, a signed-in page and a bare handler writing the
+// same bytes, with allocations. It complements loadbench (make bench), which
+// measures the same over loopback. Profile with:
+//
+//	go test -run '^$' -bench Handler -cpuprofile cpu.out ./cmd/partnerhub
+func BenchmarkHandler(b *testing.B) {
+	d := dbtest.SQLite(b)
+	cfg := apptest.Config()
+	cfg.DataDir = b.TempDir()
+	// A real text logger (to nowhere) so request logging is paid for.
+	a, err := app.Build(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := &apptest.Env{T: b, DB: d, App: a, Ctx: b.Context()}
+	env.User("bench@example.org", false)
+	cookie := benchSignIn(b, a.Handler, "bench@example.org", apptest.Password)
+
+	home := httptest.NewRecorder()
+	a.Handler.ServeHTTP(home, httptest.NewRequest("GET", "/", nil))
+	body := home.Body.Bytes()
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(body)
+	})
+
+	cases := []struct {
+		name   string
+		h      http.Handler
+		path   string
+		cookie string
+	}{
+		{"bare", bare, "/", ""},
+		{"home", a.Handler, "/", ""},
+		{"account", a.Handler, "/account", cookie},
+		{"healthz", a.Handler, "/healthz", ""},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			req := httptest.NewRequest("GET", c.path, nil)
+			req.RemoteAddr = "127.0.0.1:1234"
+			if c.cookie != "" {
+				req.Header.Set("Cookie", c.cookie)
+			}
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				c.h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("%s: status %d", c.path, rec.Code)
+				}
+			}
+		})
+	}
+}
+
+func benchSignIn(b *testing.B, h http.Handler, email, password string) string {
+	b.Helper()
+	form := url.Values{"email": {email}, "password": {password}}
+	req := httptest.NewRequest("POST", "/signin", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.RemoteAddr = "127.0.0.1:1234"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		b.Fatalf("sign in: status %d", rec.Code)
+	}
+	var parts []string
+	for _, c := range rec.Result().Cookies() {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	return strings.Join(parts, "; ")
+}
