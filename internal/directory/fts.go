@@ -84,6 +84,12 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 	return writeIndex(ctx, q, d, orgID, name, other, strings.TrimSpace(desc+"\n"+mission), strings.Join(svc, "; "))
 }
 
+// WriteSearchDoc stores one search document (used by the demo generator's
+// batched inserts; the store calls it through reindex).
+func WriteSearchDoc(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
+	return writeIndex(ctx, q, d, orgID, name, other, desc, services)
+}
+
 // writeIndex stores one search document.
 func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
 	if d == db.Postgres {

@@ -137,6 +137,13 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 	p.Volunteers = optInt(f, "volunteers", &v, "Volunteers must be a whole number, like 40")
 	p.SocialLinks = strings.Split(f.Get("social_links"), "\n")
 	p.Published = f.Get("published") == "1"
+	if v.Err() != nil {
+		if perr := p.Validate(); perr != nil {
+			for _, fe := range apperr.Fields(perr) {
+				v.Add(fe.Field, fe.Message)
+			}
+		}
+	}
 	if err := v.Err(); err != nil {
 		return s.renderEdit(w, r, http.StatusUnprocessableEntity, &orig, f, err)
 	}
