@@ -47,7 +47,7 @@ func TestDirectoryPages(t *testing.T) {
 		if js.Total != 1 || js.Items[0].Name != "Talbot Youth Project" {
 			t.Fatalf("json search: %+v", js)
 		}
-		body := env.Anon().Get("/directory?format=csv&service=" + itoa(svc.ID)).Status(t, 200).Body
+		body := env.Anon().Get("/directory?format=csv&service="+itoa(svc.ID)).Status(t, 200).Body
 		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 		if err != nil || len(recs) != 2 || recs[1][0] != "Talbot Youth Project" {
 			t.Fatalf("csv: %v %q", err, body)
@@ -55,7 +55,7 @@ func TestDirectoryPages(t *testing.T) {
 		env.Anon().GetAccept("/directory?sector=nonsense", "application/json").Status(t, 422)
 
 		// Not a member: the edit page looks missing.
-		env.As("claimer@example.org").Get("/orgs/" + org.Slug + "/profile").Status(t, 404)
+		env.As("claimer@example.org").Get("/orgs/"+org.Slug+"/profile").Status(t, 404)
 
 		// Claim an organisation with no members; an admin approves.
 		cl := env.As("claimer@example.org")
@@ -66,15 +66,15 @@ func TestDirectoryPages(t *testing.T) {
 		i := strings.Index(page, `action="/admin/claims/`)
 		action := page[i+8 : i+8+strings.Index(page[i+8:], `"`)]
 		env.As("admin@example.org").PostForm(action, url.Values{"decision": {"approved"}}).Status(t, 303)
-		env.As("claimer@example.org").Get("/orgs/" + lonely.Slug + "/profile").Status(t, 200)
+		env.As("claimer@example.org").Get("/orgs/"+lonely.Slug+"/profile").Status(t, 200)
 		if len(env.Outbox("claimer@example.org")) == 0 {
 			t.Error("no email about the claim")
 		}
-		cl.Get("/directory/" + org.Slug + "/claim").Status(t, 409)
+		cl.Get("/directory/"+org.Slug+"/claim").Status(t, 409)
 
 		// History for admins only.
 		env.As("admin@example.org").Get("/directory/"+org.Slug+"/history").Status(t, 200).Contains(t, "directory.profile_update", "postcode")
-		ed.Get("/directory/" + org.Slug + "/history").Status(t, 403)
+		ed.Get("/directory/"+org.Slug+"/history").Status(t, 403)
 
 		// Finder page explains matches.
 		env.Anon().Get("/partners/find?find=1&service="+itoa(svc.ID)+"&ward=Talbot").Status(t, 200).Contains(t, "Talbot Youth Project", "Covers 1 of 1 needs", "Works in Talbot")
