@@ -1,0 +1,493 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/taxonomy"
+	"partnerhub/internal/web"
+)
+
+// Routes is the feature's part of the route table.
+func (s *Service) Routes() []web.Route {
+	editor := web.OrgRole(web.RoleEditor)
+	rs := []web.Route{
+		web.Get("/events", web.Public, s.list),
+		web.Get("/events/stats", web.Public, s.stats),
+		web.Get("/events/mine", web.SignedIn, s.mine),
+		web.Get("/events/{event}", web.Public, s.show),
+		web.Post("/events/{event}/book", web.SignedIn, s.book),
+		web.Get("/events/{event}/bookings/{booking}/cancel", web.SignedIn, s.cancelBookingForm),
+		web.Post("/events/{event}/bookings/{booking}/cancel", web.SignedIn, s.cancelBooking),
+		web.Get("/events/{event}/feedback/{token}", web.Public, s.feedbackForm),
+		web.Post("/events/{event}/feedback/{token}", web.Public, s.feedback),
+
+		web.Get("/orgs/{org}/events", editor, s.orgEvents),
+		web.Get("/orgs/{org}/events/new", editor, s.newForm),
+		web.Post("/orgs/{org}/events/new", editor, s.create),
+		web.Get("/orgs/{org}/events/{event}/edit", editor, s.editForm),
+		web.Post("/orgs/{org}/events/{event}/edit", editor, s.update),
+		web.Post("/orgs/{org}/events/{event}/publish", editor, s.publish),
+		web.Get("/orgs/{org}/events/{event}/cancel", editor, s.cancelForm),
+		web.Post("/orgs/{org}/events/{event}/cancel", editor, s.cancel),
+		web.Get("/orgs/{org}/events/{event}/attendees", editor, s.attendees),
+		web.Post("/orgs/{org}/events/{event}/attendance", editor, s.attendance),
+		web.Get("/orgs/{org}/events/{event}/message", editor, s.messageForm),
+		web.Post("/orgs/{org}/events/{event}/message", editor, s.message),
+		web.Get("/orgs/{org}/events/{event}/feedback", editor, s.feedbackSummary),
+	}
+	rs = append(rs, s.calendarRoutes()...)
+	rs = append(rs, s.fairRoutes()...)
+	return rs
+}
+
+// visible loads an event the caller may see: drafts only for the
+// organiser's editors and admins; everyone else gets "not found".
+func (s *Service) visible(ctx context.Context, key string) (*Event, error) {
+	e, err := GetEvent(ctx, s.DB.Q(), key)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == StatusDraft && !web.IdentityFrom(ctx).Can(e.OrganiserID, web.RoleEditor) {
+		return nil, apperr.NotFound("Event")
+	}
+	return e, nil
+}
+
+// organised loads an event organised by the organisation in the path.
+func (s *Service) organised(r *http.Request) (*Event, error) {
+	e, err := GetEvent(r.Context(), s.DB.Q(), r.PathValue("event"))
+	if err != nil {
+		return nil, err
+	}
+	if e.OrganiserID != web.OrgFrom(r.Context()) {
+		return nil, apperr.NotFound("Event")
+	}
+	return e, nil
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	var v apperr.Validation
+	f := Filter{Type: q.Get("type")}
+	if f.Type != "" && !valid(Types, f.Type) {
+		v.Add("type", "Select a type of event from the list")
+		f.Type = ""
+	}
+	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
+	if err != nil {
+		return err
+	}
+	var theme *taxonomy.Term
+	if code := q.Get("theme"); code != "" {
+		t, err := taxonomy.ByCode(ctx, s.DB.Q(), taxonomy.Themes, code)
+		if err != nil {
+			v.Add("theme", "Select a theme from the list")
+		} else {
+			theme = &t
+			f.ThemeID = t.ID
+		}
+	}
+	var organiser *accounts.Organisation
+	if slug := q.Get("organiser"); slug != "" {
+		o, err := accounts.OrgBySlug(ctx, s.DB.Q(), slug)
+		if err != nil {
+			v.Add("organiser", "No organisation has that name")
+		} else {
+			organiser = o
+			f.OrganiserID = o.ID
+		}
+	}
+	lon := londonLoc()
+	now := s.Now()
+	when := q.Get("when")
+	if from := q.Get("from"); from != "" {
+		if d, err := time.ParseInLocation("2006-01-02", from, lon); err == nil {
+			du := d.UTC()
+			f.From = &du
+		} else {
+			v.Add("from", "Enter the from date as a real date, for example 2027-01-31")
+		}
+	}
+	if to := q.Get("to"); to != "" {
+		if d, err := time.ParseInLocation("2006-01-02", to, lon); err == nil {
+			du := d.AddDate(0, 0, 1).UTC()
+			f.To = &du
+		} else {
+			v.Add("to", "Enter the to date as a real date, for example 2027-12-31")
+		}
+	}
+	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
+		v.Add("to", "The to date must be on or after the from date")
+	}
+	if f.From == nil && f.To == nil {
+		switch when {
+		case "past":
+			f.To, f.Past = &now, true
+		case "all":
+		default:
+			when = "upcoming"
+			f.From = &now
+		}
+	}
+	pager := web.NewPager(r, 20)
+	f.Limit, f.Offset = pager.PerPage, pager.Offset()
+	evs, total, err := ListEvents(ctx, s.DB.Q(), f)
+	if err != nil {
+		return err
+	}
+	pager.Total = total
+	if web.WantsJSON(r) {
+		out := make([]map[string]any, 0, len(evs))
+		for _, e := range evs {
+			out = append(out, eventJSON(e, s.baseURL()))
+		}
+		return web.JSON(w, 200, map[string]any{"total": total, "page": pager.Page, "events": out})
+	}
+	if web.WantsCSV(r) {
+		rows := make([][]string, 0, len(evs))
+		for _, e := range evs {
+			rows = append(rows, []string{e.Title, web.Label(e.Type), e.StartsAt.In(lon).Format("2006-01-02 15:04"), e.EndsAt.In(lon).Format("2006-01-02 15:04"),
+				e.OrganiserName, e.Location(), web.Label(e.Status), strconv.Itoa(e.Capacity), strconv.Itoa(e.Booked), s.baseURL() + "/events/" + e.Slug})
+		}
+		return web.CSV(w, "events.csv", []string{"Title", "Type", "Starts", "Ends", "Organiser", "Where", "Status", "Places", "Booked", "Link"}, rows)
+	}
+	feed, feedTitle := "/calendar/events.ics", "All events"
+	if theme != nil {
+		feed, feedTitle = "/calendar/themes/"+theme.Code+"/events.ics", "Events about "+theme.Name
+	} else if organiser != nil {
+		feed, feedTitle = "/calendar/organisers/"+organiser.Slug+"/events.ics", "Events by "+organiser.Name
+	}
+	form := url.Values{}
+	for _, k := range []string{"type", "theme", "organiser", "from", "to", "when"} {
+		form.Set(k, q.Get(k))
+	}
+	form.Set("when", when)
+	title := "Events"
+	if f.Type != "" {
+		title = web.Label(f.Type) + "s"
+	}
+	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
+		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser,
+		"Form": form, "Err": v.Err(), "Pager": pager.Template(r), "Total": total, "When": when,
+		"Feed": feed, "FeedTitle": feedTitle, "Now": now,
+	})
+}
+
+// bookingView is what the event page knows about the caller.
+type bookingView struct {
+	Mine      []*Booking
+	MayBook   bool
+	Why       string
+	Orgs      []accounts.OrgWithRole
+	Open      bool
+	Sparked   int
+	Attending int
+}
+
+func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
+	return s.renderEvent(w, r, 200, nil, nil)
+}
+
+func (s *Service) renderEvent(w http.ResponseWriter, r *http.Request, status int, form url.Values, formErr error) error {
+	ctx := r.Context()
+	e, err := s.visible(ctx, r.PathValue("event"))
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, eventJSON(e, s.baseURL()))
+	}
+	id := web.IdentityFrom(ctx)
+	now := s.Now()
+	bv := bookingView{Open: e.BookingOpen(now)}
+	if bv.Sparked, err = SparkedCount(ctx, s.DB.Q(), e.ID); err != nil {
+		return err
+	}
+	if id != nil {
+		var ids []int64
+		for o := range id.Orgs {
+			ids = append(ids, o)
+		}
+		sectors, err := OrgSectors(ctx, s.DB.Q(), ids)
+		if err != nil {
+			return err
+		}
+		bv.MayBook, bv.Why = MayBook(e, id, sectors)
+		if bv.Orgs, err = accounts.OrgsForUser(ctx, s.DB.Q(), id.UserID); err != nil {
+			return db.Err(err, "")
+		}
+		mine, err := UserBookings(ctx, s.DB.Q(), id.UserID, id.Email)
+		if err != nil {
+			return err
+		}
+		all, err := Bookings(ctx, s.DB.Q(), e.ID)
+		if err != nil {
+			return err
+		}
+		pos := map[int64]int{}
+		for _, b := range all {
+			pos[b.ID] = b.Position
+		}
+		for _, b := range mine {
+			if b.EventID == e.ID {
+				b.Position = pos[b.ID]
+				bv.Mine = append(bv.Mine, b)
+			}
+		}
+	} else {
+		bv.Why = "Sign in to book a place"
+	}
+	ld, err := jsonLD(e, s.baseURL())
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		form = url.Values{}
+		if id != nil {
+			form.Set("attendee_name", id.Name)
+			form.Set("attendee_email", id.Email)
+		}
+	}
+	var fair *fairView
+	if e.IsTradeFair() {
+		if fair, err = s.fairSummary(ctx, e); err != nil {
+			return err
+		}
+	}
+	return s.Web.Render(w, r, status, "events/event.html", map[string]any{
+		"Title": e.Title, "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
+		"CanManage": id.Can(e.OrganiserID, web.RoleEditor), "Now": now, "Fair": fair,
+		"Feed": "/calendar/organisers/" + e.OrganiserSlug + "/events.ics",
+	})
+}
+
+func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	e, err := s.visible(ctx, r.PathValue("event"))
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for o := range id.Orgs {
+		ids = append(ids, o)
+	}
+	sectors, err := OrgSectors(ctx, s.DB.Q(), ids)
+	if err != nil {
+		return err
+	}
+	if ok, why := MayBook(e, id, sectors); !ok {
+		return s.renderEvent(w, r, http.StatusForbidden, r.PostForm, apperr.Errorf(apperr.EFORBIDDEN, "%s", why))
+	}
+	req := BookRequest{UserID: id.UserID, Name: id.Name, Email: id.Email, AccessNeeds: r.PostForm.Get("access_needs")}
+	if r.PostForm.Get("who") == "colleague" {
+		req.Name, req.Email = r.PostForm.Get("attendee_name"), r.PostForm.Get("attendee_email")
+	}
+	if o := r.PostForm.Get("organisation"); o != "" {
+		oid, err := strconv.ParseInt(o, 10, 64)
+		if err != nil || id.RoleIn(oid) == web.RoleNone {
+			return s.renderEvent(w, r, 422, r.PostForm, fieldErr("organisation", "Select one of your organisations"))
+		}
+		req.OrgID = oid
+	}
+	if r.PostForm.Get("who") == "colleague" && req.OrgID == 0 {
+		return s.renderEvent(w, r, 422, r.PostForm, fieldErr("organisation", "Select the organisation you are booking for"))
+	}
+	var b *Booking
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		b, err = Book(ctx, tx, e.ID, req, s.Now(), s.baseURL())
+		return err
+	})
+	if err != nil {
+		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+			return s.renderEvent(w, r, 422, r.PostForm, err)
+		}
+		return err
+	}
+	msg := "You have booked a place for " + b.AttendeeName + ". We have sent a confirmation email."
+	if b.Status == BookingWaiting {
+		msg = "The event is full, so " + b.AttendeeName + " is on the waiting list. We will email if a place becomes free."
+	}
+	return web.Redirect(w, r, "/events/"+e.Slug, msg)
+}
+
+// myBooking loads a booking the caller made or is the attendee of.
+func (s *Service) myBooking(r *http.Request) (*Event, *Booking, error) {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	e, err := s.visible(ctx, r.PathValue("event"))
+	if err != nil {
+		return nil, nil, err
+	}
+	bid, err := strconv.ParseInt(r.PathValue("booking"), 10, 64)
+	if err != nil {
+		return nil, nil, apperr.NotFound("Booking")
+	}
+	b, err := GetBooking(ctx, s.DB.Q(), bid)
+	if err != nil {
+		return nil, nil, err
+	}
+	mine := (b.UserID != nil && *b.UserID == id.UserID) || b.AttendeeEmail == accounts.NormaliseEmail(id.Email)
+	if b.EventID != e.ID || !mine {
+		return nil, nil, apperr.NotFound("Booking")
+	}
+	return e, b, nil
+}
+
+func (s *Service) cancelBookingForm(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.myBooking(r)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "events/booking_cancel.html", map[string]any{"Title": "Cancel booking", "Event": e, "Booking": b})
+}
+
+func (s *Service) cancelBooking(w http.ResponseWriter, r *http.Request) error {
+	e, b, err := s.myBooking(r)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return CancelBooking(r.Context(), tx, b.ID, s.baseURL()) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/events/"+e.Slug, "The booking for "+b.AttendeeName+" is cancelled.")
+}
+
+func (s *Service) mine(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	bs, err := UserBookings(ctx, s.DB.Q(), id.UserID, id.Email)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		B *Booking
+		E *Event
+	}
+	var upcoming, past []row
+	now := s.Now()
+	for _, b := range bs {
+		e, err := GetEvent(ctx, s.DB.Q(), strconv.FormatInt(b.EventID, 10))
+		if err != nil {
+			return err
+		}
+		if e.Past(now) {
+			past = append(past, row{b, e})
+		} else {
+			upcoming = append(upcoming, row{b, e})
+		}
+	}
+	meetings, err := MeetingsFor(ctx, s.DB.Q(), id.UserID)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "events/mine.html", map[string]any{"Title": "Your events", "Upcoming": upcoming, "Past": past, "Meetings": meetings})
+}
+
+func (s *Service) stats(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	st, unknown, err := StatsByType(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
+	top, err := TopSparking(ctx, s.DB.Q(), 10)
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, map[string]any{"by_type": st, "partnerships_event_not_recorded": unknown, "top_events": top})
+	}
+	rows := make([][]string, 0, len(st))
+	labelsX := []string{}
+	series := []float64{}
+	for _, t := range st {
+		rows = append(rows, []string{web.Label(t.Type), strconv.Itoa(t.Events), strconv.Itoa(t.Attendees), strconv.Itoa(t.Partnerships), fmt.Sprintf("%.1f", t.AvgRating)})
+		labelsX = append(labelsX, web.Label(t.Type))
+		series = append(series, float64(t.Partnerships))
+	}
+	if web.WantsCSV(r) {
+		return web.CSV(w, "event-measures.csv", []string{"Type", "Events", "Attendees", "Partnerships sparked", "Average rating"}, rows)
+	}
+	chart := web.BarChart("Partnerships sparked by type of event", labelsX, web.Series{Name: "Partnerships", Values: series})
+	return s.Web.Render(w, r, 200, "events/stats.html", map[string]any{"Title": "Event measures", "Stats": st, "Unknown": unknown, "Top": top, "Chart": chart})
+}
+
+func eventJSON(e *Event, base string) map[string]any {
+	themes := []string{}
+	for _, t := range e.Themes {
+		themes = append(themes, t.Code)
+	}
+	m := map[string]any{
+		"id": e.UUID, "slug": e.Slug, "title": e.Title, "type": e.Type, "summary": e.Summary, "status": e.Status,
+		"starts_at": e.StartsAt, "ends_at": e.EndsAt, "organiser": e.OrganiserName, "organiser_slug": e.OrganiserSlug,
+		"online": e.Online, "location": e.Location(), "accessibility": e.Accessibility, "capacity": e.Capacity, "booked": e.Booked,
+		"audience": e.Audience, "themes": themes, "url": base + "/events/" + e.Slug,
+	}
+	if e.BookingDeadline != nil {
+		m["booking_deadline"] = *e.BookingDeadline
+	}
+	return m
+}
+
+// jsonLD is the schema.org Event for the page (validated in tests
+// against the schema.org 30.0 vocabulary).
+func jsonLD(e *Event, base string) (string, error) {
+	lon := londonLoc()
+	status := "https://schema.org/EventScheduled"
+	if e.Status == StatusCancelled {
+		status = "https://schema.org/EventCancelled"
+	}
+	m := map[string]any{
+		"@context":    "https://schema.org",
+		"@type":       "Event",
+		"name":        e.Title,
+		"url":         base + "/events/" + e.Slug,
+		"identifier":  e.UUID,
+		"startDate":   e.StartsAt.In(lon).Format(time.RFC3339),
+		"endDate":     e.EndsAt.In(lon).Format(time.RFC3339),
+		"eventStatus": status,
+		"organizer":   map[string]any{"@type": "Organization", "name": e.OrganiserName, "url": base + "/events?organiser=" + url.QueryEscape(e.OrganiserSlug)},
+		"inLanguage":  "en-GB",
+	}
+	if d := e.Summary; d != "" {
+		m["description"] = d
+	} else if e.Description != "" {
+		m["description"] = e.Description
+	}
+	if e.Online {
+		m["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
+		m["location"] = map[string]any{"@type": "VirtualLocation", "url": base + "/events/" + e.Slug}
+	} else {
+		m["eventAttendanceMode"] = "https://schema.org/OfflineEventAttendanceMode"
+		m["location"] = map[string]any{"@type": "Place", "name": e.VenueName, "address": map[string]any{
+			"@type": "PostalAddress", "streetAddress": e.VenueAddress, "postalCode": e.VenuePostcode, "addressCountry": "GB"}}
+	}
+	if e.Capacity > 0 {
+		m["maximumAttendeeCapacity"] = e.Capacity
+		m["remainingAttendeeCapacity"] = e.Places()
+	}
+	if len(e.Themes) > 0 {
+		kw := []string{}
+		for _, t := range e.Themes {
+			kw = append(kw, t.Name)
+		}
+		m["keywords"] = kw
+	}
+	b, err := json.Marshal(m) // escapes <, > and & so it cannot close the script element
+	return string(b), err
+}

@@ -1,0 +1,239 @@
+package events
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/taxonomy"
+	"partnerhub/internal/web"
+)
+
+func (s *Service) orgEvents(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	org, err := accounts.OrgByID(ctx, s.DB.Q(), web.OrgFrom(ctx))
+	if err != nil {
+		return err
+	}
+	pager := web.NewPager(r, 50)
+	evs, total, err := ListEvents(ctx, s.DB.Q(), Filter{OrganiserID: org.ID, Statuses: []string{StatusDraft, StatusPublished, StatusCancelled, StatusFinished},
+		Past: true, Limit: pager.PerPage, Offset: pager.Offset()})
+	if err != nil {
+		return err
+	}
+	pager.Total = total
+	return s.Web.Render(w, r, 200, "events/org_events.html", map[string]any{"Title": "Events organised by " + org.Name, "Org": org, "Events": evs, "Pager": pager.Template(r)})
+}
+
+func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, org *accounts.Organisation, e *Event, form url.Values, err error) error {
+	themes, terr := taxonomy.List(r.Context(), s.DB.Q(), taxonomy.Themes, false)
+	if terr != nil {
+		return terr
+	}
+	title := "Create an event"
+	if e != nil {
+		title = "Change " + e.Title
+	}
+	return s.Web.Render(w, r, status, "events/form.html", map[string]any{"Title": title, "Org": org, "Event": e, "Form": form, "Err": err,
+		"Types": Types, "Audiences": Audiences, "Themes": themes})
+}
+
+func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
+	org, err := accounts.OrgByID(r.Context(), s.DB.Q(), web.OrgFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	f := url.Values{"online": {"no"}, "audience": {AudienceEveryone}, "capacity": {"40"}, "meeting_cap": {"3"}, "start_time": {"10:00"}, "end_time": {"12:00"}}
+	if t := r.URL.Query().Get("type"); valid(Types, t) {
+		f.Set("type", t)
+	}
+	return s.formPage(w, r, 200, org, nil, f, nil)
+}
+
+func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	org, err := accounts.OrgByID(ctx, s.DB.Q(), web.OrgFrom(ctx))
+	if err != nil {
+		return err
+	}
+	e, err := InputFromForm(r.PostForm).Validate(0)
+	if err == nil {
+		status := StatusDraft
+		if r.PostForm.Get("action") == "publish" {
+			status = StatusPublished
+		}
+		err = s.DB.Write(ctx, func(tx *db.Tx) error { return CreateEvent(ctx, tx, org.ID, web.IdentityFrom(ctx).UserID, e, status) })
+	}
+	if err != nil {
+		if apperr.Is(err, apperr.EINVALID) {
+			return s.formPage(w, r, 422, org, nil, r.PostForm, err)
+		}
+		return err
+	}
+	msg := "Event saved as a draft. Publish it when it is ready."
+	if e.Status == StatusPublished {
+		msg = "Event published."
+	}
+	return web.Redirect(w, r, "/events/"+e.Slug, msg)
+}
+
+func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	org, err := accounts.OrgByID(r.Context(), s.DB.Q(), e.OrganiserID)
+	if err != nil {
+		return err
+	}
+	return s.formPage(w, r, 200, org, e, FormValues(e), nil)
+}
+
+func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	if e.Status == StatusCancelled || e.Status == StatusFinished {
+		return apperr.Errorf(apperr.ECONFLICT, "A %s event cannot be changed", e.Status)
+	}
+	var updated *Event
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		updated, err = UpdateEvent(ctx, tx, e.ID, InputFromForm(r.PostForm))
+		return err
+	})
+	if err != nil {
+		if apperr.Is(err, apperr.EINVALID) {
+			org, oerr := accounts.OrgByID(ctx, s.DB.Q(), e.OrganiserID)
+			if oerr != nil {
+				return oerr
+			}
+			return s.formPage(w, r, 422, org, e, r.PostForm, err)
+		}
+		return err
+	}
+	return web.Redirect(w, r, "/events/"+updated.Slug, "Event updated.")
+}
+
+func (s *Service) publish(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return SetStatus(r.Context(), tx, e.ID, StatusPublished, s.baseURL()) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/events/"+e.Slug, "Event published.")
+}
+
+func (s *Service) cancelForm(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "events/cancel.html", map[string]any{"Title": "Cancel " + e.Title, "Event": e})
+}
+
+func (s *Service) cancel(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return SetStatus(r.Context(), tx, e.ID, StatusCancelled, s.baseURL()) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/events/"+e.Slug, "Event cancelled. Everyone booked has been emailed.")
+}
+
+func (s *Service) attendees(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	bs, err := Bookings(ctx, s.DB.Q(), e.ID)
+	if err != nil {
+		return err
+	}
+	if web.WantsCSV(r) {
+		rows := make([][]string, 0, len(bs))
+		for _, b := range bs {
+			att := ""
+			if b.Attended != nil {
+				att = map[bool]string{true: "yes", false: "no"}[*b.Attended]
+			}
+			pos := ""
+			if b.Position > 0 {
+				pos = strconv.Itoa(b.Position)
+			}
+			rows = append(rows, []string{b.AttendeeName, b.AttendeeEmail, b.OrgName, b.Status, pos, b.AccessNeeds, att, b.CreatedAt.In(londonLoc()).Format("2006-01-02 15:04")})
+		}
+		return web.CSV(w, e.Slug+"-attendees.csv", []string{"Name", "Email", "Organisation", "Status", "Waiting list position", "Access needs", "Attended", "Booked at"}, rows)
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, map[string]any{"event": e.Slug, "bookings": bs})
+	}
+	return s.Web.Render(w, r, 200, "events/attendees.html", map[string]any{"Title": "Attendees: " + e.Title, "Event": e, "Bookings": bs})
+}
+
+func (s *Service) attendance(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	att := map[int64]bool{}
+	for _, v := range r.PostForm["attended"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			att[id] = true
+		}
+	}
+	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return MarkAttendance(r.Context(), tx, e.ID, att) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/orgs/"+e.OrganiserSlug+"/events/"+e.Slug+"/attendees", "Attendance saved.")
+}
+
+func (s *Service) messageForm(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "events/message.html", map[string]any{"Title": "Message attendees", "Event": e, "Form": url.Values{"subject": {"About " + e.Title}}})
+}
+
+func (s *Service) message(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	e, err := s.organised(r)
+	if err != nil {
+		return err
+	}
+	var n int
+	err = s.DB.Write(r.Context(), func(tx *db.Tx) error {
+		var err error
+		n, err = MessageAttendees(r.Context(), tx, e.ID, r.PostForm.Get("subject"), r.PostForm.Get("body"), r.PostForm.Get("waiting") == "yes")
+		return err
+	})
+	if err != nil {
+		if apperr.Is(err, apperr.EINVALID) {
+			return s.Web.Render(w, r, 422, "events/message.html", map[string]any{"Title": "Message attendees", "Event": e, "Form": r.PostForm, "Err": err})
+		}
+		return err
+	}
+	return web.Redirect(w, r, "/orgs/"+e.OrganiserSlug+"/events/"+e.Slug+"/attendees", "Message sent to "+strconv.Itoa(n)+" people.")
+}
