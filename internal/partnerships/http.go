@@ -2,6 +2,7 @@ package partnerships
 
 import (
 	"embed"
+	"time"
 
 	"partnerhub/internal/apperr"
 
@@ -22,6 +23,7 @@ func (s *Service) Routes() []web.Route {
 	var out []web.Route
 	out = append(out, s.measureRoutes()...)
 	out = append(out, s.partnershipRoutes()...)
+	out = append(out, s.networkRoutes()...)
 	return out
 }
 
@@ -31,3 +33,6 @@ func fieldErr(field, msg string) error {
 	v.Add(field, msg)
 	return v.Err()
 }
+
+// timeNow is the clock (a variable for tests).
+var timeNow = time.Now

@@ -53,7 +53,8 @@ func TestStatsAPIAndDashboard(t *testing.T) {
 
 		// The dashboard shows the figures, the charts and the definitions.
 		env.Anon().Get("/partnerships/measures?year=2024").Status(t, 200).
-			Contains(t, "Partnership measures 2024", "<svg", "Organisations working in partnership", "What the figures mean", "ends on 1 January")
+			Contains(t, "Partnership measures 2024", "<svg", "Organisations working in partnership", "What the figures mean", "ends on 1 January", "<td class=\"num\">730</td><td class=\"num\">693</td><td class=\"num\">&#43;37</td>").
+			NotContains(t, "%!")
 
 		// An admin switches to years starting in April.
 		env.User("admin@example.org", true)

@@ -231,3 +231,25 @@ func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Mon
 	}
 	return out, nil
 }
+
+// Text is a figure for people: "none" when there is no value, at most
+// four decimal places.
+func Text(v *float64) string {
+	if v == nil {
+		return "none"
+	}
+	return strconv.FormatFloat(round(*v, 4), 'f', -1, 64)
+}
+
+// ValueText, PreviousText and ChangeText are the figure for people.
+func (fg Figure) ValueText() string    { return Text(fg.Value) }
+func (fg Figure) PreviousText() string { return Text(fg.Previous) }
+func (fg Figure) ChangeText() string {
+	if fg.Change == nil {
+		return "not available"
+	}
+	if *fg.Change > 0 {
+		return "+" + Text(fg.Change)
+	}
+	return Text(fg.Change)
+}
