@@ -40,7 +40,7 @@ func (s *Service) Importers() map[string]func(ctx context.Context, file string, 
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return []web.Route{
+	return append(append(s.networkRoutes(), s.orukRoutes()...), []web.Route{
 		web.Get("/directory", web.Public, s.list),
 		web.Get("/directory/{slug}", web.Public, s.show),
 		web.Get("/directory/{slug}/history", web.Admin, s.history),
@@ -58,5 +58,5 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/admin/claims", web.Admin, s.claims),
 		web.Post("/admin/claims/{id}", web.Admin, s.decideClaim),
 		web.Get("/partners/find", web.Public, s.finder),
-	}
+	}...)
 }

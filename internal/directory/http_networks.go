@@ -1,0 +1,210 @@
+package directory
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+func (s *Service) networkRoutes() []web.Route {
+	editor := web.OrgRole(web.RoleEditor)
+	return []web.Route{
+		web.Get("/networks", web.Public, s.networks),
+		web.Get("/networks/{slug}", web.Public, s.network),
+		web.Get("/orgs/{org}/networks/new", editor, s.newNetworkForm),
+		web.Post("/orgs/{org}/networks/new", editor, s.newNetwork),
+		web.Post("/orgs/{org}/networks/{slug}/join", editor, s.joinNetwork),
+		web.Post("/orgs/{org}/networks/{slug}/members/{member}/accept", editor, s.acceptMember),
+	}
+}
+
+func (s *Service) networks(w http.ResponseWriter, r *http.Request) error {
+	ns, err := queryNetworks(r.Context(), s.DB.Q(), `ORDER BY n.name`)
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, http.StatusOK, map[string]any{"items": ns})
+	}
+	return s.Web.Render(w, r, http.StatusOK, "directory/networks.html", map[string]any{"Title": "Networks and forums", "Networks": ns})
+}
+
+type netMember struct {
+	OrgID      int64
+	Name, Slug string
+	Status     string
+}
+
+func (s *Service) network(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	ns, err := queryNetworks(ctx, s.DB.Q(), `WHERE n.slug = $1`, r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	if len(ns) == 0 {
+		return apperr.NotFound("network")
+	}
+	n := ns[0]
+	id := web.IdentityFrom(ctx)
+	isOwner := id != nil && id.Can(n.OwnerOrgID, web.RoleEditor)
+	rows, err := s.DB.Q().QueryContext(ctx, `SELECT o.id, o.name, o.slug, m.status FROM network_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.network_id = $1 ORDER BY o.name`, n.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var members, requests []netMember
+	inNet := map[int64]bool{}
+	for rows.Next() {
+		var m netMember
+		if err := rows.Scan(&m.OrgID, &m.Name, &m.Slug, &m.Status); err != nil {
+			return err
+		}
+		inNet[m.OrgID] = true
+		if m.Status == "member" {
+			members = append(members, m)
+		} else if isOwner {
+			requests = append(requests, m)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Organisations the viewer can ask to join for.
+	var canJoin []map[string]string
+	if id != nil {
+		mine, err := accounts.OrgsForUser(ctx, s.DB.Q(), id.UserID)
+		if err != nil {
+			return err
+		}
+		for _, o := range mine {
+			if o.ID != n.OwnerOrgID && !inNet[o.ID] && id.Can(o.ID, web.RoleEditor) {
+				canJoin = append(canJoin, map[string]string{"Slug": o.Slug, "Name": o.Name})
+			}
+		}
+	}
+	var ownerSlug string
+	if isOwner {
+		ownerSlug = n.OwnerSlug
+	}
+	return s.Web.Render(w, r, http.StatusOK, "directory/network.html", map[string]any{"Title": n.Name, "N": n, "Members": members, "Requests": requests, "CanJoin": canJoin, "OwnerSlug": ownerSlug})
+}
+
+func (s *Service) newNetworkForm(w http.ResponseWriter, r *http.Request) error {
+	return s.Web.Render(w, r, http.StatusOK, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org")})
+}
+
+func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	f := r.PostForm
+	n := Network{Name: accounts.CleanText(f.Get("name")), Purpose: accounts.CleanText(f.Get("purpose")), WhoCanJoin: accounts.CleanText(f.Get("who_can_join")),
+		MeetingPattern: accounts.CleanText(f.Get("meeting_pattern")), Contact: accounts.CleanText(f.Get("contact")), OwnerOrgID: web.OrgFrom(ctx)}
+	var v apperr.Validation
+	v.Check(n.Name != "", "name", "Enter the network's name")
+	checkLen(&v, "name", "Name", n.Name, 200)
+	v.Check(n.Purpose != "", "purpose", "Enter the network's purpose")
+	checkLen(&v, "purpose", "Purpose", n.Purpose, MaxDescription)
+	checkLen(&v, "who_can_join", "Who can join", n.WhoCanJoin, MaxShortText)
+	checkLen(&v, "meeting_pattern", "Meeting pattern", n.MeetingPattern, MaxShortText)
+	checkLen(&v, "contact", "Contact", n.Contact, MaxShortText)
+	if err := v.Err(); err != nil {
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org"), "Err": err, "Form": f})
+	}
+	slug := accounts.Slugify(n.Name)
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		for i := 2; ; i++ {
+			var c int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM networks WHERE slug = $1`, slug).Scan(&c); err != nil {
+				return err
+			}
+			if c == 0 {
+				break
+			}
+			slug = accounts.Slugify(n.Name) + "-" + strconv.Itoa(i)
+		}
+		now := db.Now()
+		if err := tx.QueryRowContext(ctx, `INSERT INTO networks (uuid, slug, name, purpose, who_can_join, meeting_pattern, contact, owner_org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+			uuid.NewString(), slug, n.Name, n.Purpose, n.WhoCanJoin, n.MeetingPattern, n.Contact, n.OwnerOrgID, now).Scan(&n.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, n.OwnerOrgID, "directory.network_create", "network", n.ID, n.Name)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/networks/"+slug, "Network added")
+}
+
+func (s *Service) netBySlug(r *http.Request) (Network, error) {
+	ns, err := queryNetworks(r.Context(), s.DB.Q(), `WHERE n.slug = $1`, r.PathValue("slug"))
+	if err != nil {
+		return Network{}, err
+	}
+	if len(ns) == 0 {
+		return Network{}, apperr.NotFound("network")
+	}
+	return ns[0], nil
+}
+
+func (s *Service) joinNetwork(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	n, err := s.netBySlug(r)
+	if err != nil {
+		return err
+	}
+	org := web.OrgFrom(ctx)
+	if org == n.OwnerOrgID {
+		return apperr.Errorf(apperr.ECONFLICT, "Your organisation runs this network")
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO network_members (network_id, organisation_id, status, requested_at) VALUES ($1, $2, 'requested', $3)`, n.ID, org, db.Now()); err != nil {
+			if apperr.Code(db.Err(err, "")) == apperr.ECONFLICT {
+				return apperr.Errorf(apperr.ECONFLICT, "Your organisation has already asked to join or is a member")
+			}
+			return err
+		}
+		return audit.Record(ctx, tx, org, "directory.network_join_request", "network", n.ID, n.Name)
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/networks/"+n.Slug, "You have asked to join. The network's organisers will reply.")
+}
+
+func (s *Service) acceptMember(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	n, err := s.netBySlug(r)
+	if err != nil {
+		return err
+	}
+	if web.OrgFrom(ctx) != n.OwnerOrgID {
+		return apperr.NotFound("network")
+	}
+	member, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("request")
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE network_members SET status = 'member', decided_at = $1 WHERE network_id = $2 AND organisation_id = $3 AND status = 'requested'`, db.Now(), n.ID, member)
+		if err != nil {
+			return err
+		}
+		if c, _ := res.RowsAffected(); c == 0 {
+			return apperr.NotFound("request")
+		}
+		return audit.Record(ctx, tx, n.OwnerOrgID, "directory.network_accept", "network", n.ID, strconv.FormatInt(member, 10))
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/networks/"+n.Slug, "Member accepted")
+}
