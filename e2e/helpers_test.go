@@ -22,6 +22,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 	_ "modernc.org/sqlite"
+
+	// The tests run the binary, not this package; importing it makes go
+	// test's result cache notice when the application changes.
+	_ "partnerhub/internal/app"
 )
 
 const (
