@@ -1,0 +1,87 @@
+package partnerships
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+)
+
+// seedScale fills a SQLite store with orgs organisations and about
+// members memberships (five per partnership) over 2015-2025, straight in
+// batched SQL.
+func seedScale(b testing.TB, d *db.DB, orgs, members int) {
+	ctx := context.Background()
+	parts := members / 5
+	day := func(expr string) string {
+		return `date('2015-01-01', '+' || (` + expr + `) || ' days') || ' 00:00:00+00:00'`
+	}
+	stmts := []string{
+		fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d)
+			INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at)
+			SELECT 'bench-' || x, 'bench-' || x, 'Bench organisation ' || x,
+				CASE x %% 10 WHEN 0 THEN 'public' WHEN 1 THEN 'private' WHEN 2 THEN 'social_enterprise' WHEN 3 THEN 'faith' ELSE 'vcs' END,
+				CASE x %% 10 WHEN 0 THEN 'public_body' WHEN 1 THEN 'company' ELSE 'charity' END,
+				'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00' FROM c`, orgs),
+		fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d)
+			INSERT INTO partnerships (uuid, slug, name, model, status, start_date, end_date, visibility, origin, created_at, updated_at)
+			SELECT 'bench-p-' || x, 'bench-p-' || x, 'Bench partnership ' || x,
+				CASE x %% 8 WHEN 0 THEN 'informal_network' WHEN 1 THEN 'referral_partnership' WHEN 2 THEN 'joint_project' WHEN 3 THEN 'lead_contractor_consortium'
+					WHEN 4 THEN 'hub_and_spoke_consortium' WHEN 5 THEN 'consortium_legal_body' WHEN 6 THEN 'joint_venture' ELSE 'joint_project' END,
+				CASE WHEN x %% 5 < 2 THEN 'ended' ELSE 'active' END,
+				%s,
+				CASE WHEN x %% 5 < 2 THEN %s ELSE NULL END,
+				'public', 'other', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00' FROM c`,
+			parts, day("(x * 7919) % 3650"), day("(x * 7919) % 3650 + 200 + (x % 1500)")),
+		fmt.Sprintf(`WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < %d)
+			INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at)
+			SELECT x / 5 + 1, ((x * 104729 + x / 5 * 31) %% %d) + 1,
+				CASE WHEN x %% 5 = 0 THEN 'lead' ELSE 'member' END,
+				CASE WHEN x %% 7 = 3 THEN %s ELSE NULL END,
+				CASE WHEN x %% 11 = 4 THEN %s ELSE NULL END,
+				'2026-01-01 00:00:00+00:00' FROM c`,
+			parts*5-1, orgs, day("((x / 5) * 7919) % 3650 + 90"), day("((x / 5) * 7919) % 3650 + 400")),
+		`ANALYZE`,
+	}
+	for _, s := range stmts {
+		if err := d.Write(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, s); return err }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMeasuresYear times one year's measures (and the year before)
+// on SQLite: 20,000 organisations and 100,000 memberships by default;
+// PARTNERHUB_BENCH_LARGE=1 for national scale (200,000 organisations,
+// 1,000,000 memberships; the target is under one second).
+func BenchmarkMeasuresYear(b *testing.B) {
+	orgs, members := 20000, 100000
+	if os.Getenv("PARTNERHUB_BENCH_LARGE") == "1" {
+		orgs, members = 200000, 1000000
+	}
+	d := dbtest.SQLite(b)
+	start := time.Now()
+	seedScale(b, d, orgs, members)
+	b.Logf("seeded %d organisations, %d memberships in %v", orgs, members, time.Since(start).Round(time.Millisecond))
+	ctx := context.Background()
+	rep, err := Measure(ctx, d.Q(), 2022, time.January)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rep.Now.OrganisationsInPartnership == 0 || rep.Now.PartnershipsActive == 0 || rep.Now.PublicThird == 0 {
+		b.Fatalf("the generated data gave empty measures: %+v", rep.Now)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Measure(ctx, d.Q(), 2022, time.January); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/year")
+	b.ReportMetric(float64(members), "memberships")
+}
