@@ -1,21 +1,167 @@
 package assess
 
 import (
+	"context"
+	"embed"
+	"net/http"
+	"strconv"
+	"time"
+
+	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/jobs"
 	"partnerhub/internal/web"
 )
 
-// Service is the assess feature.
+// Service is the assess feature: one assessment engine with three
+// instruments (the Consortia Quality Mark, commissioning readiness and the
+// partnership health check).
 type Service struct {
 	DB  *db.DB
 	Web *web.Server
+	// Now is the clock (tests may replace it).
+	Now func() time.Time
 }
 
 // New returns the assess feature.
-func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
+func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w, Now: db.Now} }
 
-// Templates registers the feature's pages.
-func (s *Service) Templates(rd *web.Renderer) error { return nil }
+//go:embed templates/*.html
+var templates embed.FS
+
+// Templates registers the feature's pages and, at start-up, publishes the
+// embedded instruments on a database that has none yet.
+func (s *Service) Templates(rd *web.Renderer) error {
+	web.AddLabels(map[string]string{
+		"draft": "In progress", "submitted": "Awaiting review", "more_evidence": "More evidence needed", "decided": "Decided", "withdrawn": "Withdrawn",
+		"awarded": "Awarded", "awarded_with_conditions": "Awarded with conditions", "not_yet": "Not yet", "ready": "Ready", "nearly_ready": "Nearly ready",
+		"open": "Open", "in_progress": "In progress", "done": "Done", "published": "Published", "superseded": "Superseded",
+		"quality_mark": "Consortia Quality Mark", "readiness": "Commissioning readiness", "health_check": "Partnership health check", "custom": "Other assessment",
+		"agree": "Partners agree", "mixed": "Some difference of view", "disagree": "Partners disagree",
+		"start": "Started", "invite": "Contributor added", "answer": "Answers saved", "submit": "Submitted", "decide": "Decision recorded", "award": "Result counts",
+		"assign_reviewer": "Reviewer appointed", "request_evidence": "More evidence requested", "review.rate": "Reviewer ratings saved", "withdraw": "Withdrawn",
+		"evidence.add": "Evidence file added", "evidence.link": "Evidence linked", "evidence.remove": "Evidence removed", "action.add": "Action added",
+		"action.update": "Action updated", "reminder": "Reminder sent",
+	})
+	if err := EnsureInstruments(context.Background(), s.DB); err != nil {
+		return err
+	}
+	return rd.AddPages(templates, "templates", "assess")
+}
+
+// Nav adds the Assessments hub to the main navigation.
+func (s *Service) Nav() []web.NavItem {
+	return []web.NavItem{{Label: "Assessments", Href: "/assessments"}}
+}
+
+// Jobs are the feature's scheduled reminders.
+func (s *Service) Jobs() []jobs.Job {
+	return []jobs.Job{{Name: "assess-reminders", Every: 6 * time.Hour, Run: func(ctx context.Context) error {
+		_, err := RunReminders(ctx, s.DB, s.Now(), s.Web.Config.BaseURL)
+		return err
+	}}}
+}
 
 // Routes is the feature's part of the route table.
-func (s *Service) Routes() []web.Route { return nil }
+func (s *Service) Routes() []web.Route {
+	return []web.Route{
+		web.Get("/quality-mark", web.Public, s.qualityMark),
+		web.Get("/quality-mark/apply", web.SignedIn, s.startForm(KeyQualityMark)),
+		web.Post("/quality-mark/apply", web.SignedIn, s.start(KeyQualityMark)),
+		web.Get("/readiness", web.Public, s.readiness),
+		web.Post("/readiness/start", web.SignedIn, s.start(KeyReadiness)),
+		web.Get("/assessments", web.SignedIn, s.hub),
+		web.Get("/assessments/{id}", web.SignedIn, s.overview),
+		web.Get("/assessments/{id}/areas/{area}", web.SignedIn, s.areaForm),
+		web.Post("/assessments/{id}/areas/{area}", web.SignedIn, s.areaSave),
+		web.Post("/assessments/{id}/evidence", web.SignedIn, s.evidenceUpload),
+		web.Post("/assessments/{id}/evidence/link", web.SignedIn, s.evidenceLink),
+		web.Get("/assessments/{id}/evidence/{eid}", web.SignedIn, s.evidenceDownload),
+		web.Get("/assessments/{id}/evidence/{eid}/delete", web.SignedIn, s.evidenceDeleteForm),
+		web.Post("/assessments/{id}/evidence/{eid}/delete", web.SignedIn, s.evidenceDelete),
+		web.Post("/assessments/{id}/contributors", web.SignedIn, s.invite),
+		web.Get("/assessments/{id}/submit", web.SignedIn, s.submitForm),
+		web.Post("/assessments/{id}/submit", web.SignedIn, s.submit),
+		web.Get("/assessments/{id}/withdraw", web.SignedIn, s.withdrawForm),
+		web.Post("/assessments/{id}/withdraw", web.SignedIn, s.withdraw),
+		web.Get("/assessments/{id}/results", web.SignedIn, s.results),
+		web.Post("/assessments/{id}/actions", web.SignedIn, s.actionAdd),
+		web.Post("/assessments/{id}/actions/from-gaps", web.SignedIn, s.actionsFromGaps),
+		web.Post("/assessments/{id}/actions/{aid}", web.SignedIn, s.actionUpdate),
+		web.Get("/assessments/{id}/history", web.SignedIn, s.history),
+		web.Post("/assessments/{id}/reviewer", web.Admin, s.assignReviewer),
+		web.Get("/assessments/{id}/review", web.SignedIn, s.review),
+		web.Get("/assessments/{id}/review/{area}", web.SignedIn, s.reviewAreaForm),
+		web.Post("/assessments/{id}/review/{area}", web.SignedIn, s.reviewAreaSave),
+		web.Post("/assessments/{id}/more-evidence", web.SignedIn, s.moreEvidence),
+		web.Post("/assessments/{id}/decision", web.SignedIn, s.decide),
+		web.Get("/review", web.SignedIn, s.reviewList),
+		web.Get("/admin/frameworks", web.Admin, s.frameworks),
+		web.Post("/admin/frameworks/import", web.Admin, s.frameworkImport),
+		web.Get("/admin/frameworks/{fid}", web.Admin, s.framework),
+		web.Get("/admin/frameworks/{fid}/export", web.Admin, s.frameworkExport),
+		web.Post("/admin/frameworks/{fid}", web.Admin, s.frameworkSave),
+		web.Post("/admin/frameworks/{fid}/new-version", web.Admin, s.frameworkNewVersion),
+		web.Post("/admin/frameworks/{fid}/publish", web.Admin, s.frameworkPublish),
+		web.Get("/admin/assessors", web.Admin, s.assessors),
+		web.Post("/admin/assessors", web.Admin, s.assessorAdd),
+		web.Post("/admin/assessors/{uid}/remove", web.Admin, s.assessorRemove),
+		web.Get("/health-checks", web.SignedIn, s.hcList),
+		web.Post("/health-checks", web.SignedIn, s.hcOpen),
+		web.Get("/health-checks/{rid}", web.SignedIn, s.hcRound),
+		web.Post("/health-checks/{rid}/respond", web.SignedIn, s.hcRespond),
+		web.Get("/health-checks/{rid}/close", web.SignedIn, s.hcCloseForm),
+		web.Post("/health-checks/{rid}/close", web.SignedIn, s.hcClose),
+	}
+}
+
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.NotFound(what)
+	}
+	return id, nil
+}
+
+// view is an assessment as the caller may see it.
+type view struct {
+	A  *Assessment
+	FW *FrameworkRow
+	Ac Access
+}
+
+// load fetches the assessment named in the path and checks the caller may
+// see it; anyone else gets the same 404 as for a missing assessment.
+func (s *Service) load(r *http.Request) (*view, error) {
+	id, err := pathID(r, "id", "assessment")
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	a, err := AssessmentByID(ctx, s.DB.Q(), id)
+	if err != nil {
+		return nil, err
+	}
+	ac, err := AccessFor(ctx, s.DB.Q(), a, web.IdentityFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	fw, err := FrameworkByID(ctx, s.DB.Q(), a.FrameworkID)
+	if err != nil {
+		return nil, err
+	}
+	return &view{A: a, FW: fw, Ac: ac}, nil
+}
+
+// needEdit refuses changes by anyone but contributors of an open assessment.
+func (v *view) needEdit() error {
+	if !v.Ac.Contributor {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change this assessment")
+	}
+	if !v.A.Editable() {
+		return apperr.Errorf(apperr.ECONFLICT, "This assessment has been submitted and cannot be changed")
+	}
+	return nil
+}
+
+func (s *Service) uploadDir() string { return s.Web.Config.UploadDir() }

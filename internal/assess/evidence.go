@@ -1,0 +1,236 @@
+package assess
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+)
+
+// MaxEvidenceBytes is the largest evidence file accepted.
+const MaxEvidenceBytes = 10 << 20
+
+// Evidence is a file or a linked Partnerhub record attached to an indicator.
+type Evidence struct {
+	ID           int64
+	AssessmentID int64
+	Indicator    string
+	Kind         string // file, link
+	Name         string
+	StorageName  string
+	ContentType  string
+	Size         int64
+	LinkType     string // partnership (policy, quality_mark when the directory offers them)
+	LinkID       int64
+	CreatedAt    time.Time
+}
+
+// SniffEvidence decides the stored content type of an upload from its
+// bytes (never from what the browser claims) and refuses anything not on
+// the allow-list: PDF, PNG, JPEG, plain text or CSV, Word or Excel (.docx,
+// .xlsx).
+func SniffEvidence(name string, b []byte) (string, error) {
+	if len(b) == 0 {
+		return "", apperr.Errorf(apperr.EINVALID, "The selected file is empty")
+	}
+	if len(b) > MaxEvidenceBytes {
+		return "", apperr.Errorf(apperr.ETOOLARGE, "The selected file must be smaller than 10 MB")
+	}
+	ct := http.DetectContentType(b)
+	ext := strings.ToLower(filepath.Ext(name))
+	switch {
+	case ct == "application/pdf", ct == "image/png", ct == "image/jpeg":
+		return ct, nil
+	case strings.HasPrefix(ct, "text/plain"):
+		if ext == ".csv" {
+			return "text/csv; charset=utf-8", nil
+		}
+		return "text/plain; charset=utf-8", nil
+	case ct == "application/zip":
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err == nil {
+			for _, f := range zr.File {
+				switch {
+				case f.Name == "word/document.xml" && ext == ".docx":
+					return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil
+				case f.Name == "xl/workbook.xml" && ext == ".xlsx":
+					return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
+				}
+			}
+		}
+	}
+	return "", apperr.Errorf(apperr.EINVALID, "The selected file must be a PDF, PNG, JPEG, text, CSV, Word (.docx) or Excel (.xlsx) file")
+}
+
+// cleanFileName keeps a safe display name for a download.
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 32 || r == '"' || r == '/' || r == '\\' || r == 127 {
+			return -1
+		}
+		return r
+	}, name)
+	if len(name) > 120 {
+		name = name[len(name)-120:]
+	}
+	if name == "" || name == "." {
+		name = "evidence"
+	}
+	return name
+}
+
+// AddFile stores an evidence file under dir/assess with a random name and
+// records it. The file is removed again if the record cannot be written.
+func AddFile(ctx context.Context, d *db.DB, dir string, a *Assessment, f *Framework, indicator, name string, b []byte) (*Evidence, error) {
+	if _, in := f.Indicator(indicator); in == nil {
+		return nil, apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
+	}
+	ct, err := SniffEvidence(name, b)
+	if err != nil {
+		return nil, err
+	}
+	rnd := make([]byte, 16)
+	if _, err := rand.Read(rnd); err != nil {
+		return nil, err
+	}
+	store := hex.EncodeToString(rnd)
+	folder := filepath.Join(dir, "assess")
+	if err := os.MkdirAll(folder, 0o750); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(folder, store)
+	if err := os.WriteFile(path, b, 0o640); err != nil {
+		return nil, err
+	}
+	e := &Evidence{AssessmentID: a.ID, Indicator: indicator, Kind: "file", Name: cleanFileName(name), StorageName: store, ContentType: ct, Size: int64(len(b))}
+	err = d.Write(ctx, func(tx *db.Tx) error {
+		cur, err := AssessmentByID(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		if !cur.Editable() {
+			return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be added after the assessment has been submitted")
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, storage_name, content_type, size_bytes, added_by, created_at)
+			VALUES ($1, $2, 'file', $3, $4, $5, $6, $7, $8) RETURNING id`, a.ID, indicator, e.Name, store, ct, e.Size, nullID(audit.ActorFrom(ctx).UserID), db.Now()).Scan(&e.ID); err != nil {
+			return err
+		}
+		return History(ctx, tx, a, "evidence.add", e.Name)
+	})
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	return e, nil
+}
+
+// AddLink links a Partnerhub record as evidence. The caller must check the
+// record is one the subject may cite; the label is kept as the name.
+func AddLink(ctx context.Context, tx *db.Tx, a *Assessment, f *Framework, indicator, linkType string, linkID int64, label string) error {
+	if _, in := f.Indicator(indicator); in == nil {
+		return apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
+	}
+	if !a.Editable() {
+		return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be added after the assessment has been submitted")
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, link_type, link_id, added_by, created_at)
+		VALUES ($1, $2, 'link', $3, $4, $5, $6, $7)`, a.ID, indicator, label, linkType, linkID, nullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
+		return err
+	}
+	return History(ctx, tx, a, "evidence.link", label)
+}
+
+// RemoveEvidence deletes an evidence record (and its file after commit).
+func RemoveEvidence(ctx context.Context, tx *db.Tx, dir string, a *Assessment, id int64) error {
+	if !a.Editable() {
+		return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be removed after the assessment has been submitted")
+	}
+	e, err := EvidenceByID(ctx, tx, a.ID, id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM assess_evidence WHERE id = $1`, id); err != nil {
+		return err
+	}
+	if e.StorageName != "" {
+		tx.AfterCommit(func() { os.Remove(filepath.Join(dir, "assess", e.StorageName)) })
+	}
+	return History(ctx, tx, a, "evidence.remove", e.Name)
+}
+
+const evCols = `id, assessment_id, indicator, kind, name, storage_name, content_type, size_bytes, link_type, COALESCE(link_id, 0), created_at FROM assess_evidence`
+
+func scanEvidence(sc interface{ Scan(...any) error }) (*Evidence, error) {
+	var e Evidence
+	if err := sc.Scan(&e.ID, &e.AssessmentID, &e.Indicator, &e.Kind, &e.Name, &e.StorageName, &e.ContentType, &e.Size, &e.LinkType, &e.LinkID, &e.CreatedAt); err != nil {
+		return nil, db.Err(err, "evidence")
+	}
+	return &e, nil
+}
+
+// EvidenceByID loads one item of an assessment's evidence.
+func EvidenceByID(ctx context.Context, q db.Querier, assessmentID, id int64) (*Evidence, error) {
+	return scanEvidence(q.QueryRowContext(ctx, `SELECT `+evCols+` WHERE assessment_id = $1 AND id = $2`, assessmentID, id))
+}
+
+// EvidenceOf lists an assessment's evidence by indicator.
+func EvidenceOf(ctx context.Context, q db.Querier, assessmentID int64) (map[string][]Evidence, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+evCols+` WHERE assessment_id = $1 ORDER BY id`, assessmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]Evidence{}
+	for rows.Next() {
+		e, err := scanEvidence(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[e.Indicator] = append(out[e.Indicator], *e)
+	}
+	return out, rows.Err()
+}
+
+// LinkableRecord is a Partnerhub record a subject may cite as evidence.
+type LinkableRecord struct {
+	Type  string
+	ID    int64
+	Label string
+}
+
+// Linkable lists the records the subject may link: the partnerships it
+// belongs to (or the partnership itself).
+func Linkable(ctx context.Context, q db.Querier, a *Assessment) ([]LinkableRecord, error) {
+	var query string
+	if a.SubjectType == "organisation" {
+		query = `SELECT DISTINCT p.id, p.name FROM partnerships p JOIN partnership_members pm ON pm.partnership_id = p.id WHERE pm.organisation_id = $1 ORDER BY p.name`
+	} else {
+		query = `SELECT id, name FROM partnerships WHERE id = $1`
+	}
+	rows, err := q.QueryContext(ctx, query, a.SubjectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LinkableRecord
+	for rows.Next() {
+		r := LinkableRecord{Type: "partnership"}
+		if err := rows.Scan(&r.ID, &r.Label); err != nil {
+			return nil, err
+		}
+		r.Label = "Partnership record: " + r.Label
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

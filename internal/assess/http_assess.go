@@ -1,0 +1,422 @@
+package assess
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// areaRow is an area's progress on the task list.
+type areaRow struct {
+	Area     Area
+	Answered int
+	Total    int
+	Evidence int
+}
+
+func (s *Service) progress(r *http.Request, v *view, table string) ([]areaRow, map[string]Answer, map[string][]Evidence, error) {
+	ans, err := Answers(r.Context(), s.DB.Q(), table, v.A.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ev, err := EvidenceOf(r.Context(), s.DB.Q(), v.A.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var rows []areaRow
+	for _, a := range v.FW.F.Areas {
+		row := areaRow{Area: a, Total: len(a.Indicators)}
+		for _, in := range a.Indicators {
+			if x, ok := ans[in.Code]; ok && x.Rating != nil {
+				row.Answered++
+			}
+			row.Evidence += len(ev[in.Code])
+		}
+		rows = append(rows, row)
+	}
+	return rows, ans, ev, nil
+}
+
+func (s *Service) overview(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	return s.renderOverview(w, r, v, 200, nil)
+}
+
+func (s *Service) renderOverview(w http.ResponseWriter, r *http.Request, v *view, status int, err error) error {
+	ctx := r.Context()
+	rows, ans, _, perr := s.progress(r, v, "assess_answers")
+	if perr != nil {
+		return perr
+	}
+	contributors, cerr := Contributors(ctx, s.DB.Q(), v.A.ID)
+	if cerr != nil {
+		return cerr
+	}
+	var assessors []Person
+	if v.Ac.Admin {
+		if assessors, cerr = Assessors(ctx, s.DB.Q()); cerr != nil {
+			return cerr
+		}
+	}
+	res := Score(v.FW.F, Ratings(ans))
+	return s.Web.Render(w, r, status, "assess/assessment.html", map[string]any{"Title": v.FW.F.Name + ": " + v.A.SubjectName, "V": v, "Rows": rows,
+		"Res": res, "Contributors": contributors, "Assessors": assessors, "Err": err, "Form": r.PostForm})
+}
+
+func (s *Service) areaOf(r *http.Request, v *view) (*Area, error) {
+	a := v.FW.F.Area(r.PathValue("area"))
+	if a == nil {
+		return nil, apperr.NotFound("area")
+	}
+	return a, nil
+}
+
+func (s *Service) areaForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	area, err := s.areaOf(r, v)
+	if err != nil {
+		return err
+	}
+	return s.renderArea(w, r, v, area, 200, nil)
+}
+
+func (s *Service) renderArea(w http.ResponseWriter, r *http.Request, v *view, area *Area, status int, err error) error {
+	_, ans, ev, perr := s.progress(r, v, "assess_answers")
+	if perr != nil {
+		return perr
+	}
+	if err != nil && r.PostForm.Get("form") == "answers" {
+		for k, a := range readAnswers(r, area) {
+			ans[k] = a
+		}
+	}
+	links, lerr := Linkable(r.Context(), s.DB.Q(), v.A)
+	if lerr != nil {
+		return lerr
+	}
+	return s.Web.Render(w, r, status, "assess/area.html", map[string]any{"Title": area.Title, "V": v, "Area": area, "Answers": ans, "Evidence": ev,
+		"Links": links, "Err": err, "Form": r.PostForm, "Editable": v.Ac.Contributor && v.A.Editable()})
+}
+
+// readAnswers reads r_<code> and c_<code> fields for an area's indicators.
+func readAnswers(r *http.Request, area *Area) map[string]Answer {
+	out := map[string]Answer{}
+	for _, in := range area.Indicators {
+		raw := strings.TrimSpace(r.PostForm.Get("r_" + in.Code))
+		an := Answer{Comment: accounts.CleanText(r.PostForm.Get("c_" + in.Code))}
+		if raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil {
+				n = -99
+			}
+			an.Rating = &n
+		}
+		out[in.Code] = an
+	}
+	return out
+}
+
+func (s *Service) areaSave(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	area, err := s.areaOf(r, v)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		return SaveAnswers(ctx, tx, v.A, v.FW.F, "assess_answers", area, readAnswers(r, area))
+	})
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderArea(w, r, v, area, 422, err)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "Your answers for "+area.Title+" have been saved.")
+}
+
+func (s *Service) evidenceUpload(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return apperr.Errorf(apperr.ETOOLARGE, "The selected file must be smaller than 10 MB")
+		}
+		return apperr.Errorf(apperr.EINVALID, "Select a file to upload")
+	}
+	defer r.MultipartForm.RemoveAll()
+	indicator := r.FormValue("indicator")
+	_, in := v.FW.F.Indicator(indicator)
+	if in == nil {
+		return apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
+	}
+	area, _ := v.FW.F.Indicator(indicator)
+	file, hdr, err := r.FormFile("file")
+	if err != nil {
+		ve := &apperr.Validation{}
+		ve.Add("file_"+indicator, "Select a file to upload")
+		return s.renderArea(w, r, v, area, 422, ve.Err())
+	}
+	defer file.Close()
+	b, err := io.ReadAll(io.LimitReader(file, MaxEvidenceBytes+1))
+	if err != nil {
+		return apperr.Errorf(apperr.EINVALID, "The file could not be read")
+	}
+	if _, err := AddFile(r.Context(), s.DB, s.uploadDir(), v.A, v.FW.F, indicator, hdr.Filename, b); err != nil {
+		if apperr.Is(err, apperr.EINVALID) || apperr.Is(err, apperr.ETOOLARGE) {
+			ve := &apperr.Validation{}
+			ve.Add("file_"+indicator, apperr.Message(err))
+			return s.renderArea(w, r, v, area, 422, ve.Err())
+		}
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The evidence file has been added.")
+}
+
+func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	indicator := r.PostForm.Get("indicator")
+	area, in := v.FW.F.Indicator(indicator)
+	if in == nil {
+		return apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
+	}
+	links, err := Linkable(ctx, s.DB.Q(), v.A)
+	if err != nil {
+		return err
+	}
+	var pick *LinkableRecord
+	for i := range links {
+		if r.PostForm.Get("record") == fmt.Sprintf("%s:%d", links[i].Type, links[i].ID) {
+			pick = &links[i]
+		}
+	}
+	if pick == nil {
+		ve := &apperr.Validation{}
+		ve.Add("record_"+indicator, "Choose a record to link")
+		return s.renderArea(w, r, v, area, 422, ve.Err())
+	}
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		return AddLink(ctx, tx, v.A, v.FW.F, indicator, pick.Type, pick.ID, pick.Label)
+	}); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The record has been linked as evidence.")
+}
+
+// evidenceDownload serves a file only to people who may see the
+// assessment, always as an attachment.
+func (s *Service) evidenceDownload(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	eid, err := pathID(r, "eid", "evidence")
+	if err != nil {
+		return err
+	}
+	e, err := EvidenceByID(r.Context(), s.DB.Q(), v.A.ID, eid)
+	if err != nil {
+		return err
+	}
+	if e.Kind != "file" {
+		return apperr.NotFound("evidence")
+	}
+	f, err := os.Open(filepath.Join(s.uploadDir(), "assess", e.StorageName))
+	if err != nil {
+		return apperr.NotFound("evidence file")
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", e.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, strings.ReplaceAll(e.Name, `"`, "")))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	http.ServeContent(w, r, "", e.CreatedAt, f)
+	return nil
+}
+
+func (s *Service) evidenceDeleteForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	eid, err := pathID(r, "eid", "evidence")
+	if err != nil {
+		return err
+	}
+	e, err := EvidenceByID(r.Context(), s.DB.Q(), v.A.ID, eid)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Remove evidence", "Question": "Are you sure you want to remove " + e.Name + "?",
+		"Action": r.URL.Path, "Button": "Remove evidence", "Back": fmt.Sprintf("/assessments/%d", v.A.ID)})
+}
+
+func (s *Service) evidenceDelete(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	eid, err := pathID(r, "eid", "evidence")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RemoveEvidence(ctx, tx, s.uploadDir(), v.A, eid) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "The evidence has been removed.")
+}
+
+func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Lead {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can add contributors")
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	email := accounts.NormaliseEmail(r.PostForm.Get("email"))
+	err = s.DB.Write(ctx, func(tx *db.Tx) error { return Invite(ctx, tx, v.A, email, s.Web.Config.BaseURL) })
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderOverview(w, r, v, 422, err)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), email+" has been added as a contributor.")
+}
+
+func (s *Service) submitForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	rows, ans, ev, err := s.progress(r, v, "assess_answers")
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "assess/submit.html", map[string]any{"Title": "Check your answers before you submit", "V": v, "Rows": rows,
+		"Answers": ans, "Evidence": ev, "Res": Score(v.FW.F, Ratings(ans))})
+}
+
+func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if err := v.needEdit(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.DB.Write(ctx, func(tx *db.Tx) error { return Submit(ctx, tx, v.A, v.FW, s.Web.Config.BaseURL) })
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderOverview(w, r, v, 422, err)
+	}
+	if err != nil {
+		return err
+	}
+	if v.FW.F.Review {
+		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "Submitted. A reviewer will look at your assessment and evidence.")
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results", v.A.ID), "Submitted. Here are your results.")
+}
+
+func (s *Service) withdrawForm(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Lead && !v.Ac.Admin {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can withdraw this assessment")
+	}
+	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Withdraw assessment",
+		"Question": "Are you sure you want to withdraw this assessment? Any result it gave will stop counting.",
+		"Action":   r.URL.Path, "Button": "Withdraw assessment", "Back": fmt.Sprintf("/assessments/%d", v.A.ID)})
+}
+
+func (s *Service) withdraw(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Lead && !v.Ac.Admin {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can withdraw this assessment")
+	}
+	ctx := r.Context()
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return Withdraw(ctx, tx, v.A) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "The assessment has been withdrawn.")
+}
+
+func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	h, err := HistoryOf(r.Context(), s.DB.Q(), v.A.ID)
+	if err != nil {
+		return err
+	}
+	if web.WantsCSV(r) {
+		var rows [][]string
+		for _, e := range h {
+			rows = append(rows, []string{e.At.Format(time.RFC3339), e.Actor, e.Action, e.Note})
+		}
+		return web.CSV(w, fmt.Sprintf("assessment-%d-history.csv", v.A.ID), []string{"at", "by", "action", "note"}, rows)
+	}
+	return s.Web.Render(w, r, 200, "assess/history.html", map[string]any{"Title": "History: " + v.A.SubjectName, "V": v, "History": h})
+}

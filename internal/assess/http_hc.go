@@ -1,0 +1,267 @@
+package assess
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// hcPartnerships are the partnerships whose health checks the user may
+// open: those they own (editor or owner of the lead organisation), or all
+// for admins.
+func (s *Service) hcPartnerships(r *http.Request) ([]Subject, error) {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	f := &Framework{Subject: "partnership"}
+	if id.Admin {
+		rows, err := s.DB.Q().QueryContext(ctx, `SELECT id, name, model FROM partnerships WHERE status <> 'ended' ORDER BY name`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []Subject
+		for rows.Next() {
+			x := Subject{Type: "partnership"}
+			if err := rows.Scan(&x.ID, &x.Name, &x.Model); err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+		return out, rows.Err()
+	}
+	return OwnedSubjects(ctx, s.DB.Q(), f, id.UserID)
+}
+
+func (s *Service) hcList(w http.ResponseWriter, r *http.Request) error {
+	return s.renderHCList(w, r, 200, nil)
+}
+
+func (s *Service) renderHCList(w http.ResponseWriter, r *http.Request, status int, err error) error {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	rounds, rerr := RoundsFor(ctx, s.DB.Q(), id.UserID, id.Admin)
+	if rerr != nil {
+		return rerr
+	}
+	owned, oerr := s.hcPartnerships(r)
+	if oerr != nil {
+		return oerr
+	}
+	fw, ferr := CurrentFramework(ctx, s.DB.Q(), KeyHealthCheck)
+	if ferr != nil {
+		return ferr
+	}
+	return s.Web.Render(w, r, status, "assess/hc-list.html", map[string]any{"Title": "Partnership health checks", "Rounds": rounds, "Owned": owned,
+		"F": fw.F, "Today": Today(s.Now()), "Err": err, "Form": r.PostForm})
+}
+
+func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	pid, _ := strconv.ParseInt(r.PostForm.Get("partnership"), 10, 64)
+	owned, err := s.hcPartnerships(r)
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, p := range owned {
+		ok = ok || p.ID == pid
+	}
+	v := &apperr.Validation{}
+	v.Check(ok, "partnership", "Choose a partnership you manage")
+	var closes *time.Time
+	if d := r.PostForm.Get("closes_on"); d != "" {
+		t, perr := time.Parse("2006-01-02", d)
+		v.Check(perr == nil, "closes_on", "Enter the closing date as a real date, for example 2027-03-31")
+		if perr == nil {
+			closes = &t
+		}
+	}
+	if err := v.Err(); err != nil {
+		return s.renderHCList(w, r, 422, err)
+	}
+	var round *Round
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		round, err = OpenRound(ctx, tx, pid, accounts.CleanText(r.PostForm.Get("title")), closes)
+		return err
+	})
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderHCList(w, r, 422, err)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/health-checks/%d", round.ID), "The health check is open. Ask each partner's representatives to answer it.")
+}
+
+// loadRound returns a round the caller may see (members of the
+// partnership's organisations and admins); others get 404.
+func (s *Service) loadRound(r *http.Request) (*Round, *FrameworkRow, error) {
+	rid, err := pathID(r, "rid", "health check")
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := r.Context()
+	round, err := RoundByID(ctx, s.DB.Q(), rid)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := web.IdentityFrom(ctx)
+	if !id.Admin {
+		member, err := IsSubjectMember(ctx, s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !member {
+			return nil, nil, apperr.NotFound("health check")
+		}
+	}
+	fw, err := FrameworkByID(ctx, s.DB.Q(), round.FrameworkID)
+	return round, fw, err
+}
+
+func (s *Service) hcRound(w http.ResponseWriter, r *http.Request) error {
+	round, fw, err := s.loadRound(r)
+	if err != nil {
+		return err
+	}
+	return s.renderRound(w, r, round, fw, 200, nil)
+}
+
+func (s *Service) renderRound(w http.ResponseWriter, r *http.Request, round *Round, fw *FrameworkRow, status int, err error) error {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	day := Today(s.Now())
+	org, oerr := RespondentOrg(ctx, s.DB.Q(), round.PartnershipID, id.UserID)
+	if oerr != nil {
+		return oerr
+	}
+	responded, herr := HasResponded(ctx, s.DB.Q(), round.ID, id.UserID)
+	if herr != nil {
+		return herr
+	}
+	res, rerr := RoundResult(ctx, s.DB.Q(), round, fw.F, day)
+	if rerr != nil {
+		return rerr
+	}
+	rates, _ := ResponseRates(ctx, s.DB.Q(), round.ID)
+	trend, terr := Trends(ctx, s.DB.Q(), round.PartnershipID, day)
+	if terr != nil {
+		return terr
+	}
+	if web.WantsCSV(r) {
+		var rows [][]string
+		for _, p := range res.Principles {
+			rows = append(rows, []string{p.Title, fmt.Sprint(p.Mean), fmt.Sprint(p.SD), fmt.Sprint(p.AgreePct), fmt.Sprint(p.DisagreePct), p.Spread})
+		}
+		return web.CSV(w, fmt.Sprintf("health-check-%d.csv", round.ID), []string{"principle", "average", "spread_sd", "agree_pct", "disagree_pct", "spread"}, rows)
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, map[string]any{"round": round.Title, "respondents": res.Respondents, "shown": res.Shown, "principles": res.Principles})
+	}
+	owner, _ := IsSubjectOwner(ctx, s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
+	data := map[string]any{"Title": "Health check: " + round.PartnershipName, "Round": round, "F": fw.F, "Res": res, "Rates": rates,
+		"CanRespond": org != 0 && !responded && !round.Closed(day), "Responded": responded, "Closed": round.Closed(day),
+		"CanClose": (owner || id.Admin) && !round.Closed(day), "Min": MinRespondents, "Err": err, "Form": r.PostForm, "Trend": trend}
+	if res.Shown {
+		var labels []string
+		var means []float64
+		for _, p := range res.Principles {
+			labels = append(labels, p.Title)
+			means = append(means, p.Mean)
+		}
+		data["Chart"] = web.BarChart("Average agreement by principle (1 to 5)", labels, web.Series{Name: "Average", Values: means})
+	}
+	if len(trend.Rounds) > 1 {
+		var series []web.Series
+		for i, p := range trend.Principles {
+			series = append(series, web.Series{Name: p, Values: trend.Means[i]})
+		}
+		data["TrendChart"] = web.LineChart("Average by principle across rounds", trend.Rounds, series...)
+	}
+	return s.Web.Render(w, r, status, "assess/hc-round.html", data)
+}
+
+func (s *Service) hcRespond(w http.ResponseWriter, r *http.Request) error {
+	round, fw, err := s.loadRound(r)
+	if err != nil {
+		return err
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	org, err := RespondentOrg(ctx, s.DB.Q(), round.PartnershipID, id.UserID)
+	if err != nil {
+		return err
+	}
+	if org == 0 {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only representatives of the partnership's member organisations can answer")
+	}
+	answers := map[string]int{}
+	for _, a := range fw.F.Areas {
+		for _, in := range a.Indicators {
+			if n, err := strconv.Atoi(r.PostForm.Get("s_" + in.Code)); err == nil {
+				answers[in.Code] = n
+			}
+		}
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error { return Respond(ctx, tx, round, fw.F, id.UserID, org, answers) })
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderRound(w, r, round, fw, 422, err)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/health-checks/%d", round.ID), "Thank you. Your answers have been recorded anonymously.")
+}
+
+func (s *Service) hcCloseForm(w http.ResponseWriter, r *http.Request) error {
+	round, _, err := s.loadRound(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canClose(r, round); err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Close health check",
+		"Question": fmt.Sprintf("Are you sure you want to close %s? Nobody else will be able to answer. Results are shown when at least %d people have answered.", round.Title, MinRespondents),
+		"Action":   r.URL.Path, "Button": "Close health check", "Back": fmt.Sprintf("/health-checks/%d", round.ID)})
+}
+
+func (s *Service) canClose(r *http.Request, round *Round) error {
+	id := web.IdentityFrom(r.Context())
+	owner, err := IsSubjectOwner(r.Context(), s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
+	if err != nil {
+		return err
+	}
+	if !owner && !id.Admin {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only the partnership's lead organisation can close a health check")
+	}
+	return nil
+}
+
+func (s *Service) hcClose(w http.ResponseWriter, r *http.Request) error {
+	round, _, err := s.loadRound(r)
+	if err != nil {
+		return err
+	}
+	if err := s.canClose(r, round); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return CloseRound(ctx, tx, round) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/health-checks/%d", round.ID), "The health check has closed.")
+}

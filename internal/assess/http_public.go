@@ -1,0 +1,176 @@
+package assess
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// qualityMark is the about page and the public register.
+func (s *Service) qualityMark(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	fw, err := CurrentFramework(ctx, s.DB.Q(), KeyQualityMark)
+	if err != nil {
+		return err
+	}
+	reg, err := Register(ctx, s.DB.Q(), KindQualityMark, Today(s.Now()))
+	if err != nil {
+		return err
+	}
+	if web.WantsCSV(r) {
+		var rows [][]string
+		for _, a := range reg {
+			rows = append(rows, []string{a.SubjectName, a.Label, a.AwardedOn.Format("2006-01-02"), a.ValidUntil.Format("2006-01-02")})
+		}
+		return web.CSV(w, "quality-mark-register.csv", []string{"consortium", "result", "awarded_on", "valid_until"}, rows)
+	}
+	if web.WantsJSON(r) {
+		type item struct {
+			Consortium, Slug, Result, AwardedOn, ValidUntil string
+		}
+		out := []item{}
+		for _, a := range reg {
+			out = append(out, item{a.SubjectName, a.Slug, a.Result, a.AwardedOn.Format("2006-01-02"), a.ValidUntil.Format("2006-01-02")})
+		}
+		return web.JSON(w, 200, out)
+	}
+	return s.Web.Render(w, r, 200, "assess/quality-mark.html", map[string]any{"Title": "The Consortia Quality Mark", "F": fw.F, "Register": reg})
+}
+
+// readiness is the about page of commissioning readiness, with guidance by
+// area and a start form.
+func (s *Service) readiness(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	fw, err := CurrentFramework(ctx, s.DB.Q(), KeyReadiness)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Title": "Commissioning readiness", "F": fw.F}
+	if id := web.IdentityFrom(ctx); id != nil {
+		subs, err := OwnedSubjects(ctx, s.DB.Q(), fw.F, id.UserID)
+		if err != nil {
+			return err
+		}
+		data["Subjects"] = subs
+	}
+	return s.Web.Render(w, r, 200, "assess/readiness.html", data)
+}
+
+// startForm asks which subject to assess.
+func (s *Service) startForm(key string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.renderStart(w, r, key, 200, nil)
+	}
+}
+
+func (s *Service) renderStart(w http.ResponseWriter, r *http.Request, key string, status int, err error) error {
+	ctx := r.Context()
+	fw, ferr := CurrentFramework(ctx, s.DB.Q(), key)
+	if ferr != nil {
+		return ferr
+	}
+	subs, serr := OwnedSubjects(ctx, s.DB.Q(), fw.F, web.IdentityFrom(ctx).UserID)
+	if serr != nil {
+		return serr
+	}
+	return s.Web.Render(w, r, status, "assess/start.html", map[string]any{"Title": "Apply for the " + fw.F.Name, "F": fw.F, "Subjects": subs, "Err": err, "Form": r.PostForm,
+		"Action": r.URL.Path})
+}
+
+// start begins an assessment of the chosen subject.
+func (s *Service) start(key string) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := web.ParseForm(r); err != nil {
+			return err
+		}
+		ctx := r.Context()
+		id := web.IdentityFrom(ctx)
+		parts := strings.SplitN(r.PostForm.Get("subject"), ":", 2)
+		var sid int64
+		if len(parts) == 2 {
+			sid, _ = strconv.ParseInt(parts[1], 10, 64)
+		}
+		if len(parts) != 2 || sid <= 0 || (parts[0] != "organisation" && parts[0] != "partnership") {
+			v := &apperr.Validation{}
+			v.Add("subject", "Choose what you want to assess")
+			if key == KeyReadiness {
+				return s.readinessErr(w, r, v.Err())
+			}
+			return s.renderStart(w, r, key, 422, v.Err())
+		}
+		var a *Assessment
+		err := s.DB.Write(ctx, func(tx *db.Tx) error {
+			fw, err := CurrentFramework(ctx, tx, key)
+			if err != nil {
+				return err
+			}
+			a, err = Start(ctx, tx, fw, parts[0], sid, id.UserID)
+			return err
+		})
+		if err != nil {
+			if apperr.Is(err, apperr.EINVALID) || apperr.Is(err, apperr.ECONFLICT) {
+				if key == KeyReadiness {
+					return s.readinessErr(w, r, err)
+				}
+				return s.renderStart(w, r, key, 422, err)
+			}
+			return err
+		}
+		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", a.ID), "Your assessment has started. Work through each area in any order.")
+	}
+}
+
+func (s *Service) readinessErr(w http.ResponseWriter, r *http.Request, err error) error {
+	ctx := r.Context()
+	fw, ferr := CurrentFramework(ctx, s.DB.Q(), KeyReadiness)
+	if ferr != nil {
+		return ferr
+	}
+	subs, _ := OwnedSubjects(ctx, s.DB.Q(), fw.F, web.IdentityFrom(ctx).UserID)
+	return s.Web.Render(w, r, 422, "assess/readiness.html", map[string]any{"Title": "Commissioning readiness", "F": fw.F, "Subjects": subs, "Err": err, "Form": r.PostForm})
+}
+
+// hub lists the caller's assessments, reviews and health checks.
+func (s *Service) hub(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	mine, err := List(ctx, s.DB.Q(), ListFilter{UserID: id.UserID})
+	if err != nil {
+		return err
+	}
+	reviews, err := List(ctx, s.DB.Q(), ListFilter{UserID: id.UserID, Reviewer: true})
+	if err != nil {
+		return err
+	}
+	rounds, err := RoundsFor(ctx, s.DB.Q(), id.UserID, false)
+	if err != nil {
+		return err
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, map[string]any{"assessments": mine, "reviews": reviews})
+	}
+	return s.Web.Render(w, r, 200, "assess/hub.html", map[string]any{"Title": "Assessments", "Mine": mine, "Reviews": reviews, "Rounds": rounds})
+}
+
+// reviewList is the reviewer's queue: assigned reviews, and for admins
+// every assessment awaiting review.
+func (s *Service) reviewList(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	list, err := List(ctx, s.DB.Q(), ListFilter{UserID: id.UserID, Reviewer: true, Admin: id.Admin})
+	if err != nil {
+		return err
+	}
+	var assessors []Person
+	if id.Admin {
+		if assessors, err = Assessors(ctx, s.DB.Q()); err != nil {
+			return err
+		}
+	}
+	return s.Web.Render(w, r, 200, "assess/review-list.html", map[string]any{"Title": "Reviews", "List": list, "Assessors": assessors})
+}

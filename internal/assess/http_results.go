@@ -1,0 +1,194 @@
+package assess
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// resultsData scores the assessment: the reviewer's ratings once a
+// reviewed framework has them, else the self-assessment.
+func (s *Service) resultsData(r *http.Request, v *view) (self, final Result, reviewed bool, err error) {
+	ctx := r.Context()
+	ans, err := Answers(ctx, s.DB.Q(), "assess_answers", v.A.ID)
+	if err != nil {
+		return
+	}
+	self = Score(v.FW.F, Ratings(ans))
+	final = self
+	if v.FW.F.Review {
+		rev, e := Answers(ctx, s.DB.Q(), "assess_reviews", v.A.ID)
+		if e != nil {
+			err = e
+			return
+		}
+		if len(rev) > 0 && (v.A.Status == StatusDecided || v.Ac.Reviewer || v.Ac.Admin) {
+			final = Score(v.FW.F, Ratings(rev))
+			reviewed = true
+		}
+	}
+	return
+}
+
+func (s *Service) results(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	self, final, reviewed, err := s.resultsData(r, v)
+	if err != nil {
+		return err
+	}
+	if web.WantsCSV(r) {
+		var rows [][]string
+		for i, a := range final.Areas {
+			rows = append(rows, []string{a.Title, fmt.Sprint(self.Areas[i].Score), fmt.Sprint(a.Score), fmt.Sprintf("%d/%d", a.Rated, a.Total)})
+		}
+		return web.CSV(w, fmt.Sprintf("assessment-%d-results.csv", v.A.ID), []string{"area", "self_assessed_score", "score", "rated"}, rows)
+	}
+	if web.WantsJSON(r) {
+		return web.JSON(w, 200, map[string]any{"status": v.A.Status, "result": v.A.Result, "self": self, "final": final})
+	}
+	actions, err := Actions(ctx, s.DB.Q(), v.A.ID)
+	if err != nil {
+		return err
+	}
+	awards, err := AwardsOf(ctx, s.DB.Q(), v.A.ID)
+	if err != nil {
+		return err
+	}
+	var labels []string
+	var selfV, finalV []float64
+	for i, a := range final.Areas {
+		labels = append(labels, a.Title)
+		selfV = append(selfV, self.Areas[i].Score)
+		finalV = append(finalV, a.Score)
+	}
+	series := []web.Series{{Name: "Self-assessed", Values: selfV, Class: "bar--prev"}}
+	if reviewed {
+		series = append(series, web.Series{Name: "Reviewer", Values: finalV})
+	}
+	day := Today(s.Now())
+	return s.Web.Render(w, r, 200, "assess/results.html", map[string]any{"Title": "Results: " + v.A.SubjectName, "V": v, "Self": self, "Final": final,
+		"Reviewed": reviewed, "Chart": web.BarChart("Score by area (0 to 100)", labels, series...), "Actions": actions, "Awards": awards, "Today": day,
+		"CanEdit": v.Ac.Contributor, "Form": r.PostForm})
+}
+
+func (s *Service) readAction(r *http.Request, x *Action) error {
+	x.Title = accounts.CleanText(r.PostForm.Get("title"))
+	x.Owner = accounts.CleanText(r.PostForm.Get("owner"))
+	x.Status = r.PostForm.Get("status")
+	if x.Status == "" {
+		x.Status = "open"
+	}
+	x.DueOn = nil
+	if d := r.PostForm.Get("due_on"); d != "" {
+		t, err := time.Parse("2006-01-02", d)
+		if err != nil {
+			v := &apperr.Validation{}
+			v.Add("due_on", "Enter the due date as a real date, for example 2027-03-31")
+			return v.Err()
+		}
+		x.DueOn = &t
+	}
+	return nil
+}
+
+func (s *Service) actionAdd(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Contributor {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	x := &Action{Indicator: r.PostForm.Get("indicator")}
+	err = s.readAction(r, x)
+	if err == nil {
+		err = s.DB.Write(ctx, func(tx *db.Tx) error { return SaveAction(ctx, tx, v.A, x) })
+	}
+	if apperr.Is(err, apperr.EINVALID) {
+		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action was not added: "+errMsg(err)+".")
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action has been added.")
+}
+
+func (s *Service) actionsFromGaps(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Contributor {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
+	}
+	_, final, _, err := s.resultsData(r, v)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var n int
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		n, err = ActionsFromGaps(ctx, tx, v.A, final.Gaps)
+		return err
+	}); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), fmt.Sprintf("%d actions added from the gaps.", n))
+}
+
+func (s *Service) actionUpdate(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	if !v.Ac.Contributor {
+		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
+	}
+	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("action")
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	actions, err := Actions(ctx, s.DB.Q(), v.A.ID)
+	if err != nil {
+		return err
+	}
+	var x *Action
+	for i := range actions {
+		if actions[i].ID == aid {
+			x = &actions[i]
+		}
+	}
+	if x == nil {
+		return apperr.NotFound("action")
+	}
+	err = s.readAction(r, x)
+	if err == nil {
+		err = s.DB.Write(ctx, func(tx *db.Tx) error { return SaveAction(ctx, tx, v.A, x) })
+	}
+	if apperr.Is(err, apperr.EINVALID) {
+		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action was not changed: "+errMsg(err)+".")
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action has been updated.")
+}
