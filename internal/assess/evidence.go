@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
 )
 
 // MaxEvidenceBytes is the largest evidence file accepted.
@@ -204,14 +206,56 @@ func EvidenceOf(ctx context.Context, q db.Querier, assessmentID int64) (map[stri
 
 // LinkableRecord is a Partnerhub record a subject may cite as evidence.
 type LinkableRecord struct {
-	Type  string
-	ID    int64
+	Key   string // form value
+	Type  string // policy, quality_mark, partnership
+	ID    int64  // the quality mark, partnership, or the policy's organisation
 	Label string
 }
 
-// Linkable lists the records the subject may link: the partnerships it
-// belongs to (or the partnership itself).
+// Linkable lists the records the subject may link: the policies and
+// quality marks held by the organisation (for a partnership, by its
+// current members, from the directory) and its partnership records.
 func Linkable(ctx context.Context, q db.Querier, a *Assessment) ([]LinkableRecord, error) {
+	orgs, err := subjectOrgs(ctx, q, a.SubjectType, a.SubjectID)
+	if err != nil {
+		return nil, err
+	}
+	var out []LinkableRecord
+	for _, org := range orgs {
+		var name string
+		if err := q.QueryRowContext(ctx, `SELECT name FROM organisations WHERE id = $1`, org).Scan(&name); err != nil {
+			return nil, err
+		}
+		prefix := ""
+		if a.SubjectType != "organisation" {
+			prefix = name + ": "
+		}
+		pols, err := directory.Policies(ctx, q, org)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pols {
+			label := prefix + "Policy: " + p.Label()
+			if p.ReviewDate != nil {
+				label += " (review due " + p.ReviewDate.Format("2 January 2006") + ")"
+			}
+			out = append(out, LinkableRecord{Key: fmt.Sprintf("policy:%d:%s", org, p.Kind), Type: "policy", ID: org, Label: label})
+		}
+		marks, err := directory.QualityMarks(ctx, q, org)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range marks {
+			label := prefix + "Quality mark: " + m.Name
+			if m.Level != "" {
+				label += " (" + m.Level + ")"
+			}
+			if !m.Current {
+				label += ", expired"
+			}
+			out = append(out, LinkableRecord{Key: fmt.Sprintf("quality_mark:%d", m.ID), Type: "quality_mark", ID: m.ID, Label: label})
+		}
+	}
 	var query string
 	if a.SubjectType == "organisation" {
 		query = `SELECT DISTINCT p.id, p.name FROM partnerships p JOIN partnership_members pm ON pm.partnership_id = p.id WHERE pm.organisation_id = $1 ORDER BY p.name`
@@ -223,12 +267,12 @@ func Linkable(ctx context.Context, q db.Querier, a *Assessment) ([]LinkableRecor
 		return nil, err
 	}
 	defer rows.Close()
-	var out []LinkableRecord
 	for rows.Next() {
 		r := LinkableRecord{Type: "partnership"}
 		if err := rows.Scan(&r.ID, &r.Label); err != nil {
 			return nil, err
 		}
+		r.Key = fmt.Sprintf("partnership:%d", r.ID)
 		r.Label = "Partnership record: " + r.Label
 		out = append(out, r)
 	}

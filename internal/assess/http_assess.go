@@ -226,7 +226,7 @@ func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	var pick *LinkableRecord
 	for i := range links {
-		if r.PostForm.Get("record") == fmt.Sprintf("%s:%d", links[i].Type, links[i].ID) {
+		if r.PostForm.Get("record") == links[i].Key {
 			pick = &links[i]
 		}
 	}

@@ -229,6 +229,14 @@ func TestReadinessBadge(t *testing.T) {
 		res := c.PostForm("/readiness/start", url.Values{"subject": {fmt.Sprintf("organisation:%d", org.ID)}}).Status(t, 303)
 		id := assessmentID(t, res.Location())
 		fw, _ := assess.CurrentFramework(ctx, d.Q(), assess.KeyReadiness)
+		// Evidence can link the directory's policy records.
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO org_policies (organisation_id, kind) VALUES ($1, 'safeguarding')`, org.ID); err != nil {
+			t.Fatal(err)
+		}
+		c.Get(fmt.Sprintf("/assessments/%d/areas/policies", id)).Status(t, 200).Contains(t, "Policy: ")
+		c.PostForm(fmt.Sprintf("/assessments/%d/evidence/link", id), url.Values{"indicator": {"pol_core"}, "record": {fmt.Sprintf("policy:%d:safeguarding", org.ID)}}).Status(t, 303)
+		c.PostForm(fmt.Sprintf("/assessments/%d/evidence/link", id), url.Values{"indicator": {"pol_core"}, "record": {"policy:999:safeguarding"}}).Status(t, 422)
+		c.Get(fmt.Sprintf("/assessments/%d/areas/policies", id)).Status(t, 200).Contains(t, "Policy: ")
 		answerAll(t, c, id, fw.F, true, "areas")
 		c.PostForm(fmt.Sprintf("/assessments/%d/submit", id), nil).Status(t, 303)
 		c.Get(fmt.Sprintf("/assessments/%d/results", id)).Status(t, 200).Contains(t, "Result: Ready")
