@@ -173,6 +173,12 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		form.Set(k, q.Get(k))
 	}
 	form.Set("when", when)
+	var organise []accounts.OrgWithRole
+	if id := web.IdentityFrom(ctx); id != nil {
+		if organise, err = editorOrgs(ctx, s.DB.Q(), id); err != nil {
+			return err
+		}
+	}
 	title := "Events"
 	if f.Type != "" {
 		title = web.Label(f.Type) + "s"
@@ -180,7 +186,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
 		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser,
 		"Form": form, "Err": v.Err(), "Pager": pager.Template(r), "Total": total, "When": when,
-		"Feed": feed, "FeedTitle": feedTitle, "Now": now,
+		"Feed": feed, "FeedTitle": feedTitle, "Now": now, "Organise": organise,
 	})
 }
 

@@ -309,9 +309,11 @@ func (s *Service) feedbackSummary(w http.ResponseWriter, r *http.Request) error 
 
 // SparkedEvent is an event with the partnerships it sparked.
 type SparkedEvent struct {
-	Slug, Title, Type string
-	StartsAt          time.Time
-	Partnerships      int
+	Slug         string    `json:"slug"`
+	Title        string    `json:"title"`
+	Type         string    `json:"type"`
+	StartsAt     time.Time `json:"starts_at"`
+	Partnerships int       `json:"partnerships_sparked"`
 }
 
 // TopSparking lists the events that sparked the most partnerships.

@@ -348,12 +348,12 @@ func SparkedCount(ctx context.Context, q db.Querier, eventID int64) (int, error)
 
 // TypeStat is one row of the per-type measures.
 type TypeStat struct {
-	Type         string
-	Events       int
-	Attendees    int
-	Partnerships int
-	AvgRating    float64
-	Ratings      int
+	Type         string  `json:"type"`
+	Events       int     `json:"events"`
+	Attendees    int     `json:"attendees"`
+	Partnerships int     `json:"partnerships_sparked"`
+	AvgRating    float64 `json:"average_rating"`
+	Ratings      int     `json:"ratings"`
 }
 
 // StatsByType counts events (held or published), attended places,
