@@ -2,7 +2,13 @@ package partnerships
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strings"
 	"time"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
 )
 
 // Lifespan is a consortium's measured life: from its start date to its end
@@ -29,8 +35,248 @@ func LifespanOf(p *Partnership, today time.Time) Lifespan {
 	return l
 }
 
-// consortiumData adds a consortium's extras to the show page data.
-func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[string]any) error {
-	data["Lifespan"] = LifespanOf(p, time.Now())
+// Details are a consortium's own fields.
+type Details struct {
+	LegalStructure       string
+	RegisteredID         string
+	FullEligibility      string
+	AssociateEligibility string
+}
+
+// LegalStructures a consortium can have.
+var LegalStructures = []string{"unincorporated_agreement", "company_limited_by_guarantee", "cic", "cio", "cbs", "lead_body_contract", "other"}
+
+// Tiers of consortium membership.
+var Tiers = []string{"full", "associate"}
+
+// DetailsOf reads a consortium's details (empty when none yet).
+func DetailsOf(ctx context.Context, q db.Querier, pid int64) (Details, error) {
+	var d Details
+	err := q.QueryRowContext(ctx, `SELECT legal_structure, registered_id, full_eligibility, associate_eligibility FROM consortium_details WHERE partnership_id = $1`, pid).
+		Scan(&d.LegalStructure, &d.RegisteredID, &d.FullEligibility, &d.AssociateEligibility)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, nil
+	}
+	return d, err
+}
+
+// Validate checks the details.
+func (d *Details) Validate() error {
+	v := &apperr.Validation{}
+	d.RegisteredID = strings.TrimSpace(d.RegisteredID)
+	v.Check(d.LegalStructure == "" || in(LegalStructures, d.LegalStructure), "legal_structure", "Select the legal structure")
+	v.Check(len(d.RegisteredID) <= 100, "registered_id", "Registered identifier must be 100 characters or fewer")
+	v.Check(len(d.FullEligibility) <= 5000 && len(d.AssociateEligibility) <= 5000, "full_eligibility", "Eligibility criteria must be 5,000 characters or fewer")
+	return v.Err()
+}
+
+// SaveDetails stores the details and the criteria met (ids of criteria of
+// the version in force; others are refused).
+func SaveDetails(ctx context.Context, tx db.Querier, pid int64, d Details, met []int64, def *Definition) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM consortium_details WHERE partnership_id = $1`, pid); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO consortium_details (partnership_id, legal_structure, registered_id, full_eligibility, associate_eligibility, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		pid, d.LegalStructure, d.RegisteredID, d.FullEligibility, d.AssociateEligibility, db.Now()); err != nil {
+		return err
+	}
+	if def == nil {
+		return nil
+	}
+	valid := map[int64]bool{}
+	for _, c := range def.Criteria {
+		valid[c.ID] = true
+		if _, err := tx.ExecContext(ctx, `DELETE FROM consortium_criteria_met WHERE partnership_id = $1 AND criterion_id = $2`, pid, c.ID); err != nil {
+			return err
+		}
+	}
+	for _, id := range met {
+		if !valid[id] {
+			return apperr.Errorf(apperr.EINVALID, "That criterion is not in the definition in force.")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO consortium_criteria_met (partnership_id, criterion_id) VALUES ($1, $2)`, pid, id); err != nil {
+			return db.Err(err, "criterion")
+		}
+	}
 	return nil
+}
+
+// Definition is one version of the town's definition of a consortium.
+type Definition struct {
+	ID           int64
+	Version      int
+	AdoptedOn    time.Time
+	NextReviewOn time.Time
+	Notes        string
+	Criteria     []Criterion
+}
+
+// Criterion is one item of the checklist.
+type Criterion struct {
+	ID       int64
+	Position int
+	Text     string
+	Met      bool // for a given consortium
+}
+
+// Definitions lists every version, newest first, with criteria.
+func DefinitionVersions(ctx context.Context, q db.Querier) ([]Definition, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, version, adopted_on, next_review_on, notes FROM consortium_definitions ORDER BY version DESC`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Definition
+	for rows.Next() {
+		var d Definition
+		if err := rows.Scan(&d.ID, &d.Version, &d.AdoptedOn, &d.NextReviewOn, &d.Notes); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.AdoptedOn, d.NextReviewOn = dayOf(d.AdoptedOn), dayOf(d.NextReviewOn)
+		out = append(out, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		cs, err := criteriaOf(ctx, q, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Criteria = cs
+	}
+	return out, nil
+}
+
+func criteriaOf(ctx context.Context, q db.Querier, defID int64) ([]Criterion, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, position, text FROM consortium_criteria WHERE definition_id = $1 ORDER BY position`, defID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Criterion
+	for rows.Next() {
+		var c Criterion
+		if err := rows.Scan(&c.ID, &c.Position, &c.Text); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// InForce is the version adopted most recently on or before day, or nil.
+func InForce(defs []Definition, day time.Time) *Definition {
+	var best *Definition
+	for i := range defs {
+		d := &defs[i]
+		if !d.AdoptedOn.After(dayOf(day)) && (best == nil || d.AdoptedOn.After(best.AdoptedOn) || (d.AdoptedOn.Equal(best.AdoptedOn) && d.Version > best.Version)) {
+			best = d
+		}
+	}
+	return best
+}
+
+// AddDefinition stores a new version with its criteria (one per line).
+func AddDefinition(ctx context.Context, tx db.Querier, d *Definition, criteria []string) error {
+	v := &apperr.Validation{}
+	var clean []string
+	for _, c := range criteria {
+		if c = strings.TrimSpace(c); c != "" {
+			clean = append(clean, c)
+		}
+	}
+	v.Check(len(clean) > 0, "criteria", "Enter at least one criterion, one per line")
+	v.Check(!d.AdoptedOn.IsZero(), "adopted_on", "Enter the date the definition was adopted")
+	v.Check(!d.NextReviewOn.IsZero(), "next_review_on", "Enter the date of the next review")
+	if !d.AdoptedOn.IsZero() && !d.NextReviewOn.IsZero() {
+		v.Check(d.NextReviewOn.After(d.AdoptedOn), "next_review_on", "The next review must be after the adoption date")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM consortium_definitions`).Scan(&d.Version); err != nil {
+		return err
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_definitions (version, adopted_on, next_review_on, notes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		d.Version, dayOf(d.AdoptedOn), dayOf(d.NextReviewOn), d.Notes, db.Now()).Scan(&d.ID); err != nil {
+		return db.Err(err, "definition")
+	}
+	d.Criteria = nil
+	for i, c := range clean {
+		cr := Criterion{Position: i + 1, Text: c}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_criteria (definition_id, position, text) VALUES ($1, $2, $3) RETURNING id`, d.ID, cr.Position, c).Scan(&cr.ID); err != nil {
+			return err
+		}
+		d.Criteria = append(d.Criteria, cr)
+	}
+	return nil
+}
+
+// CriteriaMet marks which criteria of def the consortium meets.
+func CriteriaMet(ctx context.Context, q db.Querier, pid int64, def *Definition) ([]Criterion, int, error) {
+	if def == nil {
+		return nil, 0, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT criterion_id FROM consortium_criteria_met WHERE partnership_id = $1`, pid)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	met := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, 0, err
+		}
+		met[id] = true
+	}
+	out := make([]Criterion, len(def.Criteria))
+	n := 0
+	for i, c := range def.Criteria {
+		c.Met = met[c.ID]
+		if c.Met {
+			n++
+		}
+		out[i] = c
+	}
+	return out, n, rows.Err()
+}
+
+// Tiers of the memberships of a partnership, by member id.
+func TiersOf(ctx context.Context, q db.Querier, pid int64) (map[int64]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT t.member_id, t.tier FROM consortium_member_tiers t JOIN partnership_members m ON m.id = t.member_id WHERE m.partnership_id = $1`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}
+
+// SetTier records a membership's tier ("" removes it).
+func SetTier(ctx context.Context, tx db.Querier, memberID int64, tier string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM consortium_member_tiers WHERE member_id = $1`, memberID); err != nil {
+		return err
+	}
+	if tier == "" {
+		return nil
+	}
+	if !in(Tiers, tier) {
+		return fieldErr("tier", "Select the membership tier")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO consortium_member_tiers (member_id, tier) VALUES ($1, $2)`, memberID, tier)
+	return err
 }

@@ -2,6 +2,7 @@ package partnerships
 
 import (
 	"embed"
+	"net/url"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -24,6 +25,7 @@ func (s *Service) Routes() []web.Route {
 	out = append(out, s.measureRoutes()...)
 	out = append(out, s.partnershipRoutes()...)
 	out = append(out, s.networkRoutes()...)
+	out = append(out, s.consortiumRoutes()...)
 	return out
 }
 
@@ -36,3 +38,5 @@ func fieldErr(field, msg string) error {
 
 // timeNow is the clock (a variable for tests).
 var timeNow = time.Now
+
+func urlValues(m map[string][]string) url.Values { return url.Values(m) }

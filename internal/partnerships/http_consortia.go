@@ -1,0 +1,316 @@
+package partnerships
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// MaxDocument is the largest governance document accepted.
+const MaxDocument = 5 << 20
+
+// documentTypes are the accepted kinds of governance document, by the
+// type sniffed from the content (never the name the browser sends).
+var documentTypes = map[string]string{
+	"application/pdf":           ".pdf",
+	"application/zip":           ".docx", // Word and OpenDocument files are zip containers
+	"text/plain; charset=utf-8": ".txt",
+}
+
+func (s *Service) consortiumRoutes() []web.Route {
+	return []web.Route{
+		web.Get("/consortia/definition", web.Public, s.definitionPage),
+		web.Get("/admin/consortium-definition", web.Admin, s.definitionForm),
+		web.Post("/admin/consortium-definition", web.Admin, s.addDefinition),
+		web.Post("/partnerships/{slug}/consortium", web.SignedIn, s.saveConsortium),
+		web.Post("/partnerships/{slug}/documents", web.SignedIn, s.uploadDocument),
+		web.Get("/partnerships/{slug}/documents/{id}", web.Public, s.document),
+	}
+}
+
+// consortiumData adds a consortium's extras to the show page data.
+func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[string]any) error {
+	data["Lifespan"] = LifespanOf(p, time.Now())
+	det, err := DetailsOf(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return err
+	}
+	defs, err := DefinitionVersions(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
+	def := InForce(defs, time.Now())
+	crit, n, err := CriteriaMet(ctx, s.DB.Q(), p.ID, def)
+	if err != nil {
+		return err
+	}
+	tiers, err := TiersOf(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return err
+	}
+	docs, err := documentsOf(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return err
+	}
+	data["Consortium"] = map[string]any{"Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
+	return nil
+}
+
+type document struct {
+	ID          int64
+	Title       string
+	Filename    string
+	ContentType string
+	Size        int64
+	StoredName  string
+	UploadedAt  time.Time
+}
+
+func documentsOf(ctx context.Context, q db.Querier, pid int64) ([]document, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, title, filename, content_type, size, stored_name, uploaded_at FROM consortium_documents WHERE partnership_id = $1 ORDER BY uploaded_at DESC, id DESC`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []document
+	for rows.Next() {
+		var d document
+		if err := rows.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.StoredName, &d.UploadedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	if !p.IsConsortium() {
+		return apperr.NotFound("consortium")
+	}
+	d := Details{LegalStructure: r.PostForm.Get("legal_structure"), RegisteredID: accounts.CleanText(r.PostForm.Get("registered_id")),
+		FullEligibility: accounts.CleanText(r.PostForm.Get("full_eligibility")), AssociateEligibility: accounts.CleanText(r.PostForm.Get("associate_eligibility"))}
+	defs, err := DefinitionVersions(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
+	def := InForce(defs, time.Now())
+	tiers := map[int64]string{}
+	for _, m := range p.Members {
+		if t := r.PostForm.Get(fmt.Sprintf("tier-%d", m.ID)); t != "" || r.PostForm.Has(fmt.Sprintf("tier-%d", m.ID)) {
+			tiers[m.ID] = t
+		}
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := SaveDetails(ctx, tx, p.ID, d, formIDs(r.PostForm, "criterion"), def); err != nil {
+			return err
+		}
+		for id, t := range tiers {
+			if err := SetTier(ctx, tx, id, t); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.consortium_update", "partnership", p.ID, fmt.Sprintf("%s %s", d.LegalStructure, d.RegisteredID))
+	})
+	if err != nil {
+		if apperr.Code(err) == apperr.EINVALID {
+			return s.renderShowWithErr(w, r, p, err)
+		}
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#consortium", "Consortium details saved.")
+}
+
+func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.loadManaged(r)
+	if err != nil {
+		return err
+	}
+	if !p.IsConsortium() {
+		return apperr.NotFound("consortium")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxDocument+64<<10)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return apperr.Errorf(apperr.ETOOLARGE, "The file must be smaller than 5 MB.")
+		}
+		return s.renderShowWithErr(w, r, p, fieldErr("document", "Select a file to upload"))
+	}
+	defer r.MultipartForm.RemoveAll()
+	title := accounts.CleanText(r.FormValue("title"))
+	f, hdr, err := r.FormFile("document")
+	if err != nil {
+		return s.renderShowWithErr(w, r, p, fieldErr("document", "Select a file to upload"))
+	}
+	defer f.Close()
+	if title == "" {
+		title = hdr.Filename
+	}
+	body, err := io.ReadAll(io.LimitReader(f, MaxDocument+1))
+	if err != nil {
+		return err
+	}
+	if len(body) > MaxDocument {
+		return s.renderShowWithErr(w, r, p, fieldErr("document", "The file must be smaller than 5 MB"))
+	}
+	if len(body) == 0 {
+		return s.renderShowWithErr(w, r, p, fieldErr("document", "The selected file is empty"))
+	}
+	ctype := http.DetectContentType(body)
+	ext, ok := documentTypes[ctype]
+	if !ok {
+		return s.renderShowWithErr(w, r, p, fieldErr("document", "The file must be a PDF, a Word or OpenDocument file, or plain text"))
+	}
+	if ctype == "application/zip" && strings.HasSuffix(strings.ToLower(hdr.Filename), ".odt") {
+		ext = ".odt"
+	}
+	dir := filepath.Join(s.Web.Config.UploadDir(), "consortia")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	stored := uuid.NewString() + ext
+	path := filepath.Join(dir, stored)
+	if err := os.WriteFile(path, body, 0o640); err != nil {
+		return err
+	}
+	name := safeFilename(hdr.Filename, ext)
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_documents (partnership_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			p.ID, title, name, ctype, len(body), stored, web.IdentityFrom(ctx).UserID, db.Now()).Scan(&id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, firstLead(p), "partnership.document_upload", "consortium_document", id, name)
+	})
+	if err != nil {
+		os.Remove(path)
+		return err
+	}
+	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#documents", "Document uploaded.")
+}
+
+// safeFilename keeps letters, digits, dots, dashes and underscores.
+func safeFilename(name, ext string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.TrimSuffix(name, filepath.Ext(name))
+	var b strings.Builder
+	for _, r := range name {
+		if r < 128 && (r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	s := strings.Trim(b.String(), "._")
+	if s == "" {
+		s = "document"
+	}
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s + ext
+}
+
+func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	p, err := s.load(r)
+	if err != nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var d document
+	err = s.DB.Q().QueryRowContext(ctx, `SELECT id, filename, content_type, stored_name FROM consortium_documents WHERE id = $1 AND partnership_id = $2`, id, p.ID).
+		Scan(&d.ID, &d.Filename, &d.ContentType, &d.StoredName)
+	if err != nil {
+		return db.Err(err, "document")
+	}
+	b, err := os.ReadFile(filepath.Join(s.Web.Config.UploadDir(), "consortia", filepath.Base(d.StoredName)))
+	if err != nil {
+		return apperr.NotFound("document")
+	}
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+d.Filename+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	_, err = w.Write(b)
+	return err
+}
+
+func (s *Service) definitionPage(w http.ResponseWriter, r *http.Request) error {
+	defs, err := DefinitionVersions(r.Context(), s.DB.Q())
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition.html", map[string]any{"Title": "The town's definition of a consortium", "Defs": defs, "InForce": InForce(defs, time.Now()), "Today": time.Now()})
+}
+
+func (s *Service) definitionForm(w http.ResponseWriter, r *http.Request) error {
+	defs, err := DefinitionVersions(r.Context(), s.DB.Q())
+	if err != nil {
+		return err
+	}
+	form := map[string][]string{}
+	if cur := InForce(defs, time.Now()); cur != nil {
+		var lines []string
+		for _, c := range cur.Criteria {
+			lines = append(lines, c.Text)
+		}
+		form["criteria"] = []string{strings.Join(lines, "\n")}
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition_form.html", map[string]any{"Title": "New version of the consortium definition", "Form": urlValues(form)})
+}
+
+func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	v := &apperr.Validation{}
+	d := &Definition{Notes: accounts.CleanText(r.PostForm.Get("notes"))}
+	if t := formDate(v, r.PostForm, "adopted_on", "Adoption date"); t != nil {
+		d.AdoptedOn = *t
+	}
+	if t := formDate(v, r.PostForm, "next_review_on", "Next review date"); t != nil {
+		d.NextReviewOn = *t
+	}
+	err := v.Err()
+	if err == nil {
+		err = s.DB.Write(ctx, func(tx *db.Tx) error {
+			if err := AddDefinition(ctx, tx, d, strings.Split(r.PostForm.Get("criteria"), "\n")); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, 0, "partnership.definition_add", "consortium_definition", d.ID, fmt.Sprintf("version %d adopted %s", d.Version, d.AdoptedOn.Format(time.DateOnly)))
+		})
+	}
+	if err != nil {
+		if apperr.Code(err) == apperr.EINVALID {
+			return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/definition_form.html", map[string]any{"Title": "New version of the consortium definition", "Form": r.PostForm, "Err": err})
+		}
+		return err
+	}
+	return web.Redirect(w, r, "/consortia/definition", fmt.Sprintf("Version %d saved.", d.Version))
+}
