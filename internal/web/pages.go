@@ -6,7 +6,7 @@ import "net/http"
 func (s *Server) InfoRoutes() []Route {
 	page := func(name, title string) HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error {
-			return s.Render(w, r, 200, name, map[string]any{"Title": title})
+			return s.RenderStatic(w, r, name, map[string]any{"Title": title})
 		}
 	}
 	return []Route{

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -271,9 +272,23 @@ type Form struct {
 	Errors []apperr.FieldError
 }
 
+var bufPool = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(16 << 10); return b }}
+
 // Render executes page name into w with status. Data may be a map with the
-// keys "Title", "Form" (url.Values) and "Errors" lifted into the Page.
+// keys "Title", "Form" (url.Values), "Errors" or "Err" lifted into the Page.
 func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); bufPool.Put(buf) }()
+	if err := s.render(buf, w, r, name, data); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, name string, data any) error {
 	t, ok := s.R.pages[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
@@ -285,8 +300,10 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 		RequestID: RequestID(r.Context()),
 		Path:      r.URL.Path,
 		D:         data,
-		Flash:     takeFlash(w, r),
 		Nav:       s.nav,
+	}
+	if w != nil {
+		p.Flash = takeFlash(w, r)
 	}
 	if m, ok := data.(map[string]any); ok {
 		if v, ok := m["Title"].(string); ok {
@@ -305,13 +322,36 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 			}
 		}
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
+	return nil
+}
+
+// RenderStatic serves a page whose content is the same for every
+// anonymous visitor (no flash message, no per-request nonce in it): it is
+// rendered once and then served from memory. Signed-in visitors and
+// requests carrying a flash message are rendered normally.
+func (s *Server) RenderStatic(w http.ResponseWriter, r *http.Request, name string, data any) error {
+	if IdentityFrom(r.Context()) != nil || hasFlash(r) {
+		return s.Render(w, r, http.StatusOK, name, data)
+	}
+	b, ok := s.staticPages.Load(name)
+	if !ok {
+		var buf bytes.Buffer
+		if err := s.render(&buf, nil, r, name, data); err != nil {
+			return err
+		}
+		if n := Nonce(r.Context()); n != "" && bytes.Contains(buf.Bytes(), []byte(n)) {
+			// A page that uses the CSP nonce cannot be shared between requests.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, err := w.Write(buf.Bytes())
+			return err
+		}
+		b, _ = s.staticPages.LoadOrStore(name, buf.Bytes())
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(b.([]byte))
 	return err
 }
 
@@ -320,6 +360,11 @@ const flashCookie = "partnerhub_flash"
 // Flash stores a one-time message shown on the next page.
 func Flash(w http.ResponseWriter, msg string) {
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func hasFlash(r *http.Request) bool {
+	_, err := r.Cookie(flashCookie)
+	return err == nil
 }
 
 func takeFlash(w http.ResponseWriter, r *http.Request) string {

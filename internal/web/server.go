@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,6 +38,8 @@ type Server struct {
 	metrics *metrics
 	routes  []Route
 	nav     []NavItem
+
+	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
 }
 
 // New builds a server shell. Auth is set by the accounts feature before

@@ -18,7 +18,9 @@ import (
 // fakeAuth identifies callers by an X-Test-User header (tests only).
 type fakeAuth struct{ ids map[string]*web.Identity }
 
-func (f fakeAuth) Identify(r *http.Request) (*web.Identity, error) { return f.ids[r.Header.Get("X-Test-User")], nil }
+func (f fakeAuth) Identify(r *http.Request) (*web.Identity, error) {
+	return f.ids[r.Header.Get("X-Test-User")], nil
+}
 func (f fakeAuth) ResolveOrg(ctx context.Context, key string) (int64, error) {
 	switch key {
 	case "a":
@@ -221,5 +223,21 @@ func TestSafeNext(t *testing.T) {
 		if got := web.SafeNext(in, "/"); got != want {
 			t.Errorf("SafeNext(%q) = %q", in, got)
 		}
+	}
+}
+
+func TestStaticPagesAreSharedOnlyByAnonymousVisitors(t *testing.T) {
+	h := newServer(t)
+	a := do(h, "GET", "/about", "", "", nil).Body.String()
+	b := do(h, "GET", "/about", "", "", nil).Body.String()
+	if a != b || !strings.Contains(a, "Sign in") {
+		t.Fatal("anonymous about page differs between requests")
+	}
+	if body := do(h, "GET", "/about", "viewer", "", nil).Body.String(); !strings.Contains(body, "Viewer") || strings.Contains(body, `href="/signin"`) {
+		t.Fatal("signed-in visitor got the anonymous page")
+	}
+	body := do(h, "GET", "/about", "", "", map[string]string{"Cookie": "partnerhub_flash=You+have+signed+out."}).Body.String()
+	if !strings.Contains(body, "You have signed out.") {
+		t.Fatal("flash message lost on a cached page")
 	}
 }
