@@ -70,12 +70,12 @@ func TestConsortium(t *testing.T) {
 		if len(doc) != 1 {
 			t.Fatalf("documents %v", doc)
 		}
-		res := env.As("lead@x.org").Get("/partnerships/hub-consortium/documents/" + doc[0]).Status(t, 200)
+		res := env.As("lead@x.org").Get("/partnerships/hub-consortium/documents/"+doc[0]).Status(t, 200)
 		if res.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(res.Body, "hello") {
 			t.Fatalf("document served as %v", res.Header)
 		}
-		env.As("outsider@x.org").Get("/partnerships/hub-consortium/documents/" + doc[0]).Status(t, 404)
-		env.Anon().Get("/partnerships/hub-consortium/documents/" + doc[0]).Status(t, 404)
+		env.As("outsider@x.org").Get("/partnerships/hub-consortium/documents/"+doc[0]).Status(t, 404)
+		env.Anon().Get("/partnerships/hub-consortium/documents/"+doc[0]).Status(t, 404)
 		env.Anon().Get("/consortia").Status(t, 200).NotContains(t, "Hub Consortium")
 		env.As("lead@x.org").Get("/consortia").Status(t, 200).Contains(t, "Hub Consortium")
 	})
