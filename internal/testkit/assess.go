@@ -38,6 +38,13 @@ func assessDemo(ctx context.Context, t *Town) error {
 		return err
 	}
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
+		var assessor int64
+		if u := t.Users["assessor@demo.partnerhub.test"]; u != nil {
+			assessor = u.ID
+			if _, err := tx.ExecContext(ctx, `INSERT INTO assess_assessors (user_id, appointed_at) VALUES ($1, $2)`, u.ID, demoRef.AddDate(-1, 0, 0)); err != nil {
+				return err
+			}
+		}
 		// Quality Mark: (result, status, decided months before the reference date).
 		plan := []struct {
 			result, status string
@@ -65,6 +72,11 @@ func assessDemo(ctx context.Context, t *Town) error {
 			a, err := demoAssessment(ctx, tx, t, qm, "partnership", c.id, c.name, c.leadOrg, p.status, when, ratings)
 			if err != nil {
 				return err
+			}
+			if p.status == "submitted" && assessor != 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE assess_assessments SET reviewer_id = $1 WHERE id = $2`, assessor, a); err != nil {
+					return err
+				}
 			}
 			if p.status != "decided" {
 				continue
