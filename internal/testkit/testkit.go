@@ -131,22 +131,41 @@ func ResetPostgres(ctx context.Context, d *db.DB, force bool) error {
 	if !force {
 		return fmt.Errorf("the PostgreSQL database already holds Partnerhub data; run demo with --force to drop it")
 	}
+	var drops []string
 	rows, err := d.Q().QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
 	if err != nil {
 		return err
 	}
-	var tables []string
 	for rows.Next() {
 		var s string
-		rows.Scan(&s)
-		tables = append(tables, `"`+s+`"`)
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		drops = append(drops, `DROP TABLE IF EXISTS "`+s+`" CASCADE`)
 	}
 	rows.Close()
-	if len(tables) == 0 {
-		return nil
+	// Trigger functions that migrations created (audit log, search index...).
+	rows, err = d.Q().QueryContext(ctx, `SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+		FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()`)
+	if err != nil {
+		return err
 	}
-	_, err = d.W().ExecContext(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", ")+" CASCADE; DROP FUNCTION IF EXISTS audit_log_append_only() CASCADE")
-	return err
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		drops = append(drops, `DROP FUNCTION IF EXISTS `+s+` CASCADE`)
+	}
+	rows.Close()
+	for _, q := range drops {
+		if _, err := d.W().ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("reset PostgreSQL: %s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // NewUUID is a UUID for generated records.
