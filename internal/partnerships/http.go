@@ -26,6 +26,7 @@ func (s *Service) Routes() []web.Route {
 	out = append(out, s.partnershipRoutes()...)
 	out = append(out, s.networkRoutes()...)
 	out = append(out, s.consortiumRoutes()...)
+	out = append(out, s.postRoutes()...)
 	return out
 }
 
