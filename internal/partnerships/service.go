@@ -16,5 +16,5 @@ func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
 
 // Nav adds the feature's sections to the main navigation.
 func (s *Service) Nav() []web.NavItem {
-	return []web.NavItem{{Label: "Partnerships", Href: "/partnerships"}, {Label: "Network map", Href: "/network-map"}, {Label: "Looking for partners", Href: "/looking-for-partners"}}
+	return []web.NavItem{{Label: "Partnerships", Href: "/partnerships"}, {Label: "Network map", Href: "/network-map"}}
 }
