@@ -56,9 +56,13 @@ func (s *Service) orgPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mine, err := ResponsesByOrg(ctx, s.DB.Q(), org.ID, 100)
+	if err != nil {
+		return err
+	}
 	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_org.html", map[string]any{
 		"Title": org.Name + ": looking for partners", "Org": org, "Posts": vs, "Total": total, "Pager": pager.Template(r),
-		"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify})
+		"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify, "Responses": mine})
 }
 
 // postFormData is what the post form needs.

@@ -168,6 +168,8 @@ func TestLookingForPartners(t *testing.T) {
 		env.As("outsider@x.org").PostForm(loc+"/responses", url.Values{"organisation": {"0"}, "message": {"Late"}}).Status(t, 422).Contains(t, "This post has closed")
 		env.Anon().Get("/looking-for-partners").Status(t, 200).NotContains(t, "Befriending partners for older people")
 		env.As("poster@x.org").Get("/orgs/fylde-food-bank/posts").Status(t, 200).Contains(t, "Befriending partners for older people", "Partnership formed")
+		env.As("resp1@x.org").Get("/orgs/bloomfield-befriending/posts").Status(t, 200).Contains(t, "has not posted yet", "Befriending partners for older people", "In the partnership")
+		env.As("outsider@x.org").Get("/orgs/bloomfield-befriending/posts").Status(t, 404)
 
 		entries, _, err := audit.List(ctx, d.Q(), audit.Filter{Limit: 200})
 		if err != nil {

@@ -182,3 +182,34 @@ func responseSummary(rs []PostResponse) string {
 	}
 	return fmt.Sprintf("%d responders: %s", len(rs), strings.Join(names, ", "))
 }
+
+// OrgResponse is one of an organisation's expressions of interest, with
+// the post it answers.
+type OrgResponse struct {
+	PostResponse
+	PostTitle  string
+	PosterName string
+	ClosesOn   time.Time
+}
+
+// ResponsesByOrg lists an organisation's expressions of interest, newest
+// first.
+func ResponsesByOrg(ctx context.Context, q db.Querier, orgID int64, limit int) ([]OrgResponse, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.post_id, r.status, r.created_at, p.title, o.name, p.closes_on
+		FROM partner_post_responses r JOIN partner_posts p ON p.id = r.post_id JOIN organisations o ON o.id = p.organisation_id
+		WHERE r.organisation_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT $2`, orgID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OrgResponse
+	for rows.Next() {
+		x := OrgResponse{PostResponse: PostResponse{OrgID: orgID}}
+		if err := rows.Scan(&x.ID, &x.PostID, &x.Status, &x.CreatedAt, &x.PostTitle, &x.PosterName, &x.ClosesOn); err != nil {
+			return nil, err
+		}
+		x.ClosesOn = dayOf(x.ClosesOn)
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
