@@ -71,9 +71,23 @@ func (s *Service) renderOverview(w http.ResponseWriter, r *http.Request, v *view
 			return cerr
 		}
 	}
+	// When the reviewer has asked for more evidence, show what they asked
+	// for where the applicant will read it, not only in the history.
+	var request *HistoryEntry
+	if v.A.Status == StatusMoreEvidence {
+		h, herr := HistoryOf(ctx, s.DB.Q(), v.A.ID)
+		if herr != nil {
+			return herr
+		}
+		for i := range h {
+			if h[i].Action == "request_evidence" {
+				request = &h[i]
+			}
+		}
+	}
 	res := Score(v.FW.F, Ratings(ans))
 	return s.Web.Render(w, r, status, "assess/assessment.html", map[string]any{"Title": v.FW.F.Name + ": " + v.A.SubjectName, "V": v, "Rows": rows,
-		"Res": res, "Contributors": contributors, "Assessors": assessors, "Err": err, "Form": r.PostForm})
+		"Res": res, "Contributors": contributors, "Assessors": assessors, "Request": request, "Err": err, "Form": r.PostForm})
 }
 
 func (s *Service) areaOf(r *http.Request, v *view) (*Area, error) {

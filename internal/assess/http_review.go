@@ -158,7 +158,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		return Decide(ctx, tx, v.A, v.FW, r.PostForm.Get("result"), accounts.CleanText(r.PostForm.Get("conditions")), accounts.CleanText(r.PostForm.Get("note")), s.Web.Config.BaseURL)
+		return Decide(ctx, tx, v.A, v.FW, r.PostForm.Get("result"), accounts.CleanText(r.PostForm.Get("conditions")), accounts.CleanText(r.PostForm.Get("decision_note")), s.Web.Config.BaseURL)
 	})
 	if apperr.Is(err, apperr.EINVALID) {
 		return s.renderReview(w, r, v, 422, err)

@@ -205,7 +205,8 @@ func Decide(ctx context.Context, tx *db.Tx, a *Assessment, fw *FrameworkRow, res
 	v.Check(ok, "result", "Choose a decision")
 	conditions = strings.TrimSpace(conditions)
 	v.Check(result != "awarded_with_conditions" || conditions != "", "conditions", "Enter the conditions of the award")
-	v.Check(len(conditions) <= 5000 && len(note) <= 5000, "note", "Notes must be 5,000 characters or fewer")
+	v.Check(len(conditions) <= 5000, "conditions", "Conditions must be 5,000 characters or fewer")
+	v.Check(len(note) <= 5000, "decision_note", "The note to the applicant must be 5,000 characters or fewer")
 	if err := v.Err(); err != nil {
 		return err
 	}
