@@ -40,7 +40,7 @@ func (s *Service) Importers() map[string]func(ctx context.Context, file string, 
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return append(append(s.networkRoutes(), s.orukRoutes()...), []web.Route{
+	return append(append(append(s.networkRoutes(), s.orukRoutes()...), s.apiRoutes()...), []web.Route{
 		web.Get("/directory", web.Public, s.list),
 		web.Get("/directory/{slug}", web.Public, s.show),
 		web.Get("/directory/{slug}/history", web.Admin, s.history),

@@ -1,0 +1,289 @@
+package directory
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// Admin import upload (/admin/import): an administrator uploads a CSV or
+// Open Referral UK JSON file; the existing importer runs in dry-run mode and
+// the page previews what would happen; confirming imports exactly the
+// previewed bytes. Between the two steps the file is kept server-side under
+// <data dir>/uploads/imports with a random name, and the confirm form
+// carries that name and the file's SHA-256, which is checked before the
+// import (so a changed or swapped file is refused). Uploads not confirmed
+// are removed after UploadTTL. With several app processes, the data
+// directory must be shared (or the load balancer sticky).
+
+// MaxImportUpload is the largest file the page accepts (the server's
+// request body limit may be lower); bigger files go through
+// `partnerhub import orgs FILE`.
+const MaxImportUpload = 20 << 20
+
+// UploadTTL is how long an unconfirmed upload is kept.
+const UploadTTL = 24 * time.Hour
+
+// maxPreviewRows bounds the per-row list on the preview page (the counts
+// and every rejected line are always shown in full).
+const maxPreviewRows = 2000
+
+var uploadName = regexp.MustCompile(`^[0-9a-f]{32}\.upload$`)
+
+func (s *Service) adminImportRoutes() []web.Route {
+	return []web.Route{
+		web.Get("/admin/import", web.Admin, s.importForm),
+		web.Post("/admin/import", web.Admin, s.importPreview),
+		web.Post("/admin/import/confirm", web.Admin, s.importConfirm),
+	}
+}
+
+func (s *Service) uploadLimit() int64 {
+	limit := int64(MaxImportUpload)
+	if m := s.Web.Config.MaxBodyBytes; m > 0 && m-(64<<10) < limit {
+		limit = m - (64 << 10) // room for the multipart envelope
+	}
+	return limit
+}
+
+func (s *Service) uploadDir() string {
+	base := s.Web.Config.DataDir
+	if strings.TrimSpace(base) == "" {
+		base = filepath.Join(os.TempDir(), "partnerhub")
+	}
+	return filepath.Join(base, "uploads", "imports")
+}
+
+func (s *Service) renderImportForm(w http.ResponseWriter, r *http.Request, status int, err error) error {
+	return s.Web.Render(w, r, status, "directory/admin_import.html", map[string]any{"Title": "Import organisations", "Err": err,
+		"LimitMB": float64(s.uploadLimit()) / (1 << 20), "Columns": csvColumns})
+}
+
+func (s *Service) importForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderImportForm(w, r, http.StatusOK, nil)
+}
+
+func fileErr(code string, msg string) error {
+	return &apperr.Error{Code: code, Message: msg, Fields: []apperr.FieldError{{Field: "file", Message: msg}}}
+}
+
+// readUpload reads the multipart "file" field, at most limit bytes.
+func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, string, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, limit+(64<<10))
+	tooBig := fileErr(apperr.ETOOLARGE, "The file must be smaller than "+itoa(int(limit>>20))+" MB. Import bigger files with the partnerhub import command.")
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, "", tooBig
+		}
+		return nil, "", fileErr(apperr.EINVALID, "Select a CSV or JSON file to upload")
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, hdr, err := r.FormFile("file")
+	if err != nil {
+		return nil, "", fileErr(apperr.EINVALID, "Select a CSV or JSON file to upload")
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if int64(len(b)) > limit {
+		return nil, "", tooBig
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, "", fileErr(apperr.EINVALID, "The selected file is empty")
+	}
+	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	return b, name, nil
+}
+
+// previewRow is one good row of an upload: what the import does with it.
+type previewRow struct {
+	Line       int
+	Identifier string
+	Name       string
+	Exists     bool // already in the directory: updated if anything differs
+}
+
+// previewRows lists the rows the importer accepts, each marked new or
+// existing by its identifier. It uses the importer's own parsers (the
+// counts on the page come from the importer's dry run itself).
+func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	idx, err := importVocab(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var rows []importRow
+	scratch := &ImportReport{}
+	if trim := bytes.TrimSpace(data); len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
+		rows, err = parseORUK(trim, idx, scratch)
+	} else {
+		rows, err = parseCSV(data, idx, scratch)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]previewRow, len(rows))
+	for i, r := range rows {
+		out[i] = previewRow{Line: r.line, Identifier: r.identifier, Name: r.p.Name}
+	}
+	for start := 0; start < len(out); start += 500 {
+		end := min(start+500, len(out))
+		var args []any
+		pos := map[string][]int{}
+		for i := start; i < end; i++ {
+			args = append(args, out[i].Identifier)
+			pos[out[i].Identifier] = append(pos[out[i].Identifier], i)
+		}
+		ph := make([]string, len(args))
+		for i := range args {
+			ph[i] = "$" + itoa(i+1)
+		}
+		found, err := strings1(ctx, q, `SELECT identifier FROM org_identifiers WHERE identifier IN (`+strings.Join(ph, ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			for _, i := range pos[id] {
+				out[i].Exists = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// saveUpload keeps the bytes under a random name; it also removes
+// uploads older than UploadTTL.
+func (s *Service) saveUpload(data []byte) (name, sum string, err error) {
+	dir := s.uploadDir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", err
+	}
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if info, err := e.Info(); err == nil && uploadName.MatchString(e.Name()) && time.Since(info.ModTime()) > UploadTTL {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	rnd := make([]byte, 16)
+	if _, err := rand.Read(rnd); err != nil {
+		return "", "", err
+	}
+	name = hex.EncodeToString(rnd) + ".upload"
+	h := sha256.Sum256(data)
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+		return "", "", err
+	}
+	return name, hex.EncodeToString(h[:]), nil
+}
+
+func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	data, filename, err := readUpload(w, r, s.uploadLimit())
+	if err != nil {
+		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ETOOLARGE {
+			return s.renderImportForm(w, r, web.Status(err), err)
+		}
+		return err
+	}
+	rep, err := Import(ctx, s.DB, data, true)
+	if apperr.Code(err) == apperr.EINVALID || apperr.Code(err) == apperr.ETOOLARGE {
+		return s.renderImportForm(w, r, web.Status(err), fileErr(apperr.Code(err), apperr.Message(err)))
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := previewRows(ctx, s.DB.Q(), data)
+	if err != nil {
+		return err
+	}
+	name, sum, err := s.saveUpload(data)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, 0, "directory.import_preview", "import_upload", name, filename+" sha256:"+sum+"; "+strings.TrimSpace(lastLine(rep.String())))
+	}); err != nil {
+		return err
+	}
+	more := 0
+	if len(rows) > maxPreviewRows {
+		more, rows = len(rows)-maxPreviewRows, rows[:maxPreviewRows]
+	}
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_preview.html", map[string]any{"Title": "Check the import", "Report": rep,
+		"Rows": rows, "More": more, "Upload": name, "SHA256": sum, "Filename": filename, "Size": len(data)})
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	name, sum, filename := r.PostForm.Get("upload"), r.PostForm.Get("sha256"), r.PostForm.Get("filename")
+	gone := apperr.Errorf(apperr.ENOTFOUND, "That upload has expired or was already imported. Upload the file again.")
+	if !uploadName.MatchString(name) {
+		return gone
+	}
+	path := filepath.Join(s.uploadDir(), name)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return gone
+	}
+	if err != nil {
+		return err
+	}
+	h := sha256.Sum256(data)
+	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(h[:])), []byte(sum)) != 1 {
+		return apperr.Errorf(apperr.ECONFLICT, "The stored upload does not match the file you checked. Upload the file again.")
+	}
+	// Claim the upload before importing, so a double submit imports once.
+	claimed := path + ".importing"
+	if err := os.Rename(path, claimed); err != nil {
+		return gone
+	}
+	rep, err := Import(ctx, s.DB, data, false)
+	if err != nil {
+		os.Rename(claimed, path) // nothing was written: the import is one transaction
+		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ETOOLARGE {
+			return s.renderImportForm(w, r, web.Status(err), fileErr(c, apperr.Message(err)))
+		}
+		return err
+	}
+	os.Remove(claimed)
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		return audit.Record(ctx, tx, 0, "directory.import", "import_upload", name, filename+" sha256:"+sum+"; "+strings.TrimSpace(lastLine(rep.String())))
+	}); err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_result.html", map[string]any{"Title": "Import finished", "Report": rep, "Filename": filename})
+}
