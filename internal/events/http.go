@@ -157,8 +157,8 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if web.WantsCSV(r) {
 		rows := make([][]string, 0, len(evs))
 		for _, e := range evs {
-			rows = append(rows, []string{e.Title, web.Label(e.Type), e.StartsAt.In(lon).Format("2006-01-02 15:04"), e.EndsAt.In(lon).Format("2006-01-02 15:04"),
-				e.OrganiserName, e.Location(), web.Label(e.Status), strconv.Itoa(e.Capacity), strconv.Itoa(e.Booked), s.baseURL() + "/events/" + e.Slug})
+			rows = append(rows, []string{e.Title, Label(e.Type), e.StartsAt.In(lon).Format("2006-01-02 15:04"), e.EndsAt.In(lon).Format("2006-01-02 15:04"),
+				e.OrganiserName, e.Location(), Label(e.Status), strconv.Itoa(e.Capacity), strconv.Itoa(e.Booked), s.baseURL() + "/events/" + e.Slug})
 		}
 		return web.CSV(w, "events.csv", []string{"Title", "Type", "Starts", "Ends", "Organiser", "Where", "Status", "Places", "Booked", "Link"}, rows)
 	}
@@ -181,7 +181,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	title := "Events"
 	if f.Type != "" {
-		title = web.Label(f.Type) + "s"
+		title = Label(f.Type) + "s"
 	}
 	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
 		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser,
@@ -422,8 +422,8 @@ func (s *Service) stats(w http.ResponseWriter, r *http.Request) error {
 	labelsX := []string{}
 	series := []float64{}
 	for _, t := range st {
-		rows = append(rows, []string{web.Label(t.Type), strconv.Itoa(t.Events), strconv.Itoa(t.Attendees), strconv.Itoa(t.Partnerships), fmt.Sprintf("%.1f", t.AvgRating)})
-		labelsX = append(labelsX, web.Label(t.Type))
+		rows = append(rows, []string{Label(t.Type), strconv.Itoa(t.Events), strconv.Itoa(t.Attendees), strconv.Itoa(t.Partnerships), fmt.Sprintf("%.1f", t.AvgRating)})
+		labelsX = append(labelsX, Label(t.Type))
 		series = append(series, float64(t.Partnerships))
 	}
 	if web.WantsCSV(r) {

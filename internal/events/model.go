@@ -78,6 +78,40 @@ var labels = map[string]string{
 	"event_origin_unknown": "Event not recorded",
 }
 
+// ownCodes are codes other features also use with other words ("other"
+// is an origin of a partnership and a kind of outcomes tool, "draft" an
+// assessment in progress). The shared label table keeps their words; the
+// events pages name them with Label.
+var ownCodes = map[string]bool{TypeOther: true, StatusDraft: true}
+
+// sharedLabels is labels without ownCodes, for web.AddLabels.
+func sharedLabels() map[string]string {
+	m := make(map[string]string, len(labels))
+	for k, v := range labels {
+		if !ownCodes[k] {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// Label is the events feature's words for a code.
+func Label(code string) string {
+	if l, ok := labels[code]; ok {
+		return l
+	}
+	return web.Label(code)
+}
+
+// TypeLabel names the event's type.
+func (e *Event) TypeLabel() string { return Label(e.Type) }
+
+// StatusLabel names the event's status.
+func (e *Event) StatusLabel() string { return Label(e.Status) }
+
+// TypeLabel names the type of event the figures are for.
+func (t TypeStat) TypeLabel() string { return Label(t.Type) }
+
 func valid(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {

@@ -28,7 +28,7 @@ func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w, Now:
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {
-	web.AddLabels(labels)
+	web.AddLabels(sharedLabels())
 	return rd.AddPages(templateFS, "templates", "events")
 }
 
