@@ -189,14 +189,14 @@ func TestAdminImport(t *testing.T) {
 		upload(t, admin, "orgs.csv", []byte(uploadCSV)).Status(t, 200).Contains(t, "Already listed", "There is nothing to import")
 
 		var acts []string
-		rows, _ := d.Q().QueryContext(ctx, `SELECT action FROM audit_log WHERE action LIKE 'directory.import%' ORDER BY id`)
+		rows, _ := d.Q().QueryContext(ctx, `SELECT action FROM audit_log WHERE object_type = 'import_upload' ORDER BY id`)
 		for rows.Next() {
 			var a string
 			rows.Scan(&a)
 			acts = append(acts, a)
 		}
 		rows.Close()
-		if strings.Join(acts, " ") != "directory.import_preview directory.import directory.import_preview" {
+		if strings.Join(acts, " ") != "directory.import_preview directory.import_upload directory.import_preview" {
 			t.Errorf("audit: %v", acts)
 		}
 

@@ -280,8 +280,10 @@ func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	os.Remove(claimed)
+	// Which file, by whom: the importer audits each organisation created or
+	// changed (its own transaction); this row ties them to the upload.
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, 0, "directory.import", "import_upload", name, filename+" sha256:"+sum+"; "+strings.TrimSpace(lastLine(rep.String())))
+		return audit.Record(ctx, tx, 0, "directory.import_upload", "import_upload", name, filename+" sha256:"+sum+"; "+strings.TrimSpace(lastLine(rep.String())))
 	}); err != nil {
 		return err
 	}
