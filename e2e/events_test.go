@@ -561,3 +561,167 @@ func evOutboxCount(t *testing.T, addr, subject string) int {
 	}
 	return n
 }
+
+// evChooseByText selects the option of <select id> whose text is label and
+// returns its value.
+func evChooseByText(t *testing.T, ctx context.Context, id, label string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(() => { const o = [...document.querySelectorAll('select#%s option')].find(o => o.textContent.trim() === %q); return o ? o.value : ''; })()`, id, label)))
+	if err != nil || v == "" {
+		t.Fatalf("select #%s has no option %q (%v)", id, label, err)
+	}
+	return choose(t, ctx, id, v)
+}
+
+// TestTradeFairEndToEnd: an organiser creates a trade fair with stands, an
+// organisation applies for a stand and is allocated one, a commissioner
+// (invited into a public-sector organisation that an administrator added)
+// publishes meet-the-buyer slots, the organisation books one, and both
+// sides see the schedule on Partnerhub and by email.
+func TestTradeFairEndToEnd(t *testing.T) {
+	s := app(t)
+	tag := fmt.Sprint(time.Now().UnixNano())
+	short := tag[len(tag)-6:]
+	p := evPeople(t, tag, "fairorganiser", "exhibitor", "admin", "buyer")
+	org, ex, buyer := p["fairorganiser"].Ctx, p["exhibitor"].Ctx, p["buyer"].Ctx
+	orgSlugName := evNewOrg(t, org, "Fylde Coast Trade Fair Trust "+short, "vcs")
+	exName := "Bispham Community Cafe " + short
+	evNewOrg(t, ex, exName, "social_enterprise")
+	title := "Blackpool Trade Fair " + short
+	var eventPath string
+
+	t.Run("an administrator adds a public-sector organisation and invites a commissioner", func(t *testing.T) {
+		// Others cannot add one.
+		visit(t, ex, "/orgs/new")
+		if n := count(t, ex, `select#sector option[value=public]`); n != 0 {
+			t.Error("a user who is not an administrator is offered the public sector")
+		}
+		nhsName := "NHS Blackpool Place " + short
+		nhs := evNewOrg(t, p["admin"].Ctx, nhsName, "public")
+		admin := p["admin"].Ctx
+		visit(t, admin, "/orgs/"+nhs+"/members")
+		fill(t, admin, "email", p["buyer"].Email)
+		choose(t, admin, "role", "editor")
+		evClick(t, admin, fmt.Sprintf(`main form[action="/orgs/%s/members/invite"] button[type=submit]`, nhs), "invite the commissioner")
+		link := s.local(t, mailTo(t, p["buyer"].Email, "").Link(t, "/invitations/"))
+		visit(t, buyer, link)
+		evClick(t, buyer, `main form[action^="/invitations/"] button[type=submit]`, "accept the invitation")
+	})
+
+	t.Run("create a trade fair with stands", func(t *testing.T) {
+		visit(t, org, "/orgs/"+orgSlugName+"/events/new")
+		fill(t, org, "title", title, "summary", "Stands, and meet the buyers from the NHS and the council.",
+			"venue_name", "Winter Gardens", "venue_address", "97 Church Street, Blackpool", "capacity", "0", "meeting_cap", "2")
+		choose(t, org, "type", "trade_fair")
+		// 18 March 2027 is in Greenwich Mean Time.
+		evSetValues(t, org, "start_date", "2027-03-18", "start_time", "09:30", "end_date", "2027-03-18", "end_time", "15:30")
+		evClick(t, org, `main form button[value=publish]`, "publish the trade fair")
+		eventPath = location(t, org).Path
+		if !strings.HasPrefix(eventPath, "/events/") || count(t, org, `main a[href$="/stands/apply"]`) != 1 {
+			t.Fatalf("after publishing, %s offers no stand applications: %s", eventPath, text(t, org, "main"))
+		}
+		checkPage(t, org, "trade fair page (organiser)")
+		evClick(t, org, `main nav a[href$="/stands"]`, "the organiser's stands link")
+		checkPage(t, org, "stands (none yet)")
+		fill(t, org, "stands", "A1 Corner stand by the entrance\nA2 Beside the stage\nB1 Upstairs, by the lift")
+		evClick(t, org, `main form[action$="/stands"] button[type=submit]`, "add stands")
+		checkPage(t, org, "stands")
+		if n := count(t, org, `main table tbody tr`); n != 3 {
+			t.Errorf("the stand list has %d rows after adding three", n)
+		}
+	})
+	if eventPath == "" {
+		t.FailNow()
+	}
+
+	t.Run("an organisation applies for a stand and the organiser allocates one", func(t *testing.T) {
+		visit(t, ex, eventPath)
+		checkPage(t, ex, "trade fair page (exhibitor)")
+		evClick(t, ex, `main a[href$="/stands/apply"]`, "apply for a stand")
+		checkPage(t, ex, "apply for a stand")
+		if st := submit(t, ex, `main form button[type=submit]`); st != http.StatusUnprocessableEntity {
+			t.Errorf("an application without an offer: status %d, want 422", st)
+		}
+		checkPage(t, ex, "apply for a stand with errors")
+		if !summaryLinks(t, ex)["#offer"] {
+			t.Error("the error summary does not link to the offer")
+		}
+		fill(t, ex, "offer", "Coffee, cake and a community room for hire.")
+		evClick(t, ex, `main form button[type=submit]`, "send the application")
+
+		visit(t, org, strings.Replace(eventPath, "/events/", "/orgs/"+orgSlugName+"/events/", 1)+"/stands")
+		id := evAttr(t, org, `main form[action$="/stands/allocate"] select`, "id")
+		if id == "" {
+			t.Fatalf("the stands page offers no application to decide: %s", text(t, org, "main"))
+		}
+		evChooseByText(t, org, id, "A1")
+		evClick(t, org, fmt.Sprintf(`main form[action$="/stands/allocate"]:has(#%s) button[type=submit]`, id), "allocate stand A1")
+		checkPage(t, org, "stands after allocating")
+		row := text(t, org, `main table tbody tr`)
+		if !strings.Contains(row, exName) {
+			t.Errorf("stand A1 is not allocated to %s: %q", exName, row)
+		}
+		if m := mailTo(t, p["exhibitor"].Email, "Stand A1"); !strings.Contains(m.Subject, title) {
+			t.Errorf("the allocation email's subject is %q", m.Subject)
+		}
+		visit(t, ex, eventPath)
+		if !strings.Contains(text(t, ex, "main"), "Stand A1: "+exName) {
+			t.Error("the trade fair page does not list the exhibitor")
+		}
+	})
+
+	meetings := eventPath + "/meetings"
+	t.Run("a commissioner publishes meeting slots", func(t *testing.T) {
+		visit(t, buyer, eventPath)
+		evClick(t, buyer, fmt.Sprintf(`main a[href=%q]`, meetings), "the meet-the-buyer link")
+		checkPage(t, buyer, "meet the buyer (commissioner, no slots)")
+		fill(t, buyer, "topic", "Community mental health, 2027 to 2030", "count", "3", "minutes", "20")
+		evClick(t, buyer, `main form[action$="/meetings"] button[type=submit]`, "publish slots")
+		checkPage(t, buyer, "meet the buyer with slots (commissioner)")
+		if n := count(t, buyer, `main table tbody tr`); n != 3 {
+			t.Errorf("%d slots listed after publishing three", n)
+		}
+		// Their organisation cannot meet itself, so they are not offered to book.
+		if n := count(t, buyer, `main form[action$="/book"]`); n != 0 {
+			t.Errorf("the commissioner is offered %d bookings of meetings with their own organisation", n)
+		}
+		// The exhibitor cannot publish slots.
+		visit(t, ex, meetings)
+		if count(t, ex, `main form[action$="/meetings"]`) != 0 {
+			t.Error("a third-sector organisation is offered to publish buyer slots")
+		}
+	})
+
+	t.Run("the organisation books a slot and both get the schedule", func(t *testing.T) {
+		visit(t, ex, meetings)
+		checkPage(t, ex, "meet the buyer (exhibitor)")
+		evClick(t, ex, `main form[action$="/book"] button[type=submit]`, "book the first slot")
+		checkPage(t, ex, "meet the buyer after booking")
+		first := text(t, ex, `main table tbody tr`)
+		if !strings.Contains(first, exName) || !strings.Contains(first, "09:30") {
+			t.Errorf("the first slot does not show the booking at 09:30 by %s: %q", exName, first)
+		}
+		for _, n := range []string{"exhibitor", "buyer"} {
+			m := mailTo(t, p[n].Email, "Your meetings at "+title)
+			if !strings.Contains(m.Body, "09:30 to 09:50") {
+				t.Errorf("%s's schedule email lacks the 09:30 meeting:\n%s", n, m.Body)
+			}
+		}
+		if m := mailTo(t, p["buyer"].Email, "Your meetings at "+title); !strings.Contains(m.Body, exName) {
+			t.Errorf("the commissioner's schedule does not name %s:\n%s", exName, m.Body)
+		}
+		for _, n := range []string{"exhibitor", "buyer"} {
+			ctx := p[n].Ctx
+			visit(t, ctx, meetings)
+			if !strings.Contains(text(t, ctx, "main table"), exName) {
+				t.Errorf("%s's meetings page does not show the booking", n)
+			}
+		}
+		visit(t, ex, "/events/mine")
+		checkPage(t, ex, "your events with a meeting")
+		if !strings.Contains(text(t, ex, "main"), "Community mental health") {
+			t.Error("the exhibitor's events page does not list the meeting")
+		}
+	})
+}

@@ -180,6 +180,19 @@ func (s *Service) renderMeetings(w http.ResponseWriter, r *http.Request, status 
 			buyerOrgs = append(buyerOrgs, o)
 		}
 	}
+	// Each free slot can be booked for the caller's organisations other
+	// than the buyer's own (an organisation cannot meet itself).
+	bookFor := map[int64][]accounts.OrgWithRole{}
+	for _, sl := range slots {
+		if sl.BookedOrgID != nil {
+			continue
+		}
+		for _, o := range orgs {
+			if o.ID != sl.BuyerOrgID {
+				bookFor[sl.ID] = append(bookFor[sl.ID], o)
+			}
+		}
+	}
 	mineOrg := map[int64]bool{}
 	for o := range id.Orgs {
 		mineOrg[o] = true
@@ -188,7 +201,7 @@ func (s *Service) renderMeetings(w http.ResponseWriter, r *http.Request, status 
 		form = url.Values{"date": {e.StartsAt.In(londonLoc()).Format("2006-01-02")}, "start": {e.StartsAt.In(londonLoc()).Format("15:04")}, "count": {"6"}, "minutes": {"20"}}
 	}
 	return s.Web.Render(w, r, status, "events/meetings.html", map[string]any{
-		"Title": "Meet the buyer: " + e.Title, "Event": e, "Slots": slots, "Orgs": orgs, "BuyerOrgs": buyerOrgs,
+		"Title": "Meet the buyer: " + e.Title, "Event": e, "Slots": slots, "Orgs": orgs, "BookFor": bookFor, "BuyerOrgs": buyerOrgs,
 		"MyOrgs": mineOrg, "UserID": id.UserID, "CanPublish": id.Commissioner || id.Admin, "Form": form, "Err": ferr,
 		"Open": e.BookingOpen(s.Now()),
 	})
