@@ -107,6 +107,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		users,
 		directoryDemo,
 		partnershipsDemo,
+		postsDemo,
 		eventsDemo,
 		assessDemo,
 	}
