@@ -72,6 +72,7 @@ func TestAccountPagesA11y(t *testing.T) {
 
 	// Members: invite with an error, then for real; the invitee accepts.
 	members := "/orgs/" + slug + "/members"
+	ow = jrSignedIn(t, owner) // a fresh tab: each has a 60 s limit
 	jrOK(t, ow, "GET "+members, visit(t, ow, members))
 	c.page(t, ow, "members")
 	fill(t, ow, "email", "nobody at all")

@@ -441,6 +441,20 @@ func TestQualityMarkJourney(t *testing.T) {
 	jrOK(t, ld, "GET /assessments", visit(t, ld, "/assessments"))
 	c.page(t, ld, "assessments hub")
 
+	// Taking the assessor out of the pool asks first.
+	adm = jrSignedIn(t, admin)
+	jrOK(t, adm, "GET /admin/assessors", visit(t, adm, "/admin/assessors"))
+	href := jrEval[string](t, adm, fmt.Sprintf(`(() => { const a = [...document.querySelectorAll('main a[href$="/remove"]')].find(a => a.closest('tr').textContent.includes(%q)); return a ? a.getAttribute('href') : ''; })()`, assessor))
+	if href == "" {
+		t.Fatal("the assessors table has no remove link for the assessor")
+	}
+	jrOK(t, adm, "remove assessor link", visit(t, adm, href))
+	c.page(t, adm, "remove assessor confirmation")
+	jrOK(t, adm, "remove assessor", submit(t, adm, fmt.Sprintf(`main form[action=%q] button[type=submit]`, href)))
+	if strings.Contains(text(t, adm, "main table"), assessor) {
+		t.Error("the removed assessor is still listed")
+	}
+
 	// The public register lists the consortium.
 	pub := newTab(t)
 	jrOK(t, pub, "GET /quality-mark", visit(t, pub, "/quality-mark"))
@@ -572,6 +586,11 @@ func TestHealthCheckJourney(t *testing.T) {
 				c.page(t, ctx, "health check with errors")
 				if count(t, ctx, "#s_need_value_4:checked") != 1 {
 					t.Error("the answer chosen before the error was not kept")
+				}
+				// Each unanswered statement's group is described by its error.
+				desc := jrEval[string](t, ctx, `(() => { const f = document.getElementById('s_need_recognised'); const ids = (f.getAttribute('aria-describedby') || '').split(' ').filter(Boolean); return ids.map(id => (document.getElementById(id) || {}).textContent || '').join(' '); })()`)
+				if !strings.Contains(desc, "Error") {
+					t.Errorf("an unanswered statement's group is not described by its error (described by %q)", desc)
 				}
 			}
 		}

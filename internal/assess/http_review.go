@@ -379,6 +379,26 @@ func (s *Service) assessorAdd(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/admin/assessors", "The assessor has been appointed.")
 }
 
+// assessorRemoveForm asks before taking someone out of the pool.
+func (s *Service) assessorRemoveForm(w http.ResponseWriter, r *http.Request) error {
+	uid, err := pathID(r, "uid", "assessor")
+	if err != nil {
+		return err
+	}
+	list, err := Assessors(r.Context(), s.DB.Q())
+	if err != nil {
+		return err
+	}
+	for _, p := range list {
+		if p.ID == uid && !p.Admin {
+			return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Remove assessor",
+				"Question": fmt.Sprintf("Are you sure you want to remove %s (%s) from the assessors? They will no longer be able to review assessments.", p.Name, p.Email),
+				"Action":   r.URL.Path, "Button": "Remove " + p.Name, "Back": "/admin/assessors"})
+		}
+	}
+	return apperr.NotFound("assessor")
+}
+
 func (s *Service) assessorRemove(w http.ResponseWriter, r *http.Request) error {
 	uid, err := pathID(r, "uid", "assessor")
 	if err != nil {

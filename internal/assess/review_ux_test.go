@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func TestReviewPageFields(t *testing.T) {
 		answerAll(t, leadC, id, fw.F, true, "areas")
 		leadC.PostForm(base+"/submit", nil).Status(t, 303)
 
-		page := admin.Get(base + "/review").Status(t, 200)
+		page := admin.Get(base+"/review").Status(t, 200)
 		if n := strings.Count(page.Body, `id="note"`); n != 1 {
 			t.Fatalf("the review page has %d elements with id=note, want 1", n)
 		}
@@ -52,5 +53,88 @@ func TestReviewPageFields(t *testing.T) {
 		admin.PostForm(base+"/decision", url.Values{"result": {"awarded_with_conditions"}, "conditions": {long}}).Status(t, 422).Contains(t, `href="#conditions"`)
 		admin.PostForm(base+"/decision", url.Values{"result": {"awarded"}, "decision_note": {"Well evidenced throughout."}}).Status(t, 303)
 		leadC.Get(base+"/results").Status(t, 200).Contains(t, "note: Well evidenced throughout.")
+	})
+}
+
+// TestAssessorRemovalAsksFirst: taking someone out of the assessors' pool
+// is a destructive action, so the list links to an "are you sure" page
+// and only its POST removes them.
+func TestAssessorRemovalAsksFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		env.User("assessor@x.test", false)
+		env.User("admin@x.test", true)
+		admin := env.As("admin@x.test")
+		admin.PostForm("/admin/assessors", url.Values{"email": {"assessor@x.test"}}).Status(t, 303)
+		var uid, adminID int64
+		d.Q().QueryRowContext(ctx, `SELECT id FROM users WHERE email = 'assessor@x.test'`).Scan(&uid)
+		d.Q().QueryRowContext(ctx, `SELECT id FROM users WHERE email = 'admin@x.test'`).Scan(&adminID)
+		confirm := fmt.Sprintf("/admin/assessors/%d/remove", uid)
+		admin.Get("/admin/assessors").Status(t, 200).Contains(t, `href="`+confirm+`"`)
+		admin.Get(confirm).Status(t, 200).Contains(t, "Are you sure", "assessor@x.test", `action="`+confirm+`"`)
+		admin.Get(fmt.Sprintf("/admin/assessors/%d/remove", adminID)).Status(t, 404)
+		admin.Get("/admin/assessors/999999/remove").Status(t, 404)
+		env.As("assessor@x.test").Get(confirm).Status(t, 403)
+		// Looking at the question changes nothing; answering it removes.
+		list, _ := assess.Assessors(ctx, d.Q())
+		if len(list) != 2 {
+			t.Fatalf("assessors after GET: %d, want 2", len(list))
+		}
+		admin.PostForm(confirm, nil).Status(t, 303)
+		list, _ = assess.Assessors(ctx, d.Q())
+		if len(list) != 1 || list[0].Email != "admin@x.test" {
+			t.Fatalf("assessors after removal: %+v", list)
+		}
+	})
+}
+
+// TestFieldErrorsDescribed: a question with an error tells screen readers
+// (the group or field is described by its error message), and a form sent
+// back with errors keeps the choices made in its drop-down lists.
+func TestFieldErrorsDescribed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		env.User("lead@x.test", false)
+		env.User("member@x.test", false)
+		env.User("admin@x.test", true)
+		lead := env.Org("Lead Org", "vcs", map[string]string{"lead@x.test": "owner"})
+		mem := env.Org("Member Org", "vcs", map[string]string{"member@x.test": "owner"})
+		pid := partnership(t, env, "Anchorsholme Consortium", "lead_contractor_consortium", lead, mem)
+		partnership(t, env, "Another Partnership", "joint_project", lead)
+		leadC, admin := env.As("lead@x.test"), env.As("admin@x.test")
+
+		// Health check: the opening form keeps the partnership chosen; an
+		// unanswered statement is described by its error.
+		leadC.PostForm("/health-checks", url.Values{"partnership": {fmt.Sprint(pid)}, "title": {"Spring"}, "closes_on": {"31/02/2027"}}).Status(t, 422).
+			Contains(t, fmt.Sprintf(`<option value="%d" selected>`, pid))
+		round := leadC.PostForm("/health-checks", url.Values{"partnership": {fmt.Sprint(pid)}, "title": {"Spring"}}).Status(t, 303).Location()
+		leadC.PostForm(round+"/respond", url.Values{"s_need_value": {"4"}}).Status(t, 422).
+			Contains(t, `id="s_need_recognised" aria-describedby="s_need_recognised-error"`, `id="s_need_recognised-error"`).
+			NotContains(t, `aria-describedby="s_need_value-error"`)
+
+		// Assessment areas: an off-scale answer is described by its error.
+		id := assessmentID(t, leadC.PostForm("/quality-mark/apply", url.Values{"subject": {fmt.Sprintf("partnership:%d", pid)}}).Status(t, 303).Location())
+		base := fmt.Sprintf("/assessments/%d", id)
+		body := leadC.PostForm(base+"/areas/purpose", url.Values{"form": {"answers"}, "r_pur_statement": {"7"}}).Status(t, 422).Body
+		if !regexp.MustCompile(`id="r_pur_statement" aria-describedby="[^"]*r_pur_statement-error"`).MatchString(body) || !strings.Contains(body, `id="r_pur_statement-error"`) {
+			t.Error("the area form's error is not tied to its question")
+		}
+
+		// Appointing a reviewer who is a member: the choice is kept and
+		// the list is described by the error.
+		fw, _ := assess.CurrentFramework(ctx, d.Q(), assess.KeyQualityMark)
+		answerAll(t, leadC, id, fw.F, true, "areas")
+		leadC.PostForm(base+"/submit", nil).Status(t, 303)
+		admin.PostForm("/admin/assessors", url.Values{"email": {"member@x.test"}}).Status(t, 303)
+		var memberID int64
+		d.Q().QueryRowContext(ctx, `SELECT id FROM users WHERE email = 'member@x.test'`).Scan(&memberID)
+		admin.PostForm(base+"/reviewer", url.Values{"reviewer": {fmt.Sprint(memberID)}}).Status(t, 422).
+			Contains(t, `aria-describedby="reviewer-hint reviewer-error"`, fmt.Sprintf(`<option value="%d" selected>`, memberID))
+
+		// Readiness: the organisation list is described by its error.
+		leadC.PostForm("/readiness/start", url.Values{"subject": {"nonsense"}}).Status(t, 422).
+			Contains(t, `<select class="ph-select" id="subject" name="subject" aria-describedby="subject-error">`)
 	})
 }

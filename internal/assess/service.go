@@ -105,6 +105,7 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/admin/frameworks/{fid}/publish", web.Admin, s.frameworkPublish),
 		web.Get("/admin/assessors", web.Admin, s.assessors),
 		web.Post("/admin/assessors", web.Admin, s.assessorAdd),
+		web.Get("/admin/assessors/{uid}/remove", web.Admin, s.assessorRemoveForm),
 		web.Post("/admin/assessors/{uid}/remove", web.Admin, s.assessorRemove),
 		web.Get("/health-checks", web.SignedIn, s.hcList),
 		web.Post("/health-checks", web.SignedIn, s.hcOpen),
