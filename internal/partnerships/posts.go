@@ -326,10 +326,10 @@ func ListPosts(ctx context.Context, q db.Querier, f PostFilter) ([]*PartnerPost,
 		where = append(where, "p.organisation_id = "+arg(f.OrgID))
 	}
 	for _, t := range f.Term {
-		where = append(where, "EXISTS (SELECT 1 FROM partner_post_terms pt WHERE pt.post_id = p.id AND pt.term_id = "+arg(t)+")")
+		where = append(where, "p.id IN (SELECT pt.post_id FROM partner_post_terms pt WHERE pt.term_id = "+arg(t)+")")
 	}
 	if f.Area != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM partner_post_areas pa WHERE pa.post_id = p.id AND pa.area = "+arg(f.Area)+")")
+		where = append(where, "p.id IN (SELECT pa.post_id FROM partner_post_areas pa WHERE pa.area = "+arg(f.Area)+")")
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
 		like := "%" + strings.ToLower(s) + "%"
@@ -341,8 +341,12 @@ func ListPosts(ctx context.Context, q db.Querier, f PostFilter) ([]*PartnerPost,
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	from := ` FROM partner_posts p JOIN organisations o ON o.id = p.organisation_id` + w
+	count := `SELECT COUNT(*)` + from
+	if strings.TrimSpace(f.Q) == "" { // no need to join the organisations to count
+		count = `SELECT COUNT(*) FROM partner_posts p` + w
+	}
 	var total int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, count, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	order := " ORDER BY p.created_at DESC, p.id DESC"
