@@ -161,7 +161,7 @@ func TestAPIOrganizations(t *testing.T) {
 			"postcode": "NOT A POSTCODE", "identifiers": []string{"GB-XXX-1"}, "services": []string{"juggling"}, "staff": "lots",
 			"colour": "red", "website": "javascript:alert(1)"}), 422)
 		f := p.fields()
-		for _, k := range []string{"staff", "services", "colour"} {
+		for _, k := range []string{"staff", "services", "colour", "postcode", "identifiers", "website"} {
 			if f[k] == "" {
 				t.Errorf("no error for %s: %+v", k, p)
 			}

@@ -447,12 +447,14 @@ func (s *Service) applyInputTx(ctx context.Context, q db.Querier, p, cur *Profil
 		}
 	}
 	p.TermIDs = ids
-	if err := v.Err(); err != nil {
-		return err
-	}
-	// Check the rest now so that every field error comes back at once.
+	// Check the values now too, so that every field error comes back at once.
 	tmp := *p
-	return tmp.Validate()
+	if err := tmp.Validate(); err != nil {
+		for _, fe := range apperr.Fields(err) {
+			v.Add(fe.Field, fe.Message)
+		}
+	}
+	return v.Err()
 }
 
 // apiOrgURL is the API address of an organisation.
