@@ -22,6 +22,19 @@ type evPerson struct {
 	Ctx   context.Context
 }
 
+// evTab is newTab with a longer overall limit: a journey's tabs live for
+// the whole journey, which on a busy machine can pass newTab's minute.
+func evTab(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser(t), chromedp.WithNewBrowserContext())
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancel() })
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	return ctx
+}
+
 // evPeople creates verified users with the CLI and signs each in, in a
 // tab of their own. tag keeps addresses unique between runs.
 func evPeople(t *testing.T, tag string, names ...string) map[string]evPerson {
@@ -30,7 +43,7 @@ func evPeople(t *testing.T, tag string, names ...string) map[string]evPerson {
 	for _, n := range names {
 		email := fmt.Sprintf("%s-%s@example.org", n, tag)
 		createUser(t, email, n == "admin")
-		ctx := newTab(t)
+		ctx := evTab(t)
 		signIn(t, ctx, email, Password)
 		out[n] = evPerson{Email: email, Ctx: ctx}
 	}
@@ -722,6 +735,32 @@ func TestTradeFairEndToEnd(t *testing.T) {
 		checkPage(t, ex, "your events with a meeting")
 		if !strings.Contains(text(t, ex, "main"), "Community mental health") {
 			t.Error("the exhibitor's events page does not list the meeting")
+		}
+	})
+
+	t.Run("the organiser cancels the fair, and the feeds say so", func(t *testing.T) {
+		visit(t, org, "/orgs/"+orgSlugName+"/events")
+		checkPage(t, org, "the organisation's events")
+		if count(t, org, fmt.Sprintf(`main table a[href=%q]`, eventPath)) != 1 {
+			t.Error("the organisation's events page does not list the fair")
+		}
+		visit(t, org, eventPath)
+		evClick(t, org, `main nav a[href$="/cancel"]`, "the cancel event link")
+		if h := text(t, org, "h1"); !strings.Contains(h, "Are you sure") {
+			t.Errorf("cancelling leads to %q, want a confirmation page", h)
+		}
+		checkPage(t, org, "cancel the event: are you sure")
+		evClick(t, org, `main form button[type=submit]`, "confirm cancelling the event")
+		if tag := evRawText(t, org, "main .ph-tag"); tag != "Cancelled" {
+			t.Errorf("the cancelled event is tagged %q", tag)
+		}
+		checkPage(t, org, "cancelled event")
+		resp, body := evHTTPGet(t, s.url("/calendar/organisers/"+orgSlugName+"/events.ics"))
+		if resp.StatusCode != 200 {
+			t.Fatalf("the organiser's feed: status %d", resp.StatusCode)
+		}
+		if ev := evICSEvent(t, evICSEvents(t, body), title); ev["STATUS"] != "CANCELLED" {
+			t.Errorf("the cancelled fair's VEVENT has STATUS %q, want CANCELLED", ev["STATUS"])
 		}
 	})
 }

@@ -217,12 +217,12 @@ func TestDemoPartnerships(t *testing.T) {
 	s := psDemoServer(t)
 
 	t.Run("anonymous", func(t *testing.T) {
-		ctx := newTab(t)
+		ctx := evTab(t)
 		psDemoPages(t, ctx, s, "visitor", true)
 	})
 
 	t.Run("owner", func(t *testing.T) {
-		ctx := newTab(t)
+		ctx := evTab(t)
 		psSignIn(t, ctx, s, "owner@demo.partnerhub.test")
 		psDemoPages(t, ctx, s, "owner", false)
 
@@ -286,11 +286,40 @@ func TestDemoPartnerships(t *testing.T) {
 		}
 		checkA11y(t, ctx, "the consortium's details form, open")
 
+		// The manager's other pages: change details, a membership, and
+		// the confirmations before removing a member or deleting.
+		psVisit(t, ctx, s, path+"/edit", "change partnership details")
+		psVisit(t, ctx, s, path, "the partnership again")
+		for _, l := range []struct{ sel, name string }{
+			{`main a[href*="/members/"][href$="/edit"]`, "change a membership"},
+			{`main a[href*="/members/"][href$="/remove"]`, "remove a member: are you sure"},
+			{`main a[href$="/delete"]`, "delete the partnership: are you sure"},
+		} {
+			href := evAttr(t, ctx, l.sel, "href")
+			if href == "" {
+				t.Errorf("the partnership page has no link for %s", l.name)
+				continue
+			}
+			psVisit(t, ctx, s, href, l.name)
+			psVisit(t, ctx, s, path, "the partnership again")
+		}
+
 		// Anyone can now find it in the list.
 		other := newTab(t)
 		psVisit(t, other, s, "/partnerships?q="+strings.ReplaceAll(name, " ", "+"), "partnerships searched by name")
 		if !strings.Contains(text(t, other, "main table"), name) {
 			t.Errorf("searching the list for %q does not find it", name)
 		}
+	})
+
+	t.Run("administrator", func(t *testing.T) {
+		ctx := evTab(t)
+		psSignIn(t, ctx, s, "admin@demo.partnerhub.test")
+		psVisit(t, ctx, s, "/admin/consortium-definition", "new version of the consortium definition")
+		if st := submit(t, ctx, `main form button[type=submit]`); st != http.StatusUnprocessableEntity {
+			t.Errorf("an empty definition: status %d, want 422", st)
+		}
+		checkPage(t, ctx, "consortium definition form with errors")
+		psVisit(t, ctx, s, "/admin/partnership-settings", "partnership settings")
 	})
 }
