@@ -51,7 +51,9 @@ func BenchmarkAPI(b *testing.B) {
 			b.ReportMetric(float64(lat[int(0.99*float64(len(lat)-1))].Microseconds())/1000, "p99-ms")
 		})
 	}
-	api := func(i int) string { return "/api/v1/organizations?q=" + words[i%len(words)] + "&ward=Talbot&page=" + fmt.Sprint(1+i%5) }
+	api := func(i int) string {
+		return "/api/v1/organizations?q=" + words[i%len(words)] + "&ward=Talbot&page=" + fmt.Sprint(1+i%5)
+	}
 	run("api-anonymous", env.Anon(), api)
 	run("api-bearer", bearer(env, tok), api)
 	run("directory-json", env.Anon(), func(i int) string { return "/directory" + api(i)[len("/api/v1/organizations"):] + "&format=json" })
