@@ -107,6 +107,13 @@ func TestLookingForPartners(t *testing.T) {
 		if list.Total != 1 || list.Items[0]["opportunity"] != "Ageing Well fund 2027" || list.Items[0]["status"] != "open" {
 			t.Fatalf("json %+v", list)
 		}
+		env.Anon().Get("/looking-for-partners/999999").Status(t, 404)
+		env.Anon().Get("/looking-for-partners/abc").Status(t, 404)
+		var one map[string]any
+		env.Anon().GetAccept(loc, "application/json").Status(t, 200).JSON(t, &one)
+		if one["title"] != "Befriending partners for older people" || one["closes_on"] != londonDay(20) {
+			t.Fatalf("post json %v", one)
+		}
 		// The post page: the public sees the post, the poster its matches.
 		env.Anon().Get(loc).Status(t, 200).Contains(t, "We need befrienders.", "Sign in").NotContains(t, "partner finder suggests")
 		env.As("poster@x.org").Get(loc).Status(t, 200).Contains(t, "Organisations the partner finder suggests", "Bloomfield Befriending", "Covers 1 of 2 needs: Befriending", "No organisation has responded yet")
