@@ -274,5 +274,11 @@ func TestAPIOrganizations(t *testing.T) {
 				t.Error("unlisted organisation in the list")
 			}
 		}
+
+		// A disabled account's tokens stop working at once.
+		if _, err := d.W().ExecContext(ctx, `UPDATE users SET disabled_at = $1 WHERE email = 'other@example.org'`, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		isProblem(t, bearer(env, otherTok).Get("/api/v1/organizations/"+other.Slug), 401)
 	})
 }

@@ -219,10 +219,10 @@ type Reference struct{ Table, Column string }
 func References(ctx context.Context, d *db.DB) ([]Reference, error) {
 	q := `SELECT m.name, p."from" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) p ON p."table" = 'taxonomy_terms' WHERE m.type = 'table'`
 	if d.IsPostgres() {
-		q = `SELECT kcu.table_name, kcu.column_name FROM information_schema.referential_constraints rc
-			JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name AND kcu.constraint_schema = rc.constraint_schema
-			JOIN information_schema.table_constraints tc ON tc.constraint_name = rc.unique_constraint_name AND tc.constraint_schema = rc.unique_constraint_schema
-			WHERE tc.table_name = 'taxonomy_terms' AND rc.constraint_schema = current_schema()`
+		// pg_catalog, not information_schema: the latter is slow.
+		q = `SELECT r.relname, a.attname FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+			WHERE c.contype = 'f' AND c.confrelid = 'taxonomy_terms'::regclass`
 	}
 	rows, err := d.Q().QueryContext(ctx, q)
 	if err != nil {
