@@ -34,7 +34,7 @@ func TestAdminTaxonomy(t *testing.T) {
 
 		// Add a service: bad input names its fields; then the code comes from the name.
 		admin.PostForm("/admin/taxonomy", url.Values{"vocabulary": {"service"}, "name": {""}, "code": {"Not A Code"}, "ni_codes": {"NI 1"}, "position": {"x"}}).
-			Status(t, 422).Contains(t, "Position must be a whole number")
+			Status(t, 422).Contains(t, "Position must be a whole number", "Enter the term&#39;s name")
 		admin.PostForm("/admin/taxonomy", url.Values{"vocabulary": {"service"}, "name": {""}, "code": {"Not A Code"}, "ni_codes": {"NI 1"}}).
 			Status(t, 422).Contains(t, "Enter the term&#39;s name", "Code must be lower-case", "Only themes carry National Indicator codes")
 		admin.PostForm("/admin/taxonomy", url.Values{"vocabulary": {"service"}, "name": {"Digital skills <b>support</b>"}}).Status(t, 303)

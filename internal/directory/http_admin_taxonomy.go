@@ -66,7 +66,17 @@ func termFromForm(f url.Values, t *taxonomy.Term) error {
 	if p := strings.TrimSpace(f.Get("position")); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil {
+			// Report the other fields' problems too, all at once.
 			var v apperr.Validation
+			tmp := *t
+			if strings.TrimSpace(tmp.Code) == "" {
+				tmp.Code = "x" // made from the name later
+			}
+			if err := tmp.Validate(); err != nil {
+				for _, fe := range apperr.Fields(err) {
+					v.Add(fe.Field, fe.Message)
+				}
+			}
 			v.Add("position", "Position must be a whole number, like 5")
 			return v.Err()
 		}
