@@ -102,7 +102,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if slug := q.Get("organiser"); slug != "" {
 		o, err := accounts.OrgBySlug(ctx, s.DB.Q(), slug)
 		if err != nil {
-			v.Add("organiser", "No organisation has that name")
+			v.Add("organiser", "Select an organiser from the list")
 		} else {
 			organiser = o
 			f.OrganiserID = o.ID
@@ -179,12 +179,16 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
+	organisers, err := Organisers(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
 	title := "Events"
 	if f.Type != "" {
 		title = Label(f.Type) + "s"
 	}
 	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
-		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser,
+		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser, "Organisers": organisers,
 		"Form": form, "Err": v.Err(), "Pager": pager.Template(r), "Total": total, "When": when,
 		"Feed": feed, "FeedTitle": feedTitle, "Now": now, "Organise": organise,
 	})

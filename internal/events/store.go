@@ -304,6 +304,29 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// OrganiserRef names an organisation that has organised a public event.
+type OrganiserRef struct{ Slug, Name string }
+
+// Organisers lists the organisations with at least one event that is not
+// a draft, by name: the listing's organiser filter.
+func Organisers(ctx context.Context, q db.Querier) ([]OrganiserRef, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.slug, o.name FROM (SELECT DISTINCT organiser_id FROM events WHERE status <> 'draft') e
+		JOIN organisations o ON o.id = e.organiser_id ORDER BY o.name, o.slug`)
+	if err != nil {
+		return nil, db.Err(err, "")
+	}
+	defer rows.Close()
+	var out []OrganiserRef
+	for rows.Next() {
+		var o OrganiserRef
+		if err := rows.Scan(&o.Slug, &o.Name); err != nil {
+			return nil, db.Err(err, "")
+		}
+		out = append(out, o)
+	}
+	return out, db.Err(rows.Err(), "")
+}
+
 // ListEvents returns events matching f and the total count.
 func ListEvents(ctx context.Context, q db.Querier, f Filter) ([]*Event, int, error) {
 	where, args := f.where()
