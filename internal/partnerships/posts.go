@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -254,32 +255,68 @@ func loadPostLinks(ctx context.Context, q db.Querier, ps []*PartnerPost) error {
 		p.Themes, p.Services, p.ClientGroups, p.Areas = nil, nil, nil, nil
 		args[i] = p.ID
 	}
-	in := placeholders(len(ps), 1)
-	rows, err := q.QueryContext(ctx, `SELECT pt.post_id, pt.term_id, t.vocabulary FROM partner_post_terms pt JOIN taxonomy_terms t ON t.id = pt.term_id
-		WHERE pt.post_id IN (`+in+`) ORDER BY t.position, t.name`, args...)
+	// The vocabulary and order of every term (a few dozen rows), so that
+	// the links are read by post id alone whatever plan the join would get.
+	type termInfo struct {
+		voc      string
+		position int
+		name     string
+	}
+	info := map[int64]termInfo{}
+	rows, err := q.QueryContext(ctx, `SELECT id, vocabulary, position, name FROM taxonomy_terms`)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var pid, tid int64
-		var voc string
-		if err := rows.Scan(&pid, &tid, &voc); err != nil {
+		var id int64
+		var ti termInfo
+		if err := rows.Scan(&id, &ti.voc, &ti.position, &ti.name); err != nil {
 			rows.Close()
 			return err
 		}
-		p := byID[pid]
-		switch voc {
-		case "theme":
-			p.Themes = append(p.Themes, tid)
-		case "service":
-			p.Services = append(p.Services, tid)
-		default:
-			p.ClientGroups = append(p.ClientGroups, tid)
-		}
+		info[id] = ti
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	in := placeholders(len(ps), 1)
+	rows, err = q.QueryContext(ctx, `SELECT post_id, term_id FROM partner_post_terms WHERE post_id IN (`+in+`)`, args...)
+	if err != nil {
+		return err
+	}
+	links := map[int64][]int64{}
+	for rows.Next() {
+		var pid, tid int64
+		if err := rows.Scan(&pid, &tid); err != nil {
+			rows.Close()
+			return err
+		}
+		links[pid] = append(links[pid], tid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for pid, tids := range links {
+		sort.Slice(tids, func(i, j int) bool {
+			a, b := info[tids[i]], info[tids[j]]
+			if a.position != b.position {
+				return a.position < b.position
+			}
+			return a.name < b.name
+		})
+		p := byID[pid]
+		for _, tid := range tids {
+			switch info[tid].voc {
+			case "theme":
+				p.Themes = append(p.Themes, tid)
+			case "service":
+				p.Services = append(p.Services, tid)
+			default:
+				p.ClientGroups = append(p.ClientGroups, tid)
+			}
+		}
 	}
 	rows, err = q.QueryContext(ctx, `SELECT post_id, area FROM partner_post_areas WHERE post_id IN (`+in+`) ORDER BY area`, args...)
 	if err != nil {
