@@ -51,15 +51,17 @@ type candInfo struct {
 	ready       bool
 }
 
-// FindPartners ranks organisations for a partner search and explains each
-// match: the needs it covers, area overlap, policies and quality marks
-// held, partnerships it already has. With Complement set it favours
-// organisations that cover what that organisation lacks and marks down
-// its twins (organisations offering the same things).
-func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]Match, error) {
-	if fq.Limit <= 0 || fq.Limit > 100 {
-		fq.Limit = 20
-	}
+// finderPlan is a finder query resolved against the asker's profile.
+type finderPlan struct {
+	need            map[int64]float64
+	wards, las      []string
+	asker, askerSvc map[int64]bool
+	exclude         map[int64]bool
+}
+
+// planFinder weighs the needs, canonicalises the areas and, in
+// complement mode, loads the asking organisation's terms.
+func planFinder(ctx context.Context, q db.Querier, fq FinderQuery) (*finderPlan, error) {
 	need := map[int64]float64{}
 	for _, id := range fq.Themes {
 		need[id] = wTheme
@@ -120,6 +122,23 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	}
 	if len(need) == 0 && len(wards) == 0 && len(lasq) == 0 {
 		return nil, apperr.Errorf(apperr.EINVALID, "Choose at least one service, theme, client group or area to find partners")
+	}
+	return &finderPlan{need: need, wards: wards, las: lasq, asker: asker, askerSvc: askerSvc, exclude: exclude}, nil
+}
+
+// FindPartners ranks organisations for a partner search and explains each
+// match: the needs it covers, area overlap, policies and quality marks
+// held, partnerships it already has. With Complement set it favours
+// organisations that cover what that organisation lacks and marks down
+// its twins (organisations offering the same things).
+func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]Match, error) {
+	pl, err := planFinder(ctx, q, fq)
+	if err != nil {
+		return nil, err
+	}
+	need, wards, lasq, asker, askerSvc, exclude := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc, pl.exclude
+	if fq.Limit <= 0 || fq.Limit > 100 {
+		fq.Limit = 20
 	}
 
 	// Coarse step in SQL: organisations with any needed term or in any

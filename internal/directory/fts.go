@@ -104,3 +104,58 @@ func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, na
 	_, err := q.ExecContext(ctx, `INSERT INTO org_fts (rowid, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)`, orgID, name, other, desc, services)
 	return err
 }
+
+// searchDocs writes many search documents with multi-row statements (the
+// bulk import). On SQLite the documents that the organisations trigger
+// made (name only) are deleted first, a chunk at a time.
+type searchDocs struct {
+	ctx context.Context
+	tx  *db.Tx
+	ins *bulkInserter
+	ids []int64
+}
+
+func newSearchDocs(ctx context.Context, tx *db.Tx) *searchDocs {
+	s := &searchDocs{ctx: ctx, tx: tx}
+	if tx.Dialect == db.Postgres {
+		s.ins = newBulk(ctx, tx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES`,
+			` ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`, 5)
+	} else {
+		s.ins = newBulk(ctx, tx, `INSERT INTO org_fts (rowid, name, other_names, description, services) VALUES`, ``, 5)
+	}
+	return s
+}
+
+func (s *searchDocs) add(orgID int64, name, other, desc, services string) error {
+	if s.tx.Dialect != db.Postgres {
+		s.ids = append(s.ids, orgID)
+		if len(s.ids) >= bulkChunk {
+			if err := s.deleteOld(); err != nil {
+				return err
+			}
+		}
+	}
+	return s.ins.add(orgID, name, other, desc, services)
+}
+
+// deleteOld removes the queued ids' old documents; it runs before the
+// chunk that inserts them is flushed (both queues hold bulkChunk rows).
+func (s *searchDocs) deleteOld() error {
+	if len(s.ids) == 0 {
+		return nil
+	}
+	var args []any
+	in := inList(s.tx.Dialect, &args, s.ids)
+	s.ids = s.ids[:0]
+	_, err := s.tx.ExecContext(s.ctx, `DELETE FROM org_fts WHERE rowid IN (`+in+`)`, args...)
+	return err
+}
+
+func (s *searchDocs) flush() error {
+	if err := s.deleteOld(); err != nil {
+		return err
+	}
+	return s.ins.flush()
+}
+
+func (s *searchDocs) close() { s.ins.close() }

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/taxonomy"
 )
@@ -109,19 +109,29 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		return rep, err
 	}
 	err = d.Write(ctx, func(tx *db.Tx) error {
-		for i := range rows {
-			if err := applyRow(ctx, tx, &rows[i], rep); err != nil {
-				if apperr.Code(err) == apperr.EINVALID || apperr.Code(err) == apperr.ECONFLICT {
-					rep.Rejected = append(rep.Rejected, Rejection{rows[i].line, reason(err)})
-					continue
-				}
-				return fmt.Errorf("line %d: %w", rows[i].line, err)
+		if tx.Dialect == db.SQLite && len(rows) > 1000 {
+			// A big import's pages stay in memory until the commit
+			// instead of spilling to the WAL and the statement journal
+			// mid-transaction; the writer's page cache is put back after.
+			if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -131072`); err != nil {
+				return err
 			}
+			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
+			if _, err := tx.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+				return err
+			}
+		}
+		if err := applyRows(ctx, tx, rows, rep); err != nil {
+			return err
 		}
 		if dryRun {
 			return errDryRun
 		}
-		return nil
+		// One summary row per import; each created organisation has its
+		// own "organisation.create" row and each update its field-level
+		// "directory.profile_update" row (see import_bulk.go).
+		return audit.Record(ctx, tx, 0, "directory.import", "import", rep.Format,
+			fmt.Sprintf("%d rows read; %d created, %d updated, %d unchanged, %d rejected", rep.Rows, rep.Created, rep.Updated, rep.Unchanged, len(rep.Rejected)))
 	})
 	if errors.Is(err, errDryRun) {
 		err = nil
@@ -491,74 +501,4 @@ func validateRow(row *importRow, val *apperr.Validation) {
 		}
 	}
 	row.p.Postcode = tmp.Postcode
-}
-
-// applyRow creates or updates the organisation a row names.
-func applyRow(ctx context.Context, tx *db.Tx, row *importRow, rep *ImportReport) error {
-	var orgID int64
-	err := tx.QueryRowContext(ctx, `SELECT organisation_id FROM org_identifiers WHERE identifier = $1`, row.identifier).Scan(&orgID)
-	created := false
-	if err != nil {
-		if apperr.Code(db.Err(err, "")) != apperr.ENOTFOUND {
-			return err
-		}
-		o := accounts.Organisation{Name: row.p.Name, Sector: row.p.Sector, LegalForm: row.p.LegalForm}
-		if err := accounts.ValidateOrg(&o); err != nil {
-			return err
-		}
-		if err := accounts.InsertOrg(ctx, tx, &o, 0); err != nil {
-			return err
-		}
-		orgID, created = o.ID, true
-	}
-	p, err := LoadProfile(ctx, tx, orgID)
-	if err != nil {
-		return err
-	}
-	if !created && p.ProfileUpdated == nil {
-		p.Published = true
-	}
-	if created {
-		p.Published = true
-	}
-	p.Name, p.Sector, p.LegalForm = row.p.Name, row.p.Sector, row.p.LegalForm
-	set := func(dst *string, v string) {
-		if strings.TrimSpace(v) != "" || created {
-			*dst = v
-		}
-	}
-	set(&p.Description, row.p.Description)
-	set(&p.Postcode, row.p.Postcode)
-	set(&p.Address, row.p.Address)
-	set(&p.Website, row.p.Website)
-	set(&p.IncomeBand, row.p.IncomeBand)
-	if !contains(p.Identifiers, row.identifier) {
-		p.Identifiers = append(p.Identifiers, row.identifier)
-	}
-	if row.setWards {
-		p.Wards = row.p.Wards
-	}
-	if row.hasTerms {
-		// Replace services and themes; keep client groups the editor chose.
-		var keep []int64
-		for i, id := range p.TermIDs {
-			if i < len(p.termVocab) && p.termVocab[i] == "client_group" {
-				keep = append(keep, id)
-			}
-		}
-		p.TermIDs = append(append(keep, row.services...), row.themes...)
-	}
-	changed, err := SaveProfile(ctx, tx, p)
-	if err != nil {
-		return err
-	}
-	switch {
-	case created:
-		rep.Created++
-	case len(changed) > 0:
-		rep.Updated++
-	default:
-		rep.Unchanged++
-	}
-	return nil
 }
