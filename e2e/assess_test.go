@@ -50,6 +50,21 @@ func (c *jrChecked) page(t testing.TB, ctx context.Context, name string) {
 	}
 }
 
+// jrFits320 fails the test when the current page is wider than a 320
+// pixel screen (WCAG 1.4.10 reflow), naming what sticks out.
+func jrFits320(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+	w := jrEval[[]int](t, ctx, `[document.documentElement.scrollWidth, document.documentElement.clientWidth]`)
+	if w[0] > w[1] {
+		wide := jrEval[[]string](t, ctx, `[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth && e.parentElement.getBoundingClientRect().right <= document.documentElement.clientWidth).slice(0, 3).map(e => e.outerHTML.slice(0, 120))`)
+		t.Errorf("%s is %d pixels wide on a 320 pixel screen; sticking out: %q", name, w[0], wide)
+	}
+}
+
 // jrSignedIn opens a new tab signed in as email (made with createUser).
 func jrSignedIn(t testing.TB, email string) context.Context {
 	t.Helper()
@@ -324,6 +339,7 @@ func TestQualityMarkJourney(t *testing.T) {
 		answer(ld, a)
 	}
 	c.page(t, ld, "assessment overview in progress")
+	jrFits320(t, ld, "assessment overview")
 	// Submitting too early is refused, with the count of what is missing.
 	jrOK(t, ld, "GET submit", visit(t, ld, base+"/submit"))
 	c.page(t, ld, "check answers (incomplete)")
