@@ -755,6 +755,13 @@ func TestTradeFairEndToEnd(t *testing.T) {
 				t.Errorf("%s's meetings page does not show the booking", n)
 			}
 		}
+		// Cancelling asks first; going back keeps the meeting.
+		evClick(t, ex, `main table a[href$="/cancel"]`, "the cancel meeting link")
+		checkPage(t, ex, "cancel the meeting: are you sure")
+		evClick(t, ex, fmt.Sprintf(`main a[href=%q]`, meetings), "no, go back")
+		if !strings.Contains(text(t, ex, "main table"), exName) {
+			t.Error("going back from cancelling lost the meeting")
+		}
 		visit(t, ex, "/events/mine")
 		checkPage(t, ex, "your events with a meeting")
 		if !strings.Contains(text(t, ex, "main"), "Community mental health") {

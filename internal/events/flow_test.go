@@ -236,7 +236,12 @@ func TestTradeFair(t *testing.T) {
 				t.Fatalf("%s calendar has %d meetings, want %d", who, len(evs), want)
 			}
 		}
-		// Cancelling frees the slot; an unrelated user cannot cancel.
+		// Cancelling asks first (a link to a confirmation page, not a
+		// one-click button), then frees the slot; an unrelated user cannot.
+		cancelPath := fmt.Sprintf("/events/%s/meetings/%d/cancel", slug, ss[0].ID)
+		env.As("vcs@example.org").Get("/events/"+slug+"/meetings").Status(t, 200).Contains(t, `<a href="`+cancelPath+`">Cancel`).NotContains(t, `<form method="post" action="`+cancelPath)
+		env.As("se@example.org").Get(cancelPath).Status(t, 404)
+		env.As("vcs@example.org").Get(cancelPath).Status(t, 200).Contains(t, "Are you sure you want to cancel this meeting?", "Fylde Youth Trust", "Yes, cancel the meeting")
 		env.As("se@example.org").PostForm(fmt.Sprintf("/events/%s/meetings/%d/cancel", slug, ss[0].ID), nil).Status(t, 404)
 		env.As("vcs@example.org").PostForm(fmt.Sprintf("/events/%s/meetings/%d/cancel", slug, ss[0].ID), nil).Status(t, 303)
 		book("vcs@example.org", vcs.ID, ss[0].ID).Status(t, 303)
