@@ -4,43 +4,115 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"partnerhub/internal/db"
 )
 
-// The SQL computation of the measures: every period in one pass over the
-// memberships (per organisation), one over the memberships (per
-// partnership) and one over the partnerships, so that a series of years
-// costs about the same as one year.
+// The SQL computation of the measures reads the measures' read model
+// (migrations 0220 and 0221), which triggers keep in step with every write:
+// every counted partnership with its model and first and last day; per
+// third-sector organisation the first and last day it was in a partnership
+// and the gaps between; per partnership the span over which it had both
+// third-sector and public (or private) members and that span's gaps. Days
+// are whole days since 1970-01-01. A year costs a few narrow index range
+// scans whatever the number of memberships, and a series of years one scan
+// per table (one SUM column per year).
+//
+// Why cover and gaps give the same answer as the memberships: an
+// organisation was in a partnership during a year when its first day is
+// before the year's end and its last day is not before the year's start,
+// unless the whole year falls in a gap between its memberships. Its gaps
+// never overlap, so at most one of them holds a given year, and such a gap
+// lies between its first and last days, so subtracting the gaps that hold
+// the year is exact. The same holds, sector by sector, for a partnership's
+// mix of sectors (a partnership is subtracted once even when gaps of both
+// sectors hold the year).
 
 const thirdIn = `('vcs','social_enterprise','faith')`
 
-// countedP is the condition for a partnership to count at all.
+// countedP is the condition for a partnership to count at all (the
+// network map filters on it; the read model applies the same rule).
 const countedP = `p.status <> 'proposed' AND p.start_date IS NOT NULL AND (p.end_date IS NULL OR p.end_date >= p.start_date)`
 
-// effS and effE are a membership's span within its partnership.
+// effS and effE are a membership's span within its partnership (the
+// network map filters on them).
 const effS = `(CASE WHEN m.joined_on IS NOT NULL AND m.joined_on > p.start_date THEN m.joined_on ELSE p.start_date END)`
 const effE = `(CASE WHEN m.left_on IS NULL THEN p.end_date WHEN p.end_date IS NULL OR m.left_on < p.end_date THEN m.left_on ELSE p.end_date END)`
 
-// spans selects the valid membership spans with the member's sector.
-const spans = `SELECT m.organisation_id AS org, m.partnership_id AS pid, o.sector AS sector, ` + effS + ` AS s, ` + effE + ` AS e
-	FROM partnership_members m
-	JOIN partnerships p ON p.id = m.partnership_id
-	JOIN organisations o ON o.id = m.organisation_id
-	WHERE ` + countedP
+// foreverDay is the read model's last day for "still going" (9999-12-31).
+const foreverDay = 2932896
 
-func periodArgs(periods []Period) []any {
-	args := make([]any, 0, 2*len(periods))
-	for _, p := range periods {
-		args = append(args, p.Start, p.End)
+// dayNum is t's calendar day as whole days since 1970-01-01.
+func dayNum(t time.Time) int64 {
+	u := dayOf(t).Unix()
+	if u < 0 {
+		return -((-u + 86399) / 86400)
 	}
-	return args
+	return u / 86400
 }
 
-// ph returns the placeholders of period i: start, end.
-func ph(i int) (string, string) { return fmt.Sprintf("$%d", 2*i+1), fmt.Sprintf("$%d", 2*i+2) }
+// span is a period as day numbers: [s, e).
+type span struct{ s, e int64 }
+
+func spansOf(periods []Period) []span {
+	out := make([]span, len(periods))
+	for i, p := range periods {
+		out[i] = span{dayNum(p.Start), dayNum(p.End)}
+	}
+	return out
+}
+
+// The periods' bounds go into the SQL as integer literals (they are
+// computed here, never user text): the planner then sees the ranges.
+func lit(n int64) string { return strconv.FormatInt(n, 10) }
+
+// overlapCols is one SUM column per period counting the rows whose
+// [first, last] days overlap the period.
+func overlapCols(ps []span, first, last string) []string {
+	cols := make([]string, len(ps))
+	for i, p := range ps {
+		cols[i] = "COALESCE(SUM(CASE WHEN " + first + " < " + lit(p.e) + " AND " + last + " >= " + lit(p.s) + " THEN 1 ELSE 0 END), 0)"
+	}
+	return cols
+}
+
+// inCols is one SUM column per period counting the rows whose day falls in it.
+func inCols(ps []span, day string) []string {
+	cols := make([]string, len(ps))
+	for i, p := range ps {
+		cols[i] = "COALESCE(SUM(CASE WHEN " + day + " >= " + lit(p.s) + " AND " + day + " < " + lit(p.e) + " THEN 1 ELSE 0 END), 0)"
+	}
+	return cols
+}
+
+// holdCond is the condition for gap g to hold the whole of period p.
+func holdCond(p span) string {
+	return "g.after_day < " + lit(p.s) + " AND g.before_day >= " + lit(p.e)
+}
+
+// limits are the earliest start, latest start, earliest end and latest
+// end of the periods: the ranges that can matter to any of them.
+func limits(ps []span) (minS, maxS, minE, maxE int64) {
+	minS, maxS, minE, maxE = ps[0].s, ps[0].s, ps[0].e, ps[0].e
+	for _, p := range ps {
+		minS, maxS, minE, maxE = min(minS, p.s), max(maxS, p.s), min(minE, p.e), max(maxE, p.e)
+	}
+	return
+}
+
+// scanInts runs a one-row query of n integer columns.
+func scanInts(ctx context.Context, q db.Querier, n int, query string) ([]int64, error) {
+	vals := make([]int64, n)
+	dst := make([]any, n)
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	err := q.QueryRowContext(ctx, query).Scan(dst...)
+	return vals, err
+}
 
 // ComputeSQL computes the measures for the periods live from the database.
 func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, error) {
@@ -51,67 +123,75 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 	if len(periods) == 0 {
 		return out, nil
 	}
-	args := periodArgs(periods)
+	n := len(periods)
+	ps := spansOf(periods)
+	minS, maxS, minE, maxE := limits(ps)
 
-	// 1. Organisations: in a partnership during the year; first time.
-	var inner, outer []string
-	for i := range periods {
-		s, e := ph(i)
-		inner = append(inner, fmt.Sprintf("MAX(CASE WHEN s < %s AND (e IS NULL OR e >= %s) THEN 1 ELSE 0 END) AS a%d", e, s, i))
-		outer = append(outer, fmt.Sprintf("COALESCE(SUM(a%d), 0)", i), fmt.Sprintf("COALESCE(SUM(CASE WHEN f >= %s AND f < %s THEN 1 ELSE 0 END), 0)", s, e))
-	}
-	q1 := `SELECT ` + strings.Join(outer, ", ") + ` FROM (SELECT org, MIN(s) AS f, ` + strings.Join(inner, ", ") +
-		` FROM (` + spans + ` AND o.sector IN ` + thirdIn + `) x WHERE e IS NULL OR e >= s GROUP BY org) y`
-	vals := make([]int64, 2*len(periods))
-	dst := make([]any, len(vals))
-	for i := range vals {
-		dst[i] = &vals[i]
-	}
-	if err := q.QueryRowContext(ctx, q1, args...).Scan(dst...); err != nil {
+	// 1. Organisations in partnership during the year (cover minus the
+	// gaps that hold the whole year) and first-time partners.
+	cols := append(overlapCols(ps, "c.first_day", "c.last_day"), inCols(ps, "c.first_day")...)
+	orgs, err := scanInts(ctx, q, 2*n, `SELECT `+strings.Join(cols, ", ")+` FROM partnership_org_cover c
+		WHERE c.first_day < `+lit(maxE)+` AND c.last_day >= `+lit(minS))
+	if err != nil {
 		return nil, fmt.Errorf("measures (organisations): %w", err)
 	}
+	cols = make([]string, n)
+	for i, p := range ps {
+		cols[i] = "COALESCE(SUM(CASE WHEN " + holdCond(p) + " THEN 1 ELSE 0 END), 0)"
+	}
+	gaps, err := scanInts(ctx, q, n, `SELECT `+strings.Join(cols, ", ")+` FROM partnership_org_gaps g
+		WHERE g.after_day < `+lit(maxS)+` AND g.before_day >= `+lit(minE))
+	if err != nil {
+		return nil, fmt.Errorf("measures (organisations' gaps): %w", err)
+	}
 	for i := range periods {
-		out[i].OrganisationsInPartnership = int(vals[2*i])
-		out[i].FirstTimePartners = int(vals[2*i+1])
+		out[i].OrganisationsInPartnership = int(orgs[i] - gaps[i])
+		out[i].FirstTimePartners = int(orgs[n+i])
 	}
 
-	// 2. Partnerships with third-sector and public or private members during the year.
-	inner, outer = nil, nil
-	for i := range periods {
-		s, e := ph(i)
-		ov := fmt.Sprintf("s < %s AND (e IS NULL OR e >= %s)", e, s)
-		inner = append(inner,
-			fmt.Sprintf("MAX(CASE WHEN %s AND sector IN %s THEN 1 ELSE 0 END) AS t%d", ov, thirdIn, i),
-			fmt.Sprintf("MAX(CASE WHEN %s AND sector = 'public' THEN 1 ELSE 0 END) AS u%d", ov, i),
-			fmt.Sprintf("MAX(CASE WHEN %s AND sector = 'private' THEN 1 ELSE 0 END) AS v%d", ov, i))
-		outer = append(outer,
-			fmt.Sprintf("COALESCE(SUM(CASE WHEN t%d = 1 AND u%d = 1 THEN 1 ELSE 0 END), 0)", i, i),
-			fmt.Sprintf("COALESCE(SUM(CASE WHEN t%d = 1 AND v%d = 1 THEN 1 ELSE 0 END), 0)", i, i))
-	}
-	q2 := `SELECT ` + strings.Join(outer, ", ") + ` FROM (SELECT pid, ` + strings.Join(inner, ", ") +
-		` FROM (` + spans + ` AND o.sector IN ('vcs','social_enterprise','faith','public','private')) x WHERE e IS NULL OR e >= s GROUP BY pid) y`
-	if err := q.QueryRowContext(ctx, q2, args...).Scan(dst...); err != nil {
-		return nil, fmt.Errorf("measures (sector mix): %w", err)
-	}
-	for i := range periods {
-		out[i].PublicThird = int(vals[2*i])
-		out[i].PrivateThird = int(vals[2*i+1])
+	// 2. Partnerships with third-sector and public (private) members
+	// during the year: the pair's span minus the partnerships where a gap
+	// of either sector holds the whole year.
+	for _, pair := range []string{"u", "v"} {
+		cnt, err := scanInts(ctx, q, n, `SELECT `+strings.Join(overlapCols(ps, "x.first_day", "x.last_day"), ", ")+
+			` FROM partnership_sector_pairs x WHERE x.pair = '`+pair+`' AND x.first_day < `+lit(maxE)+` AND x.last_day >= `+lit(minS))
+		if err != nil {
+			return nil, fmt.Errorf("measures (sector mix): %w", err)
+		}
+		// The gaps are few: they drive the join (CROSS JOIN keeps SQLite's
+		// planner from walking every pair instead).
+		var inner, outer []string
+		for i, p := range ps {
+			inner = append(inner, fmt.Sprintf("MAX(CASE WHEN %s AND x.first_day < %d AND x.last_day >= %d THEN 1 ELSE 0 END) AS h%d", holdCond(p), p.e, p.s, i))
+			outer = append(outer, fmt.Sprintf("COALESCE(SUM(h%d), 0)", i))
+		}
+		held, err := scanInts(ctx, q, n, `SELECT `+strings.Join(outer, ", ")+` FROM (SELECT g.partnership_id, `+strings.Join(inner, ", ")+`
+			FROM partnership_sector_gaps g CROSS JOIN partnership_sector_pairs x
+			WHERE x.partnership_id = g.partnership_id AND x.pair = '`+pair+`' AND g.kind IN ('t', '`+pair+`')
+				AND g.after_day < `+lit(maxS)+` AND g.before_day >= `+lit(minE)+` GROUP BY g.partnership_id) y`)
+		if err != nil {
+			return nil, fmt.Errorf("measures (sector mix gaps): %w", err)
+		}
+		for i := range periods {
+			if pair == "u" {
+				out[i].PublicThird = int(cnt[i] - held[i])
+			} else {
+				out[i].PrivateThird = int(cnt[i] - held[i])
+			}
+		}
 	}
 
 	// 3. Partnerships per model: active, started, ended.
-	var cols []string
-	for i := range periods {
-		s, e := ph(i)
-		cols = append(cols,
-			fmt.Sprintf("COALESCE(SUM(CASE WHEN p.start_date < %s AND (p.end_date IS NULL OR p.end_date >= %s) THEN 1 ELSE 0 END), 0)", e, s),
-			fmt.Sprintf("COALESCE(SUM(CASE WHEN p.start_date >= %s AND p.start_date < %s THEN 1 ELSE 0 END), 0)", s, e),
-			fmt.Sprintf("COALESCE(SUM(CASE WHEN p.end_date >= %s AND p.end_date < %s THEN 1 ELSE 0 END), 0)", s, e))
+	cols = nil
+	for i := range ps {
+		cols = append(cols, overlapCols(ps[i:i+1], "c.start_day", "c.end_day")[0], inCols(ps[i:i+1], "c.start_day")[0], inCols(ps[i:i+1], "c.end_day")[0])
 	}
-	rows, err := q.QueryContext(ctx, `SELECT p.model, `+strings.Join(cols, ", ")+` FROM partnerships p WHERE `+countedP+` GROUP BY p.model`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT c.model, `+strings.Join(cols, ", ")+` FROM partnership_counted c
+		WHERE c.start_day < `+lit(maxE)+` AND c.end_day >= `+lit(minS)+` GROUP BY c.model`)
 	if err != nil {
 		return nil, fmt.Errorf("measures (models): %w", err)
 	}
-	mv := make([]int64, 3*len(periods))
+	mv := make([]int64, 3*n)
 	mdst := make([]any, 1+len(mv))
 	var model string
 	mdst[0] = &model
@@ -145,27 +225,21 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 		return nil, err
 	}
 
-	// 4. Life spans of dissolved consortia.
-	last := periods[0].End
-	for _, p := range periods {
-		if p.End.After(last) {
-			last = p.End
-		}
-	}
-	rows, err = q.QueryContext(ctx, `SELECT p.start_date, p.end_date FROM partnerships p
-		WHERE `+countedP+` AND p.end_date IS NOT NULL AND p.end_date < $1 AND p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body')`, last)
+	// 4. Life spans of the consortia dissolved by the end of each period.
+	rows, err = q.QueryContext(ctx, `SELECT c.end_day, c.end_day - c.start_day FROM partnership_counted c
+		WHERE c.consortium = 1 AND c.end_day < `+lit(maxE))
 	if err != nil {
 		return nil, fmt.Errorf("measures (life spans): %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var s, e sql.NullTime
-		if err := rows.Scan(&s, &e); err != nil {
+		var end, life int64
+		if err := rows.Scan(&end, &life); err != nil {
 			return nil, err
 		}
-		for i, per := range periods {
-			if e.Time.Before(per.End) {
-				out[i].Lifespans = append(out[i].Lifespans, days(s.Time, e.Time))
+		for i, p := range ps {
+			if end < p.e {
+				out[i].Lifespans = append(out[i].Lifespans, int(life))
 			}
 		}
 	}
