@@ -18,6 +18,7 @@ const (
 	ETOOMANY      = "too_many_requests"
 	ETOOLARGE     = "too_large"
 	EUNAVAILABLE  = "unavailable"
+	EMETHOD       = "method_not_allowed"
 	EINTERNAL     = "internal"
 )
 

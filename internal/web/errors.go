@@ -13,6 +13,7 @@ var (
 	errNotFound     = apperr.Errorf(apperr.ENOTFOUND, "Page not found")
 	errForbidden    = apperr.Errorf(apperr.EFORBIDDEN, "You do not have permission to do that")
 	errUnauthorized = apperr.Errorf(apperr.EUNAUTHORIZED, "Sign in to continue")
+	errMethod       = apperr.Errorf(apperr.EMETHOD, "That action is not available at this address")
 )
 
 // ErrNotFound is the standard 404 error for handlers.
@@ -44,6 +45,8 @@ func Status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case apperr.EMETHOD:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }

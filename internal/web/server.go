@@ -107,6 +107,22 @@ func (s *Server) Handler(routes []Route) (http.Handler, error) {
 		mux.Handle(rt.Pattern(), s.wrap(rt))
 	}
 	mux.Handle("/", s.wrap(Route{Method: "", Path: "/", Policy: Public, Handler: func(w http.ResponseWriter, r *http.Request) error {
+		// The path may exist for other methods: answer 405 with Allow.
+		var allow []string
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			if m == r.Method {
+				continue
+			}
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			return errMethod
+		}
 		return errNotFound
 	}}))
 	cop := http.NewCrossOriginProtection()

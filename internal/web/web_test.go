@@ -172,6 +172,10 @@ func TestSecurityHeadersAndErrors(t *testing.T) {
 	if rec := do(h, "GET", "/api/nothing", "", "", nil); rec.Code != 404 || rec.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("unknown API route: %d %s", rec.Code, rec.Header().Get("Content-Type"))
 	}
+	// A known path with the wrong method: 405 with Allow.
+	if rec := do(h, "DELETE", "/echo", "", "", nil); rec.Code != 405 || rec.Header().Get("Allow") != "POST" {
+		t.Errorf("wrong method: %d allow=%q", rec.Code, rec.Header().Get("Allow"))
+	}
 	// Oversized bodies: 413.
 	if rec := do(h, "POST", "/echo", "", "x="+strings.Repeat("a", 4096), nil); rec.Code != 413 {
 		t.Errorf("big body: %d", rec.Code)
