@@ -29,3 +29,22 @@ func FinderCandidateSQL(ctx context.Context, q db.Querier, fq FinderQuery) (stri
 	s, args := finderSQL(pl.need, pl.wards, pl.las, pl.exclude)
 	return s, args, nil
 }
+
+// SearchRelational runs Search with the filters as SQL joins only (no
+// FTS5 filter tokens), to check the fast path against.
+func SearchRelational(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, error) {
+	relationalOnly = true
+	defer func() { relationalOnly = false }()
+	return Search(ctx, q, d, f)
+}
+
+// FacetTokens exposes facetTokens and facetsSQL.
+func FacetTokens(ctx context.Context, q db.Querier, orgID int64) (fromGo, fromSQL [2]string, err error) {
+	p, err := LoadProfile(ctx, q, orgID)
+	if err != nil {
+		return
+	}
+	fromGo[0], fromGo[1] = facetTokens(p)
+	err = q.QueryRowContext(ctx, facetsSQL, orgID).Scan(&fromSQL[0], &fromSQL[1])
+	return
+}

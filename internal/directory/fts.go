@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -14,6 +15,55 @@ import (
 // tsvector with a GIN index, ranked with ts_rank_cd. Both stem English
 // (porter / 'english') and match every word, the last one as a prefix.
 // Migrations 0101_directory_search.{sqlite,postgres}.sql create them.
+
+// bm25Weights weigh names over services over description; the filter
+// token columns (facets, kind) weigh nothing.
+const bm25Weights = `10.0, 8.0, 1.0, 4.0, 0.0, 0.0`
+
+// textColumns restricts user words to the text columns of org_fts.
+const textColumns = `{name other_names description services}`
+
+// facetToken is a filter token: prefix + the value in lower case without
+// spaces or underscores (migration 0120 builds the same in SQL).
+func facetToken(prefix, v string) string {
+	return prefix + strings.ToLower(strings.NewReplacer(" ", "", "_", "").Replace(v))
+}
+
+// facetTokens are the facets and kind columns of a profile's document.
+func facetTokens(p *Profile) (facets, kind string) {
+	var f []string
+	for _, w := range p.Wards {
+		f = append(f, facetToken("zzw", w))
+	}
+	for _, c := range p.LocalAuths {
+		f = append(f, facetToken("zzl", c))
+	}
+	seen := map[int64]bool{}
+	for _, t := range p.TermIDs {
+		if !seen[t] {
+			seen[t] = true
+			f = append(f, "zzt"+strconv.FormatInt(t, 10))
+		}
+	}
+	if p.IncomeBand != "" {
+		f = append(f, facetToken("zzi", p.IncomeBand))
+	}
+	if !p.Published {
+		f = append(f, "zzunlisted")
+	}
+	return strings.Join(f, " "), facetToken("zzs", p.Sector) + " " + facetToken("zzf", p.LegalForm)
+}
+
+// facetsSQL computes one organisation's facets and kind ($1 = its id),
+// the same tokens as facetTokens.
+const facetsSQL = `SELECT trim(
+		COALESCE((SELECT group_concat('zzw' || lower(replace(code, ' ', '')), ' ') FROM org_areas a WHERE a.organisation_id = o.id AND a.kind = 'ward'), '') || ' ' ||
+		COALESCE((SELECT group_concat('zzl' || lower(replace(code, ' ', '')), ' ') FROM org_areas a WHERE a.organisation_id = o.id AND a.kind = 'la'), '') || ' ' ||
+		COALESCE((SELECT group_concat('zzt' || term_id, ' ') FROM org_terms t WHERE t.organisation_id = o.id), '') || ' ' ||
+		CASE WHEN COALESCE(p.income_band, '') <> '' THEN 'zzi' || replace(p.income_band, '_', '') ELSE '' END || ' ' ||
+		CASE WHEN p.published = 0 THEN 'zzunlisted' ELSE '' END),
+	'zzs' || replace(o.sector, '_', '') || ' zzf' || replace(o.legal_form, '_', '')
+	FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE o.id = $1`
 
 // ftsTerms splits a user's query into plain words (letters and digits).
 func ftsTerms(q string) []string {
@@ -52,7 +102,7 @@ func ftsMatch(d db.Dialect, n string) string {
 	if d == db.Postgres {
 		return `(SELECT organisation_id AS id, -ts_rank_cd(doc, to_tsquery('english', ` + n + `)) AS rank FROM org_search WHERE doc @@ to_tsquery('english', ` + n + `))`
 	}
-	return `(SELECT rowid AS id, bm25(org_fts, 10.0, 8.0, 1.0, 4.0) AS rank FROM org_fts WHERE org_fts MATCH ` + n + `)`
+	return `(SELECT rowid AS id, bm25(org_fts, ` + bm25Weights + `) AS rank FROM org_fts WHERE org_fts MATCH ` + n + `)`
 }
 
 // reindex rewrites an organisation's search document from its profile and
@@ -85,23 +135,33 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 }
 
 // WriteSearchDoc stores one search document (used by the demo generator's
-// batched inserts; the store calls it through reindex).
+// batched inserts; the store calls it through reindex). Call it after the
+// organisation's areas, terms and profile are written: on SQLite the
+// document carries them as filter tokens.
 func WriteSearchDoc(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
 	return writeIndex(ctx, q, d, orgID, name, other, desc, services)
 }
 
 // writeIndex stores one search document.
 func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
-	if d == db.Postgres {
-		_, err := q.ExecContext(ctx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`,
-			orgID, name, other, desc, services)
-		return err
+	if d != db.Postgres {
+		var facets, kind string
+		if err := q.QueryRowContext(ctx, facetsSQL, orgID).Scan(&facets, &kind); err != nil {
+			return err
+		}
+		return writeIndexSQLite(ctx, q, orgID, name, other, desc, services, facets, kind)
 	}
+	_, err := q.ExecContext(ctx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`,
+		orgID, name, other, desc, services)
+	return err
+}
+
+func writeIndexSQLite(ctx context.Context, q db.Querier, orgID int64, name, other, desc, services, facets, kind string) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM org_fts WHERE rowid = $1`, orgID); err != nil {
 		return err
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO org_fts (rowid, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)`, orgID, name, other, desc, services)
+	_, err := q.ExecContext(ctx, `INSERT INTO org_fts (rowid, name, other_names, description, services, facets, kind) VALUES ($1, $2, $3, $4, $5, $6, $7)`, orgID, name, other, desc, services, facets, kind)
 	return err
 }
 
@@ -121,12 +181,13 @@ func newSearchDocs(ctx context.Context, tx *db.Tx) *searchDocs {
 		s.ins = newBulk(ctx, tx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES`,
 			` ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`, 5)
 	} else {
-		s.ins = newBulk(ctx, tx, `INSERT INTO org_fts (rowid, name, other_names, description, services) VALUES`, ``, 5)
+		s.ins = newBulk(ctx, tx, `INSERT INTO org_fts (rowid, name, other_names, description, services, facets, kind) VALUES`, ``, 7)
 	}
 	return s
 }
 
-func (s *searchDocs) add(orgID int64, name, other, desc, services string) error {
+func (s *searchDocs) add(p *Profile, desc, services string) error {
+	orgID, name, other := p.ID, p.Name, p.OtherNames
 	if s.tx.Dialect != db.Postgres {
 		s.ids = append(s.ids, orgID)
 		if len(s.ids) >= bulkChunk {
@@ -135,7 +196,11 @@ func (s *searchDocs) add(orgID int64, name, other, desc, services string) error 
 			}
 		}
 	}
-	return s.ins.add(orgID, name, other, desc, services)
+	if s.tx.Dialect == db.Postgres {
+		return s.ins.add(orgID, name, other, desc, services)
+	}
+	facets, kind := facetTokens(p)
+	return s.ins.add(orgID, name, other, desc, services, facets, kind)
 }
 
 // deleteOld removes the queued ids' old documents; it runs before the

@@ -527,7 +527,7 @@ func writeNewProfiles(ctx context.Context, tx *db.Tx, batch []pendingOrg, now an
 		for i, id := range svc {
 			names[i] = svcName[id]
 		}
-		if err := docs.add(p.ID, p.Name, p.OtherNames, strings.TrimSpace(p.Description+"\n"+p.Mission), strings.Join(names, "; ")); err != nil {
+		if err := docs.add(p, strings.TrimSpace(p.Description+"\n"+p.Mission), strings.Join(names, "; ")); err != nil {
 			return err
 		}
 		if !t.audited {

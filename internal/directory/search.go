@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,8 +86,20 @@ func (f *Filter) Validate() error {
 	return v.Err()
 }
 
+// rankSlack is how many rows past the page the ranked fast path reads, so
+// that equal ranks at the page's edge are still ordered by name.
+const rankSlack = 100
+
+// relationalOnly turns the FTS5 filter tokens off (tests compare both).
+var relationalOnly = false
+
 // searchSQL builds the listing and count queries of a filter.
 func searchSQL(d db.Dialect, f Filter, now time.Time) (list, count string, args []any) {
+	if d == db.SQLite && !relationalOnly {
+		if l, c, a, ok := searchSQLite(f, now); ok {
+			return l, c, a
+		}
+	}
 	from := ` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	where := []string{`COALESCE(p.published, TRUE)`}
 	arg := func(v any) string {
@@ -222,4 +235,90 @@ func fillItems(ctx context.Context, q db.Querier, items []Item, idx map[int64]in
 		}
 	}
 	return nil
+}
+
+// searchSQLite answers a filter with one FTS5 query when it has words or
+// any filter that org_fts carries as tokens (migration 0120): words in the
+// text columns AND the filter tokens, NOT unlisted. Counting is then a
+// doclist intersection inside FTS5, and a ranked page is the top of the
+// FTS5 ranking before any join. Policy, quality mark and commissioning-
+// ready filters (which depend on today's date or other features' tables)
+// stay as EXISTS on the narrowed set. ok is false when nothing can be
+// narrowed (the plain listing).
+func searchSQLite(f Filter, now time.Time) (list, count string, args []any, ok bool) {
+	var parts []string
+	words := ftsTerms(f.Q)
+	if len(words) > 0 {
+		parts = append(parts, textColumns+` : (`+ftsQuery(db.SQLite, words)+`)`)
+	}
+	tok := func(t string) { parts = append(parts, `"`+t+`"`) }
+	if f.Ward != "" {
+		tok(facetToken("zzw", f.Ward))
+	}
+	if f.LocalAuthority != "" {
+		tok(facetToken("zzl", f.LocalAuthority))
+	}
+	for _, t := range []int64{f.Service, f.ClientGroup, f.Theme} {
+		if t != 0 {
+			tok(fmt.Sprintf("zzt%d", t))
+		}
+	}
+	if f.IncomeBand != "" {
+		tok(facetToken("zzi", f.IncomeBand))
+	}
+	if f.Sector != "" {
+		tok(facetToken("zzs", f.Sector))
+	}
+	if f.LegalForm != "" {
+		tok(facetToken("zzf", f.LegalForm))
+	}
+	if len(parts) == 0 {
+		return "", "", nil, false
+	}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	match := arg(strings.Join(parts, " AND ") + ` NOT "zzunlisted"`)
+	var where []string
+	if f.Policy != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = m.id AND pol.kind = `+arg(f.Policy)+`)`)
+	}
+	if f.QualityMark != "" {
+		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = m.id AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
+		if f.QualityMark != "any" {
+			c += ` AND qm.name = ` + arg(f.QualityMark)
+		}
+		where = append(where, c+`)`)
+	}
+	if f.CommissioningReady {
+		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = m.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
+	}
+	w := ""
+	if len(where) > 0 {
+		w = ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	ranked := len(words) > 0 && f.Sort != "name" && f.Sort != "updated"
+	cols := `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, COALESCE(p.description, ''), COALESCE(p.postcode, ''), COALESCE(p.income_band, ''), COALESCE(p.website, ''), p.updated_at, o.updated_at`
+	join := ` JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+	count = `SELECT COUNT(*) FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH ` + match + `) m` + w
+	if ranked && w == "" {
+		// The page straight from the top of the FTS5 ranking: only the
+		// first offset+limit (+ rankSlack for rank ties, which are then
+		// broken by name as elsewhere) rows are joined.
+		list = cols + ` FROM (SELECT rowid AS id, rank FROM org_fts WHERE org_fts MATCH ` + match + ` AND rank MATCH 'bm25(` + bm25Weights + `)' ORDER BY rank LIMIT ` +
+			strconv.Itoa(f.Offset+f.Limit+rankSlack) + `) m` + join + ` ORDER BY m.rank, o.name, o.id LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+		return list, count, args, true
+	}
+	from := ` FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH ` + match + `) m`
+	order := ` ORDER BY o.name, o.id`
+	switch {
+	case f.Sort == "updated":
+		order = ` ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
+	case ranked:
+		from = ` FROM (SELECT rowid AS id, bm25(org_fts, ` + bm25Weights + `) AS rank FROM org_fts WHERE org_fts MATCH ` + match + `) m`
+		order = ` ORDER BY m.rank, o.name, o.id`
+	}
+	list = cols + from + join + w + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
+	return list, count, args, true
 }
