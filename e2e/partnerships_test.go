@@ -245,6 +245,9 @@ func TestDemoPartnerships(t *testing.T) {
 		evSetValues(t, ctx, "start_date", "2026-10-01")
 		choose(t, ctx, "model", "lead_contractor_consortium")
 		choose(t, ctx, "status", "active")
+		// It began at the most recent event held.
+		choose(t, ctx, "origin", "event")
+		eventID := choose(t, ctx, "origin_event", "")
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#visibility-public`))); err != nil {
 			t.Fatal(err)
 		}
@@ -259,6 +262,10 @@ func TestDemoPartnerships(t *testing.T) {
 		}
 		checkPage(t, ctx, "the new partnership")
 		path := location(t, ctx).Path
+		eventHref := evAttr(t, ctx, `main dl a[href^="/events/"]`, "href")
+		if eventHref == "" {
+			t.Errorf("the partnership introduced at event %s does not link to it", eventID)
+		}
 
 		// Add Enterprise Solutions as a member.
 		fill(t, ctx, "organisation", "Enterprise Solutions")
@@ -302,6 +309,14 @@ func TestDemoPartnerships(t *testing.T) {
 			}
 			psVisit(t, ctx, s, href, l.name)
 			visit(t, ctx, s.url(path))
+		}
+
+		// The event counts the partnership it sparked.
+		if eventHref != "" {
+			visit(t, ctx, s.url(eventHref))
+			if n := text(t, ctx, "main dl"); !strings.Contains(n, "recorded as introduced at this event") || strings.Contains(n, "Partnerships sparked\n0 ") {
+				t.Errorf("the event page does not count the partnership it sparked:\n%s", n)
+			}
 		}
 
 		// Anyone can now find it in the list.

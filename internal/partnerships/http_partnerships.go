@@ -154,6 +154,12 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 		"Mix": SectorMix(p.Members), "Manage": CanManage(web.IdentityFrom(ctx), p), "Roles": MemberRoles,
 		"Orgs": nil,
 	}
+	if p.Origin == "event" && p.OriginEventID != nil {
+		var slug, title string
+		if err := s.DB.Q().QueryRowContext(ctx, `SELECT slug, title FROM events WHERE id = $1`, *p.OriginEventID).Scan(&slug, &title); err == nil {
+			data["OriginEvent"] = map[string]string{"Slug": slug, "Title": title}
+		}
+	}
 	if data["Manage"].(bool) {
 		orgs, err := orgChoices(ctx, s.DB.Q())
 		if err != nil {
@@ -264,6 +270,16 @@ func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 	p.Status = form.Get("status")
 	p.Visibility = form.Get("visibility")
 	p.Origin = form.Get("origin")
+	// The event it was introduced at, if the origin says so (the handlers
+	// check that the event exists with originEvent).
+	p.OriginEventID = nil
+	if ev := strings.TrimSpace(form.Get("origin_event")); ev != "" && p.Origin == "event" {
+		if n, err := strconv.ParseInt(ev, 10, 64); err == nil && n > 0 {
+			p.OriginEventID = &n
+		} else {
+			v.Add("origin_event", "Select the event from the list")
+		}
+	}
 	p.Start = formDate(v, form, "start_date", "Start date")
 	p.End = formDate(v, form, "end_date", "End date")
 	p.Themes = formIDs(form, "theme")
@@ -291,12 +307,57 @@ func (s *Service) formData(ctx context.Context, r *http.Request, title string, e
 	if err != nil {
 		return nil, err
 	}
+	events, err := originEvents(ctx, s.DB.Q())
+	if err != nil {
+		return nil, err
+	}
 	m := map[string]any{"Title": title, "Themes": themes, "ServiceTerms": services, "Models": Models, "Statuses": Statuses,
-		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": s.leadChoices(r)}
+		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": s.leadChoices(r), "Events": events}
 	for k, v := range extra {
 		m[k] = v
 	}
 	return m, nil
+}
+
+// originEvent is an event a partnership can say it was introduced at.
+type originEvent struct {
+	ID    int64
+	Title string
+	Start time.Time
+}
+
+// originEvents lists the most recent events that have started (and were
+// not drafts or cancelled), newest first, for the "which event" question.
+func originEvents(ctx context.Context, q db.Querier) ([]originEvent, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, title, starts_at FROM events WHERE status IN ('published', 'finished') AND starts_at <= $1
+		ORDER BY starts_at DESC, id DESC LIMIT 300`, db.Now())
+	if err != nil {
+		return nil, db.Err(err, "")
+	}
+	defer rows.Close()
+	var out []originEvent
+	for rows.Next() {
+		var e originEvent
+		if err := rows.Scan(&e.ID, &e.Title, &e.Start); err != nil {
+			return nil, db.Err(err, "")
+		}
+		out = append(out, e)
+	}
+	return out, db.Err(rows.Err(), "")
+}
+
+// checkOriginEvent adds a field error when the chosen event does not exist
+// or was never held.
+func checkOriginEvent(ctx context.Context, q db.Querier, v *apperr.Validation, p *Partnership) error {
+	if p.OriginEventID == nil {
+		return nil
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE id = $1 AND status IN ('published', 'finished')`, *p.OriginEventID).Scan(&n); err != nil {
+		return db.Err(err, "")
+	}
+	v.Check(n == 1, "origin_event", "Select the event from the list")
+	return nil
 }
 
 // leadChoices are the organisations the caller may name as lead.
@@ -337,6 +398,9 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	v := fromForm(p, r.PostForm)
 	leadID, _ := strconv.ParseInt(r.PostForm.Get("lead"), 10, 64)
 	v.Check(leadID != 0 && id.Can(leadID, web.RoleEditor), "lead", "Select the lead organisation (you must be an editor or owner of it)")
+	if err := checkOriginEvent(ctx, s.DB.Q(), v, p); err != nil {
+		return err
+	}
 	p.Members = []Member{{OrgID: leadID, Role: "lead", Joined: p.Start}}
 	if err := v.Err(); err != nil {
 		data, derr := s.formData(ctx, r, "Record a partnership", map[string]any{"Form": r.PostForm, "Err": err, "New": true})
@@ -363,7 +427,7 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := url.Values{"name": {p.Name}, "purpose": {p.Purpose}, "model": {p.Model}, "status": {p.Status}, "visibility": {p.Visibility},
-		"origin": {p.Origin}, "start_date": {isoDate(p.Start)}, "end_date": {isoDate(p.End)}, "areas": {strings.Join(p.Areas, ", ")}}
+		"origin": {p.Origin}, "origin_event": {idString(p.OriginEventID)}, "start_date": {isoDate(p.Start)}, "end_date": {isoDate(p.End)}, "areas": {strings.Join(p.Areas, ", ")}}
 	for _, t := range p.Themes {
 		form.Add("theme", strconv.FormatInt(t, 10))
 	}
@@ -388,6 +452,9 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 	}
 	old := *p
 	v := fromForm(p, r.PostForm)
+	if err := checkOriginEvent(ctx, s.DB.Q(), v, p); err != nil {
+		return err
+	}
 	if err := v.Err(); err != nil {
 		data, derr := s.formData(ctx, r, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
 		if derr != nil {
@@ -410,6 +477,13 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, "/partnerships/"+p.Slug, "Partnership updated.")
+}
+
+func idString(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatInt(*id, 10)
 }
 
 func firstLead(p *Partnership) int64 {

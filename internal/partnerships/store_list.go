@@ -18,8 +18,8 @@ func Update(ctx context.Context, tx db.Querier, p *Partnership, oldStatus string
 	}
 	p.UpdatedAt = db.Now()
 	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET name = $1, purpose = $2, model = $3, status = $4, start_date = $5, end_date = $6,
-		visibility = $7, origin = $8, updated_at = $9 WHERE id = $10`,
-		p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin, p.UpdatedAt, p.ID)
+		visibility = $7, origin = $8, origin_event_id = $9, updated_at = $10 WHERE id = $11`,
+		p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin, nullID(p.OriginEventID), p.UpdatedAt, p.ID)
 	if err != nil {
 		return db.Err(err, "partnership")
 	}
