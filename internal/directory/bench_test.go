@@ -287,11 +287,9 @@ func BenchmarkFinder(b *testing.B) {
 					}
 					return err
 				}, func(i int) error {
-					s, args, err := directory.FinderCandidateSQL(ctx, d.Q(), mk(i))
-					if err != nil {
-						return err
-					}
-					return drain(ctx, d.Q(), s, args)
+					// Bare: the candidate query alone (FTS5 tiers on SQLite).
+					_, err := directory.FinderCandidates(ctx, d.Q(), d.Dialect, mk(i))
+					return err
 				})
 			})
 		}

@@ -20,14 +20,17 @@ func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	return list, args, nil
 }
 
-// FinderCandidateSQL is the coarse candidate query FindPartners runs for fq.
-func FinderCandidateSQL(ctx context.Context, q db.Querier, fq FinderQuery) (string, []any, error) {
+// FinderCandidates runs only the finder's coarse candidate step: the
+// FTS5 tiers on SQLite, the summing SQL on PostgreSQL.
+func FinderCandidates(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]int64, error) {
 	pl, err := planFinder(ctx, q, fq)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	s, args := finderSQL(pl.need, pl.wards, pl.las, pl.exclude)
-	return s, args, nil
+	if d == db.SQLite {
+		return finderCandidatesFTS(ctx, q, pl)
+	}
+	return finderCandidates(ctx, q, d, pl.need, pl.wards, pl.las, pl.exclude)
 }
 
 // SearchRelational runs Search with the filters as SQL joins only (no

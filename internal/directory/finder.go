@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -143,18 +144,23 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 
 	// Coarse step in SQL: organisations with any needed term or in any
 	// area, summed by weight.
-	ids, err := finderCandidates(ctx, q, need, wards, lasq, exclude)
+	var ids []int64
+	if d == db.SQLite && !relationalOnly {
+		ids, err = finderCandidatesFTS(ctx, q, pl)
+	} else {
+		ids, err = finderCandidates(ctx, q, d, need, wards, lasq, exclude)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	infos, orgs, err := candidateDetails(ctx, q, ids)
+	infos, orgs, err := candidateDetails(ctx, q, d, ids)
 	if err != nil {
 		return nil, err
 	}
-	names, svcs, err := termNames(ctx, q)
+	names, svcs, err := cachedTermNames(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +351,7 @@ func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bo
 		` GROUP BY c.organisation_id ORDER BY score DESC, c.organisation_id LIMIT $` + fmt.Sprint(len(args)), args
 }
 
-func finderCandidates(ctx context.Context, q db.Querier, need map[int64]float64, wards, las []string, exclude map[int64]bool) ([]int64, error) {
+func finderCandidates(ctx context.Context, q db.Querier, d db.Dialect, need map[int64]float64, wards, las []string, exclude map[int64]bool) ([]int64, error) {
 	query, args := finderSQL(need, wards, las, exclude)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -369,7 +375,7 @@ func finderCandidates(ctx context.Context, q db.Querier, need map[int64]float64,
 		return nil, nil
 	}
 	var args2 []any
-	hidden, err := int64s(ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+placeholders(&args2, ids)+`)`, args2...)
+	hidden, err := int64s(ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+inList(d, &args2, ids)+`)`, args2...)
 	if err != nil {
 		return nil, err
 	}
@@ -408,14 +414,19 @@ func int64s(ctx context.Context, q db.Querier, query string, args ...any) ([]int
 
 // candidateDetails loads what scoring needs for the candidates, a query
 // per table.
-func candidateDetails(ctx context.Context, q db.Querier, ids []int64) (map[int64]*candInfo, map[int64]*accounts.Organisation, error) {
+func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) (map[int64]*candInfo, map[int64]*accounts.Organisation, error) {
 	infos := map[int64]*candInfo{}
 	for _, id := range ids {
 		infos[id] = &candInfo{terms: map[int64]bool{}, wards: map[string]bool{}, las: map[string]bool{}}
 	}
 	each := func(query string, extra []any, fn func(rows interface{ Scan(...any) error }) error) error {
+		// On SQLite the ids are "?" (numbered after the $1 of extra).
 		args := append([]any(nil), extra...)
-		in := placeholders(&args, ids)
+		in := inList(d, &args, ids)
+		if d == db.Postgres {
+			args = append([]any(nil), extra...)
+			in = placeholders(&args, ids)
+		}
 		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
 		if err != nil {
 			return err
@@ -536,4 +547,121 @@ func termNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]b
 		svcs[id] = voc == "service"
 	}
 	return names, svcs, rows.Err()
+}
+
+// finderCandidatesFTS is the coarse step on SQLite at scale: instead of
+// summing every matching org_terms and org_areas row (all organisations
+// offering a common service: tens of thousands at N=200,000), it asks
+// org_fts's filter tokens (migration 0120) for tiers of decreasing
+// coverage, each in rowid order and stopping at the pool size:
+//
+//  1. every need and at least one of the areas
+//  2. every need
+//  3. every service (or, with no services, every need) and an area
+//  4. any service and an area; then any service
+//  5. any need or area
+//
+// Listed organisations only; excluded ones are skipped. The rich scoring
+// in Go then ranks the pool, as before.
+func finderCandidatesFTS(ctx context.Context, q db.Querier, pl *finderPlan) ([]int64, error) {
+	var all, svcs []string
+	ids := make([]int64, 0, len(pl.need))
+	for id := range pl.need {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		t := fmt.Sprintf(`"zzt%d"`, id)
+		all = append(all, t)
+		if pl.need[id] == wService {
+			svcs = append(svcs, t)
+		}
+	}
+	var areas []string
+	for _, w := range pl.wards {
+		areas = append(areas, `"`+facetToken("zzw", w)+`"`)
+	}
+	for _, c := range pl.las {
+		areas = append(areas, `"`+facetToken("zzl", c)+`"`)
+	}
+	and := func(xs []string) string { return "(" + strings.Join(xs, " AND ") + ")" }
+	or := func(xs []string) string { return "(" + strings.Join(xs, " OR ") + ")" }
+	var tiers []string
+	if len(all) > 0 && len(areas) > 0 {
+		tiers = append(tiers, and(all)+" AND "+or(areas))
+	}
+	if len(all) > 0 {
+		tiers = append(tiers, and(all))
+	}
+	if len(svcs) > 0 && len(areas) > 0 {
+		tiers = append(tiers, and(svcs)+" AND "+or(areas), or(svcs)+" AND "+or(areas), or(svcs))
+	}
+	tiers = append(tiers, or(append(append([]string(nil), all...), areas...)))
+	seen := map[int64]bool{}
+	var out []int64
+	for _, t := range tiers {
+		if len(out) >= candidatePool {
+			break
+		}
+		rows, err := q.QueryContext(ctx, `SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`,
+			t+` NOT "zzunlisted"`, candidatePool+len(out)+len(pl.exclude))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !seen[id] && !pl.exclude[id] && len(out) < candidatePool {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// termCache keeps every term's name and vocabulary for the finder's
+// explanations, per database pool, for termCacheTTL: the taxonomy changes
+// rarely (admins curate it) and a renamed term shows within seconds.
+var termCache struct {
+	sync.Mutex
+	m map[db.Querier]termEntry
+}
+
+type termEntry struct {
+	at    time.Time
+	names map[int64]string
+	svcs  map[int64]bool
+}
+
+const termCacheTTL = 5 * time.Second
+
+func cachedTermNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]bool, error) {
+	if _, isTx := q.(*db.Tx); isTx {
+		return termNames(ctx, q) // a transaction may see its own changes
+	}
+	termCache.Lock()
+	e, ok := termCache.m[q]
+	termCache.Unlock()
+	if ok && time.Since(e.at) < termCacheTTL {
+		return e.names, e.svcs, nil
+	}
+	names, svcs, err := termNames(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	termCache.Lock()
+	if termCache.m == nil || len(termCache.m) > 16 {
+		termCache.m = map[db.Querier]termEntry{}
+	}
+	termCache.m[q] = termEntry{time.Now(), names, svcs}
+	termCache.Unlock()
+	return names, svcs, nil
 }
