@@ -8,12 +8,14 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
@@ -59,12 +61,25 @@ func Enqueue(ctx context.Context, q db.Querier, m Message) error {
 	if !ValidAddress(m.To) {
 		return apperr.Errorf(apperr.EINVALID, "%q is not an email address", m.To)
 	}
-	if strings.ContainsAny(m.Subject, "\r\n") {
-		return apperr.Errorf(apperr.EINVALID, "email subject has a line break")
-	}
+	// A subject is one header line. Subjects are built from names and
+	// titles people typed, which may hold line breaks: those become spaces
+	// (refusing them made a booking on an event whose title had a line
+	// break fail), so no header can ever be injected.
 	_, err := q.ExecContext(ctx, `INSERT INTO outbox (to_addr, subject, body, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		m.To, m.Subject, m.Body, m.Kind, db.Now())
+		m.To, OneLine(m.Subject), m.Body, m.Kind, db.Now())
 	return err
+}
+
+// OneLine turns s into a single header line: control characters (line
+// breaks included) and runs of white space become one space.
+func OneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Recent lists outbox messages newest first, optionally for one address.
@@ -228,31 +243,10 @@ func buildMessage(from string, o Outgoing) []byte {
 	var b strings.Builder
 	b.WriteString("From: " + from + "\r\n")
 	b.WriteString("To: " + o.To + "\r\n")
-	b.WriteString("Subject: " + mimeHeader(o.Subject) + "\r\n")
+	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", OneLine(o.Subject)) + "\r\n")
 	b.WriteString("Date: " + time.Now().Format(time.RFC1123Z) + "\r\n")
 	b.WriteString(fmt.Sprintf("Message-ID: <outbox-%d-%d@partnerhub>\r\n", o.ID, o.CreatedAt.Unix()))
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(o.Body, "\r\n", "\n"), "\n", "\r\n"))
 	return []byte(b.String())
-}
-
-func mimeHeader(s string) string {
-	for _, r := range s {
-		if r > 127 {
-			return "=?utf-8?q?" + strings.NewReplacer("=", "=3D", "?", "=3F", "_", "=5F", " ", "_").Replace(qEncode(s)) + "?="
-		}
-	}
-	return s
-}
-
-func qEncode(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if c > 127 {
-			fmt.Fprintf(&b, "=%02X", c)
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }

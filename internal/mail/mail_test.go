@@ -56,3 +56,20 @@ func TestOutboxDeliversOnceAndRetries(t *testing.T) {
 		}
 	})
 }
+
+// Subjects are built from names and titles people typed; a line break in
+// one must not make the action fail (a booking on an event whose title
+// had one used to answer "email subject has a line break") and must be
+// stored as one line.
+func TestEnqueueSubjectIsOneLine(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := mail.Enqueue(ctx, d.W(), mail.Message{To: "a@example.org", Subject: "Booked: Bad\r\nTitle\u2028here", Body: "Hi", Kind: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		msgs, _, err := mail.Recent(ctx, d.Q(), "a@example.org", 10, 0)
+		if err != nil || len(msgs) != 1 || msgs[0].Subject != "Booked: Bad Title here" {
+			t.Fatalf("stored %+v %v", msgs, err)
+		}
+	})
+}
