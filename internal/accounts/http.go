@@ -78,7 +78,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	name, email, pw := CleanText(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
+	name, email, pw := CleanLine(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := web.SafeNext(r.PostForm.Get("next"), "")
 	if err := ValidateSignup(name, email, pw); err != nil {
 		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})

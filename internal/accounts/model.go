@@ -91,10 +91,18 @@ func CleanText(s string) string {
 	}, s)
 }
 
+// CleanLine is CleanText for one-line values (names, titles): line breaks,
+// tabs and runs of spaces become one space. Names travel into email
+// subjects, calendar feeds and CSV cells, where a line break would start a
+// new header, property or row.
+func CleanLine(s string) string {
+	return strings.Join(strings.Fields(CleanText(s)), " ")
+}
+
 // ValidateOrg checks an organisation's minimal fields.
 func ValidateOrg(o *Organisation) error {
 	var v apperr.Validation
-	o.Name = CleanText(o.Name)
+	o.Name = CleanLine(o.Name)
 	v.Check(o.Name != "", "name", "Enter the organisation's name")
 	v.Check(len([]rune(o.Name)) <= 200, "name", "Organisation name must be 200 characters or fewer")
 	v.Check(contains(Sectors, o.Sector), "sector", "Select the organisation's sector")

@@ -192,3 +192,27 @@ func TestInvitationNewAccountFlow(t *testing.T) {
 		anon.Get("/orgs").Status(t, 200).Contains(t, "Fylde Food Bank", "Viewer")
 	})
 }
+
+// Names are one line: an organisation or person named with line breaks
+// (a form field cannot hold one, a crafted request can) used to put raw
+// line breaks into calendar feeds (ORGANIZER;CN=...) and email subjects.
+func TestNamesAreOneLine(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("founder@example.org", false)
+		c := env.As("founder@example.org")
+		res := c.PostForm("/orgs/new", url.Values{"name": {"Evil Org\r\nBEGIN:VALARM\nX-INJ:1\t "}, "sector": {"vcs"}, "legal_form": {"cio"}})
+		loc := res.Status(t, 303).Location()
+		var name string
+		if err := d.Q().QueryRowContext(env.Ctx, `SELECT name FROM organisations WHERE slug = $1`, strings.TrimPrefix(loc, "/orgs/")).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if name != "Evil Org BEGIN:VALARM X-INJ:1" {
+			t.Fatalf("organisation name %q", name)
+		}
+		env.Anon().PostForm("/signup", url.Values{"name": {"Jo\nBloggs"}, "email": {"jo@example.org"}, "password": {"seaside donkey lantern"}}).Status(t, 200)
+		if err := d.Q().QueryRowContext(env.Ctx, `SELECT name FROM users WHERE email = 'jo@example.org'`).Scan(&name); err != nil || name != "Jo Bloggs" {
+			t.Fatalf("user name %q %v", name, err)
+		}
+	})
+}

@@ -54,7 +54,7 @@ func InsertUser(ctx context.Context, q db.Querier, h Hasher, name, email, passwo
 		ver = now
 	}
 	u, err := scanUser(q.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, email_verified_at, is_admin, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+userCols, NormaliseEmail(email), CleanText(name), hash, ver, admin, now))
+		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+userCols, NormaliseEmail(email), CleanLine(name), hash, ver, admin, now))
 	if apperr.Is(err, apperr.ECONFLICT) {
 		return nil, &apperr.Error{Code: apperr.ECONFLICT, Message: "An account with that email address already exists", Fields: []apperr.FieldError{{Field: "email", Message: "An account with that email address already exists"}}}
 	}
