@@ -543,3 +543,46 @@ func TestMeasuresReadModelBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestMeasuresSectorGapsAndApartSectors covers the two corrections of the
+// sector mix: a partnership whose third-sector members left before its
+// public member joined (the sectors never overlap: counted in no year in
+// between), and one whose third-sector membership has a gap of more than a
+// year while its public member stays (not counted in the years of the gap).
+func TestMeasuresSectorGapsAndApartSectors(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbh *db.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, dbh)
+		for _, o := range []struct{ n, s string }{{"T1", "vcs"}, {"T2", "faith"}, {"T3", "vcs"}, {"U1", "public"}, {"U2", "public"}, {"V1", "private"}} {
+			fx.org(o.n, o.s)
+		}
+		fx.partnership(&Partnership{Name: "Apart", Model: "joint_project", Status: "active", Start: d("2015-01-01"),
+			Members: []Member{fx.m("T1", "lead", nil, d("2016-06-30")), fx.m("U1", "member", d("2019-01-01"), nil)}})
+		fx.partnership(&Partnership{Name: "Gap", Model: "informal_network", Status: "active", Start: d("2015-01-01"),
+			Members: []Member{fx.m("U2", "lead", nil, nil), fx.m("T2", "member", nil, d("2016-06-30")), fx.m("T3", "member", d("2019-01-01"), nil),
+				fx.m("V1", "member", d("2017-03-01"), d("2017-03-31"))}})
+		if checkReadModel(t, dbh, "apart and gap") < 3 {
+			t.Error("too few years with figures")
+		}
+		want := map[int][2]int{2015: {1, 0}, 2016: {1, 0}, 2017: {0, 0}, 2018: {0, 0}, 2019: {1, 0}, 2020: {1, 0}}
+		for y, w := range want {
+			raws, err := ComputeSQL(ctx, dbh.Q(), []Period{PeriodOf(y, time.January)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := [2]int{raws[0].PublicThird, raws[0].PrivateThird}; got != w {
+				t.Errorf("%d: public and third, private and third = %v, want %v", y, got, w)
+			}
+		}
+		var apart, gaps int
+		if err := dbh.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partnership_sector_pairs WHERE first_day > last_day`).Scan(&apart); err != nil {
+			t.Fatal(err)
+		}
+		if err := dbh.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partnership_sector_gaps WHERE kind = 't'`).Scan(&gaps); err != nil {
+			t.Fatal(err)
+		}
+		if apart != 1 || gaps != 1 {
+			t.Errorf("%d pairs apart and %d third-sector gaps, want 1 and 1", apart, gaps)
+		}
+	})
+}

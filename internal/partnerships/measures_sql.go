@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"partnerhub/internal/db"
@@ -69,52 +69,109 @@ func spansOf(periods []Period) []span {
 // computed here, never user text): the planner then sees the ranges.
 func lit(n int64) string { return strconv.FormatInt(n, 10) }
 
-// overlapCols is one SUM column per period counting the rows whose
-// [first, last] days overlap the period.
-func overlapCols(ps []span, first, last string) []string {
-	cols := make([]string, len(ps))
-	for i, p := range ps {
-		cols[i] = "COALESCE(SUM(CASE WHEN " + first + " < " + lit(p.e) + " AND " + last + " >= " + lit(p.s) + " THEN 1 ELSE 0 END), 0)"
-	}
-	return cols
-}
-
-// inCols is one SUM column per period counting the rows whose day falls in it.
-func inCols(ps []span, day string) []string {
-	cols := make([]string, len(ps))
-	for i, p := range ps {
-		cols[i] = "COALESCE(SUM(CASE WHEN " + day + " >= " + lit(p.s) + " AND " + day + " < " + lit(p.e) + " THEN 1 ELSE 0 END), 0)"
-	}
-	return cols
-}
-
-// holdCond is the condition for gap g to hold the whole of period p.
-func holdCond(p span) string {
-	return "g.after_day < " + lit(p.s) + " AND g.before_day >= " + lit(p.e)
-}
-
 // limits are the earliest start, latest start, earliest end and latest
-// end of the periods: the ranges that can matter to any of them.
-func limits(ps []span) (minS, maxS, minE, maxE int64) {
-	minS, maxS, minE, maxE = ps[0].s, ps[0].s, ps[0].e, ps[0].e
+// end of the periods, and the shortest period in days: the ranges that can
+// matter to any of them.
+func limits(ps []span) (minS, maxS, minE, maxE, minLen int64) {
+	minS, maxS, minE, maxE, minLen = ps[0].s, ps[0].s, ps[0].e, ps[0].e, ps[0].e-ps[0].s
 	for _, p := range ps {
-		minS, maxS, minE, maxE = min(minS, p.s), max(maxS, p.s), min(minE, p.e), max(maxE, p.e)
+		minS, maxS, minE, maxE, minLen = min(minS, p.s), max(maxS, p.s), min(minE, p.e), max(maxE, p.e), min(minLen, p.e-p.s)
 	}
 	return
 }
 
-// scanInts runs a one-row query of n integer columns.
-func scanInts(ctx context.Context, q db.Querier, n int, query string) ([]int64, error) {
-	vals := make([]int64, n)
-	dst := make([]any, n)
-	for i := range vals {
-		dst[i] = &vals[i]
+// hist is a day histogram: how many rows have each day, in day order, as
+// running totals.
+type hist struct {
+	days []int64
+	cum  []int64
+}
+
+func (h *hist) add(day, n int64) {
+	if k := len(h.cum); k > 0 {
+		n += h.cum[k-1]
 	}
-	err := q.QueryRowContext(ctx, query).Scan(dst...)
-	return vals, err
+	h.days, h.cum = append(h.days, day), append(h.cum, n)
+}
+
+// before is the number of rows whose day is before d.
+func (h *hist) before(d int64) int64 {
+	i := sort.Search(len(h.days), func(i int) bool { return h.days[i] >= d })
+	if i == 0 {
+		return 0
+	}
+	return h.cum[i-1]
+}
+
+// between is the number of rows whose day is in [s, e).
+func (h *hist) between(s, e int64) int64 { return h.before(e) - h.before(s) }
+
+// hists reads "SELECT key, day, COUNT(*) ... GROUP BY key, day ORDER BY
+// key, day" into one histogram per key.
+func hists(ctx context.Context, q db.Querier, query string) (map[string]*hist, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*hist{}
+	var key string
+	var day, n int64
+	for rows.Next() {
+		if err := rows.Scan(&key, &day, &n); err != nil {
+			return nil, err
+		}
+		h := out[key]
+		if h == nil {
+			h = &hist{}
+			out[key] = h
+		}
+		h.add(day, n)
+	}
+	return out, rows.Err()
+}
+
+// dayPairs reads "SELECT a, b ..." rows of two days.
+func dayPairs(ctx context.Context, q db.Querier, query string) ([][2]int64, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]int64
+	for rows.Next() {
+		var a, b int64
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, err
+		}
+		out = append(out, [2]int64{a, b})
+	}
+	return out, rows.Err()
+}
+
+// holding counts, per period, the [after, before] day pairs with no day
+// of the period in them: after before the start, before not before the end.
+func holding(ps []span, gaps [][2]int64) []int64 {
+	out := make([]int64, len(ps))
+	for _, g := range gaps {
+		for i, p := range ps {
+			if g[0] < p.s && g[1] >= p.e {
+				out[i]++
+			}
+		}
+	}
+	return out
 }
 
 // ComputeSQL computes the measures for the periods live from the database.
+//
+// Rows with a first and a last day overlap a period [s, e) when first < e
+// and last >= s, so their number is (rows with first < e) - (rows with
+// last < s) + (rows with first >= e and last < s); the last term is zero
+// when first <= last (an organisation's cover, a partnership) and is
+// counted directly for the few sector pairs whose sectors never overlapped.
+// The running totals come from day histograms read in one index scan per
+// table, whatever the number of periods.
 func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, error) {
 	out := make([]Raw, len(periods))
 	for i, per := range periods {
@@ -123,110 +180,144 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 	if len(periods) == 0 {
 		return out, nil
 	}
-	n := len(periods)
 	ps := spansOf(periods)
-	minS, maxS, minE, maxE := limits(ps)
+	_, maxS, minE, maxE, minLen := limits(ps)
+	// Only a gap longer than the shortest period can hold a whole period.
+	gapWhere := func(g string) string {
+		return g + ".after_day < " + lit(maxS) + " AND " + g + ".before_day >= " + lit(minE) + " AND " + g + ".before_day - " + g + ".after_day > " + lit(minLen)
+	}
 
 	// 1. Organisations in partnership during the year (cover minus the
 	// gaps that hold the whole year) and first-time partners.
-	cols := append(overlapCols(ps, "c.first_day", "c.last_day"), inCols(ps, "c.first_day")...)
-	orgs, err := scanInts(ctx, q, 2*n, `SELECT `+strings.Join(cols, ", ")+` FROM partnership_org_cover c
-		WHERE c.first_day < `+lit(maxE)+` AND c.last_day >= `+lit(minS))
+	first, err := hists(ctx, q, `SELECT '', first_day, COUNT(*) FROM partnership_org_cover WHERE first_day < `+lit(maxE)+` GROUP BY first_day ORDER BY first_day`)
 	if err != nil {
 		return nil, fmt.Errorf("measures (organisations): %w", err)
 	}
-	cols = make([]string, n)
-	for i, p := range ps {
-		cols[i] = "COALESCE(SUM(CASE WHEN " + holdCond(p) + " THEN 1 ELSE 0 END), 0)"
+	last, err := hists(ctx, q, `SELECT '', last_day, COUNT(*) FROM partnership_org_cover WHERE last_day < `+lit(maxS)+` GROUP BY last_day ORDER BY last_day`)
+	if err != nil {
+		return nil, fmt.Errorf("measures (organisations): %w", err)
 	}
-	gaps, err := scanInts(ctx, q, n, `SELECT `+strings.Join(cols, ", ")+` FROM partnership_org_gaps g
-		WHERE g.after_day < `+lit(maxS)+` AND g.before_day >= `+lit(minE))
+	gaps, err := dayPairs(ctx, q, `SELECT g.after_day, g.before_day FROM partnership_org_gaps g WHERE `+gapWhere("g"))
 	if err != nil {
 		return nil, fmt.Errorf("measures (organisations' gaps): %w", err)
 	}
-	for i := range periods {
-		out[i].OrganisationsInPartnership = int(orgs[i] - gaps[i])
-		out[i].FirstTimePartners = int(orgs[n+i])
+	held := holding(ps, gaps)
+	f, l := first[""], last[""]
+	if f == nil {
+		f = &hist{}
+	}
+	if l == nil {
+		l = &hist{}
+	}
+	for i, p := range ps {
+		out[i].OrganisationsInPartnership = int(f.before(p.e) - l.before(p.s) - held[i])
+		out[i].FirstTimePartners = int(f.between(p.s, p.e))
 	}
 
 	// 2. Partnerships with third-sector and public (private) members
 	// during the year: the pair's span minus the partnerships where a gap
 	// of either sector holds the whole year.
+	first, err = hists(ctx, q, `SELECT pair, first_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND first_day < `+lit(maxE)+` GROUP BY pair, first_day ORDER BY pair, first_day`)
+	if err != nil {
+		return nil, fmt.Errorf("measures (sector mix): %w", err)
+	}
+	last, err = hists(ctx, q, `SELECT pair, last_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND last_day < `+lit(maxS)+` GROUP BY pair, last_day ORDER BY pair, last_day`)
+	if err != nil {
+		return nil, fmt.Errorf("measures (sector mix): %w", err)
+	}
 	for _, pair := range []string{"u", "v"} {
-		cnt, err := scanInts(ctx, q, n, `SELECT `+strings.Join(overlapCols(ps, "x.first_day", "x.last_day"), ", ")+
-			` FROM partnership_sector_pairs x WHERE x.pair = '`+pair+`' AND x.first_day < `+lit(maxE)+` AND x.last_day >= `+lit(minS))
+		apart, err := dayPairs(ctx, q, `SELECT x.last_day, x.first_day FROM partnership_sector_pairs x
+			WHERE x.pair = '`+pair+`' AND x.first_day > x.last_day AND x.last_day < `+lit(maxS)+` AND x.first_day >= `+lit(minE))
 		if err != nil {
 			return nil, fmt.Errorf("measures (sector mix): %w", err)
 		}
+		// A gap of either sector that holds the year, in a partnership
+		// whose pair span overlaps it, takes the partnership out (once).
 		// The gaps are few: they drive the join (CROSS JOIN keeps SQLite's
 		// planner from walking every pair instead).
-		var inner, outer []string
-		for i, p := range ps {
-			inner = append(inner, fmt.Sprintf("MAX(CASE WHEN %s AND x.first_day < %d AND x.last_day >= %d THEN 1 ELSE 0 END) AS h%d", holdCond(p), p.e, p.s, i))
-			outer = append(outer, fmt.Sprintf("COALESCE(SUM(h%d), 0)", i))
-		}
-		held, err := scanInts(ctx, q, n, `SELECT `+strings.Join(outer, ", ")+` FROM (SELECT g.partnership_id, `+strings.Join(inner, ", ")+`
+		rows, err := q.QueryContext(ctx, `SELECT g.partnership_id, x.first_day, x.last_day, g.after_day, g.before_day
 			FROM partnership_sector_gaps g CROSS JOIN partnership_sector_pairs x
-			WHERE x.partnership_id = g.partnership_id AND x.pair = '`+pair+`' AND g.kind IN ('t', '`+pair+`')
-				AND g.after_day < `+lit(maxS)+` AND g.before_day >= `+lit(minE)+` GROUP BY g.partnership_id) y`)
+			WHERE x.partnership_id = g.partnership_id AND x.pair = '`+pair+`' AND g.kind IN ('t', '`+pair+`') AND `+gapWhere("g")+`
+			ORDER BY g.partnership_id`)
 		if err != nil {
 			return nil, fmt.Errorf("measures (sector mix gaps): %w", err)
 		}
-		for i := range periods {
+		gone := make([]int64, len(ps))
+		hit := make([]bool, len(ps))
+		prev := int64(-1)
+		for rows.Next() {
+			var id, xf, xl, ga, gb int64
+			if err := rows.Scan(&id, &xf, &xl, &ga, &gb); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if id != prev {
+				clear(hit)
+				prev = id
+			}
+			for i, p := range ps {
+				if !hit[i] && ga < p.s && gb >= p.e && xf < p.e && xl >= p.s {
+					hit[i] = true
+					gone[i]++
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		f, l := first[pair], last[pair]
+		if f == nil {
+			f = &hist{}
+		}
+		if l == nil {
+			l = &hist{}
+		}
+		inv := holding(ps, apart)
+		for i, p := range ps {
+			n := int(f.before(p.e) - l.before(p.s) + inv[i] - gone[i])
 			if pair == "u" {
-				out[i].PublicThird = int(cnt[i] - held[i])
+				out[i].PublicThird = n
 			} else {
-				out[i].PrivateThird = int(cnt[i] - held[i])
+				out[i].PrivateThird = n
 			}
 		}
 	}
 
 	// 3. Partnerships per model: active, started, ended.
-	cols = nil
-	for i := range ps {
-		cols = append(cols, overlapCols(ps[i:i+1], "c.start_day", "c.end_day")[0], inCols(ps[i:i+1], "c.start_day")[0], inCols(ps[i:i+1], "c.end_day")[0])
-	}
-	rows, err := q.QueryContext(ctx, `SELECT c.model, `+strings.Join(cols, ", ")+` FROM partnership_counted c
-		WHERE c.start_day < `+lit(maxE)+` AND c.end_day >= `+lit(minS)+` GROUP BY c.model`)
+	starts, err := hists(ctx, q, `SELECT model, start_day, COUNT(*) FROM partnership_counted WHERE start_day < `+lit(maxE)+` GROUP BY model, start_day ORDER BY model, start_day`)
 	if err != nil {
 		return nil, fmt.Errorf("measures (models): %w", err)
 	}
-	mv := make([]int64, 3*n)
-	mdst := make([]any, 1+len(mv))
-	var model string
-	mdst[0] = &model
-	for i := range mv {
-		mdst[i+1] = &mv[i]
+	ends, err := hists(ctx, q, `SELECT model, end_day, COUNT(*) FROM partnership_counted WHERE end_day < `+lit(maxE)+` GROUP BY model, end_day ORDER BY model, end_day`)
+	if err != nil {
+		return nil, fmt.Errorf("measures (models): %w", err)
 	}
-	for rows.Next() {
-		if err := rows.Scan(mdst...); err != nil {
-			rows.Close()
-			return nil, err
+	for model, st := range starts {
+		en := ends[model]
+		if en == nil {
+			en = &hist{}
 		}
 		cons := IsConsortium(model)
-		for i := range periods {
+		for i, p := range ps {
 			r := &out[i]
-			a, st, en := int(mv[3*i]), int(mv[3*i+1]), int(mv[3*i+2])
+			a, s, e := int(st.before(p.e)-en.before(p.s)), int(st.between(p.s, p.e)), int(en.between(p.s, p.e))
 			if a > 0 {
 				r.Models[model] += a
 			}
 			r.PartnershipsActive += a
-			r.PartnershipsStarted += st
-			r.PartnershipsEnded += en
+			r.PartnershipsStarted += s
+			r.PartnershipsEnded += e
 			if cons {
 				r.ConsortiaActive += a
-				r.ConsortiaFormed += st
-				r.ConsortiaDissolved += en
+				r.ConsortiaFormed += s
+				r.ConsortiaDissolved += e
 			}
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 
 	// 4. Life spans of the consortia dissolved by the end of each period.
-	rows, err = q.QueryContext(ctx, `SELECT c.end_day, c.end_day - c.start_day FROM partnership_counted c
+	rows, err := q.QueryContext(ctx, `SELECT c.end_day, c.end_day - c.start_day FROM partnership_counted c
 		WHERE c.consortium = 1 AND c.end_day < `+lit(maxE))
 	if err != nil {
 		return nil, fmt.Errorf("measures (life spans): %w", err)
