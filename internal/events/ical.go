@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -66,6 +67,23 @@ func escapeText(s string) string {
 
 // fold splits a content line into lines of at most 75 octets; each
 // continuation starts with one space (RFC 5545 3.1).
+// paramText makes s safe inside a quoted property parameter (RFC 5545
+// 3.1: no control characters, no DQUOTE). Organisation names stored before
+// names were made one line may hold line breaks, which would otherwise
+// start new properties in everyone's feed.
+func paramText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
 func fold(line string) string {
 	if len(line) <= 75 {
 		return line + "\r\n"
@@ -123,7 +141,7 @@ func (c *Calendar) Bytes() []byte {
 		}
 		if e.Organiser != "" {
 			// ORGANIZER is a CAL-ADDRESS; the name goes in CN.
-			w(`ORGANIZER;CN="` + strings.ReplaceAll(e.Organiser, `"`, "'") + `":mailto:events@` + c.Host)
+			w(`ORGANIZER;CN="` + paramText(e.Organiser) + `":mailto:events@` + c.Host)
 		}
 		if len(e.Categories) > 0 {
 			cs := make([]string, len(e.Categories))

@@ -356,13 +356,13 @@ func LocalTime(date, clock string) (time.Time, string) {
 func (in Input) Validate(booked int) (*Event, error) {
 	var v apperr.Validation
 	e := &Event{
-		Title:         accounts.CleanText(in.Title),
+		Title:         accounts.CleanLine(in.Title),
 		Type:          in.Type,
 		Summary:       accounts.CleanText(in.Summary),
 		Description:   strings.TrimSpace(in.Description),
 		Online:        in.Online,
 		OnlineURL:     strings.TrimSpace(in.OnlineURL),
-		VenueName:     accounts.CleanText(in.VenueName),
+		VenueName:     accounts.CleanLine(in.VenueName),
 		VenueAddress:  accounts.CleanText(in.VenueAddress),
 		VenuePostcode: strings.ToUpper(accounts.CleanText(in.VenuePostcode)),
 		Accessibility: strings.TrimSpace(in.Accessibility),
