@@ -104,7 +104,9 @@ func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
 }
 
 // loadRound returns a round the caller may see (members of the
-// partnership's organisations and admins); others get 404.
+// partnership's current member organisations, as on the list of rounds,
+// and admins); others, including people whose organisation has left the
+// partnership, get 404.
 func (s *Service) loadRound(r *http.Request) (*Round, *FrameworkRow, error) {
 	rid, err := pathID(r, "rid", "health check")
 	if err != nil {
@@ -117,11 +119,11 @@ func (s *Service) loadRound(r *http.Request) (*Round, *FrameworkRow, error) {
 	}
 	id := web.IdentityFrom(ctx)
 	if !id.Admin {
-		member, err := IsSubjectMember(ctx, s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
+		org, err := RespondentOrg(ctx, s.DB.Q(), round.PartnershipID, id.UserID)
 		if err != nil {
 			return nil, nil, err
 		}
-		if !member {
+		if org == 0 {
 			return nil, nil, apperr.NotFound("health check")
 		}
 	}
