@@ -348,6 +348,11 @@ func Invite(ctx context.Context, tx *db.Tx, a *Assessment, email, baseURL string
 	if err != nil {
 		return err
 	}
+	if uid == a.ReviewerID {
+		v := &apperr.Validation{}
+		v.Add("email", "That person is the assessment's reviewer, so they cannot contribute to it")
+		return v.Err()
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assess_contributors (assessment_id, user_id, role, invited_by, created_at) VALUES ($1, $2, 'contributor', $3, $4)`,
 		a.ID, uid, audit.ActorFrom(ctx).UserID, db.Now()); err != nil {
 		if apperr.Is(db.Err(err, ""), apperr.ECONFLICT) {

@@ -146,6 +146,14 @@ func AssignReviewer(ctx context.Context, tx *db.Tx, a *Assessment, userID int64,
 		v.Add("reviewer", "A reviewer cannot be a member of the organisation or partnership being assessed")
 		return v.Err()
 	}
+	var contributes int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assess_contributors WHERE assessment_id = $1 AND user_id = $2`, a.ID, userID).Scan(&contributes); err != nil {
+		return err
+	}
+	if contributes > 0 {
+		v.Add("reviewer", "A reviewer cannot be a contributor to the assessment")
+		return v.Err()
+	}
 	if a.Status == StatusDecided || a.Status == StatusWithdrawn {
 		return apperr.Errorf(apperr.ECONFLICT, "This assessment is closed")
 	}
@@ -172,6 +180,9 @@ func CheckReviewer(ctx context.Context, q db.Querier, a *Assessment, ac Access, 
 	}
 	if member {
 		return apperr.Errorf(apperr.EFORBIDDEN, "You cannot review an assessment of your own organisation or partnership")
+	}
+	if ac.Contributor {
+		return apperr.Errorf(apperr.EFORBIDDEN, "You cannot review an assessment you contributed to")
 	}
 	if a.Status != StatusSubmitted {
 		return apperr.Errorf(apperr.ECONFLICT, "This assessment is not waiting for review")
