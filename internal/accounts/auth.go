@@ -110,8 +110,14 @@ func (s *Service) cookieName(r *http.Request) string {
 	return "partnerhub_session"
 }
 
+// sessionToken reads the session cookie. Over HTTPS only the __Host-
+// cookie counts, so a sibling subdomain cannot plant a session.
 func (s *Service) sessionToken(r *http.Request) string {
-	for _, n := range []string{"__Host-partnerhub_session", "partnerhub_session"} {
+	names := []string{"__Host-partnerhub_session", "partnerhub_session"}
+	if s.Web.IsSecure(r) {
+		names = names[:1]
+	}
+	for _, n := range names {
 		if c, err := r.Cookie(n); err == nil && c.Value != "" {
 			return c.Value
 		}

@@ -43,18 +43,12 @@ func AdminOverview(ctx context.Context, q db.Querier) (Overview, error) {
 	return o, nil
 }
 
-// likePattern is a LIKE pattern (with ESCAPE '\') matching s anywhere.
-func likePattern(s string) string {
-	s = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(s))
-	return "%" + s + "%"
-}
-
 // ListUsers finds users whose name or email contains search, by name.
 func ListUsers(ctx context.Context, q db.Querier, search string, limit, offset int) ([]User, int, error) {
 	where, args := "", []any{}
 	if search = strings.TrimSpace(search); search != "" {
 		where = ` WHERE LOWER(name) LIKE $1 ESCAPE '\' OR email LIKE $1 ESCAPE '\'`
-		args = append(args, likePattern(search))
+		args = append(args, db.LikeContains(search))
 	}
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`+where, args...).Scan(&total); err != nil {

@@ -88,7 +88,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 	if f.Action != "" {
 		// A prefix match: % and _ typed in the filter are literal (actions
 		// such as user.password_change hold underscores).
-		add(`a.action LIKE $%d ESCAPE '\'`, strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Action)+"%")
+		add(`a.action LIKE $%d ESCAPE '\'`, db.LikeEscape(f.Action)+"%")
 	}
 	if f.UserID != 0 {
 		add("a.user_id = $%d", f.UserID)

@@ -106,7 +106,7 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	f := r.PostForm
-	n := Network{Name: accounts.CleanText(f.Get("name")), Purpose: accounts.CleanText(f.Get("purpose")), WhoCanJoin: accounts.CleanText(f.Get("who_can_join")),
+	n := Network{Name: accounts.CleanLine(f.Get("name")), Purpose: accounts.CleanText(f.Get("purpose")), WhoCanJoin: accounts.CleanText(f.Get("who_can_join")),
 		MeetingPattern: accounts.CleanText(f.Get("meeting_pattern")), Contact: accounts.CleanText(f.Get("contact")), OwnerOrgID: web.OrgFrom(ctx)}
 	var v apperr.Validation
 	v.Check(n.Name != "", "name", "Enter the network's name")

@@ -46,15 +46,17 @@ func (s *Scheduler) Names() []string {
 	return out
 }
 
-// claim takes the job's lease for ttl; false when another process holds it.
-func (s *Scheduler) claim(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+// claim takes the job's lease for ttl; false when another process holds
+// it. The lease's expiry identifies it, so release clears only our own.
+func (s *Scheduler) claim(ctx context.Context, name string, ttl time.Duration) (time.Time, bool, error) {
 	now := db.Now()
+	lease := now.Add(ttl)
 	var ok bool
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE job_runs SET locked_until = $1, last_started_at = $2 WHERE name = $3 AND (locked_until IS NULL OR locked_until < $2)`, now.Add(ttl), now, name)
+		res, err := tx.ExecContext(ctx, `UPDATE job_runs SET locked_until = $1, last_started_at = $2 WHERE name = $3 AND (locked_until IS NULL OR locked_until < $2)`, lease, now, name)
 		if err != nil {
 			return err
 		}
@@ -62,15 +64,17 @@ func (s *Scheduler) claim(ctx context.Context, name string, ttl time.Duration) (
 		ok = n == 1
 		return nil
 	})
-	return ok, err
+	return lease, ok, err
 }
 
-func (s *Scheduler) release(ctx context.Context, name string, runErr error) {
+// release ends our lease; a lease that expired and was since taken by
+// another process is left alone.
+func (s *Scheduler) release(ctx context.Context, name string, lease time.Time, runErr error) {
 	msg := ""
 	if runErr != nil {
 		msg = runErr.Error()
 	}
-	if _, err := s.DB.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = NULL, last_finished_at = $1, last_error = $2 WHERE name = $3`, db.Now(), msg, name); err != nil {
+	if _, err := s.DB.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = NULL, last_finished_at = $1, last_error = $2 WHERE name = $3 AND locked_until = $4`, db.Now(), msg, name, lease); err != nil {
 		s.Logger.Warn("job release failed", "job", name, "err", err)
 	}
 }
@@ -81,7 +85,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, name string) error {
 	if !ok {
 		return fmt.Errorf("no job named %q (jobs: %v)", name, s.Names())
 	}
-	got, err := s.claim(ctx, name, 10*time.Minute)
+	lease, got, err := s.claim(ctx, name, 10*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -89,7 +93,7 @@ func (s *Scheduler) RunOnce(ctx context.Context, name string) error {
 		return fmt.Errorf("job %s is running in another process", name)
 	}
 	err = j.Run(ctx)
-	s.release(context.WithoutCancel(ctx), name, err)
+	s.release(context.WithoutCancel(ctx), name, lease, err)
 	return err
 }
 
@@ -100,12 +104,12 @@ func (s *Scheduler) Start(ctx context.Context) {
 			t := time.NewTicker(j.Every)
 			defer t.Stop()
 			for {
-				if got, err := s.claim(ctx, j.Name, j.Every*4+time.Minute); err == nil && got {
+				if lease, got, err := s.claim(ctx, j.Name, j.Every*4+time.Minute); err == nil && got {
 					err := j.Run(ctx)
 					if err != nil && ctx.Err() == nil {
 						s.Logger.Warn("job failed", "job", j.Name, "err", err)
 					}
-					s.release(context.WithoutCancel(ctx), j.Name, err)
+					s.release(context.WithoutCancel(ctx), j.Name, lease, err)
 				}
 				select {
 				case <-ctx.Done():

@@ -48,3 +48,27 @@ func TestRunOnceClaimsTheJob(t *testing.T) {
 		}
 	})
 }
+
+func TestReleaseLeavesAnotherProcessLease(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+		s := jobs.New(d, logger)
+		s.Register(jobs.Job{Name: "long", Every: time.Hour, Run: func(ctx context.Context) error {
+			// While this run is still going, its lease expires and another
+			// process claims the job.
+			_, err := d.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = $1 WHERE name = 'long'`, db.Now().Add(30*time.Minute))
+			return err
+		}})
+		if err := s.RunOnce(ctx, "long"); err != nil {
+			t.Fatal(err)
+		}
+		var locked *time.Time
+		if err := d.Q().QueryRowContext(ctx, `SELECT locked_until FROM job_runs WHERE name = 'long'`).Scan(&locked); err != nil {
+			t.Fatal(err)
+		}
+		if locked == nil {
+			t.Fatal("finishing a run cleared a lease another process had taken")
+		}
+	})
+}

@@ -369,8 +369,7 @@ func ListPosts(ctx context.Context, q db.Querier, f PostFilter) ([]*PartnerPost,
 		where = append(where, "p.id IN (SELECT pa.post_id FROM partner_post_areas pa WHERE pa.area = "+arg(f.Area)+")")
 	}
 	if s := strings.TrimSpace(f.Q); s != "" {
-		like := "%" + strings.ToLower(s) + "%"
-		a := arg(like)
+		a := arg(db.LikeContains(s)) + ` ESCAPE '\'`
 		where = append(where, "(LOWER(p.title) LIKE "+a+" OR LOWER(p.description) LIKE "+a+" OR LOWER(o.name) LIKE "+a+")")
 	}
 	w := ""

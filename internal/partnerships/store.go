@@ -61,7 +61,7 @@ func (p *Partnership) IsConsortium() bool { return IsConsortium(p.Model) }
 // Validate checks a partnership's own fields.
 func (p *Partnership) Validate() error {
 	v := &apperr.Validation{}
-	p.Name = accounts.CleanText(p.Name)
+	p.Name = accounts.CleanLine(p.Name)
 	p.Purpose = accounts.CleanText(p.Purpose)
 	v.Check(p.Name != "", "name", "Enter the partnership's name")
 	v.Check(len(p.Name) <= 200, "name", "Name must be 200 characters or fewer")

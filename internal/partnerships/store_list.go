@@ -144,7 +144,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 	add(vis, vargs...)
 	n := func() string { return "$" + itoa(len(args)+1) }
 	if s := strings.TrimSpace(f.Q); s != "" {
-		add("LOWER(p.name) LIKE "+n(), "%"+strings.ToLower(s)+"%")
+		add("LOWER(p.name) LIKE "+n()+` ESCAPE '\'`, db.LikeContains(s))
 	}
 	if f.Model != "" {
 		add("p.model = "+n(), f.Model)
