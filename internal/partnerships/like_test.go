@@ -24,7 +24,7 @@ func TestSearchTreatsWildcardsLiterally(t *testing.T) {
 			t.Fatal("a plain search does not find the partnership")
 		}
 		for _, q := range []string{"%25", "_", "alpha%25referrals"} {
-			if body := env.Anon().Get("/partnerships?q=" + q).Status(t, 200).Body; strings.Contains(body, "Alpha Referrals") {
+			if body := env.Anon().Get("/partnerships?q="+q).Status(t, 200).Body; strings.Contains(body, "Alpha Referrals") {
 				t.Errorf("q=%s matched by wildcard", q)
 			}
 		}
