@@ -57,11 +57,16 @@ func (s *Service) apiRoutes() []web.Route {
 
 // apiPage is a page of /api/v1/organizations.
 type apiPage struct {
-	Total   int      `json:"total"`
-	Page    int      `json:"page"`
-	PerPage int      `json:"per_page"`
-	Items   []Item   `json:"items"`
-	Links   apiLinks `json:"links"`
+	Total int `json:"total"`
+	// TotalCapped: more than Total organisations match (counting stops
+	// at 1,000); RankedAmong: the order was computed among that many
+	// matches only (0: all of them).
+	TotalCapped bool     `json:"total_capped"`
+	RankedAmong int      `json:"ranked_among,omitempty"`
+	Page        int      `json:"page"`
+	PerPage     int      `json:"per_page"`
+	Items       []Item   `json:"items"`
+	Links       apiLinks `json:"links"`
 }
 
 type apiLinks struct {
@@ -94,7 +99,7 @@ func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
 		v.Set("page", itoa(page))
 		return s.Web.Config.BaseURL + "/api/v1/organizations?" + v.Encode()
 	}
-	out := apiPage{Total: res.Total, Page: pager.Page, PerPage: pager.PerPage, Items: items, Links: apiLinks{Self: link(pager.Page)}}
+	out := apiPage{Total: res.Total, TotalCapped: res.TotalCapped, RankedAmong: res.RankedAmong, Page: pager.Page, PerPage: pager.PerPage, Items: items, Links: apiLinks{Self: link(pager.Page)}}
 	if pager.Page < pager.Pages() {
 		n := link(pager.Page + 1)
 		out.Links.Next = &n

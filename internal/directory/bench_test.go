@@ -210,6 +210,12 @@ func searchCases(b *testing.B, d *db.DB) map[string]func(i int) directory.Filter
 		"ward+income-band": func(i int) directory.Filter {
 			return directory.Filter{Ward: wards[i%len(wards)], IncomeBand: directory.IncomeBands[i%4], Limit: 20}
 		},
+		// The plain listing (no words, no filters), a few pages deep.
+		"listing": func(i int) directory.Filter { return directory.Filter{Limit: 20, Offset: 20 * (i % 5)} },
+		// One broad filter (half the directory).
+		"sector": func(i int) directory.Filter {
+			return directory.Filter{Sector: []string{"vcs", "social_enterprise", "faith"}[i%3], Limit: 20}
+		},
 	}
 }
 
@@ -218,7 +224,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, n := range benchSizes() {
 		d := benchTown(b, n)
 		cases := searchCases(b, d)
-		for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band"} {
+		for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector"} {
 			mk := cases[name]
 			b.Run(fmt.Sprintf("N=%d/%s", n, name), func(b *testing.B) {
 				sideBySide(b, func(i int) error {

@@ -10,14 +10,27 @@ import (
 // Test-only hooks: the benchmarks run the bare SQL that Search and
 // FindPartners run, to report the ratio.
 
-// SearchListSQL is the listing query Search runs for f (without the count
-// and the per-page detail queries).
+// SearchListSQL is the main query Search runs for f, without the count
+// and the per-page detail queries: on SQLite with words or filters, the
+// FTS5 query reading the window of matches (all tiers); otherwise the
+// relational listing.
 func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
 	}
-	list, _, args := searchSQL(d, f, time.Now())
+	if pl := planFast(f, time.Now(), false); d == db.SQLite && pl != nil {
+		return ftsIDsSQL(pl.where, pl.desc, max(rankWindow, f.Offset+f.Limit)), append([]any{pl.all()}, pl.args...), nil
+	}
+	list, _, args := searchSQL(d, f, time.Now(), d == db.Postgres)
 	return list, args, nil
+}
+
+// SetSearchCaps sets the count cap and the ranking window (tests), and
+// returns a function that puts them back.
+func SetSearchCaps(count, window int) func() {
+	c, w := countCap, rankWindow
+	countCap, rankWindow = count, window
+	return func() { countCap, rankWindow = c, w }
 }
 
 // FinderCandidates runs only the finder's coarse candidate step: the

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
 	"strings"
 	"unicode"
@@ -10,15 +11,11 @@ import (
 )
 
 // Full-text search, both dialects side by side. SQLite: the FTS5 table
-// org_fts (rowid = organisation id), ranked with bm25 weighting names over
-// services over description. PostgreSQL: org_search.doc, a weighted
-// tsvector with a GIN index, ranked with ts_rank_cd. Both stem English
-// (porter / 'english') and match every word, the last one as a prefix.
+// org_fts (rowid = organisation id). PostgreSQL: org_search.doc, a
+// weighted tsvector with a GIN index. Both stem English (porter /
+// 'english') and match every word, the last one as a prefix; both rank
+// by the field the words are found in, then by name (search_scale.go).
 // Migrations 0101_directory_search.{sqlite,postgres}.sql create them.
-
-// bm25Weights weigh names over services over description; the filter
-// token columns (facets, kind) weigh nothing.
-const bm25Weights = `10.0, 8.0, 1.0, 4.0, 0.0, 0.0`
 
 // textColumns restricts user words to the text columns of org_fts.
 const textColumns = `{name other_names description services}`
@@ -74,18 +71,19 @@ func ftsTerms(q string) []string {
 	return f
 }
 
-// ftsQuery turns words into the dialect's query syntax.
-func ftsQuery(d db.Dialect, words []string) string {
+// ftsQuery turns words into the dialect's query syntax; the last word is
+// a prefix when prefix is set (see lastIsPrefix).
+func ftsQuery(d db.Dialect, words []string, prefix bool) string {
 	parts := make([]string, len(words))
 	for i, w := range words {
 		if d == db.Postgres {
 			parts[i] = w
-			if i == len(words)-1 {
+			if i == len(words)-1 && prefix {
 				parts[i] += ":*"
 			}
 		} else {
 			parts[i] = `"` + w + `"`
-			if i == len(words)-1 {
+			if i == len(words)-1 && prefix {
 				parts[i] += "*"
 			}
 		}
@@ -96,13 +94,51 @@ func ftsQuery(d db.Dialect, words []string) string {
 	return strings.Join(parts, " ")
 }
 
-// ftsMatch returns a FROM-clause fragment producing (id, rank) for the
-// organisations matching query argument $n; lower rank is better.
-func ftsMatch(d db.Dialect, n string) string {
+// ftsTiers returns a FROM-clause fragment producing (id, tier) for the
+// listed organisations whose text matches words (arg adds a query
+// argument and returns its placeholder). Tier 0: every word in the name
+// or other names; 1: every word in the services; 2: anywhere (see
+// search_scale.go). PostgreSQL finds fields by weight: names are A,
+// services B, description C (migration 0101).
+func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) string {
 	if d == db.Postgres {
-		return `(SELECT organisation_id AS id, -ts_rank_cd(doc, to_tsquery('english', ` + n + `)) AS rank FROM org_search WHERE doc @@ to_tsquery('english', ` + n + `))`
+		q := ftsQuery(d, words, prefix)
+		weighted := func(wt string) string {
+			parts := make([]string, len(words))
+			for i, w := range words {
+				parts[i] = w + ":" + wt
+				if i == len(words)-1 && prefix {
+					parts[i] = w + ":*" + wt
+				}
+			}
+			return strings.Join(parts, " & ")
+		}
+		return `(SELECT organisation_id AS id, CASE WHEN doc @@ to_tsquery('english', ` + arg(weighted("A")) + `) THEN 0 WHEN doc @@ to_tsquery('english', ` + arg(weighted("B")) + `) THEN 1 ELSE 2 END AS tier
+			FROM org_search WHERE doc @@ to_tsquery('english', ` + arg(q) + `))`
 	}
-	return `(SELECT rowid AS id, bm25(org_fts, ` + bm25Weights + `) AS rank FROM org_fts WHERE org_fts MATCH ` + n + `)`
+	t := tierQueries(words, prefix, "")
+	return `(SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[0]) + `) THEN 0
+		WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[1]) + `) THEN 1 ELSE 2 END AS tier
+		FROM org_fts WHERE org_fts MATCH ` + arg(t[2]) + `)`
+}
+
+// lastIsPrefix says whether the last word of a SQLite search is matched as
+// a prefix: only when it is not a word of the index itself ("support gro"
+// finds groups; "advice" finds advice, advise and advisers through the
+// stemmer, not every word starting "advice"). FTS5 answers a prefix by
+// merging the lists of every word with it, whatever the LIMIT: for a
+// common word that was most of a search's time. PostgreSQL's GIN index
+// answers prefixes directly, so there the last word is always a prefix.
+func lastIsPrefix(ctx context.Context, q db.Querier, d db.Dialect, words []string) (bool, error) {
+	if d == db.Postgres || len(words) == 0 {
+		return true, nil
+	}
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM org_fts WHERE org_fts MATCH $1 LIMIT 1`, textColumns+` : "`+words[len(words)-1]+`"`).Scan(&one)
+	if err == sql.ErrNoRows {
+		return true, nil
+	}
+	return false, err
 }
 
 // reindex rewrites an organisation's search document from its profile and

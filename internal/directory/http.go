@@ -62,7 +62,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return web.CSV(w, "directory.csv", []string{"name", "sector", "legal_form", "identifiers", "postcode", "wards", "services", "income_band", "website", "description", "url"}, rows)
 	}
 	if web.WantsJSON(r) {
-		return web.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "page": pager.Page, "per_page": pager.PerPage, "items": res.Items})
+		return web.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "total_capped": res.TotalCapped, "ranked_among": res.RankedAmong, "page": pager.Page, "per_page": pager.PerPage, "items": res.Items})
 	}
 	voc, verr := vocabularies(ctx, s.DB.Q())
 	if verr != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"partnerhub/internal/apptest"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/directory"
@@ -91,4 +92,84 @@ func names(r directory.Result) string {
 		fmt.Fprintf(&b, "%s|", it.Name)
 	}
 	return b.String()
+}
+
+// TestSearchCapped: with the count cap and the ranking window lowered to
+// what the demo town exceeds, totals say "more than", the JSON and the
+// page say so, a ranked page keeps the exact order's relative order (it is
+// ordered among the window), and a filter-only search by name is exact.
+func TestSearchCapped(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120}); err != nil {
+			t.Fatal(err)
+		}
+		full := map[string]directory.Result{}
+		filters := []directory.Filter{{Q: "blackpool", Limit: 500}, {Q: "support", Limit: 500}, {LocalAuthority: "BPL", Limit: 500}, {Limit: 500}, {Q: "blackpool", Sort: "name", Limit: 500}}
+		for _, f := range filters {
+			r, err := directory.Search(ctx, d.Q(), d.Dialect, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.TotalCapped || r.Total < 12 {
+				t.Fatalf("%+v: total %d capped %v: the town is too small for this test", f, r.Total, r.TotalCapped)
+			}
+			full[fmt.Sprint(f)] = r
+		}
+		restore := directory.SetSearchCaps(10, 15)
+		defer restore()
+		for _, f := range filters {
+			want := full[fmt.Sprint(f)]
+			rank := map[string]int{}
+			for i, it := range want.Items {
+				rank[it.UUID] = i
+			}
+			for _, page := range []directory.Filter{{Limit: 5}, {Limit: 5, Offset: 5}, {Limit: 20, Offset: 12}} {
+				g := f
+				g.Limit, g.Offset = page.Limit, page.Offset
+				got, err := directory.Search(ctx, d.Q(), d.Dialect, g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !got.TotalCapped || got.Total != 10 {
+					t.Errorf("%+v: total %d capped %v, want more than 10", g, got.Total, got.TotalCapped)
+				}
+				last := -1
+				for _, it := range got.Items {
+					i, ok := rank[it.UUID]
+					if !ok {
+						t.Errorf("%+v: %s does not match", g, it.Name)
+					}
+					if i <= last {
+						t.Errorf("%+v: %s out of order", g, it.Name)
+					}
+					last = i
+				}
+				exact := got.RankedAmong == 0
+				if exact && names(got) != names(directory.Result{Items: want.Items[min(g.Offset, len(want.Items)):min(g.Offset+g.Limit, len(want.Items))]}) {
+					t.Errorf("%+v: not ranked among a window, yet\n got %s\nwant page of %s", g, names(got), names(want))
+				}
+				if f.Q == "" && !exact {
+					t.Errorf("%+v: a filter-only search by name should be exact", g)
+				}
+				if d.Dialect == db.SQLite && f.Q != "" && g.Offset+g.Limit <= 15 && got.RankedAmong != 15 {
+					t.Errorf("%+v: ranked among %d, want 15", g, got.RankedAmong)
+				}
+			}
+		}
+		env := apptest.New(t, d)
+		var js struct {
+			Total       int  `json:"total"`
+			TotalCapped bool `json:"total_capped"`
+		}
+		env.Anon().GetAccept("/directory?q=blackpool", "application/json").Status(t, 200).JSON(t, &js)
+		if js.Total != 10 || !js.TotalCapped {
+			t.Errorf("JSON: %+v", js)
+		}
+		env.Anon().GetAccept("/api/v1/organizations?q=blackpool", "application/json").Status(t, 200).JSON(t, &js)
+		if js.Total != 10 || !js.TotalCapped {
+			t.Errorf("API: %+v", js)
+		}
+		env.Anon().Get("/directory?q=blackpool").Status(t, 200).Contains(t, "More than 10 organisations found.")
+	})
 }

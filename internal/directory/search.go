@@ -55,6 +55,12 @@ type Item struct {
 type Result struct {
 	Items []Item
 	Total int
+	// TotalCapped: more than Total organisations match (counting stops
+	// at countCap; see search_scale.go).
+	TotalCapped bool
+	// RankedAmong, when not 0: the results are ordered among the first
+	// RankedAmong matches only (a capped search on SQLite).
+	RankedAmong int
 }
 
 // Validate checks the filter's codes (field names match the query string).
@@ -86,20 +92,14 @@ func (f *Filter) Validate() error {
 	return v.Err()
 }
 
-// rankSlack is how many rows past the page the ranked fast path reads, so
-// that equal ranks at the page's edge are still ordered by name.
-const rankSlack = 100
-
 // relationalOnly turns the FTS5 filter tokens off (tests compare both).
 var relationalOnly = false
 
-// searchSQL builds the listing and count queries of a filter.
-func searchSQL(d db.Dialect, f Filter, now time.Time) (list, count string, args []any) {
-	if d == db.SQLite && !relationalOnly {
-		if l, c, a, ok := searchSQLite(f, now); ok {
-			return l, c, a
-		}
-	}
+// searchSQL builds the relational listing and count queries of a filter
+// (PostgreSQL; on SQLite the plain listing and large name-sorted filter
+// searches, which walk the name index). Ranked: by tier (rankTiers), then
+// name. The count stops at countCap+1.
+func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count string, args []any) {
 	from := ` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	where := []string{`COALESCE(p.published, TRUE)`}
 	arg := func(v any) string {
@@ -108,8 +108,14 @@ func searchSQL(d db.Dialect, f Filter, now time.Time) (list, count string, args 
 	}
 	words := ftsTerms(f.Q)
 	ranked := len(words) > 0
+	if d == db.SQLite && !ranked && f.Sort != "updated" {
+		// Walk the name index, checking the filters row by row (see
+		// search_scale.go): the planner would otherwise read every
+		// organisation in a ward or income band and sort them.
+		from = ` FROM organisations o INDEXED BY organisations_name LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+	}
 	if ranked {
-		from = ` FROM ` + ftsMatch(d, arg(ftsQuery(d, words))) + ` m JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+		from = ` FROM ` + ftsTiers(d, words, prefix, arg) + ` m JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	}
 	if f.Sector != "" {
 		where = append(where, `o.sector = `+arg(f.Sector))
@@ -145,14 +151,14 @@ func searchSQL(d db.Dialect, f Filter, now time.Time) (list, count string, args 
 		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = o.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
 	}
 	w := ` WHERE ` + strings.Join(where, ` AND `)
-	count = `SELECT COUNT(*)` + from + w
+	count = `SELECT COUNT(*) FROM (SELECT 1` + from + w + ` LIMIT ` + strconv.Itoa(countCap+1) + `) c`
 	order := ` ORDER BY o.name, o.id`
 	switch {
 	case f.Sort == "updated":
 		order = ` ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
 	case f.Sort == "name":
 	case ranked:
-		order = ` ORDER BY m.rank, o.name, o.id`
+		order = ` ORDER BY m.tier, o.name, o.id`
 	}
 	list = `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, COALESCE(p.description, ''), COALESCE(p.postcode, ''), COALESCE(p.income_band, ''), COALESCE(p.website, ''), p.updated_at, o.updated_at` +
 		from + w + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
@@ -164,12 +170,29 @@ func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, 
 	if err := f.Validate(); err != nil {
 		return Result{}, err
 	}
-	list, count, args := searchSQL(d, f, time.Now())
+	now := time.Now()
 	var res Result
-	if err := q.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&res.Total); err != nil {
+	counted := false
+	prefix, err := lastIsPrefix(ctx, q, d, ftsTerms(f.Q))
+	if err != nil {
 		return res, err
 	}
-	if res.Total == 0 || f.Offset >= res.Total {
+	if d == db.SQLite && !relationalOnly {
+		r, ok, c, err := searchFast(ctx, q, f, now, prefix)
+		if ok || err != nil {
+			return r, err
+		}
+		res, counted = r, c
+	}
+	list, count, args := searchSQL(d, f, now, prefix)
+	if !counted {
+		var n int
+		if err := q.QueryRowContext(ctx, count, args[:len(args)-2]...).Scan(&n); err != nil {
+			return res, err
+		}
+		res.Total, res.TotalCapped = min(n, countCap), n > countCap
+	}
+	if res.Total == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
 		return res, nil
 	}
 	rows, err := q.QueryContext(ctx, list, args...)
@@ -180,15 +203,10 @@ func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, 
 	idx := map[int64]int{}
 	var ids []int64
 	for rows.Next() {
-		var it Item
-		var pu *time.Time
-		if err := rows.Scan(&it.ID, &it.UUID, &it.Slug, &it.Name, &it.Sector, &it.LegalForm, &it.Description, &it.Postcode, &it.IncomeBand, &it.Website, &pu, &it.UpdatedAt); err != nil {
+		it, err := scanItem(rows)
+		if err != nil {
 			return res, err
 		}
-		if pu != nil {
-			it.UpdatedAt = *pu
-		}
-		it.Wards, it.Services, it.Identifiers = []string{}, []string{}, []string{}
 		idx[it.ID] = len(res.Items)
 		ids = append(ids, it.ID)
 		res.Items = append(res.Items, it)
@@ -212,7 +230,7 @@ func fillItems(ctx context.Context, q db.Querier, items []Item, idx map[int64]in
 		fn  func(*Item, string)
 	}
 	for _, x := range []qf{
-		{`SELECT organisation_id, code FROM org_areas WHERE kind = 'ward' AND organisation_id IN (` + in + `) ORDER BY code`, func(it *Item, s string) { it.Wards = append(it.Wards, s) }},
+		{`SELECT organisation_id, code FROM org_areas WHERE kind || '' = 'ward' AND organisation_id IN (` + in + `) ORDER BY code`, func(it *Item, s string) { it.Wards = append(it.Wards, s) }},
 		{`SELECT ot.organisation_id, t.name FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE t.vocabulary = 'service' AND ot.organisation_id IN (` + in + `) ORDER BY t.position`, func(it *Item, s string) { it.Services = append(it.Services, s) }},
 		{`SELECT organisation_id, identifier FROM org_identifiers WHERE organisation_id IN (` + in + `) ORDER BY identifier`, func(it *Item, s string) { it.Identifiers = append(it.Identifiers, s) }},
 	} {
@@ -235,90 +253,4 @@ func fillItems(ctx context.Context, q db.Querier, items []Item, idx map[int64]in
 		}
 	}
 	return nil
-}
-
-// searchSQLite answers a filter with one FTS5 query when it has words or
-// any filter that org_fts carries as tokens (migration 0120): words in the
-// text columns AND the filter tokens, NOT unlisted. Counting is then a
-// doclist intersection inside FTS5, and a ranked page is the top of the
-// FTS5 ranking before any join. Policy, quality mark and commissioning-
-// ready filters (which depend on today's date or other features' tables)
-// stay as EXISTS on the narrowed set. ok is false when nothing can be
-// narrowed (the plain listing).
-func searchSQLite(f Filter, now time.Time) (list, count string, args []any, ok bool) {
-	var parts []string
-	words := ftsTerms(f.Q)
-	if len(words) > 0 {
-		parts = append(parts, textColumns+` : (`+ftsQuery(db.SQLite, words)+`)`)
-	}
-	tok := func(t string) { parts = append(parts, `"`+t+`"`) }
-	if f.Ward != "" {
-		tok(facetToken("zzw", f.Ward))
-	}
-	if f.LocalAuthority != "" {
-		tok(facetToken("zzl", f.LocalAuthority))
-	}
-	for _, t := range []int64{f.Service, f.ClientGroup, f.Theme} {
-		if t != 0 {
-			tok(fmt.Sprintf("zzt%d", t))
-		}
-	}
-	if f.IncomeBand != "" {
-		tok(facetToken("zzi", f.IncomeBand))
-	}
-	if f.Sector != "" {
-		tok(facetToken("zzs", f.Sector))
-	}
-	if f.LegalForm != "" {
-		tok(facetToken("zzf", f.LegalForm))
-	}
-	if len(parts) == 0 {
-		return "", "", nil, false
-	}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	match := arg(strings.Join(parts, " AND ") + ` NOT "zzunlisted"`)
-	var where []string
-	if f.Policy != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = m.id AND pol.kind = `+arg(f.Policy)+`)`)
-	}
-	if f.QualityMark != "" {
-		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = m.id AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
-		if f.QualityMark != "any" {
-			c += ` AND qm.name = ` + arg(f.QualityMark)
-		}
-		where = append(where, c+`)`)
-	}
-	if f.CommissioningReady {
-		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = m.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
-	}
-	w := ""
-	if len(where) > 0 {
-		w = ` WHERE ` + strings.Join(where, ` AND `)
-	}
-	ranked := len(words) > 0 && f.Sort != "name" && f.Sort != "updated"
-	cols := `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, COALESCE(p.description, ''), COALESCE(p.postcode, ''), COALESCE(p.income_band, ''), COALESCE(p.website, ''), p.updated_at, o.updated_at`
-	join := ` JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
-	count = `SELECT COUNT(*) FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH ` + match + `) m` + w
-	if ranked && w == "" {
-		// The page straight from the top of the FTS5 ranking: only the
-		// first offset+limit (+ rankSlack for rank ties, which are then
-		// broken by name as elsewhere) rows are joined.
-		list = cols + ` FROM (SELECT rowid AS id, rank FROM org_fts WHERE org_fts MATCH ` + match + ` AND rank MATCH 'bm25(` + bm25Weights + `)' ORDER BY rank LIMIT ` +
-			strconv.Itoa(f.Offset+f.Limit+rankSlack) + `) m` + join + ` ORDER BY m.rank, o.name, o.id LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
-		return list, count, args, true
-	}
-	from := ` FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH ` + match + `) m`
-	order := ` ORDER BY o.name, o.id`
-	switch {
-	case f.Sort == "updated":
-		order = ` ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
-	case ranked:
-		from = ` FROM (SELECT rowid AS id, bm25(org_fts, ` + bm25Weights + `) AS rank FROM org_fts WHERE org_fts MATCH ` + match + `) m`
-		order = ` ORDER BY m.rank, o.name, o.id`
-	}
-	list = cols + from + join + w + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
-	return list, count, args, true
 }

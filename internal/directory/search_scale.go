@@ -1,0 +1,383 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerhub/internal/db"
+)
+
+// Directory search at scale (200,000 organisations).
+//
+// Two costs grew with the number of matches, and both are now bounded:
+//
+//   - Counting. Totals are counted up to countCap+1 rows (a LIMIT inside the
+//     count): up to countCap the total is exact, above it Result.TotalCapped
+//     is set and pages say "more than 1,000" (the JSON carries
+//     "total_capped": true).
+//   - Ranking. FTS5's bm25() first scans the whole doclist of every phrase
+//     in the query (for the idf), including the filter tokens: a common word
+//     plus a sector cost ~100,000 postings per query whatever the page. The
+//     order is now a ranking by where the words are found, the same on both
+//     databases:
+//     tier 0: every word in the name or other names,
+//     tier 1: every word in the services,
+//     tier 2: the words anywhere (description, or spread over fields),
+//     then by name. On SQLite the page is taken from a window of matches
+//     read tier by tier in organisation-id order (FTS5 doclists are in
+//     rowid order, so each read stops early): with countCap or fewer
+//     matches the window holds them all and the order is exact; with more,
+//     Result.RankedAmong says the page is ordered among the first N matches
+//     (the page says so and suggests narrowing the search).
+//
+// Sorting by name with filters only and more than countCap matches walks
+// the organisations' name index and checks the filters row by row (the SQL
+// joins), which reads about limit/selectivity rows: exact and cheap,
+// because a filter that matches more than countCap organisations is not
+// selective. The plain listing (no words, no filters) does the same.
+
+// countCap bounds counting (a variable so that tests can lower it).
+var countCap = 1000
+
+// rankWindow is how many matches a capped search orders (at least the page's
+// end: offset + limit).
+var rankWindow = 1000
+
+// tierQueries are the FTS5 queries of the ranking tiers for words (SQLite),
+// each ANDed with base (filter tokens, NOT unlisted).
+func tierQueries(words []string, prefix bool, base string) []string {
+	q := ftsQuery(db.SQLite, words, prefix)
+	and := func(cols string) string {
+		s := cols + ` : (` + q + `)`
+		if base != "" {
+			s += ` AND ` + base
+		}
+		return s
+	}
+	return []string{and(`{name other_names}`), and(`{services}`), and(textColumns)}
+}
+
+// sqliteFilters splits a filter into its FTS5 part (filter tokens, ANDed,
+// with NOT "zzunlisted") and the EXISTS conditions on m.id that FTS5 does
+// not carry (policies, quality marks, commissioning ready: they depend on
+// today's date or on other features' tables). narrowed says whether any
+// filter token or word applies.
+func sqliteFilters(f Filter, now time.Time, args *[]any) (base string, where []string, narrowed bool) {
+	var parts []string
+	tok := func(t string) { parts = append(parts, `"`+t+`"`) }
+	if f.Ward != "" {
+		tok(facetToken("zzw", f.Ward))
+	}
+	if f.LocalAuthority != "" {
+		tok(facetToken("zzl", f.LocalAuthority))
+	}
+	for _, t := range []int64{f.Service, f.ClientGroup, f.Theme} {
+		if t != 0 {
+			tok(fmt.Sprintf("zzt%d", t))
+		}
+	}
+	if f.IncomeBand != "" {
+		tok(facetToken("zzi", f.IncomeBand))
+	}
+	if f.Sector != "" {
+		tok(facetToken("zzs", f.Sector))
+	}
+	if f.LegalForm != "" {
+		tok(facetToken("zzf", f.LegalForm))
+	}
+	narrowed = len(parts) > 0
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+	if f.Policy != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = m.id AND pol.kind = `+arg(f.Policy)+`)`)
+	}
+	if f.QualityMark != "" {
+		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = m.id AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
+		if f.QualityMark != "any" {
+			c += ` AND qm.name = ` + arg(f.QualityMark)
+		}
+		where = append(where, c+`)`)
+	}
+	if f.CommissioningReady {
+		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = m.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
+	}
+	return strings.Join(parts, " AND "), where, narrowed
+}
+
+// ftsIDsSQL selects the ids matching FTS5 query $1 (in rowid order, desc
+// when asked) that pass the EXISTS conditions (numbered from $2), at most
+// limit of them.
+func ftsIDsSQL(where []string, desc bool, limit int) string {
+	order := ""
+	if desc {
+		order = " DESC"
+	}
+	s := `SELECT m.id FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid` + order + `) m`
+	if len(where) > 0 {
+		s += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	return s + ` LIMIT ` + strconv.Itoa(limit)
+}
+
+// shiftArgs renumbers "$n" placeholders of the EXISTS conditions, which
+// sqliteFilters numbered from $1, to start at $2 (after the MATCH).
+func shiftArgs(where []string, by int) []string {
+	out := make([]string, len(where))
+	for i, w := range where {
+		var b strings.Builder
+		for j := 0; j < len(w); j++ {
+			if w[j] == '$' {
+				k := j + 1
+				for k < len(w) && w[k] >= '0' && w[k] <= '9' {
+					k++
+				}
+				n, _ := strconv.Atoi(w[j+1 : k])
+				b.WriteString("$" + strconv.Itoa(n+by))
+				j = k - 1
+				continue
+			}
+			b.WriteByte(w[j])
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+// fastPlan is a SQLite search answered from FTS5.
+type fastPlan struct {
+	tiers  []string // FTS5 queries, best tier first
+	where  []string // EXISTS conditions on m.id, numbered from $2
+	args   []any    // their arguments
+	ranked bool
+	desc   bool // window in newest-first order (sort by updated)
+}
+
+// planFast returns nil when the filter has neither words nor filter
+// tokens (the plain listing, answered by the name index).
+func planFast(f Filter, now time.Time, prefix bool) *fastPlan {
+	var args []any
+	base, where, narrowed := sqliteFilters(f, now, &args)
+	words := ftsTerms(f.Q)
+	if len(words) == 0 && !narrowed {
+		return nil
+	}
+	if base != "" {
+		base = `(` + base + `)`
+	}
+	notUnlisted := ` NOT "zzunlisted"`
+	pl := &fastPlan{where: shiftArgs(where, 1), args: args, ranked: len(words) > 0 && f.Sort != "name" && f.Sort != "updated", desc: f.Sort == "updated"}
+	switch {
+	case pl.ranked:
+		for _, t := range tierQueries(words, prefix, base) {
+			pl.tiers = append(pl.tiers, `(`+t+`)`+notUnlisted)
+		}
+	case len(words) > 0:
+		pl.tiers = []string{`(` + tierQueries(words, prefix, base)[2] + `)` + notUnlisted}
+	default:
+		pl.tiers = []string{base + notUnlisted}
+	}
+	return pl
+}
+
+// all is the FTS5 query of every match (the last tier).
+func (pl *fastPlan) all() string { return pl.tiers[len(pl.tiers)-1] }
+
+// matches reads up to countCap+1 matching ids in window order: the count,
+// and every match when there are no more than countCap.
+func (pl *fastPlan) matches(ctx context.Context, q db.Querier) ([]int64, error) {
+	return int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
+}
+
+// window reads up to k matching ids tier by tier; tier[i] is id i's tier.
+// all is the first ids of the last tier (every match), already read:
+// when complete is set it holds every match.
+func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64, complete bool) (ids []int64, tier map[int64]int, err error) {
+	tier = map[int64]int{}
+	for t, m := range pl.tiers {
+		if len(ids) >= k {
+			break
+		}
+		// Earlier tiers' members come again in later tiers: read enough.
+		n := k + len(ids)
+		if complete {
+			n = min(n, len(all))
+		}
+		var got []int64
+		if t == len(pl.tiers)-1 && (complete || n <= len(all)) {
+			got = all[:min(n, len(all))]
+		} else if got, err = int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, n), append([]any{m}, pl.args...)...); err != nil {
+			return nil, nil, err
+		}
+		for _, id := range got {
+			if _, seen := tier[id]; !seen && len(ids) < k {
+				tier[id] = t
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, tier, nil
+}
+
+// searchFast answers a SQLite search from FTS5 (see the top of this file).
+// ok is false when the relational SQL should answer (the plain listing,
+// or a name-sorted filter-only search with more than countCap matches);
+// res.Total is then already counted when counted is true.
+func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, prefix bool) (res Result, ok, counted bool, err error) {
+	pl := planFast(f, now, prefix)
+	if pl == nil {
+		return res, false, false, nil
+	}
+	all, err := pl.matches(ctx, q)
+	if err != nil {
+		return res, true, true, err
+	}
+	n := len(all)
+	res.Total = min(n, countCap)
+	res.TotalCapped = n > countCap
+	if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
+		return res, true, true, nil
+	}
+	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 && f.Sort != "updated" {
+		// Filters only, by name, many matches: walk the name index.
+		return res, false, true, nil
+	}
+	k := max(rankWindow, f.Offset+f.Limit)
+	ids, tier, err := pl.window(ctx, q, k, all, !res.TotalCapped)
+	if err != nil {
+		return res, true, true, err
+	}
+	if res.TotalCapped {
+		res.RankedAmong = len(ids)
+	}
+	// Order the window: tier (when ranked), then name or last update.
+	type key struct {
+		id      int64
+		name    string
+		updated time.Time
+	}
+	keys := make([]key, 0, len(ids))
+	js, _ := json.Marshal(ids)
+	keySQL := `SELECT o.id, o.name, NULL FROM json_each($1) j JOIN organisations o ON o.id = j.value`
+	if pl.desc {
+		keySQL = `SELECT o.id, o.name, COALESCE(p.updated_at, o.updated_at) FROM json_each($1) j JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+	}
+	rows, err := q.QueryContext(ctx, keySQL, string(js))
+	if err != nil {
+		return res, true, true, err
+	}
+	for rows.Next() {
+		var k key
+		var u any
+		if err := rows.Scan(&k.id, &k.name, &u); err != nil {
+			rows.Close()
+			return res, true, true, err
+		}
+		k.updated = asTime(u)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, true, true, err
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if pl.ranked && tier[a.id] != tier[b.id] {
+			return tier[a.id] < tier[b.id]
+		}
+		if pl.desc {
+			if !a.updated.Equal(b.updated) {
+				return a.updated.After(b.updated)
+			}
+			return a.id < b.id
+		}
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		return a.id < b.id
+	})
+	if f.Offset >= len(keys) {
+		return res, true, true, nil
+	}
+	keys = keys[f.Offset:min(len(keys), f.Offset+f.Limit)]
+	page := make([]int64, len(keys))
+	for i, k := range keys {
+		page[i] = k.id
+	}
+	res.Items, err = loadItems(ctx, q, page)
+	return res, true, true, err
+}
+
+// asTime reads a timestamp scanned from an expression (the driver returns
+// a time.Time or, for an expression, sometimes its text).
+func asTime(v any) time.Time {
+	switch t := v.(type) {
+	case time.Time:
+		return t
+	case string:
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+			if x, err := time.Parse(layout, t); err == nil {
+				return x
+			}
+		}
+	case []byte:
+		return asTime(string(t))
+	}
+	return time.Time{}
+}
+
+// loadItems reads result items by id, in the order given.
+func loadItems(ctx context.Context, q db.Querier, ids []int64) ([]Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	js, _ := json.Marshal(ids)
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, COALESCE(p.description, ''), COALESCE(p.postcode, ''), COALESCE(p.income_band, ''), COALESCE(p.website, ''), p.updated_at, o.updated_at
+		FROM json_each($1) j JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`, string(js))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[int64]Item{}
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[it.ID] = it
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	items := make([]Item, 0, len(ids))
+	idx := map[int64]int{}
+	var found []int64
+	for _, id := range ids {
+		if it, ok := byID[id]; ok {
+			idx[id] = len(items)
+			items = append(items, it)
+			found = append(found, id)
+		}
+	}
+	return items, fillItems(ctx, q, items, idx, found)
+}
+
+func scanItem(rows interface{ Scan(...any) error }) (Item, error) {
+	var it Item
+	var pu *time.Time
+	if err := rows.Scan(&it.ID, &it.UUID, &it.Slug, &it.Name, &it.Sector, &it.LegalForm, &it.Description, &it.Postcode, &it.IncomeBand, &it.Website, &pu, &it.UpdatedAt); err != nil {
+		return it, err
+	}
+	if pu != nil {
+		it.UpdatedAt = *pu
+	}
+	it.Wards, it.Services, it.Identifiers = []string{}, []string{}, []string{}
+	return it, nil
+}
