@@ -19,26 +19,11 @@ type Series struct {
 // pages must also show the same figures in a table.
 func BarChart(title string, labels []string, series ...Series) template.HTML {
 	const w, h, left, bottom, top = 640, 280, 48, 56, 16
-	maxV := 0.0
-	for _, s := range series {
-		for _, v := range s.Values {
-			maxV = math.Max(maxV, v)
-		}
-	}
-	if maxV == 0 {
-		maxV = 1
-	}
-	maxV = niceCeil(maxV)
+	maxV := chartMax(series)
 	plotW, plotH := float64(w-left-8), float64(h-top-bottom)
 	var b strings.Builder
 	id := "c" + fmt.Sprint(len(title)*31+len(labels))
-	fmt.Fprintf(&b, `<svg class="ph-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, w, h, id, id)
-	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s. The same figures are in the table beside this chart.</desc>`, id, template.HTMLEscapeString(title), id, template.HTMLEscapeString(describe(labels, series)))
-	for i := 0; i <= 4; i++ {
-		y := float64(top) + plotH - plotH*float64(i)/4
-		fmt.Fprintf(&b, `<line class="axis" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke-opacity="0.25"/>`, left, w-8, y, y)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, fmtNum(maxV*float64(i)/4))
-	}
+	chartFrame(&b, id, title, labels, series, w, h, left, w-8, top, plotH, maxV)
 	n := len(labels)
 	if n == 0 {
 		n = 1
@@ -76,26 +61,11 @@ func BarChart(title string, labels []string, series ...Series) template.HTML {
 // LineChart renders one or more series as lines over the labels.
 func LineChart(title string, labels []string, series ...Series) template.HTML {
 	const w, h, left, bottom, top = 640, 260, 48, 40, 16
-	maxV := 0.0
-	for _, s := range series {
-		for _, v := range s.Values {
-			maxV = math.Max(maxV, v)
-		}
-	}
-	if maxV == 0 {
-		maxV = 1
-	}
-	maxV = niceCeil(maxV)
+	maxV := chartMax(series)
 	plotW, plotH := float64(w-left-16), float64(h-top-bottom)
 	var b strings.Builder
 	id := "l" + fmt.Sprint(len(title)*37+len(labels))
-	fmt.Fprintf(&b, `<svg class="ph-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, w, h, id, id)
-	fmt.Fprintf(&b, `<title id="%s-t">%s</title><desc id="%s-d">%s. The same figures are in the table beside this chart.</desc>`, id, template.HTMLEscapeString(title), id, template.HTMLEscapeString(describe(labels, series)))
-	for i := 0; i <= 4; i++ {
-		y := float64(top) + plotH - plotH*float64(i)/4
-		fmt.Fprintf(&b, `<line class="axis" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke-opacity="0.25"/>`, left, w-16, y, y)
-		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, fmtNum(maxV*float64(i)/4))
-	}
+	chartFrame(&b, id, title, labels, series, w, h, left, w-16, top, plotH, maxV)
 	step := plotW
 	if len(labels) > 1 {
 		step = plotW / float64(len(labels)-1)
@@ -121,6 +91,34 @@ func LineChart(title string, labels []string, series ...Series) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// chartMax is the top of the value axis: the largest value rounded up to a
+// nice number (1 when every value is zero).
+func chartMax(series []Series) float64 {
+	maxV := 0.0
+	for _, s := range series {
+		for _, v := range s.Values {
+			maxV = math.Max(maxV, v)
+		}
+	}
+	if maxV == 0 {
+		maxV = 1
+	}
+	return niceCeil(maxV)
+}
+
+// chartFrame writes what bar and line charts share: the opening <svg> with
+// its title and description for screen readers, then the five horizontal
+// grid lines from left to right with their value labels.
+func chartFrame(b *strings.Builder, id, title string, labels []string, series []Series, w, h, left, right, top int, plotH, maxV float64) {
+	fmt.Fprintf(b, `<svg class="ph-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d" xmlns="http://www.w3.org/2000/svg">`, w, h, id, id)
+	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s. The same figures are in the table beside this chart.</desc>`, id, template.HTMLEscapeString(title), id, template.HTMLEscapeString(describe(labels, series)))
+	for i := 0; i <= 4; i++ {
+		y := float64(top) + plotH - plotH*float64(i)/4
+		fmt.Fprintf(b, `<line class="axis" x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke-opacity="0.25"/>`, left, right, y, y)
+		fmt.Fprintf(b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y+4, fmtNum(maxV*float64(i)/4))
+	}
 }
 
 func describe(labels []string, series []Series) string {
