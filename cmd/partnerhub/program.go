@@ -182,6 +182,29 @@ func (m *Main) open(ctx context.Context, cfg config.Config) (*db.DB, error) {
 	return d, nil
 }
 
+// openCurrent opens the database and refuses one whose schema is not the
+// one this binary expects (the commands that read or write data, not migrate).
+func (m *Main) openCurrent(ctx context.Context, cfg config.Config) (*db.DB, error) {
+	d, err := m.open(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.CheckSchema(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// openApp opens a current database and builds the whole app over it, for
+// the commands that run feature code outside the server (jobs, import).
+func (m *Main) openApp(ctx context.Context, cfg config.Config) (*app.App, error) {
+	d, err := m.openCurrent(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return app.Build(cfg, m.logger(cfg), d)
+}
+
 func (m *Main) serve(ctx context.Context, args []string) error {
 	cfg, _, err := m.parse("serve", args, (*config.Config).BindServe, nil)
 	if err != nil {
@@ -345,11 +368,8 @@ func (m *Main) user(ctx context.Context, args []string) error {
 	if err := accounts.ValidateSignup(name, email, pw); err != nil {
 		return fmt.Errorf("%s", fieldMessages(err))
 	}
-	d, err := m.open(ctx, cfg)
+	d, err := m.openCurrent(ctx, cfg)
 	if err != nil {
-		return err
-	}
-	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
 	h := accounts.ProductionHasher
@@ -436,14 +456,7 @@ func (m *Main) jobs(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if err := d.CheckSchema(ctx); err != nil {
-		return err
-	}
-	a, err := app.Build(cfg, m.logger(cfg), d)
+	a, err := m.openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -493,14 +506,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	if err := d.CheckSchema(ctx); err != nil {
-		return err
-	}
-	a, err := app.Build(cfg, m.logger(cfg), d)
+	a, err := m.openApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
