@@ -476,18 +476,19 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 		return nil, nil, err
 	}
 	now := time.Now()
-	if err := each(`SELECT organisation_id, review_date FROM org_policies WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
-		var o int64
-		var rd *time.Time
-		if err := r.Scan(&o, &rd); err != nil {
-			return err
-		}
-		infos[o].policies++
-		if policyDue(rd, now) {
-			infos[o].policiesDue++
-		}
-		return nil
-	}); err != nil {
+	// Counted in SQL (the due date as policyDue has it): reading and
+	// parsing every policy's review date was a third of the finder's time
+	// at N=200,000. Index org_policies_org_review (migration 0121) covers it.
+	if err := each(`SELECT organisation_id, COUNT(*), SUM(CASE WHEN review_date IS NULL OR review_date <= $1 THEN 1 ELSE 0 END) FROM org_policies WHERE organisation_id IN (IDS) GROUP BY organisation_id`,
+		[]any{today(now).Add(ReviewWarning)}, func(r interface{ Scan(...any) error }) error {
+			var o int64
+			var n, due int
+			if err := r.Scan(&o, &n, &due); err != nil {
+				return err
+			}
+			infos[o].policies, infos[o].policiesDue = n, due
+			return nil
+		}); err != nil {
 		return nil, nil, err
 	}
 	t := today(now)
