@@ -75,6 +75,36 @@ func (s *Service) organised(r *http.Request) (*Event, error) {
 	return e, nil
 }
 
+// visibleForm parses a posted form and loads the event in the path that the
+// caller may see (see visible), with the caller.
+func (s *Service) visibleForm(r *http.Request) (*Event, *web.Identity, error) {
+	if err := web.ParseForm(r); err != nil {
+		return nil, nil, err
+	}
+	ctx := r.Context()
+	e, err := s.visible(ctx, r.PathValue("event"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, web.IdentityFrom(ctx), nil
+}
+
+// organisedForm parses a posted form and loads the event organised by the
+// organisation in the path (see organised).
+func (s *Service) organisedForm(r *http.Request) (*Event, error) {
+	if err := web.ParseForm(r); err != nil {
+		return nil, err
+	}
+	return s.organised(r)
+}
+
+// formError tells whether err is one the form page shows back to the user
+// (invalid input, or a conflict such as a full event) rather than an error page.
+func formError(err error) bool {
+	c := apperr.Code(err)
+	return c == apperr.EINVALID || c == apperr.ECONFLICT
+}
+
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
@@ -283,15 +313,11 @@ func (s *Service) renderEvent(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := web.IdentityFrom(ctx)
-	e, err := s.visible(ctx, r.PathValue("event"))
+	e, id, err := s.visibleForm(r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	var ids []int64
 	for o := range id.Orgs {
 		ids = append(ids, o)
@@ -324,7 +350,7 @@ func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	if err != nil {
-		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+		if formError(err) {
 			return s.renderEvent(w, r, 422, r.PostForm, err)
 		}
 		return err

@@ -125,15 +125,11 @@ func (s *Service) renderApply(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Service) apply(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := web.IdentityFrom(ctx)
-	e, err := s.visible(ctx, r.PathValue("event"))
+	e, id, err := s.visibleForm(r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	oid, err := pickOrg(r, id)
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -141,7 +137,7 @@ func (s *Service) apply(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	if err != nil {
-		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+		if formError(err) {
 			return s.renderApply(w, r, 422, r.PostForm, err)
 		}
 		return err
@@ -210,15 +206,11 @@ func (s *Service) renderMeetings(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Service) publishSlots(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := web.IdentityFrom(ctx)
-	e, err := s.visible(ctx, r.PathValue("event"))
+	e, id, err := s.visibleForm(r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	if err := needFair(e); err != nil {
 		return err
 	}
@@ -240,7 +232,7 @@ func (s *Service) publishSlots(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err != nil {
-		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+		if formError(err) {
 			return s.renderMeetings(w, r, 422, r.PostForm, err)
 		}
 		return err
@@ -264,15 +256,11 @@ func (s *Service) slotOf(r *http.Request, e *Event) (*Slot, error) {
 }
 
 func (s *Service) bookSlot(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := web.IdentityFrom(ctx)
-	e, err := s.visible(ctx, r.PathValue("event"))
+	e, id, err := s.visibleForm(r)
 	if err != nil {
 		return err
 	}
+	ctx := r.Context()
 	sl, err := s.slotOf(r, e)
 	if err != nil {
 		return err
@@ -282,7 +270,7 @@ func (s *Service) bookSlot(w http.ResponseWriter, r *http.Request) error {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error { return BookSlot(ctx, tx, sl.ID, oid, id.UserID, s.Now(), s.baseURL()) })
 	}
 	if err != nil {
-		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+		if formError(err) {
 			return s.renderMeetings(w, r, 422, nil, err)
 		}
 		return err
@@ -359,10 +347,7 @@ func (s *Service) renderStands(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Service) addStands(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	e, err := s.organised(r)
+	e, err := s.organisedForm(r)
 	if err != nil {
 		return err
 	}
@@ -382,10 +367,7 @@ func (s *Service) addStands(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) allocate(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	e, err := s.organised(r)
+	e, err := s.organisedForm(r)
 	if err != nil {
 		return err
 	}
@@ -403,7 +385,7 @@ func (s *Service) allocate(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.DB.Write(r.Context(), func(tx *db.Tx) error { return Allocate(r.Context(), tx, e.ID, appID, standID, s.baseURL()) })
 	if err != nil {
-		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+		if formError(err) {
 			return s.renderStands(w, r, 422, r.PostForm, err)
 		}
 		return err

@@ -96,11 +96,8 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
 	ctx := r.Context()
-	e, err := s.organised(r)
+	e, err := s.organisedForm(r)
 	if err != nil {
 		return err
 	}
@@ -127,14 +124,20 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) publish(w http.ResponseWriter, r *http.Request) error {
+	return s.setStatus(w, r, StatusPublished, "Event published.")
+}
+
+// setStatus moves the organiser's event in the path to status and goes
+// back to the event page with msg.
+func (s *Service) setStatus(w http.ResponseWriter, r *http.Request, status, msg string) error {
 	e, err := s.organised(r)
 	if err != nil {
 		return err
 	}
-	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return SetStatus(r.Context(), tx, e.ID, StatusPublished, s.baseURL()) }); err != nil {
+	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return SetStatus(r.Context(), tx, e.ID, status, s.baseURL()) }); err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/events/"+e.Slug, "Event published.")
+	return web.Redirect(w, r, "/events/"+e.Slug, msg)
 }
 
 func (s *Service) cancelForm(w http.ResponseWriter, r *http.Request) error {
@@ -146,14 +149,7 @@ func (s *Service) cancelForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) cancel(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.organised(r)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return SetStatus(r.Context(), tx, e.ID, StatusCancelled, s.baseURL()) }); err != nil {
-		return err
-	}
-	return web.Redirect(w, r, "/events/"+e.Slug, "Event cancelled. Everyone booked has been emailed.")
+	return s.setStatus(w, r, StatusCancelled, "Event cancelled. Everyone booked has been emailed.")
 }
 
 func (s *Service) attendees(w http.ResponseWriter, r *http.Request) error {
@@ -188,10 +184,7 @@ func (s *Service) attendees(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) attendance(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	e, err := s.organised(r)
+	e, err := s.organisedForm(r)
 	if err != nil {
 		return err
 	}
@@ -216,10 +209,7 @@ func (s *Service) messageForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) message(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	e, err := s.organised(r)
+	e, err := s.organisedForm(r)
 	if err != nil {
 		return err
 	}

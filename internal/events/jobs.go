@@ -40,29 +40,32 @@ func claimSuffix(d *db.DB) string {
 
 const claimBatch = 200
 
-// SendReminders emails every confirmed attendee of a published event that
-// starts within the next 24 hours, once. Each batch claims its rows in the
-// transaction that queues the emails (FOR UPDATE SKIP LOCKED on
-// PostgreSQL; the single writer on SQLite), and marks them sent with a
-// conditional update, so two processes never send the same reminder.
-func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string) (int, error) {
+// dueBooking is a booking a job has claimed, with whom to write to.
+type dueBooking struct {
+	id, event   int64
+	name, email string
+}
+
+// claimAndSend runs a job in batches. Each batch, in one write transaction,
+// claims up to claimBatch confirmed bookings matching where (a condition on
+// b = event_bookings and e = events, with args) in booking order (FOR UPDATE
+// SKIP LOCKED on PostgreSQL; the single writer on SQLite) and hands them to
+// send, which marks each one done with a conditional update, queues its
+// email and returns how many it sent. A short batch ends the run.
+func claimAndSend(ctx context.Context, d *db.DB, where string, args []any, send func(tx *db.Tx, ds []dueBooking) (int, error)) (int, error) {
 	total := 0
 	for {
 		n := 0
 		err := d.Write(ctx, func(tx *db.Tx) error {
 			rows, err := tx.QueryContext(ctx, `SELECT b.id, b.attendee_name, b.attendee_email, e.id FROM event_bookings b JOIN events e ON e.id = b.event_id
-				WHERE b.status = 'confirmed' AND b.reminder_sent_at IS NULL AND e.status = 'published' AND e.starts_at > $1 AND e.starts_at <= $2
-				ORDER BY b.id LIMIT `+strconv.Itoa(claimBatch)+claimSuffix(d), now, now.Add(24*time.Hour))
+				WHERE `+where+`
+				ORDER BY b.id LIMIT `+strconv.Itoa(claimBatch)+claimSuffix(d), args...)
 			if err != nil {
 				return err
 			}
-			type due struct {
-				id, event   int64
-				name, email string
-			}
-			var ds []due
+			var ds []dueBooking
 			for rows.Next() {
-				var x due
+				var x dueBooking
 				if err := rows.Scan(&x.id, &x.name, &x.email, &x.event); err != nil {
 					rows.Close()
 					return err
@@ -70,11 +73,30 @@ func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 				ds = append(ds, x)
 			}
 			rows.Close()
+			n, err = send(tx, ds)
+			return err
+		})
+		total += n
+		if err != nil || n < claimBatch {
+			return total, err
+		}
+	}
+}
+
+// SendReminders emails every confirmed attendee of a published event that
+// starts within the next 24 hours, once. Each batch claims its rows in the
+// transaction that queues the emails (FOR UPDATE SKIP LOCKED on
+// PostgreSQL; the single writer on SQLite), and marks them sent with a
+// conditional update, so two processes never send the same reminder.
+func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string) (int, error) {
+	return claimAndSend(ctx, d, `b.status = 'confirmed' AND b.reminder_sent_at IS NULL AND e.status = 'published' AND e.starts_at > $1 AND e.starts_at <= $2`,
+		[]any{now, now.Add(24 * time.Hour)}, func(tx *db.Tx, ds []dueBooking) (int, error) {
+			n := 0
 			evs := map[int64]*Event{}
 			for _, x := range ds {
 				res, err := tx.ExecContext(ctx, `UPDATE event_bookings SET reminder_sent_at = $1 WHERE id = $2 AND reminder_sent_at IS NULL`, now, x.id)
 				if err != nil {
-					return err
+					return n, err
 				}
 				if k, _ := res.RowsAffected(); k != 1 {
 					continue
@@ -82,7 +104,7 @@ func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 				e := evs[x.event]
 				if e == nil {
 					if e, err = GetEvent(ctx, tx, strconv.FormatInt(x.event, 10)); err != nil {
-						return err
+						return n, err
 					}
 					evs[x.event] = e
 				}
@@ -93,17 +115,12 @@ func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 				body := fmt.Sprintf("Hello %s,\n\nA reminder that %s is tomorrow.\n\nWhen: %s\nWhere: %s\n\nIf you can no longer come, please cancel so your place can go to someone on the waiting list:\n%s/events/%s\n",
 					x.name, e.Title, whenText(e), where, baseURL, e.Slug)
 				if err := enqueue(ctx, tx, x.email, "Reminder: "+e.Title+" is tomorrow", body, "event_reminder"); err != nil {
-					return err
+					return n, err
 				}
 				n++
 			}
-			return nil
+			return n, nil
 		})
-		total += n
-		if err != nil || n < claimBatch {
-			return total, err
-		}
-	}
 }
 
 // SendFollowUps marks ended events finished and emails each confirmed
@@ -113,58 +130,32 @@ func SendFollowUps(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 	if _, err := d.W().ExecContext(ctx, `UPDATE events SET status = 'finished', updated_at = $1 WHERE status = 'published' AND ends_at <= $1`, now); err != nil {
 		return 0, db.Err(err, "")
 	}
-	total := 0
-	for {
-		n := 0
-		err := d.Write(ctx, func(tx *db.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT b.id, b.attendee_name, b.attendee_email, e.id FROM event_bookings b JOIN events e ON e.id = b.event_id
-				WHERE b.status = 'confirmed' AND b.followup_sent_at IS NULL AND (b.attended IS NULL OR b.attended = TRUE)
-				AND e.status = 'finished' AND e.ends_at <= $1 AND e.ends_at > $2
-				ORDER BY b.id LIMIT `+strconv.Itoa(claimBatch)+claimSuffix(d), now, now.Add(-14*24*time.Hour))
-			if err != nil {
-				return err
-			}
-			type due struct {
-				id, event   int64
-				name, email string
-			}
-			var ds []due
-			for rows.Next() {
-				var x due
-				if err := rows.Scan(&x.id, &x.name, &x.email, &x.event); err != nil {
-					rows.Close()
-					return err
-				}
-				ds = append(ds, x)
-			}
-			rows.Close()
+	return claimAndSend(ctx, d, `b.status = 'confirmed' AND b.followup_sent_at IS NULL AND (b.attended IS NULL OR b.attended = TRUE)
+				AND e.status = 'finished' AND e.ends_at <= $1 AND e.ends_at > $2`,
+		[]any{now, now.Add(-14 * 24 * time.Hour)}, func(tx *db.Tx, ds []dueBooking) (int, error) {
+			n := 0
 			for _, x := range ds {
 				tok, hash := accounts.NewToken()
 				res, err := tx.ExecContext(ctx, `UPDATE event_bookings SET followup_sent_at = $1, feedback_token_hash = $2 WHERE id = $3 AND followup_sent_at IS NULL`, now, hash, x.id)
 				if err != nil {
-					return err
+					return n, err
 				}
 				if k, _ := res.RowsAffected(); k != 1 {
 					continue
 				}
 				e, err := GetEvent(ctx, tx, strconv.FormatInt(x.event, 10))
 				if err != nil {
-					return err
+					return n, err
 				}
 				body := fmt.Sprintf("Hello %s,\n\nThank you for coming to %s. Please tell %s how it went: two questions, one minute.\n\n%s/events/%s/feedback/%s\n\nIf you made a new partnership at the event, record it on Partnerhub as introduced at this event so it counts towards the strategy.\n",
 					x.name, e.Title, e.OrganiserName, baseURL, e.Slug, tok)
 				if err := enqueue(ctx, tx, x.email, "How was "+e.Title+"?", body, "event_followup"); err != nil {
-					return err
+					return n, err
 				}
 				n++
 			}
-			return nil
+			return n, nil
 		})
-		total += n
-		if err != nil || n < claimBatch {
-			return total, err
-		}
-	}
 }
 
 // feedbackBooking resolves a feedback link.
