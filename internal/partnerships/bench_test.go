@@ -149,3 +149,54 @@ func BenchmarkMeasuresYear(b *testing.B) {
 		run(b, dbtest.Postgres(b, u), "postgres-", seedScalePostgres)
 	}
 }
+
+// BenchmarkMeasuresWrite is what the read model's triggers add to a write:
+// one membership added (its own transaction) to a store of 20,000
+// memberships, and one partnership's dates changed (its five members'
+// organisations recomputed), with and without the read model, on SQLite
+// and, when configured, PostgreSQL.
+func BenchmarkMeasuresWrite(b *testing.B) {
+	const orgs, members = 4000, 20000
+	ctx := context.Background()
+	run := func(b *testing.B, d *db.DB, prefix string) {
+		exec := func(q string, args ...any) {
+			if err := d.Write(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(prefix+"add-membership", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				exec(`INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, created_at) VALUES ($1, $2, 'member', $3, $4)`,
+					1+(i*37)%(members/5), 1+(i*101)%orgs, Date(2016+i%8, 3, 1), db.Now())
+			}
+		})
+		b.Run(prefix+"change-partnership-dates", func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				i++
+				exec(`UPDATE partnerships SET start_date = $1 WHERE id = $2`, Date(2015+i%5, time.Month(1+i%12), 1), 1+(i*53)%(members/5))
+			}
+		})
+	}
+	run(b, func() *db.DB { d := dbtest.SQLite(b); seedScale(b, d, orgs, members); return d }(), "")
+	// The same writes without the read model, for comparison.
+	run(b, func() *db.DB { d := dbtest.SQLite(b); pauseReadModel(b, d); seedScale(b, d, orgs, members); return d }(), "without-read-model/")
+	if u := dbtest.PostgresURL(b); u != "" {
+		d := dbtest.Postgres(b, u)
+		seedScalePostgres(b, d, orgs, members)
+		run(b, d, "postgres-without-read-model/")
+		for _, s := range []string{
+			`ALTER TABLE partnerships ENABLE TRIGGER partnerships_counted`,
+			`ALTER TABLE partnerships ENABLE TRIGGER partnerships_counted_upd`,
+			`ALTER TABLE partnership_members ENABLE TRIGGER partnership_members_cover`,
+			`ALTER TABLE organisations ENABLE TRIGGER organisations_cover`,
+		} {
+			if _, err := d.W().ExecContext(ctx, s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		run(b, d, "postgres-")
+	}
+}
