@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -161,25 +162,15 @@ func (s *Service) areaSave(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
 		return SaveAnswers(ctx, tx, v.A, v.FW.F, "assess_answers", area, readAnswers(r, area))
-	})
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderArea(w, r, v, area, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "Your answers for "+area.Title+" have been saved.")
+	}, func(err error) error { return s.renderArea(w, r, v, area, 422, err) },
+		fmt.Sprintf("/assessments/%d", v.A.ID), "Your answers for "+area.Title+" have been saved.")
 }
 
 func (s *Service) evidenceUpload(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadEditable(r)
 	if err != nil {
-		return err
-	}
-	if err := v.needEdit(); err != nil {
 		return err
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
@@ -218,11 +209,8 @@ func (s *Service) evidenceUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadEditable(r)
 	if err != nil {
-		return err
-	}
-	if err := v.needEdit(); err != nil {
 		return err
 	}
 	if err := web.ParseForm(r); err != nil {
@@ -288,15 +276,22 @@ func (s *Service) evidenceDownload(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (s *Service) evidenceDeleteForm(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+// editableEvidence loads an assessment its contributor may still change
+// and the evidence id in the path.
+func (s *Service) editableEvidence(r *http.Request) (*view, int64, error) {
+	v, err := s.loadEditable(r)
 	if err != nil {
-		return err
-	}
-	if err := v.needEdit(); err != nil {
-		return err
+		return nil, 0, err
 	}
 	eid, err := pathID(r, "eid", "evidence")
+	if err != nil {
+		return nil, 0, err
+	}
+	return v, eid, nil
+}
+
+func (s *Service) evidenceDeleteForm(w http.ResponseWriter, r *http.Request) error {
+	v, eid, err := s.editableEvidence(r)
 	if err != nil {
 		return err
 	}
@@ -309,14 +304,7 @@ func (s *Service) evidenceDeleteForm(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Service) evidenceDelete(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
-	if err != nil {
-		return err
-	}
-	if err := v.needEdit(); err != nil {
-		return err
-	}
-	eid, err := pathID(r, "eid", "evidence")
+	v, eid, err := s.editableEvidence(r)
 	if err != nil {
 		return err
 	}
@@ -338,24 +326,15 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	ctx := r.Context()
 	email := accounts.NormaliseEmail(r.PostForm.Get("email"))
-	err = s.DB.Write(ctx, func(tx *db.Tx) error { return Invite(ctx, tx, v.A, email, s.Web.Config.BaseURL) })
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderOverview(w, r, v, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), email+" has been added as a contributor.")
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error { return Invite(ctx, tx, v.A, email, s.Web.Config.BaseURL) },
+		func(err error) error { return s.renderOverview(w, r, v, 422, err) },
+		fmt.Sprintf("/assessments/%d", v.A.ID), email+" has been added as a contributor.")
 }
 
 func (s *Service) submitForm(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadEditable(r)
 	if err != nil {
-		return err
-	}
-	if err := v.needEdit(); err != nil {
 		return err
 	}
 	rows, ans, ev, err := s.progress(r, v, "assess_answers")
@@ -367,34 +346,35 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadEditable(r)
+	if err != nil {
+		return err
+	}
+	url, msg := fmt.Sprintf("/assessments/%d/results", v.A.ID), "Submitted. Here are your results."
+	if v.FW.F.Review {
+		url, msg = fmt.Sprintf("/assessments/%d", v.A.ID), "Submitted. A reviewer will look at your assessment and evidence."
+	}
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error { return Submit(ctx, tx, v.A, v.FW, s.Web.Config.BaseURL) },
+		func(err error) error { return s.renderOverview(w, r, v, 422, err) }, url, msg)
+}
+
+// loadWithdrawable loads an assessment for one of the subject's owners or
+// an admin, who may withdraw it.
+func (s *Service) loadWithdrawable(r *http.Request) (*view, error) {
 	v, err := s.load(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := v.needEdit(); err != nil {
-		return err
+	if !v.Ac.Lead && !v.Ac.Admin {
+		return nil, apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can withdraw this assessment")
 	}
-	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *db.Tx) error { return Submit(ctx, tx, v.A, v.FW, s.Web.Config.BaseURL) })
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderOverview(w, r, v, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	if v.FW.F.Review {
-		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "Submitted. A reviewer will look at your assessment and evidence.")
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results", v.A.ID), "Submitted. Here are your results.")
+	return v, nil
 }
 
 func (s *Service) withdrawForm(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadWithdrawable(r)
 	if err != nil {
 		return err
-	}
-	if !v.Ac.Lead && !v.Ac.Admin {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can withdraw this assessment")
 	}
 	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Withdraw assessment",
 		"Question": "Are you sure you want to withdraw this assessment? Any result it gave will stop counting.",
@@ -402,12 +382,9 @@ func (s *Service) withdrawForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) withdraw(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadWithdrawable(r)
 	if err != nil {
 		return err
-	}
-	if !v.Ac.Lead && !v.Ac.Admin {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only the subject's owners can withdraw this assessment")
 	}
 	ctx := r.Context()
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return Withdraw(ctx, tx, v.A) }); err != nil {

@@ -229,11 +229,8 @@ func (s *Service) hcRespond(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) hcCloseForm(w http.ResponseWriter, r *http.Request) error {
-	round, _, err := s.loadRound(r)
+	round, err := s.loadClosable(r)
 	if err != nil {
-		return err
-	}
-	if err := s.canClose(r, round); err != nil {
 		return err
 	}
 	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Close health check",
@@ -241,24 +238,27 @@ func (s *Service) hcCloseForm(w http.ResponseWriter, r *http.Request) error {
 		"Action":   r.URL.Path, "Button": "Close health check", "Back": fmt.Sprintf("/health-checks/%d", round.ID)})
 }
 
-func (s *Service) canClose(r *http.Request, round *Round) error {
+// loadClosable loads the round in the path for someone who may close it:
+// an owner of the partnership's lead organisation, or an admin.
+func (s *Service) loadClosable(r *http.Request) (*Round, error) {
+	round, _, err := s.loadRound(r)
+	if err != nil {
+		return nil, err
+	}
 	id := web.IdentityFrom(r.Context())
 	owner, err := IsSubjectOwner(r.Context(), s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !owner && !id.Admin {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only the partnership's lead organisation can close a health check")
+		return nil, apperr.Errorf(apperr.EFORBIDDEN, "Only the partnership's lead organisation can close a health check")
 	}
-	return nil
+	return round, nil
 }
 
 func (s *Service) hcClose(w http.ResponseWriter, r *http.Request) error {
-	round, _, err := s.loadRound(r)
+	round, err := s.loadClosable(r)
 	if err != nil {
-		return err
-	}
-	if err := s.canClose(r, round); err != nil {
 		return err
 	}
 	ctx := r.Context()

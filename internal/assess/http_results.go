@@ -101,39 +101,53 @@ func (s *Service) readAction(r *http.Request, x *Action) error {
 	return nil
 }
 
-func (s *Service) actionAdd(w http.ResponseWriter, r *http.Request) error {
+// loadActionPlan loads an assessment for a contributor, who may change its
+// action plan.
+func (s *Service) loadActionPlan(r *http.Request) (*view, error) {
 	v, err := s.load(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !v.Ac.Contributor {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
+		return nil, apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
 	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
+	return v, nil
+}
+
+// saveAction reads the action form into x and saves it, then goes back to
+// the action plan: with why it was not saved (notSaved + the first
+// message) when the input is invalid, else with saved.
+func (s *Service) saveAction(w http.ResponseWriter, r *http.Request, v *view, x *Action, notSaved, saved string) error {
 	ctx := r.Context()
-	x := &Action{Indicator: r.PostForm.Get("indicator")}
-	err = s.readAction(r, x)
+	err := s.readAction(r, x)
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error { return SaveAction(ctx, tx, v.A, x) })
 	}
 	if apperr.Is(err, apperr.EINVALID) {
-		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action was not added: "+errMsg(err)+".")
+		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), notSaved+errMsg(err)+".")
 	}
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action has been added.")
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), saved)
+}
+
+func (s *Service) actionAdd(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.loadActionPlan(r)
+	if err != nil {
+		return err
+	}
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	x := &Action{Indicator: r.PostForm.Get("indicator")}
+	return s.saveAction(w, r, v, x, "The action was not added: ", "The action has been added.")
 }
 
 func (s *Service) actionsFromGaps(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadActionPlan(r)
 	if err != nil {
 		return err
-	}
-	if !v.Ac.Contributor {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
 	}
 	_, final, _, err := s.resultsData(r, v)
 	if err != nil {
@@ -152,12 +166,9 @@ func (s *Service) actionsFromGaps(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) actionUpdate(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.load(r)
+	v, err := s.loadActionPlan(r)
 	if err != nil {
 		return err
-	}
-	if !v.Ac.Contributor {
-		return apperr.Errorf(apperr.EFORBIDDEN, "Only contributors can change the action plan")
 	}
 	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
 	if err != nil {
@@ -180,15 +191,5 @@ func (s *Service) actionUpdate(w http.ResponseWriter, r *http.Request) error {
 	if x == nil {
 		return apperr.NotFound("action")
 	}
-	err = s.readAction(r, x)
-	if err == nil {
-		err = s.DB.Write(ctx, func(tx *db.Tx) error { return SaveAction(ctx, tx, v.A, x) })
-	}
-	if apperr.Is(err, apperr.EINVALID) {
-		return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action was not changed: "+errMsg(err)+".")
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results#actions", v.A.ID), "The action has been updated.")
+	return s.saveAction(w, r, v, x, "The action was not changed: ", "The action has been updated.")
 }

@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,6 +32,16 @@ func (s *Service) loadReview(r *http.Request) (*view, error) {
 		return nil, apperr.NotFound("review")
 	}
 	return v, nil
+}
+
+// reviewerForm checks the caller may review the assessment now (see
+// CheckReviewer) and parses the posted form.
+func (s *Service) reviewerForm(r *http.Request, v *view) error {
+	ctx := r.Context()
+	if err := CheckReviewer(ctx, s.DB.Q(), v.A, v.Ac, web.IdentityFrom(ctx).UserID); err != nil {
+		return err
+	}
+	return web.ParseForm(r)
 }
 
 func (s *Service) review(w http.ResponseWriter, r *http.Request) error {
@@ -102,23 +113,13 @@ func (s *Service) reviewAreaSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if err := CheckReviewer(ctx, s.DB.Q(), v.A, v.Ac, web.IdentityFrom(ctx).UserID); err != nil {
+	if err := s.reviewerForm(r, v); err != nil {
 		return err
 	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
 		return SaveAnswers(ctx, tx, v.A, v.FW.F, "assess_reviews", area, readAnswers(r, area))
-	})
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderReviewArea(w, r, v, area, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/review", v.A.ID), "Your ratings for "+area.Title+" have been saved.")
+	}, func(err error) error { return s.renderReviewArea(w, r, v, area, 422, err) },
+		fmt.Sprintf("/assessments/%d/review", v.A.ID), "Your ratings for "+area.Title+" have been saved.")
 }
 
 func (s *Service) moreEvidence(w http.ResponseWriter, r *http.Request) error {
@@ -126,23 +127,13 @@ func (s *Service) moreEvidence(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if err := CheckReviewer(ctx, s.DB.Q(), v.A, v.Ac, web.IdentityFrom(ctx).UserID); err != nil {
+	if err := s.reviewerForm(r, v); err != nil {
 		return err
 	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
 		return RequestEvidence(ctx, tx, v.A, accounts.CleanText(r.PostForm.Get("note")), s.Web.Config.BaseURL)
-	})
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderReview(w, r, v, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/review", v.A.ID), "The assessment has been returned for more evidence.")
+	}, func(err error) error { return s.renderReview(w, r, v, 422, err) },
+		fmt.Sprintf("/assessments/%d/review", v.A.ID), "The assessment has been returned for more evidence.")
 }
 
 func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
@@ -150,23 +141,13 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if err := CheckReviewer(ctx, s.DB.Q(), v.A, v.Ac, web.IdentityFrom(ctx).UserID); err != nil {
+	if err := s.reviewerForm(r, v); err != nil {
 		return err
 	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
 		return Decide(ctx, tx, v.A, v.FW, r.PostForm.Get("result"), accounts.CleanText(r.PostForm.Get("conditions")), accounts.CleanText(r.PostForm.Get("decision_note")), s.Web.Config.BaseURL)
-	})
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderReview(w, r, v, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/results", v.A.ID), "The decision has been recorded.")
+	}, func(err error) error { return s.renderReview(w, r, v, 422, err) },
+		fmt.Sprintf("/assessments/%d/results", v.A.ID), "The decision has been recorded.")
 }
 
 func (s *Service) assignReviewer(w http.ResponseWriter, r *http.Request) error {
@@ -178,15 +159,10 @@ func (s *Service) assignReviewer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	uid, _ := strconv.ParseInt(r.PostForm.Get("reviewer"), 10, 64)
-	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *db.Tx) error { return AssignReviewer(ctx, tx, v.A, uid, s.Web.Config.BaseURL) })
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderOverview(w, r, v, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "The reviewer has been appointed.")
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
+		return AssignReviewer(ctx, tx, v.A, uid, s.Web.Config.BaseURL)
+	}, func(err error) error { return s.renderOverview(w, r, v, 422, err) },
+		fmt.Sprintf("/assessments/%d", v.A.ID), "The reviewer has been appointed.")
 }
 
 // Frameworks (admins).
@@ -366,17 +342,10 @@ func (s *Service) assessorAdd(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
 		return AppointAssessor(ctx, tx, accounts.NormaliseEmail(r.PostForm.Get("email")))
-	})
-	if apperr.Is(err, apperr.EINVALID) {
-		return s.renderAssessors(w, r, 422, err)
-	}
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, "/admin/assessors", "The assessor has been appointed.")
+	}, func(err error) error { return s.renderAssessors(w, r, 422, err) },
+		"/admin/assessors", "The assessor has been appointed.")
 }
 
 // assessorRemoveForm asks before taking someone out of the pool.

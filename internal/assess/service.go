@@ -165,4 +165,32 @@ func (v *view) needEdit() error {
 	return nil
 }
 
+// loadEditable loads the assessment in the path for a contributor who may
+// still change it (see load and needEdit).
+func (s *Service) loadEditable(r *http.Request) (*view, error) {
+	v, err := s.load(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.needEdit(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// saveForm runs write in one transaction. Invalid input goes back to the
+// page with its messages (rerender, which answers 422); any other error is
+// returned; success redirects to url with the flash msg.
+func (s *Service) saveForm(w http.ResponseWriter, r *http.Request, write func(ctx context.Context, tx *db.Tx) error, rerender func(err error) error, url, msg string) error {
+	ctx := r.Context()
+	err := s.DB.Write(ctx, func(tx *db.Tx) error { return write(ctx, tx) })
+	if apperr.Is(err, apperr.EINVALID) {
+		return rerender(err)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, url, msg)
+}
+
 func (s *Service) uploadDir() string { return s.Web.Config.UploadDir() }
