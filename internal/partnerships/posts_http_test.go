@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/directory"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
@@ -57,9 +59,14 @@ func TestLookingForPartners(t *testing.T) {
 		opt := env.Org("Quiet Befrienders", "vcs", map[string]string{"optout@x.org": "owner"})
 		befriending := term(t, d, "service", "befriending")
 		older := term(t, d, "client_group", "older-people")
-		for _, o := range []int64{bef.ID, opt.ID} {
-			exec(t, d, `INSERT INTO org_terms (organisation_id, term_id) VALUES ($1, $2)`, o, befriending)
-			exec(t, d, `INSERT INTO org_areas (organisation_id, kind, code) VALUES ($1, 'ward', 'Bloomfield')`, o)
+		for _, o := range []*accounts.Organisation{bef, opt} {
+			exec(t, d, `INSERT INTO org_terms (organisation_id, term_id) VALUES ($1, $2)`, o.ID, befriending)
+			exec(t, d, `INSERT INTO org_areas (organisation_id, kind, code) VALUES ($1, 'ward', 'Bloomfield')`, o.ID)
+			// The directory keeps its search index (which the partner finder
+			// reads) in step on its own writes; these were plain SQL.
+			if err := directory.WriteSearchDoc(ctx, d.W(), d.Dialect, o.ID, o.Name, "", "", ""); err != nil {
+				t.Fatal(err)
+			}
 		}
 
 		env.Anon().Get("/looking-for-partners").Status(t, 200).Contains(t, "No open posts match")
