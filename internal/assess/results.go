@@ -162,7 +162,12 @@ func AwardsOf(ctx context.Context, q db.Querier, assessmentID int64) ([]Award, e
 // strategy's measures.
 func QualityMarkCounts(ctx context.Context, q db.Querier, year int) (applications, awards int, err error) {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
-	to := from.AddDate(1, 0, 0)
+	return QualityMarkCountsBetween(ctx, q, from, from.AddDate(1, 0, 0))
+}
+
+// QualityMarkCountsBetween counts Quality Mark applications started and
+// awards made (with or without conditions) from from up to (not including) to.
+func QualityMarkCountsBetween(ctx context.Context, q db.Querier, from, to time.Time) (applications, awards int, err error) {
 	if err = q.QueryRowContext(ctx, `SELECT COUNT(*) FROM assess_assessments WHERE kind = $1 AND created_at >= $2 AND created_at < $3`,
 		KindQualityMark, from, to).Scan(&applications); err != nil {
 		return 0, 0, err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"partnerhub/internal/assess"
 	"partnerhub/internal/db"
 )
 
@@ -28,6 +29,28 @@ type Report struct {
 	Previous Period
 	Now      Raw
 	Before   Raw
+	NowX     Extra
+	BeforeX  Extra
+}
+
+// Extra are the measures other features feed into the strategy's figures.
+type Extra struct {
+	FromEvents              int // partnerships started in the period that were introduced at an event
+	QualityMarkApplications int
+	QualityMarkAwards       int
+}
+
+// extras counts the Extra measures for a period.
+func extras(ctx context.Context, q db.Querier, p Period) (Extra, error) {
+	var x Extra
+	from, to := p.Start, p.End // End is the day after the last day
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships WHERE origin = 'event' AND status <> 'proposed'
+		AND start_date >= $1 AND start_date < $2`, from, to).Scan(&x.FromEvents); err != nil {
+		return x, err
+	}
+	var err error
+	x.QualityMarkApplications, x.QualityMarkAwards, err = assess.QualityMarkCountsBetween(ctx, q, from, to)
+	return x, err
 }
 
 // Definitions of the measures in plain words, in dashboard order.
@@ -45,6 +68,9 @@ var Definitions = []struct{ Key, Label, Definition string }{
 	{"consortia_formed", "Consortia formed", "Consortia whose start date falls in the year."},
 	{"consortia_dissolved", "Consortia dissolved", "Consortia whose end date falls in the year."},
 	{"median_consortium_lifespan_days", "Median consortium life span (days)", "The median number of days from start to end of every consortium that had ended by the last day of the year. Empty until a consortium has ended."},
+	{"partnerships_from_events", "Partnerships sparked at events", "Partnerships started in the year that were recorded as introduced at a networking event, workshop, trade fair or conference."},
+	{"quality_mark_applications", "Consortia Quality Mark applications", "Applications for the Consortia Quality Mark started in the year."},
+	{"quality_mark_awards", "Consortia Quality Mark awards", "Quality Marks awarded in the year, with or without conditions."},
 }
 
 // Rules are the counting rules in plain words, shown under the definitions.
@@ -91,9 +117,23 @@ func (r Report) Figures() []Figure {
 		}
 		return nil
 	}
+	valX := func(x Extra, key string) *float64 {
+		switch key {
+		case "partnerships_from_events":
+			return f(float64(x.FromEvents))
+		case "quality_mark_applications":
+			return f(float64(x.QualityMarkApplications))
+		case "quality_mark_awards":
+			return f(float64(x.QualityMarkAwards))
+		}
+		return nil
+	}
 	var out []Figure
 	for _, d := range Definitions {
 		fg := Figure{Key: d.Key, Label: d.Label, Definition: d.Definition, Value: val(r.Now, d.Key), Previous: val(r.Before, d.Key)}
+		if fg.Value == nil && fg.Previous == nil {
+			fg.Value, fg.Previous = valX(r.NowX, d.Key), valX(r.BeforeX, d.Key)
+		}
 		fg.Change = change(fg.Value, fg.Previous)
 		out = append(out, fg)
 	}
@@ -209,7 +249,14 @@ func Measure(ctx context.Context, q db.Querier, year int, startMonth time.Month)
 	if err != nil {
 		return Report{}, err
 	}
-	return Report{Period: cur, Previous: prev, Now: raws[0], Before: raws[1]}, nil
+	rep := Report{Period: cur, Previous: prev, Now: raws[0], Before: raws[1]}
+	if rep.NowX, err = extras(ctx, q, cur); err != nil {
+		return Report{}, err
+	}
+	if rep.BeforeX, err = extras(ctx, q, prev); err != nil {
+		return Report{}, err
+	}
+	return rep, nil
 }
 
 // Series computes the reports for the years from..to (inclusive) in one go.
@@ -225,9 +272,15 @@ func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Mon
 	if err != nil {
 		return nil, err
 	}
+	xs := make([]Extra, len(periods))
+	for i, p := range periods {
+		if xs[i], err = extras(ctx, q, p); err != nil {
+			return nil, err
+		}
+	}
 	var out []Report
 	for i := 1; i < len(raws); i++ {
-		out = append(out, Report{Period: periods[i], Previous: periods[i-1], Now: raws[i], Before: raws[i-1]})
+		out = append(out, Report{Period: periods[i], Previous: periods[i-1], Now: raws[i], Before: raws[i-1], NowX: xs[i], BeforeX: xs[i-1]})
 	}
 	return out, nil
 }
