@@ -10,6 +10,8 @@
 -- On PostgreSQL two transactions that touch the same organisation or
 -- partnership take an advisory lock (in id order) so that the second
 -- recomputes from what the first committed instead of colliding with it.
+-- The lock keys include the schema's name, so databases in other schemas
+-- of the same server (tests, other tenants) never wait on each other.
 
 -- Every counted membership span in days (see 0220), with its member's sector.
 CREATE VIEW partnership_member_spans AS
@@ -30,10 +32,10 @@ BEGIN
 	orgs := ARRAY(SELECT DISTINCT x FROM unnest(orgs) x WHERE x IS NOT NULL ORDER BY x);
 	pids := ARRAY(SELECT DISTINCT x FROM unnest(pids) x WHERE x IS NOT NULL ORDER BY x);
 	FOREACH k IN ARRAY orgs LOOP
-		PERFORM pg_advisory_xact_lock(727221, (k % 2147483647)::int);
+		PERFORM pg_advisory_xact_lock(hashtext(current_schema() || ':partnership_cover:org'), (k % 2147483647)::int);
 	END LOOP;
 	FOREACH k IN ARRAY pids LOOP
-		PERFORM pg_advisory_xact_lock(727222, (k % 2147483647)::int);
+		PERFORM pg_advisory_xact_lock(hashtext(current_schema() || ':partnership_cover:partnership'), (k % 2147483647)::int);
 	END LOOP;
 	DELETE FROM partnership_org_cover WHERE organisation_id IN (SELECT unnest(orgs));
 	DELETE FROM partnership_org_gaps WHERE organisation_id IN (SELECT unnest(orgs));
