@@ -23,8 +23,10 @@ const textColumns = `{name other_names description services}`
 // facetToken is a filter token: prefix + the value in lower case without
 // spaces or underscores (migration 0120 builds the same in SQL).
 func facetToken(prefix, v string) string {
-	return prefix + strings.ToLower(strings.NewReplacer(" ", "", "_", "").Replace(v))
+	return prefix + strings.ToLower(facetStrip.Replace(v))
 }
+
+var facetStrip = strings.NewReplacer(" ", "", "_", "")
 
 // facetTokens are the facets and kind columns of a profile's document.
 func facetTokens(p *Profile) (facets, kind string) {
@@ -201,30 +203,74 @@ func writeIndexSQLite(ctx context.Context, q db.Querier, orgID int64, name, othe
 	return err
 }
 
-// searchDocs writes many search documents with multi-row statements (the
-// bulk import). On SQLite the documents that the organisations trigger
-// made (name only) are deleted first, a chunk at a time.
-type searchDocs struct {
-	ctx context.Context
-	tx  *db.Tx
-	ins *bulkInserter
-	ids []int64
+// BulkSearchDocs runs fn with the organisations insert trigger's name-only
+// search documents turned off (migration 0122), for bulk writers that
+// write every new organisation's whole document themselves in the same
+// transaction (the import; the demo generator with WriteSearchDoc). The
+// trigger is back on before fn's transaction commits, and a rolled-back
+// transaction leaves it on.
+func BulkSearchDocs(ctx context.Context, tx *db.Tx, fn func() error) error {
+	if err := bulkDocs(ctx, tx, true); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	return bulkDocs(ctx, tx, false)
 }
 
-func newSearchDocs(ctx context.Context, tx *db.Tx) *searchDocs {
-	s := &searchDocs{ctx: ctx, tx: tx}
+func bulkDocs(ctx context.Context, tx *db.Tx, on bool) error {
+	if tx.Dialect == db.Postgres {
+		v := "off"
+		if on {
+			v = "on"
+		}
+		_, err := tx.ExecContext(ctx, `SELECT set_config('partnerhub.directory_bulk', $1, true)`, v)
+		return err
+	}
+	n := 0
+	if on {
+		n = 1
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE directory_bulk SET active = $1 WHERE id = 1`, n)
+	return err
+}
+
+// searchDocs writes many search documents with multi-row statements (the
+// bulk import). On SQLite the documents that the organisations trigger
+// made (name only) are deleted first, a chunk at a time, unless fresh
+// (written inside BulkSearchDocs: there are none). FTS5 flushes its
+// pending index at every multi-row statement (a statement savepoint), so
+// its chunks are as large as SQLite's parameter limit allows.
+type searchDocs struct {
+	ctx   context.Context
+	tx    *db.Tx
+	ins   *bulkInserter
+	ids   []int64
+	fresh bool
+}
+
+// ftsChunk is how many documents (7 values each) one INSERT into org_fts
+// carries: 28,000 parameters, under SQLite's 32,766.
+const ftsChunk = 4000
+
+func newSearchDocs(ctx context.Context, tx *db.Tx, fresh bool) *searchDocs {
+	s := &searchDocs{ctx: ctx, tx: tx, fresh: fresh}
 	if tx.Dialect == db.Postgres {
 		s.ins = newBulk(ctx, tx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES`,
 			` ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`, 5)
 	} else {
 		s.ins = newBulk(ctx, tx, `INSERT INTO org_fts (rowid, name, other_names, description, services, facets, kind) VALUES`, ``, 7)
+		if fresh {
+			s.ins.chunk = ftsChunk
+		}
 	}
 	return s
 }
 
 func (s *searchDocs) add(p *Profile, desc, services string) error {
 	orgID, name, other := p.ID, p.Name, p.OtherNames
-	if s.tx.Dialect != db.Postgres {
+	if s.tx.Dialect != db.Postgres && !s.fresh {
 		s.ids = append(s.ids, orgID)
 		if len(s.ids) >= bulkChunk {
 			if err := s.deleteOld(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -49,13 +50,14 @@ type bulkInserter struct {
 	tx         *db.Tx
 	head, tail string // "INSERT INTO t (a, b) VALUES", " ON CONFLICT ..."
 	ncol       int
+	chunk      int // rows per statement (bulkChunk unless set)
 	stmt       *sql.Stmt
 	buf        []any
 	onRows     func(*sql.Rows) error // for INSERT ... RETURNING
 }
 
 func newBulk(ctx context.Context, tx *db.Tx, head, tail string, ncol int) *bulkInserter {
-	return &bulkInserter{ctx: ctx, tx: tx, head: head, tail: tail, ncol: ncol}
+	return &bulkInserter{ctx: ctx, tx: tx, head: head, tail: tail, ncol: ncol, chunk: bulkChunk}
 }
 
 func (b *bulkInserter) sql(rows int) string {
@@ -89,7 +91,7 @@ func (b *bulkInserter) sql(rows int) string {
 // add queues one row; a full chunk is written at once.
 func (b *bulkInserter) add(vals ...any) error {
 	b.buf = append(b.buf, vals...)
-	if len(b.buf) >= bulkChunk*b.ncol {
+	if len(b.buf) >= b.chunk*b.ncol {
 		return b.flush()
 	}
 	return nil
@@ -101,9 +103,9 @@ func (b *bulkInserter) flush() error {
 	}
 	rows := len(b.buf) / b.ncol
 	var stmt *sql.Stmt
-	if rows == bulkChunk {
+	if rows == b.chunk {
 		if b.stmt == nil {
-			s, err := b.tx.PrepareContext(b.ctx, b.sql(bulkChunk))
+			s, err := b.tx.PrepareContext(b.ctx, b.sql(b.chunk))
 			if err != nil {
 				return err
 			}
@@ -402,6 +404,11 @@ func createRows(ctx context.Context, tx *db.Tx, fresh []*importRow, rep *ImportR
 	}); err != nil {
 		return err
 	}
+	// Inserted in slug order: the slug and name indexes of organisations
+	// then grow at their ends instead of at random pages (at 200,000 rows
+	// most of the organisations insert's cost), and UUIDs are version 7
+	// (time-ordered) for the same reason.
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].p.Slug < todo[j].p.Slug })
 	var batch, later []pendingOrg
 	for _, t := range todo {
 		if taken[t.p.Slug] || t.p.Slug == "" {
@@ -411,6 +418,15 @@ func createRows(ctx context.Context, tx *db.Tx, fresh []*importRow, rep *ImportR
 		taken[t.p.Slug] = true
 		batch = append(batch, t)
 	}
+	// Every organisation created below gets its whole search document
+	// from writeNewProfiles: the trigger's name-only one is not written.
+	return BulkSearchDocs(ctx, tx, func() error { return insertOrgs(ctx, tx, batch, later, now, rep) })
+}
+
+// insertOrgs creates the organisations of batch with multi-row INSERTs and
+// those of later one by one (their slugs need accounts.InsertOrg), then
+// their profiles.
+func insertOrgs(ctx context.Context, tx *db.Tx, batch, later []pendingOrg, now time.Time, rep *ImportReport) error {
 	bySlug := make(map[string]*Profile, len(batch))
 	orgs := newBulk(ctx, tx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7)
 	orgs.onRows = func(rs *sql.Rows) error {
@@ -426,7 +442,11 @@ func createRows(ctx context.Context, tx *db.Tx, fresh []*importRow, rep *ImportR
 	}
 	defer orgs.close()
 	for _, t := range batch {
-		t.p.UUID, t.p.CreatedAt, t.p.UpdatedAt = uuid.NewString(), now, now
+		u, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		t.p.UUID, t.p.CreatedAt, t.p.UpdatedAt = u.String(), now, now
 		bySlug[t.p.Slug] = t.p
 		if err := orgs.add(t.p.UUID, t.p.Slug, t.p.Name, t.p.Sector, t.p.LegalForm, now, now); err != nil {
 			return err
@@ -479,7 +499,7 @@ func writeNewProfiles(ctx context.Context, tx *db.Tx, batch []pendingOrg, now an
 		actor = "system"
 	}
 	audits := newBulk(ctx, tx, `INSERT INTO audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
-	docs := newSearchDocs(ctx, tx)
+	docs := newSearchDocs(ctx, tx, true)
 	all := []*bulkInserter{profiles, idents, areas, terms, audits}
 	defer func() {
 		for _, b := range all {

@@ -112,8 +112,9 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		if tx.Dialect == db.SQLite && len(rows) > 1000 {
 			// A big import's pages stay in memory until the commit
 			// instead of spilling to the WAL and the statement journal
-			// mid-transaction; the writer's page cache is put back after.
-			if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -131072`); err != nil {
+			// mid-transaction (2 KiB a row, 128 to 512 MiB); the
+			// writer's page cache is put back after.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, min(max(131072, 2*len(rows)), 524288))); err != nil {
 				return err
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
