@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -41,6 +42,9 @@ type Details struct {
 	RegisteredID         string
 	FullEligibility      string
 	AssociateEligibility string
+	// RequiresReadiness: full members must be commissioning ready (hold a
+	// current commissioning_ready badge from the readiness self-assessment).
+	RequiresReadiness bool
 }
 
 // LegalStructures a consortium can have.
@@ -52,8 +56,8 @@ var Tiers = []string{"full", "associate"}
 // DetailsOf reads a consortium's details (empty when none yet).
 func DetailsOf(ctx context.Context, q db.Querier, pid int64) (Details, error) {
 	var d Details
-	err := q.QueryRowContext(ctx, `SELECT legal_structure, registered_id, full_eligibility, associate_eligibility FROM consortium_details WHERE partnership_id = $1`, pid).
-		Scan(&d.LegalStructure, &d.RegisteredID, &d.FullEligibility, &d.AssociateEligibility)
+	err := q.QueryRowContext(ctx, `SELECT legal_structure, registered_id, full_eligibility, associate_eligibility, requires_readiness FROM consortium_details WHERE partnership_id = $1`, pid).
+		Scan(&d.LegalStructure, &d.RegisteredID, &d.FullEligibility, &d.AssociateEligibility, &d.RequiresReadiness)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, nil
 	}
@@ -79,8 +83,8 @@ func SaveDetails(ctx context.Context, tx db.Querier, pid int64, d Details, met [
 	if _, err := tx.ExecContext(ctx, `DELETE FROM consortium_details WHERE partnership_id = $1`, pid); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO consortium_details (partnership_id, legal_structure, registered_id, full_eligibility, associate_eligibility, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		pid, d.LegalStructure, d.RegisteredID, d.FullEligibility, d.AssociateEligibility, db.Now()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO consortium_details (partnership_id, legal_structure, registered_id, full_eligibility, associate_eligibility, requires_readiness, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		pid, d.LegalStructure, d.RegisteredID, d.FullEligibility, d.AssociateEligibility, d.RequiresReadiness, db.Now()); err != nil {
 		return err
 	}
 	if def == nil {
@@ -279,4 +283,60 @@ func SetTier(ctx context.Context, tx db.Querier, memberID int64, tier string) er
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO consortium_member_tiers (member_id, tier) VALUES ($1, $2)`, memberID, tier)
 	return err
+}
+
+// BadgeCommissioningReady is the org_badges kind the readiness
+// self-assessment (internal/assess) writes while a "ready" result is current.
+const BadgeCommissioningReady = "commissioning_ready"
+
+// ReadyMembers reports which member organisations of a partnership hold a
+// current commissioning_ready badge on day (a London date as UTC midnight):
+// not revoked and not past its valid_until date. Keyed by organisation id.
+func ReadyMembers(ctx context.Context, q db.Querier, pid int64, day time.Time) (map[int64]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT m.organisation_id FROM partnership_members m
+		JOIN org_badges b ON b.organisation_id = m.organisation_id
+		WHERE m.partnership_id = $1 AND b.kind = $2 AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= $3)`,
+		pid, BadgeCommissioningReady, day)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// CheckFullTiers refuses, when the consortium requires readiness, to give
+// the full tier to a member organisation that is not commissioning ready.
+// changes maps member id to the tier asked for; only memberships that
+// become full are checked (a full member whose badge has since lapsed keeps
+// the tier and is shown as not ready).
+func CheckFullTiers(ctx context.Context, q db.Querier, p *Partnership, d Details, changes map[int64]string, day time.Time) error {
+	if !d.RequiresReadiness {
+		return nil
+	}
+	cur, err := TiersOf(ctx, q, p.ID)
+	if err != nil {
+		return err
+	}
+	ready, err := ReadyMembers(ctx, q, p.ID, day)
+	if err != nil {
+		return err
+	}
+	v := &apperr.Validation{}
+	for _, m := range p.Members {
+		t, ok := changes[m.ID]
+		if !ok || t != "full" || cur[m.ID] == "full" {
+			continue
+		}
+		v.Check(ready[m.OrgID], fmt.Sprintf("tier-%d", m.ID),
+			fmt.Sprintf("%s cannot be a full member because it is not commissioning ready; it can complete the commissioning readiness self-assessment at /readiness, or be an associate member", m.OrgName))
+	}
+	return v.Err()
 }

@@ -67,7 +67,11 @@ func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[s
 	if err != nil {
 		return err
 	}
-	data["Consortium"] = map[string]any{"Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
+	ready, err := ReadyMembers(ctx, s.DB.Q(), p.ID, londonDay(time.Now()))
+	if err != nil {
+		return err
+	}
+	data["Consortium"] = map[string]any{"Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
 	return nil
 }
 
@@ -111,7 +115,8 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 		return apperr.NotFound("consortium")
 	}
 	d := Details{LegalStructure: r.PostForm.Get("legal_structure"), RegisteredID: accounts.CleanText(r.PostForm.Get("registered_id")),
-		FullEligibility: accounts.CleanText(r.PostForm.Get("full_eligibility")), AssociateEligibility: accounts.CleanText(r.PostForm.Get("associate_eligibility"))}
+		FullEligibility: accounts.CleanText(r.PostForm.Get("full_eligibility")), AssociateEligibility: accounts.CleanText(r.PostForm.Get("associate_eligibility")),
+		RequiresReadiness: r.PostForm.Get("requires_readiness") == "yes"}
 	defs, err := DefinitionVersions(ctx, s.DB.Q())
 	if err != nil {
 		return err
@@ -124,6 +129,9 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := CheckFullTiers(ctx, tx, p, d, tiers, londonDay(time.Now())); err != nil {
+			return err
+		}
 		if err := SaveDetails(ctx, tx, p.ID, d, formIDs(r.PostForm, "criterion"), def); err != nil {
 			return err
 		}
@@ -132,7 +140,7 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, firstLead(p), "partnership.consortium_update", "partnership", p.ID, fmt.Sprintf("%s %s", d.LegalStructure, d.RegisteredID))
+		return audit.Record(ctx, tx, firstLead(p), "partnership.consortium_update", "partnership", p.ID, fmt.Sprintf("%s %s requires_readiness=%t", d.LegalStructure, d.RegisteredID, d.RequiresReadiness))
 	})
 	if err != nil {
 		if apperr.Code(err) == apperr.EINVALID {
@@ -313,4 +321,27 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, "/consortia/definition", fmt.Sprintf("Version %d saved.", d.Version))
+}
+
+// londonDay is today's date in London as a UTC midnight, the form badge
+// dates are stored in.
+func londonDay(now time.Time) time.Time {
+	y, m, d := now.In(web.London()).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// fullMember is a full member and whether it is commissioning ready.
+type fullMember struct {
+	Member
+	Ready bool
+}
+
+func fullMembers(p *Partnership, tiers map[int64]string, ready map[int64]bool) []fullMember {
+	var out []fullMember
+	for _, m := range p.Members {
+		if tiers[m.ID] == "full" {
+			out = append(out, fullMember{m, ready[m.OrgID]})
+		}
+	}
+	return out
 }
