@@ -78,7 +78,7 @@ func apiOrg(p *Profile, data map[string]any) APIOrg {
 	}
 	if ps, ok := data["Policies"].([]Policy); ok {
 		for _, x := range ps {
-			a.Policies = append(a.Policies, apiPolicy{x.Kind, x.ReviewDate, x.DueForReview})
+			a.Policies = append(a.Policies, apiPolicy(x))
 		}
 	}
 	if ms, ok := data["Marks"].([]QualityMark); ok {

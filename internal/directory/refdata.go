@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Reference data embedded from ../shared/reference (see data/*.tsv headers
@@ -62,9 +63,10 @@ func lines(s string) []string {
 	return out
 }
 
-var refLoaded = loadRefData()
+// refData parses the embedded reference data once, on first use.
+var refData = sync.OnceFunc(loadRefData)
 
-func loadRefData() bool {
+func loadRefData() {
 	for _, l := range lines(schemesTSV) {
 		f := strings.Split(l, "\t")
 		if len(f) != 4 {
@@ -89,26 +91,36 @@ func loadRefData() bool {
 		wardSet[strings.ToLower(w)] = w
 	}
 	sort.Strings(wards)
-	return true
 }
 
 // Schemes lists the accepted identifier schemes.
-func Schemes() []Scheme { return schemeList }
+func Schemes() []Scheme {
+	refData()
+	return schemeList
+}
 
 // LocalAuthorities lists current UK local authorities by name.
-func LocalAuthorities() []LocalAuthority { return laList }
+func LocalAuthorities() []LocalAuthority {
+	refData()
+	return laList
+}
 
 // LocalAuthorityByCode finds a local authority by its three-letter code.
 func LocalAuthorityByCode(code string) (LocalAuthority, bool) {
+	refData()
 	la, ok := las[strings.ToUpper(strings.TrimSpace(code))]
 	return la, ok
 }
 
 // Wards lists Blackpool's wards.
-func Wards() []string { return wards }
+func Wards() []string {
+	refData()
+	return wards
+}
 
 // CanonicalWard returns the ward's proper name, or false.
 func CanonicalWard(s string) (string, bool) {
+	refData()
 	w, ok := wardSet[strings.ToLower(strings.TrimSpace(s))]
 	return w, ok
 }
@@ -116,6 +128,7 @@ func CanonicalWard(s string) (string, bool) {
 // ParseIdentifier checks an org-id identifier ("GB-CHC-1234567") and
 // returns it normalised with its scheme. The message names what is wrong.
 func ParseIdentifier(s string) (id, scheme string, err error) {
+	refData()
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", "", fmt.Errorf("Enter an identifier, like GB-CHC-1090095")

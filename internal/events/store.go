@@ -42,16 +42,6 @@ func scanEvent(row interface{ Scan(...any) error }) (*Event, error) {
 	return &e, nil
 }
 
-// lockSuffix is appended to a SELECT that must hold the row until commit.
-// SQLite has no row locks: its single writer with BEGIN IMMEDIATE already
-// serialises write transactions.
-func lockSuffix(q db.Querier) string {
-	if tx, ok := q.(*db.Tx); ok && tx.Dialect == db.Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
-
 // GetEvent loads an event by id or slug (with its themes).
 func GetEvent(ctx context.Context, q db.Querier, key string) (*Event, error) {
 	where, arg := "e.slug = $1", any(key)

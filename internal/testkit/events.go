@@ -14,15 +14,15 @@ import (
 
 // demoEvent is one generated event.
 type demoEvent struct {
-	title, typ, summary, venue, address, postcode, organiser string
-	start                                                    time.Time
-	hours                                                    float64
-	capacity                                                 int
-	themes                                                   []string
-	audience                                                 string
-	status                                                   string
-	attend                                                   int // bookings to generate
-	fair                                                     bool
+	title, typ, summary, organiser string
+	start                          time.Time
+	hours                          float64
+	capacity                       int
+	themes                         []string
+	audience                       string
+	status                         string
+	attend                         int // bookings to generate
+	fair                           bool
 }
 
 var demoVenues = []struct{ name, address, postcode, access string }{

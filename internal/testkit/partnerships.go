@@ -141,10 +141,10 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 		defer insA.Close()
 
 		type plan struct {
-			name, model, status, lead, purpose string
-			start, end                         *time.Time
-			members                            []*accounts.Organisation
-			origin, visibility                 string
+			name, model, status, purpose string
+			start, end                   *time.Time
+			members                      []*accounts.Organisation
+			origin, visibility           string
 		}
 		var plans []plan
 		// Fixed stories the demo logins can see and manage.
