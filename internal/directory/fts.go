@@ -219,6 +219,30 @@ func BulkSearchDocs(ctx context.Context, tx *db.Tx, fn func() error) error {
 	return bulkDocs(ctx, tx, false)
 }
 
+// SearchDocWriter writes whole search documents of organisations that
+// have none (created inside BulkSearchDocs) with multi-row statements:
+// the demo generator's directory step. The filter tokens come from the
+// profile's wards, local authorities, terms, income band, listing, sector
+// and legal form, as the store writes them.
+type SearchDocWriter struct{ docs *searchDocs }
+
+// NewSearchDocWriter starts a writer in tx; Close flushes it.
+func NewSearchDocWriter(ctx context.Context, tx *db.Tx) *SearchDocWriter {
+	return &SearchDocWriter{newSearchDocs(ctx, tx, true)}
+}
+
+// Add queues p's document: desc is the description text (description and
+// mission), services the service names.
+func (w *SearchDocWriter) Add(p *Profile, desc, services string) error {
+	return w.docs.add(p, desc, services)
+}
+
+// Close writes what is queued.
+func (w *SearchDocWriter) Close() error {
+	defer w.docs.close()
+	return w.docs.flush()
+}
+
 func bulkDocs(ctx context.Context, tx *db.Tx, on bool) error {
 	if tx.Dialect == db.Postgres {
 		v := "off"

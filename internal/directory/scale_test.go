@@ -26,6 +26,19 @@ func TestSearchFastPathMatchesRelational(t *testing.T) {
 		}
 		svc, _ := taxonomy.List(ctx, d.Q(), taxonomy.Services, false)
 		cg, _ := taxonomy.List(ctx, d.Q(), taxonomy.ClientGroups, false)
+		// The generator wrote one whole search document per organisation
+		// (none name-only: it writes them in bulk, without the trigger's).
+		docs := "org_fts"
+		if d.Dialect == db.Postgres {
+			docs = "org_search"
+		}
+		var nOrgs, nDocs, nBare int
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&nOrgs)
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+docs).Scan(&nDocs)
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+docs+` WHERE description = '' OR services = ''`).Scan(&nBare)
+		if nOrgs != 120 || nDocs != nOrgs || nBare != 0 {
+			t.Errorf("%d organisations, %d search documents, %d without description or services", nOrgs, nDocs, nBare)
+		}
 		// Unlist one organisation that matches "youth".
 		var hidden int64
 		d.Q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE name LIKE '%Youth%' ORDER BY id LIMIT 1`).Scan(&hidden)

@@ -135,6 +135,9 @@ func directoryDemo(ctx context.Context, t *Town) error {
 			return err
 		}
 		defer c7()
+		// Every organisation's whole search document, in bulk: the
+		// organisations step wrote none (see organisations).
+		docs := directory.NewSearchDocWriter(ctx, tx)
 		first := []string{"Sue", "Dave", "Aisha", "Tom", "Grace", "Imran", "Karen", "Liam", "Joan", "Raj", "Beth", "Gary"}
 		last := []string{"Hughes", "Patel", "Walsh", "Ashworth", "Kaur", "Bamber", "Singleton", "Rigby", "Cookson", "Nuttall"}
 		for i, o := range t.Orgs {
@@ -179,6 +182,7 @@ func directoryDemo(ctx context.Context, t *Town) error {
 			if err != nil {
 				return err
 			}
+			doc := &directory.Profile{Organisation: o, IncomeBand: band, Published: true, Wards: wards, LocalAuths: []string{"BPL"}}
 			for _, w := range wards {
 				if err := insArea(o.ID, "ward", w); err != nil {
 					return err
@@ -188,15 +192,21 @@ func directoryDemo(ctx context.Context, t *Town) error {
 				return err
 			}
 			if t.Rand.IntN(5) == 0 {
-				if err := insArea(o.ID, "la", Pick(t, []string{"FYL", "WYR", "LAN"})); err != nil {
+				la := Pick(t, []string{"FYL", "WYR", "LAN"})
+				if err := insArea(o.ID, "la", la); err != nil {
 					return err
 				}
+				doc.LocalAuths = append(doc.LocalAuths, la)
+			}
+			term := func(id int64) error {
+				doc.TermIDs = append(doc.TermIDs, id)
+				return insTerm(o.ID, id)
 			}
 			var svcs []string
 			for _, c := range f.services {
 				if t.Rand.IntN(4) != 0 || len(svcs) == 0 {
 					svcs = append(svcs, c)
-					if err := insTerm(o.ID, idx[taxonomy.Services][c]); err != nil {
+					if err := term(idx[taxonomy.Services][c]); err != nil {
 						return err
 					}
 				}
@@ -205,18 +215,18 @@ func directoryDemo(ctx context.Context, t *Town) error {
 				c := Pick(t, []string{"volunteering-brokerage", "befriending", "health-promotion", "advice-advocacy", "food", "training-capacity"})
 				if !containsStr(svcs, c) {
 					svcs = append(svcs, c)
-					if err := insTerm(o.ID, idx[taxonomy.Services][c]); err != nil {
+					if err := term(idx[taxonomy.Services][c]); err != nil {
 						return err
 					}
 				}
 			}
 			for _, c := range f.groups {
-				if err := insTerm(o.ID, idx[taxonomy.ClientGroups][c]); err != nil {
+				if err := term(idx[taxonomy.ClientGroups][c]); err != nil {
 					return err
 				}
 			}
 			for _, c := range f.themes {
-				if err := insTerm(o.ID, idx[taxonomy.Themes][c]); err != nil {
+				if err := term(idx[taxonomy.Themes][c]); err != nil {
 					return err
 				}
 			}
@@ -224,7 +234,7 @@ func directoryDemo(ctx context.Context, t *Town) error {
 			for _, c := range svcs {
 				svcNames = append(svcNames, svcName[c])
 			}
-			if err := directory.WriteSearchDoc(ctx, tx, tx.Dialect, o.ID, o.Name, "", desc+"\n"+mission, strings.Join(svcNames, "; ")); err != nil {
+			if err := docs.Add(doc, desc+"\n"+mission, strings.Join(svcNames, "; ")); err != nil {
 				return err
 			}
 			// Policies: most hold several; some reviews are overdue.
@@ -253,6 +263,9 @@ func directoryDemo(ctx context.Context, t *Town) error {
 					return err
 				}
 			}
+		}
+		if err := docs.Close(); err != nil {
+			return err
 		}
 		return demoNetworks(ctx, tx, t, idx, ref, counts)
 	})

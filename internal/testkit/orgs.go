@@ -3,9 +3,11 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
 )
 
 // Named organisations the demo always has (several from the strategy's
@@ -37,7 +39,7 @@ var thirdForms = []string{"charity", "cio", "charitable_company", "unincorporate
 func organisations(ctx context.Context, t *Town) error {
 	now := db.Now()
 	seen := map[string]bool{}
-	type row struct{ name, sector, legal string }
+	type row = orgRow
 	var rows []row
 	for _, f := range fixedOrgs {
 		rows = append(rows, row{f.Name, f.Sector, f.Legal})
@@ -76,7 +78,18 @@ func organisations(ctx context.Context, t *Town) error {
 		rows = append(rows, r)
 	}
 	slugs := map[string]bool{}
+	// Without the organisations trigger's name-only search documents:
+	// directoryDemo writes every organisation's whole document in bulk
+	// (rewriting each one cost a third of a large town's generation).
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
+		return directory.BulkSearchDocs(ctx, tx, func() error { return insertOrgs(ctx, tx, t, rows, slugs, now) })
+	})
+}
+
+type orgRow struct{ name, sector, legal string }
+
+func insertOrgs(ctx context.Context, tx *db.Tx, t *Town, rows []orgRow, slugs map[string]bool, now time.Time) error {
+	{
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`)
 		if err != nil {
 			return err
@@ -99,7 +112,7 @@ func organisations(ctx context.Context, t *Town) error {
 		}
 		t.Result.Counts["organisations"] = len(t.Orgs)
 		return nil
-	})
+	}
 }
 
 // demoUsers are the printed logins, one for every role.
