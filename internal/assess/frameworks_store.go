@@ -159,6 +159,12 @@ func ImportFramework(ctx context.Context, tx *db.Tx, f *Framework) (int64, error
 // superseded versions, and any version in use, cannot be edited: import
 // or copy a new version instead.
 func UpdateDraft(ctx context.Context, tx *db.Tx, id int64, f *Framework) error {
+	return updateDraft(ctx, tx, id, f, "framework.update", "")
+}
+
+// updateDraft is UpdateDraft audited as action, with what changed in
+// detail (after the key and version).
+func updateDraft(ctx context.Context, tx *db.Tx, id int64, f *Framework, action, detail string) error {
 	cur, err := FrameworkByID(ctx, tx, id)
 	if err != nil {
 		return err
@@ -177,7 +183,11 @@ func UpdateDraft(ctx context.Context, tx *db.Tx, id int64, f *Framework) error {
 		f.Name, string(f.JSON()), db.Now(), id); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, 0, "framework.update", "assess_framework", id, fmt.Sprintf("%s v%d", f.Key, f.Version))
+	d := fmt.Sprintf("%s v%d", f.Key, f.Version)
+	if detail != "" {
+		d += ": " + detail
+	}
+	return audit.Record(ctx, tx, 0, action, "assess_framework", id, d)
 }
 
 func statusWords(r *FrameworkRow) string {

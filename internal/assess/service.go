@@ -64,7 +64,7 @@ func (s *Service) Jobs() []jobs.Job {
 
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		web.Get("/quality-mark", web.Public, s.qualityMark),
 		web.Get("/quality-mark/apply", web.SignedIn, s.startForm(KeyQualityMark)),
 		web.Post("/quality-mark/apply", web.SignedIn, s.start(KeyQualityMark)),
@@ -113,7 +113,7 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/health-checks/{rid}/respond", web.SignedIn, s.hcRespond),
 		web.Get("/health-checks/{rid}/close", web.SignedIn, s.hcCloseForm),
 		web.Post("/health-checks/{rid}/close", web.SignedIn, s.hcClose),
-	}
+	}, s.frameworkEditRoutes()...)
 }
 
 func pathID(r *http.Request, name, what string) (int64, error) {
