@@ -112,7 +112,14 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 		// Walk the name index, checking the filters row by row (see
 		// search_scale.go): the planner would otherwise read every
 		// organisation in a ward or income band and sort them.
-		from = ` FROM organisations o INDEXED BY organisations_name LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+		// With a sector or legal form, their (x, name) index (0123).
+		ix := "organisations_name"
+		if f.Sector != "" {
+			ix = "organisations_sector_name"
+		} else if f.LegalForm != "" {
+			ix = "organisations_legal_form_name"
+		}
+		from = ` FROM organisations o INDEXED BY ` + ix + ` LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	}
 	if ranked {
 		from = ` FROM ` + ftsTiers(d, words, prefix, arg) + ` m JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`

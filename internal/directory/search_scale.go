@@ -28,12 +28,13 @@ import (
 //     tier 0: every word in the name or other names,
 //     tier 1: every word in the services,
 //     tier 2: the words anywhere (description, or spread over fields),
-//     then by name. On SQLite the page is taken from a window of matches
-//     read tier by tier in organisation-id order (FTS5 doclists are in
-//     rowid order, so each read stops early): with countCap or fewer
-//     matches the window holds them all and the order is exact; with more,
-//     Result.RankedAmong says the page is ordered among the first N matches
-//     (the page says so and suggests narrowing the search).
+//     then by name. On SQLite the page is taken from a window: the first
+//     rankWindow matches in organisation-id order (FTS5 doclists are in
+//     rowid order, so the read stops early), each one's tier asked within
+//     the window's id range. With countCap or fewer matches the window
+//     holds them all and the order is exact; with more, Result.RankedAmong
+//     says the page is ordered among the first N matches (the page says so
+//     and suggests narrowing the search).
 //
 // Sorting by name with filters only and more than countCap matches walks
 // the organisations' name index and checks the filters row by row (the SQL
@@ -195,30 +196,41 @@ func (pl *fastPlan) matches(ctx context.Context, q db.Querier) ([]int64, error) 
 	return int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
 }
 
-// window reads up to k matching ids tier by tier; tier[i] is id i's tier.
-// all is the first ids of the last tier (every match), already read:
-// when complete is set it holds every match.
+// window returns the first k matches in window order (all holds the
+// first ones, already read; complete: every match) and, when ranked, each
+// one's tier. Tiers are asked only within the window's id range, so each
+// tier query reads no more than the window's matches.
 func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64, complete bool) (ids []int64, tier map[int64]int, err error) {
-	tier = map[int64]int{}
-	for t, m := range pl.tiers {
-		if len(ids) >= k {
-			break
+	ids = all
+	if len(ids) > k {
+		ids = ids[:k]
+	} else if len(ids) < k && !complete {
+		if ids, err = int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, k), append([]any{pl.all()}, pl.args...)...); err != nil {
+			return nil, nil, err
 		}
-		// Earlier tiers' members come again in later tiers: read enough.
-		n := k + len(ids)
-		if complete {
-			n = min(n, len(all))
+	}
+	tier = make(map[int64]int, len(ids))
+	if !pl.ranked || len(ids) == 0 {
+		return ids, tier, nil
+	}
+	lo, hi := ids[0], ids[0]
+	for _, id := range ids {
+		lo, hi = min(lo, id), max(hi, id)
+		tier[id] = len(pl.tiers) - 1
+	}
+	for t := len(pl.tiers) - 2; t >= 0; t-- {
+		// Best tier last: it overwrites.
+		s := `SELECT m.id FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH $1 AND rowid >= ` + strconv.FormatInt(lo, 10) + ` AND rowid <= ` + strconv.FormatInt(hi, 10) + `) m`
+		if len(pl.where) > 0 {
+			s += ` WHERE ` + strings.Join(pl.where, ` AND `)
 		}
-		var got []int64
-		if t == len(pl.tiers)-1 && (complete || n <= len(all)) {
-			got = all[:min(n, len(all))]
-		} else if got, err = int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, n), append([]any{m}, pl.args...)...); err != nil {
+		got, err := int64s(ctx, q, s, append([]any{pl.tiers[t]}, pl.args...)...)
+		if err != nil {
 			return nil, nil, err
 		}
 		for _, id := range got {
-			if _, seen := tier[id]; !seen && len(ids) < k {
+			if _, in := tier[id]; in {
 				tier[id] = t
-				ids = append(ids, id)
 			}
 		}
 	}
