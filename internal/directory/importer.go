@@ -118,9 +118,11 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 				return err
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
-			if _, err := tx.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
-				return err
-			}
+			// Statement journals in memory. SQLite refuses the change
+			// inside a transaction once the connection has opened its
+			// temporary storage (a migration that rebuilt a table, an
+			// earlier sort): the import then goes on without it.
+			tx.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
 		}
 		if err := applyRows(ctx, tx, rows, rep); err != nil {
 			return err
