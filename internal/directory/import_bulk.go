@@ -563,3 +563,26 @@ func writeNewProfiles(ctx context.Context, tx *db.Tx, batch []pendingOrg, now an
 	}
 	return docs.flush()
 }
+
+// BatchInsert writes rows with multi-row INSERTs through one prepared
+// statement per full chunk (the demo generator's large town uses it as
+// the import does).
+type BatchInsert struct{ b *bulkInserter }
+
+// NewBatchInsert starts a batch for head ("INSERT INTO t (a, b) VALUES")
+// with ncol values a row; tail (" ON CONFLICT DO NOTHING", " RETURNING
+// ...") ends each statement, and onRows reads what RETURNING gives.
+func NewBatchInsert(ctx context.Context, tx *db.Tx, head, tail string, ncol int, onRows func(*sql.Rows) error) *BatchInsert {
+	b := newBulk(ctx, tx, head, tail, ncol)
+	b.onRows = onRows
+	return &BatchInsert{b}
+}
+
+// Add queues a row (written when the chunk is full).
+func (x *BatchInsert) Add(vals ...any) error { return x.b.add(vals...) }
+
+// Flush writes the queued rows.
+func (x *BatchInsert) Flush() error { return x.b.flush() }
+
+// Close releases the prepared statement (after Flush).
+func (x *BatchInsert) Close() { x.b.close() }

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -82,6 +83,7 @@ func organisations(ctx context.Context, t *Town) error {
 	// directoryDemo writes every organisation's whole document in bulk
 	// (rewriting each one cost a third of a large town's generation).
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
+		defer bigCache(ctx, tx)()
 		return directory.BulkSearchDocs(ctx, tx, func() error { return insertOrgs(ctx, tx, t, rows, slugs, now) })
 	})
 }
@@ -89,30 +91,45 @@ func organisations(ctx context.Context, t *Town) error {
 type orgRow struct{ name, sector, legal string }
 
 func insertOrgs(ctx context.Context, tx *db.Tx, t *Town, rows []orgRow, slugs map[string]bool, now time.Time) error {
-	{
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`)
-		if err != nil {
+	// Multi-row INSERTs; RETURNING gives each id back by its slug.
+	bySlug := make(map[string]int, len(rows))
+	ins := directory.NewBatchInsert(ctx, tx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7,
+		func(rs *sql.Rows) error {
+			for rs.Next() {
+				var id int64
+				var slug string
+				if err := rs.Scan(&id, &slug); err != nil {
+					return err
+				}
+				t.Orgs[bySlug[slug]].ID = id
+			}
+			return rs.Err()
+		})
+	defer ins.Close()
+	for _, r := range rows {
+		slug := accounts.Slugify(r.name)
+		for i := 2; slugs[slug]; i++ {
+			slug = fmt.Sprintf("%s-%d", accounts.Slugify(r.name), i)
+		}
+		slugs[slug] = true
+		o := accounts.Organisation{UUID: NewUUID(t), Slug: slug, Name: r.name, Sector: r.sector, LegalForm: r.legal, CreatedAt: now, UpdatedAt: now}
+		t.Orgs = append(t.Orgs, o)
+		bySlug[slug] = len(t.Orgs) - 1
+		if err := ins.Add(o.UUID, o.Slug, o.Name, o.Sector, o.LegalForm, now, now); err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for _, r := range rows {
-			slug := accounts.Slugify(r.name)
-			for i := 2; slugs[slug]; i++ {
-				slug = fmt.Sprintf("%s-%d", accounts.Slugify(r.name), i)
-			}
-			slugs[slug] = true
-			o := accounts.Organisation{UUID: NewUUID(t), Slug: slug, Name: r.name, Sector: r.sector, LegalForm: r.legal, CreatedAt: now, UpdatedAt: now}
-			if err := stmt.QueryRowContext(ctx, o.UUID, o.Slug, o.Name, o.Sector, o.LegalForm, now).Scan(&o.ID); err != nil {
-				return err
-			}
-			t.Orgs = append(t.Orgs, o)
-		}
-		for i := range t.Orgs {
-			t.ByName[t.Orgs[i].Name] = &t.Orgs[i]
-		}
-		t.Result.Counts["organisations"] = len(t.Orgs)
-		return nil
 	}
+	if err := ins.Flush(); err != nil {
+		return err
+	}
+	for i := range t.Orgs {
+		if t.Orgs[i].ID == 0 {
+			return fmt.Errorf("organisation %q has no id", t.Orgs[i].Name)
+		}
+		t.ByName[t.Orgs[i].Name] = &t.Orgs[i]
+	}
+	t.Result.Counts["organisations"] = len(t.Orgs)
+	return nil
 }
 
 // demoUsers are the printed logins, one for every role.
