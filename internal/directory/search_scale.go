@@ -40,7 +40,8 @@ import (
 // the organisations' name index and checks the filters row by row (the SQL
 // joins), which reads about limit/selectivity rows: exact and cheap,
 // because a filter that matches more than countCap organisations is not
-// selective. The plain listing (no words, no filters) does the same.
+// selective. The plain listing (no words, no filters) does the same; by
+// last update it is ordered among the newest countCap organisations.
 
 // countCap bounds counting (a variable so that tests can lower it).
 var countCap = 1000
@@ -243,10 +244,19 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 // res.Total is then already counted when counted is true.
 func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, prefix bool) (res Result, ok, counted bool, err error) {
 	pl := planFast(f, now, prefix)
-	if pl == nil {
+	var all []int64
+	switch {
+	case pl == nil && f.Sort != "updated":
 		return res, false, false, nil
+	case pl == nil:
+		// The plain listing by last update: no index orders by a profile's
+		// or else the organisation's update time, so the window is the
+		// newest organisations (sorting all of them took 0.8 s at 200,000).
+		pl = &fastPlan{desc: true}
+		all, err = int64s(ctx, q, `SELECT o.id FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE COALESCE(p.published, TRUE) ORDER BY o.id DESC LIMIT `+strconv.Itoa(max(countCap+1, rankWindow, f.Offset+f.Limit)))
+	default:
+		all, err = pl.matches(ctx, q)
 	}
-	all, err := pl.matches(ctx, q)
 	if err != nil {
 		return res, true, true, err
 	}
