@@ -95,6 +95,45 @@ func formFields(err error, fields []string, fallback string) error {
 	return v.Err()
 }
 
+// applyChange applies change to a copy of the draft and stores the copy
+// (updateDraft validates it and audits the action).
+func (s *Service) applyChange(r *http.Request, fw *FrameworkRow, change func(f *Framework) (action, detail string, err error)) error {
+	f := fw.F.Clone()
+	action, detail, err := change(f)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	return s.DB.Write(ctx, func(tx *db.Tx) error { return updateDraft(ctx, tx, fw.ID, f, action, detail) })
+}
+
+// draftAt loads the draft in the path and finds in it, with find, the part
+// the path names.
+func draftAt[P any](s *Service, r *http.Request, find func(*http.Request, *Framework) (P, error)) (*FrameworkRow, P, error) {
+	var none P
+	fw, err := s.loadDraft(r)
+	if err != nil {
+		return nil, none, err
+	}
+	at, err := find(r, fw.F)
+	if err != nil {
+		return nil, none, err
+	}
+	return fw, at, nil
+}
+
+// draftForm is draftAt for a form post: the form is parsed too.
+func draftForm[P any](s *Service, r *http.Request, find func(*http.Request, *Framework) (P, error)) (*FrameworkRow, P, error) {
+	fw, at, err := draftAt(s, r, find)
+	if err != nil {
+		return nil, at, err
+	}
+	if err := web.ParseForm(r); err != nil {
+		return nil, at, err
+	}
+	return fw, at, nil
+}
+
 // editPage is one page of the editor.
 type editPage struct {
 	tmpl, title string
@@ -106,12 +145,7 @@ type editPage struct {
 // input (from the form or the framework's validation) re-renders the page
 // with field messages and a 422; success returns to the framework page.
 func (s *Service) saveEdit(w http.ResponseWriter, r *http.Request, fw *FrameworkRow, pg editPage, change func(f *Framework) (action, detail string, err error), flash string) error {
-	f := fw.F.Clone()
-	action, detail, err := change(f)
-	if err == nil {
-		ctx := r.Context()
-		err = s.DB.Write(ctx, func(tx *db.Tx) error { return updateDraft(ctx, tx, fw.ID, f, action, detail) })
-	}
+	err := s.applyChange(r, fw, change)
 	if apperr.Is(err, apperr.EINVALID) {
 		return s.renderEdit(w, r, fw, pg, 422, r.PostForm, formFields(err, pg.fields, pg.fields[0]))
 	}
@@ -137,12 +171,7 @@ func (s *Service) confirmRemove(w http.ResponseWriter, r *http.Request, fw *Fram
 // removeOrExplain stores a removal; when the framework would no longer be
 // valid (an area without indicators, no areas) the framework page shows why.
 func (s *Service) removeOrExplain(w http.ResponseWriter, r *http.Request, fw *FrameworkRow, change func(f *Framework) (string, string, error), flash string) error {
-	f := fw.F.Clone()
-	action, detail, err := change(f)
-	if err == nil {
-		ctx := r.Context()
-		err = s.DB.Write(ctx, func(tx *db.Tx) error { return updateDraft(ctx, tx, fw.ID, f, action, detail) })
-	}
+	err := s.applyChange(r, fw, change)
 	if apperr.Is(err, apperr.EINVALID) {
 		return s.renderFramework(w, r, fw, string(fw.F.JSON()), 422, err)
 	}
@@ -215,12 +244,17 @@ func pathArea(r *http.Request, f *Framework) (int, error) {
 	return i, nil
 }
 
-func (s *Service) fwAreaForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
-	if err != nil {
-		return err
+// existingArea is pathArea for an area that must exist.
+func existingArea(r *http.Request, f *Framework) (int, error) {
+	i, err := pathArea(r, f)
+	if err != nil || i < 0 {
+		return 0, apperr.NotFound("area")
 	}
-	i, err := pathArea(r, fw.F)
+	return i, nil
+}
+
+func (s *Service) fwAreaForm(w http.ResponseWriter, r *http.Request) error {
+	fw, i, err := draftAt(s, r, pathArea)
 	if err != nil {
 		return err
 	}
@@ -232,15 +266,8 @@ func (s *Service) fwAreaForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) fwAreaSave(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftForm(s, r, pathArea)
 	if err != nil {
-		return err
-	}
-	i, err := pathArea(r, fw.F)
-	if err != nil {
-		return err
-	}
-	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	var cur *Area
@@ -274,15 +301,8 @@ func (s *Service) fwAreaSave(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) fwAreaMove(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftForm(s, r, existingArea)
 	if err != nil {
-		return err
-	}
-	i, err := pathArea(r, fw.F)
-	if err != nil || i < 0 {
-		return apperr.NotFound("area")
-	}
-	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	up := r.PostForm.Get("direction") == "up"
@@ -295,13 +315,9 @@ func (s *Service) fwAreaMove(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) fwAreaRemoveForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftAt(s, r, existingArea)
 	if err != nil {
 		return err
-	}
-	i, err := pathArea(r, fw.F)
-	if err != nil || i < 0 {
-		return apperr.NotFound("area")
 	}
 	a := fw.F.Areas[i]
 	return s.confirmRemove(w, r, fw, "Remove area",
@@ -309,13 +325,9 @@ func (s *Service) fwAreaRemoveForm(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Service) fwAreaRemove(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftAt(s, r, existingArea)
 	if err != nil {
 		return err
-	}
-	i, err := pathArea(r, fw.F)
-	if err != nil || i < 0 {
-		return apperr.NotFound("area")
 	}
 	return s.removeOrExplain(w, r, fw, func(f *Framework) (string, string, error) {
 		a := f.Areas[i]
@@ -354,32 +366,41 @@ func (s *Service) indicatorPage(fw *FrameworkRow, a *Area, in *Indicator) editPa
 	return pg
 }
 
+// indicatorAt is where an indicator stands: Areas[i].Indicators[j].
+type indicatorAt struct{ i, j int }
+
 // pathIndicator finds the area and indicator in the path (j < 0: new).
-func pathIndicator(r *http.Request, f *Framework) (int, int, error) {
+func pathIndicator(r *http.Request, f *Framework) (indicatorAt, error) {
 	i, err := pathArea(r, f)
 	if err != nil || i < 0 {
-		return 0, 0, apperr.NotFound("area")
+		return indicatorAt{}, apperr.NotFound("area")
 	}
 	code := r.PathValue("ind")
 	if code == "" {
-		return i, -1, nil
+		return indicatorAt{i, -1}, nil
 	}
 	j := f.Areas[i].indicatorIndex(code)
 	if j < 0 {
-		return 0, 0, apperr.NotFound("indicator")
+		return indicatorAt{}, apperr.NotFound("indicator")
 	}
-	return i, j, nil
+	return indicatorAt{i, j}, nil
+}
+
+// existingIndicator is pathIndicator for an indicator that must exist.
+func existingIndicator(r *http.Request, f *Framework) (indicatorAt, error) {
+	at, err := pathIndicator(r, f)
+	if err != nil || at.j < 0 {
+		return indicatorAt{}, apperr.NotFound("indicator")
+	}
+	return at, nil
 }
 
 func (s *Service) fwIndicatorForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, at, err := draftAt(s, r, pathIndicator)
 	if err != nil {
 		return err
 	}
-	i, j, err := pathIndicator(r, fw.F)
-	if err != nil {
-		return err
-	}
+	i, j := at.i, at.j
 	a := &fw.F.Areas[i]
 	if j < 0 {
 		return s.renderEdit(w, r, fw, s.indicatorPage(fw, a, nil), 200, url.Values{"ind_weight": {"1"}}, nil)
@@ -390,17 +411,11 @@ func (s *Service) fwIndicatorForm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) fwIndicatorSave(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, at, err := draftForm(s, r, pathIndicator)
 	if err != nil {
 		return err
 	}
-	i, j, err := pathIndicator(r, fw.F)
-	if err != nil {
-		return err
-	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
+	i, j := at.i, at.j
 	var cur *Indicator
 	if j >= 0 {
 		cur = &fw.F.Areas[i].Indicators[j]
@@ -424,17 +439,11 @@ func (s *Service) fwIndicatorSave(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) fwIndicatorMove(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, at, err := draftForm(s, r, existingIndicator)
 	if err != nil {
 		return err
 	}
-	i, j, err := pathIndicator(r, fw.F)
-	if err != nil || j < 0 {
-		return apperr.NotFound("indicator")
-	}
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
+	i, j := at.i, at.j
 	up := r.PostForm.Get("direction") == "up"
 	return s.removeOrExplain(w, r, fw, func(f *Framework) (string, string, error) {
 		if !move(f.Areas[i].Indicators, j, up) {
@@ -445,27 +454,21 @@ func (s *Service) fwIndicatorMove(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) fwIndicatorRemoveForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, at, err := draftAt(s, r, existingIndicator)
 	if err != nil {
 		return err
 	}
-	i, j, err := pathIndicator(r, fw.F)
-	if err != nil || j < 0 {
-		return apperr.NotFound("indicator")
-	}
+	i, j := at.i, at.j
 	return s.confirmRemove(w, r, fw, "Remove indicator",
 		fmt.Sprintf("Are you sure you want to remove the indicator %q from the area %q in this draft?", fw.F.Areas[i].Indicators[j].Text, fw.F.Areas[i].Title), "Remove indicator")
 }
 
 func (s *Service) fwIndicatorRemove(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, at, err := draftAt(s, r, existingIndicator)
 	if err != nil {
 		return err
 	}
-	i, j, err := pathIndicator(r, fw.F)
-	if err != nil || j < 0 {
-		return apperr.NotFound("indicator")
-	}
+	i, j := at.i, at.j
 	return s.removeOrExplain(w, r, fw, func(f *Framework) (string, string, error) {
 		a := &f.Areas[i]
 		code := a.Indicators[j].Code
@@ -498,12 +501,17 @@ func pathResult(r *http.Request, f *Framework) (int, error) {
 	return 0, apperr.NotFound("result band")
 }
 
-func (s *Service) fwResultForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
-	if err != nil {
-		return err
+// existingResult is pathResult for a result band that must exist.
+func existingResult(r *http.Request, f *Framework) (int, error) {
+	i, err := pathResult(r, f)
+	if err != nil || i < 0 {
+		return 0, apperr.NotFound("result band")
 	}
-	i, err := pathResult(r, fw.F)
+	return i, nil
+}
+
+func (s *Service) fwResultForm(w http.ResponseWriter, r *http.Request) error {
+	fw, i, err := draftAt(s, r, pathResult)
 	if err != nil {
 		return err
 	}
@@ -519,15 +527,8 @@ func (s *Service) fwResultForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) fwResultSave(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftForm(s, r, pathResult)
 	if err != nil {
-		return err
-	}
-	i, err := pathResult(r, fw.F)
-	if err != nil {
-		return err
-	}
-	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	var cur *Outcome
@@ -560,26 +561,18 @@ func (s *Service) fwResultSave(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) fwResultRemoveForm(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftAt(s, r, existingResult)
 	if err != nil {
 		return err
-	}
-	i, err := pathResult(r, fw.F)
-	if err != nil || i < 0 {
-		return apperr.NotFound("result band")
 	}
 	return s.confirmRemove(w, r, fw, "Remove result band",
 		fmt.Sprintf("Are you sure you want to remove the result band %q from this draft?", fw.F.Results[i].Label), "Remove result band")
 }
 
 func (s *Service) fwResultRemove(w http.ResponseWriter, r *http.Request) error {
-	fw, err := s.loadDraft(r)
+	fw, i, err := draftAt(s, r, existingResult)
 	if err != nil {
 		return err
-	}
-	i, err := pathResult(r, fw.F)
-	if err != nil || i < 0 {
-		return apperr.NotFound("result band")
 	}
 	return s.removeOrExplain(w, r, fw, func(f *Framework) (string, string, error) {
 		code := f.Results[i].Code
