@@ -298,25 +298,27 @@ func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 	return v
 }
 
-func (s *Service) formData(ctx context.Context, r *http.Request, title string, extra map[string]any) (map[string]any, error) {
+// renderForm renders the partnership form with what it needs and extra.
+func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int, title string, extra map[string]any) error {
+	ctx := r.Context()
 	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	services, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Services, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	events, err := originEvents(ctx, s.DB.Q())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m := map[string]any{"Title": title, "Themes": themes, "ServiceTerms": services, "Models": Models, "Statuses": Statuses,
 		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": s.leadChoices(r), "Events": events}
 	for k, v := range extra {
 		m[k] = v
 	}
-	return m, nil
+	return s.Web.Render(w, r, status, "partnerships/form.html", m)
 }
 
 // leadChoices are the organisations the caller may name as lead.
@@ -340,11 +342,7 @@ func (s *Service) leadChoices(r *http.Request) []accounts.OrgWithRole {
 
 func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
 	form := url.Values{"status": {"active"}, "visibility": {"public"}, "origin": {"other"}, "model": {"joint_project"}}
-	data, err := s.formData(r.Context(), r, "Record a partnership", map[string]any{"Form": form, "New": true})
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/form.html", data)
+	return s.renderForm(w, r, http.StatusOK, "Record a partnership", map[string]any{"Form": form, "New": true})
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
@@ -362,11 +360,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Members = []Member{{OrgID: leadID, Role: "lead", Joined: p.Start}}
 	if err := v.Err(); err != nil {
-		data, derr := s.formData(ctx, r, "Record a partnership", map[string]any{"Form": r.PostForm, "Err": err, "New": true})
-		if derr != nil {
-			return derr
-		}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/form.html", data)
+		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Record a partnership", map[string]any{"Form": r.PostForm, "Err": err, "New": true})
 	}
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := Insert(ctx, tx, p, id.UserID); err != nil {
@@ -393,11 +387,7 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range p.Services {
 		form.Add("service", strconv.FormatInt(t, 10))
 	}
-	data, err := s.formData(r.Context(), r, "Change "+p.Name, map[string]any{"Form": form, "P": p})
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/form.html", data)
+	return s.renderForm(w, r, http.StatusOK, "Change "+p.Name, map[string]any{"Form": form, "P": p})
 }
 
 func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
@@ -415,11 +405,7 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := v.Err(); err != nil {
-		data, derr := s.formData(ctx, r, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
-		if derr != nil {
-			return derr
-		}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/form.html", data)
+		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
 	}
 	note := accounts.CleanText(r.PostForm.Get("status_note"))
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -525,17 +511,32 @@ func (s *Service) member(r *http.Request, p *Partnership) (*Member, error) {
 	return nil, apperr.NotFound("membership")
 }
 
-func (s *Service) memberForm(w http.ResponseWriter, r *http.Request) error {
+// managedMember is the membership {id} of the partnership in the path,
+// which the caller manages.
+func (s *Service) managedMember(r *http.Request) (*Partnership, *Member, error) {
 	p, err := s.loadManaged(r)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	m, err := s.member(r, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, m, nil
+}
+
+// renderMember renders the membership form.
+func (s *Service) renderMember(w http.ResponseWriter, r *http.Request, status int, p *Partnership, m *Member, form url.Values, err error) error {
+	return s.Web.Render(w, r, status, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": form, "Err": err})
+}
+
+func (s *Service) memberForm(w http.ResponseWriter, r *http.Request) error {
+	p, m, err := s.managedMember(r)
 	if err != nil {
 		return err
 	}
 	form := url.Values{"role": {m.Role}, "joined": {isoDate(m.Joined)}, "left": {isoDate(m.Left)}}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": form})
+	return s.renderMember(w, r, http.StatusOK, p, m, form, nil)
 }
 
 func (s *Service) editMember(w http.ResponseWriter, r *http.Request) error {
@@ -543,18 +544,14 @@ func (s *Service) editMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.member(r, p)
+	p, m, err := s.managedMember(r)
 	if err != nil {
 		return err
 	}
 	v := &apperr.Validation{}
 	memberFromForm(m, r.PostForm, v)
 	if err := v.Err(); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": r.PostForm, "Err": err})
+		return s.renderMember(w, r, http.StatusUnprocessableEntity, p, m, r.PostForm, err)
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := UpdateMember(ctx, tx, m); err != nil {
@@ -569,11 +566,7 @@ func (s *Service) editMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) removeMemberConfirm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.member(r, p)
+	p, m, err := s.managedMember(r)
 	if err != nil {
 		return err
 	}
@@ -586,11 +579,7 @@ func (s *Service) removeMemberConfirm(w http.ResponseWriter, r *http.Request) er
 
 func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
-	m, err := s.member(r, p)
+	p, m, err := s.managedMember(r)
 	if err != nil {
 		return err
 	}

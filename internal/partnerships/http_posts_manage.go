@@ -65,17 +65,42 @@ func (s *Service) orgPosts(w http.ResponseWriter, r *http.Request) error {
 		"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify, "Responses": mine})
 }
 
-// postFormData is what the post form needs.
-func (s *Service) postFormData(ctx context.Context, title string, org *accounts.Organisation, form url.Values, err error, p *PartnerPost) (map[string]any, error) {
+// renderPostForm renders the post form with what it needs.
+func (s *Service) renderPostForm(w http.ResponseWriter, r *http.Request, status int, title string, org *accounts.Organisation, form url.Values, err error, p *PartnerPost) error {
 	data := map[string]any{"Title": title, "Org": org, "Form": form, "Err": err, "P": p, "Wards": directory.Wards()}
 	for k, voc := range map[string]string{"Themes": taxonomy.Themes, "ServiceTerms": taxonomy.Services, "GroupTerms": taxonomy.ClientGroups} {
-		ts, err := taxonomy.List(ctx, s.DB.Q(), voc, false)
+		ts, err := taxonomy.List(r.Context(), s.DB.Q(), voc, false)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		data[k] = ts
 	}
-	return data, nil
+	return s.Web.Render(w, r, status, "partnerships/posts_form.html", data)
+}
+
+// openPost is orgPost for a post that is still open (only those can be changed).
+func (s *Service) openPost(r *http.Request, today time.Time) (*PartnerPost, error) {
+	p, err := s.orgPost(r)
+	if err != nil {
+		return nil, err
+	}
+	if !p.IsOpen(today) {
+		return nil, apperr.Errorf(apperr.ECONFLICT, "This post is closed: it can no longer be changed")
+	}
+	return p, nil
+}
+
+// checkPost adds the post's own validation messages to v, for fields v
+// has no message for yet, and returns v's error.
+func checkPost(v *apperr.Validation, p *PartnerPost, today time.Time, checkClosing bool) error {
+	if verr := p.Validate(today, checkClosing); verr != nil {
+		for _, fe := range apperr.Fields(verr) {
+			if !v.Has(fe.Field) {
+				v.Add(fe.Field, fe.Message)
+			}
+		}
+	}
+	return v.Err()
 }
 
 // postFromForm fills p from the form; needs must be current terms of the
@@ -130,11 +155,7 @@ func (s *Service) postNewForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := url.Values{"closes_on": {postToday(timeNow()).AddDate(0, 0, 28).Format(time.DateOnly)}}
-	data, err := s.postFormData(ctx, "Post what "+org.Name+" is looking for", org, form, nil, nil)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_form.html", data)
+	return s.renderPostForm(w, r, http.StatusOK, "Post what "+org.Name+" is looking for", org, form, nil, nil)
 }
 
 func (s *Service) postCreate(w http.ResponseWriter, r *http.Request) error {
@@ -152,19 +173,8 @@ func (s *Service) postCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if verr := p.Validate(today, true); verr != nil {
-		for _, fe := range apperr.Fields(verr) {
-			if !v.Has(fe.Field) {
-				v.Add(fe.Field, fe.Message)
-			}
-		}
-	}
-	if verr := v.Err(); verr != nil {
-		data, err := s.postFormData(ctx, "Post what "+org.Name+" is looking for", org, r.PostForm, verr, nil)
-		if err != nil {
-			return err
-		}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/posts_form.html", data)
+	if verr := checkPost(v, p, today, true); verr != nil {
+		return s.renderPostForm(w, r, http.StatusUnprocessableEntity, "Post what "+org.Name+" is looking for", org, r.PostForm, verr, nil)
 	}
 	// The partner finder's best matches, from the read pool before the
 	// write transaction; they are told by email in it.
@@ -209,23 +219,15 @@ func postForm(p *PartnerPost) url.Values {
 }
 
 func (s *Service) postEditForm(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p, err := s.orgPost(r)
+	p, err := s.openPost(r, postToday(timeNow()))
 	if err != nil {
 		return err
 	}
-	if !p.IsOpen(postToday(timeNow())) {
-		return apperr.Errorf(apperr.ECONFLICT, "This post is closed: it can no longer be changed")
-	}
-	org, err := accounts.OrgByID(ctx, s.DB.Q(), p.OrgID)
+	org, err := accounts.OrgByID(r.Context(), s.DB.Q(), p.OrgID)
 	if err != nil {
 		return err
 	}
-	data, err := s.postFormData(ctx, "Change your post", org, postForm(p), nil, p)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_form.html", data)
+	return s.renderPostForm(w, r, http.StatusOK, "Change your post", org, postForm(p), nil, p)
 }
 
 func (s *Service) postEdit(w http.ResponseWriter, r *http.Request) error {
@@ -233,13 +235,10 @@ func (s *Service) postEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.orgPost(r)
+	today := postToday(timeNow())
+	p, err := s.openPost(r, today)
 	if err != nil {
 		return err
-	}
-	today := postToday(timeNow())
-	if !p.IsOpen(today) {
-		return apperr.Errorf(apperr.ECONFLICT, "This post is closed: it can no longer be changed")
 	}
 	oldClose := p.ClosesOn
 	v, err := s.postFromForm(ctx, p, r.PostForm)
@@ -247,23 +246,12 @@ func (s *Service) postEdit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	changed := !p.ClosesOn.Equal(oldClose)
-	if verr := p.Validate(today, changed); verr != nil {
-		for _, fe := range apperr.Fields(verr) {
-			if !v.Has(fe.Field) {
-				v.Add(fe.Field, fe.Message)
-			}
-		}
-	}
-	if verr := v.Err(); verr != nil {
+	if verr := checkPost(v, p, today, changed); verr != nil {
 		org, err := accounts.OrgByID(ctx, s.DB.Q(), p.OrgID)
 		if err != nil {
 			return err
 		}
-		data, err := s.postFormData(ctx, "Change your post", org, r.PostForm, verr, p)
-		if err != nil {
-			return err
-		}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/posts_form.html", data)
+		return s.renderPostForm(w, r, http.StatusUnprocessableEntity, "Change your post", org, r.PostForm, verr, p)
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := UpdatePost(ctx, tx, p, today, changed); err != nil {
