@@ -137,20 +137,7 @@ func subjectOrgs(ctx context.Context, q db.Querier, subjectType string, subjectI
 	if subjectType == "organisation" {
 		return []int64{subjectID}, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT organisation_id FROM partnership_members WHERE partnership_id = $1 AND left_on IS NULL`, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.Column[int64](ctx, q, `SELECT DISTINCT organisation_id FROM partnership_members WHERE partnership_id = $1 AND left_on IS NULL`, subjectID)
 }
 
 // IsSubjectMember reports whether the user belongs to any organisation

@@ -288,3 +288,21 @@ func (d *DB) Backup(ctx context.Context, out string) error {
 	_, err := d.write.ExecContext(ctx, "VACUUM INTO $1", out)
 	return err
 }
+
+// Column runs a query that returns one column and collects it.
+func Column[T any](ctx context.Context, q Querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -116,3 +116,25 @@ func TestBackupSQLite(t *testing.T) {
 		t.Fatal("backup overwrote an existing file")
 	}
 }
+
+func TestColumn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for _, e := range []string{"b@example.org", "a@example.org"} {
+			if _, err := d.W().ExecContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ($1, 'N', 'x', $2, $2)`, e, db.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		emails, err := db.Column[string](ctx, d.Q(), `SELECT email FROM users ORDER BY email`)
+		if err != nil || len(emails) != 2 || emails[0] != "a@example.org" || emails[1] != "b@example.org" {
+			t.Fatalf("emails %v, err %v", emails, err)
+		}
+		ids, err := db.Column[int64](ctx, d.Q(), `SELECT id FROM users WHERE email = $1`, "nobody")
+		if err != nil || len(ids) != 0 {
+			t.Fatalf("ids %v, err %v", ids, err)
+		}
+		if _, err := db.Column[int64](ctx, d.Q(), `SELECT email FROM users`); err == nil {
+			t.Fatal("scanning text into int64 did not fail")
+		}
+	})
+}

@@ -375,7 +375,7 @@ func finderCandidates(ctx context.Context, q db.Querier, d db.Dialect, need map[
 		return nil, nil
 	}
 	var args2 []any
-	hidden, err := int64s(ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+inList(d, &args2, ids)+`)`, args2...)
+	hidden, err := db.Column[int64](ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+inList(d, &args2, ids)+`)`, args2...)
 	if err != nil {
 		return nil, err
 	}
@@ -393,23 +393,6 @@ func finderCandidates(ctx context.Context, q db.Querier, d db.Dialect, need map[
 		}
 	}
 	return keep, nil
-}
-
-func int64s(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // candidateDetails loads what scoring needs for the candidates, a query

@@ -160,7 +160,7 @@ func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, 
 		for i := range args {
 			ph[i] = "$" + itoa(i+1)
 		}
-		found, err := strings1(ctx, q, `SELECT identifier FROM org_identifiers WHERE identifier IN (`+strings.Join(ph, ", ")+`)`, args...)
+		found, err := db.Column[string](ctx, q, `SELECT identifier FROM org_identifiers WHERE identifier IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -161,7 +161,7 @@ func (s *Service) orukOrg(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ids, err := strings1(ctx, s.DB.Q(), `SELECT identifier FROM org_identifiers WHERE organisation_id = $1 ORDER BY identifier`, o.id)
+	ids, err := db.Column[string](ctx, s.DB.Q(), `SELECT identifier FROM org_identifiers WHERE organisation_id = $1 ORDER BY identifier`, o.id)
 	if err != nil {
 		return err
 	}

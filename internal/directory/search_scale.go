@@ -194,7 +194,7 @@ func (pl *fastPlan) all() string { return pl.tiers[len(pl.tiers)-1] }
 // matches reads up to countCap+1 matching ids in window order: the count,
 // and every match when there are no more than countCap.
 func (pl *fastPlan) matches(ctx context.Context, q db.Querier) ([]int64, error) {
-	return int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
+	return db.Column[int64](ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
 }
 
 // window returns the first k matches in window order (all holds the
@@ -206,7 +206,7 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 	if len(ids) > k {
 		ids = ids[:k]
 	} else if len(ids) < k && !complete {
-		if ids, err = int64s(ctx, q, ftsIDsSQL(pl.where, pl.desc, k), append([]any{pl.all()}, pl.args...)...); err != nil {
+		if ids, err = db.Column[int64](ctx, q, ftsIDsSQL(pl.where, pl.desc, k), append([]any{pl.all()}, pl.args...)...); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -225,7 +225,7 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 		if len(pl.where) > 0 {
 			s += ` WHERE ` + strings.Join(pl.where, ` AND `)
 		}
-		got, err := int64s(ctx, q, s, append([]any{pl.tiers[t]}, pl.args...)...)
+		got, err := db.Column[int64](ctx, q, s, append([]any{pl.tiers[t]}, pl.args...)...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -253,7 +253,7 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 		// or else the organisation's update time, so the window is the
 		// newest organisations (sorting all of them took 0.8 s at 200,000).
 		pl = &fastPlan{desc: true}
-		all, err = int64s(ctx, q, `SELECT o.id FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE COALESCE(p.published, TRUE) ORDER BY o.id DESC LIMIT `+strconv.Itoa(max(countCap+1, rankWindow, f.Offset+f.Limit)))
+		all, err = db.Column[int64](ctx, q, `SELECT o.id FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE COALESCE(p.published, TRUE) ORDER BY o.id DESC LIMIT `+strconv.Itoa(max(countCap+1, rankWindow, f.Offset+f.Limit)))
 	default:
 		all, err = pl.matches(ctx, q)
 	}

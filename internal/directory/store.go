@@ -64,13 +64,13 @@ func LoadProfileBySlug(ctx context.Context, q db.Querier, slug string) (*Profile
 
 func loadLists(ctx context.Context, q db.Querier, p *Profile) error {
 	var err error
-	if p.Identifiers, err = strings1(ctx, q, `SELECT identifier FROM org_identifiers WHERE organisation_id = $1 ORDER BY identifier`, p.ID); err != nil {
+	if p.Identifiers, err = db.Column[string](ctx, q, `SELECT identifier FROM org_identifiers WHERE organisation_id = $1 ORDER BY identifier`, p.ID); err != nil {
 		return err
 	}
-	if p.Wards, err = strings1(ctx, q, `SELECT code FROM org_areas WHERE organisation_id = $1 AND kind = 'ward' ORDER BY code`, p.ID); err != nil {
+	if p.Wards, err = db.Column[string](ctx, q, `SELECT code FROM org_areas WHERE organisation_id = $1 AND kind = 'ward' ORDER BY code`, p.ID); err != nil {
 		return err
 	}
-	if p.LocalAuths, err = strings1(ctx, q, `SELECT code FROM org_areas WHERE organisation_id = $1 AND kind = 'la' ORDER BY code`, p.ID); err != nil {
+	if p.LocalAuths, err = db.Column[string](ctx, q, `SELECT code FROM org_areas WHERE organisation_id = $1 AND kind = 'la' ORDER BY code`, p.ID); err != nil {
 		return err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT ot.term_id, t.vocabulary FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id = $1 ORDER BY t.vocabulary, t.position`, p.ID)
@@ -90,39 +90,9 @@ func loadLists(ctx context.Context, q db.Querier, p *Profile) error {
 	return rows.Err()
 }
 
-func strings1(ctx context.Context, q db.Querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // OrgTerms returns the taxonomy term ids of an organisation.
 func OrgTerms(ctx context.Context, q db.Querier, orgID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT term_id FROM org_terms WHERE organisation_id = $1 ORDER BY term_id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return db.Column[int64](ctx, q, `SELECT term_id FROM org_terms WHERE organisation_id = $1 ORDER BY term_id`, orgID)
 }
 
 // checkTerms verifies term ids exist and are not retired.

@@ -259,20 +259,7 @@ func loadDetails(ctx context.Context, q db.Querier, p *Partnership) error {
 	p.Members = ms
 	p.Themes, p.Services, p.Areas = nil, nil, nil
 	ids := func(table string) ([]int64, error) {
-		rows, err := q.QueryContext(ctx, `SELECT term_id FROM `+table+` WHERE partnership_id = $1 ORDER BY term_id`, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		return out, rows.Err()
+		return db.Column[int64](ctx, q, `SELECT term_id FROM `+table+` WHERE partnership_id = $1 ORDER BY term_id`, p.ID)
 	}
 	if p.Themes, err = ids("partnership_terms"); err != nil {
 		return err
