@@ -138,3 +138,42 @@ func TestColumn(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteBulk: on SQLite a bulk write runs without foreign-key checks
+// (an orphan row goes in), and every write after it, bulk or not,
+// succeeded or failed, has them again; on PostgreSQL it is an ordinary
+// write. Statement journals and temporary tables are in memory.
+func TestWriteBulk(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		orphan := func(tx *db.Tx, org int) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO org_profiles (organisation_id, updated_at) VALUES ($1, $2)`, org, db.Now())
+			return err
+		}
+		err := d.WriteBulk(ctx, func(tx *db.Tx) error { return orphan(tx, 990001) })
+		if d.Dialect == db.SQLite && err != nil {
+			t.Fatalf("bulk write with checks off: %v", err)
+		}
+		if d.Dialect == db.Postgres && apperr.Code(err) != apperr.EINVALID {
+			t.Fatalf("PostgreSQL bulk write accepted an orphan row: %v", err)
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error { return orphan(tx, 990002) }); err == nil {
+			t.Fatal("foreign-key checks stayed off after a bulk write")
+		}
+		boom := apperr.Errorf(apperr.EINVALID, "boom")
+		if err := d.WriteBulk(ctx, func(tx *db.Tx) error { return boom }); apperr.Code(err) != apperr.EINVALID {
+			t.Fatalf("failed bulk write: %v", err)
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error { return orphan(tx, 990003) }); err == nil {
+			t.Fatal("foreign-key checks stayed off after a failed bulk write")
+		}
+		if d.Dialect == db.SQLite {
+			for _, q := range []db.Querier{d.Q(), d.W()} {
+				var ts int
+				if err := q.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&ts); err != nil || ts != 2 {
+					t.Errorf("temp_store = %d, %v; want 2 (memory)", ts, err)
+				}
+			}
+		}
+	})
+}

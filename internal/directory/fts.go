@@ -293,6 +293,15 @@ func newSearchDocs(ctx context.Context, tx *db.Tx, fresh bool) *searchDocs {
 }
 
 func (s *searchDocs) add(p *Profile, desc, services string) error {
+	facets, kind := "", ""
+	if s.tx.Dialect != db.Postgres {
+		facets, kind = facetTokens(p)
+	}
+	return s.addPrepared(p, desc, services, facets, kind)
+}
+
+// addPrepared is add with p's filter tokens already made (facetTokens).
+func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string) error {
 	orgID, name, other := p.ID, p.Name, p.OtherNames
 	if s.tx.Dialect != db.Postgres && !s.fresh {
 		s.ids = append(s.ids, orgID)
@@ -305,7 +314,6 @@ func (s *searchDocs) add(p *Profile, desc, services string) error {
 	if s.tx.Dialect == db.Postgres {
 		return s.ins.add(orgID, name, other, desc, services)
 	}
-	facets, kind := facetTokens(p)
 	return s.ins.add(orgID, name, other, desc, services, facets, kind)
 }
 

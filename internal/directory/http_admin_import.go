@@ -130,18 +130,12 @@ type previewRow struct {
 // counts on the page come from the importer's dry run itself).
 func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	idx, err := importVocab(ctx, q)
+	pp, err := newImportPrep(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var rows []importRow
-	scratch := &ImportReport{}
-	if trim := bytes.TrimSpace(data); len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
-		rows, err = parseORUK(trim, idx, scratch)
-	} else {
-		rows, err = parseCSV(data, idx, scratch)
-	}
-	if err != nil {
+	if err := parseFile(data, pp, &ImportReport{}, func(r importRow) error { rows = append(rows, r); return nil }); err != nil {
 		return nil, err
 	}
 	out := make([]previewRow, len(rows))

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +15,6 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
-	"partnerhub/internal/taxonomy"
 )
 
 // Bulk import: the rows of a file are applied set by set inside the one
@@ -284,9 +284,60 @@ func (row *importRow) applyTo(p *Profile, created bool) {
 	}
 }
 
-// applyRows writes the parsed rows: unchanged ones are counted, changed
-// ones saved one by one, new ones created in bulk.
-func applyRows(ctx context.Context, tx *db.Tx, rows []importRow, rep *ImportReport) error {
+// importWriter applies parsed rows, a batch at a time, inside the import's
+// transaction: unchanged ones are counted, changed ones saved one by one,
+// new ones created in bulk. The multi-row statements live across batches;
+// finish writes what they still hold.
+type importWriter struct {
+	ctx   context.Context
+	tx    *db.Tx
+	rep   *ImportReport
+	now   time.Time
+	taken map[string]bool // slugs in use: in the database, or made by this import
+
+	orgs                                   *bulkInserter
+	profiles, idents, areas, terms, audits *bulkInserter
+	docs                                   *searchDocs
+	created                                map[string]*Profile // by slug, until RETURNING gives ids
+
+	uid            any
+	actor, request string
+}
+
+func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *ImportReport) *importWriter {
+	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}} // accounts' reserved /orgs/new
+	w.orgs = newBulk(ctx, tx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7)
+	w.orgs.onRows = func(rs *sql.Rows) error {
+		for rs.Next() {
+			var id int64
+			var slug string
+			if err := rs.Scan(&id, &slug); err != nil {
+				return err
+			}
+			w.created[slug].ID = id
+		}
+		return rs.Err()
+	}
+	w.profiles = newBulk(ctx, tx, `INSERT INTO org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
+	w.idents = newBulk(ctx, tx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
+	w.areas = newBulk(ctx, tx, `INSERT INTO org_areas (organisation_id, kind, code) VALUES`, ``, 3)
+	w.terms = newBulk(ctx, tx, `INSERT INTO org_terms (organisation_id, term_id) VALUES`, ``, 2)
+	w.audits = newBulk(ctx, tx, `INSERT INTO audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
+	w.docs = newSearchDocs(ctx, tx, true)
+	a := audit.ActorFrom(ctx)
+	if a.UserID != 0 {
+		w.uid = a.UserID
+	}
+	w.actor, w.request = a.Name, a.RequestID
+	if w.actor == "" {
+		w.actor = "system"
+	}
+	return w
+}
+
+// apply writes one batch of parsed rows.
+func (w *importWriter) apply(rows []importRow) error {
+	ctx, tx, rep := w.ctx, w.tx, w.rep
 	// Which rows name an organisation we already have?
 	owner := map[string]int64{}
 	idents := make([]string, len(rows))
@@ -364,204 +415,147 @@ func applyRows(ctx context.Context, tx *db.Tx, rows []importRow, rep *ImportRepo
 	if len(fresh) == 0 {
 		return nil
 	}
-	return createRows(ctx, tx, fresh, rep)
+	return w.create(fresh)
 }
 
-// pendingOrg is a row about to be created.
-type pendingOrg struct {
-	row     *importRow
-	p       *Profile
-	audited bool // created by accounts.InsertOrg, which audits it
-}
-
-func createRows(ctx context.Context, tx *db.Tx, fresh []*importRow, rep *ImportReport) error {
-	now := db.Now()
-	var todo []pendingOrg
+// create makes the batch's new organisations: most with multi-row
+// INSERTs; one whose slug is taken (in the database, earlier in the file,
+// or reserved for a page) through accounts.InsertOrg, which picks the next
+// free slug exactly as a form would.
+func (w *importWriter) create(fresh []*importRow) error {
+	ctx, tx := w.ctx, w.tx
+	var todo []*importRow
 	for _, row := range fresh {
-		p := &Profile{}
-		row.applyTo(p, true)
-		if err := p.Validate(); err != nil {
-			rep.Rejected = append(rep.Rejected, Rejection{row.line, reason(err)})
-			continue
+		if row.fresh == nil { // the parser rejects such a row; never here
+			return fmt.Errorf("line %d: row was not prepared", row.line)
 		}
-		p.Slug = accounts.Slugify(p.Name)
-		todo = append(todo, pendingOrg{row: row, p: p})
+		todo = append(todo, row)
 	}
-	// Slugs: a base already used (in the database, earlier in the file, or
-	// reserved for a page) goes through accounts.InsertOrg afterwards.
 	bases := make([]string, 0, len(todo))
-	for _, t := range todo {
-		bases = append(bases, t.p.Slug)
+	for _, row := range todo {
+		if !w.taken[row.fresh.Slug] {
+			bases = append(bases, row.fresh.Slug)
+		}
 	}
-	taken := map[string]bool{"new": true} // accounts' reserved /orgs/new
 	if err := queryEach(ctx, tx, tx.Dialect, `SELECT slug FROM organisations WHERE slug IN (IDS)`, bases, func(r *sql.Rows) error {
 		var s string
 		if err := r.Scan(&s); err != nil {
 			return err
 		}
-		taken[s] = true
+		w.taken[s] = true
 		return nil
 	}); err != nil {
 		return err
 	}
 	// Inserted in slug order: the slug and name indexes of organisations
-	// then grow at their ends instead of at random pages (at 200,000 rows
-	// most of the organisations insert's cost), and UUIDs are version 7
-	// (time-ordered) for the same reason.
-	sort.SliceStable(todo, func(i, j int) bool { return todo[i].p.Slug < todo[j].p.Slug })
-	var batch, later []pendingOrg
-	for _, t := range todo {
-		if taken[t.p.Slug] || t.p.Slug == "" {
-			later = append(later, t)
+	// then grow in runs instead of at random pages, and UUIDs are version
+	// 7 (time-ordered) for the same reason.
+	sort.SliceStable(todo, func(i, j int) bool { return todo[i].fresh.Slug < todo[j].fresh.Slug })
+	var batch, later []*importRow
+	for _, row := range todo {
+		p := row.fresh
+		if w.taken[p.Slug] || p.Slug == "" {
+			later = append(later, row)
 			continue
 		}
-		taken[t.p.Slug] = true
-		batch = append(batch, t)
+		w.taken[p.Slug] = true
+		batch = append(batch, row)
 	}
-	// Every organisation created below gets its whole search document
-	// from writeNewProfiles: the trigger's name-only one is not written.
-	return BulkSearchDocs(ctx, tx, func() error { return insertOrgs(ctx, tx, batch, later, now, rep) })
-}
-
-// insertOrgs creates the organisations of batch with multi-row INSERTs and
-// those of later one by one (their slugs need accounts.InsertOrg), then
-// their profiles.
-func insertOrgs(ctx context.Context, tx *db.Tx, batch, later []pendingOrg, now time.Time, rep *ImportReport) error {
-	bySlug := make(map[string]*Profile, len(batch))
-	orgs := newBulk(ctx, tx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7)
-	orgs.onRows = func(rs *sql.Rows) error {
-		for rs.Next() {
-			var id int64
-			var slug string
-			if err := rs.Scan(&id, &slug); err != nil {
-				return err
-			}
-			bySlug[slug].ID = id
-		}
-		return rs.Err()
-	}
-	defer orgs.close()
-	for _, t := range batch {
+	w.created = make(map[string]*Profile, len(batch))
+	for _, row := range batch {
+		p := row.fresh
 		u, err := uuid.NewV7()
 		if err != nil {
 			return err
 		}
-		t.p.UUID, t.p.CreatedAt, t.p.UpdatedAt = u.String(), now, now
-		bySlug[t.p.Slug] = t.p
-		if err := orgs.add(t.p.UUID, t.p.Slug, t.p.Name, t.p.Sector, t.p.LegalForm, now, now); err != nil {
+		p.UUID, p.CreatedAt, p.UpdatedAt = u.String(), w.now, w.now
+		w.created[p.Slug] = p
+		if err := w.orgs.add(p.UUID, p.Slug, p.Name, p.Sector, p.LegalForm, w.now, w.now); err != nil {
 			return err
 		}
 	}
-	if err := orgs.flush(); err != nil {
+	if err := w.orgs.flush(); err != nil { // the ids, before anything refers to them
 		return err
 	}
-	for _, t := range later {
-		o := accounts.Organisation{Name: t.p.Name, Sector: t.p.Sector, LegalForm: t.p.LegalForm}
-		if err := accounts.InsertOrg(ctx, tx, &o, 0); err != nil {
-			return fmt.Errorf("line %d: %w", t.row.line, err)
+	for _, row := range batch {
+		if err := w.addProfile(row, false); err != nil {
+			return err
 		}
-		t.p.Organisation = o
-		t.audited = true
-		batch = append(batch, t)
 	}
-	sort.Slice(batch, func(i, j int) bool { return batch[i].p.ID < batch[j].p.ID })
-	if err := writeNewProfiles(ctx, tx, batch, now); err != nil {
-		return err
+	for _, row := range later {
+		p := row.fresh
+		o := accounts.Organisation{Name: p.Name, Sector: p.Sector, LegalForm: p.LegalForm}
+		if err := accounts.InsertOrg(ctx, tx, &o, 0); err != nil {
+			return fmt.Errorf("line %d: %w", row.line, err)
+		}
+		p.Organisation = o
+		w.taken[o.Slug] = true
+		if err := w.addProfile(row, true); err != nil {
+			return err
+		}
 	}
-	rep.Created += len(batch)
+	w.rep.Created += len(batch) + len(later)
 	return nil
 }
 
-// writeNewProfiles writes profiles, identifiers, areas, terms, search
-// documents and audit rows of just-created organisations.
-func writeNewProfiles(ctx context.Context, tx *db.Tx, batch []pendingOrg, now any) error {
-	svcs, err := taxonomy.List(ctx, tx, taxonomy.Services, true)
-	if err != nil {
+// addProfile queues a just-created organisation's profile, identifiers,
+// areas, terms, search document and audit row (InsertOrg audits its own).
+func (w *importWriter) addProfile(row *importRow, audited bool) error {
+	p := row.fresh
+	if err := w.profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
+		p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, w.now); err != nil {
 		return err
 	}
-	svcName := map[int64]string{}
-	svcPos := map[int64]int{}
-	for i, t := range svcs {
-		svcName[t.ID] = t.Name
-		svcPos[t.ID] = i
-	}
-	profiles := newBulk(ctx, tx, `INSERT INTO org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
-	idents := newBulk(ctx, tx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
-	areas := newBulk(ctx, tx, `INSERT INTO org_areas (organisation_id, kind, code) VALUES`, ``, 3)
-	terms := newBulk(ctx, tx, `INSERT INTO org_terms (organisation_id, term_id) VALUES`, ``, 2)
-	a := audit.ActorFrom(ctx)
-	var uid any
-	if a.UserID != 0 {
-		uid = a.UserID
-	}
-	actor := a.Name
-	if actor == "" {
-		actor = "system"
-	}
-	audits := newBulk(ctx, tx, `INSERT INTO audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
-	docs := newSearchDocs(ctx, tx, true)
-	all := []*bulkInserter{profiles, idents, areas, terms, audits}
-	defer func() {
-		for _, b := range all {
-			b.close()
-		}
-		docs.close()
-	}()
-	for _, t := range batch {
-		p := t.p
-		if err := profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
-			p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, now); err != nil {
+	for _, id := range p.Identifiers {
+		if err := w.idents.add(id, p.ID, id[:strings.Index(id[3:], "-")+3]); err != nil {
 			return err
 		}
-		for _, id := range p.Identifiers {
-			if err := idents.add(id, p.ID, id[:strings.Index(id[3:], "-")+3]); err != nil {
-				return err
-			}
-		}
-		for _, w := range p.Wards {
-			if err := areas.add(p.ID, "ward", w); err != nil {
-				return err
-			}
-		}
-		for _, c := range p.LocalAuths {
-			if err := areas.add(p.ID, "la", c); err != nil {
-				return err
-			}
-		}
-		seen := map[int64]bool{}
-		var svc []int64
-		for _, id := range p.TermIDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if err := terms.add(p.ID, id); err != nil {
-				return err
-			}
-			if _, ok := svcName[id]; ok {
-				svc = append(svc, id)
-			}
-		}
-		sort.Slice(svc, func(i, j int) bool { return svcPos[svc[i]] < svcPos[svc[j]] })
-		names := make([]string, len(svc))
-		for i, id := range svc {
-			names[i] = svcName[id]
-		}
-		if err := docs.add(p, strings.TrimSpace(p.Description+"\n"+p.Mission), strings.Join(names, "; ")); err != nil {
+	}
+	for _, c := range p.Wards {
+		if err := w.areas.add(p.ID, "ward", c); err != nil {
 			return err
 		}
-		if !t.audited {
-			if err := audits.add(now, uid, actor, p.ID, "organisation.create", "organisation", fmt.Sprint(p.ID), a.RequestID, p.Name+" (import)"); err != nil {
-				return err
-			}
+	}
+	for _, c := range p.LocalAuths {
+		if err := w.areas.add(p.ID, "la", c); err != nil {
+			return err
 		}
 	}
-	for _, b := range all {
+	seen := make(map[int64]bool, len(p.TermIDs))
+	for _, id := range p.TermIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := w.terms.add(p.ID, id); err != nil {
+			return err
+		}
+	}
+	if err := w.docs.addPrepared(p, row.desc, row.svcNames, row.facets, row.kind); err != nil {
+		return err
+	}
+	if audited {
+		return nil
+	}
+	return w.audits.add(w.now, w.uid, w.actor, p.ID, "organisation.create", "organisation", strconv.FormatInt(p.ID, 10), w.request, p.Name+" (import)")
+}
+
+// finish writes what the statements still hold.
+func (w *importWriter) finish() error {
+	for _, b := range []*bulkInserter{w.profiles, w.idents, w.areas, w.terms, w.audits} {
 		if err := b.flush(); err != nil {
 			return err
 		}
 	}
-	return docs.flush()
+	return w.docs.flush()
+}
+
+// close releases the prepared statements.
+func (w *importWriter) close() {
+	for _, b := range []*bulkInserter{w.orgs, w.profiles, w.idents, w.areas, w.terms, w.audits} {
+		b.close()
+	}
+	w.docs.close()
 }
 
 // BatchInsert writes rows with multi-row INSERTs through one prepared

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"partnerhub/internal/accounts"
+	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 )
@@ -72,6 +73,99 @@ func TestImportBulkSearchDocs(t *testing.T) {
 		}
 		if res, _ := Search(ctx, d.Q(), d.Dialect, Filter{Q: "wombat"}); res.Total != 1 {
 			t.Errorf("organisation created after a failed bulk write is not searchable: %+v", res)
+		}
+	})
+}
+
+// TestImportAcrossBatches: the parser hands rows to the writer in batches
+// of importBatch. A name repeated in a later batch still gets its own
+// slug, an identifier repeated in a later batch is rejected with both
+// lines, rejections come back in line order, and the import leaves no
+// row pointing at a missing one (it runs with SQLite's foreign-key checks
+// off: PRAGMA foreign_key_check proves it kept them itself).
+func TestImportAcrossBatches(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		n := importBatch*2 + 10
+		var sb strings.Builder
+		sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+		for i := 0; i < n; i++ {
+			name := fmt.Sprintf("Batch Trust %d", i)
+			id := 3000000 + i
+			postcode := "FY1 1AA"
+			switch i {
+			case importBatch + 5: // same name as line 2, a batch later
+				name = "Batch Trust 0"
+			case importBatch*2 + 3: // same identifier as line 3
+				id = 3000001
+			case importBatch + 7:
+				postcode = "not a postcode"
+			}
+			fmt.Fprintf(&sb, "GB-CHC-%d,%s,vcs,charity,%s,Talbot;Bloomfield,food;advice-advocacy,,Runs a pantry,,under_10k\n", id, name, postcode)
+		}
+		rep, err := Import(ctx, d, []byte(sb.String()), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Rows != n || rep.Created != n-2 || len(rep.Rejected) != 2 {
+			t.Fatalf("report: %+v", rep)
+		}
+		if r := rep.Rejected[0]; r.Line != importBatch+7+2 || !strings.Contains(r.Reason, "postcode") {
+			t.Errorf("first rejection %+v", r)
+		}
+		if r := rep.Rejected[1]; r.Line != importBatch*2+3+2 || !strings.Contains(r.Reason, "first on line 3") {
+			t.Errorf("second rejection %+v", r)
+		}
+		slugs, err := db.Column[string](ctx, d.Q(), `SELECT slug FROM organisations WHERE name = 'Batch Trust 0' ORDER BY id`)
+		if err != nil || len(slugs) != 2 || slugs[0] == slugs[1] {
+			t.Fatalf("slugs of the repeated name: %v %v", slugs, err)
+		}
+		var terms, areas int
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM org_terms`).Scan(&terms)
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM org_areas`).Scan(&areas)
+		if terms != 2*(n-2) || areas != 2*(n-2) {
+			t.Errorf("%d terms and %d areas for %d organisations", terms, areas, n-2)
+		}
+		if d.Dialect == db.SQLite {
+			rows, err := d.Q().QueryContext(ctx, `PRAGMA foreign_key_check`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			if rows.Next() {
+				t.Error("the import left rows whose parent is missing")
+			}
+		}
+		// Importing the same file again changes nothing.
+		rep, err = Import(ctx, d, []byte(sb.String()), false)
+		if err != nil || rep.Unchanged != n-2 || rep.Created != 0 || rep.Updated != 0 {
+			t.Fatalf("re-import: %+v %v", rep, err)
+		}
+	})
+}
+
+// TestImportStopsWhole: a file that turns out to be too long after the
+// writer has already written whole batches writes nothing at all.
+func TestImportStopsWhole(t *testing.T) {
+	defer func(n int) { importRowLimit = n }(importRowLimit)
+	importRowLimit = importBatch*2 + 5
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var sb strings.Builder
+		sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+		for i := 0; i < importRowLimit+1; i++ {
+			fmt.Fprintf(&sb, "GB-CHC-%d,Long File Trust %d,vcs,charity,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n", 4000000+i, i)
+		}
+		_, err := Import(ctx, d, []byte(sb.String()), false)
+		if apperr.Code(err) != apperr.ETOOLARGE || !strings.Contains(apperr.Message(err), "split it") {
+			t.Fatalf("want a too-large error, got %v", err)
+		}
+		for _, table := range []string{"organisations", "org_profiles", "org_identifiers", "org_terms", "audit_log"} {
+			var c int
+			d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&c)
+			if c != 0 {
+				t.Errorf("%s: %d rows left by a failed import", table, c)
+			}
 		}
 	})
 }

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -27,6 +30,9 @@ import (
 
 // MaxImportRows bounds one file.
 const MaxImportRows = 500000
+
+// importRowLimit is MaxImportRows (a test lowers it).
+var importRowLimit = MaxImportRows
 
 // Our CSV layout's required columns.
 var csvColumns = []string{"identifier", "name", "sector", "legal_form", "postcode", "wards", "services", "themes", "description", "website", "income_band"}
@@ -72,6 +78,12 @@ type importRow struct {
 	themes     []int64
 	hasTerms   bool
 	setWards   bool
+	// What the row creates if its identifier is new, made ready by the
+	// parser (see prepare): the validated profile with its slug, and its
+	// search document's fields.
+	fresh          *Profile
+	desc, svcNames string
+	facets, kind   string
 }
 
 var errDryRun = errors.New("dry run")
@@ -88,43 +100,97 @@ func (s *Service) importFile(ctx context.Context, file string, dryRun bool, out 
 	return err
 }
 
+// importBatch is how many parsed rows the parser hands the writer at a
+// time.
+const importBatch = 4000
+
 // Import reads CSV or ORUK JSON and writes the good rows in one
 // transaction (rolled back on a dry run).
+//
+// The file is parsed and validated on one goroutine while the writer
+// applies the rows on another, a batch at a time: SQLite has a single
+// writer, and the parsing (CSV, validation, slugs, search tokens) is
+// about a quarter of a large import's work, which a second core does
+// meanwhile. The transaction is a db.WriteBulk: every row it inserts
+// points at an organisation it created, or a taxonomy term it read, in
+// the same transaction.
 func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportReport, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	rep := &ImportReport{DryRun: dryRun}
-	idx, err := importVocab(ctx, d.Q())
-	if err != nil {
-		return nil, err
-	}
-	var rows []importRow
-	trim := bytes.TrimSpace(data)
-	if len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
-		rep.Format = "Open Referral UK JSON"
-		rows, err = parseORUK(trim, idx, rep)
-	} else {
-		rows, err = parseCSV(data, idx, rep)
-	}
-	if err != nil {
-		return rep, err
-	}
-	err = d.Write(ctx, func(tx *db.Tx) error {
-		if tx.Dialect == db.SQLite && len(rows) > 1000 {
+	parsed := &ImportReport{}
+	err := d.WriteBulk(ctx, func(tx *db.Tx) error {
+		if n := bytes.Count(data, []byte("\n")); tx.Dialect == db.SQLite && n > 1000 {
 			// A big import's pages stay in memory until the commit
-			// instead of spilling to the WAL and the statement journal
-			// mid-transaction (2 KiB a row, 128 to 512 MiB); the
-			// writer's page cache is put back after.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, min(max(131072, 2*len(rows)), 524288))); err != nil {
+			// instead of spilling to the WAL mid-transaction (2 KiB a
+			// row, 128 to 512 MiB); the writer's page cache is put back
+			// after.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, min(max(131072, 2*n), 524288))); err != nil {
 				return err
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
-			// Statement journals in memory. SQLite refuses the change
-			// inside a transaction once the connection has opened its
-			// temporary storage (a migration that rebuilt a table, an
-			// earlier sort): the import then goes on without it.
-			tx.ExecContext(ctx, `PRAGMA temp_store = MEMORY`)
 		}
-		if err := applyRows(ctx, tx, rows, rep); err != nil {
+		// Read inside the transaction: the terms the rows name exist
+		// until it commits.
+		pp, err := newImportPrep(ctx, tx)
+		if err != nil {
+			return err
+		}
+		batches := make(chan []importRow, 2)
+		stop := make(chan struct{})
+		var perr error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(batches)
+			defer func() {
+				if r := recover(); r != nil {
+					perr = fmt.Errorf("import parser: %v", r)
+				}
+			}()
+			var batch []importRow
+			send := func() error {
+				select {
+				case batches <- batch:
+					batch = nil
+					return nil
+				case <-stop:
+					return errStopped
+				}
+			}
+			perr = parseFile(data, pp, parsed, func(row importRow) error {
+				if batch == nil {
+					batch = make([]importRow, 0, importBatch)
+				}
+				batch = append(batch, row)
+				if len(batch) == importBatch {
+					return send()
+				}
+				return nil
+			})
+			if perr == nil && len(batch) > 0 {
+				perr = send()
+			}
+		}()
+		w := newImportWriter(ctx, tx, pp, rep)
+		err = BulkSearchDocs(ctx, tx, func() error {
+			for b := range batches {
+				if err := w.apply(b); err != nil {
+					return err
+				}
+			}
+			wg.Wait()
+			if perr != nil {
+				return perr
+			}
+			return w.finish()
+		})
+		close(stop)
+		wg.Wait()
+		w.close()
+		rep.Format, rep.Rows = parsed.Format, parsed.Rows
+		rep.Rejected = append(rep.Rejected, parsed.Rejected...)
+		if err != nil {
 			return err
 		}
 		if dryRun {
@@ -139,16 +205,27 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 	if errors.Is(err, errDryRun) {
 		err = nil
 	}
+	if rep.Format == "" {
+		rep.Format = parsed.Format
+	}
 	sortRejections(rep.Rejected)
 	return rep, err
 }
 
-func sortRejections(rs []Rejection) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].Line < rs[j-1].Line; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
+var errStopped = errors.New("import stopped")
+
+// parseFile parses CSV or ORUK JSON, calling emit with every good row
+// (in file order) and recording bad ones in rep.
+func parseFile(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
+	if trim := bytes.TrimSpace(data); len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
+		rep.Format = "Open Referral UK JSON"
+		return parseORUK(trim, pp, rep, emit)
 	}
+	return parseCSV(data, pp, rep, emit)
+}
+
+func sortRejections(rs []Rejection) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Line < rs[j].Line })
 }
 
 func reason(err error) string {
@@ -169,7 +246,16 @@ func reason(err error) string {
 // vocab finds terms by code or name, case-insensitively.
 type vocab map[string]map[string]int64
 
-func importVocab(ctx context.Context, q db.Querier) (vocab, error) {
+// importPrep is what the parser needs to make rows ready: the taxonomy
+// (terms by code or name) and the services' names in list order (for
+// search documents).
+type importPrep struct {
+	vocab   vocab
+	svcName map[int64]string
+	svcPos  map[int64]int
+}
+
+func newImportPrep(ctx context.Context, q db.Querier) (*importPrep, error) {
 	v := vocab{}
 	for _, name := range []string{taxonomy.Services, taxonomy.Themes, taxonomy.ClientGroups} {
 		ts, err := taxonomy.List(ctx, q, name, false)
@@ -183,7 +269,57 @@ func importVocab(ctx context.Context, q db.Querier) (vocab, error) {
 		}
 		v[name] = m
 	}
-	return v, nil
+	svcs, err := taxonomy.List(ctx, q, taxonomy.Services, true)
+	if err != nil {
+		return nil, err
+	}
+	pp := &importPrep{vocab: v, svcName: map[int64]string{}, svcPos: map[int64]int{}}
+	for i, t := range svcs {
+		pp.svcName[t.ID] = t.Name
+		pp.svcPos[t.ID] = i
+	}
+	return pp, nil
+}
+
+// prepare validates a row as the organisation it would create (the rules
+// of Profile.Validate, so a row that passes cannot fail when written) and
+// keeps that profile, its slug and its search document's fields for the
+// writer. A row naming an organisation we already have uses only the
+// normalised postcode from here.
+func (pp *importPrep) prepare(row *importRow, val *apperr.Validation) {
+	p := &Profile{}
+	row.applyTo(p, true)
+	if err := p.Validate(); err != nil {
+		for _, fe := range apperr.Fields(err) {
+			val.Add(fe.Field, fe.Message)
+		}
+		return
+	}
+	row.p.Postcode = p.Postcode
+	p.Slug = accounts.Slugify(p.Name)
+	row.fresh = p
+	row.desc = strings.TrimSpace(p.Description + "\n" + p.Mission)
+	row.svcNames = pp.serviceNames(p.TermIDs)
+	row.facets, row.kind = facetTokens(p)
+}
+
+// serviceNames is the search document's services: the names of the
+// services among ids, in the taxonomy's order.
+func (pp *importPrep) serviceNames(ids []int64) string {
+	var svc []int64
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if _, ok := pp.svcName[id]; ok && !seen[id] {
+			seen[id] = true
+			svc = append(svc, id)
+		}
+	}
+	sort.Slice(svc, func(i, j int) bool { return pp.svcPos[svc[i]] < pp.svcPos[svc[j]] })
+	names := make([]string, len(svc))
+	for i, id := range svc {
+		names[i] = pp.svcName[id]
+	}
+	return strings.Join(names, "; ")
 }
 
 func (v vocab) terms(voc, field, list string, val *apperr.Validation) []int64 {
@@ -213,16 +349,17 @@ func normHeader(h string) string {
 	}, h)
 }
 
-func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
+func parseCSV(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
+	v := pp.vocab
 	if !utf8.Valid(data) {
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
-		return nil, apperr.Errorf(apperr.EINVALID, "The file is not UTF-8 text (first bad byte on line %d). Save it as \"CSV UTF-8\" and try again.", line)
+		return apperr.Errorf(apperr.EINVALID, "The file is not UTF-8 text (first bad byte on line %d). Save it as \"CSV UTF-8\" and try again.", line)
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		return nil, apperr.Errorf(apperr.EINVALID, "The file has no header row: %v", err)
+		return apperr.Errorf(apperr.EINVALID, "The file has no header row: %v", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -239,7 +376,7 @@ func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 	cc := false
 	if m := has(csvColumns); len(m) > 0 {
 		if len(has(ccColumns)) > 0 {
-			return nil, apperr.Errorf(apperr.EINVALID, "Line 1: the header is missing the columns %s. Expected %s (or the Charity Commission register extract's columns: registered charity number, charity name ...).",
+			return apperr.Errorf(apperr.EINVALID, "Line 1: the header is missing the columns %s. Expected %s (or the Charity Commission register extract's columns: registered charity number, charity name ...).",
 				strings.Join(m, ", "), strings.Join(csvColumns, ", "))
 		}
 		cc = true
@@ -253,7 +390,6 @@ func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 		}
 		return ""
 	}
-	var rows []importRow
 	seen := map[string]int{}
 	for {
 		rec, err := r.Read()
@@ -269,11 +405,11 @@ func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 					continue
 				}
 			}
-			return nil, apperr.Errorf(apperr.EINVALID, "The file cannot be read as CSV: %v", err)
+			return apperr.Errorf(apperr.EINVALID, "The file cannot be read as CSV: %v", err)
 		}
 		rep.Rows++
-		if rep.Rows > MaxImportRows {
-			return nil, apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", MaxImportRows)
+		if rep.Rows > importRowLimit {
+			return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", importRowLimit)
 		}
 		if len(rec) != len(header) {
 			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))})
@@ -304,15 +440,17 @@ func parseCSV(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("identifier: %s appears again (first on line %d)", id, first)})
 			continue
 		}
-		validateRow(&row, &val)
+		pp.prepare(&row, &val)
 		if e := val.Err(); e != nil {
 			rep.Rejected = append(rep.Rejected, Rejection{line, reason(e)})
 			continue
 		}
 		seen[id] = line
-		rows = append(rows, row)
+		if err := emit(row); err != nil {
+			return err
+		}
 	}
-	return rows, nil
+	return nil
 }
 
 func firstInvalid(b []byte) int {
@@ -404,18 +542,18 @@ func bandFor(income float64) string {
 
 // parseORUK reads an ORUK 3.0 page ({"contents": [...]}) or array of
 // organizations (or services carrying an organization).
-func parseORUK(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
+func parseORUK(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
 	var items []json.RawMessage
 	if data[0] == '[' {
 		if err := json.Unmarshal(data, &items); err != nil {
-			return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
+			return apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
 		}
 	} else {
 		var page struct {
 			Contents []json.RawMessage `json:"contents"`
 		}
 		if err := json.Unmarshal(data, &page); err != nil {
-			return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
+			return apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
 		}
 		if page.Contents == nil {
 			items = []json.RawMessage{data}
@@ -423,7 +561,6 @@ func parseORUK(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 			items = page.Contents
 		}
 	}
-	var rows []importRow
 	seen := map[string]int{}
 	for i, raw := range items {
 		n := i + 1
@@ -465,15 +602,17 @@ func parseORUK(data []byte, v vocab, rep *ImportReport) ([]importRow, error) {
 			rep.Rejected = append(rep.Rejected, Rejection{n, fmt.Sprintf("identifier: %s appears again (first in item %d)", id, first)})
 			continue
 		}
-		validateRow(&row, &val)
+		pp.prepare(&row, &val)
 		if e := val.Err(); e != nil {
 			rep.Rejected = append(rep.Rejected, Rejection{n, reason(e)})
 			continue
 		}
 		seen[id] = n
-		rows = append(rows, row)
+		if err := emit(row); err != nil {
+			return err
+		}
 	}
-	return rows, nil
+	return nil
 }
 
 type orukOrgIn struct {
@@ -492,16 +631,4 @@ type orukOrgIn struct {
 			PostalCode string `json:"postal_code"`
 		} `json:"addresses"`
 	} `json:"locations"`
-}
-
-// validateRow checks a row's profile fields before anything is written
-// (a row that fails later would leave a half-made organisation).
-func validateRow(row *importRow, val *apperr.Validation) {
-	tmp := row.p
-	if err := tmp.Validate(); err != nil {
-		for _, fe := range apperr.Fields(err) {
-			val.Add(fe.Field, fe.Message)
-		}
-	}
-	row.p.Postcode = tmp.Postcode
 }
