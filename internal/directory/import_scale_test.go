@@ -169,3 +169,101 @@ func TestImportStopsWhole(t *testing.T) {
 		}
 	})
 }
+
+var errRollback = errors.New("rollback")
+
+// TestImportDefersIndexes: a large import into small tables (SQLite)
+// drops the deferrable indexes and builds them again before it commits:
+// afterwards every one exists with the same definition, the database is
+// intact, and queries through them find the new rows. A dry run and a
+// failed import leave them as they were.
+func TestImportDefersIndexes(t *testing.T) {
+	defer func(n int) { minDeferRows = n }(minDeferRows)
+	minDeferRows = 100
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	schema := func() map[string]string {
+		m := map[string]string{}
+		rows, err := d.Q().QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n, s string
+			rows.Scan(&n, &s)
+			m[n] = s
+		}
+		return m
+	}
+	before := schema()
+	for _, n := range deferrableIndexes {
+		if before[n] == "" {
+			t.Fatalf("index %s is not in the schema: update deferrableIndexes", n)
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&sb, "GB-CHC-%d,Index Trust %d,social_enterprise,cic,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n", 5000000+i, i)
+	}
+	for _, dry := range []bool{true, false} {
+		if _, err := Import(ctx, d, []byte(sb.String()), dry); err != nil {
+			t.Fatal(err)
+		}
+		after := schema()
+		if len(after) != len(before) {
+			t.Fatalf("dry run %v: %d indexes before, %d after", dry, len(before), len(after))
+		}
+		for n, s := range before {
+			if after[n] != s {
+				t.Errorf("dry run %v: index %s is %q, was %q", dry, n, after[n], s)
+			}
+		}
+	}
+	// Inside the transaction the indexes are gone until rebuild.
+	count := func(tx *db.Tx) int {
+		var args []any
+		var c int
+		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN (`+inList(tx.Dialect, &args, deferrableIndexes)+`)`, args...).Scan(&c)
+		return c
+	}
+	if err := d.Write(ctx, func(tx *db.Tx) error {
+		rebuild, err := deferIndexes(ctx, tx, 10000)
+		if err != nil {
+			return err
+		}
+		if c := count(tx); c != 0 {
+			t.Errorf("%d deferrable indexes left during a large import", c)
+		}
+		if err := rebuild(); err != nil {
+			return err
+		}
+		if c := count(tx); c != len(deferrableIndexes) {
+			t.Errorf("%d of %d indexes rebuilt", c, len(deferrableIndexes))
+		}
+		// Tables larger than the import keep their indexes.
+		if _, err := deferIndexes(ctx, tx, 200); err != nil {
+			return err
+		}
+		if c := count(tx); c != len(deferrableIndexes) {
+			t.Errorf("%d of %d indexes kept for a small import", c, len(deferrableIndexes))
+		}
+		return errRollback
+	}); !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+	var ok string
+	if err := d.Q().QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %s %v", ok, err)
+	}
+	var n int
+	d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations INDEXED BY organisations_sector_name WHERE sector = 'social_enterprise'`).Scan(&n)
+	if n != 300 {
+		t.Errorf("%d organisations through the rebuilt sector index, want 300", n)
+	}
+	d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log INDEXED BY audit_log_org WHERE organisation_id > 0`).Scan(&n)
+	if n < 300 {
+		t.Errorf("%d audit rows through the rebuilt index, want 300 or more", n)
+	}
+}

@@ -129,6 +129,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 		}
+		rebuild, err := deferIndexes(ctx, tx, bytes.Count(data, []byte("\n")))
+		if err != nil {
+			return err
+		}
 		// Read inside the transaction: the terms the rows name exist
 		// until it commits.
 		pp, err := newImportPrep(ctx, tx)
@@ -183,7 +187,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 			if perr != nil {
 				return perr
 			}
-			return w.finish()
+			if err := w.finish(); err != nil {
+				return err
+			}
+			return rebuild()
 		})
 		close(stop)
 		wg.Wait()
