@@ -378,7 +378,15 @@ type importWriter struct {
 
 func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *ImportReport) *importWriter {
 	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}} // accounts' reserved /orgs/new
-	w.orgs = newBulk(ctx, tx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7)
+	// SQLite: OR FAIL instead of the default ABORT. An ABORT undoes the
+	// failing statement's earlier rows, so every multi-row INSERT keeps a
+	// statement journal of the pages it changes; after a FAIL the import
+	// returns the error and its whole transaction is rolled back anyway.
+	ins := "INSERT INTO"
+	if tx.Dialect == db.SQLite {
+		ins = "INSERT OR FAIL INTO"
+	}
+	w.orgs = newBulk(ctx, tx, ins+` organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ` RETURNING id, slug`, 7)
 	w.orgs.onRows = func(rs *sql.Rows) error {
 		for rs.Next() {
 			var id int64
@@ -390,11 +398,11 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *Import
 		}
 		return rs.Err()
 	}
-	w.profiles = newBulk(ctx, tx, `INSERT INTO org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
-	w.idents = newBulk(ctx, tx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
-	w.areas = newBulk(ctx, tx, `INSERT INTO org_areas (organisation_id, kind, code) VALUES`, ``, 3)
-	w.terms = newBulk(ctx, tx, `INSERT INTO org_terms (organisation_id, term_id) VALUES`, ``, 2)
-	w.audits = newBulk(ctx, tx, `INSERT INTO audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
+	w.profiles = newBulk(ctx, tx, ins+` org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
+	w.idents = newBulk(ctx, tx, ins+` org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
+	w.areas = newBulk(ctx, tx, ins+` org_areas (organisation_id, kind, code) VALUES`, ``, 3)
+	w.terms = newBulk(ctx, tx, ins+` org_terms (organisation_id, term_id) VALUES`, ``, 2)
+	w.audits = newBulk(ctx, tx, ins+` audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
 	w.docs = newSearchDocs(ctx, tx, true)
 	a := audit.ActorFrom(ctx)
 	if a.UserID != 0 {
