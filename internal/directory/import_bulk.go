@@ -285,14 +285,16 @@ func (row *importRow) applyTo(p *Profile, created bool) {
 	}
 }
 
-// deferrableIndexes are the directory's and audit log's secondary indexes
-// that an import never reads (it finds organisations by identifier, slug
-// and id, and loads profiles by organisation): those of a large import's
-// tables are built after the rows are in instead of as they go in.
+// deferrableIndexes are the directory's secondary indexes that an import
+// never reads (it finds organisations by identifier, slug and id, and
+// loads profiles by organisation): those of a large import's tables are
+// built after the rows are in instead of as they go in. The audit log's
+// are not among them: an import's audit rows share one time and come in
+// organisation order, so they only ever append to those indexes, and
+// rebuilding them would read the whole log.
 var deferrableIndexes = []string{
 	"organisations_name", "organisations_sector_name", "organisations_legal_form_name",
 	"org_profiles_income", "org_areas_code", "org_terms_term",
-	"audit_log_at", "audit_log_org", "audit_log_user",
 }
 
 // minDeferRows is the smallest import whose indexes are deferred (a
@@ -366,17 +368,21 @@ type importWriter struct {
 	rep   *ImportReport
 	now   time.Time
 	taken map[string]bool // slugs in use: in the database, or made by this import
+	// empty: the directory had no organisation when the import began
+	// (inside its transaction), so every organisation, identifier and slug
+	// is one this import made: nothing to look up.
+	empty bool
 
-	orgs                                   *bulkInserter
-	profiles, idents, areas, terms, audits *bulkInserter
-	docs                                   *searchDocs
-	created                                map[string]*Profile // by slug, until RETURNING gives ids
+	orgs                                          *bulkInserter
+	profiles, short, idents, areas, terms, audits *bulkInserter
+	docs                                          *searchDocs
+	created                                       map[string]*Profile // by slug, until RETURNING gives ids
 
 	uid            any
 	actor, request string
 }
 
-func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *ImportReport) *importWriter {
+func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *ImportReport) (*importWriter, error) {
 	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}} // accounts' reserved /orgs/new
 	// SQLite: OR FAIL instead of the default ABORT. An ABORT undoes the
 	// failing statement's earlier rows, so every multi-row INSERT keeps a
@@ -399,6 +405,7 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *Import
 		return rs.Err()
 	}
 	w.profiles = newBulk(ctx, tx, ins+` org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
+	w.short = newBulk(ctx, tx, ins+` org_profiles (organisation_id, description, address, postcode, income_band, website, updated_at) VALUES`, ``, 7)
 	w.idents = newBulk(ctx, tx, ins+` org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
 	w.areas = newBulk(ctx, tx, ins+` org_areas (organisation_id, kind, code) VALUES`, ``, 3)
 	w.terms = newBulk(ctx, tx, ins+` org_terms (organisation_id, term_id) VALUES`, ``, 2)
@@ -412,7 +419,13 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *Import
 	if w.actor == "" {
 		w.actor = "system"
 	}
-	return w
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM organisations LIMIT 1`).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	w.empty = errors.Is(err, sql.ErrNoRows)
+	return w, nil
 }
 
 // apply writes one batch of parsed rows.
@@ -423,6 +436,9 @@ func (w *importWriter) apply(rows []importRow) error {
 	idents := make([]string, len(rows))
 	for i := range rows {
 		idents[i] = rows[i].identifier
+	}
+	if w.empty {
+		idents = nil
 	}
 	if err := queryEach(ctx, tx, tx.Dialect, `SELECT identifier, organisation_id FROM org_identifiers WHERE identifier IN (IDS)`, idents, func(r *sql.Rows) error {
 		var s string
@@ -513,7 +529,7 @@ func (w *importWriter) create(fresh []*importRow) error {
 	}
 	bases := make([]string, 0, len(todo))
 	for _, row := range todo {
-		if !w.taken[row.fresh.Slug] {
+		if !w.taken[row.fresh.Slug] && !w.empty {
 			bases = append(bases, row.fresh.Slug)
 		}
 	}
@@ -582,8 +598,16 @@ func (w *importWriter) create(fresh []*importRow) error {
 // areas, terms, search document and audit row (InsertOrg audits its own).
 func (w *importWriter) addProfile(row *importRow, audited bool) error {
 	p := row.fresh
-	if err := w.profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
-		p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, w.now); err != nil {
+	var err error
+	if p.OtherNames == "" && p.Mission == "" && p.Staff == nil && p.Volunteers == nil && p.OutcomesMethod == "" && len(p.SocialLinks) == 0 && p.Published {
+		// What a file's row sets; the other columns keep their defaults
+		// (half the values to bind).
+		err = w.short.add(p.ID, p.Description, p.Address, p.Postcode, p.IncomeBand, p.Website, w.now)
+	} else {
+		err = w.profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
+			p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, w.now)
+	}
+	if err != nil {
 		return err
 	}
 	for _, id := range p.Identifiers {
@@ -622,7 +646,7 @@ func (w *importWriter) addProfile(row *importRow, audited bool) error {
 
 // finish writes what the statements still hold.
 func (w *importWriter) finish() error {
-	for _, b := range []*bulkInserter{w.profiles, w.idents, w.areas, w.terms, w.audits} {
+	for _, b := range []*bulkInserter{w.profiles, w.short, w.idents, w.areas, w.terms, w.audits} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -632,7 +656,7 @@ func (w *importWriter) finish() error {
 
 // close releases the prepared statements.
 func (w *importWriter) close() {
-	for _, b := range []*bulkInserter{w.orgs, w.profiles, w.idents, w.areas, w.terms, w.audits} {
+	for _, b := range []*bulkInserter{w.orgs, w.profiles, w.short, w.idents, w.areas, w.terms, w.audits} {
 		b.close()
 	}
 	w.docs.close()

@@ -176,7 +176,12 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 				perr = send()
 			}
 		}()
-		w := newImportWriter(ctx, tx, pp, rep)
+		w, err := newImportWriter(ctx, tx, pp, rep)
+		if err != nil {
+			close(stop)
+			wg.Wait()
+			return err
+		}
 		err = BulkSearchDocs(ctx, tx, func() error {
 			for b := range batches {
 				if err := w.apply(b); err != nil {
