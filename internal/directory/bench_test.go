@@ -2,6 +2,7 @@ package directory_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -121,6 +122,75 @@ func benchTown(b *testing.B, n int) *db.DB {
 	return d
 }
 
+// namedTown is a demo town on one database: "" for SQLite (the benchmark
+// names of earlier runs), "postgres/" for PostgreSQL.
+type namedTown struct {
+	prefix string
+	d      *db.DB
+}
+
+// benchTowns is the SQLite town with n organisations and, when
+// PARTNERHUB_BENCH_POSTGRES=1 and PARTNERHUB_TEST_POSTGRES_URL are set, the
+// same town on PostgreSQL. The PostgreSQL town is kept in the schema
+// bench_town_N and reused by later runs (DROP SCHEMA bench_town_N CASCADE
+// removes it).
+func benchTowns(b *testing.B, n int) []namedTown {
+	out := []namedTown{{"", benchTown(b, n)}}
+	base := os.Getenv("PARTNERHUB_TEST_POSTGRES_URL")
+	if base == "" || os.Getenv("PARTNERHUB_BENCH_POSTGRES") != "1" {
+		return out
+	}
+	townMu.Lock()
+	defer townMu.Unlock()
+	if d := pgTowns[n]; d != nil {
+		return append(out, namedTown{"postgres/", d})
+	}
+	ctx := context.Background()
+	schema := fmt.Sprintf("bench_town_%d", n)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema); err != nil {
+		b.Fatal(err)
+	}
+	pu, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := pu.Query()
+	q.Set("search_path", schema)
+	pu.RawQuery = q.Encode()
+	d, err := db.Open(ctx, db.Options{URL: pu.String()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := d.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var have int
+	d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&have)
+	if have != n {
+		if have != 0 {
+			b.Fatalf("schema %s holds %d organisations, not %d: drop it", schema, have, n)
+		}
+		t0 := time.Now()
+		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 1, Orgs: n}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.W().ExecContext(ctx, `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("generated the demo town with N=%d on PostgreSQL in %s", n, time.Since(t0).Round(time.Millisecond))
+	}
+	pgTowns[n] = d
+	towns[-n] = d // closed by TestMain
+	return append(out, namedTown{"postgres/", d})
+}
+
+var pgTowns = map[int]*db.DB{}
+
 func pct(lat []time.Duration, q float64) float64 {
 	s := append([]time.Duration(nil), lat...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
@@ -222,22 +292,24 @@ func searchCases(b *testing.B, d *db.DB) map[string]func(i int) directory.Filter
 func BenchmarkSearch(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range benchSizes() {
-		d := benchTown(b, n)
-		cases := searchCases(b, d)
-		for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector"} {
-			mk := cases[name]
-			b.Run(fmt.Sprintf("N=%d/%s", n, name), func(b *testing.B) {
-				sideBySide(b, func(i int) error {
-					_, err := directory.Search(ctx, d.Q(), d.Dialect, mk(i))
-					return err
-				}, func(i int) error {
-					s, args, err := directory.SearchListSQL(d.Dialect, mk(i))
-					if err != nil {
+		for _, town := range benchTowns(b, n) {
+			d := town.d
+			cases := searchCases(b, d)
+			for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector"} {
+				mk := cases[name]
+				b.Run(fmt.Sprintf("%sN=%d/%s", town.prefix, n, name), func(b *testing.B) {
+					sideBySide(b, func(i int) error {
+						_, err := directory.Search(ctx, d.Q(), d.Dialect, mk(i))
 						return err
-					}
-					return drain(ctx, d.Q(), s, args)
+					}, func(i int) error {
+						s, args, err := directory.SearchListSQL(d.Dialect, mk(i))
+						if err != nil {
+							return err
+						}
+						return drain(ctx, d.Q(), s, args)
+					})
 				})
-			})
+			}
 		}
 	}
 }
@@ -281,23 +353,25 @@ func finderCases(b *testing.B, d *db.DB) map[string]func(i int) directory.Finder
 func BenchmarkFinder(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range benchSizes() {
-		d := benchTown(b, n)
-		cases := finderCases(b, d)
-		for _, name := range []string{"2svc+1cg+2wards", "2svc+1cg+2wards+complement", "complement-only"} {
-			mk := cases[name]
-			b.Run(fmt.Sprintf("N=%d/%s", n, name), func(b *testing.B) {
-				sideBySide(b, func(i int) error {
-					ms, err := directory.FindPartners(ctx, d.Q(), d.Dialect, mk(i))
-					if err == nil && len(ms) == 0 {
-						err = fmt.Errorf("no matches for %+v", mk(i))
-					}
-					return err
-				}, func(i int) error {
-					// Bare: the candidate query alone (FTS5 tiers on SQLite).
-					_, err := directory.FinderCandidates(ctx, d.Q(), d.Dialect, mk(i))
-					return err
+		for _, town := range benchTowns(b, n) {
+			d := town.d
+			cases := finderCases(b, d)
+			for _, name := range []string{"2svc+1cg+2wards", "2svc+1cg+2wards+complement", "complement-only"} {
+				mk := cases[name]
+				b.Run(fmt.Sprintf("%sN=%d/%s", town.prefix, n, name), func(b *testing.B) {
+					sideBySide(b, func(i int) error {
+						ms, err := directory.FindPartners(ctx, d.Q(), d.Dialect, mk(i))
+						if err == nil && len(ms) == 0 {
+							err = fmt.Errorf("no matches for %+v", mk(i))
+						}
+						return err
+					}, func(i int) error {
+						// Bare: the candidate query alone (FTS5 tiers on SQLite).
+						_, err := directory.FinderCandidates(ctx, d.Q(), d.Dialect, mk(i))
+						return err
+					})
 				})
-			})
+			}
 		}
 	}
 }
