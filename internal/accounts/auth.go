@@ -17,9 +17,30 @@ type Service struct {
 	DB     *db.DB
 	Web    *web.Server
 	Hasher Hasher
+	// Revokers end the credentials other packages keep for a user (the
+	// directory's API tokens) when the account's password is changed or
+	// reset, in the same transaction.
+	Revokers []Revoker
 
 	dummyOnce sync.Once
 	dummy     string
+}
+
+// Revoker ends a user's credentials kept outside this package; it returns
+// how many it ended.
+type Revoker func(ctx context.Context, tx *db.Tx, userID int64) (int, error)
+
+// revoke runs every Revoker for userID.
+func (s *Service) revoke(ctx context.Context, tx *db.Tx, userID int64) (int, error) {
+	n := 0
+	for _, r := range s.Revokers {
+		k, err := r(ctx, tx, userID)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // New returns the accounts service. cost "test" selects the fast hasher.

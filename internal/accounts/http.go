@@ -324,11 +324,15 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 		if err := DeleteSessions(ctx, tx, uid, ""); err != nil {
 			return err
 		}
+		revoked, err := s.revoke(ctx, tx, uid)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+u.Email); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: uid, Name: u.Email, RequestID: web.RequestID(ctx)})
-		return audit.Record(ctx, tx, 0, "user.password_reset", "user", uid, "")
+		return audit.Record(ctx, tx, 0, "user.password_reset", "user", uid, revokedNote(revoked))
 	})
 	if apperr.Is(err, apperr.EINVALID) {
 		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/reset.html", map[string]any{"Title": "Choose a new password", "Bad": true})

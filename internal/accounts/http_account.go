@@ -112,24 +112,30 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 		}
 		return render(err)
 	}
+	revoked := 0
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := SetPassword(ctx, tx, s.Hasher, id.UserID, pw); err != nil {
 			return err
 		}
-		// Every other browser signed in as this user is signed out.
+		// Every other browser signed in as this user is signed out, and
+		// the account's API tokens stop working.
 		if err := DeleteSessions(ctx, tx, id.UserID, id.SessionHash); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, 0, "user.password_change", "user", id.UserID, ""); err != nil {
+		var err error
+		if revoked, err = s.revoke(ctx, tx, id.UserID); err != nil {
+			return err
+		}
+		if err := audit.Record(ctx, tx, 0, "user.password_change", "user", id.UserID, revokedNote(revoked)); err != nil {
 			return err
 		}
 		return mail.Enqueue(ctx, tx, mail.Message{To: id.Email, Kind: "password_changed", Subject: "Your Partnerhub password was changed",
-			Body: fmt.Sprintf("Hello %s,\n\nThe password of your Partnerhub account was changed, and every other browser signed in to your account was signed out.\n\nIf you did not do this, reset your password now at %s/password/forgot and tell the Partnerhub team.\n", id.Name, s.Web.Config.BaseURL)})
+			Body: fmt.Sprintf("Hello %s,\n\nThe password of your Partnerhub account was changed, and every other browser signed in to your account was signed out.%s\n\nIf you did not do this, reset your password now at %s/password/forgot and tell the Partnerhub team.\n", id.Name, revokedMail(revoked), s.Web.Config.BaseURL)})
 	})
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/account", "Your password has been changed. Other browsers signed in to your account have been signed out.")
+	return web.Redirect(w, r, "/account", "Your password has been changed. Other browsers signed in to your account have been signed out."+revokedMail(revoked))
 }
 
 func (s *Service) emailForm(w http.ResponseWriter, r *http.Request) error {
@@ -270,4 +276,24 @@ func (s *Service) signoutEverywhere(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return web.Redirect(w, r, "/signin", "You have been signed out on every device.")
+}
+
+// revokedNote is the audit detail of a password change or reset that ended
+// API tokens.
+func revokedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d API tokens revoked", n)
+}
+
+// revokedMail tells the user their API tokens were revoked.
+func revokedMail(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return " Your API token was revoked: create a new one at /account/tokens."
+	}
+	return fmt.Sprintf(" Your %d API tokens were revoked: create new ones at /account/tokens.", n)
 }

@@ -282,3 +282,49 @@ func TestAPIOrganizations(t *testing.T) {
 		isProblem(t, bearer(env, otherTok).Get("/api/v1/organizations/"+other.Slug), 401)
 	})
 }
+
+// TestAPITokensEndWithPassword: changing the account's password, or
+// resetting it, revokes its API tokens (and says so); signing out
+// everywhere does not, and another user's tokens are untouched.
+func TestAPITokensEndWithPassword(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		env := apptest.New(t, d)
+		env.User("ann@example.org", false)
+		env.User("bob@example.org", false)
+		ann := env.As("ann@example.org")
+		bobs := newToken(t, env, "bob@example.org", "Bob sync")
+		first := newToken(t, env, "ann@example.org", "Website sync")
+		second := newToken(t, env, "ann@example.org", "Spreadsheet")
+
+		env.As("ann@example.org").PostForm("/account/signout-everywhere", nil).Status(t, 303)
+		bearer(env, first).Get("/api/v1/organizations").Status(t, 200)
+
+		ann = env.As("ann@example.org")
+		ann.PostForm("/account/password", url.Values{"current_password": {apptest.Password}, "password": {"a brand new passphrase"}}).Status(t, 303)
+		for _, tok := range []string{first, second} {
+			isProblem(t, bearer(env, tok).Get("/api/v1/organizations"), 401)
+		}
+		bearer(env, bobs).Get("/api/v1/organizations").Status(t, 200)
+		if m := env.Outbox("ann@example.org"); len(m) == 0 || !strings.Contains(m[0].Body, "Your 2 API tokens were revoked") {
+			t.Errorf("password-changed mail does not say the tokens were revoked: %+v", m)
+		}
+		var detail string
+		d.Q().QueryRowContext(ctx, `SELECT detail FROM audit_log WHERE action = 'user.password_change'`).Scan(&detail)
+		if detail != "2 API tokens revoked" {
+			t.Errorf("audit detail %q", detail)
+		}
+
+		// A reset (the forgotten-password link) ends a new token too.
+		third := newToken(t, env, "ann@example.org", "After the change")
+		bearer(env, third).Get("/api/v1/organizations").Status(t, 200)
+		env.Anon().PostForm("/password/forgot", url.Values{"email": {"ann@example.org"}}).Status(t, 200)
+		m := regexp.MustCompile(`token=([A-Za-z0-9_-]+)`).FindStringSubmatch(env.Outbox("ann@example.org")[0].Body)
+		if m == nil {
+			t.Fatal("no reset link mailed")
+		}
+		env.Anon().PostForm("/password/reset", url.Values{"token": {m[1]}, "password": {"another new passphrase"}}).Status(t, 303)
+		isProblem(t, bearer(env, third).Get("/api/v1/organizations"), 401)
+		bearer(env, bobs).Get("/api/v1/organizations").Status(t, 200)
+	})
+}

@@ -105,6 +105,18 @@ func RevokeAPIToken(ctx context.Context, tx *db.Tx, userID, id int64) error {
 	return audit.Record(ctx, tx, 0, "api_token.revoke", "api_token", id, "")
 }
 
+// RevokeAllAPITokens stops every token of a user working (an
+// accounts.Revoker: a password change or reset ends them) and returns how
+// many it stopped.
+func RevokeAllAPITokens(ctx context.Context, tx *db.Tx, userID int64) (int, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL`, db.Now(), userID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // tokenUse is how often last_used_at is written (not on every request).
 const tokenUse = time.Minute
 
