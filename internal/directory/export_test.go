@@ -21,7 +21,10 @@ func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	if pl := planFast(f, time.Now(), false); d == db.SQLite && pl != nil {
 		return ftsIDsSQL(pl.where, pl.desc, max(rankWindow, f.Offset+f.Limit)), append([]any{pl.all()}, pl.args...), nil
 	}
-	list, _, args := searchSQL(d, f, time.Now(), d == db.Postgres)
+	list, count, args, nc := searchSQL(d, f, time.Now(), d == db.Postgres)
+	if pgWindowed(d, f) {
+		return count, args[:nc], nil // the window: the query that reads the matches
+	}
 	return list, args, nil
 }
 

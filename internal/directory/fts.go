@@ -104,24 +104,29 @@ func ftsQuery(d db.Dialect, words []string, prefix bool) string {
 // services B, description C (migration 0101).
 func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) string {
 	if d == db.Postgres {
-		q := ftsQuery(d, words, prefix)
-		weighted := func(wt string) string {
-			parts := make([]string, len(words))
-			for i, w := range words {
-				parts[i] = w + ":" + wt
-				if i == len(words)-1 && prefix {
-					parts[i] = w + ":*" + wt
-				}
-			}
-			return strings.Join(parts, " & ")
-		}
-		return `(SELECT organisation_id AS id, CASE WHEN doc @@ to_tsquery('english', ` + arg(weighted("A")) + `) THEN 0 WHEN doc @@ to_tsquery('english', ` + arg(weighted("B")) + `) THEN 1 ELSE 2 END AS tier
-			FROM org_search WHERE doc @@ to_tsquery('english', ` + arg(q) + `))`
+		return `(SELECT organisation_id AS id, ` + pgTier("doc", words, prefix, arg) + ` AS tier
+			FROM org_search WHERE doc @@ to_tsquery('english', ` + arg(ftsQuery(d, words, prefix)) + `))`
 	}
 	t := tierQueries(words, prefix, "")
 	return `(SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[0]) + `) THEN 0
 		WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[1]) + `) THEN 1 ELSE 2 END AS tier
 		FROM org_fts WHERE org_fts MATCH ` + arg(t[2]) + `)`
+}
+
+// pgTier is the PostgreSQL expression of a document's ranking tier (0:
+// every word in the names, weight A; 1: in the services, B; else 2).
+func pgTier(doc string, words []string, prefix bool, arg func(any) string) string {
+	weighted := func(wt string) string {
+		parts := make([]string, len(words))
+		for i, w := range words {
+			parts[i] = w + ":" + wt
+			if i == len(words)-1 && prefix {
+				parts[i] = w + ":*" + wt
+			}
+		}
+		return strings.Join(parts, " & ")
+	}
+	return `CASE WHEN ` + doc + ` @@ to_tsquery('english', ` + arg(weighted("A")) + `) THEN 0 WHEN ` + doc + ` @@ to_tsquery('english', ` + arg(weighted("B")) + `) THEN 1 ELSE 2 END`
 }
 
 // lastIsPrefix says whether the last word of a SQLite search is matched as
