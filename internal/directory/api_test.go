@@ -292,7 +292,6 @@ func TestAPITokensEndWithPassword(t *testing.T) {
 		env := apptest.New(t, d)
 		env.User("ann@example.org", false)
 		env.User("bob@example.org", false)
-		ann := env.As("ann@example.org")
 		bobs := newToken(t, env, "bob@example.org", "Bob sync")
 		first := newToken(t, env, "ann@example.org", "Website sync")
 		second := newToken(t, env, "ann@example.org", "Spreadsheet")
@@ -300,7 +299,7 @@ func TestAPITokensEndWithPassword(t *testing.T) {
 		env.As("ann@example.org").PostForm("/account/signout-everywhere", nil).Status(t, 303)
 		bearer(env, first).Get("/api/v1/organizations").Status(t, 200)
 
-		ann = env.As("ann@example.org")
+		ann := env.As("ann@example.org") // signed in again after signing out everywhere
 		ann.PostForm("/account/password", url.Values{"current_password": {apptest.Password}, "password": {"a brand new passphrase"}}).Status(t, 303)
 		for _, tok := range []string{first, second} {
 			isProblem(t, bearer(env, tok).Get("/api/v1/organizations"), 401)
