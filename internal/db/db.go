@@ -225,6 +225,10 @@ func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOp
 	if err != nil {
 		return Err(err, "")
 	}
+	// A panic in fn must not leave the transaction open: it would hold
+	// the single SQLite writer (and a PostgreSQL connection) for good.
+	// After a commit this does nothing.
+	defer stx.Rollback()
 	tx := &Tx{Tx: stx, Dialect: d.Dialect}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
@@ -173,6 +174,47 @@ func TestWriteBulk(t *testing.T) {
 				if err := q.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&ts); err != nil || ts != 2 {
 					t.Errorf("temp_store = %d, %v; want 2 (memory)", ts, err)
 				}
+			}
+		}
+	})
+}
+
+// TestWritePanicReleasesWriter: a panic inside a write (bulk or not) rolls
+// its transaction back, so the next write is not left waiting for the
+// writer, and a bulk write's connection has its foreign-key checks again.
+func TestWritePanicReleasesWriter(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for _, write := range []func(context.Context, func(*db.Tx) error) error{d.Write, d.WriteBulk} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Fatal("the panic did not reach the caller")
+					}
+				}()
+				write(ctx, func(tx *db.Tx) error {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES ('zz_panic', 'x')`); err != nil {
+						return err
+					}
+					panic("boom")
+				})
+			}()
+			tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			err := d.Write(tctx, func(tx *db.Tx) error {
+				_, err := tx.ExecContext(tctx, `INSERT INTO org_profiles (organisation_id, updated_at) VALUES ($1, $2)`, 990011, db.Now())
+				return err
+			})
+			cancel()
+			if err == nil {
+				t.Fatal("an orphan row was accepted after a panicking write: foreign-key checks are off")
+			}
+			if apperr.Code(err) == apperr.EUNAVAILABLE {
+				t.Fatalf("the next write waited for the writer: %v", err)
+			}
+			var n int
+			d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = 'zz_panic'`).Scan(&n)
+			if n != 0 {
+				t.Fatal("the panicking write's row was committed")
 			}
 		}
 	})

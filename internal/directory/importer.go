@@ -129,6 +129,8 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 		}
+		// The file's lines: its rows for CSV (an upper bound), a rough
+		// size for JSON. Only how the indexes are built depends on it.
 		rebuild, err := deferIndexes(ctx, tx, bytes.Count(data, []byte("\n")))
 		if err != nil {
 			return err
@@ -141,8 +143,14 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		}
 		batches := make(chan []importRow, 2)
 		stop := make(chan struct{})
+		var stopOnce sync.Once
+		halt := func() { stopOnce.Do(func() { close(stop) }) }
 		var perr error
 		var wg sync.WaitGroup
+		// However the writer ends (an error, a panic), the parser is told
+		// to stop and waited for.
+		defer wg.Wait()
+		defer halt()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -178,10 +186,9 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		}()
 		w, err := newImportWriter(ctx, tx, pp, rep)
 		if err != nil {
-			close(stop)
-			wg.Wait()
 			return err
 		}
+		defer w.close()
 		err = BulkSearchDocs(ctx, tx, func() error {
 			for b := range batches {
 				if err := w.apply(b); err != nil {
@@ -197,9 +204,8 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 			}
 			return rebuild()
 		})
-		close(stop)
+		halt()
 		wg.Wait()
-		w.close()
 		rep.Format, rep.Rows = parsed.Format, parsed.Rows
 		rep.Rejected = append(rep.Rejected, parsed.Rejected...)
 		if err != nil {
@@ -216,6 +222,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 	})
 	if errors.Is(err, errDryRun) {
 		err = nil
+	} else if err != nil {
+		// Nothing was written: do not report rows of earlier batches as
+		// created or updated.
+		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
 	}
 	if rep.Format == "" {
 		rep.Format = parsed.Format
