@@ -156,7 +156,10 @@ func TestImportStopsWhole(t *testing.T) {
 		for i := 0; i < importRowLimit+1; i++ {
 			fmt.Fprintf(&sb, "GB-CHC-%d,Long File Trust %d,vcs,charity,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n", 4000000+i, i)
 		}
-		_, err := Import(ctx, d, []byte(sb.String()), false)
+		rep, err := Import(ctx, d, []byte(sb.String()), false)
+		if rep.Created != 0 {
+			t.Errorf("a failed import reports %d created", rep.Created)
+		}
 		if apperr.Code(err) != apperr.ETOOLARGE || !strings.Contains(apperr.Message(err), "split it") {
 			t.Fatalf("want a too-large error, got %v", err)
 		}
@@ -266,4 +269,23 @@ func TestImportDefersIndexes(t *testing.T) {
 	if n < 300 {
 		t.Errorf("%d audit rows through the rebuilt index, want 300 or more", n)
 	}
+}
+
+// TestImportLineBreaksInFields: a file with more line breaks than the row
+// limit but no more rows (descriptions with line breaks inside quotes) is
+// imported, not refused as too long.
+func TestImportLineBreaksInFields(t *testing.T) {
+	defer func(n int) { importRowLimit = n }(importRowLimit)
+	importRowLimit = 300
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var sb strings.Builder
+		sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+		for i := 0; i < importRowLimit; i++ {
+			fmt.Fprintf(&sb, "GB-CHC-%d,Multi Line Trust %d,vcs,charity,FY1 1AA,Talbot,food,,\"Runs a pantry.\nOpen on Fridays.\",,under_10k\n", 6000000+i, i)
+		}
+		rep, err := Import(context.Background(), d, []byte(sb.String()), false)
+		if err != nil || rep.Created != importRowLimit {
+			t.Fatalf("%+v %v", rep, err)
+		}
+	})
 }

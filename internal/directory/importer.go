@@ -377,6 +377,9 @@ func parseCSV(data []byte, pp *importPrep, rep *ImportReport, emit func(importRo
 		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
 		return apperr.Errorf(apperr.EINVALID, "The file is not UTF-8 text (first bad byte on line %d). Save it as \"CSV UTF-8\" and try again.", line)
 	}
+	if tooManyRecords(data) {
+		return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", importRowLimit)
+	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
@@ -473,6 +476,37 @@ func parseCSV(data []byte, pp *importPrep, rep *ImportReport, emit func(importRo
 		}
 	}
 	return nil
+}
+
+// tooManyRecords says, before any row is handed to the writer, whether a
+// CSV file has more data rows than importRowLimit. Every record ends at a
+// line break (or the end), so a file with no more line breaks than the
+// limit cannot have too many; only a longer one (quoted fields may hold
+// line breaks) is counted record by record.
+func tooManyRecords(data []byte) bool {
+	if bytes.Count(data, []byte("\n")) <= importRowLimit {
+		return false
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	n := -1 // the header
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && (pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote) {
+				continue // a rejected line, as the parser counts it
+			}
+			return false // unreadable: the parser says so
+		}
+		if n++; n > importRowLimit {
+			return true
+		}
+	}
 }
 
 func firstInvalid(b []byte) int {
@@ -582,6 +616,9 @@ func parseORUK(data []byte, pp *importPrep, rep *ImportReport, emit func(importR
 		} else {
 			items = page.Contents
 		}
+	}
+	if len(items) > importRowLimit {
+		return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d organizations; split it into smaller files", importRowLimit)
 	}
 	seen := map[string]int{}
 	for i, raw := range items {
