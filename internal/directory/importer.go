@@ -118,8 +118,11 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	rep := &ImportReport{DryRun: dryRun}
 	parsed := &ImportReport{}
+	// The file's lines: its rows for CSV (an upper bound), a rough size
+	// for JSON. Only the page cache and how indexes are built depend on it.
+	n := bytes.Count(data, []byte("\n"))
 	err := d.WriteBulk(ctx, func(tx *db.Tx) error {
-		if n := bytes.Count(data, []byte("\n")); tx.Dialect == db.SQLite && n > 1000 {
+		if tx.Dialect == db.SQLite && n > 1000 {
 			// A big import's pages stay in memory until the commit
 			// instead of spilling to the WAL mid-transaction (2 KiB a
 			// row, 128 to 512 MiB); the writer's page cache is put back
@@ -129,9 +132,7 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 			}
 			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 		}
-		// The file's lines: its rows for CSV (an upper bound), a rough
-		// size for JSON. Only how the indexes are built depends on it.
-		rebuild, err := deferIndexes(ctx, tx, bytes.Count(data, []byte("\n")))
+		rebuild, err := deferIndexes(ctx, tx, n)
 		if err != nil {
 			return err
 		}
