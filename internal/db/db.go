@@ -16,8 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -115,10 +116,17 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, u string) (*DB, error) {
-	p, err := sql.Open("pgx", u)
+	cfg, err := pgx.ParseConfig(u)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("PostgreSQL URL: %w", err)
 	}
+	// A sequential scan starts at the first block, not where another
+	// scan of the table has got to: the directory search's window is the
+	// first matches in storage order (internal/directory/search_pg.go).
+	if _, set := cfg.RuntimeParams["synchronize_seqscans"]; !set {
+		cfg.RuntimeParams["synchronize_seqscans"] = "off"
+	}
+	p := stdlib.OpenDB(*cfg)
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(10)
 	p.SetConnMaxIdleTime(5 * time.Minute)

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,4 +219,40 @@ func TestWritePanicReleasesWriter(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPostgresScansFromFirstBlock: PostgreSQL connections turn
+// synchronize_seqscans off (the directory's search window is the first
+// matches in storage order) unless the URL sets it; a malformed URL is an
+// error that does not show the password.
+func TestPostgresScansFromFirstBlock(t *testing.T) {
+	u := dbtest.PostgresURL(t)
+	if u == "" {
+		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
+	}
+	ctx := context.Background()
+	for _, c := range []struct{ extra, want string }{{"", "off"}, {"synchronize_seqscans=on", "on"}} {
+		url := u
+		if c.extra != "" {
+			sep := "?"
+			if strings.Contains(url, "?") {
+				sep = "&"
+			}
+			url += sep + c.extra
+		}
+		d, err := db.Open(ctx, db.Options{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = d.Q().QueryRowContext(ctx, `SHOW synchronize_seqscans`).Scan(&got)
+		d.Close()
+		if err != nil || got != c.want {
+			t.Errorf("URL %q: synchronize_seqscans %q (%v), want %q", c.extra, got, err, c.want)
+		}
+	}
+	_, err := db.Open(ctx, db.Options{URL: "postgres://u:s3cret-pw@127.0.0.1:bad-port/x"})
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("malformed URL: %v", err)
+	}
 }

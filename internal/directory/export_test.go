@@ -2,6 +2,8 @@ package directory
 
 import (
 	"context"
+	"fmt"
+	"testing"
 	"time"
 
 	"partnerhub/internal/db"
@@ -13,7 +15,8 @@ import (
 // SearchListSQL is the main query Search runs for f, without the count
 // and the per-page detail queries: on SQLite with words or filters, the
 // FTS5 query reading the window of matches (all tiers); otherwise the
-// relational listing.
+// relational listing. On PostgreSQL with words or filters, the window
+// query of org_search.
 func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
@@ -21,10 +24,12 @@ func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	if pl := planFast(f, time.Now(), false); d == db.SQLite && pl != nil {
 		return ftsIDsSQL(pl.where, pl.desc, max(rankWindow, f.Offset+f.Limit)), append([]any{pl.all()}, pl.args...), nil
 	}
-	list, count, args, nc := searchSQL(d, f, time.Now(), d == db.Postgres)
-	if pgWindowed(d, f) {
-		return count, args[:nc], nil // the window: the query that reads the matches
+	if d == db.Postgres {
+		if s, args, _, ok := pgFastSQL(f, time.Now()); ok {
+			return s, args, nil // the window: the query that reads the matches
+		}
 	}
+	list, _, args, _ := searchSQL(d, f, time.Now(), d == db.Postgres)
 	return list, args, nil
 }
 
@@ -37,16 +42,13 @@ func SetSearchCaps(count, window int) func() {
 }
 
 // FinderCandidates runs only the finder's coarse candidate step: the
-// FTS5 tiers on SQLite, the summing SQL on PostgreSQL.
+// filter-token tiers on both databases.
 func FinderCandidates(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]int64, error) {
 	pl, err := planFinder(ctx, q, fq)
 	if err != nil {
 		return nil, err
 	}
-	if d == db.SQLite {
-		return finderCandidatesFTS(ctx, q, pl)
-	}
-	return finderCandidates(ctx, q, d, pl.need, pl.wards, pl.las, pl.exclude)
+	return finderCandidatesFTS(ctx, q, d, pl)
 }
 
 // SearchRelational runs Search with the filters as SQL joins only (no
@@ -55,6 +57,15 @@ func SearchRelational(ctx context.Context, q db.Querier, d db.Dialect, f Filter)
 	relationalOnly = true
 	defer func() { relationalOnly = false }()
 	return Search(ctx, q, d, f)
+}
+
+// FindPartnersRelational runs FindPartners with the candidates summed
+// from org_terms and org_areas (no filter tokens), to check the tiers
+// against.
+func FindPartnersRelational(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]Match, error) {
+	relationalOnly = true
+	defer func() { relationalOnly = false }()
+	return FindPartners(ctx, q, d, fq)
 }
 
 // FacetTokens exposes facetTokens and facetsSQL.
@@ -66,4 +77,51 @@ func FacetTokens(ctx context.Context, q db.Querier, orgID int64) (fromGo, fromSQ
 	fromGo[0], fromGo[1] = facetTokens(p)
 	err = q.QueryRowContext(ctx, facetsSQL, orgID).Scan(&fromSQL[0], &fromSQL[1])
 	return
+}
+
+// SearchDocsAgree checks that every org_search row is what org_search_write
+// (migration 0126) makes of the organisation's tables.
+func SearchDocsAgree(t *testing.T, d *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	const snap = `SELECT organisation_id, name, listed, names::text, services::text, doc::text FROM org_search ORDER BY organisation_id`
+	read := func() []string {
+		rows, err := d.Q().QueryContext(ctx, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id int64
+			var name, names, svcs, doc string
+			var listed bool
+			if err := rows.Scan(&id, &name, &listed, &names, &svcs, &doc); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%d|%s|%v|%s|%s|%s", id, name, listed, names, svcs, doc))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := read()
+	if err := d.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `SELECT org_search_write(ARRAY(SELECT id FROM organisations))`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	if len(before) == 0 || len(before) != len(after) {
+		t.Fatalf("%d documents before, %d after", len(before), len(after))
+	}
+	bad := 0
+	for i := range before {
+		if before[i] != after[i] && bad < 3 {
+			bad++
+			t.Errorf("written in bulk:\n%s\nfrom the tables:\n%s", before[i], after[i])
+		}
+	}
 }

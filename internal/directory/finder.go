@@ -145,8 +145,8 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	// Coarse step in SQL: organisations with any needed term or in any
 	// area, summed by weight.
 	var ids []int64
-	if d == db.SQLite && !relationalOnly {
-		ids, err = finderCandidatesFTS(ctx, q, pl)
+	if !relationalOnly {
+		ids, err = finderCandidatesFTS(ctx, q, d, pl)
 	} else {
 		ids, err = finderCandidates(ctx, q, d, need, wards, lasq, exclude)
 	}
@@ -533,11 +533,12 @@ func termNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]b
 	return names, svcs, rows.Err()
 }
 
-// finderCandidatesFTS is the coarse step on SQLite at scale: instead of
-// summing every matching org_terms and org_areas row (all organisations
-// offering a common service: tens of thousands at N=200,000), it asks
-// org_fts's filter tokens (migration 0120) for tiers of decreasing
-// coverage, each in rowid order and stopping at the pool size:
+// finderCandidatesFTS is the coarse step at scale: instead of summing
+// every matching org_terms and org_areas row (all organisations offering a
+// common service: tens of thousands at N=200,000), it asks the search
+// documents' filter tokens (SQLite: org_fts, migration 0120; PostgreSQL:
+// org_search, 0126) for tiers of decreasing coverage, each stopping at the
+// pool size (SQLite reads in rowid order, PostgreSQL in storage order):
 //
 //  1. every need and at least one of the areas
 //  2. every need
@@ -547,7 +548,15 @@ func termNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]b
 //
 // Listed organisations only; excluded ones are skipped. The rich scoring
 // in Go then ranks the pool, as before.
-func finderCandidatesFTS(ctx context.Context, q db.Querier, pl *finderPlan) ([]int64, error) {
+func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *finderPlan) ([]int64, error) {
+	quote := func(t string) string { return `"` + t + `"` }
+	andOp, orOp := " AND ", " OR "
+	stmt := `SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`
+	if d == db.Postgres {
+		quote = func(t string) string { return pgFacets([]string{t}, "") }
+		andOp, orOp = " & ", " | "
+		stmt = `SELECT organisation_id FROM org_search WHERE doc @@ $1::tsquery AND listed LIMIT $2`
+	}
 	var all, svcs []string
 	ids := make([]int64, 0, len(pl.need))
 	for id := range pl.need {
@@ -555,7 +564,7 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, pl *finderPlan) ([]i
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
-		t := fmt.Sprintf(`"zzt%d"`, id)
+		t := quote(fmt.Sprintf(`zzt%d`, id))
 		all = append(all, t)
 		if pl.need[id] == wService {
 			svcs = append(svcs, t)
@@ -563,22 +572,22 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, pl *finderPlan) ([]i
 	}
 	var areas []string
 	for _, w := range pl.wards {
-		areas = append(areas, `"`+facetToken("zzw", w)+`"`)
+		areas = append(areas, quote(facetToken("zzw", w)))
 	}
 	for _, c := range pl.las {
-		areas = append(areas, `"`+facetToken("zzl", c)+`"`)
+		areas = append(areas, quote(facetToken("zzl", c)))
 	}
-	and := func(xs []string) string { return "(" + strings.Join(xs, " AND ") + ")" }
-	or := func(xs []string) string { return "(" + strings.Join(xs, " OR ") + ")" }
+	and := func(xs []string) string { return "(" + strings.Join(xs, andOp) + ")" }
+	or := func(xs []string) string { return "(" + strings.Join(xs, orOp) + ")" }
 	var tiers []string
 	if len(all) > 0 && len(areas) > 0 {
-		tiers = append(tiers, and(all)+" AND "+or(areas))
+		tiers = append(tiers, and(all)+andOp+or(areas))
 	}
 	if len(all) > 0 {
 		tiers = append(tiers, and(all))
 	}
 	if len(svcs) > 0 && len(areas) > 0 {
-		tiers = append(tiers, and(svcs)+" AND "+or(areas), or(svcs)+" AND "+or(areas), or(svcs))
+		tiers = append(tiers, and(svcs)+andOp+or(areas), or(svcs)+andOp+or(areas), or(svcs))
 	}
 	tiers = append(tiers, or(append(append([]string(nil), all...), areas...)))
 	seen := map[int64]bool{}
@@ -587,8 +596,10 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, pl *finderPlan) ([]i
 		if len(out) >= candidatePool {
 			break
 		}
-		rows, err := q.QueryContext(ctx, `SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`,
-			t+` NOT "zzunlisted"`, candidatePool+len(out)+len(pl.exclude))
+		if d != db.Postgres {
+			t += ` NOT "zzunlisted"`
+		}
+		rows, err := q.QueryContext(ctx, stmt, t, candidatePool+len(out)+len(pl.exclude))
 		if err != nil {
 			return nil, err
 		}

@@ -100,12 +100,11 @@ func ftsQuery(d db.Dialect, words []string, prefix bool) string {
 // listed organisations whose text matches words (arg adds a query
 // argument and returns its placeholder). Tier 0: every word in the name
 // or other names; 1: every word in the services; 2: anywhere (see
-// search_scale.go). PostgreSQL finds fields by weight: names are A,
-// services B, description C (migration 0101).
+// search_scale.go). PostgreSQL has a vector of each (migration 0126).
 func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) string {
 	if d == db.Postgres {
-		return `(SELECT organisation_id AS id, ` + pgTier("doc", words, prefix, arg) + ` AS tier
-			FROM org_search WHERE doc @@ to_tsquery('english', ` + arg(ftsQuery(d, words, prefix)) + `))`
+		return `(SELECT s.organisation_id AS id, ` + pgTier("s", "t.q") + ` AS tier
+			FROM org_search s, (SELECT to_tsquery('english', ` + arg(ftsQuery(d, words, prefix)) + `) AS q) t WHERE s.doc @@ t.q)`
 	}
 	t := tierQueries(words, prefix, "")
 	return `(SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[0]) + `) THEN 0
@@ -113,20 +112,23 @@ func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) s
 		FROM org_fts WHERE org_fts MATCH ` + arg(t[2]) + `)`
 }
 
-// pgTier is the PostgreSQL expression of a document's ranking tier (0:
-// every word in the names, weight A; 1: in the services, B; else 2).
-func pgTier(doc string, words []string, prefix bool, arg func(any) string) string {
-	weighted := func(wt string) string {
-		parts := make([]string, len(words))
-		for i, w := range words {
-			parts[i] = w + ":" + wt
-			if i == len(words)-1 && prefix {
-				parts[i] = w + ":*" + wt
-			}
-		}
-		return strings.Join(parts, " & ")
+// pgTier is the PostgreSQL expression of a document's ranking tier: s is
+// the org_search row's alias, q the words' tsquery.
+func pgTier(s, q string) string {
+	return `CASE WHEN ` + s + `.names @@ ` + q + ` THEN 0 WHEN ` + s + `.services @@ ` + q + ` THEN 1 ELSE 2 END`
+}
+
+// tsQuote escapes a lexeme inside quotes in tsquery text.
+var tsQuote = strings.NewReplacer(`'`, `''`, `\`, `\\`)
+
+// pgFacets is the tsquery (text form) of filter tokens on PostgreSQL: each
+// token as a quoted lexeme behind '#' (migration 0126), ANDed.
+func pgFacets(toks []string, op string) string {
+	q := make([]string, len(toks))
+	for i, t := range toks {
+		q[i] = `'#` + tsQuote.Replace(t) + `'`
 	}
-	return `CASE WHEN ` + doc + ` @@ to_tsquery('english', ` + arg(weighted("A")) + `) THEN 0 WHEN ` + doc + ` @@ to_tsquery('english', ` + arg(weighted("B")) + `) THEN 1 ELSE 2 END`
+	return strings.Join(q, " "+op+" ")
 }
 
 // lastIsPrefix says whether the last word of a SQLite search is matched as
@@ -151,6 +153,9 @@ func lastIsPrefix(ctx context.Context, q db.Querier, d db.Dialect, words []strin
 // reindex rewrites an organisation's search document from its profile and
 // services. Call it inside every transaction that changes them.
 func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error {
+	if d == db.Postgres {
+		return writeIndex(ctx, q, d, orgID, "", "", "", "")
+	}
 	var name, other, desc, mission string
 	err := q.QueryRowContext(ctx, `SELECT o.name, COALESCE(p.other_names, ''), COALESCE(p.description, ''), COALESCE(p.mission, '')
 		FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE o.id = $1`, orgID).Scan(&name, &other, &desc, &mission)
@@ -179,8 +184,9 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 
 // WriteSearchDoc stores one search document (used by the demo generator's
 // batched inserts; the store calls it through reindex). Call it after the
-// organisation's areas, terms and profile are written: on SQLite the
-// document carries them as filter tokens.
+// organisation's areas, terms and profile are written: the document
+// carries them as filter tokens. PostgreSQL reads the text from the
+// tables too (org_search_write, migration 0126), not from the arguments.
 func WriteSearchDoc(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
 	return writeIndex(ctx, q, d, orgID, name, other, desc, services)
 }
@@ -194,9 +200,7 @@ func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, na
 		}
 		return writeIndexSQLite(ctx, q, orgID, name, other, desc, services, facets, kind)
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`,
-		orgID, name, other, desc, services)
+	_, err := q.ExecContext(ctx, `SELECT org_search_write(ARRAY[$1::bigint])`, orgID)
 	return err
 }
 
@@ -286,8 +290,8 @@ const ftsChunk = 4000
 func newSearchDocs(ctx context.Context, tx *db.Tx, fresh bool) *searchDocs {
 	s := &searchDocs{ctx: ctx, tx: tx, fresh: fresh}
 	if tx.Dialect == db.Postgres {
-		s.ins = newBulk(ctx, tx, `INSERT INTO org_search (organisation_id, name, other_names, description, services) VALUES`,
-			` ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, other_names = EXCLUDED.other_names, description = EXCLUDED.description, services = EXCLUDED.services`, 5)
+		s.ins = newBulk(ctx, tx, pgDocInsert, pgDocConflict, 7)
+		s.ins.pgCasts = []string{"::bigint", "::text", "::text", "::text", "::text", "::text", "::text"}
 	} else {
 		s.ins = newBulk(ctx, tx, `INSERT INTO org_fts (rowid, name, other_names, description, services, facets, kind) VALUES`, ``, 7)
 		if fresh {
@@ -298,12 +302,24 @@ func newSearchDocs(ctx context.Context, tx *db.Tx, fresh bool) *searchDocs {
 }
 
 func (s *searchDocs) add(p *Profile, desc, services string) error {
-	facets, kind := "", ""
-	if s.tx.Dialect != db.Postgres {
-		facets, kind = facetTokens(p)
-	}
+	facets, kind := facetTokens(p)
 	return s.addPrepared(p, desc, services, facets, kind)
 }
+
+// pgDocInsert writes org_search rows (migration 0126) from the values the
+// bulk writers have: (id, name, other names, description, services,
+// facets, kind), the last two as facetTokens makes them. It computes what
+// org_search_write computes from the tables (TestSearchDocsAgree).
+const pgDocInsert = `INSERT INTO org_search (organisation_id, name, listed, names, services, doc)
+	SELECT v.id, v.name, NOT ('zzunlisted' = ANY(string_to_array(v.facets, ' '))),
+		strip(to_tsvector('english', v.name || ' ' || v.other)),
+		strip(to_tsvector('english', v.svc)),
+		strip(to_tsvector('english', v.name || ' ' || v.other || ' ' || v.svc || ' ' || v.descr)) ||
+		array_to_tsvector(ARRAY(SELECT '#' || t FROM unnest(string_to_array(v.facets || ' ' || v.kind, ' ')) t WHERE t <> '' AND t <> 'zzunlisted'))
+	FROM (VALUES`
+
+const pgDocConflict = `) v(id, name, other, descr, svc, facets, kind)
+	ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, listed = EXCLUDED.listed, names = EXCLUDED.names, services = EXCLUDED.services, doc = EXCLUDED.doc`
 
 // addPrepared is add with p's filter tokens already made (facetTokens).
 func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string) error {
@@ -317,7 +333,7 @@ func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string
 		}
 	}
 	if s.tx.Dialect == db.Postgres {
-		return s.ins.add(orgID, name, other, desc, services)
+		return s.ins.add(orgID, name, other, desc, services, facets, kind)
 	}
 	return s.ins.add(orgID, name, other, desc, services, facets, kind)
 }

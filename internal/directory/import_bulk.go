@@ -55,6 +55,10 @@ type bulkInserter struct {
 	stmt       *sql.Stmt
 	buf        []any
 	onRows     func(*sql.Rows) error // for INSERT ... RETURNING
+	// pgCasts, when set, follow each column's placeholder on PostgreSQL
+	// ("::bigint"): the types of an INSERT ... SELECT ... FROM (VALUES ...)
+	// are not inferred from the target table.
+	pgCasts []string
 }
 
 func newBulk(ctx context.Context, tx *db.Tx, head, tail string, ncol int) *bulkInserter {
@@ -78,6 +82,9 @@ func (b *bulkInserter) sql(rows int) string {
 			// name in a list, which is quadratic in a wide statement.
 			if b.tx.Dialect == db.Postgres {
 				fmt.Fprintf(&sb, "$%d", n)
+				if b.pgCasts != nil {
+					sb.WriteString(b.pgCasts[c])
+				}
 			} else {
 				sb.WriteString("?")
 			}

@@ -51,6 +51,9 @@ func TestImportBulkSearchDocs(t *testing.T) {
 		if docs != orgs {
 			t.Errorf("%d search documents for %d organisations", docs, orgs)
 		}
+		if d.Dialect == db.Postgres {
+			SearchDocsAgree(t, d)
+		}
 		// The trigger is on again: a new organisation is found by name.
 		o2 := accounts.Organisation{Name: "Quokka Friends", Sector: "vcs", LegalForm: "charity"}
 		if err := d.Write(ctx, func(tx *db.Tx) error { return accounts.InsertOrg(ctx, tx, &o2, 0) }); err != nil {

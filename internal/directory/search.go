@@ -60,7 +60,8 @@ type Result struct {
 	TotalCapped bool
 	// RankedAmong, when not 0: the results are ordered among the first
 	// RankedAmong matches only (a capped search: on SQLite with words or
-	// by last update, on PostgreSQL with words in relevance order).
+	// by last update, on PostgreSQL with words in relevance or name order;
+	// search_scale.go, search_pg.go).
 	RankedAmong int
 }
 
@@ -93,13 +94,14 @@ func (f *Filter) Validate() error {
 	return v.Err()
 }
 
-// relationalOnly turns the FTS5 filter tokens off (tests compare both).
+// relationalOnly turns the filter tokens off (tests compare both).
 var relationalOnly = false
 
-// searchSQL builds the relational listing and count queries of a filter
-// (PostgreSQL; on SQLite the plain listing and large name-sorted filter
-// searches, which walk the name index). Ranked: by tier (rankTiers), then
-// name. The count stops at countCap+1.
+// searchSQL builds the relational listing and count queries of a filter:
+// the plain listing, large name-sorted filter searches (which walk the
+// name index), and on PostgreSQL searches by last update; the fast paths
+// answer the rest (searchFast, searchFastPG). Ranked: by tier (ftsTiers),
+// then name, over every match. The count stops at countCap+1.
 func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count string, args []any, countArgs int) {
 	from := ` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	where := []string{`COALESCE(p.published, TRUE)`}
@@ -145,19 +147,7 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 			where = append(where, `EXISTS (SELECT 1 FROM org_terms t WHERE t.organisation_id = o.id AND t.term_id = `+arg(t)+`)`)
 		}
 	}
-	if f.Policy != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = o.id AND pol.kind = `+arg(f.Policy)+`)`)
-	}
-	if f.QualityMark != "" {
-		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = o.id AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
-		if f.QualityMark != "any" {
-			c += ` AND qm.name = ` + arg(f.QualityMark)
-		}
-		where = append(where, c+`)`)
-	}
-	if f.CommissioningReady {
-		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = o.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
-	}
+	where = append(where, existsFilters(f, now, "o.id", &args)...)
 	w := ` WHERE ` + strings.Join(where, ` AND `)
 	count = `SELECT COUNT(*) FROM (SELECT 1` + from + w + ` LIMIT ` + strconv.Itoa(countCap+1) + `) c`
 	countArgs = len(args)
@@ -169,16 +159,6 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 	case ranked:
 		order = ` ORDER BY m.tier, o.name, o.id`
 	}
-	if pgWindowed(d, f) {
-		// The window (as on SQLite, search_scale.go): the first matches in
-		// organisation order that pass the filters, enough for the count
-		// and the window; Search orders the window by tier and name. The
-		// scan stops there instead of ranking every match of a common word
-		// (0.1 to 0.6 s at 200,000 organisations); with countCap matches
-		// or fewer the window holds them all and the order is exact.
-		count = `SELECT o.id` + from + w + ` ORDER BY o.id LIMIT ` + strconv.Itoa(max(countCap+1, windowSize(f)))
-		return "", count, args, countArgs
-	}
 	list = listCols + from + w + order + ` LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
 	return list, count, args, countArgs
 }
@@ -188,12 +168,6 @@ const listCols = `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, C
 // windowSize is how many matches a capped search orders: rankWindow, or
 // the page's end if further.
 func windowSize(f Filter) int { return max(rankWindow, f.Offset+f.Limit) }
-
-// pgWindowed says whether a PostgreSQL search orders a window (words, in
-// relevance order).
-func pgWindowed(d db.Dialect, f Filter) bool {
-	return d == db.Postgres && len(ftsTerms(f.Q)) > 0 && f.Sort != "name" && f.Sort != "updated"
-}
 
 // Search runs a directory query: full-text ranked when Q has words.
 func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, error) {
@@ -207,37 +181,18 @@ func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, 
 	if err != nil {
 		return res, err
 	}
-	if d == db.SQLite && !relationalOnly {
-		r, ok, c, err := searchFast(ctx, q, f, now, prefix)
+	if !relationalOnly {
+		fast := searchFast
+		if d == db.Postgres {
+			fast = searchFastPG
+		}
+		r, ok, c, err := fast(ctx, q, f, now, prefix)
 		if ok || err != nil {
 			return r, err
 		}
 		res, counted = r, c
 	}
 	list, count, args, nc := searchSQL(d, f, now, prefix)
-	if pgWindowed(d, f) {
-		ids, err := db.Column[int64](ctx, q, count, args[:nc]...)
-		if err != nil {
-			return res, err
-		}
-		n := len(ids)
-		res.Total, res.TotalCapped = min(n, countCap), n > countCap
-		if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
-			return res, nil
-		}
-		ids = ids[:min(n, windowSize(f))]
-		if res.TotalCapped {
-			res.RankedAmong = len(ids)
-		}
-		args = nil
-		arg := func(v any) string {
-			args = append(args, v)
-			return "$" + strconv.Itoa(len(args))
-		}
-		list = listCols + ` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id JOIN org_search s ON s.organisation_id = o.id
-			WHERE o.id = ANY(` + arg(ids) + `) ORDER BY ` + pgTier("s.doc", ftsTerms(f.Q), prefix, arg) + `, o.name, o.id LIMIT ` + arg(f.Limit) + ` OFFSET ` + arg(f.Offset)
-		counted = true
-	}
 	if !counted {
 		var n int
 		if err := q.QueryRowContext(ctx, count, args[:nc]...).Scan(&n); err != nil {

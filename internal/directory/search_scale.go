@@ -12,7 +12,8 @@ import (
 	"partnerhub/internal/db"
 )
 
-// Directory search at scale (200,000 organisations).
+// Directory search at scale (200,000 organisations). This file is the
+// SQLite path; search_pg.go is PostgreSQL's, built the same way.
 //
 // Two costs grew with the number of matches, and both are now bounded:
 //
@@ -64,53 +65,71 @@ func tierQueries(words []string, prefix bool, base string) []string {
 	return []string{and(`{name other_names}`), and(`{services}`), and(textColumns)}
 }
 
-// sqliteFilters splits a filter into its FTS5 part (filter tokens, ANDed,
-// with NOT "zzunlisted") and the EXISTS conditions on m.id that FTS5 does
-// not carry (policies, quality marks, commissioning ready: they depend on
-// today's date or on other features' tables). narrowed says whether any
-// filter token or word applies.
-func sqliteFilters(f Filter, now time.Time, args *[]any) (base string, where []string, narrowed bool) {
-	var parts []string
-	tok := func(t string) { parts = append(parts, `"`+t+`"`) }
+// filterTokens are the filter tokens a filter asks for (facetTokens makes
+// the documents' tokens): ward, local authority, terms, income band,
+// sector, legal form.
+func filterTokens(f Filter) []string {
+	var toks []string
 	if f.Ward != "" {
-		tok(facetToken("zzw", f.Ward))
+		toks = append(toks, facetToken("zzw", f.Ward))
 	}
 	if f.LocalAuthority != "" {
-		tok(facetToken("zzl", f.LocalAuthority))
+		toks = append(toks, facetToken("zzl", f.LocalAuthority))
 	}
 	for _, t := range []int64{f.Service, f.ClientGroup, f.Theme} {
 		if t != 0 {
-			tok(fmt.Sprintf("zzt%d", t))
+			toks = append(toks, fmt.Sprintf("zzt%d", t))
 		}
 	}
 	if f.IncomeBand != "" {
-		tok(facetToken("zzi", f.IncomeBand))
+		toks = append(toks, facetToken("zzi", f.IncomeBand))
 	}
 	if f.Sector != "" {
-		tok(facetToken("zzs", f.Sector))
+		toks = append(toks, facetToken("zzs", f.Sector))
 	}
 	if f.LegalForm != "" {
-		tok(facetToken("zzf", f.LegalForm))
+		toks = append(toks, facetToken("zzf", f.LegalForm))
 	}
-	narrowed = len(parts) > 0
+	return toks
+}
+
+// existsFilters are the conditions on the organisation id (the SQL
+// expression id) that the documents do not carry: policies, quality
+// marks, commissioning ready (they depend on today's date or on other
+// features' tables). Their arguments are appended to args, numbered from
+// len(*args)+1.
+func existsFilters(f Filter, now time.Time, id string, args *[]any) []string {
+	var where []string
 	arg := func(v any) string {
 		*args = append(*args, v)
 		return "$" + strconv.Itoa(len(*args))
 	}
 	if f.Policy != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = m.id AND pol.kind = `+arg(f.Policy)+`)`)
+		where = append(where, `EXISTS (SELECT 1 FROM org_policies pol WHERE pol.organisation_id = `+id+` AND pol.kind = `+arg(f.Policy)+`)`)
 	}
 	if f.QualityMark != "" {
-		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = m.id AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
+		c := `EXISTS (SELECT 1 FROM org_quality_marks qm WHERE qm.organisation_id = ` + id + ` AND (qm.expires_on IS NULL OR qm.expires_on >= ` + arg(today(now)) + `)`
 		if f.QualityMark != "any" {
 			c += ` AND qm.name = ` + arg(f.QualityMark)
 		}
 		where = append(where, c+`)`)
 	}
 	if f.CommissioningReady {
-		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = m.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
+		where = append(where, `EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = `+id+` AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
 	}
-	return strings.Join(parts, " AND "), where, narrowed
+	return where
+}
+
+// sqliteFilters splits a filter into its FTS5 part (filter tokens, ANDed)
+// and the EXISTS conditions on m.id (existsFilters). narrowed says whether
+// any filter token applies.
+func sqliteFilters(f Filter, now time.Time, args *[]any) (base string, where []string, narrowed bool) {
+	toks := filterTokens(f)
+	parts := make([]string, len(toks))
+	for i, t := range toks {
+		parts[i] = `"` + t + `"`
+	}
+	return strings.Join(parts, " AND "), existsFilters(f, now, "m.id", args), len(toks) > 0
 }
 
 // ftsIDsSQL selects the ids matching FTS5 query $1 (in rowid order, desc
@@ -332,7 +351,7 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 	for i, k := range keys {
 		page[i] = k.id
 	}
-	res.Items, err = loadItems(ctx, q, page)
+	res.Items, err = loadItems(ctx, q, db.SQLite, page)
 	return res, true, true, err
 }
 
@@ -355,13 +374,17 @@ func asTime(v any) time.Time {
 }
 
 // loadItems reads result items by id, in the order given.
-func loadItems(ctx context.Context, q db.Querier, ids []int64) ([]Item, error) {
+func loadItems(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) ([]Item, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	js, _ := json.Marshal(ids)
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, COALESCE(p.description, ''), COALESCE(p.postcode, ''), COALESCE(p.income_band, ''), COALESCE(p.website, ''), p.updated_at, o.updated_at
-		FROM json_each($1) j JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`, string(js))
+	var arg any = ids
+	from := `unnest($1::bigint[]) j(value)`
+	if d != db.Postgres {
+		js, _ := json.Marshal(ids)
+		arg, from = string(js), `json_each($1) j`
+	}
+	rows, err := q.QueryContext(ctx, listCols+` FROM `+from+` JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`, arg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,127 @@
+package directory
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerhub/internal/db"
+)
+
+// Directory search on PostgreSQL at scale, the counterpart of SQLite's
+// FTS5 path (search_scale.go).
+//
+// org_search (migration 0126) holds one narrow row per organisation: its
+// name, whether it is listed, a vector of its names (ranking tier 0), one
+// of its services (tier 1), and the document: every word of its text plus
+// its filters as lexemes ('#zzwtalbot', '#zzt12'...). Words and filters are
+// then one tsquery, answered by the GIN index on the document alone; the
+// old design joined org_areas and org_terms for the filters and ordered
+// the matches by id, which a GIN index cannot give (0.1 to 0.3 s p99 at
+// 200,000 organisations).
+//
+// A search reads at most max(countCap+1, window) matching rows in storage
+// order: a bitmap heap scan, or for a very common word a sequential scan,
+// each stopping at the LIMIT, and both in block order (the table has no
+// parallel workers, and the connections turn synchronize_seqscans off, so
+// a scan always starts at the first block). The matches it read give the
+// count (exact up to countCap) and the window; the window is ordered in
+// SQL by tier and name, and only the page's rows are then loaded. With
+// countCap or fewer matches the window holds them all and the order is
+// exact; with more, Result.RankedAmong says the page is ordered among the
+// first N matches found, as on SQLite (where they are the first N by id).
+//
+// Not answered here: the plain listing and any search by last update
+// (the relational SQL, searchSQL), and a search by filters only with more
+// than countCap matches, whose name order walks the name index.
+
+// pgFastSQL is the window query of a filter, or ok false when the
+// relational SQL answers it. Columns: id, name, tier, pos (1-based storage
+// order), ordered by tier, name, id.
+func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bool) {
+	words := ftsTerms(f.Q)
+	toks := filterTokens(f)
+	if f.Sort == "updated" || (len(words) == 0 && len(toks) == 0) {
+		return "", nil, false, false
+	}
+	where := existsFilters(f, now, "m.organisation_id", &args)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	ranked = len(words) > 0 && f.Sort != "name"
+	var q []string
+	from := `org_search m`
+	tier := `0`
+	if len(words) > 0 {
+		// The words' tsquery, computed once for the match and the tiers.
+		from += `, (SELECT to_tsquery('english', ` + arg(ftsQuery(db.Postgres, words, true)) + `) AS q) t`
+		q = append(q, `t.q`)
+		if ranked {
+			tier = pgTier("m", "t.q")
+		}
+	}
+	if len(toks) > 0 {
+		q = append(q, arg(pgFacets(toks, "&"))+`::tsquery`)
+	}
+	where = append([]string{`m.doc @@ (` + strings.Join(q, ` && `) + `)`, `m.listed`}, where...)
+	k := max(countCap+1, windowSize(f))
+	query = `SELECT id, name, tier, pos FROM (
+		SELECT id, name, tier, row_number() OVER () AS pos FROM (
+			SELECT m.organisation_id AS id, m.name, ` + tier + ` AS tier FROM ` + from + `
+			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + strconv.Itoa(k) + `) w) x
+		ORDER BY tier, name, id`
+	return query, args, ranked, true
+}
+
+// searchFastPG answers a PostgreSQL search from org_search (see the top of
+// this file); its results are as searchFast's.
+func searchFastPG(ctx context.Context, q db.Querier, f Filter, now time.Time, _ bool) (res Result, ok, counted bool, err error) {
+	query, args, _, ok := pgFastSQL(f, now)
+	if !ok {
+		return res, false, false, nil
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return res, true, true, err
+	}
+	defer rows.Close()
+	ws := windowSize(f)
+	n := 0
+	var window []int64
+	for rows.Next() {
+		var id, pos int64
+		var name string
+		var tier int
+		if err := rows.Scan(&id, &name, &tier, &pos); err != nil {
+			return res, true, true, err
+		}
+		n++
+		if pos <= int64(ws) {
+			window = append(window, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return res, true, true, err
+	}
+	rows.Close()
+	res.Total = min(n, countCap)
+	res.TotalCapped = n > countCap
+	if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
+		return res, true, true, nil
+	}
+	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 {
+		// Filters only, by name, many matches: walk the name index.
+		return res, false, true, nil
+	}
+	if res.TotalCapped {
+		res.RankedAmong = len(window)
+	}
+	if f.Offset >= len(window) {
+		return res, true, true, nil
+	}
+	page := window[f.Offset:min(len(window), f.Offset+f.Limit)]
+	res.Items, err = loadItems(ctx, q, db.Postgres, page)
+	return res, true, true, err
+}
