@@ -84,6 +84,8 @@ func TestSearchFastPathMatchesRelational(t *testing.T) {
 			{Ward: "Park", IncomeBand: "10k_100k"}, {Q: "food", LocalAuthority: "BPL", Sort: "name"},
 			{ClientGroup: cg[0].ID, Sort: "updated"}, {Q: "carers", Policy: "safeguarding"}, {LegalForm: "cio", QualityMark: "any"},
 			{Q: "blackpool", Limit: 5, Offset: 10}, {Q: "support gro"},
+			{Policy: "safeguarding", Sort: "updated"}, {QualityMark: "any", Sort: "updated"}, {Q: "youth", Sort: "updated"},
+			{Sort: "updated", Limit: 7, Offset: 3}, {Q: "advice", Ward: "Talbot", Sort: "name"},
 		}
 		for _, f := range filters {
 			fast, err := directory.Search(ctx, d.Q(), d.Dialect, f)
@@ -238,10 +240,8 @@ func TestSearchCapped(t *testing.T) {
 				if f.Q == "" && f.Sort != "updated" && !exact {
 					t.Errorf("%+v: a filter-only search by name should be exact", g)
 				}
-				// SQLite orders a window for words and by last update;
-				// PostgreSQL for words, except by last update.
-				windowed := (d.Dialect == db.SQLite && (f.Q != "" || f.Sort == "updated")) ||
-					(d.Dialect == db.Postgres && f.Q != "" && f.Sort != "updated")
+				// Both databases order a window for words and by last update.
+				windowed := f.Q != "" || f.Sort == "updated"
 				if windowed && g.Offset+g.Limit <= 15 && got.RankedAmong != 15 {
 					t.Errorf("%+v: ranked among %d, want 15", g, got.RankedAmong)
 				}

@@ -59,9 +59,8 @@ type Result struct {
 	// at countCap; see search_scale.go).
 	TotalCapped bool
 	// RankedAmong, when not 0: the results are ordered among the first
-	// RankedAmong matches only (a capped search: on SQLite with words or
-	// by last update, on PostgreSQL with words in relevance or name order;
-	// search_scale.go, search_pg.go).
+	// RankedAmong matches only (a capped search with words or by last
+	// update; search_scale.go, search_pg.go).
 	RankedAmong int
 }
 
@@ -98,9 +97,10 @@ func (f *Filter) Validate() error {
 var relationalOnly = false
 
 // searchSQL builds the relational listing and count queries of a filter:
-// the plain listing, large name-sorted filter searches (which walk the
-// name index), and on PostgreSQL searches by last update; the fast paths
-// answer the rest (searchFast, searchFastPG). Ranked: by tier (ftsTiers),
+// the plain listing by name, searches with only the filters the search
+// documents do not carry, and large name-sorted filter searches (which
+// walk the name index); the fast paths answer the rest (searchFast,
+// searchFastPG). Ranked: by tier (ftsTiers),
 // then name, over every match. The count stops at countCap+1.
 func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count string, args []any, countArgs int) {
 	from := ` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id`

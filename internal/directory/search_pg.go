@@ -32,17 +32,23 @@ import (
 // exact; with more, Result.RankedAmong says the page is ordered among the
 // first N matches found, as on SQLite (where they are the first N by id).
 //
-// Not answered here: the plain listing and any search by last update
-// (the relational SQL, searchSQL), and a search by filters only with more
-// than countCap matches, whose name order walks the name index.
+// By last update the window is the newest matches by id, as on SQLite.
+//
+// A search by filters only with more than countCap matches, by name, walks
+// org_search's name index instead (exact order).
+//
+// Not answered here: the plain listing by name and searches with only the
+// filters the documents do not carry (the relational SQL, searchSQL).
 
 // pgFastSQL is the window query of a filter, or ok false when the
-// relational SQL answers it. Columns: id, name, tier, pos (1-based storage
-// order), ordered by tier, name, id.
+// relational SQL answers it. Columns: id, name, tier, pos (1-based order
+// of reading), ordered as the page is: by tier (ranked), then name; or by
+// last update, newest first, then id.
 func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bool) {
 	words := ftsTerms(f.Q)
 	toks := filterTokens(f)
-	if f.Sort == "updated" || (len(words) == 0 && len(toks) == 0) {
+	byUpdate := f.Sort == "updated"
+	if !byUpdate && len(words) == 0 && len(toks) == 0 {
 		return "", nil, false, false
 	}
 	where := existsFilters(f, now, "m.organisation_id", &args)
@@ -50,7 +56,7 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bo
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	ranked = len(words) > 0 && f.Sort != "name"
+	ranked = len(words) > 0 && f.Sort != "name" && !byUpdate
 	var q []string
 	from := `org_search m`
 	tier := `0`
@@ -65,12 +71,28 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bo
 	if len(toks) > 0 {
 		q = append(q, arg(pgFacets(toks, "&"))+`::tsquery`)
 	}
-	where = append([]string{`m.doc @@ (` + strings.Join(q, ` && `) + `)`, `m.listed`}, where...)
-	k := max(countCap+1, windowSize(f))
+	where = append([]string{`m.listed`}, where...)
+	if len(q) > 0 {
+		where = append([]string{`m.doc @@ (` + strings.Join(q, ` && `) + `)`}, where...)
+	}
+	k := strconv.Itoa(max(countCap+1, windowSize(f)))
+	if byUpdate {
+		// No index orders by last update (a profile's, or else the
+		// organisation's): the window is the newest matches by id, as on
+		// SQLite, read backwards along the primary key or, for a rare
+		// word, from the GIN index and sorted.
+		query = `SELECT w.id, o.name, 0, w.pos FROM (
+			SELECT id, row_number() OVER () AS pos FROM (
+				SELECT m.organisation_id AS id FROM ` + from + ` WHERE ` + strings.Join(where, ` AND `) + `
+				ORDER BY m.organisation_id DESC LIMIT ` + k + `) a) w
+			JOIN organisations o ON o.id = w.id LEFT JOIN org_profiles p ON p.organisation_id = o.id
+			ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
+		return query, args, false, true
+	}
 	query = `SELECT id, name, tier, pos FROM (
 		SELECT id, name, tier, row_number() OVER () AS pos FROM (
 			SELECT m.organisation_id AS id, m.name, ` + tier + ` AS tier FROM ` + from + `
-			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + strconv.Itoa(k) + `) w) x
+			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + k + `) w) x
 		ORDER BY tier, name, id`
 	return query, args, ranked, true
 }
@@ -111,9 +133,21 @@ func searchFastPG(ctx context.Context, q db.Querier, f Filter, now time.Time, _ 
 	if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
 		return res, true, true, nil
 	}
-	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 {
-		// Filters only, by name, many matches: walk the name index.
-		return res, false, true, nil
+	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 && f.Sort != "updated" {
+		// Filters only, by name, many matches: walk the name index of
+		// org_search (org_search_name), checking the document row by row.
+		// A filter with more than countCap matches is not selective, so
+		// the walk is short; the order is exact.
+		var args []any
+		where := append([]string{`m.listed`}, existsFilters(f, now, "m.organisation_id", &args)...)
+		args = append(args, pgFacets(filterTokens(f), "&"))
+		page, err := db.Column[int64](ctx, q, `SELECT m.organisation_id FROM org_search m WHERE m.doc @@ $`+strconv.Itoa(len(args))+`::tsquery AND `+
+			strings.Join(where, ` AND `)+` ORDER BY m.name, m.organisation_id LIMIT `+strconv.Itoa(f.Limit)+` OFFSET `+strconv.Itoa(f.Offset), args...)
+		if err != nil {
+			return res, true, true, err
+		}
+		res.Items, err = loadItems(ctx, q, db.Postgres, page)
+		return res, true, true, err
 	}
 	if res.TotalCapped {
 		res.RankedAmong = len(window)

@@ -57,6 +57,9 @@ $$;
 
 SELECT org_search_write(ARRAY(SELECT id FROM organisations));
 CREATE INDEX org_search_doc ON org_search USING GIN (doc);
+-- A search by filters only with more than countCap matches walks the names
+-- in order, checking the document row by row, until its page is full.
+CREATE INDEX org_search_name ON org_search (name, organisation_id);
 
 -- A new organisation gets its document (name, sector and legal form: the
 -- store then rewrites it with the profile); a renamed one, or one whose
