@@ -32,6 +32,7 @@ DROP FUNCTION org_search_sync();
 DROP TABLE org_search;
 ALTER TABLE org_search_new RENAME TO org_search;
 ALTER INDEX org_search_new_pkey RENAME TO org_search_pkey;
+ALTER TABLE org_search RENAME CONSTRAINT org_search_new_organisation_id_fkey TO org_search_organisation_id_fkey;
 
 CREATE FUNCTION org_search_write(ids BIGINT[]) RETURNS void LANGUAGE sql AS $$
 	INSERT INTO org_search (organisation_id, name, listed, names, services, doc)
