@@ -92,10 +92,14 @@ func TestAdminTaxonomy(t *testing.T) {
 		if got.Retired {
 			t.Fatal("still retired")
 		}
+		// Renamed, the service finds its organisations under the new name.
+		env.Anon().Get("/directory?q=cybernaut").Status(t, 200).NotContains(t, "Talbot Youth Project")
+		admin.PostForm(path, url.Values{"name": {"Cybernaut inclusion"}, "description": {"Getting people online"}, "position": {"2"}}).Status(t, 303)
+		env.Anon().Get("/directory?q=cybernaut").Status(t, 200).Contains(t, "Talbot Youth Project")
 		var n int
 		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'taxonomy.%'`).Scan(&n)
-		if n != 5 {
-			t.Errorf("%d taxonomy audit rows, want 5", n)
+		if n != 6 {
+			t.Errorf("%d taxonomy audit rows, want 6", n)
 		}
 		admin.Get("/admin/taxonomy/999999").Status(t, 404)
 	})

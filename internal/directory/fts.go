@@ -182,6 +182,25 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 	return writeIndex(ctx, q, d, orgID, name, other, strings.TrimSpace(desc+"\n"+mission), strings.Join(svc, "; "))
 }
 
+// reindexTerm rewrites the search documents of the organisations that
+// offer a service whose name changed (their documents hold service names).
+func reindexTerm(ctx context.Context, tx *db.Tx, termID int64) error {
+	if tx.Dialect == db.Postgres {
+		_, err := tx.ExecContext(ctx, `SELECT org_search_write(ARRAY(SELECT organisation_id FROM org_terms WHERE term_id = $1))`, termID)
+		return err
+	}
+	ids, err := db.Column[int64](ctx, tx, `SELECT organisation_id FROM org_terms WHERE term_id = $1`, termID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := reindex(ctx, tx, tx.Dialect, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WriteSearchDoc stores one search document (used by the demo generator's
 // batched inserts; the store calls it through reindex). Call it after the
 // organisation's areas, terms and profile are written: the document

@@ -164,6 +164,11 @@ func (s *Service) taxonomyUpdate(w http.ResponseWriter, r *http.Request) error {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error {
 			var err error
 			changed, err = taxonomy.Update(ctx, tx, &t)
+			if err == nil && t.Vocabulary == taxonomy.Services && t.Name != orig.Name {
+				// Search documents hold service names: the renamed
+				// service is found under its new name.
+				err = reindexTerm(ctx, tx, t.ID)
+			}
 			return err
 		})
 	}
