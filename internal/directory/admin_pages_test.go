@@ -96,6 +96,7 @@ func TestAdminTaxonomy(t *testing.T) {
 		env.Anon().Get("/directory?q=cybernaut").Status(t, 200).NotContains(t, "Talbot Youth Project")
 		admin.PostForm(path, url.Values{"name": {"Cybernaut inclusion"}, "description": {"Getting people online"}, "position": {"2"}}).Status(t, 303)
 		env.Anon().Get("/directory?q=cybernaut").Status(t, 200).Contains(t, "Talbot Youth Project")
+		env.Anon().Get("/directory?q=talbot+youth&sector=vcs").Status(t, 200).Contains(t, "Talbot Youth Project") // the rest of its document is kept
 		var n int
 		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'taxonomy.%'`).Scan(&n)
 		if n != 6 {

@@ -189,16 +189,12 @@ func reindexTerm(ctx context.Context, tx *db.Tx, termID int64) error {
 		_, err := tx.ExecContext(ctx, `SELECT org_search_write(ARRAY(SELECT organisation_id FROM org_terms WHERE term_id = $1))`, termID)
 		return err
 	}
-	ids, err := db.Column[int64](ctx, tx, `SELECT organisation_id FROM org_terms WHERE term_id = $1`, termID)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := reindex(ctx, tx, tx.Dialect, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	// One statement: only the services column changes.
+	_, err := tx.ExecContext(ctx, `UPDATE org_fts SET services = COALESCE((SELECT group_concat(name, '; ') FROM (
+			SELECT t.name FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id
+			WHERE ot.organisation_id = org_fts.rowid AND t.vocabulary = 'service' ORDER BY t.position)), '')
+		WHERE rowid IN (SELECT organisation_id FROM org_terms WHERE term_id = $1)`, termID)
+	return err
 }
 
 // WriteSearchDoc stores one search document (used by the demo generator's
