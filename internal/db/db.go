@@ -123,10 +123,17 @@ func openPostgres(ctx context.Context, u string) (*DB, error) {
 	// A sequential scan starts at the first block, not where another
 	// scan of the table has got to: the directory search's window is the
 	// first matches in storage order (internal/directory/search_pg.go).
+	// Set after connecting rather than as a startup parameter, which
+	// connection poolers such as PgBouncer refuse; a URL that sets it
+	// itself wins.
+	var opts []stdlib.OptionOpenDB
 	if _, set := cfg.RuntimeParams["synchronize_seqscans"]; !set {
-		cfg.RuntimeParams["synchronize_seqscans"] = "off"
+		opts = append(opts, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+			_, err := c.Exec(ctx, "SET synchronize_seqscans = off")
+			return err
+		}))
 	}
-	p := stdlib.OpenDB(*cfg)
+	p := stdlib.OpenDB(*cfg, opts...)
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(10)
 	p.SetConnMaxIdleTime(5 * time.Minute)

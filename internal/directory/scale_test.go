@@ -86,6 +86,7 @@ func TestSearchFastPathMatchesRelational(t *testing.T) {
 			{Q: "blackpool", Limit: 5, Offset: 10}, {Q: "support gro"},
 			{Policy: "safeguarding", Sort: "updated"}, {QualityMark: "any", Sort: "updated"}, {Q: "youth", Sort: "updated"},
 			{Sort: "updated", Limit: 7, Offset: 3}, {Q: "advice", Ward: "Talbot", Sort: "name"},
+			{Q: "the", Ward: "Talbot"}, {Q: "and", Sector: "vcs"}, {Q: "of", LocalAuthority: "BPL", Sort: "name"}, {Q: "a", Sort: "updated"},
 		}
 		for _, f := range filters {
 			fast, err := directory.Search(ctx, d.Q(), d.Dialect, f)
@@ -156,6 +157,49 @@ func TestFinderTiersMatchRelational(t *testing.T) {
 					t.Errorf("%+v: %s should not be a match", fq, m.Org.Name)
 				}
 			}
+		}
+	})
+}
+
+// TestSearchWindowSurvivesEdits: a capped search's pages are the same
+// after organisations on its first page are edited (SQLite orders its
+// window by id; PostgreSQL's storage order keeps an edited row in its page).
+func TestSearchWindowSurvivesEdits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120}); err != nil {
+			t.Fatal(err)
+		}
+		restore := directory.SetSearchCaps(10, 15)
+		defer restore()
+		pages := func() (string, []directory.Item) {
+			var all string
+			var first []directory.Item
+			for off := 0; off < 15; off += 5 {
+				r, err := directory.Search(ctx, d.Q(), d.Dialect, directory.Filter{Q: "blackpool", Limit: 5, Offset: off})
+				if err != nil || r.RankedAmong != 15 {
+					t.Fatalf("%+v %v", r, err)
+				}
+				all += names(r) + " / "
+				if off == 0 {
+					first = r.Items
+				}
+			}
+			return all, first
+		}
+		before, first := pages()
+		for _, it := range first {
+			p, err := directory.LoadProfile(ctx, d.Q(), it.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Mission = "Edited: " + p.Mission
+			if err := d.Write(ctx, func(tx *db.Tx) error { _, err := directory.SaveProfile(ctx, tx, p); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if after, _ := pages(); after != before {
+			t.Errorf("pages changed after editing page 1:\nbefore %s\nafter  %s", before, after)
 		}
 	})
 }

@@ -25,7 +25,11 @@ import (
 // order: a bitmap heap scan, or for a very common word a sequential scan,
 // each stopping at the LIMIT, and both in block order (the table has no
 // parallel workers, and the connections turn synchronize_seqscans off, so
-// a scan always starts at the first block). The matches it read give the
+// a scan always starts at the first block). The table's fillfactor leaves
+// room for an edited organisation's new row in its page, so editing does
+// not move it out of a window (TestSearchWindowSurvivesEdits); an edit
+// that does not fit, or a new plan, can still change which matches a
+// capped search's window holds between two pages. The matches it read give the
 // count (exact up to countCap) and the window; the window is ordered in
 // SQL by tier and name, and only the page's rows are then loaded. With
 // countCap or fewer matches the window holds them all and the order is
@@ -64,6 +68,10 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bo
 		// The words' tsquery, computed once for the match and the tiers.
 		from += `, (SELECT to_tsquery('english', ` + arg(ftsQuery(db.Postgres, words, true)) + `) AS q) t`
 		q = append(q, `t.q`)
+		// Words that are all stop words ("the") make an empty query,
+		// which ANDed with filters would drop the words: match nothing,
+		// as the relational path does.
+		where = append(where, `numnode(t.q) > 0`)
 		if ranked {
 			tier = pgTier("m", "t.q")
 		}

@@ -13,6 +13,11 @@
 --             '#zzt12', '#zzsvcs', ...). No word of a text can start with
 --             '#' (the parser splits it off), so text never matches a filter.
 --
+-- A search's window is its first matches in storage order, so a row should
+-- stay where it is when its organisation is edited: fillfactor 80 leaves
+-- room in each page for the new version of a row (PostgreSQL puts it in
+-- the same page when it fits).
+--
 -- The vectors are stripped (no positions or weights): the tiers have their
 -- own vectors, and nothing asks for phrases. org_search_write computes an
 -- organisation's row from its profile, areas and terms; the bulk writers
@@ -25,7 +30,7 @@ CREATE TABLE org_search_new (
 	names tsvector NOT NULL DEFAULT ''::tsvector,
 	services tsvector NOT NULL DEFAULT ''::tsvector,
 	doc tsvector NOT NULL DEFAULT ''::tsvector
-) WITH (parallel_workers = 0);
+) WITH (parallel_workers = 0, fillfactor = 80);
 
 DROP TRIGGER org_search_sync ON organisations;
 DROP FUNCTION org_search_sync();
@@ -76,5 +81,8 @@ BEGIN
 	RETURN NEW;
 END;
 $$;
-CREATE TRIGGER org_search_sync AFTER INSERT OR UPDATE OF name, sector, legal_form ON organisations
+CREATE TRIGGER org_search_sync_insert AFTER INSERT ON organisations
 	FOR EACH ROW EXECUTE FUNCTION org_search_sync();
+CREATE TRIGGER org_search_sync_update AFTER UPDATE OF name, sector, legal_form ON organisations
+	FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.sector IS DISTINCT FROM NEW.sector OR OLD.legal_form IS DISTINCT FROM NEW.legal_form)
+	EXECUTE FUNCTION org_search_sync();
