@@ -111,9 +111,11 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 	}
 	words := ftsTerms(f.Q)
 	ranked := len(words) > 0
-	if d == db.SQLite && !ranked && f.Sort != "updated" {
+	if d == db.SQLite && !ranked && f.Sort != "updated" && !f.CommissioningReady {
 		// Walk the name index, checking the filters row by row (see
-		// search_scale.go): the planner would otherwise read every
+		// search_scale.go; not for "commissioning ready", held by few
+		// organisations: the planner starts from them and sorts, see
+		// existsFilters): the planner would otherwise read every
 		// organisation in a ward or income band and sort them.
 		// With a sector or legal form, their (x, name) index (0123).
 		ix := "organisations_name"
