@@ -25,7 +25,7 @@ func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 		return ftsIDsSQL(pl.where, pl.desc, max(rankWindow, f.Offset+f.Limit)), append([]any{pl.all()}, pl.args...), nil
 	}
 	if d == db.Postgres {
-		if s, args, _, ok := pgFastSQL(f, time.Now()); ok {
+		if s, args, ok := pgFastSQL(f, time.Now()); ok {
 			return s, args, nil // the window: the query that reads the matches
 		}
 	}

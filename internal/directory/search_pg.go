@@ -48,19 +48,19 @@ import (
 // relational SQL answers it. Columns: id, name, tier, pos (1-based order
 // of reading), ordered as the page is: by tier (ranked), then name; or by
 // last update, newest first, then id.
-func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bool) {
+func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
 	words := ftsTerms(f.Q)
 	toks := filterTokens(f)
 	byUpdate := f.Sort == "updated"
 	if !byUpdate && len(words) == 0 && len(toks) == 0 {
-		return "", nil, false, false
+		return "", nil, false
 	}
 	where := existsFilters(f, now, "m.organisation_id", &args)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	ranked = len(words) > 0 && f.Sort != "name" && !byUpdate
+	ranked := len(words) > 0 && f.Sort != "name" && !byUpdate
 	var q []string
 	from := `org_search m`
 	tier := `0`
@@ -95,20 +95,20 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ranked, ok bo
 				ORDER BY m.organisation_id DESC LIMIT ` + k + `) a) w
 			JOIN organisations o ON o.id = w.id LEFT JOIN org_profiles p ON p.organisation_id = o.id
 			ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
-		return query, args, false, true
+		return query, args, true
 	}
 	query = `SELECT id, name, tier, pos FROM (
 		SELECT id, name, tier, row_number() OVER () AS pos FROM (
 			SELECT m.organisation_id AS id, m.name, ` + tier + ` AS tier FROM ` + from + `
 			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + k + `) w) x
 		ORDER BY tier, name, id`
-	return query, args, ranked, true
+	return query, args, true
 }
 
 // searchFastPG answers a PostgreSQL search from org_search (see the top of
 // this file); its results are as searchFast's.
 func searchFastPG(ctx context.Context, q db.Querier, f Filter, now time.Time, _ bool) (res Result, ok, counted bool, err error) {
-	query, args, _, ok := pgFastSQL(f, now)
+	query, args, ok := pgFastSQL(f, now)
 	if !ok {
 		return res, false, false, nil
 	}
