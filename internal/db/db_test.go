@@ -221,17 +221,23 @@ func TestWritePanicReleasesWriter(t *testing.T) {
 	})
 }
 
-// TestPostgresScansFromFirstBlock: PostgreSQL connections turn
+// TestPostgresSessionSettings: PostgreSQL connections turn
 // synchronize_seqscans off (the directory's search window is the first
-// matches in storage order) unless the URL sets it; a malformed URL is an
-// error that does not show the password.
-func TestPostgresScansFromFirstBlock(t *testing.T) {
+// matches in storage order) and plan prepared statements with their
+// parameters (plan_cache_mode force_custom_plan: a generic plan scans the
+// whole directory for a rare search), each unless the URL sets it; a
+// malformed URL is an error that does not show the password.
+func TestPostgresSessionSettings(t *testing.T) {
 	u := dbtest.PostgresURL(t)
 	if u == "" {
 		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
 	}
 	ctx := context.Background()
-	for _, c := range []struct{ extra, want string }{{"", "off"}, {"synchronize_seqscans=on", "on"}} {
+	for _, c := range []struct{ extra, seqscans, plans string }{
+		{"", "off", "force_custom_plan"},
+		{"synchronize_seqscans=on", "on", "force_custom_plan"},
+		{"plan_cache_mode=auto", "off", "auto"},
+	} {
 		url := u
 		if c.extra != "" {
 			sep := "?"
@@ -244,11 +250,11 @@ func TestPostgresScansFromFirstBlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got string
-		err = d.Q().QueryRowContext(ctx, `SHOW synchronize_seqscans`).Scan(&got)
+		var seqscans, plans string
+		err = d.Q().QueryRowContext(ctx, `SELECT current_setting('synchronize_seqscans'), current_setting('plan_cache_mode')`).Scan(&seqscans, &plans)
 		d.Close()
-		if err != nil || got != c.want {
-			t.Errorf("URL %q: synchronize_seqscans %q (%v), want %q", c.extra, got, err, c.want)
+		if err != nil || seqscans != c.seqscans || plans != c.plans {
+			t.Errorf("URL %q: synchronize_seqscans %q, plan_cache_mode %q (%v), want %q, %q", c.extra, seqscans, plans, err, c.seqscans, c.plans)
 		}
 	}
 	_, err := db.Open(ctx, db.Options{URL: "postgres://u:s3cret-pw@127.0.0.1:bad-port/x"})
