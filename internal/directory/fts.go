@@ -261,10 +261,10 @@ func (w *SearchDocWriter) Add(p *Profile, desc, services string) error {
 	return w.docs.add(p, desc, services)
 }
 
-// Close writes what is queued.
+// Close writes what is queued and settles the search index (settle).
 func (w *SearchDocWriter) Close() error {
 	defer w.docs.close()
-	return w.docs.flush()
+	return w.docs.settle()
 }
 
 func bulkDocs(ctx context.Context, tx *db.Tx, on bool) error {
@@ -347,9 +347,6 @@ func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string
 			}
 		}
 	}
-	if s.tx.Dialect == db.Postgres {
-		return s.ins.add(orgID, name, other, desc, services, facets, kind)
-	}
 	return s.ins.add(orgID, name, other, desc, services, facets, kind)
 }
 
@@ -371,6 +368,21 @@ func (s *searchDocs) flush() error {
 		return err
 	}
 	return s.ins.flush()
+}
+
+// settle writes what is queued and, on PostgreSQL, moves the GIN index's
+// pending entries into the index proper (migration 0127): a bulk write
+// leaves up to gin_pending_list_limit of them, which every search would
+// otherwise read until the next vacuum.
+func (s *searchDocs) settle() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	if s.tx.Dialect != db.Postgres {
+		return nil
+	}
+	_, err := s.tx.ExecContext(s.ctx, `SELECT gin_clean_pending_list('org_search_doc'::regclass)`)
+	return err
 }
 
 func (s *searchDocs) close() { s.ins.close() }

@@ -658,7 +658,7 @@ func (w *importWriter) finish() error {
 			return err
 		}
 	}
-	return w.docs.flush()
+	return w.docs.settle()
 }
 
 // close releases the prepared statements.

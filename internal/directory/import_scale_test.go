@@ -52,6 +52,18 @@ func TestImportBulkSearchDocs(t *testing.T) {
 			t.Errorf("%d search documents for %d organisations", docs, orgs)
 		}
 		if d.Dialect == db.Postgres {
+			// The import left nothing in the GIN index's pending list
+			// (searches would read it), and the list stays small
+			// (migration 0127).
+			var pending int
+			if err := d.Q().QueryRowContext(ctx, `SELECT gin_clean_pending_list('org_search_doc'::regclass)`).Scan(&pending); err != nil || pending != 0 {
+				t.Errorf("the import left %d pages in the search index's pending list (%v)", pending, err)
+			}
+			var opts string
+			d.Q().QueryRowContext(ctx, `SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'org_search_doc'::regclass`).Scan(&opts)
+			if opts != "gin_pending_list_limit=256" {
+				t.Errorf("org_search_doc options %q", opts)
+			}
 			SearchDocsAgree(t, d)
 		}
 		// The trigger is on again: a new organisation is found by name.
