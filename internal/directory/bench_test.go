@@ -285,6 +285,13 @@ func searchCases(b *testing.B, d *db.DB) map[string]func(i int) directory.Filter
 		"sector": func(i int) directory.Filter {
 			return directory.Filter{Sector: []string{"vcs", "social_enterprise", "faith"}[i%3], Limit: 20}
 		},
+		// Newest first: the window is the newest matches.
+		"word-by-update": func(i int) directory.Filter {
+			return directory.Filter{Q: benchWords[i%len(benchWords)], Sort: "updated", Limit: 20}
+		},
+		"listing-by-update": func(i int) directory.Filter {
+			return directory.Filter{Sort: "updated", Limit: 20, Offset: 20 * (i % 5)}
+		},
 	}
 }
 
@@ -294,7 +301,7 @@ func BenchmarkSearch(b *testing.B) {
 		for _, town := range benchTowns(b, n) {
 			d := town.d
 			cases := searchCases(b, d)
-			for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector"} {
+			for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector", "word-by-update", "listing-by-update"} {
 				mk := cases[name]
 				b.Run(fmt.Sprintf("%sN=%d/%s", town.prefix, n, name), func(b *testing.B) {
 					sideBySide(b, func(i int) error {

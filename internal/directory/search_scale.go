@@ -260,6 +260,16 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 	return ids, tier, nil
 }
 
+// newestSQL reads the window of the listing by last update on SQLite: the
+// newest organisations (by id) that pass the filters the documents do not
+// carry.
+func newestSQL(f Filter, now time.Time) (string, []any) {
+	var args []any
+	cond := append([]string{`COALESCE(p.published, TRUE)`}, existsFilters(f, now, "o.id", &args)...)
+	return `SELECT o.id FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE ` +
+		strings.Join(cond, ` AND `) + ` ORDER BY o.id DESC LIMIT ` + strconv.Itoa(max(countCap+1, rankWindow, f.Offset+f.Limit)), args
+}
+
 // searchFast answers a SQLite search from FTS5 (see the top of this file).
 // ok is false when the relational SQL should answer (the plain listing,
 // or a name-sorted filter-only search with more than countCap matches);
@@ -277,10 +287,8 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 		// update time, so the window is the newest organisations that pass
 		// (sorting all of them took 0.8 s at 200,000).
 		pl = &fastPlan{desc: true}
-		var args []any
-		cond := append([]string{`COALESCE(p.published, TRUE)`}, existsFilters(f, now, "o.id", &args)...)
-		all, err = db.Column[int64](ctx, q, `SELECT o.id FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE `+
-			strings.Join(cond, ` AND `)+` ORDER BY o.id DESC LIMIT `+strconv.Itoa(max(countCap+1, rankWindow, f.Offset+f.Limit)), args...)
+		query, args := newestSQL(f, now)
+		all, err = db.Column[int64](ctx, q, query, args...)
 	default:
 		all, err = pl.matches(ctx, q)
 	}
