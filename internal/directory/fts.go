@@ -184,8 +184,21 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 
 // reindexTerm rewrites the search documents of the organisations that
 // offer a service whose name changed (their documents hold service names).
+//
+// On PostgreSQL the documents are locked first, in one statement: a save
+// of one of those organisations that is still open is waited for, and the
+// rewrite, a statement of its own, then reads what the save committed
+// instead of writing back the document as it was before the save
+// (org_search_write's upsert computes its rows from the snapshot its
+// statement started with). Saves read their terms FOR SHARE (checkTerms),
+// so one that adds the service waits for the rename and writes its new
+// name.
 func reindexTerm(ctx context.Context, tx *db.Tx, termID int64) error {
 	if tx.Dialect == db.Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT organisation_id FROM org_search WHERE organisation_id IN (
+			SELECT organisation_id FROM org_terms WHERE term_id = $1) ORDER BY organisation_id FOR UPDATE`, termID); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `SELECT org_search_write(ARRAY(SELECT organisation_id FROM org_terms WHERE term_id = $1))`, termID)
 		return err
 	}

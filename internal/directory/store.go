@@ -96,10 +96,19 @@ func OrgTerms(ctx context.Context, q db.Querier, orgID int64) ([]int64, error) {
 }
 
 // checkTerms verifies term ids exist and are not retired.
-func checkTerms(ctx context.Context, q db.Querier, ids []int64) error {
+//
+// On PostgreSQL the terms are read FOR SHARE: a service renamed at the same
+// time (reindexTerm) then waits for this save to commit, or this save for
+// the rename, so that the saved search document holds the name that was
+// committed last. On SQLite writes are serial.
+func checkTerms(ctx context.Context, tx *db.Tx, ids []int64) error {
+	lock := ``
+	if tx.Dialect == db.Postgres {
+		lock = ` FOR SHARE`
+	}
 	for _, id := range ids {
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT 1 FROM taxonomy_terms WHERE id = $1`, id).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM taxonomy_terms WHERE id = $1`+lock, id).Scan(&n); err != nil {
 			if err == sql.ErrNoRows {
 				var v apperr.Validation
 				v.Add("terms", fmt.Sprintf("Term %d does not exist", id))
