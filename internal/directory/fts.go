@@ -76,22 +76,25 @@ func ftsTerms(q string) []string {
 // ftsQuery turns words into the dialect's query syntax; the last word is
 // a prefix when prefix is set (see lastIsPrefix).
 func ftsQuery(d db.Dialect, words []string, prefix bool) string {
+	if d == db.Postgres {
+		// PostgreSQL's parser splits a word at numbers that are not
+		// decimal digits ("h₂o", "½"), which Go counts as parts of it:
+		// the pieces are ANDed, the last one a prefix.
+		var parts []string
+		for _, w := range words {
+			parts = append(parts, strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+		}
+		if len(parts) > 0 && prefix {
+			parts[len(parts)-1] += ":*"
+		}
+		return strings.Join(parts, " & ")
+	}
 	parts := make([]string, len(words))
 	for i, w := range words {
-		if d == db.Postgres {
-			parts[i] = w
-			if i == len(words)-1 && prefix {
-				parts[i] += ":*"
-			}
-		} else {
-			parts[i] = `"` + w + `"`
-			if i == len(words)-1 && prefix {
-				parts[i] += "*"
-			}
+		parts[i] = `"` + w + `"`
+		if i == len(words)-1 && prefix {
+			parts[i] += "*"
 		}
-	}
-	if d == db.Postgres {
-		return strings.Join(parts, " & ")
 	}
 	return strings.Join(parts, " ")
 }
@@ -104,12 +107,21 @@ func ftsQuery(d db.Dialect, words []string, prefix bool) string {
 func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) string {
 	if d == db.Postgres {
 		return `(SELECT s.organisation_id AS id, ` + pgTier("s", "t.q") + ` AS tier
-			FROM org_search s, (SELECT to_tsquery('english', ` + arg(ftsQuery(d, words, prefix)) + `) AS q) t WHERE s.doc @@ t.q)`
+			FROM org_search s, (SELECT ` + pgWords(arg(ftsQuery(d, words, prefix))) + ` AS q) t WHERE s.doc @@ t.q)`
 	}
 	t := tierQueries(words, prefix, "")
 	return `(SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[0]) + `) THEN 0
 		WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[1]) + `) THEN 1 ELSE 2 END AS tier
 		FROM org_fts WHERE org_fts MATCH ` + arg(t[2]) + `)`
+}
+
+// pgWords is the PostgreSQL tsquery of the words in placeholder p. A word
+// that PostgreSQL's parser splits where Go's letters do not ("h₂o" is 'h'
+// and 'o') becomes a phrase ('h' <-> 'o'), and a phrase matches nothing in
+// the stripped vectors of org_search (migration 0126, no positions): its
+// phrase operators are turned into AND.
+func pgWords(p string) string {
+	return `regexp_replace(to_tsquery('english', ` + p + `)::text, '<(-|[0-9]+)>', '&', 'g')::tsquery`
 }
 
 // pgTier is the PostgreSQL expression of a document's ranking tier: s is
@@ -394,7 +406,10 @@ func (s *searchDocs) settle() error {
 	if s.tx.Dialect != db.Postgres {
 		return nil
 	}
-	_, err := s.tx.ExecContext(s.ctx, `SELECT gin_clean_pending_list('org_search_doc'::regclass)`)
+	// Only the index's owner may (a serving role that did not run the
+	// migrations leaves the list to autovacuum rather than fail).
+	_, err := s.tx.ExecContext(s.ctx, `SELECT CASE WHEN pg_has_role(c.relowner, 'USAGE') THEN gin_clean_pending_list(c.oid) END
+		FROM pg_class c WHERE c.oid = 'org_search_doc'::regclass`)
 	return err
 }
 

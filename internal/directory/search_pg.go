@@ -66,7 +66,7 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
 	tier := `0`
 	if len(words) > 0 {
 		// The words' tsquery, computed once for the match and the tiers.
-		from += `, (SELECT to_tsquery('english', ` + arg(ftsQuery(db.Postgres, words, true)) + `) AS q) t`
+		from += `, (SELECT ` + pgWords(arg(ftsQuery(db.Postgres, words, true))) + ` AS q) t`
 		q = append(q, `t.q`)
 		// Words that are all stop words ("the") make an empty query,
 		// which ANDed with filters would drop the words: match nothing,
