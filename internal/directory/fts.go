@@ -116,10 +116,11 @@ func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) s
 }
 
 // pgWords is the PostgreSQL tsquery of the words in placeholder p. A word
-// that PostgreSQL's parser splits where Go's letters do not ("h₂o" is 'h'
-// and 'o') becomes a phrase ('h' <-> 'o'), and a phrase matches nothing in
-// the stripped vectors of org_search (migration 0126, no positions): its
-// phrase operators are turned into AND.
+// that PostgreSQL's parser splits into several lexemes becomes a phrase
+// ('h' <-> 'o'), and a phrase matches nothing in the stripped vectors of
+// org_search (migration 0126, no positions). ftsQuery splits the words
+// PostgreSQL is known to split (at numbers that are not decimal digits);
+// any phrase left is turned into AND here.
 func pgWords(p string) string {
 	return `regexp_replace(to_tsquery('english', ` + p + `)::text, '<(-|[0-9]+)>', '&', 'g')::tsquery`
 }
