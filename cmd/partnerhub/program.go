@@ -138,9 +138,20 @@ func version() string {
 
 // parse reads the environment then flags into a config.
 func (m *Main) parse(name string, args []string, bind func(*config.Config, *flag.FlagSet), extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	cfg, fs, pos, err := m.parseArgs(name, args, bind, extra)
+	if err == nil && len(pos) > 0 {
+		err = usageError{fmt.Errorf("unexpected argument %q", pos[0])}
+	}
+	return cfg, fs, err
+}
+
+// parseArgs is parse for a command that takes arguments as well as flags:
+// it returns them, the flags being allowed before, between and after them
+// (`import --dry-run orgs FILE` and `import orgs FILE --dry-run` alike).
+func (m *Main) parseArgs(name string, args []string, bind func(*config.Config, *flag.FlagSet), extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, []string, error) {
 	cfg := config.Default()
 	if err := cfg.FromEnv(m.Lookup); err != nil {
-		return cfg, nil, usageError{err}
+		return cfg, nil, nil, usageError{err}
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
@@ -148,19 +159,27 @@ func (m *Main) parse(name string, args []string, bind func(*config.Config, *flag
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, fs, err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, fs, pos, err
+			}
+			return cfg, fs, pos, usageError{err}
 		}
-		return cfg, fs, usageError{err}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	if v, ok := m.Lookup("PARTNERHUB_PASSWORD_COST"); ok {
 		cfg.PasswordCost = v
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, fs, usageError{err}
+		return cfg, fs, pos, usageError{err}
 	}
-	return cfg, fs, nil
+	return cfg, fs, pos, nil
 }
 
 func (m *Main) logger(cfg config.Config) *slog.Logger {
@@ -495,17 +514,17 @@ func fieldMessages(err error) string {
 }
 
 func (m *Main) importCmd(ctx context.Context, args []string) error {
-	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
-		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run]")}
-	}
-	kind, file := args[0], args[1]
 	var dry bool
-	cfg, _, err := m.parse("import", args[2:], (*config.Config).BindData, func(fs *flag.FlagSet) {
+	cfg, _, pos, err := m.parseArgs("import", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
 		fs.BoolVar(&dry, "dry-run", false, "report what would change and write nothing")
 	})
 	if err != nil {
 		return err
 	}
+	if len(pos) != 2 {
+		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run]")}
+	}
+	kind, file := pos[0], pos[1]
 	a, err := m.openApp(ctx, cfg)
 	if err != nil {
 		return err

@@ -94,7 +94,7 @@ func (s *Service) importFile(ctx context.Context, file string, dryRun bool, out 
 		return err
 	}
 	rep, err := Import(ctx, s.DB, b, dryRun)
-	if rep != nil {
+	if rep != nil && rep.Format != "" { // a file refused whole has only the error to say
 		fmt.Fprint(out, rep.String())
 	}
 	return err
