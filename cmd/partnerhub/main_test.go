@@ -439,10 +439,7 @@ func TestUsageErrors(t *testing.T) {
 
 // TestPostgres runs migrate and serve against a fresh PostgreSQL schema.
 func TestPostgres(t *testing.T) {
-	base := dbtest.PostgresURL(t)
-	if base == "" {
-		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
-	}
+	base := dbtest.RequirePostgres(t)
 	u, _ := dbtest.NewSchema(t, base)
 	if s, code := startServe(t, "--database-url", u); s != nil || code != 1 {
 		t.Fatalf("serve on an empty PostgreSQL schema: started=%v exit=%d", s != nil, code)
@@ -476,10 +473,7 @@ func TestPostgres(t *testing.T) {
 // the test cuts and restores: /readyz and database-backed pages answer 503
 // with a friendly page while it is down, and recover when it is back.
 func TestReadyzWhenDatabaseGoesAway(t *testing.T) {
-	base := dbtest.PostgresURL(t)
-	if base == "" {
-		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
-	}
+	base := dbtest.RequirePostgres(t)
 	direct, _ := dbtest.NewSchema(t, base)
 	mustRun(t, "", "migrate", "--database-url", direct)
 	mustRun(t, "correct horse battery staple\n", "user", "create", "--email", "flaky@example.org", "--database-url", direct)

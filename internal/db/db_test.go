@@ -228,10 +228,7 @@ func TestWritePanicReleasesWriter(t *testing.T) {
 // whole directory for a rare search), each unless the URL sets it; a
 // malformed URL is an error that does not show the password.
 func TestPostgresSessionSettings(t *testing.T) {
-	u := dbtest.PostgresURL(t)
-	if u == "" {
-		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
-	}
+	u := dbtest.RequirePostgres(t)
 	ctx := context.Background()
 	for _, c := range []struct{ extra, seqscans, plans string }{
 		{"", "off", "force_custom_plan"},

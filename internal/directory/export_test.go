@@ -23,7 +23,8 @@ func SearchListSQL(d db.Dialect, f Filter) (string, []any, error) {
 	}
 	if pl := planFast(f, time.Now(), false); d == db.SQLite && pl != nil {
 		return ftsIDsSQL(pl.where, pl.desc, max(rankWindow, f.Offset+f.Limit)), append([]any{pl.all()}, pl.args...), nil
-	} else if d == db.SQLite && f.Sort == "updated" {
+	}
+	if d == db.SQLite && f.Sort == "updated" {
 		s, args := newestSQL(f, time.Now()) // the listing by last update's window
 		return s, args, nil
 	}

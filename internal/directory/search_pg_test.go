@@ -17,10 +17,7 @@ import (
 // unpublishes the organisation; after both commit its document is not
 // listed and holds the service's new name.
 func TestRenameDuringSave(t *testing.T) {
-	u := dbtest.PostgresURL(t)
-	if u == "" {
-		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
-	}
+	u := dbtest.RequirePostgres(t)
 	d := dbtest.Postgres(t, u)
 	ctx := context.Background()
 	o := newOrg(t, d, "Racing Pantry", "vcs", "charity")
@@ -138,10 +135,7 @@ func TestSearchWordsPostgresSplits(t *testing.T) {
 // migrations, and so does not own the search index, imports all the same
 // (emptying the index's pending list is for its owner only).
 func TestImportAsNonOwner(t *testing.T) {
-	u := dbtest.PostgresURL(t)
-	if u == "" {
-		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
-	}
+	u := dbtest.RequirePostgres(t)
 	owner := dbtest.Postgres(t, u)
 	ctx := context.Background()
 	var schema string

@@ -28,6 +28,17 @@ func PostgresURL(t testing.TB) string {
 	return u
 }
 
+// RequirePostgres is PostgresURL for a test that runs on PostgreSQL only:
+// it skips the test when no server is set (and fails it under CI=true).
+func RequirePostgres(t testing.TB) string {
+	t.Helper()
+	u := PostgresURL(t)
+	if u == "" {
+		t.Skip("PARTNERHUB_TEST_POSTGRES_URL is not set")
+	}
+	return u
+}
+
 // Each runs fn once per available database, as subtests "sqlite" and "postgres".
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
