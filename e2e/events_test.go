@@ -31,7 +31,7 @@ func evTag() string { return fmt.Sprintf("%06d", time.Now().UnixNano()/1000%1000
 func evTab(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser(t), chromedp.WithNewBrowserContext())
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, tabLimit)
 	t.Cleanup(func() { cancelT(); cancel() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("open tab: %v", err)

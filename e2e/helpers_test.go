@@ -272,13 +272,20 @@ func browser(t testing.TB) context.Context {
 	return browserCtx
 }
 
+// tabLimit bounds one tab's whole life. Every step inside waits on a
+// condition (a navigation, a selector), never on a fixed pause, so the
+// limit only stops a tab that is truly stuck: it is generous because a
+// loaded 2-core machine (CI, or every package testing at once) can take
+// minutes over a long journey that takes seconds when idle.
+const tabLimit = 6 * time.Minute
+
 // newTab opens a tab in a new browser context (its own cookies, like a
 // private window) with an overall time limit; it closes with the test.
 func newTab(t testing.TB) context.Context {
 	t.Helper()
 	parent := browser(t)
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, tabLimit)
 	t.Cleanup(func() { cancelT(); cancel() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("open tab: %v", err)
@@ -443,7 +450,9 @@ func (m Mail) Link(t testing.TB, part string) string {
 }
 
 // mailTo reads the newest outbox message to addr whose subject contains
-// subject, straight from the server's SQLite file; it waits up to 5 s.
+// subject, straight from the server's SQLite file; it waits up to 60 s
+// (the mail is written by a request or a job that a loaded machine may
+// run late).
 func mailTo(t testing.TB, addr, subject string) Mail {
 	t.Helper()
 	s := app(t)
@@ -453,7 +462,7 @@ func mailTo(t testing.TB, addr, subject string) Mail {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var m Mail
 		err := d.QueryRow(`SELECT to_addr, subject, body FROM outbox WHERE lower(to_addr) = lower($1) AND subject LIKE $2 ORDER BY id DESC LIMIT 1`,
