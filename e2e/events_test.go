@@ -26,19 +26,6 @@ type evPerson struct {
 // a fresh database).
 func evTag() string { return fmt.Sprintf("%06d", time.Now().UnixNano()/1000%1000000) }
 
-// evTab is newTab with a longer overall limit: a journey's tabs live for
-// the whole journey, which on a busy machine can pass newTab's minute.
-func evTab(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser(t), chromedp.WithNewBrowserContext())
-	ctx, cancelT := context.WithTimeout(ctx, tabLimit)
-	t.Cleanup(func() { cancelT(); cancel() })
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("open tab: %v", err)
-	}
-	return ctx
-}
-
 // evPeople creates verified users with the CLI (all at once) and signs
 // each in, in a tab of their own. tag keeps addresses unique between runs;
 // the person called "admin" is an administrator.
@@ -70,7 +57,7 @@ func evPeople(t *testing.T, tag string, names ...string) map[string]evPerson {
 	out := map[string]evPerson{}
 	for _, n := range names {
 		email := fmt.Sprintf("%s-%s@example.org", n, tag)
-		ctx := evTab(t)
+		ctx := newTab(t)
 		signIn(t, ctx, email, Password)
 		out[n] = evPerson{Email: email, Ctx: ctx}
 	}

@@ -217,12 +217,12 @@ func TestDemoPartnerships(t *testing.T) {
 	s := psDemoServer(t)
 
 	t.Run("anonymous", func(t *testing.T) {
-		ctx := evTab(t)
+		ctx := newTab(t)
 		psDemoPages(t, ctx, s, "visitor", true)
 	})
 
 	t.Run("owner", func(t *testing.T) {
-		ctx := evTab(t)
+		ctx := newTab(t)
 		psSignIn(t, ctx, s, "owner@demo.partnerhub.test")
 		psDemoPages(t, ctx, s, "owner", false)
 
@@ -328,7 +328,7 @@ func TestDemoPartnerships(t *testing.T) {
 	})
 
 	t.Run("administrator", func(t *testing.T) {
-		ctx := evTab(t)
+		ctx := newTab(t)
 		psSignIn(t, ctx, s, "admin@demo.partnerhub.test")
 		psVisit(t, ctx, s, "/admin/consortium-definition", "new version of the consortium definition")
 		if st := submit(t, ctx, `main form button[type=submit]`); st != http.StatusUnprocessableEntity {
