@@ -102,3 +102,28 @@ func TestPasswordReset(t *testing.T) {
 		anon.PostForm("/signin", url.Values{"email": {"reset@example.org"}, "password": {"a brand new passphrase"}}).Status(t, 303)
 	})
 }
+
+// TestSigninNextStaysOnSite: the attack test's redirect, /signin?next=/%09/evil.example/x,
+// answered Location: /\t/evil.example/x, which Chromium followed off-site.
+func TestSigninNextStaysOnSite(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite(t))
+	env.User("next@example.org", false)
+	signedIn := env.As("next@example.org")
+	for _, next := range []string{"/%09/evil.example/x", "/%5C/evil.example", "%0D%0A//evil.example"} {
+		if loc := signedIn.Get("/signin?next="+next).Status(t, 303).Location(); loc != "/account" {
+			t.Errorf("next=%s: Location %q", next, loc)
+		}
+		res := env.Anon().PostForm("/signin", url.Values{"email": {"next@example.org"}, "password": {apptest.Password}, "next": {mustUnescape(t, next)}})
+		if loc := res.Status(t, 303).Location(); loc != "/account" {
+			t.Errorf("POST next=%s: Location %q", next, loc)
+		}
+	}
+}
+
+func mustUnescape(t *testing.T, s string) string {
+	u, err := url.QueryUnescape(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

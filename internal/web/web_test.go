@@ -230,6 +230,29 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
+// TestSafeNextRefusesWhatBrowsersNormaliseOffSite: each of these reads as a
+// local path to a naive check, and a browser turns it into another origin
+// (tabs and newlines dropped, backslashes read as slashes, ends trimmed).
+func TestSafeNextRefusesWhatBrowsersNormaliseOffSite(t *testing.T) {
+	for _, in := range []string{
+		"/\t/evil.example/x", "/\n/evil.example", "/\r\n/evil.example", "/\x00/evil.example", "/\x7f/evil.example",
+		"/\\evil.example", "/a\\..\\\\evil.example", "\\/evil.example", "/\t\\evil.example",
+		" //evil.example", "\t//evil.example", "/ /evil.example", "/\u00a0/evil.example", "/\u3002/evil.example",
+		"/%2F/evil.example", "/%2f%2fevil.example", "/%5C/evil.example", "/%5c%5cevil.example",
+		"///evil.example", "/\v/evil.example", "/\f/evil.example",
+		"https:evil.example", "javascript:alert(1)", "evil.example", "./x", "",
+	} {
+		if got := web.SafeNext(in, "/fallback"); got != "/fallback" {
+			t.Errorf("SafeNext(%q) = %q, want the fallback", in, got)
+		}
+	}
+	for _, in := range []string{"/account", "/orgs/fylde-food-bank?tab=members", "/directory?q=a%2Fb&page=2", "/events#today", "/a/b/../c"} {
+		if got := web.SafeNext(in, "/fallback"); got != in {
+			t.Errorf("SafeNext(%q) = %q, want it kept", in, got)
+		}
+	}
+}
+
 func TestStaticPagesAreSharedOnlyByAnonymousVisitors(t *testing.T) {
 	h := newServer(t)
 	a := do(h, "GET", "/about", "", "", nil).Body.String()
