@@ -268,3 +268,35 @@ func TestStaticPagesAreSharedOnlyByAnonymousVisitors(t *testing.T) {
 		t.Fatal("flash message lost on a cached page")
 	}
 }
+
+// TestClientIPTakesTheAddressTheTrustedProxyAppended: the client writes the
+// left of X-Forwarded-For, so a forged entry there must not become its address.
+func TestClientIPTakesTheAddressTheTrustedProxyAppended(t *testing.T) {
+	for _, c := range []struct {
+		trust bool
+		hops  int
+		xff   []string
+		want  string
+	}{
+		{true, 1, []string{"203.0.113.7"}, "203.0.113.7"},
+		{true, 1, []string{"6.6.6.6, 203.0.113.7"}, "203.0.113.7"},
+		{true, 1, []string{"6.6.6.6", "203.0.113.7"}, "203.0.113.7"}, // two header lines
+		{true, 2, []string{"6.6.6.6, 203.0.113.7, 10.0.0.2"}, "203.0.113.7"},
+		{true, 3, []string{"203.0.113.7, 10.0.0.2"}, "203.0.113.7"}, // fewer entries than proxies
+		{true, 1, []string{"6.6.6.6, not-an-address"}, "192.0.2.1"},
+		{true, 1, []string{"6.6.6.6, ::ffff:203.0.113.7"}, "203.0.113.7"},
+		{true, 1, nil, "192.0.2.1"},
+		{false, 1, []string{"6.6.6.6"}, "192.0.2.1"},
+	} {
+		cfg := config.Default()
+		cfg.TrustProxy, cfg.ProxyHops = c.trust, c.hops
+		s := &web.Server{Config: cfg}
+		r := httptest.NewRequest("GET", "/", nil) // RemoteAddr 192.0.2.1:1234
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := s.ClientIP(r); got != c.want {
+			t.Errorf("trust %v, hops %d, X-Forwarded-For %q: ClientIP %q, want %q", c.trust, c.hops, c.xff, got, c.want)
+		}
+	}
+}
