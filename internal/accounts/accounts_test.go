@@ -14,6 +14,16 @@ import (
 
 var tokenRe = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 
+// mailedToken is the token in the one mail, of kind, queued for to.
+func mailedToken(t *testing.T, env *apptest.Env, to, kind string) string {
+	t.Helper()
+	msgs := env.Outbox(to)
+	if len(msgs) != 1 || msgs[0].Kind != kind {
+		t.Fatalf("want one %s mail to %s, got %+v", kind, to, msgs)
+	}
+	return tokenRe.FindStringSubmatch(msgs[0].Body)[1]
+}
+
 func TestSignupVerifySignin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		env := apptest.New(t, d)
@@ -27,11 +37,7 @@ func TestSignupVerifySignin(t *testing.T) {
 		// Unverified accounts cannot sign in yet.
 		anon.PostForm("/signin", url.Values{"email": {"jo@example.org"}, "password": {"seaside donkey lantern"}}).Status(t, 403)
 
-		msgs := env.Outbox("jo@example.org")
-		if len(msgs) != 1 || msgs[0].Kind != "verify" {
-			t.Fatalf("outbox: %+v", msgs)
-		}
-		tok := tokenRe.FindStringSubmatch(msgs[0].Body)[1]
+		tok := mailedToken(t, env, "jo@example.org", "verify")
 		anon.Get("/verify?token="+tok).Status(t, 200).Contains(t, "Confirm my email address")
 		anon.PostForm("/verify", url.Values{"token": {tok}}).Status(t, 303)
 		// Single use.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/signin", web.Public, s.signinForm),
 		web.Post("/signin", web.Public, s.signin),
 		web.Post("/signout", web.Public, s.signout),
+		web.Get("/signin/unlock", web.Public, s.unlockForm),
+		web.Post("/signin/unlock", web.Public, s.unlock),
 		web.Get("/verify", web.Public, s.verifyForm),
 		web.Post("/verify", web.Public, s.verify),
 		web.Get("/verify/resend", web.Public, s.resendForm),
@@ -159,7 +162,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 		case apperr.EUNAUTHORIZED:
 			return render(http.StatusUnauthorized, err)
 		case apperr.ETOOMANY:
-			w.Header().Set("Retry-After", "900")
+			w.Header().Set("Retry-After", strconv.Itoa(int((RetryAfter(err)+time.Second-1)/time.Second)))
 			return render(http.StatusTooManyRequests, err)
 		}
 		return err
