@@ -121,3 +121,54 @@ func TestFailuresFromOneAddressDoNotLockOutOthersBehindIt(t *testing.T) {
 		t.Fatalf("after 40 failures from the same address, a colleague's right password answered %d: %s", res.Code, strings.TrimSpace(res.Body[:min(len(res.Body), 300)]))
 	}
 }
+
+// TestEmailsToOneAddressAreLimited: 20 reset requests in a second sent 20
+// emails, and each sign-up with a taken address emailed its owner. Now an
+// address gets at most 3 such emails an hour, with or without an account
+// (so the limit tells nothing about accounts either).
+func TestEmailsToOneAddressAreLimited(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("flooded@example.org", false)
+		c := env.Anon()
+		c.Get("/password/forgot").Status(t, 200).Contains(t, "at most 3 of these emails an hour")
+		for _, email := range []string{"flooded@example.org", "nobody@example.org"} {
+			for range 3 {
+				c.PostForm("/password/forgot", url.Values{"email": {email}}).Status(t, 200).Contains(t, "Check your email")
+			}
+			for range 17 {
+				c.PostForm("/password/forgot", url.Values{"email": {email}}).Status(t, 429).
+					Contains(t, "already sent 3 emails to this address in the last hour", `href="#email"`, `value="`+email+`"`)
+			}
+		}
+		if n := len(env.Outbox("flooded@example.org")); n != 3 {
+			t.Errorf("20 reset requests sent %d emails, want 3", n)
+		}
+		// Sign-ups with a taken address and the confirmation link share the budget.
+		env.User("owner@example.org", false)
+		signup := url.Values{"name": {"Someone"}, "email": {"owner@example.org"}, "password": {"seaside donkey lantern"}}
+		for range 3 {
+			c.PostForm("/signup", signup).Status(t, 200)
+		}
+		c.PostForm("/signup", signup).Status(t, 429).Contains(t, "already sent 3 emails", `value="Someone"`)
+		c.PostForm("/verify/resend", url.Values{"email": {"owner@example.org"}}).Status(t, 429)
+		if n := len(env.Outbox("owner@example.org")); n != 3 {
+			t.Errorf("sign-ups with a taken address sent %d emails, want 3", n)
+		}
+	})
+}
+
+// TestEmailsFromOneSenderAreLimited: one client cannot spread the flood
+// over many addresses either.
+func TestEmailsFromOneSenderAreLimited(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite(t))
+	c := env.Anon()
+	for i := range 20 {
+		c.PostForm("/password/forgot", url.Values{"email": {fmt.Sprintf("a%d@example.org", i)}}).Status(t, 200)
+	}
+	c.PostForm("/password/forgot", url.Values{"email": {"a20@example.org"}}).Status(t, 429).Contains(t, "from your network")
+	c.PostForm("/signup", url.Values{"name": {"New"}, "email": {"new@example.org"}, "password": {"seaside donkey lantern"}}).Status(t, 429)
+	if n := len(env.Outbox("new@example.org")); n != 0 {
+		t.Errorf("%d mails past the sender's limit", n)
+	}
+}
