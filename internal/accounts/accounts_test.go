@@ -3,14 +3,26 @@ package accounts_test
 import (
 	"net/url"
 	"regexp"
+	"sync/atomic"
 	"testing"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 )
 
 var tokenRe = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// mailedToken is the token in the one mail, of kind, queued for to.
+func mailedToken(t *testing.T, env *apptest.Env, to, kind string) string {
+	t.Helper()
+	msgs := env.Outbox(to)
+	if len(msgs) != 1 || msgs[0].Kind != kind {
+		t.Fatalf("want one %s mail to %s, got %+v", kind, to, msgs)
+	}
+	return tokenRe.FindStringSubmatch(msgs[0].Body)[1]
+}
 
 func TestSignupVerifySignin(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
@@ -25,11 +37,7 @@ func TestSignupVerifySignin(t *testing.T) {
 		// Unverified accounts cannot sign in yet.
 		anon.PostForm("/signin", url.Values{"email": {"jo@example.org"}, "password": {"seaside donkey lantern"}}).Status(t, 403)
 
-		msgs := env.Outbox("jo@example.org")
-		if len(msgs) != 1 || msgs[0].Kind != "verify" {
-			t.Fatalf("outbox: %+v", msgs)
-		}
-		tok := tokenRe.FindStringSubmatch(msgs[0].Body)[1]
+		tok := mailedToken(t, env, "jo@example.org", "verify")
 		anon.Get("/verify?token="+tok).Status(t, 200).Contains(t, "Confirm my email address")
 		anon.PostForm("/verify", url.Values{"token": {tok}}).Status(t, 303)
 		// Single use.
@@ -101,4 +109,48 @@ func TestPasswordReset(t *testing.T) {
 		}
 		anon.PostForm("/signin", url.Values{"email": {"reset@example.org"}, "password": {"a brand new passphrase"}}).Status(t, 303)
 	})
+}
+
+// TestSigninNextStaysOnSite: the attack test's redirect, /signin?next=/%09/evil.example/x,
+// answered Location: /\t/evil.example/x, which Chromium followed off-site.
+func TestSigninNextStaysOnSite(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite(t))
+	env.User("next@example.org", false)
+	signedIn := env.As("next@example.org")
+	for _, next := range []string{"/%09/evil.example/x", "/%5C/evil.example", "%0D%0A//evil.example"} {
+		if loc := signedIn.Get("/signin?next="+next).Status(t, 303).Location(); loc != "/account" {
+			t.Errorf("next=%s: Location %q", next, loc)
+		}
+		res := env.Anon().PostForm("/signin", url.Values{"email": {"next@example.org"}, "password": {apptest.Password}, "next": {mustUnescape(t, next)}})
+		if loc := res.Status(t, 303).Location(); loc != "/account" {
+			t.Errorf("POST next=%s: Location %q", next, loc)
+		}
+	}
+}
+
+func mustUnescape(t *testing.T, s string) string {
+	u, err := url.QueryUnescape(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// TestSignupHashesWhetherOrNotTheEmailHasAnAccount: a sign-up with a taken
+// address answered in 13 ms and a new one in 130 ms (the password hash), so
+// timing told which addresses have accounts. Both must hash once.
+func TestSignupHashesWhetherOrNotTheEmailHasAnAccount(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLite(t))
+	env.User("taken@example.org", false)
+	var calls atomic.Int64
+	h := accounts.FastHasher
+	h.Calls = &calls
+	env.App.Accounts.Hasher = h
+	for _, email := range []string{"new@example.org", "taken@example.org"} {
+		calls.Store(0)
+		env.Anon().PostForm("/signup", url.Values{"name": {"X"}, "email": {email}, "password": {"seaside donkey lantern"}}).Status(t, 200).Contains(t, "Check your email")
+		if n := calls.Load(); n != 1 {
+			t.Errorf("sign-up with %s hashed the password %d times, want 1", email, n)
+		}
+	}
 }

@@ -52,23 +52,8 @@ func New(d *db.DB, w *web.Server) *Service {
 	return &Service{DB: d, Web: w, Hasher: h}
 }
 
-// Throttling limits for failed sign-ins within the window.
-const (
-	throttleWindow  = 15 * time.Minute
-	maxFailsAccount = 5
-	maxFailsAddress = 30
-)
-
-var errThrottled = apperr.Errorf(apperr.ETOOMANY, "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password.")
-
 var errBadCredentials = &apperr.Error{Code: apperr.EUNAUTHORIZED, Message: "Enter a correct email address and password",
 	Fields: []apperr.FieldError{{Field: "email", Message: "Enter a correct email address and password"}}}
-
-func (s *Service) failures(ctx context.Context, key string) (int, error) {
-	var n int
-	err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM auth_failures WHERE key = $1 AND at > $2`, key, db.Now().Add(-throttleWindow)).Scan(&n)
-	return n, err
-}
 
 func (s *Service) dummyHash() string {
 	s.dummyOnce.Do(func() { s.dummy, _ = s.Hasher.Hash("not-a-real-password-for-timing") })
@@ -77,23 +62,16 @@ func (s *Service) dummyHash() string {
 
 // Authenticate checks an email and password, with the same answer and the
 // same work for unknown emails, and throttles failures per account and per
-// address.
+// address (throttle.go): each attempt is counted and recorded before the
+// password is checked, so concurrent guesses cannot pass the same count.
 func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
 	email = NormaliseEmail(email)
 	if len(password) > MaxPasswordBytes {
 		password = password[:MaxPasswordBytes+1] // still wrong, bounded work
 	}
-	for _, k := range []struct {
-		key string
-		max int
-	}{{"email:" + email, maxFailsAccount}, {"ip:" + ip, maxFailsAddress}} {
-		n, err := s.failures(ctx, k.key)
-		if err != nil {
-			return nil, err
-		}
-		if n >= k.max {
-			return nil, errThrottled
-		}
+	ids, before, err := s.reserveSignin(ctx, email, ip)
+	if err != nil {
+		return nil, err
 	}
 	u, err := UserByEmail(ctx, s.DB.Q(), email)
 	if err != nil && !apperr.Is(err, apperr.ENOTFOUND) {
@@ -105,20 +83,17 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 	}
 	ok := Verify(hash, password)
 	if u == nil || !ok || u.DisabledAt != nil {
-		now := db.Now()
-		err := s.DB.Write(ctx, func(tx *db.Tx) error {
-			for _, k := range []string{"email:" + email, "ip:" + ip} {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO auth_failures (key, at) VALUES ($1, $2)`, k, now); err != nil {
-					return err
-				}
+		// The attempt stays recorded as a failure. The one that makes the
+		// account wait mails its holder an unlock link.
+		if u != nil && u.DisabledAt == nil && before == freeFailsAccount-1 {
+			if err := s.sendUnlock(ctx, u); err != nil {
+				return nil, err
 			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE at < $1`, now.Add(-24*time.Hour))
-			return err
-		})
-		if err != nil {
-			return nil, err
 		}
 		return nil, errBadCredentials
+	}
+	if err := s.forgive(ctx, ids); err != nil {
+		return nil, err
 	}
 	return u, nil
 }

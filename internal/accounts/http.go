@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/signin", web.Public, s.signinForm),
 		web.Post("/signin", web.Public, s.signin),
 		web.Post("/signout", web.Public, s.signout),
+		web.Get("/signin/unlock", web.Public, s.unlockForm),
+		web.Post("/signin/unlock", web.Public, s.unlock),
 		web.Get("/verify", web.Public, s.verifyForm),
 		web.Post("/verify", web.Public, s.verify),
 		web.Get("/verify/resend", web.Public, s.resendForm),
@@ -80,11 +83,25 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	name, email, pw := CleanLine(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := web.SafeNext(r.PostForm.Get("next"), "")
+	render := func(status int, err error) error {
+		return s.Web.Render(w, r, status, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next, "MailLimit": mailsPerAddress})
+	}
 	if err := ValidateSignup(name, email, pw); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})
+		return render(http.StatusUnprocessableEntity, err)
 	}
 	ctx := r.Context()
-	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+	// The password is hashed before anyone looks the address up, so a
+	// sign-up with an address that has an account takes as long as one
+	// without (hashing is nearly all of the time either way).
+	hash, err := s.Hasher.Hash(pw)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		// Counted before the lookup: the same answer with or without an account.
+		if err := allowMail(ctx, tx, email, s.Web.ClientIP(r)); err != nil {
+			return err
+		}
 		existing, err := UserByEmail(ctx, tx, email)
 		if err == nil {
 			// Same answer as a new sign-up; tell the owner of the address.
@@ -94,7 +111,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 		if !apperr.Is(err, apperr.ENOTFOUND) {
 			return err
 		}
-		u, err := InsertUser(ctx, tx, s.Hasher, name, email, pw, false, false)
+		u, err := InsertUserHash(ctx, tx, hash, name, email, false, false)
 		if err != nil {
 			return err
 		}
@@ -104,6 +121,9 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.sendVerificationNext(ctx, tx, u, next)
 	})
+	if apperr.Is(err, apperr.ETOOMANY) {
+		return render(http.StatusTooManyRequests, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -152,7 +172,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 		case apperr.EUNAUTHORIZED:
 			return render(http.StatusUnauthorized, err)
 		case apperr.ETOOMANY:
-			w.Header().Set("Retry-After", "900")
+			w.Header().Set("Retry-After", strconv.Itoa(int((RetryAfter(err)+time.Second-1)/time.Second)))
 			return render(http.StatusTooManyRequests, err)
 		}
 		return err
@@ -222,20 +242,11 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) resendForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, 200, "accounts/resend.html", map[string]any{"Title": "Send the confirmation link again"})
+	return s.Web.Render(w, r, 200, "accounts/resend.html", map[string]any{"Title": "Send the confirmation link again", "MailLimit": mailsPerAddress})
 }
 
 func (s *Service) resend(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	email := NormaliseEmail(r.PostForm.Get("email"))
-	if !mail.ValidAddress(email) {
-		err := &apperr.Error{Code: apperr.EINVALID, Fields: []apperr.FieldError{{Field: "email", Message: "Enter an email address in the correct format, like name@example.org"}}}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/resend.html", map[string]any{"Title": "Send the confirmation link again", "Form": r.PostForm, "Err": err})
-	}
-	ctx := r.Context()
-	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+	email, err := s.mailForm(w, r, "accounts/resend.html", "Send the confirmation link again", func(ctx context.Context, tx *db.Tx, email string) error {
 		u, err := UserByEmail(ctx, tx, email)
 		if apperr.Is(err, apperr.ENOTFOUND) || (err == nil && u.Verified()) {
 			return nil // same answer whether or not the account exists
@@ -245,27 +256,18 @@ func (s *Service) resend(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.sendVerification(ctx, tx, u)
 	})
-	if err != nil {
+	if email == "" || err != nil {
 		return err
 	}
 	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "verify"})
 }
 
 func (s *Service) forgotForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, 200, "accounts/forgot.html", map[string]any{"Title": "Reset your password"})
+	return s.Web.Render(w, r, 200, "accounts/forgot.html", map[string]any{"Title": "Reset your password", "MailLimit": mailsPerAddress})
 }
 
 func (s *Service) forgot(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	email := NormaliseEmail(r.PostForm.Get("email"))
-	if !mail.ValidAddress(email) {
-		err := &apperr.Error{Code: apperr.EINVALID, Fields: []apperr.FieldError{{Field: "email", Message: "Enter an email address in the correct format, like name@example.org"}}}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/forgot.html", map[string]any{"Title": "Reset your password", "Form": r.PostForm, "Err": err})
-	}
-	ctx := r.Context()
-	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+	email, err := s.mailForm(w, r, "accounts/forgot.html", "Reset your password", func(ctx context.Context, tx *db.Tx, email string) error {
 		u, err := UserByEmail(ctx, tx, email)
 		if apperr.Is(err, apperr.ENOTFOUND) || (err == nil && u.DisabledAt != nil) {
 			return nil
@@ -280,7 +282,7 @@ func (s *Service) forgot(w http.ResponseWriter, r *http.Request) error {
 		return mail.Enqueue(ctx, tx, mail.Message{To: u.Email, Kind: "reset", Subject: "Reset your Partnerhub password",
 			Body: fmt.Sprintf("Hello %s,\n\nSomeone asked to reset the password of your Partnerhub account. To choose a new password, open:\n\n%s\n\nThe link works once and expires in 1 hour. If you did not ask, you can ignore this email: your password has not changed.\n", u.Name, s.link("/password/reset", tok))})
 	})
-	if err != nil {
+	if email == "" || err != nil {
 		return err
 	}
 	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "reset"})
@@ -341,4 +343,32 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, "/signin", "Your password has been changed. Sign in with your new password.")
+}
+
+// mailForm handles a form that emails a link to the address it is given
+// (resend, forgot): a 422 for a malformed address, a 429 past the mail
+// limits (allowMail), else send in one transaction. It returns the address,
+// or "" when it has answered the request itself.
+func (s *Service) mailForm(w http.ResponseWriter, r *http.Request, page, title string, send func(ctx context.Context, tx *db.Tx, email string) error) (string, error) {
+	if err := web.ParseForm(r); err != nil {
+		return "", err
+	}
+	render := func(status int, err error) (string, error) {
+		return "", s.Web.Render(w, r, status, page, map[string]any{"Title": title, "Form": r.PostForm, "Err": err, "MailLimit": mailsPerAddress})
+	}
+	email := NormaliseEmail(r.PostForm.Get("email"))
+	if !mail.ValidAddress(email) {
+		return render(http.StatusUnprocessableEntity, fieldErr(apperr.EINVALID, "email", "Enter an email address in the correct format, like name@example.org"))
+	}
+	ctx := r.Context()
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := allowMail(ctx, tx, email, s.Web.ClientIP(r)); err != nil {
+			return err
+		}
+		return send(ctx, tx, email)
+	})
+	if apperr.Is(err, apperr.ETOOMANY) {
+		return render(http.StatusTooManyRequests, err)
+	}
+	return email, err
 }

@@ -48,6 +48,13 @@ func InsertUser(ctx context.Context, q db.Querier, h Hasher, name, email, passwo
 	if err != nil {
 		return nil, err
 	}
+	return InsertUserHash(ctx, q, hash, name, email, admin, verified)
+}
+
+// InsertUserHash is InsertUser with the password already hashed, for a
+// caller that hashes before it knows whether it will insert (sign-up does
+// the same work for an address that already has an account).
+func InsertUserHash(ctx context.Context, q db.Querier, hash, name, email string, admin, verified bool) (*User, error) {
 	now := db.Now()
 	var ver any
 	if verified {

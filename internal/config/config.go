@@ -15,15 +15,18 @@ import (
 
 // Config is the effective configuration of a partnerhub process.
 type Config struct {
-	Addr         string        // listen address for serve
-	DataDir      string        // where the SQLite file, uploads and backups live
-	DatabaseURL  string        // postgres://… to use PostgreSQL; empty for embedded SQLite
-	BaseURL      string        // public URL used in emails and feeds
-	SMTPURL      string        // smtp://user:pass@host:port; empty keeps mail in the outbox and log
-	MailFrom     string        // From address of outgoing mail
-	LogLevel     string        // debug, info, warn, error
-	LogFormat    string        // text or json
-	TrustProxy   bool          // honour X-Forwarded-For / X-Forwarded-Proto
+	Addr        string // listen address for serve
+	DataDir     string // where the SQLite file, uploads and backups live
+	DatabaseURL string // postgres://… to use PostgreSQL; empty for embedded SQLite
+	BaseURL     string // public URL used in emails and feeds
+	SMTPURL     string // smtp://user:pass@host:port; empty keeps mail in the outbox and log
+	MailFrom    string // From address of outgoing mail
+	LogLevel    string // debug, info, warn, error
+	LogFormat   string // text or json
+	TrustProxy  bool   // honour X-Forwarded-For / X-Forwarded-Proto
+	// ProxyHops is how many trusted proxies append to X-Forwarded-For:
+	// the client is the entry that many places from the right.
+	ProxyHops    int
 	SecureCookie bool          // force Secure + __Host- cookies even without TLS
 	Migrate      bool          // apply pending migrations at serve start-up
 	Jobs         bool          // run the background job scheduler in this process
@@ -44,6 +47,7 @@ func Default() Config {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		Jobs:         true,
+		ProxyHops:    1,
 		MaxBodyBytes: 10 << 20,
 		SessionTTL:   14 * 24 * time.Hour,
 	}
@@ -60,6 +64,7 @@ var envNames = map[string]string{
 	"log-level":      "PARTNERHUB_LOG_LEVEL",
 	"log-format":     "PARTNERHUB_LOG_FORMAT",
 	"trust-proxy":    "PARTNERHUB_TRUST_PROXY",
+	"proxy-hops":     "PARTNERHUB_TRUSTED_PROXY_HOPS",
 	"secure-cookies": "PARTNERHUB_SECURE_COOKIES",
 	"migrate":        "PARTNERHUB_MIGRATE",
 	"jobs":           "PARTNERHUB_JOBS",
@@ -83,6 +88,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "smtp://user:pass@host:port for outgoing mail; empty logs mail and keeps it in the outbox ("+envNames["smtp-url"]+")")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of outgoing mail ("+envNames["mail-from"]+")")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-For and X-Forwarded-Proto ("+envNames["trust-proxy"]+")")
+	fs.IntVar(&c.ProxyHops, "trusted-proxy-hops", c.ProxyHops, "with --trust-proxy, how many proxies in front of this server append to X-Forwarded-For ("+envNames["proxy-hops"]+")")
 	fs.BoolVar(&c.SecureCookie, "secure-cookies", c.SecureCookie, "always mark cookies Secure with the __Host- prefix ("+envNames["secure-cookies"]+")")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending database migrations before serving ("+envNames["migrate"]+")")
 	fs.BoolVar(&c.Jobs, "jobs", c.Jobs, "run background jobs (mail sender, reminders) in this process ("+envNames["jobs"]+")")
@@ -128,6 +134,13 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 		}
 		c.MaxBodyBytes = n
 	}
+	if v, ok := get("proxy-hops"); ok && err == nil {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			err = fmt.Errorf("%s: %q is not a number of proxies (1 or more)", envNames["proxy-hops"], v)
+		}
+		c.ProxyHops = n
+	}
 	if v, ok := get("session-ttl"); ok && err == nil {
 		d, e := time.ParseDuration(v)
 		if e != nil || d <= 0 {
@@ -154,6 +167,9 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			return fmt.Errorf("SMTP URL must look like smtp://user:password@host:587")
 		}
+	}
+	if c.ProxyHops < 1 {
+		return fmt.Errorf("trusted proxy hops %d must be 1 or more", c.ProxyHops)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -191,6 +207,7 @@ func (c *Config) Redacted() [][2]string {
 		{"log_level", c.LogLevel},
 		{"log_format", c.LogFormat},
 		{"trust_proxy", strconv.FormatBool(c.TrustProxy)},
+		{"trusted_proxy_hops", strconv.Itoa(c.ProxyHops)},
 		{"secure_cookies", strconv.FormatBool(c.SecureCookie)},
 		{"migrate", strconv.FormatBool(c.Migrate)},
 		{"jobs", strconv.FormatBool(c.Jobs)},

@@ -17,7 +17,13 @@ func TestEnvAndValidation(t *testing.T) {
 	if c.Addr != ":9000" || !c.TrustProxy || c.SessionTTL.Hours() != 2 {
 		t.Fatalf("env not applied: %+v", c)
 	}
-	for _, bad := range []map[string]string{{"PARTNERHUB_JOBS": "maybe"}, {"PARTNERHUB_MAX_BODY_BYTES": "-1"}, {"PARTNERHUB_SESSION_TTL": "forever"}} {
+	if c.ProxyHops != 1 {
+		t.Errorf("trusted proxy hops default %d, want 1", c.ProxyHops)
+	}
+	if err := c.FromEnv(lookup(map[string]string{"PARTNERHUB_TRUSTED_PROXY_HOPS": "2"})); err != nil || c.ProxyHops != 2 {
+		t.Errorf("PARTNERHUB_TRUSTED_PROXY_HOPS=2: hops %d, err %v", c.ProxyHops, err)
+	}
+	for _, bad := range []map[string]string{{"PARTNERHUB_TRUSTED_PROXY_HOPS": "0"}, {"PARTNERHUB_JOBS": "maybe"}, {"PARTNERHUB_MAX_BODY_BYTES": "-1"}, {"PARTNERHUB_SESSION_TTL": "forever"}} {
 		c := Default()
 		if err := c.FromEnv(lookup(bad)); err == nil {
 			t.Errorf("%v accepted", bad)

@@ -205,6 +205,19 @@ type Tx struct {
 	after   []func()
 }
 
+// LockKey serialises the transactions that lock the same key until they
+// end, for a count-then-insert that must not race (throttles). A SQLite
+// write transaction already excludes every other writer (BEGIN IMMEDIATE);
+// on PostgreSQL it is a transaction-scoped advisory lock, which works
+// through transaction-pooling PgBouncer too. Lock several keys in one order.
+func (tx *Tx) LockKey(ctx context.Context, key string) error {
+	if tx.Dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+	return err
+}
+
 // AfterCommit registers fn to run once the transaction has committed.
 func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 

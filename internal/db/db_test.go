@@ -259,3 +259,40 @@ func TestPostgresSessionSettings(t *testing.T) {
 		t.Errorf("malformed URL: %v", err)
 	}
 }
+
+// TestLockKeyMakesCountThenInsertAtomic: two transactions that count a
+// key's rows and then insert one must not both see the same count (the
+// sign-in throttle's race). Each one waits between its count and its insert,
+// so without the lock both would count 0.
+func TestLockKeyMakesCountThenInsertAtomic(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		counted := make(chan int, 2)
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() {
+				errs <- d.Write(ctx, func(tx *db.Tx) error {
+					if err := tx.LockKey(ctx, "k"); err != nil {
+						return err
+					}
+					var n int
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM auth_failures WHERE key = 'k'`).Scan(&n); err != nil {
+						return err
+					}
+					counted <- n
+					time.Sleep(300 * time.Millisecond)
+					_, err := tx.ExecContext(ctx, `INSERT INTO auth_failures (key, at) VALUES ('k', $1)`, db.Now())
+					return err
+				})
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, b := <-counted, <-counted; a+b != 1 {
+			t.Fatalf("the two transactions counted %d and %d, want 0 and 1", a, b)
+		}
+	})
+}

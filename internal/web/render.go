@@ -387,9 +387,30 @@ func Redirect(w http.ResponseWriter, r *http.Request, target, flash string) erro
 }
 
 // SafeNext returns next when it is a local path, else fallback.
+//
+// A browser normalises a Location before following it: it drops tabs and
+// newlines anywhere, trims control characters and spaces at the ends, and
+// reads a backslash as a slash, so "/\t/evil.example" and "/\\evil.example"
+// both become "//evil.example", another site. next is accepted only when it
+// is printable ASCII without backslashes (nor encoded ones or slashes in
+// its path), starts with one slash, and still names this origin resolved.
 func SafeNext(next, fallback string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") {
-		return next
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
 	}
-	return fallback
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return fallback
+		}
+	}
+	p, _, _ := strings.Cut(strings.ToLower(next), "?")
+	if strings.Contains(p, "%2f") || strings.Contains(p, "%5c") {
+		return fallback
+	}
+	base, _ := url.Parse("https://partnerhub.invalid/")
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || base.ResolveReference(u).Host != base.Host {
+		return fallback
+	}
+	return next
 }

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -305,10 +306,25 @@ func ParseForm(r *http.Request) error {
 }
 
 // ClientIP is the caller's address, from X-Forwarded-For when trusted.
+//
+// Each proxy appends the address it was called from, so only the right-most
+// entries were written by proxies we trust; whatever is left of them came
+// from the client, which can write anything there. The client is the entry
+// Config.ProxyHops places from the right (or the left-most when there are
+// fewer, all of them appended by trusted proxies). An entry that is not an
+// IP address is not believed: the peer's address is used instead.
 func (s *Server) ClientIP(r *http.Request) string {
 	if s.Config.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			return strings.TrimSpace(strings.Split(xff, ",")[0])
+		var hops []string
+		for _, h := range r.Header.Values("X-Forwarded-For") {
+			hops = append(hops, strings.Split(h, ",")...)
+		}
+		if len(hops) > 0 {
+			n := max(s.Config.ProxyHops, 1)
+			ip, err := netip.ParseAddr(strings.TrimSpace(hops[max(len(hops)-n, 0)]))
+			if err == nil {
+				return ip.Unmap().String()
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

@@ -230,6 +230,29 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
+// TestSafeNextRefusesWhatBrowsersNormaliseOffSite: each of these reads as a
+// local path to a naive check, and a browser turns it into another origin
+// (tabs and newlines dropped, backslashes read as slashes, ends trimmed).
+func TestSafeNextRefusesWhatBrowsersNormaliseOffSite(t *testing.T) {
+	for _, in := range []string{
+		"/\t/evil.example/x", "/\n/evil.example", "/\r\n/evil.example", "/\x00/evil.example", "/\x7f/evil.example",
+		"/\\evil.example", "/a\\..\\\\evil.example", "\\/evil.example", "/\t\\evil.example",
+		" //evil.example", "\t//evil.example", "/ /evil.example", "/\u00a0/evil.example", "/\u3002/evil.example",
+		"/%2F/evil.example", "/%2f%2fevil.example", "/%5C/evil.example", "/%5c%5cevil.example",
+		"///evil.example", "/\v/evil.example", "/\f/evil.example",
+		"https:evil.example", "javascript:alert(1)", "evil.example", "./x", "",
+	} {
+		if got := web.SafeNext(in, "/fallback"); got != "/fallback" {
+			t.Errorf("SafeNext(%q) = %q, want the fallback", in, got)
+		}
+	}
+	for _, in := range []string{"/account", "/orgs/fylde-food-bank?tab=members", "/directory?q=a%2Fb&page=2", "/events#today", "/a/b/../c"} {
+		if got := web.SafeNext(in, "/fallback"); got != in {
+			t.Errorf("SafeNext(%q) = %q, want it kept", in, got)
+		}
+	}
+}
+
 func TestStaticPagesAreSharedOnlyByAnonymousVisitors(t *testing.T) {
 	h := newServer(t)
 	a := do(h, "GET", "/about", "", "", nil).Body.String()
@@ -243,5 +266,37 @@ func TestStaticPagesAreSharedOnlyByAnonymousVisitors(t *testing.T) {
 	body := do(h, "GET", "/about", "", "", map[string]string{"Cookie": "partnerhub_flash=You+have+signed+out."}).Body.String()
 	if !strings.Contains(body, "You have signed out.") {
 		t.Fatal("flash message lost on a cached page")
+	}
+}
+
+// TestClientIPTakesTheAddressTheTrustedProxyAppended: the client writes the
+// left of X-Forwarded-For, so a forged entry there must not become its address.
+func TestClientIPTakesTheAddressTheTrustedProxyAppended(t *testing.T) {
+	for _, c := range []struct {
+		trust bool
+		hops  int
+		xff   []string
+		want  string
+	}{
+		{true, 1, []string{"203.0.113.7"}, "203.0.113.7"},
+		{true, 1, []string{"6.6.6.6, 203.0.113.7"}, "203.0.113.7"},
+		{true, 1, []string{"6.6.6.6", "203.0.113.7"}, "203.0.113.7"}, // two header lines
+		{true, 2, []string{"6.6.6.6, 203.0.113.7, 10.0.0.2"}, "203.0.113.7"},
+		{true, 3, []string{"203.0.113.7, 10.0.0.2"}, "203.0.113.7"}, // fewer entries than proxies
+		{true, 1, []string{"6.6.6.6, not-an-address"}, "192.0.2.1"},
+		{true, 1, []string{"6.6.6.6, ::ffff:203.0.113.7"}, "203.0.113.7"},
+		{true, 1, nil, "192.0.2.1"},
+		{false, 1, []string{"6.6.6.6"}, "192.0.2.1"},
+	} {
+		cfg := config.Default()
+		cfg.TrustProxy, cfg.ProxyHops = c.trust, c.hops
+		s := &web.Server{Config: cfg}
+		r := httptest.NewRequest("GET", "/", nil) // RemoteAddr 192.0.2.1:1234
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := s.ClientIP(r); got != c.want {
+			t.Errorf("trust %v, hops %d, X-Forwarded-For %q: ClientIP %q, want %q", c.trust, c.hops, c.xff, got, c.want)
+		}
 	}
 }
