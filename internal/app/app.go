@@ -85,6 +85,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
+	routes = append(routes, w.MetricsRoutes()...)
 	for _, f := range features {
 		if err := f.Templates(w.R); err != nil {
 			return nil, err
