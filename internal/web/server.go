@@ -38,6 +38,8 @@ type Server struct {
 	metrics *metrics
 	routes  []Route
 	nav     []NavItem
+	// resolvers read the objects of ObjectRole policies, by kind.
+	resolvers map[string]Resolver
 
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
 }
@@ -116,6 +118,9 @@ func (s *Server) Handler(routes []Route) (http.Handler, error) {
 	if err := checkRoutes(all); err != nil {
 		return nil, err
 	}
+	if err := s.checkResolvers(all); err != nil {
+		return nil, err
+	}
 	s.routes = all
 	mux := http.NewServeMux()
 	for _, rt := range all {
@@ -181,7 +186,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		ctx := WithIdentity(r.Context(), id)
 		if id != nil {
-			ctx = audit.WithActor(ctx, audit.Actor{UserID: id.UserID, Name: id.Email, RequestID: RequestID(ctx)})
+			name := id.Email
+			if id.Token != "" {
+				name += " (API token: " + id.Token + ")"
+			}
+			ctx = audit.WithActor(ctx, audit.Actor{UserID: id.UserID, Name: name, RequestID: RequestID(ctx)})
 			w.Header().Set("Cache-Control", "no-store")
 		} else {
 			ctx = audit.WithActor(ctx, audit.Actor{RequestID: RequestID(ctx)})
