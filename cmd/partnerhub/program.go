@@ -256,6 +256,18 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	srv := app.HTTPServer(a, ln.Addr().String())
+	var msrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		msrv = app.MetricsServer(a, mln.Addr().String())
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		logger.Info("serving metrics", "url", "http://"+mln.Addr().String()+"/metrics")
+	}
 	host := ln.Addr().(*net.TCPAddr)
 	url := fmt.Sprintf("http://%s", ln.Addr().String())
 	if host.IP.IsUnspecified() {
@@ -284,6 +296,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	stopJobs()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	if msrv != nil {
+		msrv.Shutdown(sctx)
+	}
 	return srv.Shutdown(sctx)
 }
 

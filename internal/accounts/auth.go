@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,9 +18,9 @@ type Service struct {
 	DB     *db.DB
 	Web    *web.Server
 	Hasher Hasher
-	// Revokers end the credentials other packages keep for a user (the
-	// directory's API tokens) when the account's password is changed or
-	// reset, in the same transaction.
+	// Revokers end the credentials other packages keep for a user when the
+	// account's password is changed or reset, in the same transaction
+	// (after its own API tokens).
 	Revokers []Revoker
 
 	dummyOnce sync.Once
@@ -30,9 +31,12 @@ type Service struct {
 // how many it ended.
 type Revoker func(ctx context.Context, tx *db.Tx, userID int64) (int, error)
 
-// revoke runs every Revoker for userID.
+// revoke ends the user's API tokens and runs every Revoker for userID.
 func (s *Service) revoke(ctx context.Context, tx *db.Tx, userID int64) (int, error) {
-	n := 0
+	n, err := RevokeAllAPITokens(ctx, tx, userID)
+	if err != nil {
+		return n, err
+	}
 	for _, r := range s.Revokers {
 		k, err := r(ctx, tx, userID)
 		if err != nil {
@@ -151,7 +155,15 @@ func (s *Service) EndSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 // Identify implements web.Auth.
+//
+// On /api/ paths a request with an Authorization header is identified by
+// its bearer token alone (a personal API token, api_tokens.go); a bad one
+// is a 401. Elsewhere the header is ignored: tokens are for the API only,
+// never for the pages (changing a password, making tokens ...).
 func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
+	if strings.HasPrefix(r.URL.Path, "/api/") && r.Header.Get("Authorization") != "" {
+		return s.bearerIdentity(r)
+	}
 	tok := s.sessionToken(r)
 	if tok == "" {
 		return nil, nil
@@ -185,9 +197,18 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		}
 		s.DB.W().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, now, now.Add(ttl), hash)
 	}
-	rows, err := s.DB.Q().QueryContext(ctx, `SELECT m.organisation_id, m.role, o.sector FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1`, id.UserID)
+	if err := loadMemberships(ctx, s.DB.Q(), &id); err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// loadMemberships fills in the identity's roles per organisation, and
+// whether it is a commissioner (a member of a public-sector organisation).
+func loadMemberships(ctx context.Context, q db.Querier, id *web.Identity) error {
+	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, m.role, o.sector FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1`, id.UserID)
 	if err != nil {
-		return nil, db.Err(err, "")
+		return db.Err(err, "")
 	}
 	defer rows.Close()
 	id.Orgs = map[int64]web.Role{}
@@ -195,7 +216,7 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		var org int64
 		var role, sector string
 		if err := rows.Scan(&org, &role, &sector); err != nil {
-			return nil, db.Err(err, "")
+			return db.Err(err, "")
 		}
 		rl, _ := web.ParseRole(role)
 		id.Orgs[org] = rl
@@ -203,7 +224,7 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 			id.Commissioner = true
 		}
 	}
-	return &id, db.Err(rows.Err(), "")
+	return db.Err(rows.Err(), "")
 }
 
 // ResolveOrg implements web.Auth: {org} path values are organisation slugs.

@@ -56,7 +56,7 @@ func (s *Service) moreRoutes() []web.Route {
 }
 
 // extraRoutes are the other http_*.go files' route lists.
-var extraRoutes = []func(*Service) []web.Route{accountRoutes, orgRoutes, memberRoutes, adminRoutes}
+var extraRoutes = []func(*Service) []web.Route{accountRoutes, orgRoutes, memberRoutes, adminRoutes, (*Service).tokenRoutes}
 
 // nextParam is the query suffix carrying a local next path in a link.
 func nextParam(next string) string {

@@ -69,7 +69,6 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Accounts = accounts.New(d, w)
 	w.Auth = a.Accounts
 	a.Directory = directory.New(d, w)
-	a.Accounts.Revokers = append(a.Accounts.Revokers, directory.RevokeAllAPITokens)
 	a.Partnerships = partnerships.New(d, w)
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
@@ -85,6 +84,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
+	routes = append(routes, w.MetricsRoutes()...)
 	for _, f := range features {
 		if err := f.Templates(w.R); err != nil {
 			return nil, err

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +24,7 @@ import (
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
 )
 
@@ -140,6 +142,11 @@ const (
 // handler's own 404/403/303.
 const reachedHeader = "X-Authz-Test-Reached"
 
+// stopHeader on a request makes the marked handler answer without running
+// the route's own handler: the object-level cells act on shared fixtures
+// (an allowed delete would leave the next actor nothing to ask for).
+const stopHeader = "X-Authz-Test-Stop"
+
 // actor is one row of the matrix.
 type actor struct {
 	name     string
@@ -187,9 +194,15 @@ func expect(policy string, a actor, api bool) string {
 			return allowed
 		}
 		return forbidden
-	case "org:viewer", "org:editor", "org:owner":
-		need, _ := web.ParseRole(strings.TrimPrefix(policy, "org:"))
+	}
+	// "org:ROLE" and the object-level "KIND:ROLE" policies: the matrix's
+	// organisations and objects (fixtures) all belong to organisation A,
+	// and the objects are visible to its members only.
+	if _, role, ok := strings.Cut(policy, ":"); ok {
+		need, known := web.ParseRole(role)
 		switch {
+		case !known:
+			return "unknown role in policy " + policy
 		case a.admin:
 			return allowed
 		case a.roleA == web.RoleNone:
@@ -207,7 +220,13 @@ type matrixEnv struct {
 	orgA    *accounts.Organisation
 	clients map[string]*apptest.Client
 	core    map[string]bool
+	// objects are path values naming organisation A's objects, for the
+	// routes of object-level policies.
+	objects []pathValue
 }
+
+// pathValue replaces {param} in routes whose path starts with prefix.
+type pathValue struct{ prefix, param, value string }
 
 // setupMatrix creates the users, organisations A, B and a public-sector
 // organisation, and rebuilds the app's handler from its own route table
@@ -243,6 +262,9 @@ func setupMatrix(t *testing.T, d *db.DB) *matrixEnv {
 		h := rt.Handler
 		rt.Handler = func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set(reachedHeader, "1")
+			if r.Header.Get(stopHeader) != "" {
+				return nil
+			}
 			return h(w, r)
 		}
 		routes = append(routes, rt)
@@ -252,7 +274,24 @@ func setupMatrix(t *testing.T, d *db.DB) *matrixEnv {
 		t.Fatal(err)
 	}
 	env.App.Handler = h
+	m.objects = objectFixtures(t, env, orgA)
 	return m
+}
+
+// objectFixtures makes objects owned by organisation A and visible to its
+// members only: a partnership led by A (with its membership record).
+func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
+	t.Helper()
+	p := &partnerships.Partnership{Name: "Alpha Consortium", Model: "lead_contractor_consortium", Status: "forming", Visibility: "members",
+		Origin: "other", Members: []partnerships.Member{{OrgID: orgA.ID, Role: "lead"}}}
+	if err := env.DB.Write(env.Ctx, func(tx *db.Tx) error { return partnerships.Insert(env.Ctx, tx, p, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	return []pathValue{
+		{"/partnerships/{slug}/members/{id}", "{id}", strconv.FormatInt(p.Members[0].ID, 10)},
+		{"/partnerships/{slug}", "{slug}", p.Slug},
+		{"/api/v1/organizations/{id}", "{id}", orgA.Slug},
+	}
 }
 
 // cell is one request of the matrix.
@@ -268,12 +307,24 @@ func (c cell) String() string {
 }
 
 // send makes the cell's request: GET for GET routes, an empty form body
-// with the route's method otherwise.
+// with the route's method otherwise. Object-level cells stop before the
+// route's handler (stopHeader).
 func send(cl *apptest.Client, c cell) *apptest.Response {
-	if c.rt.Method == "GET" {
-		return cl.Get(c.path)
+	h := http.Header{}
+	if isObjectPolicy(c.rt.Policy.String()) {
+		h.Set(stopHeader, "1")
 	}
-	return cl.Do(c.rt.Method, c.path, strings.NewReader(""), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if c.rt.Method == "GET" {
+		return cl.Do("GET", c.path, nil, h)
+	}
+	h.Set("Content-Type", "application/x-www-form-urlencoded")
+	return cl.Do(c.rt.Method, c.path, strings.NewReader(""), h)
+}
+
+// isObjectPolicy reports whether a policy is object-level ("KIND:ROLE").
+func isObjectPolicy(policy string) bool {
+	kind, _, ok := strings.Cut(policy, ":")
+	return ok && kind != "org"
 }
 
 // classify names the outcome of a response and checks that a denial has
@@ -292,7 +343,9 @@ func classify(c cell, res *apptest.Response) string {
 			return unauthorized
 		}
 	case http.StatusForbidden:
-		if strings.Contains(res.Body, "You do not have permission to do that") {
+		// The standard refusal, or a policy's own message under the
+		// standard heading (object-level policies say why).
+		if strings.Contains(res.Body, "You do not have permission") {
 			return forbidden
 		}
 	case http.StatusNotFound:
@@ -303,12 +356,18 @@ func classify(c cell, res *apptest.Response) string {
 	return fmt.Sprintf("unexpected %d (Location %q)", res.Code, res.Location())
 }
 
-// matrixCells lists the cells of every route whose only path parameter is
-// {org}; the others are returned for the record.
+// matrixCells lists the cells of every route whose path parameters are
+// {org} or name one of organisation A's fixture objects; the others are
+// returned for the record.
 func (m *matrixEnv) matrixCells() (cells []cell, skipped []string) {
 	for _, rt := range m.env.App.Web.Routes() {
 		p := strings.ReplaceAll(rt.Path, "{$}", "")
 		p = strings.ReplaceAll(p, "{org}", m.orgA.Slug)
+		for _, o := range m.objects {
+			if strings.HasPrefix(rt.Path, o.prefix) {
+				p = strings.ReplaceAll(p, o.param, o.value)
+			}
+		}
 		if strings.Contains(p, "{") {
 			skipped = append(skipped, fmt.Sprintf("%s %s [%s]", rt.Method, rt.Path, rt.Policy))
 			continue
@@ -329,6 +388,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if len(cells) == 0 {
 			t.Fatal("no cells")
 		}
+		// Every route with an object-level policy is in the matrix: a new
+		// kind needs a fixture in objectFixtures.
+		for _, sk := range skipped {
+			if policy := sk[strings.LastIndex(sk, "[")+1 : len(sk)-1]; isObjectPolicy(policy) {
+				t.Errorf("%s: an object-level route without a fixture (add one to objectFixtures)", sk)
+			}
+		}
 
 		// Denied cells first, between two snapshots of the database.
 		before := snapshot(t, m.env)
@@ -347,12 +413,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s: got %s, want %s", c, got, c.want)
 			}
 		}
-		after := snapshot(t, m.env)
-		for table, n := range before {
-			if after[table] != n {
-				t.Errorf("denied requests changed table %s: %d rows before, %d after", table, n, after[table])
-			}
-		}
+		unchanged(t, before, snapshot(t, m.env))
 
 		// Allowed cells, each with a fresh session (an allowed request
 		// may sign its caller out).
@@ -421,15 +482,42 @@ func snapshot(t *testing.T, env *apptest.Env) map[string]int {
 	return out
 }
 
+// unchanged fails when a table's row count differs between two snapshots
+// taken around denied requests.
+func unchanged(t *testing.T, before, after map[string]int) {
+	t.Helper()
+	for table, n := range before {
+		if after[table] != n {
+			t.Errorf("denied requests changed table %s: %d rows before, %d after", table, n, after[table])
+		}
+	}
+}
+
 var requestIDs = regexp.MustCompile(`[0-9a-f]{16}|nonce="[^"]*"`)
+
+// looksMissing fails unless the answer about another organisation's object
+// is a 404 identical to a missing object's (request ids aside) and does not
+// contain leak.
+func looksMissing(t *testing.T, what string, theirs, missing *apptest.Response, leak string) {
+	t.Helper()
+	strip := func(r *apptest.Response) string {
+		return requestIDs.ReplaceAllString(strings.ReplaceAll(r.Body, r.Header.Get("X-Request-Id"), ""), "")
+	}
+	if theirs.Code != http.StatusNotFound || missing.Code != theirs.Code {
+		t.Fatalf("%s: status %d for another organisation's, %d for a missing one", what, theirs.Code, missing.Code)
+	}
+	if strip(theirs) != strip(missing) {
+		t.Fatalf("%s: another organisation's answer differs from a missing one's:\n--- theirs\n%s\n--- missing\n%s", what, strip(theirs), strip(missing))
+	}
+	if strings.Contains(theirs.Body, leak) {
+		t.Fatalf("%s: %q leaked", what, leak)
+	}
+}
 
 func TestOtherOrganisationLooksMissing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		m := setupMatrix(t, d)
 		b := m.env.As("owner-b@authz.test")
-		strip := func(r *apptest.Response) string {
-			return requestIDs.ReplaceAllString(strings.ReplaceAll(r.Body, r.Header.Get("X-Request-Id"), ""), "")
-		}
 		for _, tc := range []struct {
 			method, suffix, accept string
 		}{
@@ -452,20 +540,44 @@ func TestOtherOrganisationLooksMissing(t *testing.T) {
 				}
 				return b.Do(tc.method, "/orgs/"+slug+tc.suffix, nil, h)
 			}
-			theirs, missing := req(m.orgA.Slug), req("no-such-organisation")
-			if theirs.Code != http.StatusNotFound || missing.Code != theirs.Code {
-				t.Fatalf("%s %s: status %d for another organisation, %d for a missing one", tc.method, tc.suffix, theirs.Code, missing.Code)
-			}
-			if strip(theirs) != strip(missing) {
-				t.Fatalf("%s %s (Accept %q): another organisation's page differs from a missing one's:\n--- theirs\n%s\n--- missing\n%s",
-					tc.method, tc.suffix, tc.accept, strip(theirs), strip(missing))
-			}
-			if strings.Contains(theirs.Body, "Alpha Advocacy") {
-				t.Fatal("the name of organisation A leaked")
-			}
+			looksMissing(t, tc.method+" "+tc.suffix+" (Accept "+tc.accept+")", req(m.orgA.Slug), req("no-such-organisation"), "Alpha Advocacy")
 		}
 		if n := len(m.env.Outbox("x@example.org")); n != 0 {
 			t.Fatalf("an invitation was sent through another organisation: %d", n)
 		}
+	})
+}
+
+// TestOtherOrganisationsObjectsLookMissing: an object-level policy answers
+// another organisation's member exactly as for a missing object, in HTML
+// and JSON, and a denied write changes nothing.
+func TestOtherOrganisationsObjectsLookMissing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		m := setupMatrix(t, d)
+		b := m.env.As("owner-b@authz.test")
+		var slug string
+		for _, o := range m.objects {
+			if o.param == "{slug}" {
+				slug = o.value
+			}
+		}
+		before := snapshot(t, m.env)
+		for _, tc := range []struct{ method, suffix, accept string }{
+			{"GET", "/edit", ""},
+			{"GET", "/edit", "application/json"},
+			{"POST", "/edit", ""},
+			{"POST", "/delete", ""},
+			{"GET", "/members/1/edit", ""},
+		} {
+			req := func(slug string) *apptest.Response {
+				h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+				if tc.accept != "" {
+					h.Set("Accept", tc.accept)
+				}
+				return b.Do(tc.method, "/partnerships/"+slug+tc.suffix, strings.NewReader("name=Taken"), h)
+			}
+			looksMissing(t, tc.method+" "+tc.suffix+" (Accept "+tc.accept+")", req(slug), req("no-such-partnership"), "Alpha")
+		}
+		unchanged(t, before, snapshot(t, m.env))
 	})
 }

@@ -16,6 +16,7 @@ import (
 // Config is the effective configuration of a partnerhub process.
 type Config struct {
 	Addr        string // listen address for serve
+	MetricsAddr string // separate listen address for /metrics without sign-in; empty: none
 	DataDir     string // where the SQLite file, uploads and backups live
 	DatabaseURL string // postgres://… to use PostgreSQL; empty for embedded SQLite
 	BaseURL     string // public URL used in emails and feeds
@@ -56,6 +57,7 @@ func Default() Config {
 // env names for each setting.
 var envNames = map[string]string{
 	"addr":           "PARTNERHUB_ADDR",
+	"metrics-addr":   "PARTNERHUB_METRICS_ADDR",
 	"data-dir":       "PARTNERHUB_DATA_DIR",
 	"database-url":   "PARTNERHUB_DATABASE_URL",
 	"base-url":       "PARTNERHUB_BASE_URL",
@@ -84,6 +86,7 @@ func (c *Config) BindData(fs *flag.FlagSet) {
 func (c *Config) BindServe(fs *flag.FlagSet) {
 	c.BindData(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address ("+envNames["addr"]+")")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "separate listen address serving only /metrics to anyone who can reach it, e.g. 127.0.0.1:9090; empty: none, and /metrics on the main address is for admins only ("+envNames["metrics-addr"]+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in emails and feeds ("+envNames["base-url"]+")")
 	fs.StringVar(&c.SMTPURL, "smtp-url", c.SMTPURL, "smtp://user:pass@host:port for outgoing mail; empty logs mail and keeps it in the outbox ("+envNames["smtp-url"]+")")
 	fs.StringVar(&c.MailFrom, "mail-from", c.MailFrom, "From address of outgoing mail ("+envNames["mail-from"]+")")
@@ -116,6 +119,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 		}
 	}
 	str("addr", &c.Addr)
+	str("metrics-addr", &c.MetricsAddr)
 	str("data-dir", &c.DataDir)
 	str("database-url", &c.DatabaseURL)
 	str("base-url", &c.BaseURL)
@@ -199,6 +203,7 @@ func (c *Config) UploadDir() string { return filepath.Join(c.DataDir, "uploads")
 func (c *Config) Redacted() [][2]string {
 	return [][2]string{
 		{"addr", c.Addr},
+		{"metrics_addr", c.MetricsAddr},
 		{"data_dir", c.DataDir},
 		{"database_url", redactURL(c.DatabaseURL)},
 		{"base_url", c.BaseURL},

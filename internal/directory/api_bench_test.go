@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/directory"
@@ -70,7 +71,7 @@ func BenchmarkTokenIdentity(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		id, _, err := directory.TokenIdentity(ctx, d, tok)
+		id, err := accounts.TokenIdentity(ctx, d, tok)
 		if err != nil || len(id.Orgs) != 1 {
 			b.Fatal(id, err)
 		}

@@ -179,9 +179,20 @@ func TestAPIOrganizations(t *testing.T) {
 			t.Fatalf("a refused write changed the profile: %+v", got)
 		}
 
-		// Permissions: a viewer may not; another organisation's owner may not.
-		isProblem(t, bearer(env, viewerTok).SendJSON("PATCH", "/api/v1/organizations/"+org.Slug, map[string]any{"description": "x"}), 403)
-		isProblem(t, bearer(env, otherTok).SendJSON("PUT", "/api/v1/organizations/"+org.Slug, map[string]any{"name": "Hijacked", "sector": "vcs", "legal_form": "charity"}), 403)
+		// Permissions: a viewer may not (403, told why); to another
+		// organisation's owner the organisation answers exactly like a
+		// missing one (404, as the README promises; it was a 403 naming it).
+		viewer := bearer(env, viewerTok).SendJSON("PATCH", "/api/v1/organizations/"+org.Slug, map[string]any{"description": "x"})
+		isProblem(t, viewer, 403)
+		viewer.Contains(t, "You are a viewer of")
+		hijack := map[string]any{"name": "Hijacked", "sector": "vcs", "legal_form": "charity"}
+		theirs := bearer(env, otherTok).SendJSON("PUT", "/api/v1/organizations/"+org.Slug, hijack)
+		missing := bearer(env, otherTok).SendJSON("PUT", "/api/v1/organizations/no-such-org", hijack)
+		isProblem(t, theirs, 404)
+		theirs.NotContains(t, org.Name)
+		if strip := func(r *apptest.Response) string { return strings.ReplaceAll(r.Body, r.Header.Get("X-Request-Id"), "") }; strip(theirs) != strip(missing) {
+			t.Errorf("another organisation's answer differs from a missing one's:\n%s\n%s", theirs.Body, missing.Body)
+		}
 		// Unlisted: looks missing to everyone but members and admins.
 		bearer(env, otherTok).SendJSON("PATCH", "/api/v1/organizations/"+other.Slug, map[string]any{"published": false}).Status(t, 200)
 		isProblem(t, env.Anon().Get("/api/v1/organizations/"+other.Slug), 404)

@@ -23,15 +23,14 @@ import (
 // The directory's JSON API, /api/v1/organizations, described by the OpenAPI
 // document at /api/v1/openapi.json (openapi.json beside this file).
 //
-// Access: every route is declared web.Public in the route table because the
-// table's policies only know session sign-ins, and API clients sign in with
-// a personal API token instead. Reads are public anyway (unlisted
-// organisations only for their members). Writes check the caller inside the
-// handler with apiCaller (bearer token, else session), then apply exactly
-// the checks the web pages apply: Identity.Can(org, RoleEditor) to update,
-// a verified email to create, public sector only for administrators.
-// An anonymous write answers 401; a write to an organisation the caller may
-// not see answers 404, like a missing one.
+// Access: reads are public (unlisted organisations only for their members).
+// Writes declare their policy in the route table: adding an organisation
+// needs a signed-in caller (a personal API token, or a session), changing
+// one needs editor of it (ObjectRole "organisation", resolved by
+// resolveOrganisation); the web shell identifies bearer tokens on /api/
+// paths (accounts.Service.Identify). An anonymous write answers 401; a
+// write to an organisation the caller is not a member of answers 404, like
+// a missing one; a viewer gets 403.
 
 // MaxAPIBody bounds a JSON request body.
 const MaxAPIBody = 256 << 10
@@ -44,14 +43,9 @@ func (s *Service) apiRoutes() []web.Route {
 		web.Get("/api/v1/openapi.json", web.Public, s.openAPI),
 		web.Get("/api/v1/organizations", web.Public, s.apiList),
 		web.Get("/api/v1/organizations/{id}", web.Public, s.apiGet),
-		// Public in the table; the token or session is checked in the handler (see above).
-		web.Post("/api/v1/organizations", web.Public, s.apiCreate),
-		web.Put("/api/v1/organizations/{id}", web.Public, s.apiUpdate),
-		{Method: "PATCH", Path: "/api/v1/organizations/{id}", Policy: web.Public, Handler: s.apiUpdate},
-		web.Get("/account/tokens", web.SignedIn, s.tokensPage),
-		web.Post("/account/tokens", web.SignedIn, s.createToken),
-		web.Get("/account/tokens/{id}/revoke", web.SignedIn, s.revokeTokenForm),
-		web.Post("/account/tokens/{id}/revoke", web.SignedIn, s.revokeToken),
+		web.Post("/api/v1/organizations", web.SignedIn, s.apiCreate),
+		web.Put("/api/v1/organizations/{id}", web.ObjectRole("organisation", web.RoleEditor), s.apiUpdate),
+		{Method: "PATCH", Path: "/api/v1/organizations/{id}", Policy: web.ObjectRole("organisation", web.RoleEditor), Handler: s.apiUpdate},
 	}, s.adminTaxonomyRoutes()...), s.adminImportRoutes()...)
 }
 
@@ -78,10 +72,6 @@ type apiLinks struct {
 // apiList is the directory search as JSON: the same query parameters,
 // validation, sort and paging as /directory (filterFrom, web.NewPager, Search).
 func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
-	_, r, err := s.apiCaller(w, r)
-	if err != nil {
-		return err
-	}
 	f := filterFrom(r.URL.Query())
 	pager := web.NewPager(r, 20)
 	f.Limit, f.Offset = pager.PerPage, pager.Offset()
@@ -146,10 +136,7 @@ func (s *Service) apiOrgJSON(ctx context.Context, p *Profile, member bool) (apiO
 }
 
 func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) error {
-	id, r, err := s.apiCaller(w, r)
-	if err != nil {
-		return err
-	}
+	id := web.IdentityFrom(r.Context())
 	p, member, err := s.apiFind(r.Context(), s.DB.Q(), id, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -164,25 +151,24 @@ func (s *Service) apiGet(w http.ResponseWriter, r *http.Request) error {
 	return web.JSON(w, http.StatusOK, a)
 }
 
-// writer returns the identity a write acts as, or 401.
-func (s *Service) writer(w http.ResponseWriter, r *http.Request) (*web.Identity, *http.Request, error) {
-	id, r2, err := s.apiCaller(w, r)
+// resolveOrganisation is the resolver of ObjectRole("organisation"): the
+// organisation named by uuid or slug in {id}, owned by itself; only its
+// members learn that it exists from a refusal.
+func (s *Service) resolveOrganisation(r *http.Request) (*web.Object, error) {
+	var id int64
+	var name string
+	key := r.PathValue("id")
+	err := s.DB.Q().QueryRowContext(r.Context(), `SELECT id, name FROM organisations WHERE uuid = $1 OR slug = $2`, key, key).Scan(&id, &name)
 	if err != nil {
-		return nil, nil, err
+		return nil, db.Err(err, "organisation")
 	}
-	if id == nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="partnerhub"`)
-		return nil, nil, apperr.Errorf(apperr.EUNAUTHORIZED, "Send a personal API token as \"Authorization: Bearer <token>\". Create one on your account's API tokens page.")
-	}
-	return id, r2, nil
+	return &web.Object{Value: id, Owners: []int64{id},
+		Refusal: "You are a viewer of " + name + ": ask an owner to make you an editor to change its profile."}, nil
 }
 
 func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) error {
-	id, r, err := s.writer(w, r)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
 	if !id.Verified {
 		return apperr.Errorf(apperr.EFORBIDDEN, "Confirm your email address before you add an organisation.")
 	}
@@ -224,26 +210,18 @@ func (s *Service) apiCreate(w http.ResponseWriter, r *http.Request) error {
 // apiUpdate serves PUT (replace the profile: fields left out are cleared)
 // and PATCH (change only the fields sent).
 func (s *Service) apiUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, r, err := s.writer(w, r)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
 	raw, err := readJSONObject(r)
 	if err != nil {
 		return err
 	}
 	var p *Profile
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		cur, member, err := s.apiFind(ctx, tx, id, r.PathValue("id"))
+		// The route's policy let an editor of the organisation through.
+		cur, err := LoadProfile(ctx, tx, web.ObjectFrom(ctx).(int64))
 		if err != nil {
 			return err
-		}
-		if !id.Can(cur.ID, web.RoleEditor) {
-			if !member {
-				return apperr.Errorf(apperr.EFORBIDDEN, "Only editors and owners of %s can change its profile.", cur.Name)
-			}
-			return apperr.Errorf(apperr.EFORBIDDEN, "You are a viewer of %s: ask an owner to make you an editor to change its profile.", cur.Name)
 		}
 		oldSector := cur.Sector
 		p = cur

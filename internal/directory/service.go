@@ -19,7 +19,13 @@ type Service struct {
 }
 
 // New returns the directory feature.
-func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
+func New(d *db.DB, w *web.Server) *Service {
+	s := &Service{DB: d, Web: w}
+	if w != nil {
+		w.Resolve("organisation", s.resolveOrganisation)
+	}
+	return s
+}
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {

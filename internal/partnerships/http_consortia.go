@@ -37,8 +37,8 @@ func (s *Service) consortiumRoutes() []web.Route {
 		web.Get("/consortia/definition", web.Public, s.definitionPage),
 		web.Get("/admin/consortium-definition", web.Admin, s.definitionForm),
 		web.Post("/admin/consortium-definition", web.Admin, s.addDefinition),
-		web.Post("/partnerships/{slug}/consortium", web.SignedIn, s.saveConsortium),
-		web.Post("/partnerships/{slug}/documents", web.SignedIn, s.uploadDocument),
+		web.Post("/partnerships/{slug}/consortium", manage, s.saveConsortium),
+		web.Post("/partnerships/{slug}/documents", manage, s.uploadDocument),
 		web.Get("/partnerships/{slug}/documents/{id}", web.Public, s.document),
 	}
 }
@@ -107,10 +107,7 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	if !p.IsConsortium() {
 		return apperr.NotFound("consortium")
 	}
@@ -153,10 +150,7 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	if !p.IsConsortium() {
 		return apperr.NotFound("consortium")
 	}

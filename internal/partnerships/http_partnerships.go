@@ -24,15 +24,15 @@ func (s *Service) partnershipRoutes() []web.Route {
 		web.Get("/partnerships/new", web.SignedIn, s.newForm),
 		web.Post("/partnerships", web.SignedIn, s.create),
 		web.Get("/partnerships/{slug}", web.Public, s.show),
-		web.Get("/partnerships/{slug}/edit", web.SignedIn, s.editForm),
-		web.Post("/partnerships/{slug}/edit", web.SignedIn, s.edit),
-		web.Post("/partnerships/{slug}/members", web.SignedIn, s.addMember),
-		web.Get("/partnerships/{slug}/members/{id}/edit", web.SignedIn, s.memberForm),
-		web.Post("/partnerships/{slug}/members/{id}/edit", web.SignedIn, s.editMember),
-		web.Get("/partnerships/{slug}/members/{id}/remove", web.SignedIn, s.removeMemberConfirm),
-		web.Post("/partnerships/{slug}/members/{id}/remove", web.SignedIn, s.removeMember),
-		web.Get("/partnerships/{slug}/delete", web.SignedIn, s.deleteConfirm),
-		web.Post("/partnerships/{slug}/delete", web.SignedIn, s.delete),
+		web.Get("/partnerships/{slug}/edit", manage, s.editForm),
+		web.Post("/partnerships/{slug}/edit", manage, s.edit),
+		web.Post("/partnerships/{slug}/members", manage, s.addMember),
+		web.Get("/partnerships/{slug}/members/{id}/edit", manage, s.memberForm),
+		web.Post("/partnerships/{slug}/members/{id}/edit", manage, s.editMember),
+		web.Get("/partnerships/{slug}/members/{id}/remove", manage, s.removeMemberConfirm),
+		web.Post("/partnerships/{slug}/members/{id}/remove", manage, s.removeMember),
+		web.Get("/partnerships/{slug}/delete", manage, s.deleteConfirm),
+		web.Post("/partnerships/{slug}/delete", manage, s.delete),
 	}
 }
 
@@ -49,18 +49,8 @@ func (s *Service) load(r *http.Request) (*Partnership, error) {
 	return p, nil
 }
 
-// loadManaged is load for people who manage the partnership; others who
-// may see it get 403, others 404.
-func (s *Service) loadManaged(r *http.Request) (*Partnership, error) {
-	p, err := s.load(r)
-	if err != nil {
-		return nil, err
-	}
-	if !CanManage(web.IdentityFrom(r.Context()), p) {
-		return nil, apperr.Errorf(apperr.EFORBIDDEN, "Only the lead organisation's editors can change this partnership.")
-	}
-	return p, nil
-}
+// manage is the policy of the routes that change a partnership (policy.go).
+var manage = web.ObjectRole("partnership", web.RoleEditor)
 
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	return s.listing(w, r, false)
@@ -375,10 +365,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	form := url.Values{"name": {p.Name}, "purpose": {p.Purpose}, "model": {p.Model}, "status": {p.Status}, "visibility": {p.Visibility},
 		"origin": {p.Origin}, "origin_event": {idString(p.OriginEventID)}, "start_date": {isoDate(p.Start)}, "end_date": {isoDate(p.End)}, "areas": {strings.Join(p.Areas, ", ")}}
 	for _, t := range p.Themes {
@@ -395,10 +382,7 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	old := *p
 	v := fromForm(p, r.PostForm)
 	if err := checkOriginEvent(ctx, s.DB.Q(), v, p); err != nil {
@@ -408,7 +392,7 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
 	}
 	note := accounts.CleanText(r.PostForm.Get("status_note"))
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := Update(ctx, tx, p, old.Status, web.IdentityFrom(ctx).UserID, note); err != nil {
 			return err
 		}
@@ -452,10 +436,7 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	v := &apperr.Validation{}
 	m := Member{PartnershipID: p.ID}
 	o, oerr := findOrg(ctx, s.DB.Q(), r.PostForm.Get("organisation"))
@@ -470,7 +451,7 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return s.renderShowWithErr(w, r, p, err)
 	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := InsertMember(ctx, tx, &m); err != nil {
 			return err
 		}
@@ -514,10 +495,7 @@ func (s *Service) member(r *http.Request, p *Partnership) (*Member, error) {
 // managedMember is the membership {id} of the partnership in the path,
 // which the caller manages.
 func (s *Service) managedMember(r *http.Request) (*Partnership, *Member, error) {
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return nil, nil, err
-	}
+	p := managed(r)
 	m, err := s.member(r, p)
 	if err != nil {
 		return nil, nil, err
@@ -596,10 +574,7 @@ func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteConfirm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
+	p := managed(r)
 	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
 		"Title": "Delete " + p.Name, "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
 		"Question": "Are you sure you want to delete " + p.Name + "?",
@@ -609,11 +584,8 @@ func (s *Service) deleteConfirm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	p, err := s.loadManaged(r)
-	if err != nil {
-		return err
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	p := managed(r)
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, p.ID); err != nil {
 			return err
 		}

@@ -12,7 +12,11 @@ type Service struct {
 }
 
 // New returns the partnerships feature.
-func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w} }
+func New(d *db.DB, w *web.Server) *Service {
+	s := &Service{DB: d, Web: w}
+	s.registerResolvers()
+	return s
+}
 
 // Nav adds the feature's sections to the main navigation.
 func (s *Service) Nav() []web.NavItem {

@@ -227,26 +227,8 @@ func CanSee(id *web.Identity, p *Partnership) bool {
 }
 
 // CanManage reports whether the identity manages the partnership: editors
-// and owners of a lead organisation, and admins.
+// and owners of a lead organisation, and admins (the rule of the routes'
+// ObjectRole("partnership", web.RoleEditor) policy, for showing links).
 func CanManage(id *web.Identity, p *Partnership) bool {
-	if id == nil {
-		return false
-	}
-	if id.Admin {
-		return true
-	}
-	leads := p.LeadOrgs()
-	if len(leads) == 0 { // every lead has left: any organisation that was lead
-		for _, m := range p.Members {
-			if m.Role == "lead" {
-				leads = append(leads, m.OrgID)
-			}
-		}
-	}
-	for _, org := range leads {
-		if id.RoleIn(org) >= web.RoleEditor {
-			return true
-		}
-	}
-	return false
+	return id != nil && (id.Admin || partnershipObject(p).RoleOn(id) >= web.RoleEditor)
 }

@@ -14,6 +14,7 @@ var (
 	errForbidden    = apperr.Errorf(apperr.EFORBIDDEN, "You do not have permission to do that")
 	errUnauthorized = apperr.Errorf(apperr.EUNAUTHORIZED, "Sign in to continue")
 	errMethod       = apperr.Errorf(apperr.EMETHOD, "That action is not available at this address")
+	errNoToken      = apperr.Errorf(apperr.EUNAUTHORIZED, "Send a personal API token as \"Authorization: Bearer <token>\". Create one on your account's API tokens page.")
 )
 
 // ErrNotFound is the standard 404 error for handlers.
@@ -93,6 +94,14 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status >= 500 {
 		s.Logger.Error("request failed", "request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/api/") {
+		// RFC 6750: say how to authenticate, and that a token sent was bad.
+		challenge := `Bearer realm="partnerhub"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
 	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", "900")

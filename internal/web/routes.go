@@ -55,6 +55,9 @@ type Identity struct {
 	Commissioner bool           // a member of a public-sector organisation
 	Orgs         map[int64]Role // organisation id -> role
 	SessionHash  string
+	// Token is the name of the personal API token the caller sent ("" for a
+	// session sign-in). Tokens identify callers on /api/ paths only.
+	Token string
 }
 
 // RoleIn returns the identity's role in an organisation.
@@ -83,6 +86,7 @@ const (
 	kindOrgRole
 	kindCommissioner
 	kindAdmin
+	kindObject
 )
 
 // Policy is the access rule a route declares. The zero Policy is invalid:
@@ -122,6 +126,8 @@ func (p Policy) String() string {
 		return "commissioner"
 	case kindAdmin:
 		return "admin"
+	case kindObject:
+		return p.param + ":" + p.role.String()
 	}
 	return "unset"
 }
@@ -219,6 +225,9 @@ func checkRoutes(routes []Route) error {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, p Policy) (*http.Request, error) {
 	id := IdentityFrom(r.Context())
 	needSignIn := func() error {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			return errNoToken
+		}
 		if WantsJSON(r) {
 			return errUnauthorized
 		}
@@ -270,6 +279,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, p Policy) (*h
 			}
 		}
 		return r.WithContext(context.WithValue(r.Context(), orgKey, org)), nil
+	case kindObject:
+		if id == nil {
+			return nil, needSignIn()
+		}
+		return s.authorizeObject(r, p, id)
 	}
 	return nil, errForbidden
 }

@@ -39,6 +39,8 @@ type Server struct {
 	metrics *metrics
 	routes  []Route
 	nav     []NavItem
+	// resolvers read the objects of ObjectRole policies, by kind.
+	resolvers map[string]Resolver
 
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
 }
@@ -67,11 +69,26 @@ func (s *Server) CoreRoutes() []Route {
 			return err
 		}},
 		{"GET", "/readyz", Public, s.readyz},
-		{"GET", "/metrics", Public, func(w http.ResponseWriter, r *http.Request) error {
-			promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	}
+}
+
+// MetricsRoutes serve the Prometheus metrics to platform admins (request
+// counts per route tell an outsider which features are used and how much).
+// A scraper without an admin session reads them from the separate listen
+// address --metrics-addr instead (MetricsHandler).
+func (s *Server) MetricsRoutes() []Route {
+	return []Route{
+		{"GET", "/metrics", Admin, func(w http.ResponseWriter, r *http.Request) error {
+			s.MetricsHandler().ServeHTTP(w, r)
 			return nil
 		}},
 	}
+}
+
+// MetricsHandler is the bare Prometheus handler, for the --metrics-addr
+// listener, which should be reachable only from the monitoring network.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
@@ -100,6 +117,9 @@ func (s *Server) Handler(routes []Route) (http.Handler, error) {
 	}
 	all := append(s.CoreRoutes(), routes...)
 	if err := checkRoutes(all); err != nil {
+		return nil, err
+	}
+	if err := s.checkResolvers(all); err != nil {
 		return nil, err
 	}
 	s.routes = all
@@ -154,7 +174,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		if info, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
 			info.route = pattern
 		}
-		if strings.HasPrefix(rt.Path, "/static/") || rt.Path == "/healthz" || rt.Path == "/readyz" || rt.Path == "/metrics" {
+		if strings.HasPrefix(rt.Path, "/static/") || rt.Path == "/healthz" || rt.Path == "/readyz" {
 			if err := rt.Handler(w, r); err != nil {
 				s.Error(w, r, err)
 			}
@@ -167,7 +187,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		ctx := WithIdentity(r.Context(), id)
 		if id != nil {
-			ctx = audit.WithActor(ctx, audit.Actor{UserID: id.UserID, Name: id.Email, RequestID: RequestID(ctx)})
+			name := id.Email
+			if id.Token != "" {
+				name += " (API token: " + id.Token + ")"
+			}
+			ctx = audit.WithActor(ctx, audit.Actor{UserID: id.UserID, Name: name, RequestID: RequestID(ctx)})
 			w.Header().Set("Cache-Control", "no-store")
 		} else {
 			ctx = audit.WithActor(ctx, audit.Actor{RequestID: RequestID(ctx)})

@@ -1,0 +1,89 @@
+package accounts
+
+import (
+	"net/http"
+	"strconv"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
+	"partnerhub/internal/web"
+)
+
+// The /account/tokens pages, where a signed-in user makes and revokes
+// personal API tokens (api_tokens.go). Session sign-in only: a bearer token
+// is not an identity outside /api/, so a token cannot mint tokens.
+
+func (s *Service) tokenRoutes() []web.Route {
+	return []web.Route{
+		web.Get("/account/tokens", web.SignedIn, s.tokensPage),
+		web.Post("/account/tokens", web.SignedIn, s.createToken),
+		web.Get("/account/tokens/{id}/revoke", web.SignedIn, s.revokeTokenForm),
+		web.Post("/account/tokens/{id}/revoke", web.SignedIn, s.revokeToken),
+	}
+}
+
+func (s *Service) tokensPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTokens(w, r, http.StatusOK, nil, "")
+}
+
+func (s *Service) renderTokens(w http.ResponseWriter, r *http.Request, status int, err error, secret string) error {
+	id := web.IdentityFrom(r.Context())
+	ts, lerr := APITokens(r.Context(), s.DB.Q(), id.UserID)
+	if lerr != nil {
+		return lerr
+	}
+	return s.Web.Render(w, r, status, "accounts/tokens.html", map[string]any{"Title": "API tokens", "Tokens": ts, "Err": err,
+		"Form": r.PostForm, "Secret": secret, "BaseURL": s.Web.Config.BaseURL})
+}
+
+func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	id := web.IdentityFrom(ctx)
+	var secret string
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		secret, _, err = CreateAPIToken(ctx, tx, id.UserID, r.PostForm.Get("name"))
+		return err
+	})
+	if apperr.Code(err) == apperr.EINVALID {
+		return s.renderTokens(w, r, http.StatusUnprocessableEntity, err, "")
+	}
+	if err != nil {
+		return err
+	}
+	// Shown once, on this response only (no redirect: the secret must not
+	// travel in a URL or a cookie). Signed-in pages are no-store.
+	r.PostForm = nil
+	return s.renderTokens(w, r, http.StatusOK, nil, secret)
+}
+
+func (s *Service) revokeTokenForm(w http.ResponseWriter, r *http.Request) error {
+	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("token")
+	}
+	t, err := apiToken(r.Context(), s.DB.Q(), web.IdentityFrom(r.Context()).UserID, tid)
+	if err != nil {
+		return err
+	}
+	if t.RevokedAt != nil {
+		return web.Redirect(w, r, "/account/tokens", "That token was already revoked")
+	}
+	return s.Web.Render(w, r, http.StatusOK, "accounts/tokens_revoke.html", map[string]any{"Title": "Revoke API token", "Token": t})
+}
+
+func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return apperr.NotFound("token")
+	}
+	ctx := r.Context()
+	uid := web.IdentityFrom(ctx).UserID
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RevokeAPIToken(ctx, tx, uid, tid) }); err != nil {
+		return err
+	}
+	return web.Redirect(w, r, "/account/tokens", "Token revoked. Programs using it can no longer change your organisations' profiles.")
+}

@@ -1,0 +1,58 @@
+package partnerships
+
+import (
+	"net/http"
+
+	"partnerhub/internal/web"
+)
+
+// The object-level policy of the routes that change a partnership: they
+// declare web.ObjectRole("partnership", web.RoleEditor) in the route table,
+// and resolvePartnership says who holds roles on the partnership named by
+// {slug}: the members of its lead organisations. Everyone who may see the
+// partnership (a public one, or members of any member organisation) is
+// refused with 403; anyone else gets 404, as for a missing one.
+
+func (s *Service) registerResolvers() {
+	if s.Web != nil {
+		s.Web.Resolve("partnership", s.resolvePartnership)
+	}
+}
+
+func (s *Service) resolvePartnership(r *http.Request) (*web.Object, error) {
+	p, err := BySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return nil, err
+	}
+	return partnershipObject(p), nil
+}
+
+// partnershipObject is what the policy needs to know of a partnership.
+func partnershipObject(p *Partnership) *web.Object {
+	o := &web.Object{Value: p, Owners: managingOrgs(p), Shown: p.Visibility == "public",
+		Refusal: "Only the lead organisation's editors can change this partnership."}
+	for org := range p.MemberOrgs() {
+		o.Seers = append(o.Seers, org)
+	}
+	return o
+}
+
+// managingOrgs are the current lead organisations or, when every lead has
+// left, every organisation that was lead.
+func managingOrgs(p *Partnership) []int64 {
+	if leads := p.LeadOrgs(); len(leads) > 0 {
+		return leads
+	}
+	var leads []int64
+	for _, m := range p.Members {
+		if m.Role == "lead" {
+			leads = append(leads, m.OrgID)
+		}
+	}
+	return leads
+}
+
+// managed is the partnership of a route with the "partnership" policy.
+func managed(r *http.Request) *Partnership {
+	return web.ObjectFrom(r.Context()).(*Partnership)
+}
