@@ -28,8 +28,9 @@ func userID(t *testing.T, env *apptest.Env, email string) int64 {
 }
 
 // objectFixtures makes objects of organisation A, visible to its members
-// only: a partnership led by A (with its membership record), and an
-// assessment of A that its owner, editor and viewer work on.
+// only: a partnership led by A (with its membership record) and a
+// health-check round of it, and an assessment of A that its owner, editor
+// and viewer work on.
 func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
 	t.Helper()
 	p := &partnerships.Partnership{Name: "Alpha Consortium", Model: "lead_contractor_consortium", Status: "forming", Visibility: "members",
@@ -40,6 +41,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	// An assessment of A: its owner leads it, its editor and viewer
 	// contribute (an assessment's roles are personal, not A's).
 	var a *assess.Assessment
+	var round *assess.Round
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
 		fw, err := assess.CurrentFramework(env.Ctx, tx, assess.KeyReadiness)
 		if err != nil {
@@ -54,7 +56,9 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 				return err
 			}
 		}
-		return nil
+		// A health-check round of the partnership A leads.
+		round, err = assess.OpenRound(env.Ctx, tx, p.ID, "Spring check", nil)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 		// Object-level cells stop before the handler, so only {id} of an
 		// assessment must name a real one.
 		{"/assessments/{id}", "{id}", strconv.FormatInt(a.ID, 10)},
+		{"/health-checks/{rid}", "{rid}", strconv.FormatInt(round.ID, 10)},
 		{"/assessments/{id}/", "{area}", "governance"},
 		{"/assessments/{id}/", "{eid}", "1"},
 		{"/assessments/{id}/", "{aid}", "1"},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/db"
 	"partnerhub/internal/web"
 )
 
@@ -19,9 +20,62 @@ import (
 // seeAssessment lets through those who may see the assessment.
 var seeAssessment = web.ObjectRole("assessment", web.RoleViewer)
 
+// The health-check rounds of a partnership (/health-checks/{rid}/…): the
+// members of its current member organisations may see a round and answer
+// it (seeRound); editors and owners of its current lead organisation may
+// close it (leadRound), and the other members are told so. Anyone else,
+// including people whose organisation has left, gets 404.
+var (
+	seeRound  = web.ObjectRole("health-check", web.RoleViewer)
+	leadRound = web.ObjectRole("health-check-lead", web.RoleEditor)
+)
+
 func (s *Service) registerResolvers() {
 	if s.Web != nil {
 		s.Web.Resolve("assessment", s.resolveAssessment)
+		s.Web.Resolve("health-check", s.resolveRound(false))
+		s.Web.Resolve("health-check-lead", s.resolveRound(true))
+	}
+}
+
+// roundView is a health-check round with its framework version.
+type roundView struct {
+	R  *Round
+	FW *FrameworkRow
+}
+
+// resolveRound is the resolver of the round {rid}: owned by the
+// partnership's current member organisations or, for lead, by its current
+// lead organisations (and seen by the members).
+func (s *Service) resolveRound(lead bool) web.Resolver {
+	return func(r *http.Request) (*web.Object, error) {
+		rid, err := pathID(r, "rid", "health check")
+		if err != nil {
+			return nil, err
+		}
+		ctx, q := r.Context(), s.DB.Q()
+		round, err := RoundByID(ctx, q, rid)
+		if err != nil {
+			return nil, err
+		}
+		fw, err := FrameworkByID(ctx, q, round.FrameworkID)
+		if err != nil {
+			return nil, err
+		}
+		members, err := subjectOrgs(ctx, q, "partnership", round.PartnershipID)
+		if err != nil {
+			return nil, err
+		}
+		o := &web.Object{Value: &roundView{R: round, FW: fw}, Owners: members}
+		if lead {
+			leads, err := db.Column[int64](ctx, q, `SELECT organisation_id FROM partnership_members WHERE partnership_id = $1 AND role = 'lead' AND left_on IS NULL`, round.PartnershipID)
+			if err != nil {
+				return nil, err
+			}
+			o.Owners, o.Seers = leads, members
+			o.Refusal = "Only the partnership's lead organisation can close a health check"
+		}
+		return o, nil
 	}
 }
 

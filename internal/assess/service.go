@@ -113,10 +113,10 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/admin/assessors/{uid}/remove", web.Admin, s.assessorRemove),
 		web.Get("/health-checks", web.SignedIn, s.hcList),
 		web.Post("/health-checks", web.SignedIn, s.hcOpen),
-		web.Get("/health-checks/{rid}", web.SignedIn, s.hcRound),
-		web.Post("/health-checks/{rid}/respond", web.SignedIn, s.hcRespond),
-		web.Get("/health-checks/{rid}/close", web.SignedIn, s.hcCloseForm),
-		web.Post("/health-checks/{rid}/close", web.SignedIn, s.hcClose),
+		web.Get("/health-checks/{rid}", seeRound, s.hcRound),
+		web.Post("/health-checks/{rid}/respond", seeRound, s.hcRespond),
+		web.Get("/health-checks/{rid}/close", leadRound, s.hcCloseForm),
+		web.Post("/health-checks/{rid}/close", leadRound, s.hcClose),
 	}, s.frameworkEditRoutes()...)
 }
 
