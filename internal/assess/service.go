@@ -24,7 +24,11 @@ type Service struct {
 }
 
 // New returns the assess feature.
-func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w, Now: db.Now} }
+func New(d *db.DB, w *web.Server) *Service {
+	s := &Service{DB: d, Web: w, Now: db.Now}
+	s.registerResolvers()
+	return s
+}
 
 //go:embed templates/*.html
 var templates embed.FS
@@ -71,30 +75,30 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/readiness", web.Public, s.readiness),
 		web.Post("/readiness/start", web.SignedIn, s.start(KeyReadiness)),
 		web.Get("/assessments", web.SignedIn, s.hub),
-		web.Get("/assessments/{id}", web.SignedIn, s.overview),
-		web.Get("/assessments/{id}/areas/{area}", web.SignedIn, s.areaForm),
-		web.Post("/assessments/{id}/areas/{area}", web.SignedIn, s.areaSave),
-		web.Post("/assessments/{id}/evidence", web.SignedIn, s.evidenceUpload),
-		web.Post("/assessments/{id}/evidence/link", web.SignedIn, s.evidenceLink),
-		web.Get("/assessments/{id}/evidence/{eid}", web.SignedIn, s.evidenceDownload),
-		web.Get("/assessments/{id}/evidence/{eid}/delete", web.SignedIn, s.evidenceDeleteForm),
-		web.Post("/assessments/{id}/evidence/{eid}/delete", web.SignedIn, s.evidenceDelete),
-		web.Post("/assessments/{id}/contributors", web.SignedIn, s.invite),
-		web.Get("/assessments/{id}/submit", web.SignedIn, s.submitForm),
-		web.Post("/assessments/{id}/submit", web.SignedIn, s.submit),
-		web.Get("/assessments/{id}/withdraw", web.SignedIn, s.withdrawForm),
-		web.Post("/assessments/{id}/withdraw", web.SignedIn, s.withdraw),
-		web.Get("/assessments/{id}/results", web.SignedIn, s.results),
-		web.Post("/assessments/{id}/actions", web.SignedIn, s.actionAdd),
-		web.Post("/assessments/{id}/actions/from-gaps", web.SignedIn, s.actionsFromGaps),
-		web.Post("/assessments/{id}/actions/{aid}", web.SignedIn, s.actionUpdate),
-		web.Get("/assessments/{id}/history", web.SignedIn, s.history),
+		web.Get("/assessments/{id}", seeAssessment, s.overview),
+		web.Get("/assessments/{id}/areas/{area}", seeAssessment, s.areaForm),
+		web.Post("/assessments/{id}/areas/{area}", seeAssessment, s.areaSave),
+		web.Post("/assessments/{id}/evidence", seeAssessment, s.evidenceUpload),
+		web.Post("/assessments/{id}/evidence/link", seeAssessment, s.evidenceLink),
+		web.Get("/assessments/{id}/evidence/{eid}", seeAssessment, s.evidenceDownload),
+		web.Get("/assessments/{id}/evidence/{eid}/delete", seeAssessment, s.evidenceDeleteForm),
+		web.Post("/assessments/{id}/evidence/{eid}/delete", seeAssessment, s.evidenceDelete),
+		web.Post("/assessments/{id}/contributors", seeAssessment, s.invite),
+		web.Get("/assessments/{id}/submit", seeAssessment, s.submitForm),
+		web.Post("/assessments/{id}/submit", seeAssessment, s.submit),
+		web.Get("/assessments/{id}/withdraw", seeAssessment, s.withdrawForm),
+		web.Post("/assessments/{id}/withdraw", seeAssessment, s.withdraw),
+		web.Get("/assessments/{id}/results", seeAssessment, s.results),
+		web.Post("/assessments/{id}/actions", seeAssessment, s.actionAdd),
+		web.Post("/assessments/{id}/actions/from-gaps", seeAssessment, s.actionsFromGaps),
+		web.Post("/assessments/{id}/actions/{aid}", seeAssessment, s.actionUpdate),
+		web.Get("/assessments/{id}/history", seeAssessment, s.history),
 		web.Post("/assessments/{id}/reviewer", web.Admin, s.assignReviewer),
-		web.Get("/assessments/{id}/review", web.SignedIn, s.review),
-		web.Get("/assessments/{id}/review/{area}", web.SignedIn, s.reviewAreaForm),
-		web.Post("/assessments/{id}/review/{area}", web.SignedIn, s.reviewAreaSave),
-		web.Post("/assessments/{id}/more-evidence", web.SignedIn, s.moreEvidence),
-		web.Post("/assessments/{id}/decision", web.SignedIn, s.decide),
+		web.Get("/assessments/{id}/review", seeAssessment, s.review),
+		web.Get("/assessments/{id}/review/{area}", seeAssessment, s.reviewAreaForm),
+		web.Post("/assessments/{id}/review/{area}", seeAssessment, s.reviewAreaSave),
+		web.Post("/assessments/{id}/more-evidence", seeAssessment, s.moreEvidence),
+		web.Post("/assessments/{id}/decision", seeAssessment, s.decide),
 		web.Get("/review", web.SignedIn, s.reviewList),
 		web.Get("/admin/frameworks", web.Admin, s.frameworks),
 		web.Post("/admin/frameworks/import", web.Admin, s.frameworkImport),
@@ -109,10 +113,10 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/admin/assessors/{uid}/remove", web.Admin, s.assessorRemove),
 		web.Get("/health-checks", web.SignedIn, s.hcList),
 		web.Post("/health-checks", web.SignedIn, s.hcOpen),
-		web.Get("/health-checks/{rid}", web.SignedIn, s.hcRound),
-		web.Post("/health-checks/{rid}/respond", web.SignedIn, s.hcRespond),
-		web.Get("/health-checks/{rid}/close", web.SignedIn, s.hcCloseForm),
-		web.Post("/health-checks/{rid}/close", web.SignedIn, s.hcClose),
+		web.Get("/health-checks/{rid}", seeRound, s.hcRound),
+		web.Post("/health-checks/{rid}/respond", seeRound, s.hcRespond),
+		web.Get("/health-checks/{rid}/close", leadRound, s.hcCloseForm),
+		web.Post("/health-checks/{rid}/close", leadRound, s.hcClose),
 	}, s.frameworkEditRoutes()...)
 }
 
@@ -131,27 +135,22 @@ type view struct {
 	Ac Access
 }
 
-// load fetches the assessment named in the path and checks the caller may
-// see it; anyone else gets the same 404 as for a missing assessment.
+// load is the assessment of a route with the "assessment" policy
+// (policy.go), which let the caller through because they may see it.
+// Anyone else gets the same 404 as for a missing assessment.
 func (s *Service) load(r *http.Request) (*view, error) {
-	id, err := pathID(r, "id", "assessment")
+	if v, ok := web.ObjectFrom(r.Context()).(*view); ok {
+		return v, nil
+	}
+	// A route with another policy (assigning a reviewer is for admins).
+	o, err := s.resolveAssessment(r)
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	a, err := AssessmentByID(ctx, s.DB.Q(), id)
-	if err != nil {
-		return nil, err
+	if v := o.Value.(*view); v.Ac.Sees() {
+		return v, nil
 	}
-	ac, err := AccessFor(ctx, s.DB.Q(), a, web.IdentityFrom(ctx))
-	if err != nil {
-		return nil, err
-	}
-	fw, err := FrameworkByID(ctx, s.DB.Q(), a.FrameworkID)
-	if err != nil {
-		return nil, err
-	}
-	return &view{A: a, FW: fw, Ac: ac}, nil
+	return nil, apperr.NotFound("assessment")
 }
 
 // needEdit refuses changes by anyone but contributors of an open assessment.

@@ -33,6 +33,13 @@ func (f fakeAuth) ResolveOrg(ctx context.Context, key string) (int64, error) {
 
 func newServer(t *testing.T, routes ...web.Route) http.Handler {
 	t.Helper()
+	return newServerWith(t, nil, routes...)
+}
+
+// newServerWith is newServer with setup run on the server before the
+// handler is built (to register resolvers).
+func newServerWith(t *testing.T, setup func(*web.Server), routes ...web.Route) http.Handler {
+	t.Helper()
 	cfg := config.Default()
 	cfg.MaxBodyBytes = 1024
 	s, err := web.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), dbtest.SQLite(t))
@@ -45,6 +52,9 @@ func newServer(t *testing.T, routes ...web.Route) http.Handler {
 		"owner":  {UserID: 3, Name: "Owner", Orgs: map[int64]web.Role{1: web.RoleOwner}},
 		"other":  {UserID: 4, Name: "Other", Orgs: map[int64]web.Role{2: web.RoleOwner}},
 	}}
+	if setup != nil {
+		setup(s)
+	}
 	h, err := s.Handler(append(s.InfoRoutes(), routes...))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,119 @@
+package app_test
+
+// The matrix's objects of organisation A (for the routes with object-level
+// policies) and the check that they look missing to other organisations.
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"partnerhub/internal/accounts"
+	"partnerhub/internal/apptest"
+	"partnerhub/internal/assess"
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/partnerships"
+)
+
+// userID is the id of the user with email.
+func userID(t *testing.T, env *apptest.Env, email string) int64 {
+	t.Helper()
+	var id int64
+	if err := env.DB.Q().QueryRowContext(env.Ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// objectFixtures makes objects of organisation A, visible to its members
+// only: a partnership led by A (with its membership record) and a
+// health-check round of it, and an assessment of A that its owner, editor
+// and viewer work on.
+func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
+	t.Helper()
+	p := &partnerships.Partnership{Name: "Alpha Consortium", Model: "lead_contractor_consortium", Status: "forming", Visibility: "members",
+		Origin: "other", Members: []partnerships.Member{{OrgID: orgA.ID, Role: "lead"}}}
+	if err := env.DB.Write(env.Ctx, func(tx *db.Tx) error { return partnerships.Insert(env.Ctx, tx, p, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	// An assessment of A: its owner leads it, its editor and viewer
+	// contribute (an assessment's roles are personal, not A's).
+	var a *assess.Assessment
+	var round *assess.Round
+	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
+		fw, err := assess.CurrentFramework(env.Ctx, tx, assess.KeyReadiness)
+		if err != nil {
+			return err
+		}
+		if a, err = assess.Start(env.Ctx, tx, fw, "organisation", orgA.ID, userID(t, env, "owner-a@authz.test")); err != nil {
+			return err
+		}
+		for _, email := range []string{"editor-a@authz.test", "viewer-a@authz.test"} {
+			if _, err := tx.ExecContext(env.Ctx, `INSERT INTO assess_contributors (assessment_id, user_id, role, created_at) VALUES ($1, $2, 'contributor', $3)`,
+				a.ID, userID(t, env, email), db.Now()); err != nil {
+				return err
+			}
+		}
+		// A health-check round of the partnership A leads.
+		round, err = assess.OpenRound(env.Ctx, tx, p.ID, "Spring check", nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []pathValue{
+		// Object-level cells stop before the handler, so only {id} of an
+		// assessment must name a real one.
+		{"/assessments/{id}", "{id}", strconv.FormatInt(a.ID, 10)},
+		{"/health-checks/{rid}", "{rid}", strconv.FormatInt(round.ID, 10)},
+		{"/assessments/{id}/", "{area}", "governance"},
+		{"/assessments/{id}/", "{eid}", "1"},
+		{"/assessments/{id}/", "{aid}", "1"},
+		{"/partnerships/{slug}/members/{id}", "{id}", strconv.FormatInt(p.Members[0].ID, 10)},
+		{"/partnerships/{slug}", "{slug}", p.Slug},
+		{"/api/v1/organizations/{id}", "{id}", orgA.Slug},
+	}
+}
+
+// TestOtherOrganisationsObjectsLookMissing: an object-level policy answers
+// another organisation's member exactly as for a missing object (a
+// partnership, an assessment), in HTML and JSON, and a denied write changes
+// nothing.
+func TestOtherOrganisationsObjectsLookMissing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		m := setupMatrix(t, d)
+		b := m.env.As("owner-b@authz.test")
+		var slug, assessment string
+		for _, o := range m.objects {
+			switch o.prefix + " " + o.param {
+			case "/partnerships/{slug} {slug}":
+				slug = o.value
+			case "/assessments/{id} {id}":
+				assessment = o.value
+			}
+		}
+		before := snapshot(t, m.env)
+		for _, tc := range []struct{ method, suffix, accept string }{
+			{"GET", "/edit", ""},
+			{"GET", "/edit", "application/json"},
+			{"POST", "/edit", ""},
+			{"POST", "/delete", ""},
+			{"GET", "/members/1/edit", ""},
+		} {
+			req := func(slug string) *apptest.Response {
+				h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+				if tc.accept != "" {
+					h.Set("Accept", tc.accept)
+				}
+				return b.Do(tc.method, "/partnerships/"+slug+tc.suffix, strings.NewReader("name=Taken"), h)
+			}
+			looksMissing(t, tc.method+" "+tc.suffix+" (Accept "+tc.accept+")", req(slug), req("no-such-partnership"), "Alpha")
+		}
+		for _, suffix := range []string{"", "/results", "/submit", "/history"} {
+			looksMissing(t, "assessment"+suffix, b.Get("/assessments/"+assessment+suffix), b.Get("/assessments/999999"+suffix), "Alpha")
+		}
+		unchanged(t, before, snapshot(t, m.env))
+	})
+}
