@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 export CGO_ENABLED := 0
 
-.PHONY: help build run demo test test-go e2e lint bench bench-go browser-deps clean
+.PHONY: help build run demo test test-go e2e lint bench bench-go browser-deps test-deps clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,7 +26,10 @@ run: demo ## Build, create the demo town and serve it at http://localhost:8080
 browser-deps: ## Install Chromium (Debian) and axe-core (npm) for the browser tests, if missing
 	@scripts/browser-deps.sh
 
-test: browser-deps ## Run every test: unit, store (SQLite + PostgreSQL), HTTP, browser + axe-core
+test-deps: ## Install pgbouncer (Debian) for the connection-pooler test, if missing
+	@scripts/test-deps.sh
+
+test: browser-deps test-deps ## Run every test: unit, store (SQLite + PostgreSQL), HTTP, browser + axe-core
 	@scripts/test.sh
 
 e2e: browser-deps build ## Run only the browser tests

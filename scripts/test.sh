@@ -16,6 +16,9 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   echo "test: SKIPPING browser tests: chromium is not installed (make browser-deps installs it on Debian)."
 fi
+if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
+  echo "test: SKIPPING the PgBouncer test: pgbouncer is not installed (make test-deps installs it on Debian)."
+fi
 pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(./...)
 exec go test -count=1 -timeout 20m "${pkgs[@]}"

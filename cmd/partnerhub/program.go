@@ -193,7 +193,7 @@ func (m *Main) logger(cfg config.Config) *slog.Logger {
 }
 
 func (m *Main) open(ctx context.Context, cfg config.Config) (*db.DB, error) {
-	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir})
+	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Pooler: cfg.DatabasePooler})
 	if err != nil {
 		return nil, err
 	}

@@ -15,19 +15,17 @@ import (
 
 // Config is the effective configuration of a partnerhub process.
 type Config struct {
-	Addr        string // listen address for serve
-	MetricsAddr string // separate listen address for /metrics without sign-in; empty: none
-	DataDir     string // where the SQLite file, uploads and backups live
-	DatabaseURL string // postgres://… to use PostgreSQL; empty for embedded SQLite
-	BaseURL     string // public URL used in emails and feeds
-	SMTPURL     string // smtp://user:pass@host:port; empty keeps mail in the outbox and log
-	MailFrom    string // From address of outgoing mail
-	LogLevel    string // debug, info, warn, error
-	LogFormat   string // text or json
-	TrustProxy  bool   // honour X-Forwarded-For / X-Forwarded-Proto
-	// ProxyHops is how many trusted proxies append to X-Forwarded-For:
-	// the client is the entry that many places from the right.
-	ProxyHops    int
+	Addr         string        // listen address for serve
+	MetricsAddr  string        // separate listen address for /metrics without sign-in; empty: none
+	DataDir      string        // where the SQLite file, uploads and backups live
+	DatabaseURL  string        // postgres://… to use PostgreSQL; empty for embedded SQLite
+	BaseURL      string        // public URL used in emails and feeds
+	SMTPURL      string        // smtp://user:pass@host:port; empty keeps mail in the outbox and log
+	MailFrom     string        // From address of outgoing mail
+	LogLevel     string        // debug, info, warn, error
+	LogFormat    string        // text or json
+	TrustProxy   bool          // honour X-Forwarded-For / X-Forwarded-Proto
+	ProxyHops    int           // trusted proxies appending to X-Forwarded-For: the client is that many from the right
 	SecureCookie bool          // force Secure + __Host- cookies even without TLS
 	Migrate      bool          // apply pending migrations at serve start-up
 	Jobs         bool          // run the background job scheduler in this process
@@ -36,6 +34,9 @@ type Config struct {
 	// PasswordCost lowers argon2id memory for tests and the demo generator
 	// ("test"); empty means the production parameters.
 	PasswordCost string
+	// DatabasePooler is "transaction" when the database URL leads to a
+	// pooler in transaction pooling mode (PgBouncer); "none" otherwise.
+	DatabasePooler string
 }
 
 // Default returns the defaults before environment and flags.
@@ -60,6 +61,7 @@ var envNames = map[string]string{
 	"metrics-addr":   "PARTNERHUB_METRICS_ADDR",
 	"data-dir":       "PARTNERHUB_DATA_DIR",
 	"database-url":   "PARTNERHUB_DATABASE_URL",
+	"pooler":         "PARTNERHUB_DATABASE_POOLER",
 	"base-url":       "PARTNERHUB_BASE_URL",
 	"smtp-url":       "PARTNERHUB_SMTP_URL",
 	"mail-from":      "PARTNERHUB_MAIL_FROM",
@@ -78,6 +80,7 @@ var envNames = map[string]string{
 func (c *Config) BindData(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory for the embedded SQLite database and uploads ("+envNames["data-dir"]+")")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty uses SQLite in the data directory ("+envNames["database-url"]+")")
+	fs.StringVar(&c.DatabasePooler, "database-pooler", c.DatabasePooler, "transaction when the database URL leads to PgBouncer (or another pooler) in transaction pooling mode; none otherwise ("+envNames["pooler"]+")")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error ("+envNames["log-level"]+")")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json ("+envNames["log-format"]+")")
 }
@@ -122,6 +125,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	str("metrics-addr", &c.MetricsAddr)
 	str("data-dir", &c.DataDir)
 	str("database-url", &c.DatabaseURL)
+	str("pooler", &c.DatabasePooler)
 	str("base-url", &c.BaseURL)
 	str("smtp-url", &c.SMTPURL)
 	str("mail-from", &c.MailFrom)
@@ -159,6 +163,11 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 func (c *Config) Validate() error {
 	if c.DatabaseURL != "" && !IsPostgresURL(c.DatabaseURL) {
 		return fmt.Errorf("database URL must start with postgres:// or postgresql://")
+	}
+	switch c.DatabasePooler {
+	case "", "none", "transaction":
+	default:
+		return fmt.Errorf("database pooler %q must be none or transaction", c.DatabasePooler)
 	}
 	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("a data directory is needed when no database URL is given")
@@ -206,6 +215,7 @@ func (c *Config) Redacted() [][2]string {
 		{"metrics_addr", c.MetricsAddr},
 		{"data_dir", c.DataDir},
 		{"database_url", redactURL(c.DatabaseURL)},
+		{"database_pooler", c.DatabasePooler},
 		{"base_url", c.BaseURL},
 		{"smtp_url", redactURL(c.SMTPURL)},
 		{"mail_from", c.MailFrom},

@@ -35,6 +35,11 @@ func TestEnvAndValidation(t *testing.T) {
 		t.Error("mysql URL accepted")
 	}
 	c = Default()
+	c.DatabasePooler = "session"
+	if err := c.Validate(); err == nil {
+		t.Error("database pooler session accepted (only transaction pooling needs a setting)")
+	}
+	c = Default()
 	c.BaseURL = "localhost:8080"
 	if err := c.Validate(); err == nil {
 		t.Error("relative base URL accepted")

@@ -54,12 +54,16 @@ type Options struct {
 	URL     string // postgres://…; empty for SQLite
 	DataDir string // SQLite lives in DataDir/partnerhub.db
 	Path    string // explicit SQLite file path (overrides DataDir)
+	// Pooler is "transaction" when URL leads to a connection pooler in
+	// transaction (or statement) pooling mode, such as PgBouncer's
+	// pool_mode = transaction; "" or "none" for a direct connection.
+	Pooler string
 }
 
 // Open opens (and for SQLite creates) the database. It does not migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
 	if o.URL != "" {
-		return openPostgres(ctx, o.URL)
+		return openPostgres(ctx, o.URL, o.Pooler == "transaction")
 	}
 	path := o.Path
 	if path == "" {
@@ -115,10 +119,26 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return &DB{Dialect: SQLite, read: r, write: w, sqlitePath: path}, nil
 }
 
-func openPostgres(ctx context.Context, u string) (*DB, error) {
+func openPostgres(ctx context.Context, u string, pooler bool) (*DB, error) {
 	cfg, err := pgx.ParseConfig(u)
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL URL: %w", err)
+	}
+	if pooler {
+		// pgx prepares every statement under a name (stmtcache_…) and
+		// reuses it on the same connection. Behind a transaction-pooling
+		// PgBouncer the next transaction may run on another server
+		// connection, where that name is missing or another client's
+		// ("prepared statement … already exists"). QueryExecModeExec
+		// sends each query with the unnamed statement, parsed, bound and
+		// run in one round trip, which a pooler cannot split; unnamed
+		// statements are planned for their parameters every time, so
+		// plan_cache_mode is moot. A mode the URL names
+		// (default_query_exec_mode=…) wins.
+		if !strings.Contains(u, "default_query_exec_mode") {
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		}
+		return connectPostgres(ctx, cfg, nil)
 	}
 	// Session settings, each unless the URL sets it itself:
 	//
@@ -150,6 +170,14 @@ func openPostgres(ctx context.Context, u string) (*DB, error) {
 			return err
 		}))
 	}
+	return connectPostgres(ctx, cfg, opts)
+}
+
+// connectPostgres opens the pool and checks that the server answers.
+// Behind a pooler there are no session settings: a SET would stay on
+// whichever server connection ran it (the README says to set them on the
+// database instead).
+func connectPostgres(ctx context.Context, cfg *pgx.ConnConfig, opts []stdlib.OptionOpenDB) (*DB, error) {
 	p := stdlib.OpenDB(*cfg, opts...)
 	p.SetMaxOpenConns(20)
 	p.SetMaxIdleConns(10)

@@ -43,50 +43,61 @@ func mkEvent(t testing.TB, d *db.DB, org int64, capacity int, start time.Time, s
 }
 
 func TestConcurrentBookingsNeverExceedCapacity(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		org := mkOrg(t, d, "Third Sector Strategic Partnership", "vcs")
-		e := mkEvent(t, d, org.ID, 50, time.Now().Add(72*time.Hour), StatusPublished)
-		var wg sync.WaitGroup
-		errs := make(chan error, 200)
-		for i := 0; i < 200; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				errs <- d.Write(ctx, func(tx *db.Tx) error {
-					_, err := Book(ctx, tx, e.ID, BookRequest{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.org", i)}, db.Now(), "http://x")
-					return err
-				})
-			}(i)
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		counts := map[string]int{}
-		rows, err := d.Q().QueryContext(ctx, `SELECT status, COUNT(*) FROM event_bookings WHERE event_id = $1 GROUP BY status`, e.ID)
+	dbtest.Each(t, concurrentBookings)
+}
+
+// TestConcurrentBookingsThroughPgBouncer: through PgBouncer in transaction
+// pooling, 196 of 200 concurrent bookings failed with `prepared statement
+// "stmtcache_…" already exists` until the pooler was configured
+// (--database-pooler transaction).
+func TestConcurrentBookingsThroughPgBouncer(t *testing.T) {
+	concurrentBookings(t, dbtest.PgBouncer(t))
+}
+
+// concurrentBookings books 200 people at once onto 50 places.
+func concurrentBookings(t *testing.T, d *db.DB) {
+	ctx := context.Background()
+	org := mkOrg(t, d, "Third Sector Strategic Partnership", "vcs")
+	e := mkEvent(t, d, org.ID, 50, time.Now().Add(72*time.Hour), StatusPublished)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- d.Write(ctx, func(tx *db.Tx) error {
+				_, err := Book(ctx, tx, e.ID, BookRequest{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.org", i)}, db.Now(), "http://x")
+				return err
+			})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var s string
-			var n int
-			rows.Scan(&s, &n)
-			counts[s] = n
-		}
-		rows.Close()
-		if counts["confirmed"] != 50 || counts["waiting"] != 150 {
-			t.Fatalf("got %v, want 50 confirmed and 150 waiting", counts)
-		}
-		got, err := GetEvent(ctx, d.Q(), e.Slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Booked != 50 {
-			t.Fatalf("booked counter %d, want 50", got.Booked)
-		}
-	})
+	}
+	counts := map[string]int{}
+	rows, err := d.Q().QueryContext(ctx, `SELECT status, COUNT(*) FROM event_bookings WHERE event_id = $1 GROUP BY status`, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		var n int
+		rows.Scan(&s, &n)
+		counts[s] = n
+	}
+	rows.Close()
+	if counts["confirmed"] != 50 || counts["waiting"] != 150 {
+		t.Fatalf("got %v, want 50 confirmed and 150 waiting", counts)
+	}
+	got, err := GetEvent(ctx, d.Q(), e.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Booked != 50 {
+		t.Fatalf("booked counter %d, want 50", got.Booked)
+	}
 }
