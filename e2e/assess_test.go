@@ -238,7 +238,9 @@ func jrUpload(t testing.TB, ctx context.Context, base, indicator, file string) {
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf(`main input[type=file]#file_%s`, indicator)), []string{file})); err != nil {
 		t.Fatalf("choose the evidence file for %s: %v", indicator, err)
 	}
-	jrOK(t, ctx, "upload evidence for "+indicator, submit(t, ctx, fmt.Sprintf(`main button[formaction=%q][value=%q]`, base+"/evidence", indicator)))
+	// The Upload button of the area's form (older pages: of its own form).
+	button := fmt.Sprintf(`main button[formaction=%q][value=%q], main form[action=%q]:has(input[name=indicator][value=%q]) button[type=submit]`, base+"/evidence", indicator, base+"/evidence", indicator)
+	jrOK(t, ctx, "upload evidence for "+indicator, submit(t, ctx, button))
 	name := filepath.Base(file)
 	if n := count(t, ctx, fmt.Sprintf(`main a[href^=%q]`, base+"/evidence/")); n == 0 || !strings.Contains(text(t, ctx, "main"), name) {
 		t.Fatalf("after uploading %s the area page does not list it", name)
