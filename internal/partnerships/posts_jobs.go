@@ -124,11 +124,7 @@ func ClosePastPosts(ctx context.Context, d *db.DB, today time.Time, baseURL stri
 		n := 0
 		claimed := 0
 		err := d.Write(ctx, func(tx *db.Tx) error {
-			lock := ""
-			if d.IsPostgres() {
-				lock = " FOR UPDATE SKIP LOCKED"
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+lock, dayOf(today))
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+d.SkipLocked(), dayOf(today))
 			if err != nil {
 				return err
 			}
