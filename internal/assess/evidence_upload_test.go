@@ -74,3 +74,25 @@ func TestEvidenceUploadKeepsTheAnswersTypedOnThePage(t *testing.T) {
 		areaUpload(c, id, "pur_statement", "plan.docx", doc.Bytes(), typed).Status(t, 422).Contains(t, "a macro, a program")
 	})
 }
+
+// A framework file goes through the uploads piece too: over 2 MB it is
+// refused on the page (it used to be cut at 2 MB and read as broken JSON),
+// and only JSON is read.
+func TestFrameworkFileImportIsCheckedAsAnUpload(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("admin@x.test", true)
+		post := func(name string, content []byte) *apptest.Response {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			fw, _ := mw.CreateFormFile("file", name)
+			fw.Write(content)
+			mw.Close()
+			return env.As("admin@x.test").Do("POST", "/admin/frameworks/import", &buf, http.Header{"Content-Type": {mw.FormDataContentType()}})
+		}
+		big := []byte(`{"name": "` + strings.Repeat("x", 3<<20) + `"}`)
+		post("big.json", big).Status(t, 413).Contains(t, "The selected file must be smaller than 2 MB")
+		post("fw.json", []byte("\x89PNG\r\n\x1a\n0000")).Status(t, 422).Contains(t, "must be a JSON file")
+		post("fw.json", []byte(`{"name": "x"`)).Status(t, 422)
+	})
+}

@@ -73,13 +73,7 @@ func Sniff(name string, b []byte, allow []Type) (Type, error) {
 	case ct == "image/jpeg":
 		found = JPEG
 	case strings.HasPrefix(ct, "text/plain"):
-		found = Text
-		ext := strings.ToLower(filepath.Ext(name))
-		if has(allow, CSV) && (ext == ".csv" || !has(allow, Text)) {
-			found = CSV
-		} else if has(allow, JSON) && !has(allow, Text) {
-			found = JSON
-		}
+		found = textType(strings.ToLower(filepath.Ext(name)), allow)
 	case ct == "application/zip":
 		t, err := sniffZip(b)
 		if err != nil {
@@ -91,6 +85,22 @@ func Sniff(name string, b []byte, allow []Type) (Type, error) {
 		return Type{}, apperr.Errorf(apperr.EINVALID, "The selected file must be %s", Labels(allow))
 	}
 	return found, nil
+}
+
+// textType chooses among the textual types on the list (plain text, CSV,
+// JSON: all served as inert text) by the uploader's extension.
+func textType(ext string, allow []Type) Type {
+	for _, t := range []Type{CSV, JSON} {
+		if ext == t.Ext && has(allow, t) {
+			return t
+		}
+	}
+	for _, t := range []Type{Text, CSV, JSON} {
+		if has(allow, t) {
+			return t
+		}
+	}
+	return Text
 }
 
 func has(list []Type, t Type) bool {

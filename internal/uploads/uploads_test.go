@@ -97,6 +97,16 @@ func TestSniffRefusesDangerousFiles(t *testing.T) {
 			t.Errorf("%s: accepted (err %v)", name, err)
 		}
 	}
+	// Among textual types the extension only chooses; a program is no text.
+	imports := []uploads.Type{uploads.CSV, uploads.JSON}
+	for name, want := range map[string]uploads.Type{"orgs.json": uploads.JSON, "orgs.csv": uploads.CSV, "orgs.txt": uploads.CSV} {
+		if got, err := uploads.Sniff(name, []byte(`{"a": 1}`), imports); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", name, got, err, want)
+		}
+	}
+	if _, err := uploads.Sniff("orgs.csv", []byte("\x7fELF\x02\x01\x01\x00"), imports); err == nil {
+		t.Error("a program named .csv was accepted")
+	}
 	// An allowed type that is not on this field's list is refused too.
 	if _, err := uploads.Sniff("a.png", []byte("\x89PNG\r\n\x1a\n0000"), []uploads.Type{uploads.PDF}); err == nil || !strings.Contains(apperr.Message(err), "must be a PDF file") {
 		t.Errorf("PNG where only PDF is allowed: %v", err)
