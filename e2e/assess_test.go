@@ -235,11 +235,12 @@ func jrEvidenceFiles(t testing.TB) (pngPath, pdfPath string) {
 // page and checks that the page then lists it.
 func jrUpload(t testing.TB, ctx context.Context, base, indicator, file string) {
 	t.Helper()
-	form := fmt.Sprintf(`main form[action=%q]:has(input[name=indicator][value=%q])`, base+"/evidence", indicator)
-	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(form+` input[type=file]`), []string{file})); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS(fmt.Sprintf(`main input[type=file]#file_%s`, indicator)), []string{file})); err != nil {
 		t.Fatalf("choose the evidence file for %s: %v", indicator, err)
 	}
-	jrOK(t, ctx, "upload evidence for "+indicator, submit(t, ctx, form+` button[type=submit]`))
+	// The Upload button of the area's form (older pages: of its own form).
+	button := fmt.Sprintf(`main button[formaction=%q][value=%q], main form[action=%q]:has(input[name=indicator][value=%q]) button[type=submit]`, base+"/evidence", indicator, base+"/evidence", indicator)
+	jrOK(t, ctx, "upload evidence for "+indicator, submit(t, ctx, button))
 	name := filepath.Base(file)
 	if n := count(t, ctx, fmt.Sprintf(`main a[href^=%q]`, base+"/evidence/")); n == 0 || !strings.Contains(text(t, ctx, "main"), name) {
 		t.Fatalf("after uploading %s the area page does not list it", name)
@@ -332,7 +333,7 @@ func TestQualityMarkJourney(t *testing.T) {
 		}
 	}
 	jrOK(t, ld, "GET "+areas[0], visit(t, ld, areas[0]))
-	firstIndicator := jrEval[string](t, ld, `document.querySelector('main input[name=indicator]').value`)
+	firstIndicator := jrEval[string](t, ld, `document.querySelector('main [name=indicator]').value`)
 	jrUpload(t, ld, base, firstIndicator, pngFile)
 	c.page(t, ld, "assessment area with evidence")
 	for _, a := range areas[:len(areas)-1] {
@@ -403,7 +404,7 @@ func TestQualityMarkJourney(t *testing.T) {
 		t.Fatal("no financial management area")
 	}
 	jrOK(t, ld, "GET "+finance, visit(t, ld, finance))
-	jrUpload(t, ld, base, jrEval[string](t, ld, `document.querySelector('main input[name=indicator]').value`), pdfFile)
+	jrUpload(t, ld, base, jrEval[string](t, ld, `document.querySelector('main [name=indicator]').value`), pdfFile)
 	jrOK(t, ld, "GET submit", visit(t, ld, base+"/submit"))
 	jrOK(t, ld, "submit again", submit(t, ld, fmt.Sprintf(`main form[action=%q] button[type=submit]`, base+"/submit")))
 

@@ -33,8 +33,8 @@ func AdminOverview(ctx context.Context, q db.Querier) (Overview, error) {
 		{&o.Orgs, `SELECT COUNT(*) FROM organisations`, nil},
 		{&o.Memberships, `SELECT COUNT(*) FROM memberships`, nil},
 		{&o.Invitations, `SELECT COUNT(*) FROM invitations WHERE accepted_at IS NULL AND expires_at > $1`, []any{now}},
-		{&o.PendingMail, `SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts < 10`, nil},
-		{&o.FailedMail, `SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts >= 10`, nil},
+		{&o.PendingMail, `SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND attempts < 10`, nil},
+		{&o.FailedMail, `SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND (failed_at IS NOT NULL OR attempts >= 10)`, nil},
 	} {
 		if err := q.QueryRowContext(ctx, c.sql, c.args...).Scan(c.dst); err != nil {
 			return o, err

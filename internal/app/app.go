@@ -19,6 +19,7 @@ import (
 	"partnerhub/internal/events"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
 )
@@ -81,7 +82,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

@@ -1,26 +1,26 @@
 package assess
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
+	"partnerhub/internal/uploads"
 )
 
-// MaxEvidenceBytes is the largest evidence file accepted.
-const MaxEvidenceBytes = 10 << 20
+// EvidencePolicy is what an evidence file may be: PDF, PNG, JPEG, plain
+// text or CSV, Word or Excel (.docx, .xlsx), by the type sniffed from its
+// bytes, at most 10 MB. Field is set per indicator ("file_<code>").
+var EvidencePolicy = uploads.Policy{Field: "file", Max: 10 << 20,
+	Types:    []uploads.Type{uploads.PDF, uploads.PNG, uploads.JPEG, uploads.Text, uploads.CSV, uploads.DOCX, uploads.XLSX},
+	Fallback: "evidence"}
+
+// EvidenceStore is where evidence files are kept.
+func EvidenceStore(uploadDir string) uploads.Store { return uploads.NewStore(uploadDir, "assess") }
 
 // Evidence is a file or a linked Partnerhub record attached to an indicator.
 type Evidence struct {
@@ -37,104 +37,26 @@ type Evidence struct {
 	CreatedAt    time.Time
 }
 
-// SniffEvidence decides the stored content type of an upload from its
-// bytes (never from what the browser claims) and refuses anything not on
-// the allow-list: PDF, PNG, JPEG, plain text or CSV, Word or Excel (.docx,
-// .xlsx).
-func SniffEvidence(name string, b []byte) (string, error) {
-	if len(b) == 0 {
-		return "", apperr.Errorf(apperr.EINVALID, "The selected file is empty")
-	}
-	if len(b) > MaxEvidenceBytes {
-		return "", apperr.Errorf(apperr.ETOOLARGE, "The selected file must be smaller than 10 MB")
-	}
-	ct := http.DetectContentType(b)
-	ext := strings.ToLower(filepath.Ext(name))
-	switch {
-	case ct == "application/pdf", ct == "image/png", ct == "image/jpeg":
-		return ct, nil
-	case strings.HasPrefix(ct, "text/plain"):
-		if ext == ".csv" {
-			return "text/csv; charset=utf-8", nil
-		}
-		return "text/plain; charset=utf-8", nil
-	case ct == "application/zip":
-		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-		if err == nil {
-			for _, f := range zr.File {
-				switch {
-				case f.Name == "word/document.xml" && ext == ".docx":
-					return "application/vnd.openxmlformats-officedocument.wordprocessingml.document", nil
-				case f.Name == "xl/workbook.xml" && ext == ".xlsx":
-					return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", nil
-				}
-			}
-		}
-	}
-	return "", apperr.Errorf(apperr.EINVALID, "The selected file must be a PDF, PNG, JPEG, text, CSV, Word (.docx) or Excel (.xlsx) file")
-}
-
-// cleanFileName keeps a safe display name for a download.
-func cleanFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if r < 32 || r == '"' || r == '/' || r == '\\' || r == 127 {
-			return -1
-		}
-		return r
-	}, name)
-	if len(name) > 120 {
-		name = name[len(name)-120:]
-	}
-	if name == "" || name == "." {
-		name = "evidence"
-	}
-	return name
-}
-
-// AddFile stores an evidence file under dir/assess with a random name and
-// records it. The file is removed again if the record cannot be written.
-func AddFile(ctx context.Context, d *db.DB, dir string, a *Assessment, f *Framework, indicator, name string, b []byte) (*Evidence, error) {
+// AddFile records an evidence file, already saved in the evidence store
+// under stored, in the caller's transaction (which must Discard the file
+// when the transaction fails).
+func AddFile(ctx context.Context, tx *db.Tx, a *Assessment, f *Framework, indicator string, file *uploads.File, stored string) (*Evidence, error) {
 	if _, in := f.Indicator(indicator); in == nil {
 		return nil, apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
 	}
-	ct, err := SniffEvidence(name, b)
+	cur, err := AssessmentByID(ctx, tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	rnd := make([]byte, 16)
-	if _, err := rand.Read(rnd); err != nil {
+	if !cur.Editable() {
+		return nil, apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be added after the assessment has been submitted")
+	}
+	e := &Evidence{AssessmentID: a.ID, Indicator: indicator, Kind: "file", Name: file.Name, StorageName: stored, ContentType: file.Type.ContentType, Size: int64(len(file.Data))}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, storage_name, content_type, size_bytes, added_by, created_at)
+		VALUES ($1, $2, 'file', $3, $4, $5, $6, $7, $8) RETURNING id`, a.ID, indicator, e.Name, stored, e.ContentType, e.Size, nullID(audit.ActorFrom(ctx).UserID), db.Now()).Scan(&e.ID); err != nil {
 		return nil, err
 	}
-	store := hex.EncodeToString(rnd)
-	folder := filepath.Join(dir, "assess")
-	if err := os.MkdirAll(folder, 0o750); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(folder, store)
-	if err := os.WriteFile(path, b, 0o640); err != nil {
-		return nil, err
-	}
-	e := &Evidence{AssessmentID: a.ID, Indicator: indicator, Kind: "file", Name: cleanFileName(name), StorageName: store, ContentType: ct, Size: int64(len(b))}
-	err = d.Write(ctx, func(tx *db.Tx) error {
-		cur, err := AssessmentByID(ctx, tx, a.ID)
-		if err != nil {
-			return err
-		}
-		if !cur.Editable() {
-			return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be added after the assessment has been submitted")
-		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, storage_name, content_type, size_bytes, added_by, created_at)
-			VALUES ($1, $2, 'file', $3, $4, $5, $6, $7, $8) RETURNING id`, a.ID, indicator, e.Name, store, ct, e.Size, nullID(audit.ActorFrom(ctx).UserID), db.Now()).Scan(&e.ID); err != nil {
-			return err
-		}
-		return History(ctx, tx, a, "evidence.add", e.Name)
-	})
-	if err != nil {
-		os.Remove(path)
-		return nil, err
-	}
-	return e, nil
+	return e, History(ctx, tx, a, "evidence.add", e.Name)
 }
 
 // AddLink links a Partnerhub record as evidence. The caller must check the
@@ -154,7 +76,7 @@ func AddLink(ctx context.Context, tx *db.Tx, a *Assessment, f *Framework, indica
 }
 
 // RemoveEvidence deletes an evidence record (and its file after commit).
-func RemoveEvidence(ctx context.Context, tx *db.Tx, dir string, a *Assessment, id int64) error {
+func RemoveEvidence(ctx context.Context, tx *db.Tx, store uploads.Store, a *Assessment, id int64) error {
 	if !a.Editable() {
 		return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be removed after the assessment has been submitted")
 	}
@@ -165,9 +87,7 @@ func RemoveEvidence(ctx context.Context, tx *db.Tx, dir string, a *Assessment, i
 	if _, err := tx.ExecContext(ctx, `DELETE FROM assess_evidence WHERE id = $1`, id); err != nil {
 		return err
 	}
-	if e.StorageName != "" {
-		tx.AfterCommit(func() { os.Remove(filepath.Join(dir, "assess", e.StorageName)) })
-	}
+	store.RemoveAfterCommit(tx, e.StorageName)
 	return History(ctx, tx, a, "evidence.remove", e.Name)
 }
 

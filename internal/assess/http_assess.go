@@ -3,10 +3,7 @@ package assess
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
 
@@ -125,7 +123,7 @@ func (s *Service) renderArea(w http.ResponseWriter, r *http.Request, v *view, ar
 	if lerr != nil {
 		return lerr
 	}
-	return s.Web.Render(w, r, status, "assess/area.html", map[string]any{"Title": area.Title, "V": v, "Area": area, "Answers": ans, "Evidence": ev,
+	return s.Web.Render(w, r, status, "assess/area.html", map[string]any{"Title": area.Title, "V": v, "Area": area, "Answers": ans, "Evidence": ev, "FileHint": EvidencePolicy.Hint(),
 		"Links": links, "Err": err, "Form": r.PostForm, "Editable": v.Ac.Contributor && v.A.Editable()})
 }
 
@@ -168,44 +166,69 @@ func (s *Service) areaSave(w http.ResponseWriter, r *http.Request) error {
 		fmt.Sprintf("/assessments/%d", v.A.ID), "Your answers for "+area.Title+" have been saved.")
 }
 
+// evidenceUpload adds a file to an indicator. The upload button is part
+// of the area's answers form, so the answers and comments typed on the
+// page are saved with the file (in one transaction) instead of being lost.
 func (s *Service) evidenceUpload(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.loadEditable(r)
 	if err != nil {
 		return err
 	}
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return apperr.Errorf(apperr.ETOOLARGE, "The selected file must be smaller than 10 MB")
-		}
-		return apperr.Errorf(apperr.EINVALID, "Select a file to upload")
+	form, err := uploads.ReadForm(r, EvidencePolicy.Max)
+	if err != nil && apperr.Code(err) != apperr.EINVALID {
+		return err
 	}
-	defer r.MultipartForm.RemoveAll()
-	indicator := r.FormValue("indicator")
-	_, in := v.FW.F.Indicator(indicator)
+	indicator := form.Values.Get("indicator")
+	area, in := v.FW.F.Indicator(indicator)
 	if in == nil {
 		return apperr.Errorf(apperr.EINVALID, "Choose the indicator the evidence is for")
 	}
-	area, _ := v.FW.F.Indicator(indicator)
-	file, hdr, err := r.FormFile("file")
-	if err != nil {
-		ve := &apperr.Validation{}
-		ve.Add("file_"+indicator, "Select a file to upload")
-		return s.renderArea(w, r, v, area, 422, ve.Err())
+	pol := EvidencePolicy
+	pol.Field = "file_" + indicator
+	if _, ok := form.Files[pol.Field]; !ok && form.Files["file"] != nil {
+		form.Files[pol.Field] = form.Files["file"] // a form with one file field
 	}
-	defer file.Close()
-	b, err := io.ReadAll(io.LimitReader(file, MaxEvidenceBytes+1))
+	file, err := pol.Check(form)
 	if err != nil {
-		return apperr.Errorf(apperr.EINVALID, "The file could not be read")
+		return s.renderArea(w, r, v, area, uploads.Status(err), err)
 	}
-	if _, err := AddFile(r.Context(), s.DB, s.uploadDir(), v.A, v.FW.F, indicator, hdr.Filename, b); err != nil {
-		if apperr.Is(err, apperr.EINVALID) || apperr.Is(err, apperr.ETOOLARGE) {
-			ve := &apperr.Validation{}
-			ve.Add("file_"+indicator, apperr.Message(err))
-			return s.renderArea(w, r, v, area, 422, ve.Err())
+	store := EvidenceStore(s.uploadDir())
+	stored, err := store.Save(file)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := saveTypedAnswers(ctx, tx, r, v, area); err != nil {
+			return err
+		}
+		_, err := AddFile(ctx, tx, v.A, v.FW.F, indicator, file, stored)
+		return err
+	})
+	if err != nil {
+		store.Discard(stored)
+		if apperr.Is(err, apperr.EINVALID) {
+			return s.renderArea(w, r, v, area, http.StatusUnprocessableEntity, err)
 		}
 		return err
 	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The evidence file has been added.")
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The evidence file has been added"+answersSaved(r)+".")
+}
+
+// saveTypedAnswers saves the answers of the area's form when the evidence
+// was sent with them (form=answers).
+func saveTypedAnswers(ctx context.Context, tx *db.Tx, r *http.Request, v *view, area *Area) error {
+	if r.PostForm.Get("form") != "answers" {
+		return nil
+	}
+	return SaveAnswers(ctx, tx, v.A, v.FW.F, "assess_answers", area, readAnswers(r, area))
+}
+
+func answersSaved(r *http.Request) string {
+	if r.PostForm.Get("form") == "answers" {
+		return " and your answers on this page have been saved"
+	}
+	return ""
 }
 
 func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
@@ -226,9 +249,13 @@ func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	key := r.PostForm.Get("record_" + indicator)
+	if key == "" {
+		key = r.PostForm.Get("record")
+	}
 	var pick *LinkableRecord
 	for i := range links {
-		if r.PostForm.Get("record") == links[i].Key {
+		if key == links[i].Key {
 			pick = &links[i]
 		}
 	}
@@ -237,12 +264,19 @@ func (s *Service) evidenceLink(w http.ResponseWriter, r *http.Request) error {
 		ve.Add("record_"+indicator, "Choose a record to link")
 		return s.renderArea(w, r, v, area, 422, ve.Err())
 	}
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := saveTypedAnswers(ctx, tx, r, v, area); err != nil {
+			return err
+		}
 		return AddLink(ctx, tx, v.A, v.FW.F, indicator, pick.Type, pick.ID, pick.Label)
-	}); err != nil {
+	})
+	if apperr.Is(err, apperr.EINVALID) {
+		return s.renderArea(w, r, v, area, http.StatusUnprocessableEntity, err)
+	}
+	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The record has been linked as evidence.")
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d/areas/%s#%s", v.A.ID, area.Code, indicator), "The record has been linked as evidence"+answersSaved(r)+".")
 }
 
 // evidenceDownload serves a file only to people who may see the
@@ -263,17 +297,7 @@ func (s *Service) evidenceDownload(w http.ResponseWriter, r *http.Request) error
 	if e.Kind != "file" {
 		return apperr.NotFound("evidence")
 	}
-	f, err := os.Open(filepath.Join(s.uploadDir(), "assess", e.StorageName))
-	if err != nil {
-		return apperr.NotFound("evidence file")
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", e.ContentType)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, strings.ReplaceAll(e.Name, `"`, "")))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	http.ServeContent(w, r, "", e.CreatedAt, f)
-	return nil
+	return EvidenceStore(s.uploadDir()).Serve(w, r, e.StorageName, e.Name, e.ContentType, e.CreatedAt)
 }
 
 // editableEvidence loads an assessment its contributor may still change
@@ -309,7 +333,7 @@ func (s *Service) evidenceDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RemoveEvidence(ctx, tx, s.uploadDir(), v.A, eid) }); err != nil {
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RemoveEvidence(ctx, tx, EvidenceStore(s.uploadDir()), v.A, eid) }); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), "The evidence has been removed.")

@@ -3,7 +3,6 @@ package assess
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
 
@@ -219,19 +219,25 @@ func (s *Service) frameworkExport(w http.ResponseWriter, r *http.Request) error 
 	return err
 }
 
+// frameworkPolicy is what a framework file to import may be: JSON, at most 2 MB.
+var frameworkPolicy = uploads.Policy{Field: "file", Max: 2 << 20, Types: []uploads.Type{uploads.JSON}, Fallback: "framework"}
+
 func (s *Service) frameworkImport(w http.ResponseWriter, r *http.Request) error {
 	var body []byte
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return apperr.Errorf(apperr.EINVALID, "Select a framework file to import")
+		form, err := uploads.ReadForm(r, frameworkPolicy.Max)
+		if err != nil && apperr.Code(err) != apperr.EINVALID {
+			return err
 		}
-		defer r.MultipartForm.RemoveAll()
-		f, _, err := r.FormFile("file")
+		f, err := frameworkPolicy.Check(form)
 		if err != nil {
-			return apperr.Errorf(apperr.EINVALID, "Select a framework file to import")
+			list, lerr := ListFrameworks(r.Context(), s.DB.Q())
+			if lerr != nil {
+				return lerr
+			}
+			return s.Web.Render(w, r, uploads.Status(err), "assess/frameworks.html", map[string]any{"Title": "Assessment frameworks", "List": list, "Err": fieldAs(err, "definition")})
 		}
-		defer f.Close()
-		body, _ = io.ReadAll(io.LimitReader(f, 2<<20))
+		body = f.Data
 	} else {
 		if err := web.ParseForm(r); err != nil {
 			return err

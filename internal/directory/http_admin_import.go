@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
 
@@ -83,38 +83,26 @@ func fileErr(code string, msg string) error {
 	return &apperr.Error{Code: code, Message: msg, Fields: []apperr.FieldError{{Field: "file", Message: msg}}}
 }
 
-// readUpload reads the multipart "file" field, at most limit bytes.
-func readUpload(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, string, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, limit+(64<<10))
-	tooBig := fileErr(apperr.ETOOLARGE, "The file must be smaller than "+itoa(int(limit>>20))+" MB. Import bigger files with the partnerhub import command.")
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, "", tooBig
-		}
-		return nil, "", fileErr(apperr.EINVALID, "Select a CSV or JSON file to upload")
-	}
-	defer r.MultipartForm.RemoveAll()
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		return nil, "", fileErr(apperr.EINVALID, "Select a CSV or JSON file to upload")
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+// readUpload reads the multipart "file" field (a CSV or JSON file by its
+// content), at most limit bytes, through the uploads piece.
+func readUpload(r *http.Request, limit int64) ([]byte, string, error) {
+	pol := uploads.Policy{Field: "file", Max: limit, Types: []uploads.Type{uploads.CSV, uploads.JSON}, Fallback: "import"}
+	form, err := uploads.ReadForm(r, limit)
+	if err != nil && apperr.Code(err) != apperr.EINVALID {
 		return nil, "", err
 	}
-	if int64(len(b)) > limit {
-		return nil, "", tooBig
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
+	f, err := pol.Check(form)
+	switch {
+	case uploads.TooLarge(err):
+		return nil, "", fileErr(apperr.ETOOLARGE, "The file must be smaller than "+itoa(int(limit>>20))+" MB. Import bigger files with the partnerhub import command.")
+	case err != nil && form.Files["file"] == nil:
+		return nil, "", fileErr(apperr.EINVALID, "Select a CSV or JSON file to upload")
+	case err != nil:
+		return nil, "", fileErr(apperr.EINVALID, apperr.Fields(err)[0].Message)
+	case len(bytes.TrimSpace(f.Data)) == 0:
 		return nil, "", fileErr(apperr.EINVALID, "The selected file is empty")
 	}
-	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
-	if len(name) > 200 {
-		name = name[:200]
-	}
-	return b, name, nil
+	return f.Data, f.Name, nil
 }
 
 // previewRow is one good row of an upload: what the import does with it.
@@ -195,7 +183,7 @@ func (s *Service) saveUpload(data []byte) (name, sum string, err error) {
 
 func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	data, filename, err := readUpload(w, r, s.uploadLimit())
+	data, filename, err := readUpload(r, s.uploadLimit())
 	if err != nil {
 		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ETOOLARGE {
 			return s.renderImportForm(w, r, web.Status(err), err)

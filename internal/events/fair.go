@@ -14,6 +14,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/notify"
 )
 
 // Stand is a trade fair stand, with the organisation allocated to it.
@@ -226,33 +227,17 @@ func Allocate(ctx context.Context, tx *db.Tx, eventID, appID, standID int64, bas
 		subject = "Stand " + code + " is yours: " + e.Title
 		body = fmt.Sprintf("Hello,\n\nYour organisation has stand %s at %s.\n\nWhen: %s\nWhere: %s\n\n%s/events/%s\n", code, e.Title, whenText(e), e.Location(), baseURL, e.Slug)
 	}
-	if err := emailOrgEditors(ctx, tx, orgID, subject, body, "event_stand"); err != nil {
+	if err := emailOrgEditors(ctx, tx, baseURL, orgID, subject, body, "event_stand"); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, e.OrganiserID, "event.stand_allocate", "event_stand_application", appID, fmt.Sprintf("stand %d", standID))
 }
 
-func emailOrgEditors(ctx context.Context, tx *db.Tx, orgID int64, subject, body, kind string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.organisation_id = $1 AND m.role IN ('owner','editor') AND u.disabled_at IS NULL ORDER BY u.id`, orgID)
-	if err != nil {
-		return err
-	}
-	var to []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			rows.Close()
-			return err
-		}
-		to = append(to, e)
-	}
-	rows.Close()
-	for _, addr := range to {
-		if err := enqueue(ctx, tx, addr, subject, body, kind); err != nil {
-			return err
-		}
-	}
-	return nil
+// emailOrgEditors tells the owners and editors of orgID (see notify).
+func emailOrgEditors(ctx context.Context, tx *db.Tx, baseURL string, orgID int64, subject, body, kind string) error {
+	_, err := notify.TellOrgEditors(ctx, tx, baseURL, orgID, notify.Notice{Kind: kind, Subject: subject, Text: body,
+		Why: "You get these emails as an owner or editor of an organisation taking part in this event."})
+	return err
 }
 
 const slotCols = `s.id, s.uuid, s.event_id, e.slug, e.title, s.buyer_org_id, bo.name, s.buyer_user_id, COALESCE(bu.name, ''), COALESCE(bu.email, ''),
@@ -498,7 +483,7 @@ func sendSchedules(ctx context.Context, tx *db.Tx, e *Event, buyerUserID *int64,
 		b.WriteString("  No meetings booked.\n")
 	}
 	b.WriteString(foot)
-	if err := emailOrgEditors(ctx, tx, orgID, "Your meetings at "+e.Title, b.String(), "event_meetings"); err != nil {
+	if err := emailOrgEditors(ctx, tx, baseURL, orgID, "Your meetings at "+e.Title, b.String(), "event_meetings"); err != nil {
 		return err
 	}
 	if bookerID != 0 {

@@ -30,13 +30,8 @@ func (s *Service) Jobs() []jobs.Job {
 	}
 }
 
-// claimSuffix makes a claiming SELECT skip rows another process holds.
-func claimSuffix(d *db.DB) string {
-	if d.IsPostgres() {
-		return " FOR UPDATE OF b SKIP LOCKED"
-	}
-	return ""
-}
+// claimSuffix makes a claiming SELECT skip booking rows another process holds.
+func claimSuffix(d *db.DB) string { return d.SkipLocked("b") }
 
 const claimBatch = 200
 

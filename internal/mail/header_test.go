@@ -19,7 +19,7 @@ func TestBuildMessageSubject(t *testing.T) {
 		{"Wrapped\nname\tand  spaces", "Wrapped name and spaces"},
 		{strings.Repeat("Ünïcødé ", 20), strings.TrimSpace(strings.Repeat("Ünïcødé ", 20))},
 	} {
-		raw := buildMessage("Partnerhub <noreply@example.org>", Outgoing{ID: 1, To: "a@example.org", Subject: tc.subject, Body: "Hi", CreatedAt: time.Now()})
+		raw := Compose("Partnerhub <noreply@example.org>", Outgoing{ID: 1, To: "a@example.org", Subject: tc.subject, Body: "Hi", CreatedAt: time.Now()}, time.Now())
 		m, err := mail.ReadMessage(strings.NewReader(string(raw)))
 		if err != nil {
 			t.Fatalf("%q: %v", tc.subject, err)

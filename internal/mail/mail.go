@@ -6,12 +6,13 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -27,21 +28,33 @@ type Message struct {
 	Subject string
 	Body    string // plain text
 	Kind    string // verify, reset, invite, reminder...
+	// HTML, when set, is sent as an HTML part beside the text.
+	HTML string
+	// Unsubscribe, when set, is the one-click unsubscribe address sent in
+	// the List-Unsubscribe header (see internal/notify).
+	Unsubscribe string
 }
 
 // Outgoing is a stored message.
 type Outgoing struct {
-	ID        int64
-	To        string
-	Subject   string
-	Body      string
-	Kind      string
-	CreatedAt time.Time
-	SentAt    *time.Time
-	Delivery  string // smtp or log
-	Attempts  int
-	LastError string
+	ID          int64
+	To          string
+	Subject     string
+	Body        string
+	Kind        string
+	CreatedAt   time.Time
+	SentAt      *time.Time
+	Delivery    string // smtp or log
+	Attempts    int
+	LastError   string
+	HTML        string
+	Unsubscribe string
+	FailedAt    *time.Time
 }
+
+// MaxAttempts is how many times a message is tried before it is marked
+// failed; a permanent SMTP refusal (5xx) marks it failed at once.
+const MaxAttempts = 10
 
 // ValidAddress reports whether s is a plausible single email address.
 func ValidAddress(s string) bool {
@@ -65,8 +78,8 @@ func Enqueue(ctx context.Context, q db.Querier, m Message) error {
 	// titles people typed, which may hold line breaks: those become spaces
 	// (refusing them made a booking on an event whose title had a line
 	// break fail), so no header can ever be injected.
-	_, err := q.ExecContext(ctx, `INSERT INTO outbox (to_addr, subject, body, kind, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		m.To, OneLine(m.Subject), m.Body, m.Kind, db.Now())
+	_, err := q.ExecContext(ctx, `INSERT INTO outbox (to_addr, subject, body, kind, created_at, html_body, unsubscribe_url) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		m.To, OneLine(m.Subject), m.Body, m.Kind, db.Now(), m.HTML, m.Unsubscribe)
 	return err
 }
 
@@ -97,7 +110,7 @@ func Recent(ctx context.Context, q db.Querier, to string, limit, offset int) ([]
 		limit = 50
 	}
 	args = append(args, limit, offset)
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT id, to_addr, subject, body, kind, created_at, sent_at, delivery, attempts, last_error
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT id, to_addr, subject, body, kind, created_at, sent_at, delivery, attempts, last_error, html_body, unsubscribe_url, failed_at
 		FROM outbox%s ORDER BY id DESC LIMIT $%d OFFSET $%d`, where, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, err
@@ -106,7 +119,7 @@ func Recent(ctx context.Context, q db.Querier, to string, limit, offset int) ([]
 	var out []Outgoing
 	for rows.Next() {
 		var o Outgoing
-		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.SentAt, &o.Delivery, &o.Attempts, &o.LastError); err != nil {
+		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.SentAt, &o.Delivery, &o.Attempts, &o.LastError, &o.HTML, &o.Unsubscribe, &o.FailedAt); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, o)
@@ -126,24 +139,22 @@ type Sender struct {
 
 // RunOnce claims up to 50 unsent messages and delivers them. Safe with
 // several processes on PostgreSQL (SKIP LOCKED) and on SQLite (one writer).
+// A message refused permanently (an SMTP 5xx) or tried MaxAttempts times
+// is marked failed and not tried again.
 func (s *Sender) RunOnce(ctx context.Context) (int, error) {
-	lock := ""
-	if s.DB.IsPostgres() {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
 	now := db.Now()
 	var batch []Outgoing
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < 10 AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT 50`+lock+`)
-			RETURNING id, to_addr, subject, body, kind, created_at, attempts`, now.Add(5*time.Minute), now)
+			WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND attempts < $3 AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT 50`+s.DB.SkipLocked()+`)
+			RETURNING id, to_addr, subject, body, kind, created_at, attempts, html_body, unsubscribe_url`, now.Add(5*time.Minute), now, MaxAttempts)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var o Outgoing
-			if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.Attempts); err != nil {
+			if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.Attempts, &o.HTML, &o.Unsubscribe); err != nil {
 				return err
 			}
 			batch = append(batch, o)
@@ -165,10 +176,14 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 		default:
 			s.Logger.Info("mail (no SMTP configured; kept in the outbox)", "to", o.To, "subject", o.Subject, "kind", o.Kind, "body", o.Body)
 		}
-		if derr != nil {
+		switch {
+		case derr != nil && (Permanent(derr) || o.Attempts >= MaxAttempts):
+			s.Logger.Warn("mail delivery failed; not trying again", "to", o.To, "attempt", o.Attempts, "err", derr)
+			_, err = s.DB.W().ExecContext(ctx, `UPDATE outbox SET last_error = $1, failed_at = $2, claimed_until = NULL WHERE id = $3`, derr.Error(), db.Now(), o.ID)
+		case derr != nil:
 			s.Logger.Warn("mail delivery failed", "to", o.To, "attempt", o.Attempts, "err", derr)
 			_, err = s.DB.W().ExecContext(ctx, `UPDATE outbox SET last_error = $1, claimed_until = $2 WHERE id = $3`, derr.Error(), db.Now().Add(time.Duration(o.Attempts)*time.Minute), o.ID)
-		} else {
+		default:
 			sent++
 			_, err = s.DB.W().ExecContext(ctx, `UPDATE outbox SET sent_at = $1, delivery = $2, last_error = '' WHERE id = $3`, db.Now(), delivery, o.ID)
 		}
@@ -177,6 +192,13 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return sent, nil
+}
+
+// Permanent reports an SMTP reply that will not change on a retry: a 5xx
+// ("500 Line too long", "550 No such user").
+func Permanent(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code >= 500 && te.Code < 600
 }
 
 func (s *Sender) smtp(o Outgoing) error {
@@ -196,7 +218,7 @@ func (s *Sender) smtp(o Outgoing) error {
 	if err != nil {
 		return fmt.Errorf("mail-from: %w", err)
 	}
-	msg := buildMessage(s.From, o)
+	msg := Compose(s.From, o, time.Now())
 	var auth smtp.Auth
 	if u.User != nil {
 		pw, _ := u.User.Password()
@@ -237,16 +259,4 @@ func (s *Sender) smtp(o Outgoing) error {
 		return c.Quit()
 	}
 	return smtp.SendMail(addr, auth, from.Address, []string{o.To}, msg)
-}
-
-func buildMessage(from string, o Outgoing) []byte {
-	var b strings.Builder
-	b.WriteString("From: " + from + "\r\n")
-	b.WriteString("To: " + o.To + "\r\n")
-	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", OneLine(o.Subject)) + "\r\n")
-	b.WriteString("Date: " + time.Now().Format(time.RFC1123Z) + "\r\n")
-	b.WriteString(fmt.Sprintf("Message-ID: <outbox-%d-%d@partnerhub>\r\n", o.ID, o.CreatedAt.Unix()))
-	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
-	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(o.Body, "\r\n", "\n"), "\n", "\r\n"))
-	return []byte(b.String())
 }

@@ -2,34 +2,27 @@ package partnerships
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
 
-// MaxDocument is the largest governance document accepted.
-const MaxDocument = 5 << 20
+// documentPolicy is what a governance document may be: the type sniffed
+// from the content (never the name the browser sends), at most 5 MB.
+var documentPolicy = uploads.Policy{Field: "document", Max: 5 << 20, Types: []uploads.Type{uploads.PDF, uploads.DOCX, uploads.ODT, uploads.Text}, Fallback: "document"}
 
-// documentTypes are the accepted kinds of governance document, by the
-// type sniffed from the content (never the name the browser sends).
-var documentTypes = map[string]string{
-	"application/pdf":           ".pdf",
-	"application/zip":           ".docx", // Word and OpenDocument files are zip containers
-	"text/plain; charset=utf-8": ".txt",
+// documents is where governance documents are kept.
+func (s *Service) documents() uploads.Store {
+	return uploads.NewStore(s.Web.Config.UploadDir(), "consortia")
 }
 
 func (s *Service) consortiumRoutes() []web.Route {
@@ -71,7 +64,7 @@ func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[s
 	if err != nil {
 		return err
 	}
-	data["Consortium"] = map[string]any{"Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
+	data["Consortium"] = map[string]any{"DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
 	return nil
 }
 
@@ -154,87 +147,36 @@ func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
 	if !p.IsConsortium() {
 		return apperr.NotFound("consortium")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxDocument+64<<10)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return apperr.Errorf(apperr.ETOOLARGE, "The file must be smaller than 5 MB.")
-		}
-		return s.renderShowWithErr(w, r, p, fieldErr("document", "Select a file to upload"))
+	form, err := uploads.ReadForm(r, documentPolicy.Max)
+	if err != nil && apperr.Code(err) != apperr.EINVALID {
+		return err
 	}
-	defer r.MultipartForm.RemoveAll()
-	title := accounts.CleanText(r.FormValue("title"))
-	f, hdr, err := r.FormFile("document")
+	file, err := documentPolicy.Check(form)
 	if err != nil {
-		return s.renderShowWithErr(w, r, p, fieldErr("document", "Select a file to upload"))
+		return s.renderShow(w, r, uploads.Status(err), p, err)
 	}
-	defer f.Close()
+	title := accounts.CleanText(form.Values.Get("title"))
 	if title == "" {
-		title = hdr.Filename
+		title = file.Name
 	}
-	body, err := io.ReadAll(io.LimitReader(f, MaxDocument+1))
+	store := s.documents()
+	stored, err := store.Save(file)
 	if err != nil {
 		return err
 	}
-	if len(body) > MaxDocument {
-		return s.renderShowWithErr(w, r, p, fieldErr("document", "The file must be smaller than 5 MB"))
-	}
-	if len(body) == 0 {
-		return s.renderShowWithErr(w, r, p, fieldErr("document", "The selected file is empty"))
-	}
-	ctype := http.DetectContentType(body)
-	ext, ok := documentTypes[ctype]
-	if !ok {
-		return s.renderShowWithErr(w, r, p, fieldErr("document", "The file must be a PDF, a Word or OpenDocument file, or plain text"))
-	}
-	if ctype == "application/zip" && strings.HasSuffix(strings.ToLower(hdr.Filename), ".odt") {
-		ext = ".odt"
-	}
-	dir := filepath.Join(s.Web.Config.UploadDir(), "consortia")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	stored := uuid.NewString() + ext
-	path := filepath.Join(dir, stored)
-	if err := os.WriteFile(path, body, 0o640); err != nil {
-		return err
-	}
-	name := safeFilename(hdr.Filename, ext)
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		var id int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_documents (partnership_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			p.ID, title, name, ctype, len(body), stored, web.IdentityFrom(ctx).UserID, db.Now()).Scan(&id); err != nil {
+			p.ID, title, file.Name, file.Type.ContentType, len(file.Data), stored, web.IdentityFrom(ctx).UserID, db.Now()).Scan(&id); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, firstLead(p), "partnership.document_upload", "consortium_document", id, name)
+		return audit.Record(ctx, tx, firstLead(p), "partnership.document_upload", "consortium_document", id, file.Name)
 	})
 	if err != nil {
-		os.Remove(path)
+		store.Discard(stored)
 		return err
 	}
 	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#documents", "Document uploaded.")
-}
-
-// safeFilename keeps letters, digits, dots, dashes and underscores.
-func safeFilename(name, ext string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.TrimSuffix(name, filepath.Ext(name))
-	var b strings.Builder
-	for _, r := range name {
-		if r < 128 && (r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	s := strings.Trim(b.String(), "._")
-	if s == "" {
-		s = "document"
-	}
-	if len(s) > 80 {
-		s = s[:80]
-	}
-	return s + ext
 }
 
 func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
@@ -245,21 +187,27 @@ func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	var d document
-	err = s.DB.Q().QueryRowContext(ctx, `SELECT id, filename, content_type, stored_name FROM consortium_documents WHERE id = $1 AND partnership_id = $2`, id, p.ID).
-		Scan(&d.ID, &d.Filename, &d.ContentType, &d.StoredName)
+	err = s.DB.Q().QueryRowContext(ctx, `SELECT id, filename, content_type, stored_name, uploaded_at FROM consortium_documents WHERE id = $1 AND partnership_id = $2`, id, p.ID).
+		Scan(&d.ID, &d.Filename, &d.ContentType, &d.StoredName, &d.UploadedAt)
 	if err != nil {
 		return db.Err(err, "document")
 	}
-	b, err := os.ReadFile(filepath.Join(s.Web.Config.UploadDir(), "consortia", filepath.Base(d.StoredName)))
+	return s.documents().Serve(w, r, d.StoredName, d.Filename, d.ContentType, d.UploadedAt)
+}
+
+// removeDocuments deletes the files of a partnership's documents once tx,
+// which deletes the partnership (and by cascade their records), commits.
+func (s *Service) removeDocuments(ctx context.Context, tx *db.Tx, pid int64) error {
+	docs, err := documentsOf(ctx, tx, pid)
 	if err != nil {
-		return apperr.NotFound("document")
+		return err
 	}
-	w.Header().Set("Content-Type", d.ContentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+d.Filename+`"`)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	_, err = w.Write(b)
-	return err
+	var names []string
+	for _, d := range docs {
+		names = append(names, d.StoredName)
+	}
+	s.documents().RemoveAfterCommit(tx, names...)
+	return nil
 }
 
 func (s *Service) definitionPage(w http.ResponseWriter, r *http.Request) error {

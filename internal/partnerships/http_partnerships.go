@@ -464,6 +464,12 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error) error {
+	return s.renderShow(w, r, http.StatusUnprocessableEntity, p, err)
+}
+
+// renderShow renders the partnership page with err's field errors and the
+// input kept, with status (422, or 413 for a file over the limit).
+func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, p *Partnership, err error) error {
 	ctx := r.Context()
 	hist, herr := History(ctx, s.DB.Q(), p.ID)
 	if herr != nil {
@@ -479,7 +485,7 @@ func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *P
 			return err
 		}
 	}
-	return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/show.html", data)
+	return s.Web.Render(w, r, status, "partnerships/show.html", data)
 }
 
 func (s *Service) member(r *http.Request, p *Partnership) (*Member, error) {
@@ -586,6 +592,9 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := managed(r)
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		if err := s.removeDocuments(ctx, tx, p.ID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, p.ID); err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
 )
@@ -260,16 +260,12 @@ func (s *Service) postRespond(w http.ResponseWriter, r *http.Request) error {
 		if err := audit.Record(ctx, tx, orgID, "partner_post.respond", "partner_post", p.ID, org.Name); err != nil {
 			return err
 		}
-		emails, err := orgEditorEmails(ctx, tx, []int64{p.OrgID})
-		if err != nil {
-			return err
-		}
 		body := org.Name + " has expressed interest in your post \"" + p.Title + "\":\n\n" + resp.Message + "\n\nRead the responses and form a partnership: " +
 			s.baseURL() + "/looking-for-partners/" + strconv.FormatInt(p.ID, 10) + "\n"
-		for _, to := range emails[p.OrgID] {
-			if err := mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: org.Name + " is interested in your post", Body: body, Kind: "partner_post_response"}); err != nil {
-				return err
-			}
+		_, err = notify.TellOrgEditors(ctx, tx, s.baseURL(), p.OrgID, notify.Notice{Kind: "partner_post_response", Subject: org.Name + " is interested in your post", Text: body,
+			Why: "You get these emails as an owner or editor of " + p.OrgName + "."})
+		if err != nil {
+			return err
 		}
 		return nil
 	})

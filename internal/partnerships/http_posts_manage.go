@@ -18,7 +18,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
 )
@@ -350,22 +350,13 @@ func (s *Service) postFormPartnership(w http.ResponseWriter, r *http.Request) er
 		if err := audit.Record(ctx, tx, p.OrgID, "partner_post.form", "partner_post", p.ID, ps.Name+": "+responseSummary(chosen)); err != nil {
 			return err
 		}
-		var orgs []int64
-		for _, x := range chosen {
-			orgs = append(orgs, x.OrgID)
-		}
-		emails, err := orgEditorEmails(ctx, tx, orgs)
-		if err != nil {
-			return err
-		}
 		link := s.baseURL() + "/partnerships/" + ps.Slug
 		for _, x := range chosen {
 			body := fmt.Sprintf("Hello,\n\n%s has formed a new partnership, %s, from its post \"%s\", with %s as a member.\n\nSee the partnership: %s\n",
 				p.OrgName, ps.Name, p.Title, x.OrgName, link)
-			for _, to := range emails[x.OrgID] {
-				if err := mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: "You are in a new partnership: " + oneLine(ps.Name), Body: body, Kind: "partner_post_formed"}); err != nil {
-					return err
-				}
+			if _, err := notify.TellOrgEditors(ctx, tx, s.baseURL(), x.OrgID, notify.Notice{Kind: "partner_post_formed", Key: "partnership-" + strconv.FormatInt(ps.ID, 10),
+				Subject: "You are in a new partnership: " + oneLine(ps.Name), Text: body, Why: "You get these emails as an owner or editor of " + x.OrgName + "."}); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -470,34 +470,6 @@ func SetNotifyPartnerRequests(ctx context.Context, tx db.Querier, org int64, on 
 	return db.Err(err, "organisation")
 }
 
-// orgEditorEmails are the addresses of the owners and editors of orgs
-// (active users), sorted.
-func orgEditorEmails(ctx context.Context, q db.Querier, orgs []int64) (map[int64][]string, error) {
-	out := map[int64][]string{}
-	if len(orgs) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(orgs))
-	for i, id := range orgs {
-		args[i] = id
-	}
-	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+placeholders(len(orgs), 1)+`) ORDER BY u.email`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var e string
-		if err := rows.Scan(&id, &e); err != nil {
-			return nil, err
-		}
-		out[id] = append(out[id], e)
-	}
-	return out, rows.Err()
-}
-
 func postDate(t sql.NullTime) *time.Time {
 	if !t.Valid {
 		return nil

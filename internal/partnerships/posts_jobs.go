@@ -15,7 +15,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/jobs"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 )
 
 // NotifyTop is how many of the best-matching organisations are emailed
@@ -67,16 +67,9 @@ func NotifyMatches(ctx context.Context, tx db.Querier, post *PartnerPost, matche
 			break
 		}
 	}
-	emails, err := orgEditorEmails(ctx, tx, orgs)
-	if err != nil {
-		return 0, err
-	}
 	n := 0
 	now := db.Now()
 	for _, id := range orgs {
-		if len(emails[id]) == 0 {
-			continue
-		}
 		m := byOrg[id]
 		body := fmt.Sprintf("Hello,\n\n%s is looking for partners on Partnerhub:\n\n  %s\n\n", post.OrgName, post.Title)
 		if post.Opportunity != "" {
@@ -86,13 +79,16 @@ func NotifyMatches(ctx context.Context, tx db.Querier, post *PartnerPost, matche
 		if len(m.Reasons) > 0 {
 			body += "Why " + m.Org.Name + " matches:\n  - " + strings.Join(m.Reasons, "\n  - ") + "\n\n"
 		}
-		body += "Read the post and express your interest: " + baseURL + "/looking-for-partners/" + strconv.FormatInt(post.ID, 10) + "\n\n" +
-			"You get these emails as an owner or editor of " + m.Org.Name + ". Its owners can turn them off at " +
-			baseURL + "/orgs/" + m.Org.Slug + "/partner-request-settings\n"
-		for _, to := range emails[id] {
-			if err := mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: "Looking for partners: " + oneLine(post.Title), Body: body, Kind: "partner_request"}); err != nil {
-				return 0, err
-			}
+		body += "Read the post and express your interest: " + baseURL + "/looking-for-partners/" + strconv.FormatInt(post.ID, 10) + "\n"
+		told, err := notify.TellOrgEditors(ctx, tx, baseURL, id, notify.Notice{Kind: "partner_request", Key: "post-" + strconv.FormatInt(post.ID, 10),
+			Subject: "Looking for partners: " + oneLine(post.Title), Text: body,
+			Why: "You get these emails as an owner or editor of " + m.Org.Name + ". Its owners can turn them off for everyone at " +
+				baseURL + "/orgs/" + m.Org.Slug + "/partner-request-settings"})
+		if err != nil {
+			return 0, err
+		}
+		if told == 0 {
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO partner_post_notices (post_id, organisation_id, score, sent_at) VALUES ($1, $2, $3, $4)`, post.ID, id, m.Score, now); err != nil {
 			return 0, err
@@ -124,11 +120,7 @@ func ClosePastPosts(ctx context.Context, d *db.DB, today time.Time, baseURL stri
 		n := 0
 		claimed := 0
 		err := d.Write(ctx, func(tx *db.Tx) error {
-			lock := ""
-			if d.IsPostgres() {
-				lock = " FOR UPDATE SKIP LOCKED"
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+lock, dayOf(today))
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+d.SkipLocked(), dayOf(today))
 			if err != nil {
 				return err
 			}
@@ -162,10 +154,6 @@ func ClosePastPosts(ctx context.Context, d *db.DB, today time.Time, baseURL stri
 				if err := audit.Record(ctx, tx, p.OrgID, "partner_post.close", "partner_post", p.ID, "closing date passed"); err != nil {
 					return err
 				}
-				emails, err := orgEditorEmails(ctx, tx, []int64{p.OrgID})
-				if err != nil {
-					return err
-				}
 				link := baseURL + "/looking-for-partners/" + strconv.FormatInt(p.ID, 10)
 				body := fmt.Sprintf("Hello,\n\nYour post \"%s\" closed on %s with %d expression%s of interest.\n\n", p.Title, p.ClosesOn.Format("2 January 2006"), p.Responses, plural(p.Responses))
 				if p.Responses > 0 {
@@ -173,10 +161,9 @@ func ClosePastPosts(ctx context.Context, d *db.DB, today time.Time, baseURL stri
 				} else {
 					body += "No organisation responded this time. You can post again, or look for partners yourself with the partner finder: " + baseURL + "/partners/find\n"
 				}
-				for _, to := range emails[p.OrgID] {
-					if err := mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: "Your post has closed: " + oneLine(p.Title), Body: body, Kind: "partner_post_closed"}); err != nil {
-						return err
-					}
+				if _, err := notify.TellOrgEditors(ctx, tx, baseURL, p.OrgID, notify.Notice{Kind: "partner_post_closed", Key: "post-" + strconv.FormatInt(p.ID, 10),
+					Subject: "Your post has closed: " + oneLine(p.Title), Text: body, Why: "You get these emails as an owner or editor of " + p.OrgName + "."}); err != nil {
+					return err
 				}
 				n++
 			}

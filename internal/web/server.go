@@ -305,7 +305,10 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		if limit <= 0 {
 			limit = 10 << 20
 		}
-		if r.ContentLength > limit {
+		// An upload form over the limit is answered by its handler, on the
+		// form, with what was typed kept (uploads.ReadForm reads up to the
+		// limit); any other body over it is refused before it is read.
+		if r.ContentLength > limit && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			s.Error(w, r, apperr.Errorf(apperr.ETOOLARGE, "The request body is larger than this server accepts."))
 			return
 		}

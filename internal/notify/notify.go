@@ -1,0 +1,253 @@
+// Package notify is the one way Partnerhub tells people about things by
+// email: who to tell (the owners and editors of an organisation), whether
+// they were already told (a de-duplication key), whether they asked not to
+// be told (per person, per kind, optionally per organisation), a one-click
+// unsubscribe link in every notice (and the List-Unsubscribe headers), and
+// bodies from templates (a text part and an HTML part). Messages go through
+// the mail outbox, in the caller's transaction.
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	htmltemplate "html/template"
+	"regexp"
+	"strings"
+	texttemplate "text/template"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/mail"
+)
+
+//go:embed mail/*
+var mailFS embed.FS
+
+var (
+	textTmpl = texttemplate.Must(texttemplate.ParseFS(mailFS, "mail/notice.txt"))
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("notice.html").Funcs(htmltemplate.FuncMap{"linkify": linkify}).ParseFS(mailFS, "mail/notice.html"))
+)
+
+// Recipient is a person to tell.
+type Recipient struct {
+	UserID int64
+	Email  string
+	OrgID  int64 // the organisation they are told as a member of
+}
+
+// OrgEditors lists the active owners and editors of each organisation,
+// by organisation, ordered by email.
+func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]Recipient, error) {
+	out := map[int64][]Recipient{}
+	if len(orgs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(orgs))
+	marks := make([]string, len(orgs))
+	for i, id := range orgs {
+		args[i] = id
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+strings.Join(marks, ", ")+`) ORDER BY u.email`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Recipient
+		if err := rows.Scan(&r.OrgID, &r.UserID, &r.Email); err != nil {
+			return nil, err
+		}
+		out[r.OrgID] = append(out[r.OrgID], r)
+	}
+	return out, rows.Err()
+}
+
+// Notice is one email to one person.
+type Notice struct {
+	To      string
+	OrgID   int64  // the organisation it is sent about (0: none); preferences may be per organisation
+	Kind    string // what it is about: the preference it obeys and the outbox kind
+	Key     string // when set, a person is told once per (Kind, Key)
+	Subject string
+	Text    string // the message, plain text; paragraphs separated by blank lines
+	// Why says why the person gets it ("You get these emails as an owner
+	// of Fylde Trust."), above the unsubscribe link.
+	Why string
+}
+
+// Send queues n in the caller's transaction unless the person turned this
+// kind off (for this organisation or all) or was already told about
+// n.Key. It reports whether a message was queued.
+func Send(ctx context.Context, q db.Querier, baseURL string, n Notice) (bool, error) {
+	email := strings.ToLower(strings.TrimSpace(n.To))
+	off, err := TurnedOff(ctx, q, email, n.Kind, n.OrgID)
+	if err != nil || off {
+		return false, err
+	}
+	if n.Key != "" {
+		res, err := q.ExecContext(ctx, `INSERT INTO notify_sent (email, kind, dedupe_key, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, email, n.Kind, n.Key, db.Now())
+		if err != nil {
+			return false, err
+		}
+		if k, err := res.RowsAffected(); err != nil || k == 0 {
+			return false, err
+		}
+	}
+	token, err := newToken(ctx, q, email, n.Kind, n.OrgID)
+	if err != nil {
+		return false, err
+	}
+	unsub := strings.TrimRight(baseURL, "/") + "/unsubscribe/" + token
+	text, html, err := Render(n, unsub)
+	if err != nil {
+		return false, err
+	}
+	return true, mail.Enqueue(ctx, q, mail.Message{To: email, Subject: n.Subject, Body: text, HTML: html, Kind: n.Kind, Unsubscribe: unsub})
+}
+
+// TellOrgEditors sends n to each active owner and editor of orgID (n.To
+// is set per person, n.OrgID to orgID), each subject to their own choices
+// and told once per n.Key. It returns how many were queued.
+func TellOrgEditors(ctx context.Context, q db.Querier, baseURL string, orgID int64, n Notice) (int, error) {
+	who, err := OrgEditors(ctx, q, orgID)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, r := range who[orgID] {
+		n.To, n.OrgID = r.Email, orgID
+		ok, err := Send(ctx, q, baseURL, n)
+		if err != nil {
+			return sent, err
+		}
+		if ok {
+			sent++
+		}
+	}
+	return sent, nil
+}
+
+// Render makes the text and HTML bodies of n from the notice templates.
+func Render(n Notice, unsubscribe string) (string, string, error) {
+	data := map[string]any{"Paragraphs": paragraphs(n.Text), "Text": strings.TrimSpace(n.Text), "Why": n.Why, "Unsubscribe": unsubscribe}
+	var t, h strings.Builder
+	if err := textTmpl.Execute(&t, data); err != nil {
+		return "", "", err
+	}
+	if err := htmlTmpl.Execute(&h, data); err != nil {
+		return "", "", err
+	}
+	return t.String(), h.String(), nil
+}
+
+func paragraphs(s string) [][]string {
+	var out [][]string
+	for _, p := range blankRE.Split(strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n"), -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.Split(p, "\n"))
+		}
+	}
+	return out
+}
+
+var (
+	urlRE   = regexp.MustCompile(`https?://[^\s<>"]+`)
+	blankRE = regexp.MustCompile(`\n\s*\n`)
+)
+
+// linkify escapes a line of text and makes its web addresses links.
+func linkify(line string) htmltemplate.HTML {
+	var b strings.Builder
+	last := 0
+	for _, m := range urlRE.FindAllStringIndex(line, -1) {
+		b.WriteString(htmltemplate.HTMLEscapeString(line[last:m[0]]))
+		u := htmltemplate.HTMLEscapeString(line[m[0]:m[1]])
+		b.WriteString(`<a href="` + u + `">` + u + `</a>`)
+		last = m[1]
+	}
+	b.WriteString(htmltemplate.HTMLEscapeString(line[last:]))
+	return htmltemplate.HTML(b.String())
+}
+
+// TurnedOff reports whether email asked not to get kind (about orgID, or
+// about any organisation), or any notice at all ("all").
+func TurnedOff(ctx context.Context, q db.Querier, email, kind string, orgID int64) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM notify_prefs WHERE email = $1 AND kind IN ($2, 'all') AND organisation_id IN (0, $3)`,
+		strings.ToLower(email), kind, orgID).Scan(&n)
+	return n > 0, err
+}
+
+// TurnOff records that email does not want kind (about orgID; 0 for all
+// organisations).
+func TurnOff(ctx context.Context, q db.Querier, email, kind string, orgID int64) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO notify_prefs (email, kind, organisation_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		strings.ToLower(email), kind, orgID, db.Now())
+	return err
+}
+
+// TurnOn removes that choice again.
+func TurnOn(ctx context.Context, q db.Querier, email, kind string, orgID int64) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM notify_prefs WHERE email = $1 AND kind = $2 AND organisation_id = $3`, strings.ToLower(email), kind, orgID)
+	return err
+}
+
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// newToken stores (hashed) and returns a token that turns kind off for
+// email without signing in.
+func newToken(ctx context.Context, q db.Querier, email, kind string, orgID int64) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(b)
+	_, err := q.ExecContext(ctx, `INSERT INTO notify_tokens (token_hash, email, kind, organisation_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		hashToken(token), email, kind, orgID, db.Now())
+	return token, err
+}
+
+// kinds names the kinds of notice on the unsubscribe page.
+var kinds = map[string]string{
+	"partner_request":       "“looking for partners” requests",
+	"partner_post_response": "responses to your posts",
+	"partner_post_closed":   "posts closing",
+	"partner_post_formed":   "partnerships formed from posts",
+	"event_stand":           "trade fair stand",
+	"event_meetings":        "trade fair meeting schedule",
+}
+
+// Subscription is what an unsubscribe token stands for.
+type Subscription struct {
+	Email   string
+	Kind    string
+	What    string // the kind for people
+	OrgID   int64
+	OrgName string
+	Off     bool
+}
+
+// ByToken finds the subscription of an unsubscribe token (ENOTFOUND when
+// it is unknown).
+func ByToken(ctx context.Context, q db.Querier, token string) (*Subscription, error) {
+	var s Subscription
+	err := q.QueryRowContext(ctx, `SELECT t.email, t.kind, t.organisation_id, COALESCE(o.name, '') FROM notify_tokens t LEFT JOIN organisations o ON o.id = t.organisation_id WHERE t.token_hash = $1`,
+		hashToken(token)).Scan(&s.Email, &s.Kind, &s.OrgID, &s.OrgName)
+	if err != nil {
+		return nil, db.Err(err, "unsubscribe link")
+	}
+	s.What = kinds[s.Kind]
+	if s.What == "" {
+		s.What = strings.ReplaceAll(s.Kind, "_", " ")
+	}
+	s.Off, err = TurnedOff(ctx, q, s.Email, s.Kind, s.OrgID)
+	return &s, err
+}
