@@ -72,7 +72,7 @@ func TestAdminAuditAndOutbox(t *testing.T) {
 		if ct := csv.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 			t.Fatalf("content type %s", ct)
 		}
-		if !strings.HasPrefix(csv.Body, "id,at,user_id,actor,organisation,action") || strings.Count(csv.Body, "organisation.create") != 2 {
+		if !strings.HasPrefix(strings.TrimPrefix(csv.Body, "\ufeff"), "id,at,user_id,actor,organisation,action") || strings.Count(csv.Body, "organisation.create") != 2 {
 			t.Fatalf("csv:\n%s", csv.Body)
 		}
 		if !strings.Contains(csv.Body, `"'=HYPERLINK(""http://evil"")"`) {

@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
@@ -34,15 +36,40 @@ func (s *Service) adminHome(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	pager := web.NewPager(r, 25)
-	users, total, err := ListUsers(r.Context(), s.DB.Q(), q, pager.PerPage, pager.Offset())
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	return s.Web.Render(w, r, 200, "accounts/admin-users.html", map[string]any{"Title": "Users", "Users": users, "Q": q, "Total": total,
-		"Pager": pager.Template(r), "Form": r.URL.Query()})
+	return web.ServeList(s.Web, w, r, web.List[User]{
+		Name: "users", PerPage: 25,
+		Fetch: func(ctx context.Context, limit, offset int) ([]User, int, error) {
+			return ListUsers(ctx, s.DB.Q(), q, limit, offset)
+		},
+		Columns: []web.Column[User]{
+			{Header: "id", Cell: func(u User) string { return strconv.FormatInt(u.ID, 10) }},
+			{Header: "name", Cell: func(u User) string { return u.Name }},
+			{Header: "email", Cell: func(u User) string { return u.Email }},
+			{Header: "verified", Cell: func(u User) string { return yesNo(u.Verified()) }},
+			{Header: "admin", Cell: func(u User) string { return yesNo(u.IsAdmin) }},
+			{Header: "disabled", Cell: func(u User) string { return yesNo(u.DisabledAt != nil) }},
+			{Header: "created_at", Cell: func(u User) string { return stamp(u.CreatedAt) }},
+		},
+		Item: func(u User) any {
+			return map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "verified": u.Verified(), "admin": u.IsAdmin,
+				"disabled": u.DisabledAt != nil, "created_at": u.CreatedAt}
+		},
+		Render: func(p web.ListPage[User]) error {
+			return s.Web.Render(w, r, 200, "accounts/admin-users.html", map[string]any{"Title": "Users", "Users": p.Items, "Q": q, "Total": p.Total,
+				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// stamp is a time in a CSV cell: UTC, to the microsecond.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
 
 // userActions are what an admin can do to an account, with the words of
 // the confirmation page.
@@ -130,64 +157,77 @@ func (s *Service) auditFilter(r *http.Request) (audit.Filter, error) {
 	return f, nil
 }
 
-// maxAuditExport bounds one CSV export of the audit log.
-const maxAuditExport = 50000
-
 func (s *Service) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.auditFilter(r)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	if web.WantsCSV(r) {
-		header := []string{"id", "at", "user_id", "actor", "organisation", "action", "object_type", "object_id", "request_id", "detail"}
-		var rows [][]string
-		for f.Offset = 0; f.Offset < maxAuditExport; f.Offset += 500 {
-			f.Limit = 500
-			entries, _, err := audit.List(ctx, s.DB.Q(), f)
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				uid := ""
-				if e.UserID != nil {
-					uid = strconv.FormatInt(*e.UserID, 10)
-				}
-				rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02T15:04:05.000000Z"), uid, e.Actor, e.OrgName,
-					e.Action, e.ObjectType, e.ObjectID, e.RequestID, e.Detail})
-			}
-			if len(entries) < 500 {
-				break
-			}
+	str := func(p *int64) string {
+		if p == nil {
+			return ""
 		}
-		return web.CSV(w, "audit-log.csv", header, rows)
+		return strconv.FormatInt(*p, 10)
 	}
-	pager := web.NewPager(r, 50)
-	f.Limit, f.Offset = pager.PerPage, pager.Offset()
-	entries, total, err := audit.List(ctx, s.DB.Q(), f)
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": entries, "Total": total,
-		"Pager": pager.Template(r), "Form": r.URL.Query(), "CSV": query(r, "format", "csv")})
-}
-
-func query(r *http.Request, k, v string) string {
-	q := r.URL.Query()
-	q.Del("page")
-	q.Set(k, v)
-	return r.URL.Path + "?" + q.Encode()
+	return web.ServeList(s.Web, w, r, web.List[audit.Entry]{
+		Name: "audit-log", PerPage: 50,
+		Fetch: func(ctx context.Context, limit, offset int) ([]audit.Entry, int, error) {
+			f.Limit, f.Offset = limit, offset
+			return audit.List(ctx, s.DB.Q(), f)
+		},
+		Columns: []web.Column[audit.Entry]{
+			{Header: "id", Cell: func(e audit.Entry) string { return strconv.FormatInt(e.ID, 10) }},
+			{Header: "at", Cell: func(e audit.Entry) string { return stamp(e.At) }},
+			{Header: "user_id", Cell: func(e audit.Entry) string { return str(e.UserID) }},
+			{Header: "actor", Cell: func(e audit.Entry) string { return e.Actor }},
+			{Header: "organisation", Cell: func(e audit.Entry) string { return e.OrgName }},
+			{Header: "action", Cell: func(e audit.Entry) string { return e.Action }},
+			{Header: "object_type", Cell: func(e audit.Entry) string { return e.ObjectType }},
+			{Header: "object_id", Cell: func(e audit.Entry) string { return e.ObjectID }},
+			{Header: "request_id", Cell: func(e audit.Entry) string { return e.RequestID }},
+			{Header: "detail", Cell: func(e audit.Entry) string { return e.Detail }},
+		},
+		Item: func(e audit.Entry) any {
+			return map[string]any{"id": e.ID, "at": e.At, "user_id": e.UserID, "actor": e.Actor, "organisation_id": e.OrgID, "organisation": e.OrgName,
+				"action": e.Action, "object_type": e.ObjectType, "object_id": e.ObjectID, "request_id": e.RequestID, "detail": e.Detail}
+		},
+		Render: func(p web.ListPage[audit.Entry]) error {
+			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": p.Items, "Total": p.Total,
+				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 func (s *Service) adminOutbox(w http.ResponseWriter, r *http.Request) error {
 	to := NormaliseEmail(r.URL.Query().Get("to"))
-	pager := web.NewPager(r, 20)
-	msgs, total, err := mail.Recent(r.Context(), s.DB.Q(), to, pager.PerPage, pager.Offset())
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	return s.Web.Render(w, r, 200, "accounts/admin-outbox.html", map[string]any{"Title": "Outbox", "Msgs": msgs, "Total": total, "To": to,
-		"Pager": pager.Template(r), "Form": r.URL.Query(), "SMTP": s.Web.Config.SMTPURL != ""})
+	return web.ServeList(s.Web, w, r, web.List[mail.Outgoing]{
+		Name: "outbox",
+		Fetch: func(ctx context.Context, limit, offset int) ([]mail.Outgoing, int, error) {
+			return mail.Recent(ctx, s.DB.Q(), to, limit, offset)
+		},
+		Columns: []web.Column[mail.Outgoing]{
+			{Header: "id", Cell: func(m mail.Outgoing) string { return strconv.FormatInt(m.ID, 10) }},
+			{Header: "created_at", Cell: func(m mail.Outgoing) string { return stamp(m.CreatedAt) }},
+			{Header: "to", Cell: func(m mail.Outgoing) string { return m.To }},
+			{Header: "kind", Cell: func(m mail.Outgoing) string { return m.Kind }},
+			{Header: "subject", Cell: func(m mail.Outgoing) string { return m.Subject }},
+			{Header: "sent_at", Cell: func(m mail.Outgoing) string {
+				if m.SentAt == nil {
+					return ""
+				}
+				return stamp(*m.SentAt)
+			}},
+			{Header: "delivery", Cell: func(m mail.Outgoing) string { return m.Delivery }},
+			{Header: "attempts", Cell: func(m mail.Outgoing) string { return strconv.Itoa(m.Attempts) }},
+			{Header: "last_error", Cell: func(m mail.Outgoing) string { return m.LastError }},
+			{Header: "body", Cell: func(m mail.Outgoing) string { return m.Body }},
+		},
+		Item: func(m mail.Outgoing) any {
+			return map[string]any{"id": m.ID, "created_at": m.CreatedAt, "to": m.To, "kind": m.Kind, "subject": m.Subject, "sent_at": m.SentAt,
+				"delivery": m.Delivery, "attempts": m.Attempts, "last_error": m.LastError, "body": m.Body}
+		},
+		Render: func(p web.ListPage[mail.Outgoing]) error {
+			return s.Web.Render(w, r, 200, "accounts/admin-outbox.html", map[string]any{"Title": "Outbox", "Msgs": p.Items, "Total": p.Total, "To": to,
+				"Pager": p.PagerData(r), "Form": r.URL.Query(), "SMTP": s.Web.Config.SMTPURL != "", "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }

@@ -426,12 +426,20 @@ func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsCSV(r) {
-		var rows [][]string
-		for _, e := range h {
-			rows = append(rows, []string{e.At.Format(time.RFC3339), e.Actor, e.Action, e.Note})
-		}
-		return web.CSV(w, fmt.Sprintf("assessment-%d-history.csv", v.A.ID), []string{"at", "by", "action", "note"}, rows)
-	}
-	return s.Web.Render(w, r, 200, "assess/history.html", map[string]any{"Title": "History: " + v.A.SubjectName, "V": v, "History": h})
+	return web.ServeList(s.Web, w, r, web.List[HistoryEntry]{
+		Name: fmt.Sprintf("assessment-%d-history", v.A.ID), PerPage: web.Unpaged, Fetch: web.Rows(h),
+		Columns: []web.Column[HistoryEntry]{
+			{Header: "at", Cell: func(e HistoryEntry) string { return e.At.Format(time.RFC3339) }},
+			{Header: "by", Cell: func(e HistoryEntry) string { return e.Actor }},
+			{Header: "action", Cell: func(e HistoryEntry) string { return e.Action }},
+			{Header: "note", Cell: func(e HistoryEntry) string { return e.Note }},
+		},
+		Item: func(e HistoryEntry) any {
+			return map[string]any{"at": e.At, "by": e.Actor, "action": e.Action, "note": e.Note}
+		},
+		Render: func(p web.ListPage[HistoryEntry]) error {
+			return s.Web.Render(w, r, 200, "assess/history.html", map[string]any{"Title": "History: " + v.A.SubjectName, "V": v, "History": p.Items,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
@@ -22,24 +23,29 @@ func (s *Service) qualityMark(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsCSV(r) {
-		var rows [][]string
-		for _, a := range reg {
-			rows = append(rows, []string{a.SubjectName, a.Label, a.AwardedOn.Format("2006-01-02"), a.ValidUntil.Format("2006-01-02")})
+	date := func(t *time.Time) string {
+		if t == nil {
+			return ""
 		}
-		return web.CSV(w, "quality-mark-register.csv", []string{"consortium", "result", "awarded_on", "valid_until"}, rows)
+		return t.Format(time.DateOnly)
 	}
-	if web.WantsJSON(r) {
-		type item struct {
-			Consortium, Slug, Result, AwardedOn, ValidUntil string
-		}
-		out := []item{}
-		for _, a := range reg {
-			out = append(out, item{a.SubjectName, a.Slug, a.Result, a.AwardedOn.Format("2006-01-02"), a.ValidUntil.Format("2006-01-02")})
-		}
-		return web.JSON(w, 200, out)
-	}
-	return s.Web.Render(w, r, 200, "assess/quality-mark.html", map[string]any{"Title": "The Consortia Quality Mark", "F": fw.F, "Register": reg})
+	return web.ServeList(s.Web, w, r, web.List[Award]{
+		Name: "quality-mark-register", PerPage: web.Unpaged, Fetch: web.Rows(reg),
+		Columns: []web.Column[Award]{
+			{Header: "consortium", Cell: func(a Award) string { return a.SubjectName }},
+			{Header: "result", Cell: func(a Award) string { return a.Label }},
+			{Header: "awarded_on", Cell: func(a Award) string { return a.AwardedOn.Format(time.DateOnly) }},
+			{Header: "valid_until", Cell: func(a Award) string { return date(a.ValidUntil) }},
+		},
+		Item: func(a Award) any {
+			return map[string]any{"consortium": a.SubjectName, "slug": a.Slug, "result": a.Result, "label": a.Label,
+				"awarded_on": a.AwardedOn.Format(time.DateOnly), "valid_until": date(a.ValidUntil)}
+		},
+		Render: func(p web.ListPage[Award]) error {
+			return s.Web.Render(w, r, 200, "assess/quality-mark.html", map[string]any{"Title": "The Consortia Quality Mark", "F": fw.F, "Register": p.Items,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 // readiness is the about page of commissioning readiness, with guidance by

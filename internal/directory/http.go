@@ -38,57 +38,53 @@ func vocabularies(ctx context.Context, q db.Querier) (map[string][]taxonomy.Term
 	return out, nil
 }
 
+// directoryColumns are the CSV columns of a directory search.
+func (s *Service) directoryColumns() []web.Column[Item] {
+	join := func(xs []string) string { return strings.Join(xs, "; ") }
+	return []web.Column[Item]{
+		{Header: "name", Cell: func(it Item) string { return it.Name }},
+		{Header: "sector", Cell: func(it Item) string { return web.Label(it.Sector) }},
+		{Header: "legal_form", Cell: func(it Item) string { return web.Label(it.LegalForm) }},
+		{Header: "identifiers", Cell: func(it Item) string { return join(it.Identifiers) }},
+		{Header: "postcode", Cell: func(it Item) string { return it.Postcode }},
+		{Header: "wards", Cell: func(it Item) string { return join(it.Wards) }},
+		{Header: "services", Cell: func(it Item) string { return join(it.Services) }},
+		{Header: "income_band", Cell: func(it Item) string { return web.Label(it.IncomeBand) }},
+		{Header: "website", Cell: func(it Item) string { return it.Website }},
+		{Header: "description", Cell: func(it Item) string { return it.Description }},
+		{Header: "url", Cell: func(it Item) string { return s.Web.Config.BaseURL + "/directory/" + it.Slug }},
+	}
+}
+
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := filterFrom(r.URL.Query())
-	pager := web.NewPager(r, 20)
-	f.Limit, f.Offset = pager.PerPage, pager.Offset()
-	csv := web.WantsCSV(r)
-	if csv {
-		f.Limit, f.Offset = 5000, 0
-	}
-	res, err := Search(ctx, s.DB.Q(), s.DB.Dialect, f)
-	if err != nil && apperr.Code(err) != apperr.EINVALID {
-		return err
-	}
-	if err != nil && (csv || web.WantsJSON(r)) {
-		return err
-	}
-	if csv {
-		rows := make([][]string, 0, len(res.Items))
-		for _, it := range res.Items {
-			rows = append(rows, []string{it.Name, web.Label(it.Sector), web.Label(it.LegalForm), strings.Join(it.Identifiers, "; "), it.Postcode, strings.Join(it.Wards, "; "), strings.Join(it.Services, "; "), web.Label(it.IncomeBand), it.Website, it.Description, s.Web.Config.BaseURL + "/directory/" + it.Slug})
-		}
-		return web.CSV(w, "directory.csv", []string{"name", "sector", "legal_form", "identifiers", "postcode", "wards", "services", "income_band", "website", "description", "url"}, rows)
-	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, http.StatusOK, map[string]any{"total": res.Total, "total_capped": res.TotalCapped, "ranked_among": res.RankedAmong, "page": pager.Page, "per_page": pager.PerPage, "items": res.Items})
-	}
-	voc, verr := vocabularies(ctx, s.DB.Q())
-	if verr != nil {
-		return verr
-	}
-	pager.Total = res.Total
-	csvURL := "?" + withFormat(r.URL.Query(), "csv")
-	jsonURL := "?" + withFormat(r.URL.Query(), "json")
-	return s.Web.Render(w, r, http.StatusOK, "directory/list.html", map[string]any{
-		"Title": "Directory of organisations", "Result": res, "Pager": pager.Template(r), "Filter": f, "Err": err,
-		"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": csvURL, "JSONURL": jsonURL,
-		"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
-		"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
-		"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
+	var res Result
+	return web.ServeList(s.Web, w, r, web.List[Item]{
+		Name: "directory", Columns: s.directoryColumns(),
+		Fetch: func(ctx context.Context, limit, offset int) ([]Item, int, error) {
+			f.Limit, f.Offset = limit, offset
+			var err error
+			res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, f)
+			return res.Items, res.Total, err
+		},
+		Meta: func() map[string]any {
+			return map[string]any{"total_capped": res.TotalCapped, "ranked_among": res.RankedAmong}
+		},
+		Render: func(p web.ListPage[Item]) error {
+			voc, err := vocabularies(ctx, s.DB.Q())
+			if err != nil {
+				return err
+			}
+			return s.Web.Render(w, r, http.StatusOK, "directory/list.html", map[string]any{
+				"Title": "Directory of organisations", "Result": res, "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
+				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
+				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
+				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
+				"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
+			})
+		},
 	})
-}
-
-func withFormat(v url.Values, f string) string {
-	c := url.Values{}
-	for k, vs := range v {
-		if k != "page" {
-			c[k] = vs
-		}
-	}
-	c.Set("format", f)
-	return c.Encode()
 }
 
 func (s *Service) show(w http.ResponseWriter, r *http.Request) error {

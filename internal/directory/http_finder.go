@@ -1,8 +1,10 @@
 package directory
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/web"
@@ -53,35 +55,43 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			fq.ExcludeOrgs = append(fq.ExcludeOrgs, c)
 		}
 	}
-	var matches []Match
-	var err error
 	asked := v.Get("find") != ""
-	if asked {
-		matches, err = FindPartners(ctx, s.DB.Q(), s.DB.Dialect, fq)
-		if err != nil && apperr.Code(err) != apperr.EINVALID {
-			return err
-		}
-	}
-	if web.WantsJSON(r) {
-		if err != nil {
-			return err
-		}
-		type jm struct {
-			Slug    string   `json:"slug"`
-			Name    string   `json:"name"`
-			Score   float64  `json:"score"`
-			Reasons []string `json:"reasons"`
-		}
-		out := []jm{}
-		for _, m := range matches {
-			out = append(out, jm{m.Org.Slug, m.Org.Name, m.Score, m.Reasons})
-		}
-		return web.JSON(w, http.StatusOK, map[string]any{"matches": out})
-	}
-	voc, verr := vocabularies(ctx, s.DB.Q())
-	if verr != nil {
-		return verr
-	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", map[string]any{"Title": "Find partners", "Form": v, "Voc": voc,
-		"Wards": Wards(), "LAs": LocalAuthorities(), "MyOrgs": myOrgs, "Asked": asked, "Matches": matches, "Err": err})
+	return web.ServeList(s.Web, w, r, web.List[Match]{
+		Name: "partner-finder",
+		// The finder ranks its best maxFinderMatches matches; pages and
+		// exports are slices of them.
+		Fetch: func(ctx context.Context, limit, offset int) ([]Match, int, error) {
+			if !asked {
+				return nil, 0, nil
+			}
+			q := fq
+			q.Limit = min(offset+limit, maxFinderMatches)
+			ms, err := FindPartners(ctx, s.DB.Q(), s.DB.Dialect, q)
+			if err != nil || offset >= len(ms) {
+				return nil, len(ms), err
+			}
+			return ms[offset:], len(ms), nil
+		},
+		Columns: []web.Column[Match]{
+			{Header: "name", Cell: func(m Match) string { return m.Org.Name }},
+			{Header: "score", Cell: func(m Match) string { return strconv.FormatFloat(m.Score, 'f', -1, 64) }},
+			{Header: "reasons", Cell: func(m Match) string { return strings.Join(m.Reasons, "; ") }},
+			{Header: "url", Cell: func(m Match) string { return s.Web.Config.BaseURL + "/directory/" + m.Org.Slug }},
+		},
+		Item: func(m Match) any {
+			return map[string]any{"slug": m.Org.Slug, "name": m.Org.Name, "score": m.Score, "reasons": m.Reasons}
+		},
+		Render: func(p web.ListPage[Match]) error {
+			voc, err := vocabularies(ctx, s.DB.Q())
+			if err != nil {
+				return err
+			}
+			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", map[string]any{"Title": "Find partners", "Form": v, "Voc": voc,
+				"Wards": Wards(), "LAs": LocalAuthorities(), "MyOrgs": myOrgs, "Asked": asked, "Matches": p.Items, "Err": p.Err,
+				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
+
+// maxFinderMatches is how many matches the partner finder ranks.
+const maxFinderMatches = 100

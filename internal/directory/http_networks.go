@@ -30,10 +30,29 @@ func (s *Service) networks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, http.StatusOK, map[string]any{"items": ns})
-	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/networks.html", map[string]any{"Title": "Networks and forums", "Networks": ns})
+	url := func(n Network) string { return s.Web.Config.BaseURL + "/networks/" + n.Slug }
+	return web.ServeList(s.Web, w, r, web.List[Network]{
+		Name: "networks", PerPage: web.Unpaged, Fetch: web.Rows(ns),
+		Columns: []web.Column[Network]{
+			{Header: "name", Cell: func(n Network) string { return n.Name }},
+			{Header: "purpose", Cell: func(n Network) string { return n.Purpose }},
+			{Header: "who_can_join", Cell: func(n Network) string { return n.WhoCanJoin }},
+			{Header: "meeting_pattern", Cell: func(n Network) string { return n.MeetingPattern }},
+			{Header: "contact", Cell: func(n Network) string { return n.Contact }},
+			{Header: "run_by", Cell: func(n Network) string { return n.OwnerName }},
+			{Header: "members", Cell: func(n Network) string { return strconv.Itoa(n.Members) }},
+			{Header: "url", Cell: url},
+		},
+		Item: func(n Network) any {
+			return map[string]any{"id": n.UUID, "slug": n.Slug, "name": n.Name, "purpose": n.Purpose, "who_can_join": n.WhoCanJoin,
+				"meeting_pattern": n.MeetingPattern, "contact": n.Contact, "run_by": n.OwnerName, "run_by_slug": n.OwnerSlug,
+				"members": n.Members, "updated_at": n.UpdatedAt, "url": url(n)}
+		},
+		Render: func(p web.ListPage[Network]) error {
+			return s.Web.Render(w, r, http.StatusOK, "directory/networks.html", map[string]any{"Title": "Networks and forums", "Networks": p.Items,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 type netMember struct {

@@ -170,28 +170,32 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			f.From = &now
 		}
 	}
-	pager := web.NewPager(r, 20)
-	f.Limit, f.Offset = pager.PerPage, pager.Offset()
-	evs, total, err := ListEvents(ctx, s.DB.Q(), f)
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	if web.WantsJSON(r) {
-		out := make([]map[string]any, 0, len(evs))
-		for _, e := range evs {
-			out = append(out, eventJSON(e, s.baseURL()))
-		}
-		return web.JSON(w, 200, map[string]any{"total": total, "page": pager.Page, "events": out})
-	}
-	if web.WantsCSV(r) {
-		rows := make([][]string, 0, len(evs))
-		for _, e := range evs {
-			rows = append(rows, []string{e.Title, Label(e.Type), e.StartsAt.In(lon).Format("2006-01-02 15:04"), e.EndsAt.In(lon).Format("2006-01-02 15:04"),
-				e.OrganiserName, e.Location(), Label(e.Status), strconv.Itoa(e.Capacity), strconv.Itoa(e.Booked), s.baseURL() + "/events/" + e.Slug})
-		}
-		return web.CSV(w, "events.csv", []string{"Title", "Type", "Starts", "Ends", "Organiser", "Where", "Status", "Places", "Booked", "Link"}, rows)
-	}
+	return web.ServeList(s.Web, w, r, web.List[*Event]{
+		Name: "events", Columns: s.eventColumns(), Item: s.eventItem, Invalid: v.Err(),
+		Fetch: func(ctx context.Context, limit, offset int) ([]*Event, int, error) {
+			f.Limit, f.Offset = limit, offset
+			return ListEvents(ctx, s.DB.Q(), f)
+		},
+		Render: func(p web.ListPage[*Event]) error {
+			return s.renderList(w, r, p, listView{theme: theme, organiser: organiser, themes: themes, when: when, typ: f.Type, now: now})
+		},
+	})
+}
+
+// listView is what the events page shows beside the list.
+type listView struct {
+	theme     *taxonomy.Term
+	organiser *accounts.Organisation
+	themes    []taxonomy.Term
+	when, typ string
+	now       time.Time
+}
+
+// renderList is the HTML page of the events list.
+func (s *Service) renderList(w http.ResponseWriter, r *http.Request, p web.ListPage[*Event], lv listView) error {
+	ctx := r.Context()
+	theme, organiser, when := lv.theme, lv.organiser, lv.when
+	q := r.URL.Query()
 	feed, feedTitle := "/calendar/events.ics", "All events"
 	if theme != nil {
 		feed, feedTitle = "/calendar/themes/"+theme.Code+"/events.ics", "Events about "+theme.Name
@@ -204,6 +208,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	form.Set("when", when)
 	var organise []accounts.OrgWithRole
+	var err error
 	if id := web.IdentityFrom(ctx); id != nil {
 		if organise, err = editorOrgs(ctx, s.DB.Q(), id); err != nil {
 			return err
@@ -214,13 +219,13 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	title := "Events"
-	if f.Type != "" {
-		title = Label(f.Type) + "s"
+	if lv.typ != "" {
+		title = Label(lv.typ) + "s"
 	}
 	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
-		"Title": title, "Events": evs, "Types": Types, "Themes": themes, "Theme": theme, "Organiser": organiser, "Organisers": organisers,
-		"Form": form, "Err": v.Err(), "Pager": pager.Template(r), "Total": total, "When": when,
-		"Feed": feed, "FeedTitle": feedTitle, "Now": now, "Organise": organise,
+		"Title": title, "Events": p.Items, "Types": Types, "Themes": lv.themes, "Theme": theme, "Organiser": organiser, "Organisers": organisers,
+		"Form": form, "Err": p.Err, "Pager": p.PagerData(r), "Total": p.Total, "When": when, "CSV": p.CSVURL, "JSONURL": p.JSONURL,
+		"Feed": feed, "FeedTitle": feedTitle, "Now": lv.now, "Organise": organise,
 	})
 }
 
@@ -404,6 +409,12 @@ func (s *Service) cancelBooking(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/events/"+e.Slug, "The booking for "+b.AttendeeName+" is cancelled.")
 }
 
+// myBooking is one of the caller's bookings with its event.
+type myBooking struct {
+	B *Booking
+	E *Event
+}
+
 func (s *Service) mine(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
@@ -411,28 +422,50 @@ func (s *Service) mine(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		B *Booking
-		E *Event
-	}
-	var upcoming, past []row
-	now := s.Now()
+	rows := make([]myBooking, 0, len(bs))
 	for _, b := range bs {
 		e, err := GetEvent(ctx, s.DB.Q(), strconv.FormatInt(b.EventID, 10))
 		if err != nil {
 			return err
 		}
-		if e.Past(now) {
-			past = append(past, row{b, e})
-		} else {
-			upcoming = append(upcoming, row{b, e})
-		}
+		rows = append(rows, myBooking{b, e})
 	}
-	meetings, err := MeetingsFor(ctx, s.DB.Q(), id.UserID)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, 200, "events/mine.html", map[string]any{"Title": "Your events", "Upcoming": upcoming, "Past": past, "Meetings": meetings})
+	lon := londonLoc()
+	return web.ServeList(s.Web, w, r, web.List[myBooking]{
+		Name: "my-events", PerPage: web.Unpaged, Fetch: web.Rows(rows),
+		Columns: []web.Column[myBooking]{
+			{Header: "Event", Cell: func(m myBooking) string { return m.E.Title }},
+			{Header: "Starts", Cell: func(m myBooking) string { return m.E.StartsAt.In(lon).Format("2006-01-02 15:04") }},
+			{Header: "Ends", Cell: func(m myBooking) string { return m.E.EndsAt.In(lon).Format("2006-01-02 15:04") }},
+			{Header: "Where", Cell: func(m myBooking) string { return m.E.Location() }},
+			{Header: "Event status", Cell: func(m myBooking) string { return Label(m.E.Status) }},
+			{Header: "Booking", Cell: func(m myBooking) string { return m.B.Status }},
+			{Header: "Attendee", Cell: func(m myBooking) string { return m.B.AttendeeName }},
+			{Header: "Organisation", Cell: func(m myBooking) string { return m.B.OrgName }},
+			{Header: "Link", Cell: func(m myBooking) string { return s.baseURL() + "/events/" + m.E.Slug }},
+		},
+		Item: func(m myBooking) any {
+			return map[string]any{"booking_id": m.B.ID, "status": m.B.Status, "attendee": m.B.AttendeeName, "organisation": m.B.OrgName,
+				"booked_at": m.B.CreatedAt, "event": eventJSON(m.E, s.baseURL())}
+		},
+		Render: func(p web.ListPage[myBooking]) error {
+			var upcoming, past []myBooking
+			now := s.Now()
+			for _, m := range p.Items {
+				if m.E.Past(now) {
+					past = append(past, m)
+				} else {
+					upcoming = append(upcoming, m)
+				}
+			}
+			meetings, err := MeetingsFor(ctx, s.DB.Q(), id.UserID)
+			if err != nil {
+				return err
+			}
+			return s.Web.Render(w, r, 200, "events/mine.html", map[string]any{"Title": "Your events", "Upcoming": upcoming, "Past": past, "Meetings": meetings,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 func (s *Service) stats(w http.ResponseWriter, r *http.Request) error {
@@ -527,3 +560,23 @@ func jsonLD(e *Event, base string) (string, error) {
 	b, err := json.Marshal(m) // escapes <, > and & so it cannot close the script element
 	return string(b), err
 }
+
+// eventColumns are the CSV columns of an events list.
+func (s *Service) eventColumns() []web.Column[*Event] {
+	lon := londonLoc()
+	return []web.Column[*Event]{
+		{Header: "Title", Cell: func(e *Event) string { return e.Title }},
+		{Header: "Type", Cell: func(e *Event) string { return Label(e.Type) }},
+		{Header: "Starts", Cell: func(e *Event) string { return e.StartsAt.In(lon).Format("2006-01-02 15:04") }},
+		{Header: "Ends", Cell: func(e *Event) string { return e.EndsAt.In(lon).Format("2006-01-02 15:04") }},
+		{Header: "Organiser", Cell: func(e *Event) string { return e.OrganiserName }},
+		{Header: "Where", Cell: func(e *Event) string { return e.Location() }},
+		{Header: "Status", Cell: func(e *Event) string { return Label(e.Status) }},
+		{Header: "Places", Cell: func(e *Event) string { return strconv.Itoa(e.Capacity) }},
+		{Header: "Booked", Cell: func(e *Event) string { return strconv.Itoa(e.Booked) }},
+		{Header: "Link", Cell: func(e *Event) string { return s.baseURL() + "/events/" + e.Slug }},
+	}
+}
+
+// eventItem is an event as a JSON list item.
+func (s *Service) eventItem(e *Event) any { return eventJSON(e, s.baseURL()) }

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,14 +19,18 @@ func (s *Service) orgEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pager := web.NewPager(r, 50)
-	evs, total, err := ListEvents(ctx, s.DB.Q(), Filter{OrganiserID: org.ID, Statuses: []string{StatusDraft, StatusPublished, StatusCancelled, StatusFinished},
-		Past: true, Limit: pager.PerPage, Offset: pager.Offset()})
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	return s.Web.Render(w, r, 200, "events/org_events.html", map[string]any{"Title": "Events organised by " + org.Name, "Org": org, "Events": evs, "Pager": pager.Template(r)})
+	f := Filter{OrganiserID: org.ID, Statuses: []string{StatusDraft, StatusPublished, StatusCancelled, StatusFinished}, Past: true}
+	return web.ServeList(s.Web, w, r, web.List[*Event]{
+		Name: org.Slug + "-events", PerPage: 50, Columns: s.eventColumns(), Item: s.eventItem,
+		Fetch: func(ctx context.Context, limit, offset int) ([]*Event, int, error) {
+			f.Limit, f.Offset = limit, offset
+			return ListEvents(ctx, s.DB.Q(), f)
+		},
+		Render: func(p web.ListPage[*Event]) error {
+			return s.Web.Render(w, r, 200, "events/org_events.html", map[string]any{"Title": "Events organised by " + org.Name, "Org": org, "Events": p.Items,
+				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, org *accounts.Organisation, e *Event, form url.Values, err error) error {
@@ -162,25 +167,35 @@ func (s *Service) attendees(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsCSV(r) {
-		rows := make([][]string, 0, len(bs))
-		for _, b := range bs {
-			att := ""
-			if b.Attended != nil {
-				att = map[bool]string{true: "yes", false: "no"}[*b.Attended]
-			}
-			pos := ""
-			if b.Position > 0 {
-				pos = strconv.Itoa(b.Position)
-			}
-			rows = append(rows, []string{b.AttendeeName, b.AttendeeEmail, b.OrgName, b.Status, pos, b.AccessNeeds, att, b.CreatedAt.In(londonLoc()).Format("2006-01-02 15:04")})
+	att := func(b *Booking) string {
+		if b.Attended == nil {
+			return ""
 		}
-		return web.CSV(w, e.Slug+"-attendees.csv", []string{"Name", "Email", "Organisation", "Status", "Waiting list position", "Access needs", "Attended", "Booked at"}, rows)
+		return map[bool]string{true: "yes", false: "no"}[*b.Attended]
 	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, 200, map[string]any{"event": e.Slug, "bookings": bs})
-	}
-	return s.Web.Render(w, r, 200, "events/attendees.html", map[string]any{"Title": "Attendees: " + e.Title, "Event": e, "Bookings": bs})
+	return web.ServeList(s.Web, w, r, web.List[*Booking]{
+		Name: e.Slug + "-attendees", PerPage: web.Unpaged, Fetch: web.Rows(bs),
+		Columns: []web.Column[*Booking]{
+			{Header: "Name", Cell: func(b *Booking) string { return b.AttendeeName }},
+			{Header: "Email", Cell: func(b *Booking) string { return b.AttendeeEmail }},
+			{Header: "Organisation", Cell: func(b *Booking) string { return b.OrgName }},
+			{Header: "Status", Cell: func(b *Booking) string { return b.Status }},
+			{Header: "Waiting list position", Cell: func(b *Booking) string {
+				if b.Position == 0 {
+					return ""
+				}
+				return strconv.Itoa(b.Position)
+			}},
+			{Header: "Access needs", Cell: func(b *Booking) string { return b.AccessNeeds }},
+			{Header: "Attended", Cell: att},
+			{Header: "Booked at", Cell: func(b *Booking) string { return b.CreatedAt.In(londonLoc()).Format("2006-01-02 15:04") }},
+		},
+		Meta: func() map[string]any { return map[string]any{"event": e.Slug} },
+		Render: func(p web.ListPage[*Booking]) error {
+			return s.Web.Render(w, r, 200, "events/attendees.html", map[string]any{"Title": "Attendees: " + e.Title, "Event": e, "Bookings": p.Items,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 func (s *Service) attendance(w http.ResponseWriter, r *http.Request) error {

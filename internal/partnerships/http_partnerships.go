@@ -63,8 +63,7 @@ func (s *Service) listConsortia(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool) error {
 	ctx := r.Context()
 	qv := r.URL.Query()
-	pager := web.NewPager(r, 25)
-	f := Filter{Q: qv.Get("q"), Consortia: consortia, Viewer: web.IdentityFrom(ctx), Limit: pager.PerPage, Offset: pager.Offset()}
+	f := Filter{Q: qv.Get("q"), Consortia: consortia, Viewer: web.IdentityFrom(ctx)}
 	if in(Models, qv.Get("model")) {
 		f.Model = qv.Get("model")
 	}
@@ -72,39 +71,42 @@ func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool
 		f.Status = qv.Get("status")
 	}
 	f.Theme, _ = strconv.ParseInt(qv.Get("theme"), 10, 64)
-	if web.WantsCSV(r) || web.WantsJSON(r) {
-		f.Limit, f.Offset = 10000, 0
-	}
-	rows, total, err := List(ctx, s.DB.Q(), f)
-	if err != nil {
-		return err
-	}
-	if web.WantsCSV(r) {
-		var out [][]string
-		for _, x := range rows {
-			out = append(out, []string{x.Name, x.Model, x.Status, isoDate(x.Start), isoDate(x.End), strconv.Itoa(x.Members), x.Mix, x.Lead, strings.TrimRight(s.Web.Config.BaseURL, "/") + "/partnerships/" + x.Slug})
-		}
-		return web.CSV(w, "partnerships.csv", []string{"name", "model", "status", "start_date", "end_date", "members", "sector_mix", "lead", "url"}, out)
-	}
-	if web.WantsJSON(r) {
-		items := []map[string]any{}
-		for _, x := range rows {
-			items = append(items, map[string]any{"name": x.Name, "slug": x.Slug, "model": x.Model, "status": x.Status, "start_date": isoDate(x.Start), "end_date": isoDate(x.End), "members": x.Members, "sector_mix": x.Mix, "lead": x.Lead})
-		}
-		return web.JSON(w, http.StatusOK, map[string]any{"total": total, "items": items})
-	}
-	pager.Total = total
-	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
-	if err != nil {
-		return err
-	}
-	title := "Partnerships"
+	base := strings.TrimRight(s.Web.Config.BaseURL, "/") + "/partnerships/"
+	name, title := "partnerships", "Partnerships"
 	if consortia {
-		title = "Consortia"
+		name, title = "consortia", "Consortia"
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", map[string]any{
-		"Title": title, "Rows": rows, "Total": total, "Pager": pager.Template(r), "Consortia": consortia,
-		"Models": Models, "Statuses": Statuses, "Themes": themes, "Q": qv,
+	return web.ServeList(s.Web, w, r, web.List[Row]{
+		Name: name, PerPage: 25,
+		Fetch: func(ctx context.Context, limit, offset int) ([]Row, int, error) {
+			f.Limit, f.Offset = limit, offset
+			return List(ctx, s.DB.Q(), f)
+		},
+		Columns: []web.Column[Row]{
+			{Header: "name", Cell: func(x Row) string { return x.Name }},
+			{Header: "model", Cell: func(x Row) string { return x.Model }},
+			{Header: "status", Cell: func(x Row) string { return x.Status }},
+			{Header: "start_date", Cell: func(x Row) string { return isoDate(x.Start) }},
+			{Header: "end_date", Cell: func(x Row) string { return isoDate(x.End) }},
+			{Header: "members", Cell: func(x Row) string { return strconv.Itoa(x.Members) }},
+			{Header: "sector_mix", Cell: func(x Row) string { return x.Mix }},
+			{Header: "lead", Cell: func(x Row) string { return x.Lead }},
+			{Header: "url", Cell: func(x Row) string { return base + x.Slug }},
+		},
+		Item: func(x Row) any {
+			return map[string]any{"name": x.Name, "slug": x.Slug, "model": x.Model, "status": x.Status, "start_date": isoDate(x.Start), "end_date": isoDate(x.End),
+				"members": x.Members, "sector_mix": x.Mix, "lead": x.Lead, "url": base + x.Slug}
+		},
+		Render: func(p web.ListPage[Row]) error {
+			themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
+			if err != nil {
+				return err
+			}
+			return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", map[string]any{
+				"Title": title, "Rows": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "Consortia": consortia,
+				"Models": Models, "Statuses": Statuses, "Themes": themes, "Q": qv, "CSV": p.CSVURL, "JSONURL": p.JSONURL,
+			})
+		},
 	})
 }
 

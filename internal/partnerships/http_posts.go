@@ -65,11 +65,46 @@ func (s *Service) views(ctx context.Context, ps []*PartnerPost) ([]postView, err
 	return out, nil
 }
 
+// postList serves posts matching f as the page render, CSV and JSON.
+func (s *Service) postList(w http.ResponseWriter, r *http.Request, name string, perPage int, f PostFilter, render func(web.ListPage[postView]) error) error {
+	base := s.baseURL()
+	join := func(xs []string) string { return strings.Join(xs, "; ") }
+	return web.ServeList(s.Web, w, r, web.List[postView]{
+		Name: name, PerPage: perPage,
+		Fetch: func(ctx context.Context, limit, offset int) ([]postView, int, error) {
+			f.Limit, f.Offset = limit, offset
+			ps, total, err := ListPosts(ctx, s.DB.Q(), f)
+			if err != nil {
+				return nil, 0, err
+			}
+			vs, err := s.views(ctx, ps)
+			return vs, total, err
+		},
+		Columns: []web.Column[postView]{
+			{Header: "id", Cell: func(v postView) string { return strconv.FormatInt(v.ID, 10) }},
+			{Header: "title", Cell: func(v postView) string { return v.Title }},
+			{Header: "organisation", Cell: func(v postView) string { return v.OrgName }},
+			{Header: "closes_on", Cell: func(v postView) string { return isoDate(&v.ClosesOn) }},
+			{Header: "needed_by", Cell: func(v postView) string { return isoDate(v.NeededBy) }},
+			{Header: "services", Cell: func(v postView) string { return join(v.ServiceNames) }},
+			{Header: "themes", Cell: func(v postView) string { return join(v.ThemeNames) }},
+			{Header: "client_groups", Cell: func(v postView) string { return join(v.ClientGroups) }},
+			{Header: "areas", Cell: func(v postView) string { return join(v.Areas) }},
+			{Header: "opportunity", Cell: func(v postView) string { return v.Opportunity }},
+			{Header: "opportunity_url", Cell: func(v postView) string { return v.OpportunityURL }},
+			{Header: "responses", Cell: func(v postView) string { return strconv.Itoa(v.Responses) }},
+			{Header: "url", Cell: func(v postView) string { return base + v.URL }},
+			{Header: "status", Cell: func(v postView) string { return v.State }},
+		},
+		Item:   func(v postView) any { return v.json(base) },
+		Render: render,
+	})
+}
+
 func (s *Service) postsList(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	qv := r.URL.Query()
-	pager := web.NewPager(r, 20)
-	f := PostFilter{Today: postToday(timeNow()), OpenOnly: true, Q: qv.Get("q"), Limit: pager.PerPage, Offset: pager.Offset(), WithDetail: true}
+	f := PostFilter{Today: postToday(timeNow()), OpenOnly: true, Q: qv.Get("q"), WithDetail: true}
 	for _, k := range []string{"theme", "service", "client_group"} {
 		if id, err := strconv.ParseInt(qv.Get(k), 10, 64); err == nil && id > 0 {
 			f.Term = append(f.Term, id)
@@ -78,45 +113,18 @@ func (s *Service) postsList(w http.ResponseWriter, r *http.Request) error {
 	if a, ok := directory.CanonicalWard(qv.Get("area")); ok {
 		f.Area = a
 	}
-	if web.WantsCSV(r) || web.WantsJSON(r) {
-		f.Limit, f.Offset = 10000, 0
-	}
-	ps, total, err := ListPosts(ctx, s.DB.Q(), f)
-	if err != nil {
-		return err
-	}
-	vs, err := s.views(ctx, ps)
-	if err != nil {
-		return err
-	}
-	base := s.baseURL()
-	if web.WantsCSV(r) {
-		var rows [][]string
-		for _, v := range vs {
-			rows = append(rows, []string{strconv.FormatInt(v.ID, 10), v.Title, v.OrgName, isoDate(&v.ClosesOn), isoDate(v.NeededBy),
-				strings.Join(v.ServiceNames, "; "), strings.Join(v.ThemeNames, "; "), strings.Join(v.ClientGroups, "; "), strings.Join(v.Areas, "; "),
-				v.Opportunity, v.OpportunityURL, strconv.Itoa(v.Responses), base + v.URL})
+	return s.postList(w, r, "looking-for-partners", 20, f, func(p web.ListPage[postView]) error {
+		data := map[string]any{"Title": "Looking for partners", "Posts": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "Q": qv,
+			"Wards": directory.Wards(), "PostAs": s.editorOrgs(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL}
+		for k, voc := range map[string]string{"Themes": taxonomy.Themes, "ServiceTerms": taxonomy.Services, "GroupTerms": taxonomy.ClientGroups} {
+			ts, err := taxonomy.List(ctx, s.DB.Q(), voc, false)
+			if err != nil {
+				return err
+			}
+			data[k] = ts
 		}
-		return web.CSV(w, "looking-for-partners.csv", []string{"id", "title", "organisation", "closes_on", "needed_by", "services", "themes", "client_groups", "areas", "opportunity", "opportunity_url", "responses", "url"}, rows)
-	}
-	if web.WantsJSON(r) {
-		items := []map[string]any{}
-		for _, v := range vs {
-			items = append(items, v.json(base))
-		}
-		return web.JSON(w, http.StatusOK, map[string]any{"total": total, "items": items})
-	}
-	pager.Total = total
-	data := map[string]any{"Title": "Looking for partners", "Posts": vs, "Total": total, "Pager": pager.Template(r), "Q": qv,
-		"Wards": directory.Wards(), "PostAs": s.editorOrgs(r)}
-	for k, voc := range map[string]string{"Themes": taxonomy.Themes, "ServiceTerms": taxonomy.Services, "GroupTerms": taxonomy.ClientGroups} {
-		ts, err := taxonomy.List(ctx, s.DB.Q(), voc, false)
-		if err != nil {
-			return err
-		}
-		data[k] = ts
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_list.html", data)
+		return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_list.html", data)
+	})
 }
 
 func (v postView) json(base string) map[string]any {

@@ -42,27 +42,19 @@ func (s *Service) orgPosts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pager := web.NewPager(r, 25)
-	ps, total, err := ListPosts(ctx, s.DB.Q(), PostFilter{OrgID: org.ID, Limit: pager.PerPage, Offset: pager.Offset()})
-	if err != nil {
-		return err
-	}
-	vs, err := s.views(ctx, ps)
-	if err != nil {
-		return err
-	}
-	pager.Total = total
-	notify, err := NotifyPartnerRequests(ctx, s.DB.Q(), org.ID)
-	if err != nil {
-		return err
-	}
-	mine, err := ResponsesByOrg(ctx, s.DB.Q(), org.ID, 100)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_org.html", map[string]any{
-		"Title": org.Name + ": looking for partners", "Org": org, "Posts": vs, "Total": total, "Pager": pager.Template(r),
-		"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify, "Responses": mine})
+	return s.postList(w, r, org.Slug+"-looking-for-partners", 25, PostFilter{OrgID: org.ID}, func(p web.ListPage[postView]) error {
+		notify, err := NotifyPartnerRequests(ctx, s.DB.Q(), org.ID)
+		if err != nil {
+			return err
+		}
+		mine, err := ResponsesByOrg(ctx, s.DB.Q(), org.ID, 100)
+		if err != nil {
+			return err
+		}
+		return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_org.html", map[string]any{
+			"Title": org.Name + ": looking for partners", "Org": org, "Posts": p.Items, "Total": p.Total, "Pager": p.PagerData(r),
+			"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify, "Responses": mine, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+	})
 }
 
 // renderPostForm renders the post form with what it needs.

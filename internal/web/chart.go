@@ -2,8 +2,10 @@ package web
 
 import (
 	"fmt"
+	"hash/fnv"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -22,7 +24,7 @@ func BarChart(title string, labels []string, series ...Series) template.HTML {
 	maxV := chartMax(series)
 	plotW, plotH := float64(w-left-8), float64(h-top-bottom)
 	var b strings.Builder
-	id := "c" + fmt.Sprint(len(title)*31+len(labels))
+	id := chartID("c", title, labels, series)
 	chartFrame(&b, id, title, labels, series, w, h, left, w-8, top, plotH, maxV)
 	n := len(labels)
 	if n == 0 {
@@ -64,7 +66,7 @@ func LineChart(title string, labels []string, series ...Series) template.HTML {
 	maxV := chartMax(series)
 	plotW, plotH := float64(w-left-16), float64(h-top-bottom)
 	var b strings.Builder
-	id := "l" + fmt.Sprint(len(title)*37+len(labels))
+	id := chartID("l", title, labels, series)
 	chartFrame(&b, id, title, labels, series, w, h, left, w-16, top, plotH, maxV)
 	step := plotW
 	if len(labels) > 1 {
@@ -153,4 +155,16 @@ func fmtNum(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// chartID names a chart's title and description elements after all it
+// shows, so two charts on one page (with titles of the same length, as on
+// /partnerships/measures) never share an id.
+func chartID(kind, title string, labels []string, series []Series) string {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%q %q", title, labels)
+	for _, s := range series {
+		fmt.Fprintf(h, " %q %v", s.Name, s.Values)
+	}
+	return kind + strconv.FormatUint(h.Sum64(), 36)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -27,26 +26,18 @@ func SafeCell(s string) string {
 	return s
 }
 
-// CSV writes a formula-safe CSV download.
+// CSV writes a formula-safe CSV download as it always has (no byte-order
+// mark, LF line ends): for files made for other programs (the stats API,
+// the network map's Gephi files) and one-object tables. Lists use
+// ServeList, whose CSV is made for spreadsheets (byte-order mark, CRLF).
 func CSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
+	csvHeaders(w, filename)
+	return writeCSV(w, header, rows, false)
+}
+
+func csvHeaders(w http.ResponseWriter, filename string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(filename, `"`, "")+`"`)
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	rec := make([]string, 0, len(header))
-	for _, r := range rows {
-		rec = rec[:0]
-		for _, c := range r {
-			rec = append(rec, SafeCell(c))
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // Pager reads ?page= and computes limits for a listing.

@@ -118,8 +118,9 @@ func (rd *Renderer) funcs() template.FuncMap {
 			}
 			return "?" + q.Encode()
 		},
-		"add": func(a, b int) int { return a + b },
-		"sub": func(a, b int) int { return a - b },
+		"htmlID": HTMLID,
+		"add":    func(a, b int) int { return a + b },
+		"sub":    func(a, b int) int { return a - b },
 		"title": func(s string) string {
 			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
 		},
@@ -413,4 +414,21 @@ func SafeNext(next, fallback string) string {
 		return fallback
 	}
 	return next
+}
+
+// HTMLID turns a value (a ward name such as "Squires Gate") into a valid
+// id fragment: lower case letters and digits, other runs as one hyphen.
+func HTMLID(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }

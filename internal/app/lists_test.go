@@ -1,0 +1,264 @@
+package app_test
+
+// Every list page of the site answers CSV and JSON through the one list
+// helper (web.ServeList): the same filters and permissions as the page,
+// every matching row (not the page shown), CSV with a byte-order mark and
+// CRLF line ends, JSON in the one envelope.
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"partnerhub/internal/apptest"
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/mail"
+	"partnerhub/internal/testkit"
+)
+
+// listRoute is one list page: who may see it, its path in the demo town,
+// and a filter that narrows it ("" for lists without filters).
+type listRoute struct {
+	pattern string // the route table's pattern
+	who     string // "" for the public
+	path    string
+	filter  string
+	col     string // the CSV column compared with the page ("" for the first)
+}
+
+// listRoutes are the site's list pages, with parameters from the demo town.
+func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
+	one := func(query string, args ...any) string {
+		t.Helper()
+		var s string
+		if err := d.Q().QueryRowContext(ctx, query, args...).Scan(&s); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return s
+	}
+	orgWithEvents := one(`SELECT o.slug FROM events e JOIN organisations o ON o.id = e.organiser_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
+	eventWithBookings := one(`SELECT e.slug FROM event_bookings b JOIN events e ON e.id = b.event_id JOIN organisations o ON o.id = e.organiser_id
+		WHERE o.slug = $1 GROUP BY e.slug ORDER BY COUNT(*) DESC, e.slug LIMIT 1`, orgWithEvents)
+	booker := one(`SELECT u.email FROM event_bookings b JOIN users u ON u.id = b.user_id GROUP BY u.email ORDER BY COUNT(*) DESC, u.email LIMIT 1`)
+	orgWithPosts := one(`SELECT o.slug FROM partner_posts p JOIN organisations o ON o.id = p.organisation_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
+	service := one(`SELECT CAST(id AS TEXT) FROM taxonomy_terms WHERE vocabulary = 'service' ORDER BY id LIMIT 1`)
+	assessment := one(`SELECT CAST(assessment_id AS TEXT) FROM assess_history GROUP BY assessment_id ORDER BY COUNT(*) DESC, assessment_id LIMIT 1`)
+	admin := "admin@demo.partnerhub.test"
+	return []listRoute{
+		{"GET /directory", "", "/directory", "sector=faith", ""},
+		{"GET /networks", "", "/networks", "", ""},
+		{"GET /partners/find", "", "/partners/find?find=1&ward=Talbot&service=" + service, "", ""}, // more needs find more partners: no narrowing filter
+		{"GET /events", "", "/events?when=all", "type=networking", ""},
+		{"GET /events/mine", booker, "/events/mine", "", ""},
+		{"GET /orgs/{org}/events", admin, "/orgs/" + orgWithEvents + "/events", "", ""},
+		{"GET /orgs/{org}/events/{event}/attendees", admin, "/orgs/" + orgWithEvents + "/events/" + eventWithBookings + "/attendees", "", ""},
+		{"GET /partnerships", "", "/partnerships", "status=active", ""},
+		{"GET /consortia", "", "/consortia", "status=active", ""},
+		{"GET /looking-for-partners", "", "/looking-for-partners", "service=" + service, "title"},
+		{"GET /orgs/{org}/posts", admin, "/orgs/" + orgWithPosts + "/posts", "", "title"},
+		{"GET /quality-mark", "", "/quality-mark", "", ""},
+		{"GET /assessments/{id}/history", admin, "/assessments/" + assessment + "/history", "", ""},
+		{"GET /admin/users", admin, "/admin/users", "q=admin", "email"},
+		{"GET /admin/audit", admin, "/admin/audit", "action=membership.", "action"},
+		{"GET /admin/outbox", admin, "/admin/outbox", "to=" + booker, "subject"},
+	}
+}
+
+var (
+	idAttr      = regexp.MustCompile(`\sid="([^"]*)"`)
+	exportLinks = regexp.MustCompile(`(?s)href="[^"]*format=csv[^"]*".*href="[^"]*format=json[^"]*"`)
+)
+
+// demoTown builds a demo town of orgs organisations and serves it.
+func demoTown(t *testing.T, d *db.DB, orgs int) (context.Context, *apptest.Env) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 7, Orgs: orgs}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, apptest.New(t, d)
+}
+
+func TestEveryListExportsCSVAndJSON(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, env := demoTown(t, d, 80)
+		// Audit entries and mail, which the demo town does not make.
+		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Layton Lunch Club"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
+		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Marton Men's Shed"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
+		routes := listRoutes(t, ctx, d)
+		for i, to := range []string{"someone@example.org", routes[4].who, "else@example.org", routes[4].who} {
+			if err := mail.Enqueue(ctx, d.W(), mail.Message{To: to, Subject: fmt.Sprintf("Message %d", i), Body: "Hello", Kind: "test"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		declared := map[string]bool{}
+		for _, rt := range env.App.Web.Routes() {
+			declared[rt.Pattern()] = true
+		}
+		for _, lr := range routes {
+			t.Run(lr.pattern, func(t *testing.T) {
+				if !declared[lr.pattern] {
+					t.Fatalf("%s is not in the route table", lr.pattern)
+				}
+				c := env.As(lr.who)
+				all := exportedRows(t, c, lr.path, lr.col)
+				if len(all) == 0 {
+					t.Fatalf("%s: the demo town has no rows to export", lr.path)
+				}
+				page := c.Get(withQuery(lr.path, "per_page=500")).Status(t, 200)
+				if !exportLinks.MatchString(page.Body) {
+					t.Errorf("%s: no links to download the list as CSV and JSON", lr.path)
+				}
+				uniqueIDs(t, lr.path, page.Body)
+				if lr.filter == "" {
+					return
+				}
+				some := exportedRows(t, c, withQuery(lr.path, lr.filter), lr.col)
+				if len(some) == 0 || len(some) >= len(all) {
+					t.Fatalf("%s: the filter %s keeps %d of %d rows", lr.path, lr.filter, len(some), len(all))
+				}
+				// The page with the filter shows exactly the rows exported.
+				filtered := c.Get(withQuery(lr.path, lr.filter+"&per_page=500")).Status(t, 200).Body
+				kept := map[string]bool{}
+				for _, r := range some {
+					kept[r] = true
+					if !strings.Contains(filtered, html.EscapeString(r)) {
+						t.Errorf("%s?%s: exported %q is not on the page", lr.path, lr.filter, r)
+					}
+				}
+				for _, r := range all {
+					if !kept[r] && strings.Contains(filtered, html.EscapeString(r)) && !containedIn(r, some) {
+						t.Errorf("%s?%s: %q is on the page but not in the export", lr.path, lr.filter, r)
+					}
+				}
+			})
+		}
+		// Exports answer to the page's policy: the public is sent to sign
+		// in, another organisation's list looks missing.
+		for _, lr := range routes {
+			if lr.who == "" {
+				continue
+			}
+			if res := env.Anon().Get(withQuery(lr.path, "format=csv")); res.Code == 200 {
+				t.Errorf("%s: the public downloaded the CSV", lr.path)
+			}
+			if strings.HasPrefix(lr.path, "/orgs/") {
+				env.As("partner@demo.partnerhub.test").Get(withQuery(lr.path, "format=json")).Status(t, 404)
+			}
+		}
+	})
+}
+
+// exportedRows fetches path as CSV and as JSON (by ?format= and by the
+// Accept header), checks the formats and that all four agree, and returns
+// the CSV's column col (the first when "").
+func exportedRows(t *testing.T, c *apptest.Client, path, col string) []string {
+	t.Helper()
+	res := c.Get(withQuery(path, "format=csv")).Status(t, 200)
+	rows := csvColumn(t, path, res, col)
+	if acc := csvColumn(t, path+" (Accept)", c.GetAccept(path, "text/csv").Status(t, 200), col); strings.Join(acc, "\n") != strings.Join(rows, "\n") {
+		t.Errorf("%s: Accept: text/csv gives %d rows, format=csv %d", path, len(acc), len(rows))
+	}
+	for _, res := range []*apptest.Response{c.Get(withQuery(path, "format=json")).Status(t, 200), c.GetAccept(path, "application/json").Status(t, 200)} {
+		var env struct {
+			Items     []any
+			Total     *int
+			Truncated *bool
+			Links     struct{ Self, Next, Prev *string }
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s: JSON content type %q", path, ct)
+		}
+		res.JSON(t, &env)
+		if env.Items == nil || env.Total == nil || env.Truncated == nil || *env.Truncated || env.Links.Self == nil || env.Links.Next != nil {
+			t.Fatalf("%s: not the list envelope: %.300s", path, res.Body)
+		}
+		if len(env.Items) != len(rows) || *env.Total != len(rows) {
+			t.Errorf("%s: JSON has %d items (total %d), CSV %d rows", path, len(env.Items), *env.Total, len(rows))
+		}
+	}
+	return rows
+}
+
+func csvColumn(t *testing.T, path string, res *apptest.Response, col string) []string {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Fatalf("%s: CSV content type %q", path, ct)
+	}
+	if !strings.HasPrefix(res.Body, "\ufeff") {
+		t.Errorf("%s: the CSV has no byte-order mark", path)
+	}
+	if strings.Count(res.Body, "\n") != strings.Count(res.Body, "\r\n") || !strings.HasSuffix(res.Body, "\r\n") {
+		t.Errorf("%s: the CSV's lines do not end CRLF", path)
+	}
+	if res.Header.Get("X-Total-Count") == "" || res.Header.Get("X-Export-Truncated") != "" {
+		t.Errorf("%s: export headers %v", path, res.Header)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	i := 0
+	for j, h := range recs[0] {
+		if h == col {
+			i = j
+		}
+	}
+	var out []string
+	for _, r := range recs[1:] {
+		out = append(out, r[i])
+	}
+	return out
+}
+
+// containedIn: s is part of a kept row's text (so it may be on the page).
+func containedIn(s string, kept []string) bool {
+	for _, k := range kept {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func withQuery(path, q string) string {
+	if strings.Contains(path, "?") {
+		return path + "&" + q
+	}
+	return path + "?" + q
+}
+
+func uniqueIDs(t *testing.T, path, body string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, m := range idAttr.FindAllStringSubmatch(body, -1) {
+		if seen[m[1]] {
+			t.Errorf("%s: the id %q is used twice", path, m[1])
+		}
+		if strings.ContainsAny(m[1], " \t\n") {
+			t.Errorf("%s: the id %q has a space", path, m[1])
+		}
+		seen[m[1]] = true
+	}
+}
+
+// TestPagesHaveValidUniqueIDs: the measures page's charts and the ward
+// check boxes of the finder and profile form have unique ids without spaces.
+func TestPagesHaveValidUniqueIDs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, env := demoTown(t, d, 40)
+		for _, p := range []string{"/partnerships/measures", "/partners/find", "/orgs/blackpool-advocacy/profile"} {
+			body := env.As("owner@demo.partnerhub.test").Get(p).Status(t, 200).Body
+			uniqueIDs(t, p, body)
+			if p != "/partnerships/measures" && !strings.Contains(body, fmt.Sprintf("-%s\"", "squires-gate")) {
+				t.Errorf("%s: no check box for Squires Gate", p)
+			}
+		}
+	})
+}
