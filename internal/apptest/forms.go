@@ -10,7 +10,7 @@ import (
 )
 
 // Form is what a browser would send from the form on the page whose action
-// is action (a path): text, hidden, date and other inputs by value, ticked
+// is action (a path; "" for a form without one, which posts to its page): text, hidden, date and other inputs by value, ticked
 // checkboxes and radios, selected options (the first when none is marked,
 // as a browser does) and textareas. Password and file inputs and buttons
 // are left out. It fails the test when no such form is on the page.
@@ -22,7 +22,7 @@ func (r *Response) Form(t testing.TB, action string) url.Values {
 	}
 	var form *html.Node
 	for n := range doc.Descendants() {
-		if n.Type == html.ElementNode && n.Data == "form" && attr(n, "action") == action {
+		if n.Type == html.ElementNode && n.Data == "form" && attr(n, "action") == action && (action != "" || !hasAttr(n, "action") || attr(n, "action") == "") {
 			form = n
 			break
 		}
