@@ -347,9 +347,13 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 		d.NextReviewOn = *t
 	}
 	err := v.Err()
+	told := 0
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error {
 			if err := AddDefinition(ctx, tx, d, strings.Split(r.PostForm.Get("criteria"), "\n")); err != nil {
+				return err
+			}
+			if told, err = NotifyDefinitionChange(ctx, tx, d, s.baseURL()); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, 0, "partnership.definition_add", "consortium_definition", d.ID, fmt.Sprintf("version %d adopted %s", d.Version, d.AdoptedOn.Format(time.DateOnly)))
@@ -361,7 +365,14 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return web.Redirect(w, r, "/consortia/definition", fmt.Sprintf("Version %d saved.", d.Version))
+	msg := fmt.Sprintf("Version %d saved.", d.Version)
+	if n := d.ChangedCount(); n < len(d.Criteria) {
+		msg += fmt.Sprintf(" %d of its %d criteria are worded as before and carry forward what consortia recorded.", len(d.Criteria)-n, len(d.Criteria))
+	}
+	if told > 0 {
+		msg += fmt.Sprintf(" %d consortia were emailed to confirm the new criteria.", told)
+	}
+	return web.Redirect(w, r, "/consortia/definition", msg)
 }
 
 // londonDay is today's date in London as a UTC midnight, the form badge
