@@ -32,6 +32,8 @@ func formState(t testing.TB, ctx context.Context, formSel string) map[string]str
 // with one tier refused, comes back with every tier, criterion and the
 // readiness rule as sent (it came back blank, and saving it then stored
 // defaults), and once the tier is fixed what is stored is what was sent.
+// On the way the administrator names the data controller on the privacy
+// notice (issue 13 item 14), through a form that keeps its input too.
 func TestConsortiumDetailsFormKeepsInput(t *testing.T) {
 	t.Parallel()
 	app(t)
@@ -46,6 +48,24 @@ func TestConsortiumDetailsFormKeepsInput(t *testing.T) {
 	criteria := []string{"Written agreement " + u, "Three or more members " + u, "Meets quarterly " + u, "Shared outcomes " + u, "Published accounts " + u}
 	evSetValues(t, actx, "criteria", strings.Join(criteria, "\n"))
 	jrOK(t, actx, "save the definition", submit(t, actx, `main form[action="/admin/consortium-definition"] button[type=submit]`))
+
+	// The data controller on the privacy notice, set by the administrator.
+	jrOK(t, actx, "GET /admin/privacy", visit(t, actx, "/admin/privacy"))
+	checkPage(t, actx, "data controller form")
+	fill(t, actx, "controller_name", "Blackpool CVS "+u)
+	if st := submit(t, actx, `main form[action="/admin/privacy"] button[type=submit]`); st != http.StatusUnprocessableEntity {
+		t.Fatalf("data controller without a contact: status %d, want 422", st)
+	}
+	checkPage(t, actx, "data controller form with an error")
+	if v := formState(t, actx, `main form[action="/admin/privacy"]`)["controller_name"]; v != "Blackpool CVS "+u {
+		t.Errorf("the 422 page lost the name: %q", v)
+	}
+	evSetValues(t, actx, "controller_contact", "privacy@example.org")
+	jrOK(t, actx, "save the data controller", submit(t, actx, `main form[action="/admin/privacy"] button[type=submit]`))
+	checkPage(t, actx, "privacy notice with the data controller")
+	if m := text(t, actx, "main"); !strings.Contains(m, "Blackpool CVS "+u) || !strings.Contains(m, "privacy@example.org") {
+		t.Errorf("the privacy notice does not name the data controller: %s", m)
+	}
 
 	ctx := jrSignedIn(t, owner)
 	jrNewOrg(t, ctx, "Hub Trust "+u)

@@ -173,3 +173,31 @@ func hasAttr(n *html.Node, key string) bool {
 	}
 	return false
 }
+
+// RoundTrip fills the form on page (by action; "" for a form that posts to
+// its page) as a browser would, with change applied, and sends it twice:
+// first with breakIt applied too, checking the 422 page names wantErr and
+// keeps every value; then as changed, checking it is accepted (303) and,
+// unless readBack is "", that the form on readBack carries what was sent
+// (what was stored). Fields in ignore are not compared. It returns what
+// was sent.
+func (c *Client) RoundTrip(t testing.TB, page, action string, change, breakIt func(url.Values), wantErr, readBack string, ignore ...string) url.Values {
+	t.Helper()
+	sent := c.Get(page).Status(t, 200).Form(t, action)
+	change(sent)
+	bad := url.Values{}
+	for k, v := range sent {
+		bad[k] = append([]string(nil), v...)
+	}
+	breakIt(bad)
+	post := action
+	if post == "" {
+		post = page
+	}
+	c.PostForm(post, bad).Status(t, 422).Contains(t, wantErr).Kept(t, action, bad, ignore...)
+	c.PostForm(post, sent).Status(t, 303)
+	if readBack != "" {
+		c.Get(readBack).Status(t, 200).Kept(t, action, sent, ignore...)
+	}
+	return sent
+}

@@ -34,6 +34,11 @@ func TestEventFormsKeepInputAndCheckPostcodes(t *testing.T) {
 		form.Set("venue_postcode", "FY1 1HLX")
 		form.Set("title", "Postcode workshop (moved)")
 		c.PostForm(edit, form).Status(t, 422).Contains(t, "Enter a real UK postcode").Kept(t, "", form, "action")
+
+		// Messaging attendees: a message without a subject keeps the body and the box.
+		msg := "/orgs/" + org.Slug + "/events/" + slug + "/message"
+		bad := url.Values{"subject": {""}, "body": {"The room has changed to the Blue Room."}, "waiting": {"yes"}}
+		c.PostForm(msg, bad).Status(t, 422).Kept(t, "", bad)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,28 @@ func TestPartnershipFormsKeepInput(t *testing.T) {
 		roundTrip(t, c, action, details, func(v url.Values) { v.Set("tier-"+mids[1], "full") },
 			"Spoke Project cannot be a full member", "/partnerships/hub-consortium", action)
 		c.Get("/partnerships/hub-consortium").Contains(t, "It meets 4 of the 5 criteria", "Ready Project", "Yes: an organisation needs")
+
+		// A "looking for partners" post: created, changed, answered.
+		posts := "/orgs/" + lead.Slug + "/posts"
+		post := url.Values{"title": {"Befriending partners"}, "description": {"We run lunch clubs.\n\nWe need befrienders."}, "service": services[:1], "theme": themes[:1],
+			"area": {"Bloomfield"}, "closes_on": {londonDay(20)}, "needed_by": {londonDay(60)}, "opportunity": {"Ageing Well fund"}, "opportunity_url": {"https://example.org/fund"}}
+		bad = url.Values{}
+		for k, v := range post {
+			bad[k] = v
+		}
+		bad.Set("closes_on", londonDay(-3))
+		c.PostForm(posts, bad).Status(t, 422).Contains(t, "The closing date must be today or in the future").Kept(t, posts, bad)
+		loc := c.PostForm(posts, post).Status(t, 303).Location()
+		pid := strings.TrimPrefix(loc, "/looking-for-partners/")
+		postEdit := posts + "/" + pid + "/edit"
+		c.Get(postEdit).Status(t, 200).Kept(t, postEdit, post)
+		c.RoundTrip(t, postEdit, postEdit, func(v url.Values) { v.Set("description", "Lunch clubs, and now walks.") },
+			func(v url.Values) { v.Set("title", "") }, "Enter what you are looking for", postEdit)
+		env.User("other@x.org", false)
+		other := env.Org("Other Trust", "vcs", map[string]string{"other@x.org": "owner"})
+		respond := loc + "/responses"
+		answer := url.Values{"organisation": {itoa(other.ID)}, "message": {""}}
+		env.As("other@x.org").PostForm(respond, answer).Status(t, 422).Contains(t, "Tell the poster why").Kept(t, respond, answer)
 
 		// A refused upload keeps the document title.
 		upload(c, "/partnerships/hub-consortium/documents", "Consortium agreement 2024", "a.pdf", []byte("<html></html>")).Status(t, 422).
