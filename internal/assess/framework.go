@@ -80,7 +80,15 @@ type Indicator struct {
 	Scale    string   `json:"scale"`
 	Levels   []string `json:"levels,omitempty"`
 	Weight   float64  `json:"weight"`
+	// Gate, when set, makes the indicator a gate: while it scores below
+	// GateBelow (or is not rated) the result can be no better than the
+	// result band with this code, whatever the other scores.
+	Gate string `json:"gate,omitempty"`
 }
+
+// GateBelow is the indicator score (0-100) under which a gate caps the
+// result: "not met", the lowest levels, or disagreement.
+const GateBelow = 50
 
 var codeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_]{0,39}$`)
 
@@ -154,6 +162,10 @@ func (f *Framework) Validate() error {
 			}
 			if f.Kind == KindHealthCheck {
 				v.Check(in.Scale == ScaleAgree5, "indicators", fmt.Sprintf("Health check statement %q must use the agree5 scale", in.Code))
+			}
+			if in.Gate != "" {
+				_, ok := f.Outcome(in.Gate)
+				v.Check(ok && f.Kind != KindHealthCheck, "gate", fmt.Sprintf("Indicator %q is a gate to result %q, which is not one of the framework's result bands", in.Code, in.Gate))
 			}
 		}
 	}
@@ -274,6 +286,7 @@ type Finding struct {
 	Area, AreaTitle, Code, Text, Rating string
 	Score                               float64
 	Help                                []Help
+	Action                              string // a gap put as something to do (ActionFor)
 }
 
 // Result is the scored outcome of a set of ratings.
@@ -286,6 +299,9 @@ type Result struct {
 	Total     int
 	Strengths []Finding
 	Gaps      []Finding
+	// Gated are the gate indicators that held the result below the band
+	// the scores reached (empty when none did).
+	Gated []Finding
 }
 
 // Score turns ratings (indicator code -> value) into area scores, an
@@ -311,7 +327,7 @@ func Score(f *Framework, ratings map[string]int) Result {
 			s := in.Fraction(r) * 100
 			w += in.Weight
 			ws += in.Weight * s
-			fd := Finding{Area: a.Code, AreaTitle: a.Title, Code: in.Code, Text: in.Text, Rating: in.RatingLabel(r), Score: round1(s), Help: a.Help}
+			fd := Finding{Area: a.Code, AreaTitle: a.Title, Code: in.Code, Text: in.Text, Rating: in.RatingLabel(r), Score: round1(s), Help: a.Help, Action: ActionFor(a, in, r)}
 			if s >= strength {
 				res.Strengths = append(res.Strengths, fd)
 			} else {
@@ -346,6 +362,7 @@ func Score(f *Framework, ratings map[string]int) Result {
 			break
 		}
 	}
+	applyGates(f, ratings, &res)
 	sort.SliceStable(res.Gaps, func(i, j int) bool { return res.Gaps[i].Score < res.Gaps[j].Score })
 	return res
 }

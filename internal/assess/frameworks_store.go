@@ -44,6 +44,9 @@ func EnsureInstruments(ctx context.Context, d *db.DB) error {
 			return err
 		}
 		if n > 0 {
+			if err := upgradeGates(ctx, d, f); err != nil {
+				return err
+			}
 			continue
 		}
 		now := db.Now()
@@ -58,6 +61,68 @@ func EnsureInstruments(ctx context.Context, d *db.DB) error {
 		}
 	}
 	return nil
+}
+
+// upgradeGates brings the gates of the embedded instrument emb (an
+// indicator that caps the result, such as safeguarding for commissioning
+// readiness) to an installation still on the shipped version 1 stored
+// before gates existed. Versions are immutable, so it publishes a copy of
+// version 1 with the gates as a new version; an installation whose
+// administrators have made versions of their own is left to them.
+func upgradeGates(ctx context.Context, d *db.DB, emb *Framework) error {
+	gates := map[string]string{}
+	for _, a := range emb.Areas {
+		for _, in := range a.Indicators {
+			if in.Gate != "" {
+				gates[in.Code] = in.Gate
+			}
+		}
+	}
+	if len(gates) == 0 {
+		return nil
+	}
+	return d.Write(ctx, func(tx *db.Tx) error {
+		var n int
+		lock := "" // PostgreSQL: several processes starting at once upgrade once
+		if d.IsPostgres() {
+			lock = " FOR UPDATE"
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT id FROM assess_frameworks WHERE fkey = $1`+lock+`) x`, emb.Key).Scan(&n); err != nil {
+			return err
+		}
+		if n != 1 {
+			return nil
+		}
+		cur, err := CurrentFramework(ctx, tx, emb.Key)
+		if apperr.Is(err, apperr.ENOTFOUND) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		f := *cur.F
+		f.Areas = append([]Area(nil), f.Areas...)
+		changed := false
+		for i := range f.Areas {
+			f.Areas[i].Indicators = append([]Indicator(nil), f.Areas[i].Indicators...)
+			for j := range f.Areas[i].Indicators {
+				in := &f.Areas[i].Indicators[j]
+				if g, ok := gates[in.Code]; ok && in.Gate == "" {
+					if _, band := f.Outcome(g); band {
+						in.Gate, changed = g, true
+					}
+				}
+			}
+		}
+		if cur.Version != 1 || !changed {
+			return nil
+		}
+		id, err := ImportFramework(ctx, tx, &f)
+		if err != nil {
+			return err
+		}
+		return Publish(ctx, tx, id)
+	})
 }
 
 // FrameworkRow is a stored framework version.

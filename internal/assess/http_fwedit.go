@@ -221,7 +221,7 @@ func (s *Service) fwNameSave(w http.ResponseWriter, r *http.Request) error {
 // Areas.
 
 func (s *Service) areaPage(fw *FrameworkRow, a *Area) editPage {
-	pg := editPage{tmpl: "fw-area.html", title: "Add an area", fields: []string{"title", "summary", "weight", "text", "guidance", "evidence", "scale", "levels", "ind_weight"}, data: map[string]any{"New": a == nil}}
+	pg := editPage{tmpl: "fw-area.html", title: "Add an area", fields: []string{"title", "summary", "weight", "text", "guidance", "evidence", "scale", "levels", "ind_weight", "gate"}, data: map[string]any{"New": a == nil}}
 	if a != nil {
 		pg.title = "Change area: " + a.Title
 		pg.fields = pg.fields[:3]
@@ -353,11 +353,12 @@ func indicatorFrom(v *apperr.Validation, form url.Values, weightField string) In
 		v.Check(len(in.Levels) >= 2 && len(in.Levels) <= 10, "levels", "Enter between 2 and 10 level descriptors, one per line, lowest first")
 	}
 	in.Weight = parseNumber(v, form, weightField, "Enter the indicator's weight as a number above 0, such as 1")
+	in.Gate = form.Get("gate")
 	return in
 }
 
 func (s *Service) indicatorPage(fw *FrameworkRow, a *Area, in *Indicator) editPage {
-	pg := editPage{tmpl: "fw-indicator.html", title: "Add an indicator to " + a.Title, fields: []string{"text", "guidance", "evidence", "scale", "levels", "ind_weight"},
+	pg := editPage{tmpl: "fw-indicator.html", title: "Add an indicator to " + a.Title, fields: []string{"text", "guidance", "evidence", "scale", "levels", "ind_weight", "gate"},
 		data: map[string]any{"Area": a, "HealthCheck": fw.Kind == KindHealthCheck}}
 	if in != nil {
 		pg.title = "Change indicator"
@@ -406,7 +407,7 @@ func (s *Service) fwIndicatorForm(w http.ResponseWriter, r *http.Request) error 
 		return s.renderEdit(w, r, fw, s.indicatorPage(fw, a, nil), 200, url.Values{"ind_weight": {"1"}}, nil)
 	}
 	in := &a.Indicators[j]
-	form := url.Values{"text": {in.Text}, "guidance": {in.Guidance}, "evidence": {in.Evidence}, "scale": {in.Scale}, "levels": {strings.Join(in.Levels, "\n")}, "ind_weight": {fnum(in.Weight)}}
+	form := url.Values{"text": {in.Text}, "guidance": {in.Guidance}, "evidence": {in.Evidence}, "scale": {in.Scale}, "levels": {strings.Join(in.Levels, "\n")}, "ind_weight": {fnum(in.Weight)}, "gate": {in.Gate}}
 	return s.renderEdit(w, r, fw, s.indicatorPage(fw, a, in), 200, form, nil)
 }
 

@@ -275,10 +275,7 @@ func ActionsFromGaps(ctx context.Context, tx *db.Tx, a *Assessment, gaps []Findi
 		if have[g.Code] {
 			continue
 		}
-		x := &Action{Indicator: g.Code, Title: "Improve: " + g.Text, DueOn: &due, Status: "open"}
-		if len(x.Title) > 500 {
-			x.Title = x.Title[:497] + "..."
-		}
+		x := &Action{Indicator: g.Code, Title: g.Action, DueOn: &due, Status: "open"}
 		if err := SaveAction(ctx, tx, a, x); err != nil {
 			return n, err
 		}

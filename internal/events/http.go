@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -335,8 +336,8 @@ func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
 		return s.renderEvent(w, r, http.StatusForbidden, r.PostForm, apperr.Errorf(apperr.EFORBIDDEN, "%s", why))
 	}
 	req := BookRequest{UserID: id.UserID, Name: id.Name, Email: id.Email, AccessNeeds: r.PostForm.Get("access_needs")}
-	if r.PostForm.Get("who") == "colleague" {
-		req.Name, req.Email = r.PostForm.Get("attendee_name"), r.PostForm.Get("attendee_email")
+	if err := attendee(r.PostForm, &req); err != nil {
+		return s.renderEvent(w, r, 422, r.PostForm, err)
 	}
 	if o := r.PostForm.Get("organisation"); o != "" {
 		oid, err := strconv.ParseInt(o, 10, 64)
@@ -365,6 +366,23 @@ func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
 		msg = "The event is full, so " + b.AttendeeName + " is on the waiting list. We will email if a place becomes free."
 	}
 	return web.Redirect(w, r, "/events/"+e.Slug, msg)
+}
+
+// attendee reads who a booking is for. Booking for someone else needs
+// their name and email address (blank ones used to fall back to the booker,
+// who was then told they were already booked); an attendee's details typed
+// while "Me" is chosen are refused rather than silently dropped.
+func attendee(form url.Values, req *BookRequest) error {
+	name, email := strings.TrimSpace(form.Get("attendee_name")), strings.TrimSpace(form.Get("attendee_email"))
+	var v apperr.Validation
+	if form.Get("who") == "colleague" {
+		v.Check(name != "", "attendee_name", "Enter the name of the person you are booking for")
+		v.Check(email != "", "attendee_email", "Enter the email address of the person you are booking for")
+		req.Name, req.Email = name, email
+	} else if name != "" || email != "" {
+		v.Add("who", "You entered an attendee's name or email: choose “Someone else from my organisation” to book for them, or clear those boxes to book for yourself")
+	}
+	return v.Err()
 }
 
 // myBooking loads a booking the caller made or is the attendee of.

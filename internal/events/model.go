@@ -9,6 +9,7 @@ import (
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/directory"
 	"partnerhub/internal/web"
 )
 
@@ -380,6 +381,13 @@ func (in Input) Validate(booked int) (*Event, error) {
 	} else {
 		v.Check(e.VenueName != "", "venue_name", "Enter the venue, or choose online")
 		v.Check(e.VenueAddress != "", "venue_address", "Enter the venue address")
+	}
+	if e.VenuePostcode != "" {
+		pc, ok := directory.NormalisePostcode(e.VenuePostcode)
+		v.Check(ok, "venue_postcode", "Enter a real UK postcode, like FY1 1HL")
+		if ok {
+			e.VenuePostcode = pc
+		}
 	}
 	if e.Audience == "" {
 		e.Audience = AudienceEveryone

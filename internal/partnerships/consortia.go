@@ -105,7 +105,7 @@ func SaveDetails(ctx context.Context, tx db.Querier, pid int64, d Details, met [
 			return db.Err(err, "criterion")
 		}
 	}
-	return nil
+	return syncLaterVersions(ctx, tx, pid, def, met)
 }
 
 // Definition is one version of the town's definition of a consortium.
@@ -124,6 +124,10 @@ type Criterion struct {
 	Position int
 	Text     string
 	Met      bool // for a given consortium
+	// New: the previous version has no criterion of the same wording
+	// (criterionKey), so consortia are asked to confirm it; the others
+	// carry forward what consortia said.
+	New bool
 }
 
 // Definitions lists every version, newest first, with criteria.
@@ -152,6 +156,11 @@ func DefinitionVersions(ctx context.Context, q db.Querier) ([]Definition, error)
 			return nil, err
 		}
 		out[i].Criteria = cs
+	}
+	for i := range out {
+		if i+1 < len(out) {
+			markNew(out[i].Criteria, out[i+1].Criteria)
+		}
 	}
 	return out, nil
 }
@@ -218,7 +227,7 @@ func AddDefinition(ctx context.Context, tx db.Querier, d *Definition, criteria [
 		}
 		d.Criteria = append(d.Criteria, cr)
 	}
-	return nil
+	return carryForward(ctx, tx, d)
 }
 
 // CriteriaMet marks which criteria of def the consortium meets.

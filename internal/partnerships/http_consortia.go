@@ -64,8 +64,48 @@ func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[s
 	if err != nil {
 		return err
 	}
-	data["Consortium"] = map[string]any{"DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers}
+	data["Consortium"] = map[string]any{"DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers,
+		"Form": consortiumForm{Details: det, Tiers: tiers, Criteria: crit}}
 	return nil
+}
+
+// consortiumForm is what the consortium details form shows: what is stored,
+// or on a 422 what was sent.
+type consortiumForm struct {
+	Details  Details
+	Tiers    map[int64]string
+	Criteria []Criterion
+}
+
+// keepConsortiumInput puts the details, tiers and criteria that were sent
+// into the form of the show page data (the summary above it keeps what is
+// stored).
+func keepConsortiumInput(d Details, tiers map[int64]string, met []int64) func(map[string]any) {
+	return func(data map[string]any) {
+		c, ok := data["Consortium"].(map[string]any)
+		if !ok {
+			return
+		}
+		f := c["Form"].(consortiumForm)
+		f.Details = d
+		kept := map[int64]string{}
+		for id, t := range f.Tiers {
+			kept[id] = t
+		}
+		for id, t := range tiers {
+			kept[id] = t
+		}
+		f.Tiers = kept
+		sent := map[int64]bool{}
+		for _, id := range met {
+			sent[id] = true
+		}
+		f.Criteria = append([]Criterion(nil), f.Criteria...)
+		for i := range f.Criteria {
+			f.Criteria[i].Met = sent[f.Criteria[i].ID]
+		}
+		c["Form"] = f
+	}
 }
 
 type document struct {
@@ -118,11 +158,12 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 			tiers[m.ID] = t
 		}
 	}
+	met := formIDs(r.PostForm, "criterion")
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := CheckFullTiers(ctx, tx, p, d, tiers, londonDay(time.Now())); err != nil {
 			return err
 		}
-		if err := SaveDetails(ctx, tx, p.ID, d, formIDs(r.PostForm, "criterion"), def); err != nil {
+		if err := SaveDetails(ctx, tx, p.ID, d, met, def); err != nil {
 			return err
 		}
 		for id, t := range tiers {
@@ -134,7 +175,7 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if apperr.Code(err) == apperr.EINVALID {
-			return s.renderShowWithErr(w, r, p, err)
+			return s.renderShowWithErr(w, r, p, err, keepConsortiumInput(d, tiers, met))
 		}
 		return err
 	}
@@ -248,9 +289,13 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 		d.NextReviewOn = *t
 	}
 	err := v.Err()
+	told := 0
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error {
 			if err := AddDefinition(ctx, tx, d, strings.Split(r.PostForm.Get("criteria"), "\n")); err != nil {
+				return err
+			}
+			if told, err = NotifyDefinitionChange(ctx, tx, d, s.baseURL()); err != nil {
 				return err
 			}
 			return audit.Record(ctx, tx, 0, "partnership.definition_add", "consortium_definition", d.ID, fmt.Sprintf("version %d adopted %s", d.Version, d.AdoptedOn.Format(time.DateOnly)))
@@ -262,7 +307,14 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return web.Redirect(w, r, "/consortia/definition", fmt.Sprintf("Version %d saved.", d.Version))
+	msg := fmt.Sprintf("Version %d saved.", d.Version)
+	if n := d.ChangedCount(); n < len(d.Criteria) {
+		msg += fmt.Sprintf(" %d of its %d criteria are worded as before and carry forward what consortia recorded.", len(d.Criteria)-n, len(d.Criteria))
+	}
+	if told > 0 {
+		msg += fmt.Sprintf(" %d consortia were emailed to confirm the new criteria.", told)
+	}
+	return web.Redirect(w, r, "/consortia/definition", msg)
 }
 
 // londonDay is today's date in London as a UTC midnight, the form badge

@@ -118,7 +118,6 @@ func isoDate(t *time.Time) string {
 }
 
 func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	p, err := s.load(r)
 	if err != nil {
 		return err
@@ -126,13 +125,24 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	if web.WantsJSON(r) {
 		return web.JSON(w, http.StatusOK, p.JSON())
 	}
-	hist, err := History(ctx, s.DB.Q(), p.ID)
+	data, err := s.showData(r.Context(), p)
 	if err != nil {
 		return err
 	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/show.html", data)
+}
+
+// showData is what the show page needs, the same for a plain view and for a
+// 422 re-render of one of its forms (so an error page shows the partnership
+// as it is, not with its themes and services blanked).
+func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any, error) {
+	hist, err := History(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return nil, err
+	}
 	names, err := termNames(ctx, s.DB.Q(), append(append([]int64{}, p.Themes...), p.Services...))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var themes, services []string
 	for _, id := range p.Themes {
@@ -155,16 +165,16 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	if data["Manage"].(bool) {
 		orgs, err := orgChoices(ctx, s.DB.Q())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data["Orgs"] = orgs
 	}
 	if p.IsConsortium() {
 		if err := s.consortiumData(ctx, p, data); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/show.html", data)
+	return data, nil
 }
 
 // JSON is the public JSON form of a partnership.
@@ -465,27 +475,23 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/partnerships/"+p.Slug+"#members", o.Name+" added.")
 }
 
-func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error) error {
-	return s.renderShow(w, r, http.StatusUnprocessableEntity, p, err)
+// renderShowWithErr answers a form of the show page with a 422: the page as
+// it is, with the form's input kept (edit, if not nil, puts the input into
+// page data that the template reads from elsewhere than the form).
+func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error, edit ...func(map[string]any)) error {
+	return s.renderShow(w, r, http.StatusUnprocessableEntity, p, err, edit...)
 }
 
 // renderShow renders the partnership page with err's field errors and the
 // input kept, with status (422, or 413 for a file over the limit).
-func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, p *Partnership, err error) error {
-	ctx := r.Context()
-	hist, herr := History(ctx, s.DB.Q(), p.ID)
-	if herr != nil {
-		return herr
+func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, p *Partnership, err error, edit ...func(map[string]any)) error {
+	data, derr := s.showData(r.Context(), p)
+	if derr != nil {
+		return derr
 	}
-	orgs, oerr := orgChoices(ctx, s.DB.Q())
-	if oerr != nil {
-		return oerr
-	}
-	data := map[string]any{"Title": p.Name, "P": p, "History": hist, "Mix": SectorMix(p.Members), "Manage": true, "Roles": MemberRoles, "Orgs": orgs, "Form": r.PostForm, "Err": err}
-	if p.IsConsortium() {
-		if err := s.consortiumData(ctx, p, data); err != nil {
-			return err
-		}
+	data["Form"], data["Err"] = r.PostForm, err
+	for _, f := range edit {
+		f(data)
 	}
 	return s.Web.Render(w, r, status, "partnerships/show.html", data)
 }

@@ -29,6 +29,10 @@ func (s *Service) Jobs() []jobs.Job {
 			_, err := ClosePastPosts(ctx, s.DB, postToday(timeNow()), s.baseURL())
 			return err
 		}},
+		{Name: "consortium-definition-review", Every: 6 * time.Hour, Run: func(ctx context.Context) error {
+			_, err := RemindDefinitionReview(ctx, s.DB, londonDay(timeNow()), s.baseURL())
+			return err
+		}},
 	}
 }
 

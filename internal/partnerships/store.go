@@ -75,6 +75,12 @@ func (p *Partnership) Validate() error {
 	}
 	v.Check(p.Status != "ended" || p.End != nil, "end_date", "Enter the date the partnership ended")
 	v.Check(p.Status == "proposed" || p.Status == "forming" || p.Start != nil, "start_date", "Enter the date the partnership started")
+	// Active, dormant and ended mean started: a start date still to come
+	// belongs to a partnership that is proposed or forming.
+	if p.Start != nil && p.Status != "proposed" && p.Status != "forming" {
+		v.Check(!p.Start.After(londonDay(time.Now())), "start_date",
+			"The start date is in the future: a partnership that is "+strings.ToLower(codeLabels[p.Status])+" has started, so enter a date that is today or earlier, or set the status to proposed or forming")
+	}
 	return v.Err()
 }
 

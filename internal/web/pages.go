@@ -13,6 +13,8 @@ func (s *Server) InfoRoutes() []Route {
 		{"GET", "/{$}", Public, page("home.html", "")},
 		{"GET", "/about", Public, page("about.html", "About the strategy")},
 		{"GET", "/accessibility", Public, page("accessibility.html", "Accessibility statement")},
-		{"GET", "/privacy", Public, page("privacy.html", "Privacy notice")},
+		{"GET", "/privacy", Public, s.privacy},
+		{"GET", "/admin/privacy", Admin, s.privacySettingsForm},
+		{"POST", "/admin/privacy", Admin, s.savePrivacySettings},
 	}
 }
