@@ -139,6 +139,22 @@ func TestEveryListExportsCSVAndJSON(t *testing.T) {
 				}
 			})
 		}
+		// No list is left out of the table: every other GET route without
+		// path values (but {org}) that answers a list CSV is in it.
+		listed := map[string]bool{}
+		for _, lr := range routes {
+			listed[lr.pattern] = true
+		}
+		for _, rt := range env.App.Web.Routes() {
+			path := strings.ReplaceAll(rt.Path, "{org}", "blackpool-advocacy")
+			if rt.Method != "GET" || strings.Contains(path, "{") || listed[rt.Pattern()] {
+				continue
+			}
+			res := env.As("admin@demo.partnerhub.test").Get(withQuery(path, "format=csv"))
+			if strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") && strings.HasPrefix(res.Body, "\ufeff") {
+				t.Errorf("%s serves a list CSV but is not in listRoutes", rt.Pattern())
+			}
+		}
 		// Exports answer to the page's policy: the public is sent to sign
 		// in, another organisation's list looks missing.
 		for _, lr := range routes {
