@@ -29,8 +29,8 @@ func userID(t *testing.T, env *apptest.Env, email string) int64 {
 
 // objectFixtures makes objects of organisation A, visible to its members
 // only: a partnership led by A (with its membership record) and a
-// health-check round of it, and an assessment of A that its owner, editor
-// and viewer work on.
+// health-check round of it, an assessment of A that its owner, editor and
+// viewer work on, and A's response to another organisation's post.
 func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
 	t.Helper()
 	p := &partnerships.Partnership{Name: "Alpha Consortium", Model: "lead_contractor_consortium", Status: "forming", Visibility: "members",
@@ -42,6 +42,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	// contribute (an assessment's roles are personal, not A's).
 	var a *assess.Assessment
 	var round *assess.Round
+	var postID, responseID int64
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
 		fw, err := assess.CurrentFramework(env.Ctx, tx, assess.KeyReadiness)
 		if err != nil {
@@ -57,8 +58,17 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 			}
 		}
 		// A health-check round of the partnership A leads.
-		round, err = assess.OpenRound(env.Ctx, tx, p.ID, "Spring check", nil)
-		return err
+		if round, err = assess.OpenRound(env.Ctx, tx, p.ID, "Spring check", nil); err != nil {
+			return err
+		}
+		// A's response to a "looking for partners" post of Beta.
+		now := db.Now()
+		if err := tx.QueryRowContext(env.Ctx, `INSERT INTO partner_posts (organisation_id, title, closes_on, created_at, updated_at)
+			SELECT id, 'A youth worker partner', $1, $2, $2 FROM organisations WHERE name = 'Beta Befriending' RETURNING id`, now.AddDate(0, 1, 0), now).Scan(&postID); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(env.Ctx, `INSERT INTO partner_post_responses (post_id, organisation_id, message, created_at, updated_at) VALUES ($1, $2, 'We can help', $3, $3) RETURNING id`,
+			postID, orgA.ID, now).Scan(&responseID)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +78,8 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 		// assessment must name a real one.
 		{"/assessments/{id}", "{id}", strconv.FormatInt(a.ID, 10)},
 		{"/health-checks/{rid}", "{rid}", strconv.FormatInt(round.ID, 10)},
+		{"/looking-for-partners/{id}/responses/{rid}", "{id}", strconv.FormatInt(postID, 10)},
+		{"/looking-for-partners/{id}/responses/{rid}", "{rid}", strconv.FormatInt(responseID, 10)},
 		{"/assessments/{id}/", "{area}", "governance"},
 		{"/assessments/{id}/", "{eid}", "1"},
 		{"/assessments/{id}/", "{aid}", "1"},

@@ -168,6 +168,10 @@ var actors = []actor{
 	{name: "disabled", email: "disabled@authz.test", disabled: true},
 }
 
+// privateKinds are the object kinds whose resolvers mark their objects
+// private (web.Object.Private): only holders of the role learn they exist.
+var privateKinds = map[string]bool{"post-response": true}
+
 // expect derives a cell from the route's policy: deny by default.
 func expect(policy string, a actor, api bool) string {
 	if policy == "public" {
@@ -196,7 +200,7 @@ func expect(policy string, a actor, api bool) string {
 	// "org:ROLE" and the object-level "KIND:ROLE" policies: the matrix's
 	// organisations and objects (fixtures) all belong to organisation A,
 	// and the objects are visible to its members only.
-	if _, role, ok := strings.Cut(policy, ":"); ok {
+	if kind, role, ok := strings.Cut(policy, ":"); ok {
 		need, known := web.ParseRole(role)
 		switch {
 		case !known:
@@ -205,6 +209,8 @@ func expect(policy string, a actor, api bool) string {
 			return allowed
 		case a.roleA == web.RoleNone:
 			return notFound // another organisation's object looks missing
+		case a.roleA < need && privateKinds[kind]:
+			return notFound // private objects look missing to lesser roles too
 		case a.roleA < need:
 			return forbidden
 		}

@@ -20,14 +20,17 @@ import (
 	"partnerhub/internal/web"
 )
 
+// ownResponse is the policy of withdrawing a response (policy.go).
+var ownResponse = web.ObjectRole("post-response", web.RoleEditor)
+
 func (s *Service) postRoutes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
 	return []web.Route{
 		web.Get("/looking-for-partners", web.Public, s.postsList),
 		web.Get("/looking-for-partners/{id}", web.Public, s.postShow),
 		web.Post("/looking-for-partners/{id}/responses", web.SignedIn, s.postRespond),
-		web.Get("/looking-for-partners/{id}/responses/{rid}/withdraw", web.SignedIn, s.postWithdrawConfirm),
-		web.Post("/looking-for-partners/{id}/responses/{rid}/withdraw", web.SignedIn, s.postWithdraw),
+		web.Get("/looking-for-partners/{id}/responses/{rid}/withdraw", ownResponse, s.postWithdrawConfirm),
+		web.Post("/looking-for-partners/{id}/responses/{rid}/withdraw", ownResponse, s.postWithdraw),
 		web.Get("/orgs/{org}/posts", editor, s.orgPosts),
 		web.Get("/orgs/{org}/posts/new", editor, s.postNewForm),
 		web.Post("/orgs/{org}/posts", editor, s.postCreate),
@@ -286,24 +289,14 @@ func (s *Service) postRespond(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/looking-for-partners/"+strconv.FormatInt(p.ID, 10)+"#your-response", "Your expression of interest has been sent to "+p.OrgName+".")
 }
 
-// loadMyResponse is the response {rid} of post {id} if the caller is an
-// editor or owner of the responding organisation; otherwise not found.
+// loadMyResponse is the response {rid} of post {id}, which the route's
+// policy (ObjectRole "post-response": policy.go) let an editor or owner of
+// the responding organisation reach.
 func (s *Service) loadMyResponse(r *http.Request) (*PartnerPost, *PostResponse, error) {
-	p, err := s.loadPost(r)
-	if err != nil {
-		return nil, nil, err
+	if x, ok := web.ObjectFrom(r.Context()).(*postResponse); ok {
+		return x.P, x.R, nil
 	}
-	rid, _ := strconv.ParseInt(r.PathValue("rid"), 10, 64)
-	rs, err := ResponsesFor(r.Context(), s.DB.Q(), p.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range rs {
-		if rs[i].ID == rid && web.IdentityFrom(r.Context()).Can(rs[i].OrgID, web.RoleEditor) {
-			return p, &rs[i], nil
-		}
-	}
-	return nil, nil, apperr.NotFound("response")
+	return nil, nil, web.ErrNotFound() // a route without the policy: nobody gets in
 }
 
 func (s *Service) postWithdrawConfirm(w http.ResponseWriter, r *http.Request) error {

@@ -2,7 +2,9 @@ package partnerships
 
 import (
 	"net/http"
+	"strconv"
 
+	"partnerhub/internal/apperr"
 	"partnerhub/internal/web"
 )
 
@@ -13,10 +15,41 @@ import (
 // partnership (a public one, or members of any member organisation) is
 // refused with 403; anyone else gets 404, as for a missing one.
 
+// An organisation's response to a "looking for partners" post
+// (/looking-for-partners/{id}/responses/{rid}/…) is withdrawn by the
+// editors and owners of the responding organisation: ObjectRole
+// ("post-response", editor), private, so everyone else (its viewers too)
+// gets 404.
+
 func (s *Service) registerResolvers() {
 	if s.Web != nil {
 		s.Web.Resolve("partnership", s.resolvePartnership)
+		s.Web.Resolve("post-response", s.resolveResponse)
 	}
+}
+
+// postResponse is a response with its post.
+type postResponse struct {
+	P *PartnerPost
+	R *PostResponse
+}
+
+func (s *Service) resolveResponse(r *http.Request) (*web.Object, error) {
+	p, err := s.loadPost(r)
+	if err != nil {
+		return nil, err
+	}
+	rid, _ := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	rs, err := ResponsesFor(r.Context(), s.DB.Q(), p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs {
+		if rs[i].ID == rid {
+			return &web.Object{Value: &postResponse{P: p, R: &rs[i]}, Owners: []int64{rs[i].OrgID}, Private: true}, nil
+		}
+	}
+	return nil, apperr.NotFound("response")
 }
 
 func (s *Service) resolvePartnership(r *http.Request) (*web.Object, error) {

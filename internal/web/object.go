@@ -21,7 +21,8 @@ import (
 //   - a platform admin, or a role on the object of at least min: allowed,
 //     with the object in the request's context (ObjectFrom);
 //   - someone who may know the object exists (Object.Shown, or any role on
-//     it, or a member of one of its Seers): 403 with Object.Refusal;
+//     it, or a member of one of its Seers; nobody when Object.Private):
+//     403 with Object.Refusal;
 //   - anyone else: 404, exactly like a missing object.
 
 // Object is what a Resolver says about the object a request names.
@@ -31,6 +32,9 @@ type Object struct {
 	Users  map[int64]Role // people with a role of their own on it, by user id
 	Seers  []int64        // organisations whose members (any role) may know it exists
 	Shown  bool           // anyone may know it exists: a refusal is a 403, not a 404
+	// Private: only those with the role may know it exists; every refusal,
+	// even to a member with a lesser role, is a 404.
+	Private bool
 	// Refusal is the message of the 403; empty gives the standard one.
 	Refusal string
 }
@@ -74,6 +78,9 @@ func (o *Object) RoleOn(id *Identity) Role {
 
 // seenBy reports whether the identity may know the object exists.
 func (o *Object) seenBy(id *Identity) bool {
+	if o.Private {
+		return false
+	}
 	if o.Shown || o.RoleOn(id) != RoleNone {
 		return true
 	}

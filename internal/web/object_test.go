@@ -26,6 +26,7 @@ func TestObjectPolicies(t *testing.T) {
 		"shown":  {Value: "shown thing", Owners: []int64{1}, Shown: true, Refusal: "Only the owners' editors can change this thing."},
 		"shared": {Value: "shared thing", Owners: []int64{1}, Users: map[int64]web.Role{4: web.RoleEditor}},
 		"seen":   {Value: "seen thing", Owners: []int64{1}, Seers: []int64{2}},
+		"own":    {Value: "own thing", Owners: []int64{1}, Shown: true, Private: true},
 	}
 	h := newServerWith(t, func(s *web.Server) {
 		s.Resolve("thing", func(r *http.Request) (*web.Object, error) {
@@ -52,6 +53,9 @@ func TestObjectPolicies(t *testing.T) {
 		{"shown", "other", 403, "Only the owners&#39; editors can change this thing."},
 		{"shared", "other", 200, "editing shared thing"},
 		{"seen", "other", 403, "You do not have permission to do that"},
+		{"own", "owner", 200, "editing own thing"},
+		{"own", "viewer", 404, "Page not found"},
+		{"own", "other", 404, "Page not found"},
 	} {
 		rec := do(h, "GET", "/things/"+c.id+"/edit", c.user, "", nil)
 		if rec.Code != c.want || !strings.Contains(rec.Body.String(), c.body) {
