@@ -49,6 +49,11 @@ func benchSizes() []int {
 	if large() {
 		return []int{300, 200000}
 	}
+	// PARTNERHUB_BENCH_ORGS=N adds a town of N organisations (a size
+	// between the demo and the national one, quicker to generate).
+	if n, err := strconv.Atoi(os.Getenv("PARTNERHUB_BENCH_ORGS")); err == nil && n > 300 {
+		return []int{300, n}
+	}
 	return []int{300}
 }
 
