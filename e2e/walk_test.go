@@ -27,6 +27,7 @@ func TestPublicPages(t *testing.T) {
 		{"/signin", "sign-in form", 200},
 		{"/password/forgot", "forgotten password form", 200},
 		{"/verify/resend", "resend confirmation form", 200},
+		{"/signin/unlock?token=expired", "unlock sign-in (expired link)", 200},
 		{"/no-such-page-" + fmt.Sprint(time.Now().UnixNano()), "404 page", 404},
 	}
 	for _, p := range pages {

@@ -84,7 +84,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	name, email, pw := CleanLine(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := web.SafeNext(r.PostForm.Get("next"), "")
 	render := func(status int, err error) error {
-		return s.Web.Render(w, r, status, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next, "MailLimit": mailsPerAddress})
+		return s.Web.Render(w, r, status, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})
 	}
 	if err := ValidateSignup(name, email, pw); err != nil {
 		return render(http.StatusUnprocessableEntity, err)

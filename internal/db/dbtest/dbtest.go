@@ -44,7 +44,13 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
 	if u := PostgresURL(t); u != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t, u)) })
+		t.Run("postgres", func(t *testing.T) {
+			if os.Getenv("PARTNERHUB_TEST_VIA_PGBOUNCER") == "1" {
+				fn(t, PgBouncer(t)) // the whole PostgreSQL half through a pooler
+				return
+			}
+			fn(t, Postgres(t, u))
+		})
 	}
 }
 

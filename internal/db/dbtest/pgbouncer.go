@@ -67,8 +67,11 @@ func PgBouncer(t testing.TB) *db.DB {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Pooler mode sets nothing per connection; the README has deployers
+	// set synchronize_seqscans on the database, which connect_query
+	// stands in for here (the test database is shared).
 	ini := fmt.Sprintf(`[databases]
-partnerhub = host=%s port=%s dbname=%s user=%s connect_query='SET search_path TO %s'
+partnerhub = host=%s port=%s dbname=%s user=%s connect_query='SET search_path TO %s; SET synchronize_seqscans = off'
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = %d
