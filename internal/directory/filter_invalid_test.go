@@ -18,8 +18,8 @@ func TestInvalidTermFilterIs422OnBothDatabases(t *testing.T) {
 		for _, k := range []string{"service", "theme", "client_group"} {
 			for _, v := range []string{"-1", "abc"} {
 				q := "?" + k + "=" + v
-				env.Anon().Get("/directory" + q).Status(t, 422).Contains(t, "from the list")
-				env.Anon().Get("/directory" + q + "&q=youth").Status(t, 422)
+				env.Anon().Get("/directory"+q).Status(t, 422).Contains(t, "from the list")
+				env.Anon().Get("/directory"+q+"&q=youth").Status(t, 422)
 				env.Anon().GetAccept("/directory"+q, "application/json").Status(t, 422)
 				isProblem(t, env.Anon().Get("/api/v1/organizations"+q), 422)
 				isProblem(t, env.Anon().Get("/api/v1/organizations"+q+"&q=youth"), 422)
