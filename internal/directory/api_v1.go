@@ -82,6 +82,9 @@ func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := CheckAPIQuery("/api/v1/organizations", r.URL.Query()); err != nil {
+		return err
+	}
 	f := filterFrom(r.URL.Query())
 	pager := web.NewPager(r, 20)
 	f.Limit, f.Offset = pager.PerPage, pager.Offset()
