@@ -16,15 +16,8 @@ import (
 // docParam is a query parameter as the served document states it (read
 // here independently of the server's own reading of the document).
 type docParam struct {
-	Name   string `json:"name"`
-	In     string `json:"in"`
-	Schema struct {
-		Type      string   `json:"type"`
-		Minimum   *float64 `json:"minimum"`
-		Maximum   *float64 `json:"maximum"`
-		Enum      []string `json:"enum"`
-		MaxLength *int     `json:"maxLength"`
-	} `json:"schema"`
+	Name, In string
+	Schema   map[string]any
 }
 
 // TestOpenAPIParametersMatchResponses walks every query parameter of every
@@ -101,31 +94,31 @@ func TestOpenAPIParametersMatchResponses(t *testing.T) {
 				}
 				s := p.Schema
 				num := func(f float64) string { return fmt.Sprint(f) }
-				switch s.Type {
+				switch s["type"] {
 				case "integer":
 					checked++
 					bad(p.Name, "abc")
 					bad(p.Name, "1.5")
-					if s.Minimum != nil {
-						ok200(url.Values{p.Name: {num(*s.Minimum)}})
-						bad(p.Name, num(*s.Minimum-1))
+					if lo, ok := s["minimum"].(float64); ok {
+						ok200(url.Values{p.Name: {num(lo)}})
+						bad(p.Name, num(lo-1))
 					}
-					if s.Maximum != nil {
-						ok200(url.Values{p.Name: {num(*s.Maximum)}})
-						bad(p.Name, num(*s.Maximum+1))
+					if hi, ok := s["maximum"].(float64); ok {
+						ok200(url.Values{p.Name: {num(hi)}})
+						bad(p.Name, num(hi+1))
 					}
 				case "string":
-					if s.Enum != nil {
+					if enum, ok := s["enum"].([]any); ok {
 						checked++
-						for _, e := range s.Enum {
-							ok200(url.Values{p.Name: {e}})
+						for _, e := range enum {
+							ok200(url.Values{p.Name: {e.(string)}})
 						}
 						bad(p.Name, "xml")
 					}
-					if s.MaxLength != nil {
+					if n, ok := s["maxLength"].(float64); ok {
 						checked++
-						ok200(url.Values{p.Name: {strings.Repeat("a", *s.MaxLength)}})
-						bad(p.Name, strings.Repeat("a", *s.MaxLength+1))
+						ok200(url.Values{p.Name: {strings.Repeat("a", int(n))}})
+						bad(p.Name, strings.Repeat("a", int(n)+1))
 					}
 				}
 			}
