@@ -26,12 +26,16 @@ type Renderer struct {
 	static *Static
 }
 
-var london = mustLondon()
+var london = mustLocation("Europe/London")
 
-func mustLondon() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
+// mustLocation loads a time zone or stops the program: falling back to UTC
+// would show every summer time an hour off without a word. The binary
+// embeds the zone database (time/tzdata in cmd/partnerhub), so this fails
+// only for a name that does not exist.
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return time.UTC
+		panic(fmt.Sprintf("web: time zone %s: %v (import time/tzdata or install the zone files)", name, err))
 	}
 	return loc
 }
