@@ -126,6 +126,7 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 		return web.JSON(w, http.StatusOK, apiOrg(p, data))
 	}
 	data["Title"] = p.Name
+	data["Description"] = firstNonEmpty(p.Description, p.Mission)
 	data["P"] = p
 	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
 	data["IsAdmin"] = id != nil && id.Admin
