@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"partnerhub/internal/apperr"
 )
 
 // TestRepeatedAutumnHourIsWrittenInUTC: 01:30 happens twice on the last
@@ -68,4 +70,43 @@ func TestOrganizerIsARealAddress(t *testing.T) {
 	if strings.Count(b, "ORGANIZER") != 1 || strings.Contains(b, "partnerhub.test\r\n") {
 		t.Errorf("an ORGANIZER without a real address:\n%s", b)
 	}
+}
+
+// TestRepeatedHourIsAskedAndShown: the event form asks which 01:30 is
+// meant on the day the clocks go back (as it refuses the spring gap), uses
+// the one chosen, and event times on a day the clocks change say BST or
+// GMT.
+func TestRepeatedHourIsAskedAndShown(t *testing.T) {
+	in := Input{Title: "Night walk", Type: TypeNetworking, Online: true, OnlineURL: "https://meet.example.org/x",
+		StartDate: "2027-10-31", StartTime: "01:30", EndDate: "2027-10-31", EndTime: "03:00", Capacity: "0", MeetingCap: "0"}
+	_, err := in.Validate(0)
+	if msg := fieldMessage(err, "start_zone"); !strings.Contains(msg, "01:30 happens twice on 31 October 2027") {
+		t.Fatalf("ambiguous start not asked about: %v", err)
+	}
+	for zone, want := range map[string]time.Time{"BST": time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC), "GMT": time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC)} {
+		in.StartZone = zone
+		e, err := in.Validate(0)
+		if err != nil || !e.StartsAt.Equal(want) {
+			t.Fatalf("%s: %v %v, want %v", zone, e, err, want)
+		}
+		if f := FormValues(e); f.Get("start_zone") != zone {
+			t.Errorf("%s: editing forgets the choice: %q", zone, f.Get("start_zone"))
+		}
+		if w := e.When(); !strings.Contains(w, "01:30 "+zone) || !strings.Contains(w, "03:00 GMT") {
+			t.Errorf("%s: When %q does not say which 01:30", zone, w)
+		}
+	}
+	summer := &Event{StartsAt: time.Date(2027, 7, 1, 8, 30, 0, 0, time.UTC), EndsAt: time.Date(2027, 7, 1, 10, 0, 0, 0, time.UTC)}
+	if w := summer.When(); strings.Contains(w, "BST") || strings.Contains(w, "GMT") {
+		t.Errorf("an ordinary day names the zone: %q", w)
+	}
+}
+
+func fieldMessage(err error, field string) string {
+	for _, fe := range apperr.Fields(err) {
+		if fe.Field == field {
+			return fe.Message
+		}
+	}
+	return ""
 }
