@@ -7,6 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// The zone database in the binary: without zone files on the host
+	// Europe/London would not load (web.London refuses to fall back to UTC).
+	_ "time/tzdata"
 )
 
 func main() {

@@ -10,6 +10,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/mail"
+	"partnerhub/internal/partnerships/models"
 	"partnerhub/internal/web"
 )
 
@@ -21,9 +22,6 @@ const (
 	StatusDecided      = "decided"
 	StatusWithdrawn    = "withdrawn"
 )
-
-// consortiumModels are the partnership models that make a consortium.
-var consortiumModels = []string{"lead_contractor_consortium", "hub_and_spoke_consortium", "consortium_legal_body"}
 
 // Assessment is one subject assessed against one framework version.
 type Assessment struct {
@@ -187,7 +185,7 @@ func OwnedSubjects(ctx context.Context, q db.Querier, f *Framework, userID int64
 	default:
 		cond := ""
 		if f.Subject == "consortium" {
-			cond = ` AND p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body')`
+			cond = ` AND p.model IN ` + models.ConsortiumSQL()
 		}
 		rows, err = q.QueryContext(ctx, `SELECT DISTINCT 'partnership', p.id, p.name, p.model FROM partnerships p
 			JOIN partnership_members pm ON pm.partnership_id = p.id AND pm.role = 'lead' AND pm.left_on IS NULL
@@ -259,7 +257,7 @@ func Start(ctx context.Context, tx *db.Tx, fw *FrameworkRow, subjectType string,
 	if (fw.F.Subject == "organisation") != (subjectType == "organisation") {
 		return nil, apperr.Errorf(apperr.EINVALID, "This framework is for a %s", fw.F.Subject)
 	}
-	if fw.F.Subject == "consortium" && !isConsortium(model) {
+	if fw.F.Subject == "consortium" && !models.IsConsortium(model) {
 		return nil, apperr.Errorf(apperr.EINVALID, "Only a consortium can apply for the %s", fw.F.Name)
 	}
 	var open int
@@ -284,15 +282,6 @@ func Start(ctx context.Context, tx *db.Tx, fw *FrameworkRow, subjectType string,
 		return nil, err
 	}
 	return a, History(ctx, tx, a, "start", fmt.Sprintf("%s v%d", fw.F.Name, fw.Version))
-}
-
-func isConsortium(model string) bool {
-	for _, m := range consortiumModels {
-		if m == model {
-			return true
-		}
-	}
-	return false
 }
 
 // Contributor is a person working on an assessment.

@@ -72,6 +72,9 @@ type apiLinks struct {
 // apiList is the directory search as JSON: the same query parameters,
 // validation, sort and paging as /directory (filterFrom, web.NewPager, Search).
 func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
+	if err := CheckAPIQuery("/api/v1/organizations", r.URL.Query()); err != nil {
+		return err
+	}
 	f := filterFrom(r.URL.Query())
 	pager := web.NewPager(r, 20)
 	f.Limit, f.Offset = pager.PerPage, pager.Offset()

@@ -16,7 +16,19 @@ import (
 
 // filterFrom reads a Filter from query values (the page, CSV, JSON and API share it).
 func filterFrom(v url.Values) Filter {
-	id := func(k string) int64 { n, _ := strconv.ParseInt(v.Get(k), 10, 64); return n }
+	// A term id that is not a whole number is kept as -1, which Validate
+	// refuses (not 0, which would drop the filter silently).
+	id := func(k string) int64 {
+		s := strings.TrimSpace(v.Get(k))
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
 	return Filter{
 		Q: v.Get("q"), Sector: v.Get("sector"), LegalForm: v.Get("legal_form"), Ward: v.Get("ward"),
 		LocalAuthority: v.Get("local_authority"), Service: id("service"), ClientGroup: id("client_group"), Theme: id("theme"),
@@ -76,7 +88,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "directory/list.html", map[string]any{
+			status := http.StatusOK
+			if p.Err != nil {
+				status = http.StatusUnprocessableEntity // a filter the form does not offer
+			}
+			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
 				"Title": "Directory of organisations", "Result": res, "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
@@ -106,6 +122,7 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 		return web.JSON(w, http.StatusOK, apiOrg(p, data))
 	}
 	data["Title"] = p.Name
+	data["Description"] = firstNonEmpty(p.Description, p.Mission)
 	data["P"] = p
 	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
 	data["IsAdmin"] = id != nil && id.Admin

@@ -3,6 +3,9 @@ package directory
 import (
 	_ "embed"
 	"net/http"
+	"net/url"
+
+	"partnerhub/internal/web"
 )
 
 // openAPIDoc describes /api/v1 (hand-written; openapi_test.go checks that it
@@ -11,6 +14,16 @@ import (
 //
 //go:embed openapi.json
 var openAPIDoc []byte
+
+// apiQuery are the query parameters openapi.json declares; the handlers
+// refuse what it forbids (422) rather than drop the parameter.
+var apiQuery = web.MustQueryRules(openAPIDoc)
+
+// CheckAPIQuery checks the query parameters of a GET to path (an /api/v1
+// path as the OpenAPI document names it) against the document: a value
+// it forbids is a 422 naming the parameter. Features serving /api/v1
+// routes described here (partnerships' statistics) call it too.
+func CheckAPIQuery(path string, q url.Values) error { return apiQuery.Check(path, q) }
 
 func (s *Service) openAPI(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()

@@ -116,7 +116,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		validate("Problem", env.Anon().Get("/api/v1/organizations/nothing-here").Status(t, 404).Body)
 		validate("Problem", env.Anon().SendJSON("POST", "/api/v1/organizations", map[string]any{}).Status(t, 401).Body)
 
-		// The ORUK root links to the document.
-		env.Anon().Get("/api/oruk/").Status(t, 200).Contains(t, "/api/v1/openapi.json")
+		// The ORUK root links to the ORUK endpoints' own document (not this one).
+		env.Anon().Get("/api/oruk/").Status(t, 200).Contains(t, "/api/oruk/openapi.json")
 	})
 }

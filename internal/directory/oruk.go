@@ -2,7 +2,9 @@ package directory
 
 import (
 	"context"
+	_ "embed"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -28,22 +30,72 @@ func v5(parts ...string) string {
 
 func (s *Service) orukRoutes() []web.Route {
 	return []web.Route{
-		web.Get("/api/oruk/{$}", web.Public, s.orukRoot),
-		web.Get("/api/oruk/services", web.Public, s.orukServices),
-		web.Get("/api/oruk/services/{id}", web.Public, s.orukService),
-		web.Get("/api/oruk/service_at_locations", web.Public, s.orukSALs),
-		web.Get("/api/oruk/service_at_locations/{id}", web.Public, s.orukSAL),
-		web.Get("/api/oruk/taxonomies", web.Public, s.orukTaxonomies),
-		web.Get("/api/oruk/taxonomies/{id}", web.Public, s.orukTaxonomy),
-		web.Get("/api/oruk/taxonomy_terms", web.Public, s.orukTerms),
-		web.Get("/api/oruk/taxonomy_terms/{id}", web.Public, s.orukTerm),
-		web.Get("/api/oruk/organizations", web.Public, s.orukOrgs),
-		web.Get("/api/oruk/organizations/{id}", web.Public, s.orukOrg),
+		web.Get("/api/oruk/{$}", web.Public, oruk("/", s.orukRoot)),
+		web.Get("/api/oruk/openapi.json", web.Public, oruk("", s.orukOpenAPI)),
+		web.Get("/api/oruk/services", web.Public, oruk("/services", s.orukServices)),
+		web.Get("/api/oruk/services/{id}", web.Public, oruk("", s.orukService)),
+		web.Get("/api/oruk/service_at_locations", web.Public, oruk("/service_at_locations", s.orukSALs)),
+		web.Get("/api/oruk/service_at_locations/{id}", web.Public, oruk("", s.orukSAL)),
+		web.Get("/api/oruk/taxonomies", web.Public, oruk("/taxonomies", s.orukTaxonomies)),
+		web.Get("/api/oruk/taxonomies/{id}", web.Public, oruk("", s.orukTaxonomy)),
+		web.Get("/api/oruk/taxonomy_terms", web.Public, oruk("/taxonomy_terms", s.orukTerms)),
+		web.Get("/api/oruk/taxonomy_terms/{id}", web.Public, oruk("", s.orukTerm)),
+		web.Get("/api/oruk/organizations", web.Public, oruk("/organizations", s.orukOrgs)),
+		web.Get("/api/oruk/organizations/{id}", web.Public, oruk("", s.orukOrg)),
+		// Any other path under /api/oruk/ is a 404 with the CORS header,
+		// and every path answers a CORS preflight.
+		web.Get("/api/oruk/", web.Public, oruk("", orukNotFound)),
+		{Method: http.MethodOptions, Path: "/api/oruk/", Policy: web.Public, Handler: orukPreflight},
 	}
 }
 
+// The ORUK endpoints' own OpenAPI description (oruk_openapi.json, derived
+// from the standard's openapi.json with the parameters we apply and their
+// bounds); orukQuery checks requests against it.
+//
+//go:embed oruk_openapi.json
+var orukOpenAPIDoc []byte
+
+var orukQuery = web.MustQueryRules(orukOpenAPIDoc)
+
+// oruk wraps an ORUK handler: the CORS header ORUK requires on every
+// answer, errors included, and the query checked against the parameters
+// the document declares for docPath (a 422 for page=0, per_page=201 ...).
+func oruk(docPath string, h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if err := orukQuery.Check(docPath, r.URL.Query()); err != nil {
+			return err
+		}
+		return h(w, r)
+	}
+}
+
+func orukNotFound(http.ResponseWriter, *http.Request) error { return apperr.NotFound("ORUK endpoint") }
+
+// orukPreflight answers a CORS preflight: the API is read-only and open.
+func orukPreflight(w http.ResponseWriter, r *http.Request) error {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "86400")
+	h.Set("Allow", "GET, HEAD, OPTIONS")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) orukOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=3600")
+	_, err := w.Write(orukOpenAPIDoc)
+	return err
+}
+
 func orukJSON(w http.ResponseWriter, v any) error {
-	w.Header().Set("Access-Control-Allow-Origin", "*")
 	return web.JSON(w, http.StatusOK, v)
 }
 
@@ -58,14 +110,15 @@ type page struct {
 	Contents   []any `json:"contents"`
 }
 
+// paging reads page and per_page (already checked against the document's
+// bounds by oruk; absent ones take the defaults 1 and 50).
 func paging(r *http.Request) (pageNo, perPage int) {
-	pageNo, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	perPage, _ = strconv.Atoi(r.URL.Query().Get("per_page"))
-	if pageNo < 1 {
-		pageNo = 1
+	pageNo, perPage = 1, 50
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil {
+		pageNo = n
 	}
-	if perPage < 1 || perPage > 200 {
-		perPage = 50
+	if n, err := strconv.Atoi(r.URL.Query().Get("per_page")); err == nil {
+		perPage = n
 	}
 	return
 }
@@ -75,12 +128,12 @@ func newPage(total, pageNo, perPage int, contents []any) page {
 	if contents == nil {
 		contents = []any{}
 	}
-	return page{TotalItems: total, TotalPages: pages, PageNumber: pageNo, Size: len(contents), FirstPage: pageNo == 1, LastPage: pageNo >= pages, Empty: total == 0, Contents: contents}
+	return page{TotalItems: total, TotalPages: pages, PageNumber: pageNo, Size: len(contents), FirstPage: pageNo == 1, LastPage: pageNo >= pages, Empty: len(contents) == 0, Contents: contents}
 }
 
 func (s *Service) orukRoot(w http.ResponseWriter, r *http.Request) error {
 	base := s.Web.Config.BaseURL
-	return orukJSON(w, map[string]any{"version": "3.0", "profile": "https://openreferraluk.org", "openapi_url": base + "/api/v1/openapi.json"})
+	return orukJSON(w, map[string]any{"version": "3.0", "profile": "https://openreferraluk.org", "openapi_url": base + "/api/oruk/openapi.json"})
 }
 
 // orukOrgRow is what the ORUK views read for an organisation.
@@ -264,15 +317,13 @@ func (s *Service) orukSALs(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) orukServiceList(w http.ResponseWriter, r *http.Request, sal bool) error {
 	ctx := r.Context()
 	pageNo, per := paging(r)
-	cond := ""
-	if sal {
-		cond = ` AND COALESCE(p.postcode, '') <> ''`
-	}
+	cond, args := orukServiceFilter(r.URL.Query(), sal)
 	var total int
-	if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+orukSvcSQL+cond+`) x`).Scan(&total); err != nil {
+	if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+orukSvcSQL+cond+`) x`, args...).Scan(&total); err != nil {
 		return err
 	}
-	svcs, err := s.orukServiceRows(ctx, cond+` ORDER BY o.id, t.id LIMIT $1 OFFSET $2`, per, (pageNo-1)*per)
+	n := len(args)
+	svcs, err := s.orukServiceRows(ctx, cond+` ORDER BY o.id, t.id LIMIT $`+strconv.Itoa(n+1)+` OFFSET $`+strconv.Itoa(n+2), append(args, per, (pageNo-1)*per)...)
 	if err != nil {
 		return err
 	}
@@ -287,6 +338,29 @@ func (s *Service) orukServiceList(w http.ResponseWriter, r *http.Request, sal bo
 		}
 	}
 	return orukJSON(w, newPage(total, pageNo, per, items))
+}
+
+// orukServiceFilter is the condition (appended to orukSvcSQL) and its
+// arguments for a list's search and taxonomy_term_id parameters: every
+// search word in the service's name (term and organisation) or the
+// organisation's description, case-insensitive; the service term's id.
+func orukServiceFilter(q url.Values, sal bool) (string, []any) {
+	var cond strings.Builder
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if sal {
+		cond.WriteString(` AND COALESCE(p.postcode, '') <> ''`)
+	}
+	for _, word := range strings.Fields(q.Get("search")) {
+		cond.WriteString(` AND LOWER(t.name || ' ' || o.name || ' ' || COALESCE(p.description, '')) LIKE ` + arg(db.LikeContains(word)) + ` ESCAPE '\'`)
+	}
+	if id := q.Get("taxonomy_term_id"); id != "" {
+		cond.WriteString(` AND t.uuid = ` + arg(id))
+	}
+	return cond.String(), args
 }
 
 // findService finds a service (or service at location) by its id: the
@@ -337,11 +411,14 @@ func orukTaxonomyJSON(i int) map[string]any {
 }
 
 func (s *Service) orukTaxonomies(w http.ResponseWriter, r *http.Request) error {
+	pageNo, per := paging(r)
 	var items []any
 	for i := range orukVocabs {
-		items = append(items, orukTaxonomyJSON(i))
+		if i >= (pageNo-1)*per && i < pageNo*per {
+			items = append(items, orukTaxonomyJSON(i))
+		}
 	}
-	return orukJSON(w, newPage(len(items), 1, 50, items))
+	return orukJSON(w, newPage(len(orukVocabs), pageNo, per, items))
 }
 
 func (s *Service) orukTaxonomy(w http.ResponseWriter, r *http.Request) error {

@@ -84,6 +84,11 @@ func (f *Filter) Validate() error {
 	v.Check(f.IncomeBand == "" || contains(IncomeBands, f.IncomeBand), "income_band", "Select an income band from the list")
 	v.Check(f.Policy == "" || contains(PolicyKinds, f.Policy), "policy", "Select a policy from the list")
 	v.Check(f.Sort == "" || contains(Sorts, f.Sort), "sort", "Select a sort order from the list")
+	// Term ids are positive; a negative one would reach the FTS5 filter
+	// tokens as "zzt-1", which FTS5 refuses (a 500 on SQLite only).
+	v.Check(f.Service >= 0, "service", "Select a service from the list")
+	v.Check(f.ClientGroup >= 0, "client_group", "Select a client group from the list")
+	v.Check(f.Theme >= 0, "theme", "Select a theme from the list")
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 20
 	}

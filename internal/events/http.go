@@ -1,6 +1,7 @@
 package events
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -312,7 +313,7 @@ func (s *Service) renderEvent(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	return s.Web.Render(w, r, status, "events/event.html", map[string]any{
-		"Title": e.Title, "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
+		"Title": e.Title, "Description": cmp.Or(e.Summary, e.Description), "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
 		"CanManage": id.Can(e.OrganiserID, web.RoleEditor), "Now": now, "Fair": fair,
 		"Feed": "/calendar/organisers/" + e.OrganiserSlug + "/events.ics",
 	})

@@ -49,11 +49,11 @@ func (s *Service) feed(ctx context.Context, name string, f Filter) (*Calendar, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Calendar{Name: name, Host: hostOf(s.baseURL())}
+	c := &Calendar{Name: name, Host: hostOf(s.baseURL()), Generated: s.Now()}
 	for _, e := range evs {
 		c.Events = append(c.Events, eventEntry(e, s.baseURL()))
 	}
-	return c, nil
+	return c, addOrganiserEmails(ctx, s.DB.Q(), c)
 }
 
 func (s *Service) feedAll(w http.ResponseWriter, r *http.Request) error {
@@ -124,12 +124,12 @@ func PersonalCalendar(ctx context.Context, q db.Querier, userID int64, email, ba
 			with = m.BuyerOrgName
 		}
 		c.Events = append(c.Events, VEvent{
-			UID: m.UUID + "@partnerhub", Stamp: m.StartsAt, Start: m.StartsAt, End: m.EndsAt,
+			UID: m.UUID + "@partnerhub", Start: m.StartsAt, End: m.EndsAt,
 			Summary: "Meeting with " + with, Description: m.Topic + "\n\nAt " + m.EventTitle + ": " + baseURL + "/events/" + m.EventSlug + "/meetings",
 			URL: baseURL + "/events/" + m.EventSlug + "/meetings", Categories: []string{"Meet the buyer"},
 		})
 	}
-	return c, nil
+	return c, addOrganiserEmails(ctx, q, c)
 }
 
 func (s *Service) feedPersonal(w http.ResponseWriter, r *http.Request) error {

@@ -2,37 +2,46 @@ package events
 
 import (
 	"bytes"
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"partnerhub/internal/db"
 )
 
 // Calendar writes an iCalendar (RFC 5545) stream: CRLF line ends, lines
 // folded at 75 octets without splitting a UTF-8 character, TEXT values
 // escaped, times with TZID=Europe/London and a matching VTIMEZONE.
 type Calendar struct {
-	Name   string
-	Host   string // for UIDs of records without a UUID
-	Events []VEvent
+	Name string
+	Host string // for UIDs of records without a UUID
+	// Generated is when the feed is generated: every entry's DTSTAMP
+	// (RFC 5545 3.8.7.2, for a feed without METHOD:REQUEST); zero means now.
+	Generated time.Time
+	Events    []VEvent
 }
 
 // VEvent is one calendar entry.
 type VEvent struct {
-	UID          string
-	Stamp        time.Time // DTSTAMP: when the entry last changed (UTC)
-	Start, End   time.Time
-	Summary      string
-	Description  string
-	Location     string
-	URL          string
-	Organiser    string
-	Cancelled    bool
-	Sequence     int
-	Categories   []string
-	LastModified time.Time
+	UID         string
+	Start, End  time.Time
+	Summary     string
+	Description string
+	Location    string
+	URL         string
+	Organiser   string
+	// OrganiserEmail is the organiser's published contact address: the
+	// ORGANIZER property is written only with a real address.
+	OrganiserEmail string
+	organiserID    int64
+	Cancelled      bool
+	Sequence       int
+	Categories     []string
+	LastModified   time.Time
 }
 
 // vtimezone describes Europe/London with the EU rules in force since 1996
@@ -109,6 +118,24 @@ func utcStamp(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
 
 func localStamp(t time.Time) string { return t.In(londonLoc()).Format("20060102T150405") }
 
+// repeatedHour reports whether t's London wall-clock time happens twice
+// (the hour repeated when the clocks go back): a TZID time there is read
+// as either occurrence, and ical.js, python-icalendar and khal take the
+// other one.
+func repeatedHour(t time.Time) bool {
+	s := localStamp(t)
+	return localStamp(t.Add(time.Hour)) == s || localStamp(t.Add(-time.Hour)) == s
+}
+
+// dateTime is a DTSTART or DTEND line: London time with its TZID, or UTC
+// in the repeated hour, which every client reads as the same instant.
+func dateTime(name string, t time.Time) string {
+	if repeatedHour(t) {
+		return name + ":" + utcStamp(t)
+	}
+	return name + ";TZID=Europe/London:" + localStamp(t)
+}
+
 // Bytes renders the calendar.
 func (c *Calendar) Bytes() []byte {
 	var b bytes.Buffer
@@ -123,12 +150,16 @@ func (c *Calendar) Bytes() []byte {
 	}
 	w("X-WR-TIMEZONE:Europe/London")
 	b.WriteString(vtimezone)
+	generated := c.Generated
+	if generated.IsZero() {
+		generated = time.Now()
+	}
 	for _, e := range c.Events {
 		w("BEGIN:VEVENT")
 		w("UID:" + e.UID)
-		w("DTSTAMP:" + utcStamp(e.Stamp))
-		w("DTSTART;TZID=Europe/London:" + localStamp(e.Start))
-		w("DTEND;TZID=Europe/London:" + localStamp(e.End))
+		w("DTSTAMP:" + utcStamp(generated))
+		w(dateTime("DTSTART", e.Start))
+		w(dateTime("DTEND", e.End))
 		w("SUMMARY:" + escapeText(e.Summary))
 		if e.Description != "" {
 			w("DESCRIPTION:" + escapeText(e.Description))
@@ -139,9 +170,9 @@ func (c *Calendar) Bytes() []byte {
 		if e.URL != "" {
 			w("URL:" + e.URL)
 		}
-		if e.Organiser != "" {
-			// ORGANIZER is a CAL-ADDRESS; the name goes in CN.
-			w(`ORGANIZER;CN="` + paramText(e.Organiser) + `":mailto:events@` + c.Host)
+		if e.Organiser != "" && e.OrganiserEmail != "" {
+			// ORGANIZER is a CAL-ADDRESS (a real one); the name goes in CN.
+			w(`ORGANIZER;CN="` + paramText(e.Organiser) + `":mailto:` + paramText(e.OrganiserEmail))
 		}
 		if len(e.Categories) > 0 {
 			cs := make([]string, len(e.Categories))
@@ -180,9 +211,9 @@ func eventEntry(e *Event, base string) VEvent {
 		cats = append(cats, t.Name)
 	}
 	return VEvent{
-		UID: e.UUID + "@partnerhub", Stamp: e.UpdatedAt, LastModified: e.UpdatedAt, Start: e.StartsAt, End: e.EndsAt,
+		UID: e.UUID + "@partnerhub", LastModified: e.UpdatedAt, Start: e.StartsAt, End: e.EndsAt,
 		Summary: e.Title, Description: strings.TrimSpace(desc), Location: e.Location(), URL: base + "/events/" + e.Slug,
-		Organiser: e.OrganiserName, Cancelled: e.Status == StatusCancelled, Sequence: e.Sequence, Categories: cats,
+		Organiser: e.OrganiserName, organiserID: e.OrganiserID, Cancelled: e.Status == StatusCancelled, Sequence: e.Sequence, Categories: cats,
 	}
 }
 
@@ -191,4 +222,28 @@ func hostOf(base string) string {
 		return u.Hostname()
 	}
 	return "partnerhub.invalid"
+}
+
+// addOrganiserEmails sets each entry's OrganiserEmail to its organiser's
+// first contact whose address the organisation publishes (with consent).
+func addOrganiserEmails(ctx context.Context, q db.Querier, c *Calendar) error {
+	emails := map[int64]string{}
+	for i := range c.Events {
+		id := c.Events[i].organiserID
+		if id == 0 {
+			continue
+		}
+		if _, ok := emails[id]; !ok {
+			list, err := db.Column[string](ctx, q, `SELECT email FROM org_contacts WHERE organisation_id = $1 AND publish_email AND consent_at IS NOT NULL AND email <> '' ORDER BY id LIMIT 1`, id)
+			if err != nil {
+				return err
+			}
+			emails[id] = ""
+			if len(list) > 0 {
+				emails[id] = list[0]
+			}
+		}
+		c.Events[i].OrganiserEmail = emails[id]
+	}
+	return nil
 }

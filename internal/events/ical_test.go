@@ -44,11 +44,11 @@ func TestCalendarParsesWithTimeZonesFoldingAndEscaping(t *testing.T) {
 	summer := time.Date(2027, 7, 1, 9, 30, 0, 0, lon)  // BST, UTC+1
 	winter := time.Date(2027, 1, 14, 18, 0, 0, 0, lon) // GMT
 	long := strings.Repeat("Café société, outcomes; partnerships\\ ", 12) + "\nSecond line"
-	c := &Calendar{Name: "Test, feed", Host: "partnerhub.test", Events: []VEvent{
-		{UID: "a1@partnerhub", Stamp: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), Start: summer, End: summer.Add(2 * time.Hour),
+	c := &Calendar{Name: "Test, feed", Host: "partnerhub.test", Generated: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), Events: []VEvent{
+		{UID: "a1@partnerhub", Start: summer, End: summer.Add(2 * time.Hour),
 			Summary: "Good Practice Guide launch; State of the Sector", Description: long, Location: "Winter Gardens, 97 Church Street", Organiser: `Third "Sector" Partnership`,
 			Categories: []string{"Conference", "Health, wellbeing"}, Sequence: 2},
-		{UID: "b2@partnerhub", Stamp: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC), Start: winter, End: winter.Add(time.Hour), Summary: "Cancelled workshop", Cancelled: true},
+		{UID: "b2@partnerhub", Start: winter, End: winter.Add(time.Hour), Summary: "Cancelled workshop", Cancelled: true},
 	}}
 	b := c.Bytes()
 	checkLines(t, b)

@@ -261,6 +261,7 @@ type Input struct {
 	OnlineURL, VenueName, VenueAddress, VenuePostcode string
 	Accessibility                                     string
 	StartDate, StartTime, EndDate, EndTime            string
+	StartZone, EndZone                                string // "BST" or "GMT": which of a repeated hour's times is meant
 	DeadlineDate, DeadlineTime                        string
 	Capacity, MeetingCap                              string
 	Audience                                          string
@@ -274,6 +275,7 @@ func InputFromForm(f url.Values) Input {
 		Online: f.Get("online") == "yes", OnlineURL: f.Get("online_url"), VenueName: f.Get("venue_name"),
 		VenueAddress: f.Get("venue_address"), VenuePostcode: f.Get("venue_postcode"), Accessibility: f.Get("accessibility"),
 		StartDate: f.Get("start_date"), StartTime: f.Get("start_time"), EndDate: f.Get("end_date"), EndTime: f.Get("end_time"),
+		StartZone: f.Get("start_zone"), EndZone: f.Get("end_zone"),
 		DeadlineDate: f.Get("deadline_date"), DeadlineTime: f.Get("deadline_time"),
 		Capacity: f.Get("capacity"), MeetingCap: f.Get("meeting_cap"), Audience: f.Get("audience"),
 	}
@@ -305,6 +307,12 @@ func FormValues(e *Event) url.Values {
 	f.Set("accessibility", e.Accessibility)
 	f.Set("start_date", e.StartsAt.In(lon).Format("2006-01-02"))
 	f.Set("start_time", e.StartsAt.In(lon).Format("15:04"))
+	if repeatedHour(e.StartsAt) {
+		f.Set("start_zone", e.StartsAt.In(lon).Format("MST"))
+	}
+	if repeatedHour(e.EndsAt) {
+		f.Set("end_zone", e.EndsAt.In(lon).Format("MST"))
+	}
 	f.Set("end_date", e.EndsAt.In(lon).Format("2006-01-02"))
 	f.Set("end_time", e.EndsAt.In(lon).Format("15:04"))
 	if e.BookingDeadline != nil {
@@ -352,6 +360,25 @@ func LocalTime(date, clock string) (time.Time, string) {
 	return t.UTC(), ""
 }
 
+// whichRepeated: for a time in the hour repeated when the clocks go back
+// (t is its first, BST, occurrence as LocalTime gives it), the occurrence
+// zone ("BST" or "GMT") names, or a message asking which one is meant.
+// Other times are returned as they are.
+func whichRepeated(t time.Time, zone string) (time.Time, string) {
+	if !repeatedHour(t) {
+		return t, ""
+	}
+	switch zone {
+	case "BST":
+		return t, ""
+	case "GMT":
+		return t.Add(time.Hour), ""
+	}
+	l := t.In(web.London())
+	return t, fmt.Sprintf("%s happens twice on %s because the clocks go back: choose %s BST (the first time) or %s GMT (an hour later)",
+		l.Format("15:04"), l.Format("2 January 2006"), l.Format("15:04"), l.Format("15:04"))
+}
+
 // Validate checks the input and returns the event fields it sets. booked
 // is the number of confirmed places already taken (0 for a new event).
 func (in Input) Validate(booked int) (*Event, error) {
@@ -396,10 +423,14 @@ func (in Input) Validate(booked int) (*Event, error) {
 	start, msg := LocalTime(in.StartDate, in.StartTime)
 	if msg != "" {
 		v.Add("start_date", strings.Replace(msg, "Enter a date", "Enter the start date", 1))
+	} else if start, msg = whichRepeated(start, in.StartZone); msg != "" {
+		v.Add("start_zone", msg)
 	}
 	end, msg2 := LocalTime(in.EndDate, in.EndTime)
 	if msg2 != "" {
 		v.Add("end_date", strings.Replace(msg2, "Enter a date", "Enter the end date", 1))
+	} else if end, msg2 = whichRepeated(end, in.EndZone); msg2 != "" {
+		v.Add("end_zone", msg2)
 	}
 	if msg == "" && msg2 == "" {
 		v.Check(end.After(start), "end_date", "The event must end after it starts")

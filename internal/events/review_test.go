@@ -25,6 +25,11 @@ func TestLineBreaksInNamesAndTitles(t *testing.T) {
 		if _, err := d.W().ExecContext(env.Ctx, `UPDATE organisations SET name = $1 WHERE id = $2`, "Evil Org\r\nBEGIN:VALARM\nX-INJ:1\"", org.ID); err != nil {
 			t.Fatal(err)
 		}
+		// ORGANIZER is written only with a published contact address.
+		if _, err := d.W().ExecContext(env.Ctx, `INSERT INTO org_contacts (organisation_id, name, role, email, phone, publish_name, publish_email, publish_phone, consent_at, created_at)
+			VALUES ($1, 'Events team', '', 'events@evil.example', '', TRUE, TRUE, FALSE, $2, $2)`, org.ID, db.Now()); err != nil {
+			t.Fatal(err)
+		}
 		start := time.Now().Add(10 * 24 * time.Hour).Truncate(time.Hour)
 		res := env.As("organiser@example.org").PostForm("/orgs/"+org.Slug+"/events/new", eventForm("Bad\r\nTitle\nX-TITLE-INJ:1", "networking", start, 5)).Status(t, 303)
 		slug := strings.TrimPrefix(res.Location(), "/events/")
@@ -32,7 +37,7 @@ func TestLineBreaksInNamesAndTitles(t *testing.T) {
 		if err := d.Q().QueryRowContext(env.Ctx, `SELECT title FROM events WHERE slug = $1`, slug).Scan(&title); err != nil || title != "Bad Title X-TITLE-INJ:1" {
 			t.Fatalf("title %q %v", title, err)
 		}
-		ics := env.Anon().Get("/calendar/events.ics").Status(t, 200).Contains(t, `ORGANIZER;CN="Evil Org BEGIN:VALARM X-INJ:1'":mailto:`)
+		ics := env.Anon().Get("/calendar/events.ics").Status(t, 200).Contains(t, `ORGANIZER;CN="Evil Org BEGIN:VALARM X-INJ:1'":mailto:events@evil.example`)
 		for _, line := range strings.Split(ics.Body, "\r\n") {
 			if line == "BEGIN:VALARM" || strings.HasPrefix(line, "X-INJ") || strings.HasPrefix(line, "X-TITLE-INJ") {
 				t.Fatalf("injected calendar line %q", line)

@@ -458,7 +458,19 @@ func whenText(e *Event) string {
 	lon := londonLoc()
 	s, en := e.StartsAt.In(lon), e.EndsAt.In(lon)
 	if s.Format("2006-01-02") == en.Format("2006-01-02") {
-		return s.Format("Monday 2 January 2006, 15:04") + " to " + en.Format("15:04")
+		return s.Format("Monday 2 January 2006, 15:04") + zoneNote(s) + " to " + en.Format("15:04") + zoneNote(en)
 	}
-	return s.Format("Monday 2 January 2006, 15:04") + " to " + en.Format("Monday 2 January 2006, 15:04")
+	return s.Format("Monday 2 January 2006, 15:04") + zoneNote(s) + " to " + en.Format("Monday 2 January 2006, 15:04") + zoneNote(en)
+}
+
+// zoneNote is " BST" or " GMT" for a London time on a day the clocks
+// change (when 01:30 may mean two times, or none), else "".
+func zoneNote(l time.Time) string {
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, l.Location())
+	_, before := day.Zone()
+	_, after := day.AddDate(0, 0, 1).Zone()
+	if before == after {
+		return ""
+	}
+	return " " + l.Format("MST")
 }

@@ -7,6 +7,7 @@ import (
 
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
 	"partnerhub/internal/web"
 )
 
@@ -50,6 +51,10 @@ func (s *Service) statsAPI(w http.ResponseWriter, r *http.Request) error {
 	}
 	year, err := yearParam(r, st.YearStartMonth)
 	if err != nil {
+		return err
+	}
+	// The rest as the OpenAPI document declares it (format=xml is a 422).
+	if err := directory.CheckAPIQuery("/api/v1/stats/partnerships", r.URL.Query()); err != nil {
 		return err
 	}
 	rep, err := Measure(ctx, s.DB.Q(), year, st.YearStartMonth)

@@ -157,9 +157,12 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 		"Orgs": nil,
 	}
 	if p.Origin == "event" && p.OriginEventID != nil {
-		var slug, title string
-		if err := s.DB.Q().QueryRowContext(ctx, `SELECT slug, title FROM events WHERE id = $1`, *p.OriginEventID).Scan(&slug, &title); err == nil {
-			data["OriginEvent"] = map[string]string{"Slug": slug, "Title": title}
+		ev, err := originEventLink(ctx, s.DB.Q(), *p.OriginEventID)
+		switch {
+		case err == nil:
+			data["OriginEvent"] = ev
+		case !apperr.Is(err, apperr.ENOTFOUND):
+			return nil, err
 		}
 	}
 	if data["Manage"].(bool) {

@@ -4,14 +4,18 @@
 // "looking for partners" posts and imports partnership spreadsheets.
 package partnerships
 
-import "time"
+import (
+	"time"
+
+	"partnerhub/internal/partnerships/models"
+)
 
 // Models are the partnership models, from loosest to closest.
-var Models = []string{"informal_network", "referral_partnership", "joint_project", "lead_contractor_consortium", "hub_and_spoke_consortium", "consortium_legal_body", "joint_venture", "merger"}
+var Models = models.All
 
 // ConsortiumModels make a partnership a consortium (the contract shared with
 // the assessments feature).
-var ConsortiumModels = []string{"lead_contractor_consortium", "hub_and_spoke_consortium", "consortium_legal_body"}
+var ConsortiumModels = models.Consortium
 
 // Statuses a partnership moves through.
 var Statuses = []string{"proposed", "forming", "active", "dormant", "ended"}
@@ -26,7 +30,7 @@ var Origins = []string{"event", "partner_finder", "looking_for_partners", "other
 var Visibilities = []string{"public", "members"}
 
 // IsConsortium reports whether a model is a consortium model.
-func IsConsortium(model string) bool { return in(ConsortiumModels, model) }
+func IsConsortium(model string) bool { return models.IsConsortium(model) }
 
 func in(list []string, v string) bool {
 	for _, x := range list {

@@ -36,6 +36,18 @@ func originEvents(ctx context.Context, q db.Querier) ([]originEvent, error) {
 	return out, db.Err(rows.Err(), "")
 }
 
+// eventLink is an event as a partnership's page links to it.
+type eventLink struct{ Slug, Title string }
+
+// originEventLink loads the event a partnership was introduced at; an
+// event that no longer exists is apperr ENOTFOUND (the page then shows no
+// link); any other failure is returned, not swallowed.
+func originEventLink(ctx context.Context, q db.Querier, eventID int64) (eventLink, error) {
+	var e eventLink
+	err := q.QueryRowContext(ctx, `SELECT slug, title FROM events WHERE id = $1`, eventID).Scan(&e.Slug, &e.Title)
+	return e, db.Err(err, "event")
+}
+
 // checkOriginEvent adds a field error when the chosen event does not exist
 // or was never held.
 func checkOriginEvent(ctx context.Context, q db.Querier, v *apperr.Validation, p *Partnership) error {

@@ -51,5 +51,14 @@ func TestIntroducedAtAnEvent(t *testing.T) {
 		as.PostForm(loc+"/edit", form).Status(t, 303)
 		env.Anon().Get("/events/"+held).Status(t, 200).Contains(t, "0 partnerships recorded as introduced at this event")
 		env.Anon().Get(loc).Status(t, 200).NotContains(t, "Spring networking breakfast")
+
+		// A failing read of the event is an error, not a link silently left out.
+		form.Set("origin", "event")
+		as.PostForm(loc+"/edit", form).Status(t, 303)
+		env.Anon().Get(loc).Status(t, 200).Contains(t, "Spring networking breakfast")
+		if _, err := d.W().ExecContext(context.Background(), `ALTER TABLE events RENAME TO events_unreadable`); err != nil {
+			t.Fatal(err)
+		}
+		env.Anon().Get(loc).Status(t, 500).NotContains(t, "events_unreadable")
 	})
 }

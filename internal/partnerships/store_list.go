@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
+	"partnerhub/internal/partnerships/models"
 	"partnerhub/internal/web"
 )
 
@@ -159,7 +160,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 		add("EXISTS (SELECT 1 FROM partnership_members om WHERE om.partnership_id = p.id AND om.organisation_id = "+n()+")", f.Org)
 	}
 	if f.Consortia {
-		add("p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body')")
+		add("p.model IN " + models.ConsortiumSQL())
 	}
 	cond := strings.Join(where, " AND ")
 	var total int

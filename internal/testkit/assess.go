@@ -10,6 +10,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/assess"
 	"partnerhub/internal/db"
+	"partnerhub/internal/partnerships/models"
 )
 
 // assessDemo adds the assess feature's part of the demo town: consortia
@@ -165,7 +166,7 @@ type demoConsortium struct {
 func demoConsortia(ctx context.Context, t *Town) ([]demoConsortium, error) {
 	load := func() ([]demoConsortium, error) {
 		rows, err := t.DB.Q().QueryContext(ctx, `SELECT p.id, p.name, MIN(pm.organisation_id) FROM partnerships p JOIN partnership_members pm ON pm.partnership_id = p.id AND pm.role = 'lead'
-			WHERE p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body') AND p.status IN ('active','forming')
+			WHERE p.model IN `+models.ConsortiumSQL()+` AND p.status IN ('active','forming')
 			GROUP BY p.id, p.name ORDER BY p.id LIMIT 8`)
 		if err != nil {
 			return nil, err

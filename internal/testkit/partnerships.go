@@ -7,6 +7,7 @@ import (
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
+	"partnerhub/internal/partnerships/models"
 )
 
 // demoRef is the demo's "today": generated history never uses the clock.
@@ -319,7 +320,7 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 					role = "lead"
 				case t.Rand.IntN(8) == 0:
 					role = "associate"
-				case IsConsortiumModel(p.model) && t.Rand.IntN(6) == 0:
+				case models.IsConsortium(p.model) && t.Rand.IntN(6) == 0:
 					role = "subcontractor"
 				}
 				var joined, left *time.Time
@@ -369,11 +370,6 @@ var fixedOrgIndex = func() map[string]int {
 	}
 	return m
 }()
-
-// IsConsortiumModel mirrors partnerships.IsConsortium for the generator.
-func IsConsortiumModel(model string) bool {
-	return model == "lead_contractor_consortium" || model == "hub_and_spoke_consortium" || model == "consortium_legal_body"
-}
 
 func pickThemes(t *Town, themes []int64) []int64 {
 	if len(themes) == 0 {

@@ -26,12 +26,16 @@ type Renderer struct {
 	static *Static
 }
 
-var london = mustLondon()
+var london = mustLocation("Europe/London")
 
-func mustLondon() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
+// mustLocation loads a time zone or stops the program: falling back to UTC
+// would show every summer time an hour off without a word. The binary
+// embeds the zone database (time/tzdata in cmd/partnerhub), so this fails
+// only for a name that does not exist.
+func mustLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return time.UTC
+		panic(fmt.Sprintf("web: time zone %s: %v (import time/tzdata or install the zone files)", name, err))
 	}
 	return loc
 }
@@ -240,17 +244,44 @@ func (rd *Renderer) Has(name string) bool { _, ok := rd.pages[name]; return ok }
 
 // Page is what every template receives as its dot.
 type Page struct {
-	Title     string
-	Req       *http.Request
-	User      *Identity
-	Nonce     string
-	RequestID string
-	Flash     string
-	Path      string
-	D         any // the handler's data
-	Errors    []apperr.FieldError
-	Form      url.Values
-	Nav       []NavItem
+	Title string
+	// Description is the page's own meta description (the data key
+	// "Description"); MetaDescription falls back to one built from Title.
+	Description string
+	Req         *http.Request
+	User        *Identity
+	Nonce       string
+	RequestID   string
+	Flash       string
+	Path        string
+	D           any // the handler's data
+	Errors      []apperr.FieldError
+	Form        url.Values
+	Nav         []NavItem
+}
+
+// siteDescription is the meta description of a page that gives none.
+const siteDescription = "Partnerhub is where Blackpool's voluntary, community, faith and public sector organisations find each other, form partnerships and consortia, and meet at events."
+
+// MetaDescription is the page's meta description: its own (shortened to
+// about 160 characters at a word), or the site's, naming the page.
+func (p *Page) MetaDescription() string {
+	d := strings.Join(strings.Fields(p.Description), " ")
+	if d == "" {
+		if p.Title == "" {
+			return siteDescription
+		}
+		return p.Title + ". " + siteDescription
+	}
+	const most = 160
+	if r := []rune(d); len(r) > most {
+		cut := string(r[:most])
+		if i := strings.LastIndex(cut, " "); i > most/2 {
+			cut = cut[:i]
+		}
+		d = strings.TrimRight(cut, " ,;:.") + "…"
+	}
+	return d
 }
 
 // NavItem is one entry of the main navigation.
@@ -309,6 +340,9 @@ func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Reques
 	if m, ok := data.(map[string]any); ok {
 		if v, ok := m["Title"].(string); ok {
 			p.Title = v
+		}
+		if v, ok := m["Description"].(string); ok {
+			p.Description = v
 		}
 		if v, ok := m["Form"].(url.Values); ok {
 			p.Form = v

@@ -154,6 +154,7 @@ func (s *Server) Handler(routes []Route) (http.Handler, error) {
 	h = s.limitBody(h)
 	h = s.securityHeaders(h)
 	h = s.recoverer(h)
+	h = compress(h)
 	h = s.logRequests(h)
 	return h, nil
 }

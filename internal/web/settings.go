@@ -75,7 +75,8 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, http.StatusOK, "privacy.html", map[string]any{"Title": "Privacy notice", "Controller": dc})
+	return s.Render(w, r, http.StatusOK, "privacy.html", map[string]any{"Title": "Privacy notice", "Controller": dc,
+		"Description": "What personal data Partnerhub holds about you, why, for how long, and how to see, correct or erase it."})
 }
 
 func (s *Server) privacySettingsForm(w http.ResponseWriter, r *http.Request) error {
