@@ -16,6 +16,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 )
 
 // Bulk import: the rows of a file are applied set by set inside the one
@@ -372,7 +373,7 @@ func deferIndexes(ctx context.Context, tx *db.Tx, rows int) (rebuild func() erro
 type importWriter struct {
 	ctx   context.Context
 	tx    *db.Tx
-	rep   *ImportReport
+	rep   *importing.Report
 	now   time.Time
 	taken map[string]bool // slugs in use: in the database, or made by this import
 	// empty: the directory had no organisation when the import began
@@ -389,7 +390,7 @@ type importWriter struct {
 	actor, request string
 }
 
-func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *ImportReport) (*importWriter, error) {
+func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *importing.Report) (*importWriter, error) {
 	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}} // accounts' reserved /orgs/new
 	// SQLite: OR FAIL instead of the default ABORT. An ABORT undoes the
 	// failing statement's earlier rows, so every multi-row INSERT keeps a
@@ -469,7 +470,7 @@ func (w *importWriter) apply(rows []importRow) error {
 	}
 	reject := func(row *importRow, err error) error {
 		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
-			rep.Rejected = append(rep.Rejected, Rejection{row.line, reason(err)})
+			rep.RejectErr(row.line, err)
 			return nil
 		}
 		return fmt.Errorf("line %d: %w", row.line, err)
