@@ -156,11 +156,11 @@ func (c *CSV) record() ([]string, int, error) {
 				break
 			}
 			if c.pos < n && d[c.pos] != ',' && !isEOL(d[c.pos]) {
-				where := ""
+				r, _ := utf8.DecodeRune(d[c.pos:])
 				if open != c.line {
-					where = fmt.Sprintf(" (the field's quote opens on line %d, so a quote is probably missing there)", open)
+					return nil, start, apperr.Errorf(apperr.EINVALID, "Line %d, %s: the quote that opens this field runs on to line %d, where a quote is followed by %q instead of a comma or the end of the line: a closing quote is probably missing on line %d. Nothing was imported: correct the quotes and import the file again.", open, c.column(field), c.line, string(r), open)
 				}
-				return nil, start, apperr.Errorf(apperr.EINVALID, "Line %d, %s: a closing quote is followed by %q instead of a comma or the end of the line%s. Nothing was imported: correct the quotes and import the file again.", c.line, c.column(field), d[c.pos], where)
+				return nil, start, apperr.Errorf(apperr.EINVALID, "Line %d, %s: a closing quote is followed by %q instead of a comma or the end of the line. Nothing was imported: correct the quotes and import the file again.", c.line, c.column(field), string(r))
 			}
 		} else {
 			i := c.pos

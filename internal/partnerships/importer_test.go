@@ -117,3 +117,36 @@ func TestImport(t *testing.T) {
 		}
 	})
 }
+
+// TestImportAcceptsTheLabelsThePagesShow: model, status and member role
+// are accepted as their codes or as the labels the pages show, in any
+// case ("consortium as a new legal body" was refused).
+func TestImportAcceptsTheLabelsThePagesShow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, d)
+		org := fx.org("Label Trust", "vcs")
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES ('GB-CHC-444', $1, 'GB-CHC')`, org); err != nil {
+			t.Fatal(err)
+		}
+		csv := strings.Join(ImportColumns, ",") + "\n" +
+			"LB-1,Label Consortium,consortium as a new legal body,ACTIVE,2020-01-01,,GB-CHC-444,lead,,\n" +
+			"LB-2,Label Project,Joint project or memorandum of understanding,Forming,,,GB-CHC-444,Subcontractor,,\n" +
+			"LB-3,Label Nonsense,a club,active,2020-01-01,,GB-CHC-444,lead,,\n"
+		res, err := Import(ctx, d, strings.NewReader(csv), false)
+		if err != nil || res.Created != 2 || len(res.Rejected) != 1 {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if r := res.Rejected[0]; r.Line != 4 || r.Column != "model" || !strings.Contains(r.Reason, `model "a club" is not one of informal_network, referral_partnership, joint_project (Joint project or memorandum of understanding)`) {
+			t.Errorf("rejection %+v", r)
+		}
+		p, err := BySlug(ctx, d.Q(), "label-consortium")
+		if err != nil || p.Model != "consortium_legal_body" || p.Status != "active" || len(p.Members) != 1 || p.Members[0].Role != "lead" {
+			t.Fatalf("%+v %v", p, err)
+		}
+		p, err = BySlug(ctx, d.Q(), "label-project")
+		if err != nil || p.Model != "joint_project" || p.Status != "forming" || p.Members[0].Role != "subcontractor" {
+			t.Fatalf("%+v %v", p, err)
+		}
+	})
+}
