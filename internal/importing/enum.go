@@ -58,6 +58,9 @@ func enumKey(s string) string { return Normalize(s) }
 
 // Code returns the code a value names; "" for an empty value.
 func (e *Enum) Code(value string) (string, error) {
+	if c, ok := e.byName[value]; ok { // a code as it is (most files)
+		return c, nil
+	}
 	if strings.TrimSpace(value) == "" {
 		return "", nil
 	}
