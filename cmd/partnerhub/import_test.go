@@ -31,8 +31,8 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("import report:\n%s", out)
 	}
 	code, p = run(t, "", "import", "orgs", file, "--dry-run", "--data-dir", dir)
-	if out := p.Out.String(); !strings.Contains(out, "Dry run: nothing was written") || !strings.Contains(out, "1 unchanged, 1 rejected") {
-		t.Errorf("dry-run report after the import:\n%s", out)
+	if out := p.Out.String(); code != 1 || !strings.Contains(out, "Dry run: nothing was written") || !strings.Contains(out, "1 unchanged, 1 rejected") {
+		t.Errorf("dry-run report after the import: exit %d\n%s", code, out)
 	}
 
 	bad := filepath.Join(t.TempDir(), "bad.csv")
