@@ -22,6 +22,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/testkit"
 )
 
@@ -63,7 +64,8 @@ Usage:
   partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
   partnerhub backup   --out FILE [--data-dir DIR]
   partnerhub jobs run NAME
-  partnerhub import KIND FILE [--dry-run]   (kinds: orgs, partnerships)
+  partnerhub import KIND FILE [--dry-run]   (kinds: orgs, partnerships; exit 0: every
+                      row taken, 1: some rows rejected, 2: the file refused, nothing written)
   partnerhub config   (prints the effective configuration, secrets redacted)
   partnerhub version
 
@@ -113,6 +115,11 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		if errors.As(err, &ue) {
 			fmt.Fprintf(m.Stderr, "partnerhub %s: %v\n", cmd, err)
 			return 2
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			fmt.Fprintf(m.Stderr, "partnerhub %s: %v\n", cmd, err)
+			return ee.code
 		}
 		fmt.Fprintf(m.Stderr, "partnerhub %s: %v\n", cmd, err)
 		return 1
@@ -542,11 +549,40 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	kind, file := pos[0], pos[1]
 	a, err := m.openApp(ctx, cfg)
 	if err != nil {
-		return err
+		return exitError{importing.ExitRefused, err}
 	}
 	fn, ok := a.Importers[kind]
 	if !ok {
 		return usageError{fmt.Errorf("unknown import kind %q (kinds: %s)", kind, strings.Join(a.ImportKinds(), ", "))}
 	}
-	return fn(ctx, file, dry, m.Stdout)
+	// Every import kind ends the same way: its report, then the one exit
+	// status rule (importing.ExitCode). A file refused whole prints only
+	// why.
+	rep, err := fn(ctx, file, dry)
+	if err == nil {
+		if err := rep.Write(m.Stdout); err != nil {
+			return err
+		}
+	}
+	switch code := importing.ExitCode(rep, err); code {
+	case importing.ExitAll:
+		return nil
+	case importing.ExitSome:
+		done := "imported"
+		if dry {
+			done = "checked"
+		}
+		return exitError{code, fmt.Errorf("%d of %d rows were rejected (listed above); the other rows were %s", len(rep.Rejected), rep.Rows, done)}
+	default:
+		return exitError{code, err}
+	}
 }
+
+// exitError ends a command with its own exit status (and err's message).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }

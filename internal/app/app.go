@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/events"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
@@ -43,7 +43,7 @@ type App struct {
 }
 
 // ImportFunc imports a file; with dryRun it reports and writes nothing.
-type ImportFunc = func(ctx context.Context, file string, dryRun bool, out io.Writer) error
+type ImportFunc = importing.Func
 
 // feature is what every feature package's Service provides.
 type feature interface {

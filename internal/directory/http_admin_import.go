@@ -18,6 +18,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
@@ -123,7 +124,7 @@ func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, 
 		return nil, err
 	}
 	var rows []importRow
-	if err := parseFile(data, pp, &ImportReport{}, func(r importRow) error { rows = append(rows, r); return nil }); err != nil {
+	if err := parseFile(data, pp, &importing.Report{}, func(r importRow) error { rows = append(rows, r); return nil }); err != nil {
 		return nil, err
 	}
 	out := make([]previewRow, len(rows))

@@ -2,9 +2,11 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 )
@@ -81,6 +83,103 @@ func TestImportCharityCommissionAndORUK(t *testing.T) {
 		rep, err = Import(ctx, d, []byte(oruk), false)
 		if err != nil || rep.Created != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 2 {
 			t.Fatalf("oruk: %+v %v", rep, err)
+		}
+	})
+}
+
+// TestImportAcceptsTheLabelsThePagesShow: sector, legal form and income
+// band are accepted as their codes or as the labels the pages show, in
+// any case ("voluntary and community", "CIC", "public body" were refused);
+// a value that is neither is rejected naming the values accepted.
+func TestImportAcceptsTheLabelsThePagesShow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		data := "identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n" +
+			"GB-CHC-1090095,Label Lunch Club,voluntary and community,CIC,FY3 7AA,,,,,,\"under £10,000\"\n" +
+			"GB-CHC-1173575,Label Council Service,Public Sector,public body,FY1 1AA,,,,,,\n" +
+			"GB-CHC-279417,Label Faith Group,FAITH GROUP,Charitable-Incorporated-Organisation,FY4 4AA,,,,,,\"£10,000 to £100,000\"\n" +
+			"GB-CHC-1000001,Label Nonsense,volunteers,charity,FY1 1AA,,,,,,\n"
+		rep, err := Import(ctx, d, []byte(data), false)
+		if err != nil || rep.Created != 3 || len(rep.Rejected) != 1 {
+			t.Fatalf("%v\n%s", err, rep)
+		}
+		if r := rep.Rejected[0]; r.Line != 5 || r.Column != "sector" || !strings.Contains(r.Reason, `sector: "volunteers" is not one of vcs (Voluntary and community), social_enterprise, faith (Faith group)`) {
+			t.Errorf("rejection %+v", r)
+		}
+		for slug, want := range map[string][3]string{
+			"label-lunch-club":      {"vcs", "cic", "under_10k"},
+			"label-council-service": {"public", "public_body", ""},
+			"label-faith-group":     {"faith", "cio", "10k_100k"},
+		} {
+			p, err := LoadProfileBySlug(ctx, d.Q(), slug)
+			if err != nil || [3]string{p.Sector, p.LegalForm, p.IncomeBand} != want {
+				t.Errorf("%s: %+v %v, want %v", slug, p, err, want)
+			}
+		}
+	})
+}
+
+const orgHeader = "identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band"
+
+func countOrgs(t *testing.T, d *db.DB) (n int) {
+	t.Helper()
+	if err := d.Q().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM organisations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportUnterminatedQuoteLosesNoRow: a row with an unterminated quote
+// no longer takes the next row with it unreported (a 15-row file said
+// "line 6 rejected; 13 rows read; 13 created" and line 7 was neither
+// imported nor reported): the file is refused naming line 6 and nothing
+// is written.
+func TestImportUnterminatedQuoteLosesNoRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		var rows []string
+		for i := 1; i <= 15; i++ {
+			desc := fmt.Sprintf("Runs club %d", i)
+			switch i {
+			case 5: // line 6
+				desc = `"Runs a club, unclosed`
+			case 6: // line 7
+				desc = `Runs "the" club`
+			}
+			rows = append(rows, fmt.Sprintf("GB-CHC-%d,Quote Trust %d,vcs,charity,FY1 1AA,,,,%s,,", 4000000+i, i, desc))
+		}
+		rep, err := Import(context.Background(), d, []byte(orgHeader+"\n"+strings.Join(rows, "\n")+"\n"), false)
+		if apperr.Code(err) != apperr.EINVALID || !strings.Contains(err.Error(), "Line 6, column 9 (description): the quote that opens this field runs on to line 7") || countOrgs(t, d) != 0 {
+			t.Fatalf("unterminated quote: %v (%d organisations)\n%s", err, countOrgs(t, d), rep)
+		}
+	})
+}
+
+// TestImportCROnlyLineEnds: a file whose lines end in a lone CR is read
+// (it was refused as "bare quote"), a CR inside quotes kept as a line
+// break.
+func TestImportCROnlyLineEnds(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cr := orgHeader + "\r" + "GB-CHC-4100001,\"Old Mac Trust\",vcs,charity,FY1 1AA,,,,\"Two\rlines\",,\r" + "GB-CHC-4100002,Classic Trust,vcs,charity,FY1 1AA,,,,,,\r"
+		rep, err := Import(ctx, d, []byte(cr), false)
+		if err != nil || rep.Rows != 2 || rep.Created != 2 || len(rep.Rejected) != 0 {
+			t.Fatalf("CR-only line ends: %v\n%s", err, rep)
+		}
+		p, err := LoadProfileBySlug(ctx, d.Q(), "old-mac-trust")
+		if err != nil || p.Description != "Two\nlines" {
+			t.Fatalf("CR-only file's profile: %+v %v", p, err)
+		}
+	})
+}
+
+// TestImportDuplicatedColumnRefused: a column that appears twice is
+// refused naming both (the last one was used silently).
+func TestImportDuplicatedColumnRefused(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		dup := orgHeader + ",Name \nGB-CHC-4200001,First Name,vcs,charity,FY1 1AA,,,,,,,Second Name\n"
+		_, err := Import(context.Background(), d, []byte(dup), false)
+		if err == nil || !strings.Contains(err.Error(), `columns 2 ("name") and 12 ("Name") are both name`) || countOrgs(t, d) != 0 {
+			t.Fatalf("duplicated column: %v (%d organisations)", err, countOrgs(t, d))
 		}
 	})
 }

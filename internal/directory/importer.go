@@ -3,23 +3,21 @@ package directory
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/taxonomy"
+	"partnerhub/internal/web"
 )
 
 // Import of organisations from CSV (our layout or the Charity Commission
@@ -29,7 +27,7 @@ import (
 // bad rows are reported with their line and reason and skipped.
 
 // MaxImportRows bounds one file.
-const MaxImportRows = 500000
+const MaxImportRows = importing.MaxRows
 
 // importRowLimit is MaxImportRows (a test lowers it).
 var importRowLimit = MaxImportRows
@@ -40,34 +38,14 @@ var csvColumns = []string{"identifier", "name", "sector", "legal_form", "postcod
 // Charity Commission extract columns (normalised: lower case, underscores).
 var ccColumns = []string{"registered_charity_number", "charity_name"}
 
-// Rejection is one bad row.
-type Rejection struct {
-	Line   int
-	Reason string
-}
-
-// ImportReport says what an import did (or would do, on a dry run).
-type ImportReport struct {
-	Format                            string
-	Rows, Created, Updated, Unchanged int
-	Rejected                          []Rejection
-	DryRun                            bool
-}
-
-// String renders the report for the CLI and the upload page.
-func (r *ImportReport) String() string {
-	var b strings.Builder
-	for _, x := range r.Rejected {
-		fmt.Fprintf(&b, "line %d: rejected: %s\n", x.Line, x.Reason)
-	}
-	verb := ""
-	if r.DryRun {
-		verb = "would be "
-		b.WriteString("Dry run: nothing was written.\n")
-	}
-	fmt.Fprintf(&b, "%s: %d rows read; %d %screated, %d %supdated, %d unchanged, %d rejected\n", r.Format, r.Rows, r.Created, verb, r.Updated, verb, r.Unchanged, len(r.Rejected))
-	return b.String()
-}
+// The enumerated columns of our layout, accepted as codes or as the
+// labels the pages show ("Voluntary and community", "CIC", "Public body",
+// "Under £10,000").
+var (
+	sectorEnum     = importing.NewEnum(accounts.Sectors, web.Label)
+	legalFormEnum  = importing.NewEnum(accounts.LegalForms, web.Label)
+	incomeBandEnum = importing.NewEnum(IncomeBands, func(c string) string { return labels[c] })
+)
 
 // importRow is one parsed row before it is matched.
 type importRow struct {
@@ -86,18 +64,12 @@ type importRow struct {
 	facets, kind   string
 }
 
-var errDryRun = errors.New("dry run")
-
-func (s *Service) importFile(ctx context.Context, file string, dryRun bool, out io.Writer) error {
+func (s *Service) importFile(ctx context.Context, file string, dryRun bool) (*importing.Report, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rep, err := Import(ctx, s.DB, b, dryRun)
-	if rep != nil && rep.Format != "" { // a file refused whole has only the error to say
-		fmt.Fprint(out, rep.String())
-	}
-	return err
+	return Import(ctx, s.DB, b, dryRun)
 }
 
 // importBatch is how many parsed rows the parser hands the writer at a
@@ -114,14 +86,17 @@ const importBatch = 4000
 // meanwhile. The transaction is a db.WriteBulk: every row it inserts
 // points at an organisation it created, or a taxonomy term it read, in
 // the same transaction.
-func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportReport, error) {
+func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing.Report, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	rep := &ImportReport{DryRun: dryRun}
-	parsed := &ImportReport{}
+	rep := &importing.Report{DryRun: dryRun}
+	parsed := &importing.Report{} // the parser's (it runs beside the writer)
 	// The file's lines: its rows for CSV (an upper bound), a rough size
 	// for JSON. Only the page cache and how indexes are built depend on it.
 	n := bytes.Count(data, []byte("\n"))
-	err := d.WriteBulk(ctx, func(tx *db.Tx) error {
+	if n < 2 { // lines that end in a lone CR
+		n = max(n, bytes.Count(data, []byte("\r")))
+	}
+	err := importing.Apply(ctx, d.WriteBulk, rep, func(tx *db.Tx) error {
 		if tx.Dialect == db.SQLite && n > 1000 {
 			// A big import's pages stay in memory until the commit
 			// instead of spilling to the WAL mid-transaction (2 KiB a
@@ -207,13 +182,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		})
 		halt()
 		wg.Wait()
-		rep.Format, rep.Rows = parsed.Format, parsed.Rows
+		rep.Format, rep.Unit, rep.Rows = parsed.Format, parsed.Unit, parsed.Rows
 		rep.Rejected = append(rep.Rejected, parsed.Rejected...)
-		if err != nil {
+		if err != nil || dryRun {
 			return err
-		}
-		if dryRun {
-			return errDryRun
 		}
 		// One summary row per import; each created organisation has its
 		// own "organisation.create" row and each update its field-level
@@ -221,17 +193,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*ImportRep
 		return audit.Record(ctx, tx, 0, "directory.import", "import", rep.Format,
 			fmt.Sprintf("%d rows read; %d created, %d updated, %d unchanged, %d rejected", rep.Rows, rep.Created, rep.Updated, rep.Unchanged, len(rep.Rejected)))
 	})
-	if errors.Is(err, errDryRun) {
-		err = nil
-	} else if err != nil {
-		// Nothing was written: do not report rows of earlier batches as
-		// created or updated.
-		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
-	}
 	if rep.Format == "" {
-		rep.Format = parsed.Format
+		rep.Format, rep.Unit = parsed.Format, parsed.Unit
 	}
-	sortRejections(rep.Rejected)
+	rep.Sort()
 	return rep, err
 }
 
@@ -239,31 +204,12 @@ var errStopped = errors.New("import stopped")
 
 // parseFile parses CSV or ORUK JSON, calling emit with every good row
 // (in file order) and recording bad ones in rep.
-func parseFile(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
-	if trim := bytes.TrimSpace(data); len(trim) > 0 && (trim[0] == '{' || trim[0] == '[') {
-		rep.Format = "Open Referral UK JSON"
-		return parseORUK(trim, pp, rep, emit)
+func parseFile(data []byte, pp *importPrep, rep *importing.Report, emit func(importRow) error) error {
+	if importing.IsJSON(data) {
+		rep.Format, rep.Unit = "Open Referral UK JSON", "item"
+		return parseORUK(data, pp, rep, emit)
 	}
 	return parseCSV(data, pp, rep, emit)
-}
-
-func sortRejections(rs []Rejection) {
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Line < rs[j].Line })
-}
-
-func reason(err error) string {
-	var parts []string
-	for _, fe := range apperr.Fields(err) {
-		if fe.Field != "" {
-			parts = append(parts, fe.Field+": "+fe.Message)
-		} else {
-			parts = append(parts, fe.Message)
-		}
-	}
-	if len(parts) == 0 {
-		return apperr.Message(err)
-	}
-	return strings.Join(parts, "; ")
 }
 
 // vocab finds terms by code or name, case-insensitively.
@@ -362,46 +308,16 @@ func (v vocab) terms(voc, field, list string, val *apperr.Validation) []int64 {
 	return out
 }
 
-func normHeader(h string) string {
-	h = strings.ToLower(strings.TrimSpace(h))
-	return strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return '_'
-		}
-		return r
-	}, h)
-}
-
-func parseCSV(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
+func parseCSV(data []byte, pp *importPrep, rep *importing.Report, emit func(importRow) error) error {
 	v := pp.vocab
-	if !utf8.Valid(data) {
-		line := 1 + bytes.Count(data[:firstInvalid(data)], []byte("\n"))
-		return apperr.Errorf(apperr.EINVALID, "The file is not UTF-8 text (first bad byte on line %d). Save it as \"CSV UTF-8\" and try again.", line)
-	}
-	if tooManyRecords(data) {
-		return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", importRowLimit)
-	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
+	src, err := importing.NewCSV(data, importRowLimit)
 	if err != nil {
-		return apperr.Errorf(apperr.EINVALID, "The file has no header row: %v", err)
+		return err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[normHeader(h)] = i
-	}
-	has := func(cs []string) (missing []string) {
-		for _, c := range cs {
-			if _, ok := col[c]; !ok {
-				missing = append(missing, c)
-			}
-		}
-		return
-	}
+	h := src.Header()
 	cc := false
-	if m := has(csvColumns); len(m) > 0 {
-		if len(has(ccColumns)) > 0 {
+	if m := h.Missing(csvColumns...); len(m) > 0 {
+		if len(h.Missing(ccColumns...)) > 0 {
 			return apperr.Errorf(apperr.EINVALID, "Line 1: the header is missing the columns %s. Expected %s (or the Charity Commission register extract's columns: registered charity number, charity name ...).",
 				strings.Join(m, ", "), strings.Join(csvColumns, ", "))
 		}
@@ -410,120 +326,57 @@ func parseCSV(data []byte, pp *importPrep, rep *ImportReport, emit func(importRo
 	} else {
 		rep.Format = "CSV"
 	}
-	get := func(rec []string, c string) string {
-		if i, ok := col[c]; ok && i < len(rec) {
-			return rec[i]
-		}
-		return ""
-	}
 	seen := map[string]int{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rep.Rejected = append(rep.Rejected, Rejection{pe.StartLine, "not valid CSV: " + pe.Err.Error()})
-				if pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote {
-					continue
-				}
-			}
-			return apperr.Errorf(apperr.EINVALID, "The file cannot be read as CSV: %v", err)
-		}
-		rep.Rows++
-		if rep.Rows > importRowLimit {
-			return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d rows; split it into smaller files", importRowLimit)
-		}
-		if len(rec) != len(header) {
-			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("has %d fields; the header has %d", len(rec), len(header))})
-			continue
-		}
+	return importing.Each(src, rep, func(rec *importing.Record) error {
+		line := rec.Line
 		var row importRow
 		var val apperr.Validation
 		row.line = line
 		if cc {
-			row = ccRow(line, get, rec, v, &val)
+			row = ccRow(rec, v, &val)
 		} else {
-			row.identifier = get(rec, "identifier")
-			row.p.Name, row.p.Sector, row.p.LegalForm = get(rec, "name"), strings.TrimSpace(get(rec, "sector")), strings.TrimSpace(get(rec, "legal_form"))
-			row.p.Postcode, row.p.Description, row.p.Website = get(rec, "postcode"), get(rec, "description"), strings.TrimSpace(get(rec, "website"))
-			row.p.IncomeBand = strings.TrimSpace(get(rec, "income_band"))
-			row.p.Wards = splitList(get(rec, "wards"))
+			row.identifier = rec.Get("identifier")
+			row.p.Name = rec.Get("name")
+			row.p.Sector = sectorEnum.Value("sector", rec.Get("sector"), &val)
+			row.p.LegalForm = legalFormEnum.Value("legal_form", rec.Get("legal_form"), &val)
+			row.p.Postcode, row.p.Description, row.p.Website = rec.Get("postcode"), rec.Get("description"), strings.TrimSpace(rec.Get("website"))
+			row.p.IncomeBand = incomeBandEnum.Value("income_band", rec.Get("income_band"), &val)
+			row.p.Wards = splitList(rec.Get("wards"))
 			row.setWards = true
-			row.services = v.terms(taxonomy.Services, "services", get(rec, "services"), &val)
-			row.themes = v.terms(taxonomy.Themes, "themes", get(rec, "themes"), &val)
+			row.services = v.terms(taxonomy.Services, "services", rec.Get("services"), &val)
+			row.themes = v.terms(taxonomy.Themes, "themes", rec.Get("themes"), &val)
 			row.hasTerms = true
 		}
-		id, _, err := ParseIdentifier(row.identifier)
-		if err != nil {
-			val.Add("identifier", err.Error())
-		}
-		row.identifier = id
-		if first, dup := seen[id]; dup && id != "" {
-			rep.Rejected = append(rep.Rejected, Rejection{line, fmt.Sprintf("identifier: %s appears again (first on line %d)", id, first)})
-			continue
-		}
-		pp.prepare(&row, &val)
-		if e := val.Err(); e != nil {
-			rep.Rejected = append(rep.Rejected, Rejection{line, reason(e)})
-			continue
-		}
-		seen[id] = line
-		if err := emit(row); err != nil {
-			return err
-		}
-	}
-	return nil
+		return pp.check(&row, &val, seen, "identifier", "on line", rep, emit)
+	})
 }
 
-// tooManyRecords says, before any row is handed to the writer, whether a
-// CSV file has more data rows than importRowLimit. Every record ends at a
-// line break (or the end), so a file with no more line breaks than the
-// limit cannot have too many; only a longer one (quoted fields may hold
-// line breaks) is counted record by record.
-func tooManyRecords(data []byte) bool {
-	if bytes.Count(data, []byte("\n")) <= importRowLimit {
-		return false
+// check finishes a parsed row: its identifier is checked and must not
+// repeat an earlier row's (seen: first line or item of each), the row is
+// validated and prepared, then handed to emit or rejected on rep.
+func (pp *importPrep) check(row *importRow, val *apperr.Validation, seen map[string]int, idField, on string, rep *importing.Report, emit func(importRow) error) error {
+	id, _, err := ParseIdentifier(row.identifier)
+	if err != nil {
+		val.Add(idField, err.Error())
 	}
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	n := -1 // the header
-	for {
-		_, err := r.Read()
-		if err == io.EOF {
-			return false
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && (pe.Err == csv.ErrQuote || pe.Err == csv.ErrBareQuote) {
-				continue // a rejected line, as the parser counts it
-			}
-			return false // unreadable: the parser says so
-		}
-		if n++; n > importRowLimit {
-			return true
-		}
+	row.identifier = id
+	if first, dup := seen[id]; dup && id != "" {
+		rep.Reject(row.line, "identifier", fmt.Sprintf("identifier: %s appears again (first %s %d)", id, on, first))
+		return nil
 	}
-}
-
-func firstInvalid(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n <= 1 {
-			return i
-		}
-		i += n
+	pp.prepare(row, val)
+	if e := val.Err(); e != nil {
+		rep.RejectErr(row.line, e)
+		return nil
 	}
-	return len(b)
+	seen[id] = row.line
+	return emit(*row)
 }
 
 // ccRow maps a Charity Commission register extract row.
-func ccRow(line int, get func([]string, string) string, rec []string, v vocab, val *apperr.Validation) importRow {
-	row := importRow{line: line}
+func ccRow(rec *importing.Record, v vocab, val *apperr.Validation) importRow {
+	row := importRow{line: rec.Line}
+	get := func(_ *importing.Record, c string) string { return rec.Get(c) }
 	num := strings.TrimSpace(get(rec, "registered_charity_number"))
 	row.identifier = "GB-CHC-" + num
 	if num == "" {
@@ -599,42 +452,23 @@ func bandFor(income float64) string {
 
 // parseORUK reads an ORUK 3.0 page ({"contents": [...]}) or array of
 // organizations (or services carrying an organization).
-func parseORUK(data []byte, pp *importPrep, rep *ImportReport, emit func(importRow) error) error {
-	var items []json.RawMessage
-	if data[0] == '[' {
-		if err := json.Unmarshal(data, &items); err != nil {
-			return apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
-		}
-	} else {
-		var page struct {
-			Contents []json.RawMessage `json:"contents"`
-		}
-		if err := json.Unmarshal(data, &page); err != nil {
-			return apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v", err)
-		}
-		if page.Contents == nil {
-			items = []json.RawMessage{data}
-		} else {
-			items = page.Contents
-		}
-	}
-	if len(items) > importRowLimit {
-		return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d organizations; split it into smaller files", importRowLimit)
+func parseORUK(data []byte, pp *importPrep, rep *importing.Report, emit func(importRow) error) error {
+	src, err := importing.NewJSON(data, "contents", importRowLimit)
+	if err != nil {
+		return err
 	}
 	seen := map[string]int{}
-	for i, raw := range items {
-		n := i + 1
-		rep.Rows++
+	return importing.Each(src, rep, func(rec *importing.Record) error {
 		var o orukOrgIn
-		if err := json.Unmarshal(raw, &o); err != nil {
-			rep.Rejected = append(rep.Rejected, Rejection{n, "item is not an organization: " + err.Error()})
-			continue
+		if err := rec.Decode(&o); err != nil {
+			rep.Reject(rec.Line, "", "item is not an organization: "+err.Error())
+			return nil
 		}
 		if o.Organization != nil { // a service with its organization
 			o = *o.Organization
 		}
 		var val apperr.Validation
-		row := importRow{line: n}
+		row := importRow{line: rec.Line}
 		row.p.Name, row.p.Description, row.p.Website = o.Name, o.Description, strings.TrimSpace(o.Website)
 		row.p.Sector, row.p.LegalForm = "vcs", "unincorporated"
 		if len(o.Identifiers) > 0 {
@@ -653,26 +487,8 @@ func parseORUK(data []byte, pp *importPrep, rep *ImportReport, emit func(importR
 				}
 			}
 		}
-		id, _, err := ParseIdentifier(row.identifier)
-		if err != nil {
-			val.Add("organization_identifiers", err.Error())
-		}
-		row.identifier = id
-		if first, dup := seen[id]; dup && id != "" {
-			rep.Rejected = append(rep.Rejected, Rejection{n, fmt.Sprintf("identifier: %s appears again (first in item %d)", id, first)})
-			continue
-		}
-		pp.prepare(&row, &val)
-		if e := val.Err(); e != nil {
-			rep.Rejected = append(rep.Rejected, Rejection{n, reason(e)})
-			continue
-		}
-		seen[id] = n
-		if err := emit(row); err != nil {
-			return err
-		}
-	}
-	return nil
+		return pp.check(&row, &val, seen, "organization_identifiers", "in item", rep, emit)
+	})
 }
 
 type orukOrgIn struct {

@@ -1,11 +1,10 @@
 package directory
 
 import (
-	"context"
 	"embed"
-	"io"
 
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/web"
 )
 
@@ -39,8 +38,8 @@ func (s *Service) Nav() []web.NavItem {
 }
 
 // Importers are the `partnerhub import` kinds this feature provides.
-func (s *Service) Importers() map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error {
-	return map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error{"orgs": s.importFile}
+func (s *Service) Importers() map[string]importing.Func {
+	return map[string]importing.Func{"orgs": s.importFile}
 }
 
 // Routes is the feature's part of the route table.

@@ -3,47 +3,57 @@ package partnerships
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 )
 
 // ImportColumns are the columns of a partnerships CSV, one row per membership.
 var ImportColumns = []string{"partnership_ref", "name", "model", "status", "start_date", "end_date", "member_identifier", "member_role", "joined", "left"}
 
 // Importers are the `partnerhub import` kinds of this feature.
-func (s *Service) Importers() map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error {
-	return map[string]func(ctx context.Context, file string, dryRun bool, out io.Writer) error{
-		"partnerships": func(ctx context.Context, file string, dryRun bool, out io.Writer) error {
+func (s *Service) Importers() map[string]importing.Func {
+	return map[string]importing.Func{
+		"partnerships": func(ctx context.Context, file string, dryRun bool) (*importing.Report, error) {
 			f, err := os.Open(file)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			defer f.Close()
-			_, err = Import(ctx, s.DB, f, dryRun, out)
-			return err
+			res, err := Import(ctx, s.DB, f, dryRun)
+			if err != nil {
+				return nil, err
+			}
+			return res.Report, nil
 		},
 	}
 }
 
-// ImportResult counts what an import did (or would do, on a dry run).
+// ImportResult is an import's report (Created, Updated and Unchanged
+// count partnerships; Rows and Rejected count membership rows) with the
+// memberships it added.
 type ImportResult struct {
-	Rows, Rejected               int
-	Created, Updated, Unchanged  int
+	*importing.Report
 	MembersAdded, MembersAlready int
-	Problems                     []string
 }
 
-var errDryRun = errors.New("dry run")
+// The enumerated columns, accepted as codes or as the labels the pages
+// show ("Consortium as a new legal body", "Lead").
+var (
+	modelEnum  = importing.NewEnum(Models, label)
+	statusEnum = importing.NewEnum(Statuses, label)
+	roleEnum   = importing.NewEnum(MemberRoles, label)
+)
+
+func label(code string) string { return codeLabels[code] }
 
 type importRow struct {
 	line                     int
@@ -57,60 +67,42 @@ type importRow struct {
 // number and reason and the good rows are kept; it all happens in one
 // transaction (an interrupted import writes nothing), and a dry run writes
 // nothing at all. Rows are matched on partnership_ref (import_ref), so
-// importing the same file twice changes nothing the second time.
-func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool, out io.Writer) (*ImportResult, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+// importing the same file twice changes nothing the second time. An error
+// means the file was refused whole and nothing was written.
+func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportResult, error) {
+	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read the header row: %w", err)
+		return nil, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	src, err := importing.NewCSV(data, 0)
+	if err != nil {
+		return nil, err
 	}
-	var missing []string
-	for _, c := range ImportColumns {
-		if _, ok := col[c]; !ok {
-			missing = append(missing, c)
-		}
+	if err := src.Header().Require(ImportColumns...); err != nil {
+		return nil, err
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("the file has no column %s (columns needed: %s)", strings.Join(missing, ", "), strings.Join(ImportColumns, ", "))
-	}
-	res := &ImportResult{}
-	problemLines := map[string]int{}
-	reject := func(line int, format string, args ...any) {
-		res.Rejected++
-		msg := fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...))
-		problemLines[msg] = line
-		res.Problems = append(res.Problems, msg)
-	}
+	res := &ImportResult{Report: &importing.Report{Format: "Partnerships CSV", DryRun: dryRun}}
 	var rows []importRow
-	for {
-		rec, err := cr.Read()
-		line, _ := cr.FieldPos(0)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				reject(pe.Line, "the row could not be read as CSV (%v)", pe.Err)
-				continue
-			}
-			return nil, err
-		}
-		res.Rows++
-		get := func(c string) string {
-			if i := col[c]; i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		row := importRow{line: line, ref: get("partnership_ref"), name: get("name"), model: strings.ToLower(get("model")), status: strings.ToLower(get("status")),
-			identifier: strings.ToUpper(get("member_identifier")), role: strings.ToLower(get("member_role"))}
+	err = importing.Each(src, res.Report, func(rec *importing.Record) error {
+		get := func(c string) string { return strings.TrimSpace(rec.Get(c)) }
+		line := rec.Line
+		row := importRow{line: line, ref: get("partnership_ref"), name: get("name"), identifier: strings.ToUpper(get("member_identifier"))}
 		var reasons []string
+		column := ""
+		bad := func(col, reason string) {
+			if column == "" {
+				column = col
+			}
+			reasons = append(reasons, reason)
+		}
+		enum := func(e *importing.Enum, c string) string {
+			code, err := e.Code(get(c))
+			if err != nil {
+				bad(c, c+" "+err.Error())
+			}
+			return code
+		}
+		row.model, row.status, row.role = enum(modelEnum, "model"), enum(statusEnum, "status"), enum(roleEnum, "member_role")
 		date := func(c string) *time.Time {
 			v := get(c)
 			if v == "" {
@@ -118,54 +110,58 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool, out io.Writ
 			}
 			t, err := time.Parse(time.DateOnly, v)
 			if err != nil {
-				reasons = append(reasons, fmt.Sprintf("%s %q is not a date in the form YYYY-MM-DD", c, v))
+				bad(c, fmt.Sprintf("%s %q is not a date in the form YYYY-MM-DD", c, v))
 				return nil
 			}
 			return &t
 		}
 		row.start, row.end, row.joined, row.left = date("start_date"), date("end_date"), date("joined"), date("left")
 		if row.ref == "" {
-			reasons = append(reasons, "partnership_ref is empty")
+			bad("partnership_ref", "partnership_ref is empty")
 		}
 		if row.name == "" {
-			reasons = append(reasons, "name is empty")
+			bad("name", "name is empty")
 		}
-		if !in(Models, row.model) {
-			reasons = append(reasons, fmt.Sprintf("model %q is not one of %s", row.model, strings.Join(Models, ", ")))
+		if get("model") == "" {
+			bad("model", fmt.Sprintf("model is empty (one of %s)", modelEnum.Describe()))
 		}
-		if !in(Statuses, row.status) {
-			reasons = append(reasons, fmt.Sprintf("status %q is not one of %s", row.status, strings.Join(Statuses, ", ")))
+		if get("status") == "" {
+			bad("status", fmt.Sprintf("status is empty (one of %s)", statusEnum.Describe()))
 		}
-		if !in(MemberRoles, row.role) {
-			reasons = append(reasons, fmt.Sprintf("member_role %q is not one of %s", row.role, strings.Join(MemberRoles, ", ")))
+		if get("member_role") == "" {
+			bad("member_role", fmt.Sprintf("member_role is empty (one of %s)", roleEnum.Describe()))
 		}
 		if row.start != nil && row.end != nil && row.end.Before(*row.start) {
-			reasons = append(reasons, "end_date is before start_date")
+			bad("end_date", "end_date is before start_date")
 		}
 		if row.joined != nil && row.left != nil && row.left.Before(*row.joined) {
-			reasons = append(reasons, "left is before joined")
+			bad("left", "left is before joined")
 		}
 		if row.status == "ended" && row.end == nil && get("end_date") == "" {
-			reasons = append(reasons, "status is ended but end_date is empty")
+			bad("end_date", "status is ended but end_date is empty")
 		}
 		if row.status != "proposed" && row.status != "forming" && row.start == nil && get("start_date") == "" && row.status != "" {
-			reasons = append(reasons, "start_date is empty (only proposed or forming partnerships may have none)")
+			bad("start_date", "start_date is empty (only proposed or forming partnerships may have none)")
 		}
 		if row.identifier == "" {
-			reasons = append(reasons, "member_identifier is empty")
+			bad("member_identifier", "member_identifier is empty")
 		} else {
 			err := d.Q().QueryRowContext(ctx, `SELECT organisation_id FROM org_identifiers WHERE UPPER(identifier) = $1`, row.identifier).Scan(&row.orgID)
 			if errors.Is(err, sql.ErrNoRows) {
-				reasons = append(reasons, fmt.Sprintf("no organisation in the directory has the identifier %s", row.identifier))
+				bad("member_identifier", fmt.Sprintf("no organisation in the directory has the identifier %s", row.identifier))
 			} else if err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if len(reasons) > 0 {
-			reject(line, "%s", strings.Join(reasons, "; "))
-			continue
+			res.Reject(line, column, strings.Join(reasons, "; "))
+			return nil
 		}
 		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// The first good row of a reference defines the partnership; later
 	// rows that disagree with it are rejected.
@@ -182,12 +178,12 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool, out io.Writ
 			continue
 		}
 		if f.name != row.name || f.model != row.model || f.status != row.status || isoDate(f.start) != isoDate(row.start) || isoDate(f.end) != isoDate(row.end) {
-			reject(row.line, "partnership %s has a different name, model, status or dates on line %d", row.ref, f.line)
+			res.Reject(row.line, "partnership_ref", fmt.Sprintf("partnership %s has a different name, model, status or dates on line %d", row.ref, f.line))
 			continue
 		}
 		kept = append(kept, *row)
 	}
-	err = d.Write(ctx, func(tx *db.Tx) error {
+	err = importing.Apply(ctx, d.Write, res.Report, func(tx *db.Tx) error {
 		ids := map[string]int64{}
 		for _, ref := range order {
 			f := first[ref]
@@ -245,26 +241,16 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool, out io.Writ
 			}
 			res.MembersAdded++
 		}
-		if dryRun {
-			return errDryRun
-		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errDryRun) {
-		return res, err
+	res.Sort()
+	if err != nil {
+		return nil, err
 	}
-	sort.SliceStable(res.Problems, func(i, j int) bool { return problemLines[res.Problems[i]] < problemLines[res.Problems[j]] })
-	for _, p := range res.Problems {
-		fmt.Fprintln(out, p)
-	}
-	verb := "Imported"
+	added, already := "memberships added", "memberships already there"
 	if dryRun {
-		verb = "Dry run (nothing written): would import"
+		added = "memberships would be added"
 	}
-	fmt.Fprintf(out, "%s %d rows: %d partnerships created, %d updated, %d unchanged; %d memberships added, %d already there; %d rows rejected.\n",
-		verb, res.Rows, res.Created, res.Updated, res.Unchanged, res.MembersAdded, res.MembersAlready, res.Rejected)
-	if res.Rejected > 0 {
-		return res, fmt.Errorf("%d of %d rows were rejected (listed above); the other rows were %s", res.Rejected, res.Rows, map[bool]string{true: "checked", false: "imported"}[dryRun])
-	}
+	res.Also = []importing.Count{{Label: added, N: res.MembersAdded}, {Label: already, N: res.MembersAlready}}
 	return res, nil
 }
