@@ -372,15 +372,17 @@ func (s *Service) book(w http.ResponseWriter, r *http.Request) error {
 // attendee reads who a booking is for. Booking for someone else needs
 // their name and email address (blank ones used to fall back to the booker,
 // who was then told they were already booked); an attendee's details typed
-// while "Me" is chosen are refused rather than silently dropped.
+// while "Me" is chosen are refused rather than silently dropped (the
+// booker's own, which the page fills in, are not someone else's).
 func attendee(form url.Values, req *BookRequest) error {
 	name, email := strings.TrimSpace(form.Get("attendee_name")), strings.TrimSpace(form.Get("attendee_email"))
 	var v apperr.Validation
+	own := (name == "" || name == req.Name) && (email == "" || strings.EqualFold(email, req.Email))
 	if form.Get("who") == "colleague" {
 		v.Check(name != "", "attendee_name", "Enter the name of the person you are booking for")
 		v.Check(email != "", "attendee_email", "Enter the email address of the person you are booking for")
 		req.Name, req.Email = name, email
-	} else if name != "" || email != "" {
+	} else if !own {
 		v.Add("who", "You entered an attendee's name or email: choose “Someone else from my organisation” to book for them, or clear those boxes to book for yourself")
 	}
 	return v.Err()
