@@ -286,7 +286,7 @@ func (s *Service) evidenceDownload(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	eid, err := pathID(r, "eid", "evidence")
+	eid, err := web.PathID(r, "eid", "evidence")
 	if err != nil {
 		return err
 	}
@@ -307,7 +307,7 @@ func (s *Service) editableEvidence(r *http.Request) (*view, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	eid, err := pathID(r, "eid", "evidence")
+	eid, err := web.PathID(r, "eid", "evidence")
 	if err != nil {
 		return nil, 0, err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
@@ -77,14 +76,7 @@ func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := &apperr.Validation{}
 	v.Check(ok, "partnership", "Choose a partnership you manage")
-	var closes *time.Time
-	if d := r.PostForm.Get("closes_on"); d != "" {
-		t, perr := time.Parse("2006-01-02", d)
-		v.Check(perr == nil, "closes_on", "Enter the closing date as a real date, for example 2027-03-31")
-		if perr == nil {
-			closes = &t
-		}
-	}
+	closes := web.FormDate(v, r.PostForm, "closes_on", "Enter the closing date as a real date, for example 2027-03-31")
 	if err := v.Err(); err != nil {
 		return s.renderHCList(w, r, 422, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
@@ -88,15 +87,10 @@ func (s *Service) readAction(r *http.Request, x *Action) error {
 	if x.Status == "" {
 		x.Status = "open"
 	}
-	x.DueOn = nil
-	if d := r.PostForm.Get("due_on"); d != "" {
-		t, err := time.Parse("2006-01-02", d)
-		if err != nil {
-			v := &apperr.Validation{}
-			v.Add("due_on", "Enter the due date as a real date, for example 2027-03-31")
-			return v.Err()
-		}
-		x.DueOn = &t
+	v := &apperr.Validation{}
+	x.DueOn = web.FormDate(v, r.PostForm, "due_on", "Enter the due date as a real date, for example 2027-03-31")
+	if err := v.Err(); err != nil {
+		return err
 	}
 	return nil
 }

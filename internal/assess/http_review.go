@@ -176,7 +176,7 @@ func (s *Service) frameworks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) loadFramework(r *http.Request) (*FrameworkRow, error) {
-	id, err := pathID(r, "fid", "framework")
+	id, err := web.PathID(r, "fid", "framework")
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +356,7 @@ func (s *Service) assessorAdd(w http.ResponseWriter, r *http.Request) error {
 
 // assessorRemoveForm asks before taking someone out of the pool.
 func (s *Service) assessorRemoveForm(w http.ResponseWriter, r *http.Request) error {
-	uid, err := pathID(r, "uid", "assessor")
+	uid, err := web.PathID(r, "uid", "assessor")
 	if err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func (s *Service) assessorRemoveForm(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Service) assessorRemove(w http.ResponseWriter, r *http.Request) error {
-	uid, err := pathID(r, "uid", "assessor")
+	uid, err := web.PathID(r, "uid", "assessor")
 	if err != nil {
 		return err
 	}

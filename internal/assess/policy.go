@@ -49,7 +49,7 @@ type roundView struct {
 // lead organisations (and seen by the members).
 func (s *Service) resolveRound(lead bool) web.Resolver {
 	return func(r *http.Request) (*web.Object, error) {
-		rid, err := pathID(r, "rid", "health check")
+		rid, err := web.PathID(r, "rid", "health check")
 		if err != nil {
 			return nil, err
 		}
@@ -80,7 +80,7 @@ func (s *Service) resolveRound(lead bool) web.Resolver {
 }
 
 func (s *Service) resolveAssessment(r *http.Request) (*web.Object, error) {
-	id, err := pathID(r, "id", "assessment")
+	id, err := web.PathID(r, "id", "assessment")
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"net/http"
-	"strconv"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -118,14 +117,6 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/health-checks/{rid}/close", leadRound, s.hcCloseForm),
 		web.Post("/health-checks/{rid}/close", leadRound, s.hcClose),
 	}, s.frameworkEditRoutes()...)
-}
-
-func pathID(r *http.Request, name, what string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apperr.NotFound(what)
-	}
-	return id, nil
 }
 
 // view is an assessment as the caller may see it.

@@ -121,31 +121,6 @@ func (b *bulkInserter) close() {
 	}
 }
 
-// inList is placeholders for a statement whose only parameters are the
-// list: "?" on SQLite (whose driver looks each "$n" up in a list,
-// quadratic in a long list), "$1, $2 ..." on PostgreSQL.
-func inList[T any](d db.Dialect, args *[]any, vals []T) string {
-	if d == db.Postgres {
-		return placeholders(args, vals)
-	}
-	for _, v := range vals {
-		*args = append(*args, v)
-	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
-}
-
-// chunks calls fn with slices of at most n elements.
-func chunks[T any](xs []T, n int, fn func([]T) error) error {
-	for len(xs) > 0 {
-		k := min(n, len(xs))
-		if err := fn(xs[:k]); err != nil {
-			return err
-		}
-		xs = xs[k:]
-	}
-	return nil
-}
-
 // BatchInsert writes rows with multi-row INSERTs through one prepared
 // statement per full chunk (the demo generator's large town uses it as
 // the import does).

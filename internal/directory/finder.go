@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -304,16 +305,6 @@ func jaccard(a, b map[int64]bool) float64 {
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-// placeholders appends vals to args and returns "$i, $j, ...".
-func placeholders[T any](args *[]any, vals []T) string {
-	ps := make([]string, len(vals))
-	for i, v := range vals {
-		*args = append(*args, v)
-		ps[i] = fmt.Sprintf("$%d", len(*args))
-	}
-	return strings.Join(ps, ", ")
-}
-
 // finderSQL builds the coarse candidate query; exported to benchmarks as
 // the "bare SQL" the finder runs.
 func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bool) (string, []any) {
@@ -330,13 +321,13 @@ func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bo
 			args = append(args, id)
 			cases = append(cases, fmt.Sprintf("WHEN $%d THEN %g", len(args), need[id]))
 		}
-		parts = append(parts, `SELECT organisation_id, CASE term_id `+strings.Join(cases, " ")+` ELSE 0 END AS w FROM org_terms WHERE term_id IN (`+placeholders(&args, ids)+`)`)
+		parts = append(parts, `SELECT organisation_id, CASE term_id `+strings.Join(cases, " ")+` ELSE 0 END AS w FROM org_terms WHERE term_id IN (`+db.Placeholders(&args, ids)+`)`)
 	}
 	if len(wards) > 0 {
-		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'ward' AND code IN (`+placeholders(&args, wards)+`)`)
+		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'ward' AND code IN (`+db.Placeholders(&args, wards)+`)`)
 	}
 	if len(las) > 0 {
-		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'la' AND code IN (`+placeholders(&args, las)+`)`)
+		parts = append(parts, `SELECT organisation_id, 2 AS w FROM org_areas WHERE kind = 'la' AND code IN (`+db.Placeholders(&args, las)+`)`)
 	}
 	where := ""
 	if len(exclude) > 0 {
@@ -344,7 +335,7 @@ func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bo
 		for id := range exclude {
 			ex = append(ex, id)
 		}
-		where = ` WHERE c.organisation_id NOT IN (` + placeholders(&args, ex) + `)`
+		where = ` WHERE c.organisation_id NOT IN (` + db.Placeholders(&args, ex) + `)`
 	}
 	args = append(args, candidatePool)
 	return `SELECT c.organisation_id, SUM(c.w) AS score FROM (` + strings.Join(parts, " UNION ALL ") + `) c` + where +
@@ -375,7 +366,7 @@ func finderCandidates(ctx context.Context, q db.Querier, d db.Dialect, need map[
 		return nil, nil
 	}
 	var args2 []any
-	hidden, err := db.Column[int64](ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+inList(d, &args2, ids)+`)`, args2...)
+	hidden, err := db.Column[int64](ctx, q, `SELECT organisation_id FROM org_profiles WHERE NOT published AND organisation_id IN (`+db.InList(d, &args2, ids)+`)`, args2...)
 	if err != nil {
 		return nil, err
 	}
@@ -402,28 +393,11 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	for _, id := range ids {
 		infos[id] = &candInfo{terms: map[int64]bool{}, wards: map[string]bool{}, las: map[string]bool{}}
 	}
-	each := func(query string, extra []any, fn func(rows interface{ Scan(...any) error }) error) error {
-		// On SQLite the ids are "?" (numbered after the $1 of extra).
-		args := append([]any(nil), extra...)
-		in := inList(d, &args, ids)
-		if d == db.Postgres {
-			args = append([]any(nil), extra...)
-			in = placeholders(&args, ids)
-		}
-		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+	each := func(query string, extra []any, fn func(rows *sql.Rows) error) error {
+		return db.QueryEach(ctx, q, d, query, extra, ids, fn)
 	}
 	orgs := map[int64]*accounts.Organisation{}
-	if err := each(`SELECT id, uuid, slug, name, sector, legal_form, created_at, updated_at FROM organisations WHERE id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT id, uuid, slug, name, sector, legal_form, created_at, updated_at FROM organisations WHERE id IN (IDS)`, nil, func(r *sql.Rows) error {
 		var o accounts.Organisation
 		if err := r.Scan(&o.ID, &o.UUID, &o.Slug, &o.Name, &o.Sector, &o.LegalForm, &o.CreatedAt, &o.UpdatedAt); err != nil {
 			return err
@@ -433,7 +407,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	}); err != nil {
 		return nil, nil, err
 	}
-	if err := each(`SELECT organisation_id, term_id FROM org_terms WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT organisation_id, term_id FROM org_terms WHERE organisation_id IN (IDS)`, nil, func(r *sql.Rows) error {
 		var o, t int64
 		if err := r.Scan(&o, &t); err != nil {
 			return err
@@ -443,7 +417,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	}); err != nil {
 		return nil, nil, err
 	}
-	if err := each(`SELECT organisation_id, kind, code FROM org_areas WHERE organisation_id IN (IDS)`, nil, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT organisation_id, kind, code FROM org_areas WHERE organisation_id IN (IDS)`, nil, func(r *sql.Rows) error {
 		var o int64
 		var k, c string
 		if err := r.Scan(&o, &k, &c); err != nil {
@@ -463,7 +437,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	// parsing every policy's review date was a third of the finder's time
 	// at N=200,000. Index org_policies_org_review (migration 0121) covers it.
 	if err := each(`SELECT organisation_id, COUNT(*), SUM(CASE WHEN review_date IS NULL OR review_date <= $1 THEN 1 ELSE 0 END) FROM org_policies WHERE organisation_id IN (IDS) GROUP BY organisation_id`,
-		[]any{today(now).Add(ReviewWarning)}, func(r interface{ Scan(...any) error }) error {
+		[]any{today(now).Add(ReviewWarning)}, func(r *sql.Rows) error {
 			var o int64
 			var n, due int
 			if err := r.Scan(&o, &n, &due); err != nil {
@@ -475,7 +449,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 		return nil, nil, err
 	}
 	t := today(now)
-	if err := each(`SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`, []any{t}, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`, []any{t}, func(r *sql.Rows) error {
 		var o int64
 		var n, l string
 		if err := r.Scan(&o, &n, &l); err != nil {
@@ -489,7 +463,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	}); err != nil {
 		return nil, nil, err
 	}
-	if err := each(`SELECT organisation_id, COUNT(DISTINCT partnership_id) FROM partnership_members WHERE organisation_id IN (IDS) GROUP BY organisation_id`, nil, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT organisation_id, COUNT(DISTINCT partnership_id) FROM partnership_members WHERE organisation_id IN (IDS) GROUP BY organisation_id`, nil, func(r *sql.Rows) error {
 		var o int64
 		var n int
 		if err := r.Scan(&o, &n); err != nil {
@@ -500,7 +474,7 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 	}); err != nil {
 		return nil, nil, err
 	}
-	if err := each(`SELECT DISTINCT organisation_id FROM org_badges WHERE kind = 'commissioning_ready' AND revoked_at IS NULL AND (valid_until IS NULL OR valid_until >= $1) AND organisation_id IN (IDS)`, []any{t}, func(r interface{ Scan(...any) error }) error {
+	if err := each(`SELECT DISTINCT organisation_id FROM org_badges WHERE kind = 'commissioning_ready' AND revoked_at IS NULL AND (valid_until IS NULL OR valid_until >= $1) AND organisation_id IN (IDS)`, []any{t}, func(r *sql.Rows) error {
 		var o int64
 		if err := r.Scan(&o); err != nil {
 			return err

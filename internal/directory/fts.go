@@ -383,7 +383,7 @@ func (s *searchDocs) deleteOld() error {
 		return nil
 	}
 	var args []any
-	in := inList(s.tx.Dialect, &args, s.ids)
+	in := db.InList(s.tx.Dialect, &args, s.ids)
 	s.ids = s.ids[:0]
 	_, err := s.tx.ExecContext(s.ctx, `DELETE FROM org_fts WHERE rowid IN (`+in+`)`, args...)
 	return err

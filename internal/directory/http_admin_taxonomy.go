@@ -133,7 +133,7 @@ func (s *Service) taxonomyCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) pathTerm(r *http.Request) (taxonomy.Term, error) {
-	id, err := pathID(r, "term")
+	id, err := web.PathID(r, "id", "term")
 	if err != nil {
 		return taxonomy.Term{}, err
 	}

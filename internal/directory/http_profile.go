@@ -157,21 +157,6 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/directory/"+p.Slug, "Profile saved")
 }
 
-func parseDate(s string) (*time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		t, err = time.Parse("02/01/2006", s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
-}
-
 func (s *Service) editPolicies(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
@@ -184,10 +169,7 @@ func (s *Service) editPolicies(w http.ResponseWriter, r *http.Request) error {
 		if r.PostForm.Get("held_"+k) != "1" {
 			continue
 		}
-		d, err := parseDate(r.PostForm.Get("review_" + k))
-		if err != nil {
-			v.Add("review_"+k, labels[k]+" policy review date must be a real date, like 2027-03-31")
-		}
+		d := web.FormDate(&v, r.PostForm, "review_"+k, labels[k]+" policy review date must be a real date, like 2027-03-31")
 		ps = append(ps, Policy{Kind: k, ReviewDate: d})
 	}
 	err := v.Err()
@@ -215,14 +197,9 @@ func (s *Service) addMark(w http.ResponseWriter, r *http.Request) error {
 	orgID := web.OrgFrom(ctx)
 	var v apperr.Validation
 	m := QualityMark{Name: r.PostForm.Get("qm_name"), Level: r.PostForm.Get("qm_level")}
-	var err error
-	if m.AwardedOn, err = parseDate(r.PostForm.Get("qm_awarded")); err != nil {
-		v.Add("qm_awarded", "Date awarded must be a real date, like 2025-06-30")
-	}
-	if m.ExpiresOn, err = parseDate(r.PostForm.Get("qm_expires")); err != nil {
-		v.Add("qm_expires", "Expiry date must be a real date, like 2028-06-30")
-	}
-	err = v.Err()
+	m.AwardedOn = web.FormDate(&v, r.PostForm, "qm_awarded", "Date awarded must be a real date, like 2025-06-30")
+	m.ExpiresOn = web.FormDate(&v, r.PostForm, "qm_expires", "Expiry date must be a real date, like 2028-06-30")
+	err := v.Err()
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error { return AddQualityMark(ctx, tx, orgID, &m) })
 	}
@@ -270,21 +247,13 @@ func (s *Service) addContact(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/orgs/"+r.PathValue("org")+"/profile#contacts", "Contact added")
 }
 
-func pathID(r *http.Request, what string) (int64, error) {
-	n, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return 0, apperr.NotFound(what)
-	}
-	return n, nil
-}
-
 func (s *Service) confirmDelete(w http.ResponseWriter, r *http.Request, what, name string) error {
 	return s.Web.Render(w, r, http.StatusOK, "directory/confirm.html", map[string]any{"Title": "Remove " + what, "What": what, "Name": name,
 		"Action": r.URL.Path, "Back": "/orgs/" + r.PathValue("org") + "/profile"})
 }
 
 func (s *Service) confirmDeleteMark(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "quality mark")
+	id, err := web.PathID(r, "id", "quality mark")
 	if err != nil {
 		return err
 	}
@@ -301,7 +270,7 @@ func (s *Service) confirmDeleteMark(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Service) deleteMark(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "quality mark")
+	id, err := web.PathID(r, "id", "quality mark")
 	if err != nil {
 		return err
 	}
@@ -313,7 +282,7 @@ func (s *Service) deleteMark(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) confirmDeleteContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "contact")
+	id, err := web.PathID(r, "id", "contact")
 	if err != nil {
 		return err
 	}
@@ -330,7 +299,7 @@ func (s *Service) confirmDeleteContact(w http.ResponseWriter, r *http.Request) e
 }
 
 func (s *Service) deleteContact(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "contact")
+	id, err := web.PathID(r, "id", "contact")
 	if err != nil {
 		return err
 	}
@@ -438,7 +407,7 @@ func (s *Service) decideClaim(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	id, err := pathID(r, "claim")
+	id, err := web.PathID(r, "id", "claim")
 	if err != nil {
 		return err
 	}

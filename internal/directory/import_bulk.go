@@ -40,31 +40,11 @@ import (
 //     the file) or reserved is created with accounts.InsertOrg after the
 //     batch, which picks the next free slug exactly as a form would.
 
-// queryEach runs query (with "(IDS)" replaced by placeholders for ids, in
-// chunks) and calls fn for every row.
-func queryEach[T any](ctx context.Context, q db.Querier, d db.Dialect, query string, ids []T, fn func(*sql.Rows) error) error {
-	return chunks(ids, 500, func(part []T) error {
-		var args []any
-		in := inList(d, &args, part)
-		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
-}
-
 // loadProfiles loads full profiles of many organisations (as LoadProfile
 // does one), a query per table and chunk.
 func loadProfiles(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) (map[int64]*Profile, error) {
 	out := make(map[int64]*Profile, len(ids))
-	if err := queryEach(ctx, q, d, `SELECT `+profileCols+` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE o.id IN (IDS)`, ids, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, q, d, `SELECT `+profileCols+` FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE o.id IN (IDS)`, nil, ids, func(r *sql.Rows) error {
 		p, err := scanProfile(r)
 		if err != nil {
 			return err
@@ -74,7 +54,7 @@ func loadProfiles(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) 
 	}); err != nil {
 		return nil, err
 	}
-	if err := queryEach(ctx, q, d, `SELECT organisation_id, identifier FROM org_identifiers WHERE organisation_id IN (IDS) ORDER BY organisation_id, identifier`, ids, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, q, d, `SELECT organisation_id, identifier FROM org_identifiers WHERE organisation_id IN (IDS) ORDER BY organisation_id, identifier`, nil, ids, func(r *sql.Rows) error {
 		var id int64
 		var s string
 		if err := r.Scan(&id, &s); err != nil {
@@ -85,7 +65,7 @@ func loadProfiles(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) 
 	}); err != nil {
 		return nil, err
 	}
-	if err := queryEach(ctx, q, d, `SELECT organisation_id, kind, code FROM org_areas WHERE organisation_id IN (IDS) ORDER BY organisation_id, kind, code`, ids, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, q, d, `SELECT organisation_id, kind, code FROM org_areas WHERE organisation_id IN (IDS) ORDER BY organisation_id, kind, code`, nil, ids, func(r *sql.Rows) error {
 		var id int64
 		var k, c string
 		if err := r.Scan(&id, &k, &c); err != nil {
@@ -100,7 +80,7 @@ func loadProfiles(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) 
 	}); err != nil {
 		return nil, err
 	}
-	err := queryEach(ctx, q, d, `SELECT ot.organisation_id, ot.term_id, t.vocabulary FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id IN (IDS) ORDER BY ot.organisation_id, t.vocabulary, t.position`, ids, func(r *sql.Rows) error {
+	err := db.QueryEach(ctx, q, d, `SELECT ot.organisation_id, ot.term_id, t.vocabulary FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id IN (IDS) ORDER BY ot.organisation_id, t.vocabulary, t.position`, nil, ids, func(r *sql.Rows) error {
 		var id, t int64
 		var v string
 		if err := r.Scan(&id, &t, &v); err != nil {
@@ -189,7 +169,7 @@ func deferIndexes(ctx context.Context, tx *db.Tx, rows int) (rebuild func() erro
 	}
 	type index struct{ name, table, sql string }
 	var idx []index
-	if err := queryEach(ctx, tx, tx.Dialect, `SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND name IN (IDS)`, deferrableIndexes, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, tx, tx.Dialect, `SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND name IN (IDS)`, nil, deferrableIndexes, func(r *sql.Rows) error {
 		var x index
 		if err := r.Scan(&x.name, &x.table, &x.sql); err != nil {
 			return err
@@ -314,7 +294,7 @@ func (w *importWriter) apply(rows []importRow) error {
 	if w.empty {
 		idents = nil
 	}
-	if err := queryEach(ctx, tx, tx.Dialect, `SELECT identifier, organisation_id FROM org_identifiers WHERE identifier IN (IDS)`, idents, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, tx, tx.Dialect, `SELECT identifier, organisation_id FROM org_identifiers WHERE identifier IN (IDS)`, nil, idents, func(r *sql.Rows) error {
 		var s string
 		var id int64
 		if err := r.Scan(&s, &id); err != nil {
@@ -407,7 +387,7 @@ func (w *importWriter) create(fresh []*importRow) error {
 			bases = append(bases, row.fresh.Slug)
 		}
 	}
-	if err := queryEach(ctx, tx, tx.Dialect, `SELECT slug FROM organisations WHERE slug IN (IDS)`, bases, func(r *sql.Rows) error {
+	if err := db.QueryEach(ctx, tx, tx.Dialect, `SELECT slug FROM organisations WHERE slug IN (IDS)`, nil, bases, func(r *sql.Rows) error {
 		var s string
 		if err := r.Scan(&s); err != nil {
 			return err

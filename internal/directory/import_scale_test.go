@@ -243,7 +243,7 @@ func TestImportDefersIndexes(t *testing.T) {
 	count := func(tx *db.Tx) int {
 		var args []any
 		var c int
-		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN (`+inList(tx.Dialect, &args, deferrableIndexes)+`)`, args...).Scan(&c)
+		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN (`+db.InList(tx.Dialect, &args, deferrableIndexes)+`)`, args...).Scan(&c)
 		return c
 	}
 	if err := d.Write(ctx, func(tx *db.Tx) error {

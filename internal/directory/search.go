@@ -239,7 +239,7 @@ func fillItems(ctx context.Context, q db.Querier, items []Item, idx map[int64]in
 		return nil
 	}
 	var args []any
-	in := placeholders(&args, ids)
+	in := db.Placeholders(&args, ids)
 	type qf struct {
 		sql string
 		fn  func(*Item, string)

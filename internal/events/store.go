@@ -124,6 +124,7 @@ func setThemes(ctx context.Context, tx *db.Tx, eventID int64, ids []int64) error
 	return nil
 }
 
+// uniqueSlug returns a slug for an event: its title and start date.
 func uniqueSlug(ctx context.Context, q db.Querier, title string, start time.Time) (string, error) {
 	base := accounts.Slugify(title)
 	if base == "" {
@@ -132,18 +133,7 @@ func uniqueSlug(ctx context.Context, q db.Querier, title string, start time.Time
 	if len(base) > 60 {
 		base = strings.Trim(base[:60], "-")
 	}
-	base += "-" + start.Format("2006-01-02")
-	slug := base
-	for i := 2; ; i++ {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE slug = $1`, slug).Scan(&n); err != nil {
-			return "", err
-		}
-		if n == 0 {
-			return slug, nil
-		}
-		slug = fmt.Sprintf("%s-%d", base, i)
-	}
+	return db.UniqueSlug(ctx, q, "events", base+"-"+start.Format("2006-01-02"), 0)
 }
 
 // CreateEvent stores a new draft (or published) event for organiser.

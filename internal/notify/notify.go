@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"fmt"
 	htmltemplate "html/template"
 	"regexp"
 	"strings"
@@ -45,14 +44,10 @@ func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]R
 	if len(orgs) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(orgs))
-	marks := make([]string, len(orgs))
-	for i, id := range orgs {
-		args[i] = id
-		marks[i] = fmt.Sprintf("$%d", i+1)
-	}
+	var args []any
+	in := db.Placeholders(&args, orgs)
 	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+strings.Join(marks, ", ")+`) ORDER BY u.email`, args...)
+		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+in+`) ORDER BY u.email`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func leadConsortia(ctx context.Context, q db.Querier) ([]leadConsortium, error) 
 	}
 	rows, err := q.QueryContext(ctx, `SELECT p.id, p.name, p.slug, m.organisation_id FROM partnerships p
 		JOIN partnership_members m ON m.partnership_id = p.id AND m.role = 'lead'
-		WHERE p.status <> 'ended' AND p.model IN (`+placeholders(len(args), 1)+`) ORDER BY p.id, m.id`, args...)
+		WHERE p.status <> 'ended' AND p.model IN (`+db.Marks(1, len(args))+`) ORDER BY p.id, m.id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -158,7 +158,7 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 			tiers[m.ID] = t
 		}
 	}
-	met := formIDs(r.PostForm, "criterion")
+	met := web.FormIDs(r.PostForm, "criterion")
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := CheckFullTiers(ctx, tx, p, d, tiers, londonDay(time.Now())); err != nil {
 			return err
@@ -282,10 +282,10 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	v := &apperr.Validation{}
 	d := &Definition{Notes: accounts.CleanText(r.PostForm.Get("notes"))}
-	if t := formDate(v, r.PostForm, "adopted_on", "Adoption date"); t != nil {
+	if t := web.FormDate(v, r.PostForm, "adopted_on", "Adoption date must be a real date, for example 2024-03-31"); t != nil {
 		d.AdoptedOn = *t
 	}
-	if t := formDate(v, r.PostForm, "next_review_on", "Next review date"); t != nil {
+	if t := web.FormDate(v, r.PostForm, "next_review_on", "Next review date must be a real date, for example 2024-03-31"); t != nil {
 		d.NextReviewOn = *t
 	}
 	err := v.Err()

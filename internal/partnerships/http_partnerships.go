@@ -242,30 +242,6 @@ func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisatio
 	return accounts.OrgBySlug(ctx, q, slug)
 }
 
-// formDate parses an optional yyyy-mm-dd field.
-func formDate(v *apperr.Validation, form url.Values, field, label string) *time.Time {
-	s := strings.TrimSpace(form.Get(field))
-	if s == "" {
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Year() < 1900 || t.Year() > 2200 {
-		v.Add(field, label+" must be a real date, for example 2024-03-31")
-		return nil
-	}
-	return &t
-}
-
-func formIDs(form url.Values, field string) []int64 {
-	var out []int64
-	for _, s := range form[field] {
-		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // fromForm fills p from the partnership form.
 func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 	v := &apperr.Validation{}
@@ -285,10 +261,10 @@ func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 			v.Add("origin_event", "Select the event from the list")
 		}
 	}
-	p.Start = formDate(v, form, "start_date", "Start date")
-	p.End = formDate(v, form, "end_date", "End date")
-	p.Themes = formIDs(form, "theme")
-	p.Services = formIDs(form, "service")
+	p.Start = web.FormDate(v, form, "start_date", "Start date must be a real date, for example 2024-03-31")
+	p.End = web.FormDate(v, form, "end_date", "End date must be a real date, for example 2024-03-31")
+	p.Themes = web.FormIDs(form, "theme")
+	p.Services = web.FormIDs(form, "service")
 	p.Areas = nil
 	for _, a := range strings.Split(form.Get("areas"), ",") {
 		if a = strings.TrimSpace(a); a != "" {
@@ -435,8 +411,8 @@ func firstLead(p *Partnership) int64 {
 // memberFromForm reads role and dates of a membership.
 func memberFromForm(m *Member, form url.Values, v *apperr.Validation) {
 	m.Role = form.Get("role")
-	m.Joined = formDate(v, form, "joined", "Date joined")
-	m.Left = formDate(v, form, "left", "Date left")
+	m.Joined = web.FormDate(v, form, "joined", "Date joined must be a real date, for example 2024-03-31")
+	m.Left = web.FormDate(v, form, "left", "Date left must be a real date, for example 2024-03-31")
 	if err := ValidateMember(m); err != nil {
 		for _, fe := range apperr.Fields(err) {
 			if fe.Field != "organisation" || m.OrgID == 0 {

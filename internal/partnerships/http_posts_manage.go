@@ -103,9 +103,9 @@ func (s *Service) postFromForm(ctx context.Context, p *PartnerPost, form url.Val
 	p.Description = form.Get("description")
 	p.Opportunity = form.Get("opportunity")
 	p.OpportunityURL = form.Get("opportunity_url")
-	p.NeededBy = formDate(v, form, "needed_by", "The date you need partners by")
+	p.NeededBy = web.FormDate(v, form, "needed_by", "The date you need partners by must be a real date, for example 2024-03-31")
 	var closes time.Time
-	if c := formDate(v, form, "closes_on", "The closing date"); c != nil {
+	if c := web.FormDate(v, form, "closes_on", "The closing date must be a real date, for example 2024-03-31"); c != nil {
 		closes = *c
 	}
 	p.ClosesOn = closes
@@ -119,7 +119,7 @@ func (s *Service) postFromForm(ctx context.Context, p *PartnerPost, form url.Val
 			ok[t.ID] = true
 		}
 		var out []int64
-		for _, id := range formIDs(form, field) {
+		for _, id := range web.FormIDs(form, field) {
 			if ok[id] {
 				out = append(out, id)
 			}
@@ -328,7 +328,7 @@ func (s *Service) postFormPartnership(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	in := FormInput{Name: r.PostForm.Get("name"), Purpose: r.PostForm.Get("purpose"), Model: r.PostForm.Get("model"),
-		Visibility: r.PostForm.Get("visibility"), ResponseIDs: formIDs(r.PostForm, "response")}
+		Visibility: r.PostForm.Get("visibility"), ResponseIDs: web.FormIDs(r.PostForm, "response")}
 	var ps *Partnership
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		var chosen []PostResponse

@@ -280,7 +280,7 @@ func loadPostLinks(ctx context.Context, q db.Querier, ps []*PartnerPost) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	in := placeholders(len(ps), 1)
+	in := db.Marks(1, len(ps))
 	rows, err = q.QueryContext(ctx, `SELECT post_id, term_id FROM partner_post_terms WHERE post_id IN (`+in+`)`, args...)
 	if err != nil {
 		return err

@@ -101,18 +101,7 @@ func uniqueSlug(ctx context.Context, q db.Querier, name string, self int64) (str
 	if base == "" {
 		base = "partnership"
 	}
-	slug := base
-	for i := 2; ; i++ {
-		var id int64
-		err := q.QueryRowContext(ctx, `SELECT id FROM partnerships WHERE slug = $1`, slug).Scan(&id)
-		if err == sql.ErrNoRows || (err == nil && id == self) {
-			return slug, nil
-		}
-		if err != nil {
-			return "", err
-		}
-		slug = fmt.Sprintf("%s-%d", base, i)
-	}
+	return db.UniqueSlug(ctx, q, "partnerships", base, self)
 }
 
 func nullStr(s string) any {
@@ -356,15 +345,4 @@ func (p *Partnership) MemberOrgs() map[int64]bool {
 		out[m.OrgID] = true
 	}
 	return out
-}
-
-func placeholders(n, from int) string {
-	var b strings.Builder
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", from+i)
-	}
-	return b.String()
 }

@@ -130,7 +130,7 @@ func visibleTo(id *web.Identity, next int) (string, []any) {
 	for org := range id.Orgs {
 		args = append(args, org)
 	}
-	return "(p.visibility = 'public' OR EXISTS (SELECT 1 FROM partnership_members vm WHERE vm.partnership_id = p.id AND vm.organisation_id IN (" + placeholders(len(args), next) + ")))", args
+	return "(p.visibility = 'public' OR EXISTS (SELECT 1 FROM partnership_members vm WHERE vm.partnership_id = p.id AND vm.organisation_id IN (" + db.Marks(next, len(args)) + ")))", args
 }
 
 // List returns the partnerships the filter's viewer may see and the total.

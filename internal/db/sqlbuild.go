@@ -1,0 +1,109 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// SQL building shared by every feature: placeholder lists for IN (...),
+// chunked queries over long id lists, and unique slugs. Values always go
+// in as parameters; only placeholders and trusted identifiers are written
+// into the SQL text.
+
+// Marks returns n numbered placeholders starting at $from: "$3, $4, $5".
+// Use it when the arguments are appended by the caller; otherwise
+// Placeholders does both.
+func Marks(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + i))
+	}
+	return b.String()
+}
+
+// Placeholders appends vals to args and returns their placeholders,
+// numbered after the arguments already there: "$2, $3".
+func Placeholders[T any](args *[]any, vals []T) string {
+	from := len(*args) + 1
+	for _, v := range vals {
+		*args = append(*args, v)
+	}
+	return Marks(from, len(vals))
+}
+
+// InList is Placeholders for a long list on either database: "?, ?, ?" on
+// SQLite, whose driver looks each "$n" up in the argument list (quadratic
+// in a long list), and numbered placeholders on PostgreSQL. On SQLite the
+// "?"s take the numbers after the highest "$n" before them, so a statement
+// may mix a few "$n" parameters (appended first) with the list.
+func InList[T any](d Dialect, args *[]any, vals []T) string {
+	if d == Postgres {
+		return Placeholders(args, vals)
+	}
+	for _, v := range vals {
+		*args = append(*args, v)
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
+}
+
+// Chunks calls fn with consecutive slices of xs of at most n elements.
+func Chunks[T any](xs []T, n int, fn func([]T) error) error {
+	for len(xs) > 0 {
+		k := min(n, len(xs))
+		if err := fn(xs[:k]); err != nil {
+			return err
+		}
+		xs = xs[k:]
+	}
+	return nil
+}
+
+// chunkSize bounds one IN list (SQLite allows 32,766 parameters; smaller
+// statements plan and bind faster).
+const chunkSize = 500
+
+// QueryEach runs query once per chunk of ids, with "(IDS)" in it replaced
+// by the chunk's placeholders after the extra arguments, and calls fn for
+// every row.
+func QueryEach[T any](ctx context.Context, q Querier, d Dialect, query string, extra []any, ids []T, fn func(*sql.Rows) error) error {
+	return Chunks(ids, chunkSize, func(part []T) error {
+		args := append([]any(nil), extra...)
+		in := InList(d, &args, part)
+		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// UniqueSlug returns base, or base-2, base-3 ..., the first that no row of
+// table other than self (0: none) has as its slug. table is an identifier
+// from the code, never from input.
+func UniqueSlug(ctx context.Context, q Querier, table, base string, self int64) (string, error) {
+	slug := base
+	for i := 2; ; i++ {
+		var id int64
+		err := q.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE slug = $1`, slug).Scan(&id)
+		if err == sql.ErrNoRows || (err == nil && id == self) {
+			return slug, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+}
