@@ -1,7 +1,7 @@
 package app_test
 
-// The matrix's personal objects: a booking and a meet-the-buyer meeting
-// slot, which belong to people more than to organisations, so a platform
+// The matrix's personal objects: a booking, a meet-the-buyer meeting slot
+// and an API token, which belong to people more than to organisations, so a platform
 // admin holds no role of their own on them (web.Object.Personal).
 
 import (
@@ -25,18 +25,25 @@ var personalHolders = map[string]map[string]bool{
 	// The commissioner offered the slot and A booked it: the buyer, A's
 	// editors and owners, and admins (who act in every organisation).
 	"meeting-slot": {"commissioner": true, "A-owner": true, "A-editor": true, "admin": true},
+	// A-owner's API token: only A-owner may revoke it.
+	"api-token": {"A-owner": true},
 }
 
-// eventFixtures makes a trade fair organised by Beta with a booking A-viewer
-// made for themselves and a meeting slot offered by the commissioner and
-// booked by A.
-func eventFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
+// personalFixtures makes a trade fair organised by Beta with a booking
+// A-viewer made for themselves and a meeting slot offered by the
+// commissioner and booked by A, and an API token of A-owner.
+func personalFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) []pathValue {
 	t.Helper()
 	start := time.Now().UTC().AddDate(0, 1, 0).Truncate(time.Hour)
 	e := &events.Event{Title: "Matrix Trade Fair", Type: events.TypeTradeFair, VenueName: "Winter Gardens", StartsAt: start,
 		EndsAt: start.Add(4 * time.Hour), Audience: events.AudienceEveryone}
 	var bookingID, slotID int64
+	var token *accounts.APIToken
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
+		var err error
+		if _, token, err = accounts.CreateAPIToken(env.Ctx, tx, userID(t, env, "owner-a@authz.test"), "Matrix"); err != nil {
+			return err
+		}
 		var beta, public int64
 		if err := tx.QueryRowContext(env.Ctx, `SELECT id FROM organisations WHERE name = 'Beta Befriending'`).Scan(&beta); err != nil {
 			return err
@@ -65,5 +72,6 @@ func eventFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation) 
 		{"/events/{event}/bookings/{booking}/cancel", "{booking}", strconv.FormatInt(bookingID, 10)},
 		{"/events/{event}/meetings/{slot}/cancel", "{event}", e.Slug},
 		{"/events/{event}/meetings/{slot}/cancel", "{slot}", strconv.FormatInt(slotID, 10)},
+		{"/account/tokens/{id}/revoke", "{id}", strconv.FormatInt(token.ID, 10)},
 	}
 }

@@ -284,7 +284,7 @@ func setupMatrix(t *testing.T, d *db.DB) *matrixEnv {
 		t.Fatal(err)
 	}
 	env.App.Handler = h
-	m.objects = append(objectFixtures(t, env, orgA), eventFixtures(t, env, orgA)...)
+	m.objects = append(objectFixtures(t, env, orgA), personalFixtures(t, env, orgA)...)
 	return m
 }
 
