@@ -85,15 +85,16 @@ func APITokens(ctx context.Context, q db.Querier, userID int64) ([]APIToken, err
 	return out, rows.Err()
 }
 
-// apiToken reads one of the user's tokens; another user's looks missing.
-func apiToken(ctx context.Context, q db.Querier, userID, id int64) (*APIToken, error) {
+// apiToken reads a token and the id of the user it belongs to.
+func apiToken(ctx context.Context, q db.Querier, id int64) (*APIToken, int64, error) {
 	var t APIToken
-	err := q.QueryRowContext(ctx, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1 AND user_id = $2`, id, userID).
-		Scan(&t.ID, &t.Name, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+	var owner int64
+	err := q.QueryRowContext(ctx, `SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1`, id).
+		Scan(&t.ID, &owner, &t.Name, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
 	if err != nil {
-		return nil, db.Err(err, "token")
+		return nil, 0, db.Err(err, "token")
 	}
-	return &t, nil
+	return &t, owner, nil
 }
 
 // RevokeAPIToken stops a token working (the row stays, for the record). Audited.

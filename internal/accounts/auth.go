@@ -53,7 +53,11 @@ func New(d *db.DB, w *web.Server) *Service {
 	if w != nil && w.Config.PasswordCost == "test" {
 		h = FastHasher
 	}
-	return &Service{DB: d, Web: w, Hasher: h}
+	s := &Service{DB: d, Web: w, Hasher: h}
+	if w != nil {
+		w.Resolve("api-token", s.resolveToken) // http_tokens.go
+	}
+	return s
 }
 
 var errBadCredentials = &apperr.Error{Code: apperr.EUNAUTHORIZED, Message: "Enter a correct email address and password",

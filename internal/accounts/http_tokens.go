@@ -13,12 +13,29 @@ import (
 // personal API tokens (api_tokens.go). Session sign-in only: a bearer token
 // is not an identity outside /api/, so a token cannot mint tokens.
 
+// ownToken is the policy of the routes that act on one token: only the user
+// it belongs to holds a role on it; everyone else, platform admins too, gets
+// 404, as for a missing token (a private, personal object).
+var ownToken = web.ObjectRole("api-token", web.RoleOwner)
+
+func (s *Service) resolveToken(r *http.Request) (*web.Object, error) {
+	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, apperr.NotFound("token")
+	}
+	t, owner, err := apiToken(r.Context(), s.DB.Q(), tid)
+	if err != nil {
+		return nil, err
+	}
+	return &web.Object{Value: t, Users: map[int64]web.Role{owner: web.RoleOwner}, Private: true, Personal: true}, nil
+}
+
 func (s *Service) tokenRoutes() []web.Route {
 	return []web.Route{
 		web.Get("/account/tokens", web.SignedIn, s.tokensPage),
 		web.Post("/account/tokens", web.SignedIn, s.createToken),
-		web.Get("/account/tokens/{id}/revoke", web.SignedIn, s.revokeTokenForm),
-		web.Post("/account/tokens/{id}/revoke", web.SignedIn, s.revokeToken),
+		web.Get("/account/tokens/{id}/revoke", ownToken, s.revokeTokenForm),
+		web.Post("/account/tokens/{id}/revoke", ownToken, s.revokeToken),
 	}
 }
 
@@ -61,14 +78,7 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) revokeTokenForm(w http.ResponseWriter, r *http.Request) error {
-	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return apperr.NotFound("token")
-	}
-	t, err := apiToken(r.Context(), s.DB.Q(), web.IdentityFrom(r.Context()).UserID, tid)
-	if err != nil {
-		return err
-	}
+	t := web.ObjectFrom(r.Context()).(*APIToken)
 	if t.RevokedAt != nil {
 		return web.Redirect(w, r, "/account/tokens", "That token was already revoked")
 	}
@@ -76,10 +86,7 @@ func (s *Service) revokeTokenForm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return apperr.NotFound("token")
-	}
+	tid := web.ObjectFrom(r.Context()).(*APIToken).ID
 	ctx := r.Context()
 	uid := web.IdentityFrom(ctx).UserID
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RevokeAPIToken(ctx, tx, uid, tid) }); err != nil {

@@ -28,8 +28,8 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/events/mine", web.SignedIn, s.mine),
 		web.Get("/events/{event}", web.Public, s.show),
 		web.Post("/events/{event}/book", web.SignedIn, s.book),
-		web.Get("/events/{event}/bookings/{booking}/cancel", web.SignedIn, s.cancelBookingForm),
-		web.Post("/events/{event}/bookings/{booking}/cancel", web.SignedIn, s.cancelBooking),
+		web.Get("/events/{event}/bookings/{booking}/cancel", web.ObjectRole("booking", web.RoleOwner), s.cancelBookingForm),
+		web.Post("/events/{event}/bookings/{booking}/cancel", web.ObjectRole("booking", web.RoleOwner), s.cancelBooking),
 		web.Get("/events/{event}/feedback/{token}", web.Public, s.feedbackForm),
 		web.Post("/events/{event}/feedback/{token}", web.Public, s.feedback),
 
@@ -388,42 +388,13 @@ func attendee(form url.Values, req *BookRequest) error {
 	return v.Err()
 }
 
-// myBooking loads a booking the caller made or is the attendee of.
-func (s *Service) myBooking(r *http.Request) (*Event, *Booking, error) {
-	ctx := r.Context()
-	id := web.IdentityFrom(ctx)
-	e, err := s.visible(ctx, r.PathValue("event"))
-	if err != nil {
-		return nil, nil, err
-	}
-	bid, err := strconv.ParseInt(r.PathValue("booking"), 10, 64)
-	if err != nil {
-		return nil, nil, apperr.NotFound("Booking")
-	}
-	b, err := GetBooking(ctx, s.DB.Q(), bid)
-	if err != nil {
-		return nil, nil, err
-	}
-	mine := (b.UserID != nil && *b.UserID == id.UserID) || b.AttendeeEmail == accounts.NormaliseEmail(id.Email)
-	if b.EventID != e.ID || !mine {
-		return nil, nil, apperr.NotFound("Booking")
-	}
-	return e, b, nil
-}
-
 func (s *Service) cancelBookingForm(w http.ResponseWriter, r *http.Request) error {
-	e, b, err := s.myBooking(r)
-	if err != nil {
-		return err
-	}
+	e, b := item[*Booking](r)
 	return s.Web.Render(w, r, 200, "events/booking_cancel.html", map[string]any{"Title": "Cancel booking", "Event": e, "Booking": b})
 }
 
 func (s *Service) cancelBooking(w http.ResponseWriter, r *http.Request) error {
-	e, b, err := s.myBooking(r)
-	if err != nil {
-		return err
-	}
+	e, b := item[*Booking](r)
 	if err := s.DB.Write(r.Context(), func(tx *db.Tx) error { return CancelBooking(r.Context(), tx, b.ID, s.baseURL()) }); err != nil {
 		return err
 	}

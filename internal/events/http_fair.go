@@ -21,8 +21,8 @@ func (s *Service) fairRoutes() []web.Route {
 		web.Get("/events/{event}/meetings", web.SignedIn, s.meetings),
 		web.Post("/events/{event}/meetings", web.Commissioner, s.publishSlots),
 		web.Post("/events/{event}/meetings/{slot}/book", web.SignedIn, s.bookSlot),
-		web.Get("/events/{event}/meetings/{slot}/cancel", web.SignedIn, s.cancelSlotForm),
-		web.Post("/events/{event}/meetings/{slot}/cancel", web.SignedIn, s.cancelSlot),
+		web.Get("/events/{event}/meetings/{slot}/cancel", web.ObjectRole("meeting-slot", web.RoleEditor), s.cancelSlotForm),
+		web.Post("/events/{event}/meetings/{slot}/cancel", web.ObjectRole("meeting-slot", web.RoleEditor), s.cancelSlot),
 		web.Get("/orgs/{org}/events/{event}/stands", editor, s.standsPage),
 		web.Post("/orgs/{org}/events/{event}/stands", editor, s.addStands),
 		web.Post("/orgs/{org}/events/{event}/stands/allocate", editor, s.allocate),
@@ -278,41 +278,15 @@ func (s *Service) bookSlot(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/events/"+e.Slug+"/meetings", "Meeting booked with "+sl.BuyerOrgName+". Both sides have been emailed the schedule.")
 }
 
-// cancellable loads a booked slot that the caller (its buyer, or an
-// editor of the organisation that booked it) may cancel.
-func (s *Service) cancellable(r *http.Request) (*Event, *Slot, error) {
-	id := web.IdentityFrom(r.Context())
-	e, err := s.visible(r.Context(), r.PathValue("event"))
-	if err != nil {
-		return nil, nil, err
-	}
-	sl, err := s.slotOf(r, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	buyer := sl.BuyerUserID != nil && *sl.BuyerUserID == id.UserID
-	booker := sl.BookedOrgID != nil && id.Can(*sl.BookedOrgID, web.RoleEditor)
-	if !buyer && !booker {
-		return nil, nil, apperr.NotFound("Meeting slot")
-	}
-	return e, sl, nil
-}
-
 // cancelSlotForm asks before cancelling a booked meeting.
 func (s *Service) cancelSlotForm(w http.ResponseWriter, r *http.Request) error {
-	e, sl, err := s.cancellable(r)
-	if err != nil {
-		return err
-	}
+	e, sl := item[*Slot](r)
 	return s.Web.Render(w, r, 200, "events/meeting_cancel.html", map[string]any{"Title": "Cancel the meeting", "Event": e, "Slot": sl})
 }
 
 func (s *Service) cancelSlot(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	e, sl, err := s.cancellable(r)
-	if err != nil {
-		return err
-	}
+	e, sl := item[*Slot](r)
 	if sl.BookedOrgID == nil {
 		return web.Redirect(w, r, "/events/"+e.Slug+"/meetings", "That meeting was not booked.")
 	}

@@ -24,7 +24,14 @@ type Service struct {
 }
 
 // New returns the events feature.
-func New(d *db.DB, w *web.Server) *Service { return &Service{DB: d, Web: w, Now: db.Now} }
+func New(d *db.DB, w *web.Server) *Service {
+	s := &Service{DB: d, Web: w, Now: db.Now}
+	if w != nil { // the object-level policies of policy.go
+		w.Resolve("booking", s.resolveBooking)
+		w.Resolve("meeting-slot", s.resolveSlot)
+	}
+	return s
+}
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {

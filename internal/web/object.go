@@ -19,7 +19,8 @@ import (
 //   - anonymous: sign in (401 on /api/);
 //   - a missing object: 404;
 //   - a platform admin, or a role on the object of at least min: allowed,
-//     with the object in the request's context (ObjectFrom);
+//     with the object in the request's context (ObjectFrom); a personal
+//     object (Object.Personal) gives admins no role of their own;
 //   - someone who may know the object exists (Object.Shown, or any role on
 //     it, or a member of one of its Seers; nobody when Object.Private):
 //     403 with Object.Refusal;
@@ -37,6 +38,11 @@ type Object struct {
 	Private bool
 	// Refusal is the message of the 403; empty gives the standard one.
 	Refusal string
+	// Personal: the object belongs to people (a booking, a meeting a buyer
+	// offered), so a platform admin holds no role on it of their own: only
+	// the role of an owning organisation, where admins act as in any
+	// organisation (Identity.Can), and the roles Users gives them.
+	Personal bool
 }
 
 // Resolver reads the object a request names. A missing object is an
@@ -76,6 +82,16 @@ func (o *Object) RoleOn(id *Identity) Role {
 	return best
 }
 
+// admits reports whether the identity holds at least min role on the
+// object: a platform admin does, except on a personal object that no
+// organisation owns.
+func (o *Object) admits(id *Identity, min Role) bool {
+	if id.Admin && (!o.Personal || len(o.Owners) > 0) {
+		return true
+	}
+	return o.RoleOn(id) >= min
+}
+
 // seenBy reports whether the identity may know the object exists.
 func (o *Object) seenBy(id *Identity) bool {
 	if o.Private {
@@ -105,7 +121,7 @@ func (s *Server) authorizeObject(r *http.Request, p Policy, id *Identity) (*http
 	if err != nil {
 		return nil, err
 	}
-	if !id.Admin && o.RoleOn(id) < p.role {
+	if !o.admits(id, p.role) {
 		if !o.seenBy(id) {
 			return nil, errNotFound // another organisation's object looks missing
 		}
