@@ -21,21 +21,20 @@ import (
 // the matches by id, which a GIN index cannot give (0.1 to 0.3 s p99 at
 // 200,000 organisations).
 //
-// A search reads at most twice max(countCap+1, window) matching rows in
-// storage order: a bitmap heap scan, or for a very common word a
-// sequential scan, each stopping at the LIMIT, and both in block order (the
-// table has no parallel workers, and the connections turn
-// synchronize_seqscans off, so a scan always starts at the first block),
-// and keeps the max(countCap+1, window) lowest ids among them. The table's
-// fillfactor leaves room for an edited organisation's new row in its page;
-// when the page is full the new row goes to another page, which the read
-// of twice the window still reaches, and the lowest ids are the same as
-// before the edit (TestSearchWindowSurvivesEdits: five edits in one page
-// moved a row out of a window read in storage order alone). An edit whose
-// row lands beyond that read, or a new plan, can still change which
-// matches a capped search's window holds between two pages. (Ordering
-// every match by id instead walks the primary key or sorts every match:
-// 9 to 96 ms at 50,000 organisations, against 1.4 ms.) The matches it read give the
+// A search reads at most max(countCap+1, window) matching rows in storage
+// order: a bitmap heap scan, or for a very common word a sequential scan,
+// each stopping at the LIMIT, and both in block order (the table has no
+// parallel workers, and the connections turn synchronize_seqscans off, so
+// a scan always starts at the first block). The table's fillfactor leaves
+// room for an edited organisation's new row in its page, so an edit does
+// not move it out of a window (TestSearchWindowSurvivesEdits); edits that
+// outgrow that room (five rows of one page edited, at the demo's row
+// sizes) put the new rows at another page, often the last, and a new plan
+// can read in another order: either can change which matches a capped
+// search's window holds between two pages. Ordering the window by id
+// instead (as SQLite's is) walks the primary key or sorts every match:
+// 9 to 96 ms at 50,000 organisations against 1.4 ms (measured
+// 2026-12-06), so the window stays in storage order. The matches it read give the
 // count (exact up to countCap) and the window; the window is ordered in
 // SQL by tier and name, and only the page's rows are then loaded. With
 // countCap or fewer matches the window holds them all and the order is
@@ -89,8 +88,7 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
 	if len(q) > 0 {
 		where = append([]string{`m.doc @@ (` + strings.Join(q, ` && `) + `)`}, where...)
 	}
-	kn := max(countCap+1, windowSize(f))
-	k := strconv.Itoa(kn)
+	k := strconv.Itoa(max(countCap+1, windowSize(f)))
 	if byUpdate {
 		// No index orders by last update (a profile's, or else the
 		// organisation's): the window is the newest matches by id, as on
@@ -104,13 +102,10 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
 			ORDER BY COALESCE(p.updated_at, o.updated_at) DESC, o.id`
 		return query, args, true
 	}
-	// Read twice the window in storage order and keep its lowest ids: an
-	// edited organisation whose new row left its page is still among them.
 	query = `SELECT id, name, tier, pos FROM (
-		SELECT id, name, tier, row_number() OVER (ORDER BY id) AS pos FROM (
+		SELECT id, name, tier, row_number() OVER () AS pos FROM (
 			SELECT m.organisation_id AS id, m.name, ` + tier + ` AS tier FROM ` + from + `
-			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + strconv.Itoa(2*kn) + `) w
-		ORDER BY id LIMIT ` + k + `) x
+			WHERE ` + strings.Join(where, ` AND `) + ` LIMIT ` + k + `) w) x
 		ORDER BY tier, name, id`
 	return query, args, true
 }
