@@ -338,3 +338,19 @@ func TestAssessmentsHubExportsBothRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestFinderNumbersCarryOnAcrossPages: the partner finder's numbered list
+// on page 2 starts after page 1's last match, not again at 1.
+func TestFinderNumbersCarryOnAcrossPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, env := demoTown(t, d, 40)
+		path := "/partners/find?find=1&ward=Talbot&per_page=3"
+		var all struct{ Total int }
+		env.Anon().Get(path + "&format=json").Status(t, 200).JSON(t, &all)
+		if all.Total < 4 {
+			t.Fatalf("%d matches: too few for two pages of 3", all.Total)
+		}
+		env.Anon().Get(path).Status(t, 200).Contains(t, `<ol class="ph-result-list" start="1">`)
+		env.Anon().Get(path+"&page=2").Status(t, 200).Contains(t, `<ol class="ph-result-list" start="4">`)
+	})
+}

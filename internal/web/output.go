@@ -73,6 +73,9 @@ func NewPager(r *http.Request, perPage int) Pager {
 // Offset is the number of rows to skip.
 func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
 
+// First is the number of the page's first row (an <ol>'s start).
+func (p Pager) First() int { return p.Offset() + 1 }
+
 // Pages is the number of pages for Total rows.
 func (p Pager) Pages() int {
 	if p.Total == 0 {
