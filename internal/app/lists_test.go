@@ -346,7 +346,7 @@ func TestFinderNumbersCarryOnAcrossPages(t *testing.T) {
 		_, env := demoTown(t, d, 40)
 		path := "/partners/find?find=1&ward=Talbot&per_page=3"
 		var all struct{ Total int }
-		env.Anon().Get(path + "&format=json").Status(t, 200).JSON(t, &all)
+		env.Anon().Get(path+"&format=json").Status(t, 200).JSON(t, &all)
 		if all.Total < 4 {
 			t.Fatalf("%d matches: too few for two pages of 3", all.Total)
 		}
