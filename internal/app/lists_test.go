@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/db"
@@ -49,6 +50,10 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 	orgWithPosts := one(`SELECT o.slug FROM partner_posts p JOIN organisations o ON o.id = p.organisation_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
 	service := one(`SELECT CAST(id AS TEXT) FROM taxonomy_terms WHERE vocabulary = 'service' ORDER BY id LIMIT 1`)
 	assessment := one(`SELECT CAST(assessment_id AS TEXT) FROM assess_history GROUP BY assessment_id ORDER BY COUNT(*) DESC, assessment_id LIMIT 1`)
+	assessor := one(`SELECT u.email FROM assess_contributors c JOIN users u ON u.id = c.user_id GROUP BY u.email ORDER BY COUNT(*) DESC, u.email LIMIT 1`)
+	decided := one(`SELECT CAST(id AS TEXT) FROM assess_assessments WHERE status = 'decided' ORDER BY id LIMIT 1`)
+	round := one(`SELECT CAST(round_id AS TEXT) FROM assess_hc_responded x JOIN assess_hc_rounds r ON r.id = x.round_id WHERE r.closed_at IS NOT NULL
+		GROUP BY round_id ORDER BY COUNT(*) DESC, round_id LIMIT 1`)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -67,6 +72,12 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /admin/users", admin, "/admin/users", "q=admin", "email"},
 		{"GET /admin/audit", admin, "/admin/audit", "action=membership.", "action"},
 		{"GET /admin/outbox", admin, "/admin/outbox", "to=" + booker, "subject"},
+		{"GET /events/stats", "", "/events/stats", "", ""},
+		{"GET /assessments", assessor, "/assessments", "", "subject"},
+		{"GET /review", admin, "/review", "", "subject"},
+		{"GET /health-checks", admin, "/health-checks", "", ""},
+		{"GET /assessments/{id}/results", admin, "/assessments/" + decided + "/results", "", ""},
+		{"GET /health-checks/{rid}", admin, "/health-checks/" + round, "", ""},
 	}
 }
 
@@ -141,7 +152,12 @@ func TestEveryListExportsCSVAndJSON(t *testing.T) {
 		}
 		// No list is left out of the table: every other GET route without
 		// path values (but {org}) that answers a list CSV is in it.
-		listed := map[string]bool{}
+		listed := map[string]bool{
+			// A figures report, not a list: its CSV is made like a list's
+			// (byte-order mark, CRLF), its JSON is the documented
+			// /api/v1/stats/partnerships document.
+			"GET /partnerships/measures": true,
+		}
 		for _, lr := range routes {
 			listed[lr.pattern] = true
 		}
@@ -276,5 +292,65 @@ func TestPagesHaveValidUniqueIDs(t *testing.T) {
 				t.Errorf("%s: no check box for Squires Gate", p)
 			}
 		}
+	})
+}
+
+// TestAssessmentsHubExportsBothRoles: /assessments shows the assessments
+// you work on and those you review; its export is one list whose rows say
+// which (role), the same rows as the page's two tables.
+func TestAssessmentsHubExportsBothRoles(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, env := demoTown(t, d, 40)
+		var reviewer string
+		var reviewerID, other int64
+		if err := d.Q().QueryRowContext(ctx, `SELECT u.email, u.id FROM assess_assessments a JOIN users u ON u.id = a.reviewer_id ORDER BY a.id LIMIT 1`).Scan(&reviewer, &reviewerID); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Q().QueryRowContext(ctx, `SELECT id FROM assess_assessments WHERE reviewer_id IS NULL OR reviewer_id <> $1 ORDER BY id LIMIT 1`, reviewerID).Scan(&other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO assess_contributors (assessment_id, user_id, role, invited_by, created_at) VALUES ($1, $2, 'contributor', $2, $3)`, other, reviewerID, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		var env2 struct {
+			Items []struct {
+				ID   int64  `json:"id"`
+				Role string `json:"role"`
+			}
+		}
+		c := env.As(reviewer)
+		c.Get("/assessments?format=json").Status(t, 200).JSON(t, &env2)
+		roles := map[string]int{}
+		for _, it := range env2.Items {
+			roles[it.Role]++
+			if it.ID == other && it.Role != "contributor" {
+				t.Errorf("assessment %d: role %q, want contributor", other, it.Role)
+			}
+		}
+		if roles["contributor"] != 1 || roles["reviewer"] == 0 || len(roles) != 2 {
+			t.Fatalf("roles %v in %+v", roles, env2.Items)
+		}
+		page := c.Get("/assessments").Status(t, 200)
+		page.Contains(t, "Your assessments", "Assessments you review", fmt.Sprintf(`href="/assessments/%d"`, other), "format=csv", "format=json")
+		rows := csvColumn(t, "/assessments", c.Get("/assessments?format=csv").Status(t, 200), "role")
+		if len(rows) != len(env2.Items) {
+			t.Fatalf("CSV %d rows, JSON %d", len(rows), len(env2.Items))
+		}
+	})
+}
+
+// TestFinderNumbersCarryOnAcrossPages: the partner finder's numbered list
+// on page 2 starts after page 1's last match, not again at 1.
+func TestFinderNumbersCarryOnAcrossPages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		_, env := demoTown(t, d, 40)
+		path := "/partners/find?find=1&ward=Talbot&per_page=3"
+		var all struct{ Total int }
+		env.Anon().Get(path+"&format=json").Status(t, 200).JSON(t, &all)
+		if all.Total < 4 {
+			t.Fatalf("%d matches: too few for two pages of 3", all.Total)
+		}
+		env.Anon().Get(path).Status(t, 200).Contains(t, `<ol class="ph-result-list" start="1">`)
+		env.Anon().Get(path+"&page=2").Status(t, 200).Contains(t, `<ol class="ph-result-list" start="4">`)
 	})
 }

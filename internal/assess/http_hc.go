@@ -41,6 +41,8 @@ func (s *Service) hcList(w http.ResponseWriter, r *http.Request) error {
 	return s.renderHCList(w, r, 200, nil)
 }
 
+// renderHCList serves the health checks list (its exports too), or with
+// a status other than 200 re-renders the page with the start form's error.
 func (s *Service) renderHCList(w http.ResponseWriter, r *http.Request, status int, err error) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
@@ -48,16 +50,22 @@ func (s *Service) renderHCList(w http.ResponseWriter, r *http.Request, status in
 	if rerr != nil {
 		return rerr
 	}
-	owned, oerr := s.hcPartnerships(r)
-	if oerr != nil {
-		return oerr
+	l := s.roundList(rounds, func(p web.ListPage[*Round]) error {
+		owned, oerr := s.hcPartnerships(r)
+		if oerr != nil {
+			return oerr
+		}
+		fw, ferr := CurrentFramework(ctx, s.DB.Q(), KeyHealthCheck)
+		if ferr != nil {
+			return ferr
+		}
+		return s.Web.Render(w, r, status, "assess/hc-list.html", map[string]any{"Title": "Partnership health checks", "Rounds": p.Items, "Owned": owned,
+			"F": fw.F, "Today": Today(s.Now()), "Err": err, "Form": r.PostForm, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+	})
+	if status != http.StatusOK { // the start form's answer, never an export
+		return l.Render(web.ListPage[*Round]{Items: rounds, Total: len(rounds), CSVURL: web.ExportURL(r, "csv"), JSONURL: web.ExportURL(r, "json")})
 	}
-	fw, ferr := CurrentFramework(ctx, s.DB.Q(), KeyHealthCheck)
-	if ferr != nil {
-		return ferr
-	}
-	return s.Web.Render(w, r, status, "assess/hc-list.html", map[string]any{"Title": "Partnership health checks", "Rounds": rounds, "Owned": owned,
-		"F": fw.F, "Today": Today(s.Now()), "Err": err, "Form": r.PostForm})
+	return web.ServeList(s.Web, w, r, l)
 }
 
 func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
@@ -133,15 +141,8 @@ func (s *Service) renderRound(w http.ResponseWriter, r *http.Request, round *Rou
 	if terr != nil {
 		return terr
 	}
-	if web.WantsCSV(r) {
-		var rows [][]string
-		for _, p := range res.Principles {
-			rows = append(rows, []string{p.Title, fmt.Sprint(p.Mean), fmt.Sprint(p.SD), fmt.Sprint(p.AgreePct), fmt.Sprint(p.DisagreePct), p.Spread})
-		}
-		return web.CSV(w, fmt.Sprintf("health-check-%d.csv", round.ID), []string{"principle", "average", "spread_sd", "agree_pct", "disagree_pct", "spread"}, rows)
-	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, 200, map[string]any{"round": round.Title, "respondents": res.Respondents, "shown": res.Shown, "principles": res.Principles})
+	if web.ExportFormat(r) != "" {
+		return s.serveRoundTable(w, r, round, res)
 	}
 	owner, _ := IsSubjectOwner(ctx, s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
 	data := map[string]any{"Title": "Health check: " + round.PartnershipName, "Round": round, "F": fw.F, "Res": res, "Rates": rates,

@@ -45,15 +45,8 @@ func (s *Service) results(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsCSV(r) {
-		var rows [][]string
-		for i, a := range final.Areas {
-			rows = append(rows, []string{a.Title, fmt.Sprint(self.Areas[i].Score), fmt.Sprint(a.Score), fmt.Sprintf("%d/%d", a.Rated, a.Total)})
-		}
-		return web.CSV(w, fmt.Sprintf("assessment-%d-results.csv", v.A.ID), []string{"area", "self_assessed_score", "score", "rated"}, rows)
-	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, 200, map[string]any{"status": v.A.Status, "result": v.A.Result, "self": self, "final": final})
+	if web.ExportFormat(r) != "" {
+		return s.serveResultsTable(w, r, v.A, self, final, reviewed)
 	}
 	actions, err := Actions(ctx, s.DB.Q(), v.A.ID)
 	if err != nil {

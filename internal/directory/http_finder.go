@@ -88,7 +88,7 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			}
 			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", map[string]any{"Title": "Find partners", "Form": v, "Voc": voc,
 				"Wards": Wards(), "LAs": LocalAuthorities(), "MyOrgs": myOrgs, "Asked": asked, "Matches": p.Items, "Err": p.Err,
-				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+				"Pager": p.PagerData(r), "Start": p.Pager.First(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
 		},
 	})
 }

@@ -144,14 +144,19 @@ func TestFeedsRemindersFeedback(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.Anon().Get("/events/"+slug).Status(t, 200).Contains(t, "1 partnership recorded as introduced at this event")
-		var st struct {
-			ByType []events.TypeStat `json:"by_type"`
+		var st struct { // the one list envelope: a row per type of event
+			ByType []events.TypeStat `json:"items"`
 		}
 		env.Anon().GetAccept("/events/stats", "application/json").Status(t, 200).JSON(t, &st)
+		found := false
 		for _, s := range st.ByType {
 			if s.Type == "themed_workshop" && (s.Partnerships != 1 || s.Events != 1) {
 				t.Fatalf("stats %+v", s)
 			}
+			found = found || s.Type == "themed_workshop"
+		}
+		if !found {
+			t.Fatalf("no themed workshops in %+v", st.ByType)
 		}
 		env.Anon().Get("/events/stats").Status(t, 200).Contains(t, "Themed workshop", "Partnerships sparked")
 	})

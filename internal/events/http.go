@@ -470,22 +470,31 @@ func (s *Service) stats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsJSON(r) {
-		return web.JSON(w, 200, map[string]any{"by_type": st, "partnerships_event_not_recorded": unknown, "top_events": top})
-	}
-	rows := make([][]string, 0, len(st))
 	labelsX := []string{}
 	series := []float64{}
 	for _, t := range st {
-		rows = append(rows, []string{Label(t.Type), strconv.Itoa(t.Events), strconv.Itoa(t.Attendees), strconv.Itoa(t.Partnerships), fmt.Sprintf("%.1f", t.AvgRating)})
 		labelsX = append(labelsX, Label(t.Type))
 		series = append(series, float64(t.Partnerships))
 	}
-	if web.WantsCSV(r) {
-		return web.CSV(w, "event-measures.csv", []string{"Type", "Events", "Attendees", "Partnerships sparked", "Average rating"}, rows)
-	}
-	chart := web.BarChart("Partnerships sparked by type of event", labelsX, web.Series{Name: "Partnerships", Values: series})
-	return s.Web.Render(w, r, 200, "events/stats.html", map[string]any{"Title": "Event measures", "Stats": st, "Unknown": unknown, "Top": top, "Chart": chart})
+	count := func(n int) string { return strconv.Itoa(n) }
+	return web.ServeList(s.Web, w, r, web.List[TypeStat]{
+		Name: "event-measures", PerPage: web.Unpaged, Fetch: web.Rows(st),
+		Columns: []web.Column[TypeStat]{
+			{Header: "Type", Cell: func(t TypeStat) string { return Label(t.Type) }},
+			{Header: "Events", Cell: func(t TypeStat) string { return count(t.Events) }},
+			{Header: "Attendees", Cell: func(t TypeStat) string { return count(t.Attendees) }},
+			{Header: "Partnerships sparked", Cell: func(t TypeStat) string { return count(t.Partnerships) }},
+			{Header: "Average rating", Cell: func(t TypeStat) string { return fmt.Sprintf("%.1f", t.AvgRating) }},
+		},
+		Meta: func() map[string]any {
+			return map[string]any{"partnerships_event_not_recorded": unknown, "top_events": top}
+		},
+		Render: func(p web.ListPage[TypeStat]) error {
+			chart := web.BarChart("Partnerships sparked by type of event", labelsX, web.Series{Name: "Partnerships", Values: series})
+			return s.Web.Render(w, r, 200, "events/stats.html", map[string]any{"Title": "Event measures", "Stats": p.Items, "Unknown": unknown, "Top": top, "Chart": chart,
+				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
 }
 
 func eventJSON(e *Event, base string) map[string]any {

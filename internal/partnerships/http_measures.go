@@ -44,6 +44,13 @@ func yearParam(r *http.Request, startMonth time.Month) (int, error) {
 }
 
 func (s *Service) statsAPI(w http.ResponseWriter, r *http.Request) error {
+	return s.serveStats(w, r, web.CSV)
+}
+
+// serveStats answers the measures as JSON or, with csv, as CSV: the API's
+// CSV is for programs (web.CSV, no byte-order mark, as documented and
+// read since), the page's download for spreadsheets (web.SpreadsheetCSV).
+func (s *Service) serveStats(w http.ResponseWriter, r *http.Request, csv func(http.ResponseWriter, string, []string, [][]string) error) error {
 	ctx := r.Context()
 	st, err := LoadSettings(ctx, s.DB.Q())
 	if err != nil {
@@ -61,13 +68,11 @@ func (s *Service) statsAPI(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" || (acceptsCSV(r) && r.URL.Query().Get("format") != "json") {
-		return web.CSV(w, "partnership-measures-"+strconv.Itoa(year)+".csv", CSVHeader, rep.CSVRows())
+	if web.ExportFormat(r) == "csv" {
+		return csv(w, "partnership-measures-"+strconv.Itoa(year)+".csv", CSVHeader, rep.CSVRows())
 	}
 	return web.JSON(w, http.StatusOK, rep.JSON())
 }
-
-func acceptsCSV(r *http.Request) bool { return web.WantsCSV(r) }
 
 // seriesRange is the span of years the dashboard charts: from the first
 // partnership's start (at most 20 years back) to the year shown.
@@ -109,8 +114,8 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if web.WantsCSV(r) || web.WantsJSON(r) {
-		return s.statsAPI(w, r)
+	if web.ExportFormat(r) != "" {
+		return s.serveStats(w, r, web.SpreadsheetCSV)
 	}
 	from, err := s.seriesRange(r, year)
 	if err != nil {

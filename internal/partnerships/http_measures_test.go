@@ -68,3 +68,31 @@ func TestStatsAPIAndDashboard(t *testing.T) {
 		}
 	})
 }
+
+// TestMeasuresPageCSVIsForSpreadsheets: the page's CSV download has the
+// byte-order mark and CRLF line ends of every list export; the documented
+// API's CSV, read by programs, keeps neither.
+func TestMeasuresPageCSVIsForSpreadsheets(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		partnerships.SeedHandBuilt(t, d)
+		page := env.Anon().Get("/partnerships/measures?year=2024").Status(t, 200)
+		page.Contains(t, `href="/partnerships/measures?year=2024&amp;format=csv"`)
+		for _, res := range []*apptest.Response{
+			env.Anon().Get("/partnerships/measures?year=2024&format=csv").Status(t, 200),
+			env.Anon().GetAccept("/partnerships/measures?year=2024", "text/csv").Status(t, 200),
+		} {
+			if !strings.HasPrefix(res.Body, "\ufeffmeasure,") || strings.Count(res.Body, "\n") != strings.Count(res.Body, "\r\n") {
+				t.Fatalf("page CSV without byte-order mark or CRLF: %q", res.Body[:min(60, len(res.Body))])
+			}
+			if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+				t.Fatalf("content type %q", ct)
+			}
+		}
+		api := env.Anon().Get("/api/v1/stats/partnerships?year=2024&format=csv").Status(t, 200).Body
+		if !strings.HasPrefix(api, "measure,") || strings.Contains(api, "\r") {
+			t.Fatalf("API CSV changed: %q", api[:min(60, len(api))])
+		}
+		env.Anon().Get("/partnerships/measures?year=2024&format=json").Status(t, 200).Contains(t, `"measures"`)
+	})
+}

@@ -193,8 +193,7 @@ func (l List[T]) serveCSV(w http.ResponseWriter, r *http.Request) error {
 		last[0] = TruncatedLine(len(items), total)
 		rows = append(rows, last)
 	}
-	csvHeaders(w, l.Name+".csv")
-	return writeCSV(w, header, rows, true)
+	return SpreadsheetCSV(w, l.Name+".csv", header, rows)
 }
 
 // TruncatedLine is the last line of a CSV export cut at the limit.

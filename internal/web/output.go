@@ -35,6 +35,14 @@ func CSV(w http.ResponseWriter, filename string, header []string, rows [][]strin
 	return writeCSV(w, header, rows, false)
 }
 
+// SpreadsheetCSV writes a figures report's CSV download (a page that is not
+// a list, such as the partnership measures) as list exports are written:
+// byte-order mark, CRLF line ends, formulas neutralised.
+func SpreadsheetCSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
+	csvHeaders(w, filename)
+	return writeCSV(w, header, rows, true)
+}
+
 func csvHeaders(w http.ResponseWriter, filename string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(filename, `"`, "")+`"`)
@@ -64,6 +72,9 @@ func NewPager(r *http.Request, perPage int) Pager {
 
 // Offset is the number of rows to skip.
 func (p Pager) Offset() int { return (p.Page - 1) * p.PerPage }
+
+// First is the number of the page's first row (an <ol>'s start).
+func (p Pager) First() int { return p.Offset() + 1 }
 
 // Pages is the number of pages for Total rows.
 func (p Pager) Pages() int {
