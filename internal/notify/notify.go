@@ -223,6 +223,15 @@ var kinds = map[string]string{
 	"partner_post_formed":   "partnerships formed from posts",
 	"event_stand":           "trade fair stand",
 	"event_meetings":        "trade fair meeting schedule",
+	"event_message":         "messages from event organisers",
+	"event_reminder":        "event reminders",
+	"event_followup":        "event feedback requests",
+	"event_cancelled":       "event cancellation notices",
+	"assess_invite":         "invitations to contribute to assessments",
+	"assess_review":         "assessment review requests and decisions",
+	"assess_reminder":       "assessment reminders and check-ins",
+	"healthcheck_round":     "health-check rounds",
+	"network_join":          "network join requests and replies",
 }
 
 // Subscription is what an unsubscribe token stands for.
