@@ -41,6 +41,16 @@ type Recipient struct {
 // OrgEditors lists the active owners and editors of each organisation,
 // by organisation, ordered by email.
 func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]Recipient, error) {
+	return orgPeople(ctx, q, "m.role IN ('owner','editor') AND ", orgs)
+}
+
+// OrgPeople lists every active member of each organisation (any role), by
+// organisation, ordered by email.
+func OrgPeople(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]Recipient, error) {
+	return orgPeople(ctx, q, "", orgs)
+}
+
+func orgPeople(ctx context.Context, q db.Querier, role string, orgs []int64) (map[int64][]Recipient, error) {
 	out := map[int64][]Recipient{}
 	if len(orgs) == 0 {
 		return out, nil
@@ -52,7 +62,7 @@ func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]R
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+strings.Join(marks, ", ")+`) ORDER BY u.email`, args...)
+		WHERE `+role+`u.disabled_at IS NULL AND m.organisation_id IN (`+strings.Join(marks, ", ")+`) ORDER BY u.email`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -118,9 +128,22 @@ func TellOrgEditors(ctx context.Context, q db.Querier, baseURL string, orgID int
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
-	for _, r := range who[orgID] {
-		n.To, n.OrgID = r.Email, orgID
+	return TellEach(ctx, q, baseURL, who[orgID], n)
+}
+
+// TellEach sends n to each recipient (n.To and n.OrgID set per person),
+// once per person: someone listed for several organisations is told once
+// (as a member of the first), and with n.Key set never again about it. It
+// returns how many were queued.
+func TellEach(ctx context.Context, q db.Querier, baseURL string, who []Recipient, n Notice) (int, error) {
+	sent, seen := 0, map[string]bool{}
+	for _, r := range who {
+		email := strings.ToLower(r.Email)
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		n.To, n.OrgID = email, r.OrgID
 		ok, err := Send(ctx, q, baseURL, n)
 		if err != nil {
 			return sent, err
