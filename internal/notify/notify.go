@@ -240,21 +240,22 @@ func newToken(ctx context.Context, q db.Querier, email, kind string, orgID int64
 
 // kinds names the kinds of notice on the unsubscribe page.
 var kinds = map[string]string{
-	"partner_request":       "“looking for partners” requests",
-	"partner_post_response": "responses to your posts",
-	"partner_post_closed":   "posts closing",
-	"partner_post_formed":   "partnerships formed from posts",
-	"event_stand":           "trade fair stand",
-	"event_meetings":        "trade fair meeting schedule",
-	"event_message":         "messages from event organisers",
-	"event_reminder":        "event reminders",
-	"event_followup":        "event feedback requests",
-	"event_cancelled":       "event cancellation notices",
-	"assess_invite":         "invitations to contribute to assessments",
-	"assess_review":         "assessment review requests and decisions",
-	"assess_reminder":       "assessment reminders and check-ins",
-	"healthcheck_round":     "health-check rounds",
-	"network_join":          "network join requests and replies",
+	"partner_request":              "“looking for partners” requests",
+	"partner_post_response":        "responses to your posts",
+	"partner_post_closed":          "posts closing",
+	"partner_post_formed":          "partnerships formed from posts",
+	"event_stand":                  "trade fair stand",
+	"event_meetings":               "trade fair meeting schedule",
+	"event_message":                "messages from event organisers",
+	"event_reminder":               "event reminders",
+	"event_followup":               "event feedback requests",
+	"event_cancelled":              "event cancellation notices",
+	"assess_invite":                "invitations to contribute to assessments",
+	"assess_review":                "assessment review requests and decisions",
+	"assess_reminder":              "assessment reminders and check-ins",
+	"healthcheck_round":            "health-check rounds",
+	"network_join":                 "network join requests and replies",
+	"consortium_definition_review": "consortium definition review reminders",
 }
 
 // Subscription is what an unsubscribe token stands for.
