@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"partnerhub/internal/apptest"
 	"partnerhub/internal/assess"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
@@ -20,19 +19,11 @@ import (
 // that kind.
 func TestAssessmentEmailsSayWhyAndCanBeTurnedOff(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		env := apptest.New(t, d)
 		ctx := context.Background()
-		env.User("lead@x.test", false)
+		q := qualityMarkAnswered(t, d)
+		env, leadC, admin, pid, id, base, fw := q.env, q.lead, q.admin, q.pid, q.id, q.base, q.fw
 		env.User("helper@x.test", false)
-		env.User("admin@x.test", true)
-		lead := env.Org("Lead Org", "vcs", map[string]string{"lead@x.test": "owner"})
-		pid := partnership(t, env, "Bispham Care Consortium", "lead_contractor_consortium", lead)
-		leadC, admin := env.As("lead@x.test"), env.As("admin@x.test")
-		id := assessmentID(t, leadC.PostForm("/quality-mark/apply", url.Values{"subject": {fmt.Sprintf("partnership:%d", pid)}}).Status(t, 303).Location())
-		base := fmt.Sprintf("/assessments/%d", id)
 		leadC.PostForm(base+"/contributors", url.Values{"email": {"helper@x.test"}}).Status(t, 303)
-		fw, _ := assess.CurrentFramework(ctx, d.Q(), assess.KeyQualityMark)
-		answerAll(t, leadC, id, fw.F, true, "areas")
 		leadC.PostForm(base+"/submit", nil).Status(t, 303)
 		admin.PostForm(base+"/more-evidence", url.Values{"note": {"Please attach the agreement."}}).Status(t, 303)
 		leadC.PostForm(base+"/submit", nil).Status(t, 303)
