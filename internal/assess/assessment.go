@@ -9,7 +9,6 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
-	"partnerhub/internal/mail"
 	"partnerhub/internal/partnerships/models"
 	"partnerhub/internal/web"
 )
@@ -338,8 +337,9 @@ func Invite(ctx context.Context, tx *db.Tx, a *Assessment, email, baseURL string
 		}
 		return err
 	}
-	if err := mail.Enqueue(ctx, tx, mail.Message{To: email, Kind: "invite", Subject: "You have been asked to contribute to an assessment",
-		Body: fmt.Sprintf("Hello %s,\n\nYou have been added as a contributor to the assessment of %s on Partnerhub.\n\nOpen it here: %s/assessments/%d\n", name, a.SubjectName, baseURL, a.ID)}); err != nil {
+	if err := tell(ctx, tx, baseURL, a, email, "assess_invite", "You get this email because you were added as a contributor to the assessment of "+a.SubjectName+".",
+		"You have been asked to contribute to an assessment",
+		fmt.Sprintf("Hello %s,\n\nYou have been added as a contributor to the assessment of %s on Partnerhub.\n\nOpen it here: %s/assessments/%d\n", name, a.SubjectName, baseURL, a.ID)); err != nil {
 		return err
 	}
 	return History(ctx, tx, a, "invite", name)

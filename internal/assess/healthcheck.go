@@ -13,6 +13,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
+	"partnerhub/internal/notify"
 )
 
 // MinRespondents is the fewest respondents a health check needs before any
@@ -117,6 +118,47 @@ func OpenRound(ctx context.Context, tx *db.Tx, partnershipID int64, title string
 		return nil, err
 	}
 	return RoundByID(ctx, tx, id)
+}
+
+// TellRoundOpened emails the people of every current member organisation
+// of r's partnership that the round is open (through notify: once per
+// person and round, whatever number of member organisations they are in).
+// It returns how many were told.
+func TellRoundOpened(ctx context.Context, tx *db.Tx, r *Round, baseURL string) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT organisation_id FROM partnership_members WHERE partnership_id = $1 AND left_on IS NULL ORDER BY organisation_id`, r.PartnershipID)
+	if err != nil {
+		return 0, err
+	}
+	var orgs []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		orgs = append(orgs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	people, err := notify.OrgPeople(ctx, tx, orgs...)
+	if err != nil {
+		return 0, err
+	}
+	var who []notify.Recipient
+	for _, id := range orgs {
+		who = append(who, people[id]...)
+	}
+	closes := ""
+	if r.ClosesOn != nil {
+		closes = " It closes on " + r.ClosesOn.Format("2 January 2006") + "."
+	}
+	return notify.TellEach(ctx, tx, baseURL, who, notify.Notice{Kind: "healthcheck_round", Key: fmt.Sprintf("hc-round-%d", r.ID),
+		Subject: "Health check open: " + r.PartnershipName + " (" + r.Title + ")",
+		Text: fmt.Sprintf("The partnership health check \"%s\" of %s is open: please answer it for your organisation.%s\n\n%s/health-checks/%d\n",
+			r.Title, r.PartnershipName, closes, baseURL, r.ID),
+		Why: "You get these emails as a member of an organisation in " + r.PartnershipName + "."})
 }
 
 // CloseRound closes a round; its results can then be shown.

@@ -91,7 +91,10 @@ func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
 	var round *Round
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		round, err = OpenRound(ctx, tx, pid, accounts.CleanText(r.PostForm.Get("title")), closes)
+		if round, err = OpenRound(ctx, tx, pid, accounts.CleanText(r.PostForm.Get("title")), closes); err != nil {
+			return err
+		}
+		_, err = TellRoundOpened(ctx, tx, round, s.Web.Config.BaseURL)
 		return err
 	})
 	if apperr.Is(err, apperr.EINVALID) {

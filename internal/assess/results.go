@@ -317,7 +317,7 @@ func RunReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string) 
 			if err != nil {
 				return err
 			}
-			if err := notifyLeads(ctx, tx, a, "An action is due: "+oneLine(x.title),
+			if err := notifyLeads(ctx, tx, baseURL, a, "assess_reminder", "An action is due: "+oneLine(x.title),
 				fmt.Sprintf("The action \"%s\" for %s is due on %s.\n\n%s/assessments/%d/results#actions\n", x.title, a.SubjectName, x.on.Format("2 January 2006"), baseURL, a.ID)); err != nil {
 				return err
 			}
@@ -370,7 +370,7 @@ func RunReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string) 
 			if len(send) == 0 {
 				continue
 			}
-			if err := notifyLeads(ctx, tx, a, subject, body); err != nil {
+			if err := notifyLeads(ctx, tx, baseURL, a, "assess_reminder", subject, body); err != nil {
 				return err
 			}
 			rem := strings.Trim(w.Reminders+","+strings.Join(send, ","), ",")

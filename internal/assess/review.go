@@ -8,7 +8,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 )
 
 // Submit sends a complete self-assessment on. A framework with review goes
@@ -50,12 +50,14 @@ func Submit(ctx context.Context, tx *db.Tx, a *Assessment, fw *FrameworkRow, bas
 	}
 	// Tell the reviewer, or the admins when nobody is appointed yet.
 	var to []string
+	why := "You get this email as the reviewer of the assessment of " + a.SubjectName + "."
 	if a.ReviewerID != 0 {
 		var email string
 		if err := tx.QueryRowContext(ctx, `SELECT email FROM users WHERE id = $1`, a.ReviewerID).Scan(&email); err == nil {
 			to = append(to, email)
 		}
 	} else {
+		why = "You get this email as a Partnerhub administrator: the assessment of " + a.SubjectName + " has no reviewer yet."
 		rows, err := tx.QueryContext(ctx, `SELECT email FROM users WHERE is_admin = TRUE AND disabled_at IS NULL ORDER BY id LIMIT 20`)
 		if err != nil {
 			return err
@@ -68,8 +70,8 @@ func Submit(ctx context.Context, tx *db.Tx, a *Assessment, fw *FrameworkRow, bas
 		rows.Close()
 	}
 	for _, e := range to {
-		if err := mail.Enqueue(ctx, tx, mail.Message{To: e, Kind: "review", Subject: "An assessment is ready for review",
-			Body: fmt.Sprintf("%s has submitted its %s.\n\nReview it here: %s/assessments/%d/review\n", a.SubjectName, fw.F.Name, baseURL, a.ID)}); err != nil {
+		if err := tell(ctx, tx, baseURL, a, e, "assess_review", why, "An assessment is ready for review",
+			fmt.Sprintf("%s has submitted its %s.\n\nReview it here: %s/assessments/%d/review\n", a.SubjectName, fw.F.Name, baseURL, a.ID)); err != nil {
 			return err
 		}
 	}
@@ -161,8 +163,8 @@ func AssignReviewer(ctx context.Context, tx *db.Tx, a *Assessment, userID int64,
 		return err
 	}
 	a.ReviewerID = userID
-	if err := mail.Enqueue(ctx, tx, mail.Message{To: email, Kind: "review", Subject: "You have been asked to review an assessment",
-		Body: fmt.Sprintf("You are the reviewer of the assessment of %s.\n\n%s/assessments/%d/review\n", a.SubjectName, baseURL, a.ID)}); err != nil {
+	if err := tell(ctx, tx, baseURL, a, email, "assess_review", "You get this email because you were appointed reviewer of the assessment of "+a.SubjectName+".",
+		"You have been asked to review an assessment", fmt.Sprintf("You are the reviewer of the assessment of %s.\n\n%s/assessments/%d/review\n", a.SubjectName, baseURL, a.ID)); err != nil {
 		return err
 	}
 	return History(ctx, tx, a, "assign_reviewer", email)
@@ -202,7 +204,7 @@ func RequestEvidence(ctx context.Context, tx *db.Tx, a *Assessment, note, baseUR
 		return err
 	}
 	a.Status = StatusMoreEvidence
-	if err := notifyLeads(ctx, tx, a, "More evidence is needed for your assessment",
+	if err := notifyLeads(ctx, tx, baseURL, a, "assess_review", "More evidence is needed for your assessment",
 		fmt.Sprintf("The reviewer of the assessment of %s asks for more evidence:\n\n%s\n\nAdd it and submit again: %s/assessments/%d\n", a.SubjectName, note, baseURL, a.ID)); err != nil {
 		return err
 	}
@@ -245,7 +247,7 @@ func Decide(ctx context.Context, tx *db.Tx, a *Assessment, fw *FrameworkRow, res
 	if err := recordAward(ctx, tx, a, fw.F, o, conditions); err != nil {
 		return err
 	}
-	return notifyLeads(ctx, tx, a, "A decision on your "+fw.F.Name,
+	return notifyLeads(ctx, tx, baseURL, a, "assess_review", "A decision on your "+fw.F.Name,
 		fmt.Sprintf("The decision on the %s for %s is: %s.\n\nSee the results: %s/assessments/%d/results\n", fw.F.Name, a.SubjectName, o.Label, baseURL, a.ID))
 }
 
@@ -265,7 +267,8 @@ func Withdraw(ctx context.Context, tx *db.Tx, a *Assessment) error {
 	return History(ctx, tx, a, "withdraw", "")
 }
 
-func notifyLeads(ctx context.Context, tx *db.Tx, a *Assessment, subject, body string) error {
+// notifyLeads tells the leads of a (kind: assess_review or assess_reminder).
+func notifyLeads(ctx context.Context, tx *db.Tx, baseURL string, a *Assessment, kind, subject, body string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT u.email FROM assess_contributors c JOIN users u ON u.id = c.user_id WHERE c.assessment_id = $1 AND c.role = 'lead' AND u.disabled_at IS NULL`, a.ID)
 	if err != nil {
 		return err
@@ -278,11 +281,23 @@ func notifyLeads(ctx context.Context, tx *db.Tx, a *Assessment, subject, body st
 	}
 	rows.Close()
 	for _, e := range to {
-		if err := mail.Enqueue(ctx, tx, mail.Message{To: e, Kind: "reminder", Subject: subject, Body: body}); err != nil {
+		if err := tell(ctx, tx, baseURL, a, e, kind, "You get this email as a lead of the assessment of "+a.SubjectName+".", subject, body); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// tell sends one assessment notice through notify: it says why (why) and
+// carries a one-click unsubscribe for kind, about the organisation
+// assessed when the subject is one.
+func tell(ctx context.Context, tx *db.Tx, baseURL string, a *Assessment, to, kind, why, subject, body string) error {
+	var org int64
+	if a.SubjectType == "organisation" {
+		org = a.SubjectID
+	}
+	_, err := notify.Send(ctx, tx, baseURL, notify.Notice{To: to, OrgID: org, Kind: kind, Subject: subject, Text: body, Why: why})
+	return err
 }
 
 func nullID(id int64) any {

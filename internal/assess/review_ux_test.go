@@ -20,17 +20,8 @@ import (
 // evidence on the overview, not only in the history.
 func TestReviewPageFields(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		env := apptest.New(t, d)
-		ctx := context.Background()
-		env.User("lead@x.test", false)
-		env.User("admin@x.test", true)
-		lead := env.Org("Lead Org", "vcs", map[string]string{"lead@x.test": "owner"})
-		pid := partnership(t, env, "Bispham Care Consortium", "lead_contractor_consortium", lead)
-		leadC, admin := env.As("lead@x.test"), env.As("admin@x.test")
-		id := assessmentID(t, leadC.PostForm("/quality-mark/apply", url.Values{"subject": {fmt.Sprintf("partnership:%d", pid)}}).Status(t, 303).Location())
-		base := fmt.Sprintf("/assessments/%d", id)
-		fw, _ := assess.CurrentFramework(ctx, d.Q(), assess.KeyQualityMark)
-		answerAll(t, leadC, id, fw.F, true, "areas")
+		q := qualityMarkAnswered(t, d)
+		leadC, admin, id, base, fw := q.lead, q.admin, q.id, q.base, q.fw
 		leadC.PostForm(base+"/submit", nil).Status(t, 303)
 
 		page := admin.Get(base+"/review").Status(t, 200)
@@ -54,6 +45,32 @@ func TestReviewPageFields(t *testing.T) {
 		admin.PostForm(base+"/decision", url.Values{"result": {"awarded"}, "decision_note": {"Well evidenced throughout."}}).Status(t, 303)
 		leadC.Get(base+"/results").Status(t, 200).Contains(t, "note: Well evidenced throughout.")
 	})
+}
+
+// qmAnswered is a Quality Mark application with every indicator answered,
+// not yet submitted: lead@x.test owns Lead Org, the lead of Bispham Care
+// Consortium; admin@x.test is an administrator.
+type qmAnswered struct {
+	env         *apptest.Env
+	lead, admin *apptest.Client
+	pid, id     int64
+	base        string
+	fw          *assess.FrameworkRow
+}
+
+func qualityMarkAnswered(t *testing.T, d *db.DB) qmAnswered {
+	t.Helper()
+	env := apptest.New(t, d)
+	env.User("lead@x.test", false)
+	env.User("admin@x.test", true)
+	lead := env.Org("Lead Org", "vcs", map[string]string{"lead@x.test": "owner"})
+	q := qmAnswered{env: env, lead: env.As("lead@x.test"), admin: env.As("admin@x.test")}
+	q.pid = partnership(t, env, "Bispham Care Consortium", "lead_contractor_consortium", lead)
+	q.id = assessmentID(t, q.lead.PostForm("/quality-mark/apply", url.Values{"subject": {fmt.Sprintf("partnership:%d", q.pid)}}).Status(t, 303).Location())
+	q.base = fmt.Sprintf("/assessments/%d", q.id)
+	q.fw, _ = assess.CurrentFramework(context.Background(), d.Q(), assess.KeyQualityMark)
+	answerAll(t, q.lead, q.id, q.fw.F, true, "areas")
+	return q
 }
 
 // TestAssessorRemovalAsksFirst: taking someone out of the assessors' pool

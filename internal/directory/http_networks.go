@@ -22,6 +22,8 @@ func (s *Service) networkRoutes() []web.Route {
 		web.Post("/orgs/{org}/networks/new", editor, s.newNetwork),
 		web.Post("/orgs/{org}/networks/{slug}/join", editor, s.joinNetwork),
 		web.Post("/orgs/{org}/networks/{slug}/members/{member}/accept", editor, s.acceptMember),
+		web.Get("/orgs/{org}/networks/{slug}/members/{member}/decline", editor, s.declineForm),
+		web.Post("/orgs/{org}/networks/{slug}/members/{member}/decline", editor, s.declineMember),
 	}
 }
 
@@ -172,58 +174,4 @@ func (s *Service) netBySlug(r *http.Request) (Network, error) {
 		return Network{}, apperr.NotFound("network")
 	}
 	return ns[0], nil
-}
-
-func (s *Service) joinNetwork(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	n, err := s.netBySlug(r)
-	if err != nil {
-		return err
-	}
-	org := web.OrgFrom(ctx)
-	if org == n.OwnerOrgID {
-		return apperr.Errorf(apperr.ECONFLICT, "Your organisation runs this network")
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO network_members (network_id, organisation_id, status, requested_at) VALUES ($1, $2, 'requested', $3)`, n.ID, org, db.Now()); err != nil {
-			if apperr.Code(db.Err(err, "")) == apperr.ECONFLICT {
-				return apperr.Errorf(apperr.ECONFLICT, "Your organisation has already asked to join or is a member")
-			}
-			return err
-		}
-		return audit.Record(ctx, tx, org, "directory.network_join_request", "network", n.ID, n.Name)
-	})
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, "/networks/"+n.Slug, "You have asked to join. The network's organisers will reply.")
-}
-
-func (s *Service) acceptMember(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	n, err := s.netBySlug(r)
-	if err != nil {
-		return err
-	}
-	if web.OrgFrom(ctx) != n.OwnerOrgID {
-		return apperr.NotFound("network")
-	}
-	member, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
-	if err != nil {
-		return apperr.NotFound("request")
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE network_members SET status = 'member', decided_at = $1 WHERE network_id = $2 AND organisation_id = $3 AND status = 'requested'`, db.Now(), n.ID, member)
-		if err != nil {
-			return err
-		}
-		if c, _ := res.RowsAffected(); c == 0 {
-			return apperr.NotFound("request")
-		}
-		return audit.Record(ctx, tx, n.OwnerOrgID, "directory.network_accept", "network", n.ID, strconv.FormatInt(member, 10))
-	})
-	if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, "/networks/"+n.Slug, "Member accepted")
 }

@@ -12,6 +12,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 )
 
 // Booking is one place (or waiting-list entry) on an event.
@@ -123,6 +124,14 @@ func UserBookings(ctx context.Context, q db.Querier, userID int64, email string)
 
 func enqueue(ctx context.Context, q db.Querier, to, subject, body, kind string) error {
 	return mail.Enqueue(ctx, q, mail.Message{To: to, Subject: subject, Body: body, Kind: kind})
+}
+
+// tellAttendee sends a notice about e to one attendee through notify: it
+// says why they get it and carries a one-click unsubscribe for kind. It
+// reports whether a message was queued (not when they turned kind off).
+func tellAttendee(ctx context.Context, q db.Querier, baseURL string, e *Event, to, kind, subject, body string) (bool, error) {
+	return notify.Send(ctx, q, baseURL, notify.Notice{To: to, OrgID: e.OrganiserID, Kind: kind, Subject: subject, Text: body,
+		Why: "You get this email because you booked for " + e.Title + ", run by " + e.OrganiserName + "."})
 }
 
 // bookable checks the event accepts bookings at now.
@@ -320,7 +329,7 @@ func MarkAttendance(ctx context.Context, tx *db.Tx, eventID int64, attended map[
 }
 
 // MessageAttendees emails everyone confirmed (and, if asked, waiting).
-func MessageAttendees(ctx context.Context, tx *db.Tx, eventID int64, subject, body string, includeWaiting bool) (int, error) {
+func MessageAttendees(ctx context.Context, tx *db.Tx, eventID int64, subject, body string, includeWaiting bool, baseURL string) (int, error) {
 	var v apperr.Validation
 	subject = accounts.CleanText(subject)
 	body = strings.TrimSpace(body)
@@ -342,7 +351,8 @@ func MessageAttendees(ctx context.Context, tx *db.Tx, eventID int64, subject, bo
 	n := 0
 	for _, b := range bs {
 		if b.Status == BookingConfirmed || (includeWaiting && b.Status == BookingWaiting) {
-			if err := enqueue(ctx, tx, b.AttendeeEmail, subject, fmt.Sprintf("Hello %s,\n\nA message from %s about %s (%s):\n\n%s\n", b.AttendeeName, e.OrganiserName, e.Title, whenText(e), body), "event_message"); err != nil {
+			if _, err := tellAttendee(ctx, tx, baseURL, e, b.AttendeeEmail, "event_message", subject,
+				fmt.Sprintf("Hello %s,\n\nA message from %s about %s (%s):\n\n%s\n", b.AttendeeName, e.OrganiserName, e.Title, whenText(e), body)); err != nil {
 				return n, err
 			}
 			n++

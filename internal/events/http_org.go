@@ -231,7 +231,7 @@ func (s *Service) message(w http.ResponseWriter, r *http.Request) error {
 	var n int
 	err = s.DB.Write(r.Context(), func(tx *db.Tx) error {
 		var err error
-		n, err = MessageAttendees(r.Context(), tx, e.ID, r.PostForm.Get("subject"), r.PostForm.Get("body"), r.PostForm.Get("waiting") == "yes")
+		n, err = MessageAttendees(r.Context(), tx, e.ID, r.PostForm.Get("subject"), r.PostForm.Get("body"), r.PostForm.Get("waiting") == "yes", s.baseURL())
 		return err
 	})
 	if err != nil {

@@ -109,7 +109,7 @@ func SendReminders(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 				}
 				body := fmt.Sprintf("Hello %s,\n\nA reminder that %s is tomorrow.\n\nWhen: %s\nWhere: %s\n\nIf you can no longer come, please cancel so your place can go to someone on the waiting list:\n%s/events/%s\n",
 					x.name, e.Title, whenText(e), where, baseURL, e.Slug)
-				if err := enqueue(ctx, tx, x.email, "Reminder: "+e.Title+" is tomorrow", body, "event_reminder"); err != nil {
+				if _, err := tellAttendee(ctx, tx, baseURL, e, x.email, "event_reminder", "Reminder: "+e.Title+" is tomorrow", body); err != nil {
 					return n, err
 				}
 				n++
@@ -144,7 +144,7 @@ func SendFollowUps(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 				}
 				body := fmt.Sprintf("Hello %s,\n\nThank you for coming to %s. Please tell %s how it went: two questions, one minute.\n\n%s/events/%s/feedback/%s\n\nIf you made a new partnership at the event, record it on Partnerhub as introduced at this event so it counts towards the strategy.\n",
 					x.name, e.Title, e.OrganiserName, baseURL, e.Slug, tok)
-				if err := enqueue(ctx, tx, x.email, "How was "+e.Title+"?", body, "event_followup"); err != nil {
+				if _, err := tellAttendee(ctx, tx, baseURL, e, x.email, "event_followup", "How was "+e.Title+"?", body); err != nil {
 					return n, err
 				}
 				n++

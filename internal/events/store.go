@@ -231,9 +231,9 @@ func SetStatus(ctx context.Context, tx *db.Tx, id int64, status, baseURL string)
 			if b.Status == BookingCancelled {
 				continue
 			}
-			if err := enqueue(ctx, tx, b.AttendeeEmail, "Cancelled: "+e.Title, fmt.Sprintf(
+			if _, err := tellAttendee(ctx, tx, baseURL, e, b.AttendeeEmail, "event_cancelled", "Cancelled: "+e.Title, fmt.Sprintf(
 				"Hello %s,\n\n%s on %s has been cancelled by %s. We are sorry for any inconvenience.\n\n%s/events/%s\n",
-				b.AttendeeName, e.Title, whenText(e), e.OrganiserName, baseURL, e.Slug), "event_cancelled"); err != nil {
+				b.AttendeeName, e.Title, whenText(e), e.OrganiserName, baseURL, e.Slug)); err != nil {
 				return err
 			}
 		}

@@ -40,6 +40,16 @@ type Recipient struct {
 // OrgEditors lists the active owners and editors of each organisation,
 // by organisation, ordered by email.
 func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]Recipient, error) {
+	return orgPeople(ctx, q, "m.role IN ('owner','editor') AND ", orgs)
+}
+
+// OrgPeople lists every active member of each organisation (any role), by
+// organisation, ordered by email.
+func OrgPeople(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]Recipient, error) {
+	return orgPeople(ctx, q, "", orgs)
+}
+
+func orgPeople(ctx context.Context, q db.Querier, role string, orgs []int64) (map[int64][]Recipient, error) {
 	out := map[int64][]Recipient{}
 	if len(orgs) == 0 {
 		return out, nil
@@ -47,7 +57,7 @@ func OrgEditors(ctx context.Context, q db.Querier, orgs ...int64) (map[int64][]R
 	var args []any
 	in := db.Placeholders(&args, orgs)
 	rows, err := q.QueryContext(ctx, `SELECT m.organisation_id, u.id, u.email FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.role IN ('owner','editor') AND u.disabled_at IS NULL AND m.organisation_id IN (`+in+`) ORDER BY u.email`, args...)
+		WHERE `+role+`u.disabled_at IS NULL AND m.organisation_id IN (`+in+`) ORDER BY u.email`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -113,9 +123,22 @@ func TellOrgEditors(ctx context.Context, q db.Querier, baseURL string, orgID int
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
-	for _, r := range who[orgID] {
-		n.To, n.OrgID = r.Email, orgID
+	return TellEach(ctx, q, baseURL, who[orgID], n)
+}
+
+// TellEach sends n to each recipient (n.To and n.OrgID set per person),
+// once per person: someone listed for several organisations is told once
+// (as a member of the first), and with n.Key set never again about it. It
+// returns how many were queued.
+func TellEach(ctx context.Context, q db.Querier, baseURL string, who []Recipient, n Notice) (int, error) {
+	sent, seen := 0, map[string]bool{}
+	for _, r := range who {
+		email := strings.ToLower(r.Email)
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		n.To, n.OrgID = email, r.OrgID
 		ok, err := Send(ctx, q, baseURL, n)
 		if err != nil {
 			return sent, err
@@ -212,12 +235,22 @@ func newToken(ctx context.Context, q db.Querier, email, kind string, orgID int64
 
 // kinds names the kinds of notice on the unsubscribe page.
 var kinds = map[string]string{
-	"partner_request":       "“looking for partners” requests",
-	"partner_post_response": "responses to your posts",
-	"partner_post_closed":   "posts closing",
-	"partner_post_formed":   "partnerships formed from posts",
-	"event_stand":           "trade fair stand",
-	"event_meetings":        "trade fair meeting schedule",
+	"partner_request":              "“looking for partners” requests",
+	"partner_post_response":        "responses to your posts",
+	"partner_post_closed":          "posts closing",
+	"partner_post_formed":          "partnerships formed from posts",
+	"event_stand":                  "trade fair stand",
+	"event_meetings":               "trade fair meeting schedule",
+	"event_message":                "messages from event organisers",
+	"event_reminder":               "event reminders",
+	"event_followup":               "event feedback requests",
+	"event_cancelled":              "event cancellation notices",
+	"assess_invite":                "invitations to contribute to assessments",
+	"assess_review":                "assessment review requests and decisions",
+	"assess_reminder":              "assessment reminders and check-ins",
+	"healthcheck_round":            "health-check rounds",
+	"network_join":                 "network join requests and replies",
+	"consortium_definition_review": "consortium definition review reminders",
 }
 
 // Subscription is what an unsubscribe token stands for.

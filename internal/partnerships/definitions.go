@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
-	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
 )
 
@@ -248,7 +247,8 @@ func RemindDefinitionReview(ctx context.Context, d *db.DB, today time.Time, base
 		body := fmt.Sprintf("Hello,\n\nThe review of version %d of the town's definition of a consortium %s.\n\nRead it at %s/consortia/definition and, once reviewed, adopt a new version (criteria worded as before keep what each consortium recorded) at %s/admin/consortium-definition\n",
 			def.Version, when, baseURL, baseURL)
 		for _, to := range admins {
-			if err := mail.Enqueue(ctx, tx, mail.Message{To: to, Subject: "Consortium definition: review " + strings.TrimPrefix(strings.TrimPrefix(when, "is "), "was "), Body: body, Kind: "reminder"}); err != nil {
+			if _, err := notify.Send(ctx, tx, baseURL, notify.Notice{To: to, Kind: "consortium_definition_review", Subject: "Consortium definition: review " + strings.TrimPrefix(strings.TrimPrefix(when, "is "), "was "),
+				Text: body, Why: "You get these emails as a Partnerhub administrator."}); err != nil {
 				return err
 			}
 		}

@@ -46,6 +46,10 @@ func TestNewDefinitionVersionCarriesForwardUnchangedCriteria(t *testing.T) {
 		if got := env.Outbox("admin@x.org"); len(got) != 1 || !strings.Contains(got[0].Body, "is overdue") || !strings.Contains(got[0].Subject, "review due by 1 January 2021") {
 			t.Fatalf("admin reminders %+v", got)
 		}
+		// The reminder is a notification: it says why and can be turned off.
+		if got := env.Outbox("admin@x.org")[0]; got.Unsubscribe == "" || !strings.Contains(got.Body, "You get these emails as a Partnerhub administrator.") {
+			t.Fatalf("the review reminder has no reason or unsubscribe link: %+v", got)
+		}
 		if len(env.Outbox("lead@x.org")) != 0 {
 			t.Fatal("the lead was emailed before any change")
 		}
