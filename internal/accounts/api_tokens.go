@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ type APIToken struct {
 // CreateAPIToken makes a token for a user and returns the secret (shown
 // once). Audited.
 func CreateAPIToken(ctx context.Context, tx *db.Tx, userID int64, name string) (string, *APIToken, error) {
-	name = CleanText(name)
+	name = clean.Text(name)
 	var v apperr.Validation
 	v.Check(name != "", "name", "Enter a name for the token, like \"Website sync\"")
 	v.Check(utf8.RuneCountInString(name) <= 60, "name", "Token name must be 60 characters or fewer")

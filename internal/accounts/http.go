@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	name, email, pw := CleanLine(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
+	name, email, pw := clean.Line(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := web.SafeNext(r.PostForm.Get("next"), "")
 	render := func(status int, err error) error {
 		return s.Web.Render(w, r, status, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})

@@ -5,12 +5,9 @@
 package accounts
 
 import (
-	"regexp"
+	"partnerhub/internal/clean"
 	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/mail"
@@ -76,33 +73,10 @@ func contains(list []string, v string) bool {
 // NormaliseEmail trims and lower-cases an email address.
 func NormaliseEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// CleanText trims, normalises to NFC and drops control characters other
-// than newlines and tabs.
-func CleanText(s string) string {
-	s = norm.NFC.String(strings.TrimSpace(s))
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// CleanLine is CleanText for one-line values (names, titles): line breaks,
-// tabs and runs of spaces become one space. Names travel into email
-// subjects, calendar feeds and CSV cells, where a line break would start a
-// new header, property or row.
-func CleanLine(s string) string {
-	return strings.Join(strings.Fields(CleanText(s)), " ")
-}
-
 // ValidateOrg checks an organisation's minimal fields.
 func ValidateOrg(o *Organisation) error {
 	var v apperr.Validation
-	o.Name = CleanLine(o.Name)
+	o.Name = clean.Line(o.Name)
 	v.Check(o.Name != "", "name", "Enter the organisation's name")
 	v.Check(len([]rune(o.Name)) <= 200, "name", "Organisation name must be 200 characters or fewer")
 	v.Check(contains(Sectors, o.Sector), "sector", "Select the organisation's sector")
@@ -124,26 +98,4 @@ func ValidateSignup(name, email, password string) error {
 		v.Add("password", msg)
 	}
 	return v.Err()
-}
-
-var slugStrip = regexp.MustCompile(`[^a-z0-9]+`)
-
-// Slugify turns a name into a URL slug.
-func Slugify(name string) string {
-	s := strings.ToLower(norm.NFKD.String(name))
-	s = strings.Map(func(r rune) rune {
-		if unicode.Is(unicode.Mn, r) {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.ReplaceAll(s, "&", " and ")
-	s = strings.Trim(slugStrip.ReplaceAllString(s, "-"), "-")
-	if len(s) > 60 {
-		s = strings.Trim(s[:60], "-")
-	}
-	if s == "" {
-		s = "organisation"
-	}
-	return s
 }

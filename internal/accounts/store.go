@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"partnerhub/internal/clean"
 	"time"
 
 	"github.com/google/uuid"
@@ -61,7 +62,7 @@ func InsertUserHash(ctx context.Context, q db.Querier, hash, name, email string,
 		ver = now
 	}
 	u, err := scanUser(q.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, email_verified_at, is_admin, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+userCols, NormaliseEmail(email), CleanLine(name), hash, ver, admin, now))
+		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING `+userCols, NormaliseEmail(email), clean.Line(name), hash, ver, admin, now))
 	if apperr.Is(err, apperr.ECONFLICT) {
 		return nil, &apperr.Error{Code: apperr.ECONFLICT, Message: "An account with that email address already exists", Fields: []apperr.FieldError{{Field: "email", Message: "An account with that email address already exists"}}}
 	}
@@ -173,7 +174,7 @@ func InsertOrg(ctx context.Context, q db.Querier, o *Organisation, ownerID int64
 	if err := ValidateOrg(o); err != nil {
 		return err
 	}
-	base := Slugify(o.Name)
+	base := clean.Slug(o.Name)
 	slug := base
 	for i := 2; ; i++ {
 		var n int

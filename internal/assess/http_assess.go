@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -132,7 +133,7 @@ func readAnswers(r *http.Request, area *Area) map[string]Answer {
 	out := map[string]Answer{}
 	for _, in := range area.Indicators {
 		raw := strings.TrimSpace(r.PostForm.Get("r_" + in.Code))
-		an := Answer{Comment: accounts.CleanText(r.PostForm.Get("c_" + in.Code))}
+		an := Answer{Comment: clean.Text(r.PostForm.Get("c_" + in.Code))}
 		if raw != "" {
 			n, err := strconv.Atoi(raw)
 			if err != nil {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
@@ -212,8 +212,8 @@ func (s *Service) fwNameSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.saveEdit(w, r, fw, namePage(), func(f *Framework) (string, string, error) {
-		f.Name = accounts.CleanLine(r.PostForm.Get("name"))
-		f.Description = accounts.CleanText(r.PostForm.Get("description"))
+		f.Name = clean.Line(r.PostForm.Get("name"))
+		f.Description = clean.Text(r.PostForm.Get("description"))
 		return "framework.edit_name", f.Name, nil
 	}, "The framework name has been saved.")
 }
@@ -276,7 +276,7 @@ func (s *Service) fwAreaSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.saveEdit(w, r, fw, s.areaPage(fw, cur), func(f *Framework) (string, string, error) {
 		v := &apperr.Validation{}
-		title := accounts.CleanLine(r.PostForm.Get("title"))
+		title := clean.Line(r.PostForm.Get("title"))
 		v.Check(title != "", "title", "Enter the area name")
 		weight := parseNumber(v, r.PostForm, "weight", "Enter the area's weight as a number above 0, such as 1")
 		var in Indicator
@@ -288,11 +288,11 @@ func (s *Service) fwAreaSave(w http.ResponseWriter, r *http.Request) error {
 		}
 		if i >= 0 {
 			a := &f.Areas[i]
-			a.Title, a.Summary, a.Weight = title, accounts.CleanText(r.PostForm.Get("summary")), weight
+			a.Title, a.Summary, a.Weight = title, clean.Text(r.PostForm.Get("summary")), weight
 			return "framework.edit_area", a.Code + " " + title, nil
 		}
 		used := f.usedCodes()
-		a := Area{Code: newCode(title, "", used), Title: title, Summary: accounts.CleanText(r.PostForm.Get("summary")), Weight: weight}
+		a := Area{Code: newCode(title, "", used), Title: title, Summary: clean.Text(r.PostForm.Get("summary")), Weight: weight}
 		in.Code = newCode(a.Code+" "+in.Text, "", used)
 		a.Indicators = []Indicator{in}
 		f.Areas = append(f.Areas, a)
@@ -340,13 +340,13 @@ func (s *Service) fwAreaRemove(w http.ResponseWriter, r *http.Request) error {
 
 // indicatorFrom reads an indicator's fields (code aside).
 func indicatorFrom(v *apperr.Validation, form url.Values, weightField string) Indicator {
-	in := Indicator{Text: accounts.CleanText(form.Get("text")), Guidance: accounts.CleanText(form.Get("guidance")),
-		Evidence: accounts.CleanText(form.Get("evidence")), Scale: form.Get("scale")}
+	in := Indicator{Text: clean.Text(form.Get("text")), Guidance: clean.Text(form.Get("guidance")),
+		Evidence: clean.Text(form.Get("evidence")), Scale: form.Get("scale")}
 	v.Check(in.Text != "", "text", "Enter the indicator text")
 	v.Check(in.Scale == ScaleMet || in.Scale == ScaleAgree5 || in.Scale == ScaleLevels, "scale", "Select the rating scale")
 	if in.Scale == ScaleLevels {
 		for _, l := range strings.Split(form.Get("levels"), "\n") {
-			if l = accounts.CleanLine(l); l != "" {
+			if l = clean.Line(l); l != "" {
 				in.Levels = append(in.Levels, l)
 			}
 		}
@@ -538,7 +538,7 @@ func (s *Service) fwResultSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.saveEdit(w, r, fw, resultPage(cur), func(f *Framework) (string, string, error) {
 		v := &apperr.Validation{}
-		o := Outcome{Label: accounts.CleanLine(r.PostForm.Get("label")), Counts: r.PostForm.Get("counts") == "yes"}
+		o := Outcome{Label: clean.Line(r.PostForm.Get("label")), Counts: r.PostForm.Get("counts") == "yes"}
 		v.Check(o.Label != "", "label", "Enter the result band's label, such as Ready")
 		o.MinOverall = parseNumber(v, r.PostForm, "min_overall", "Enter the minimum overall score as a number from 0 to 100")
 		v.Check(o.MinOverall >= 0 && o.MinOverall <= 100, "min_overall", "Enter the minimum overall score as a number from 0 to 100")

@@ -3,9 +3,9 @@ package assess
 import (
 	"fmt"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
@@ -91,7 +91,7 @@ func (s *Service) hcOpen(w http.ResponseWriter, r *http.Request) error {
 	var round *Round
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		if round, err = OpenRound(ctx, tx, pid, accounts.CleanText(r.PostForm.Get("title")), closes); err != nil {
+		if round, err = OpenRound(ctx, tx, pid, clean.Text(r.PostForm.Get("title")), closes); err != nil {
 			return err
 		}
 		_, err = TellRoundOpened(ctx, tx, round, s.Web.Config.BaseURL)

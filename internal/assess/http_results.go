@@ -3,9 +3,9 @@ package assess
 import (
 	"fmt"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
@@ -74,8 +74,8 @@ func (s *Service) results(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) readAction(r *http.Request, x *Action) error {
-	x.Title = accounts.CleanText(r.PostForm.Get("title"))
-	x.Owner = accounts.CleanText(r.PostForm.Get("owner"))
+	x.Title = clean.Text(r.PostForm.Get("title"))
+	x.Owner = clean.Text(r.PostForm.Get("owner"))
 	x.Status = r.PostForm.Get("status")
 	if x.Status == "" {
 		x.Status = "open"

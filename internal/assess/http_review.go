@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 
@@ -131,7 +132,7 @@ func (s *Service) moreEvidence(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
-		return RequestEvidence(ctx, tx, v.A, accounts.CleanText(r.PostForm.Get("note")), s.Web.Config.BaseURL)
+		return RequestEvidence(ctx, tx, v.A, clean.Text(r.PostForm.Get("note")), s.Web.Config.BaseURL)
 	}, func(err error) error { return s.renderReview(w, r, v, 422, err) },
 		fmt.Sprintf("/assessments/%d/review", v.A.ID), "The assessment has been returned for more evidence.")
 }
@@ -145,7 +146,7 @@ func (s *Service) decide(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error {
-		return Decide(ctx, tx, v.A, v.FW, r.PostForm.Get("result"), accounts.CleanText(r.PostForm.Get("conditions")), accounts.CleanText(r.PostForm.Get("decision_note")), s.Web.Config.BaseURL)
+		return Decide(ctx, tx, v.A, v.FW, r.PostForm.Get("result"), clean.Text(r.PostForm.Get("conditions")), clean.Text(r.PostForm.Get("decision_note")), s.Web.Config.BaseURL)
 	}, func(err error) error { return s.renderReview(w, r, v, 422, err) },
 		fmt.Sprintf("/assessments/%d/results", v.A.ID), "The decision has been recorded.")
 }

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/clean"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ func partnership(t *testing.T, env *apptest.Env, name, model string, orgs ...*ac
 	var id int64
 	err := env.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO partnerships (uuid, slug, name, model, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5) RETURNING id`,
-			uuid.NewString(), accounts.Slugify(name), name, model, now).Scan(&id); err != nil {
+			uuid.NewString(), clean.Slug(name), name, model, now).Scan(&id); err != nil {
 			return err
 		}
 		for i, o := range orgs {

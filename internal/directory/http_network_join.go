@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 
 	"partnerhub/internal/accounts"
@@ -147,7 +148,7 @@ func (s *Service) declineMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reason := accounts.CleanText(r.PostForm.Get("reason"))
+	reason := clean.Text(r.PostForm.Get("reason"))
 	var v apperr.Validation
 	v.Check(reason != "", "reason", "Say why you are declining, so they know")
 	checkLen(&v, "reason", "Reason", reason, MaxShortText)

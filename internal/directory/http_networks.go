@@ -2,6 +2,7 @@ package directory
 
 import (
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -127,8 +128,8 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	f := r.PostForm
-	n := Network{Name: accounts.CleanLine(f.Get("name")), Purpose: accounts.CleanText(f.Get("purpose")), WhoCanJoin: accounts.CleanText(f.Get("who_can_join")),
-		MeetingPattern: accounts.CleanText(f.Get("meeting_pattern")), Contact: accounts.CleanText(f.Get("contact")), OwnerOrgID: web.OrgFrom(ctx)}
+	n := Network{Name: clean.Line(f.Get("name")), Purpose: clean.Text(f.Get("purpose")), WhoCanJoin: clean.Text(f.Get("who_can_join")),
+		MeetingPattern: clean.Text(f.Get("meeting_pattern")), Contact: clean.Text(f.Get("contact")), OwnerOrgID: web.OrgFrom(ctx)}
 	var v apperr.Validation
 	v.Check(n.Name != "", "name", "Enter the network's name")
 	checkLen(&v, "name", "Name", n.Name, 200)
@@ -140,7 +141,7 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org"), "Err": err, "Form": f})
 	}
-	slug := accounts.Slugify(n.Name)
+	slug := clean.Slug(n.Name)
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		for i := 2; ; i++ {
 			var c int
@@ -150,7 +151,7 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 			if c == 0 {
 				break
 			}
-			slug = accounts.Slugify(n.Name) + "-" + strconv.Itoa(i)
+			slug = clean.Slug(n.Name) + "-" + strconv.Itoa(i)
 		}
 		now := db.Now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO networks (uuid, slug, name, purpose, who_can_join, meeting_pattern, contact, owner_org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -345,7 +346,7 @@ func (s *Service) claim(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msg := accounts.CleanText(r.PostForm.Get("message"))
+	msg := clean.Text(r.PostForm.Get("message"))
 	var v apperr.Validation
 	v.Check(msg != "", "message", "Tell us your role in the organisation")
 	checkLen(&v, "message", "Your message", msg, 2000)

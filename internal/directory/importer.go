@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"partnerhub/internal/clean"
 	"sort"
 	"strconv"
 	"strings"
@@ -265,7 +266,7 @@ func (pp *importPrep) prepare(row *importRow, val *apperr.Validation) {
 		return
 	}
 	row.p.Postcode = p.Postcode
-	p.Slug = accounts.Slugify(p.Name)
+	p.Slug = clean.Slug(p.Name)
 	row.fresh = p
 	row.desc = strings.TrimSpace(p.Description + "\n" + p.Mission)
 	row.svcNames = pp.serviceNames(p.TermIDs)

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -135,7 +136,7 @@ func (p *Profile) Validate() error {
 		}
 	}
 	for _, f := range []*string{&p.OtherNames, &p.Description, &p.Mission, &p.Address, &p.Postcode, &p.Website} {
-		*f = accounts.CleanText(*f)
+		*f = clean.Text(*f)
 	}
 	checkLen(&v, "other_names", "Other names", p.OtherNames, MaxShortText)
 	checkLen(&v, "description", "Description", p.Description, MaxDescription)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"sort"
 	"strings"
 	"time"
@@ -349,7 +350,7 @@ func QualityMarks(ctx context.Context, q db.Querier, orgID int64) ([]QualityMark
 // AddQualityMark records a quality mark (audited).
 func AddQualityMark(ctx context.Context, tx *db.Tx, orgID int64, m *QualityMark) error {
 	var v apperr.Validation
-	m.Name, m.Level = accounts.CleanText(m.Name), accounts.CleanText(m.Level)
+	m.Name, m.Level = clean.Text(m.Name), clean.Text(m.Level)
 	v.Check(m.Name != "", "qm_name", "Enter the name of the quality mark")
 	checkLen(&v, "qm_name", "Quality mark name", m.Name, 120)
 	checkLen(&v, "qm_level", "Level", m.Level, 60)
@@ -402,7 +403,7 @@ func Contacts(ctx context.Context, q db.Querier, orgID int64) ([]Contact, error)
 // AddContact records a contact person with per-field publication consent.
 func AddContact(ctx context.Context, tx *db.Tx, orgID int64, c *Contact) error {
 	var v apperr.Validation
-	c.Name, c.Role, c.Email, c.Phone = accounts.CleanText(c.Name), accounts.CleanText(c.Role), accounts.NormaliseEmail(c.Email), accounts.CleanText(c.Phone)
+	c.Name, c.Role, c.Email, c.Phone = clean.Text(c.Name), clean.Text(c.Role), accounts.NormaliseEmail(c.Email), clean.Text(c.Phone)
 	v.Check(c.Name != "", "contact_name", "Enter the contact's name")
 	checkLen(&v, "contact_name", "Contact name", c.Name, 120)
 	checkLen(&v, "contact_role", "Role", c.Role, 120)

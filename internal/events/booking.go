@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"strings"
 	"time"
 
@@ -153,7 +154,7 @@ func bookable(e *Event, now time.Time) error {
 // event is full. It holds the event row, so capacity is never exceeded.
 func Book(ctx context.Context, tx *db.Tx, eventID int64, req BookRequest, now time.Time, baseURL string) (*Booking, error) {
 	var v apperr.Validation
-	name := accounts.CleanText(req.Name)
+	name := clean.Text(req.Name)
 	email := accounts.NormaliseEmail(req.Email)
 	v.Check(name != "", "attendee_name", "Enter the attendee's name")
 	v.Check(len(name) <= 200, "attendee_name", "Name must be 200 characters or fewer")
@@ -331,7 +332,7 @@ func MarkAttendance(ctx context.Context, tx *db.Tx, eventID int64, attended map[
 // MessageAttendees emails everyone confirmed (and, if asked, waiting).
 func MessageAttendees(ctx context.Context, tx *db.Tx, eventID int64, subject, body string, includeWaiting bool, baseURL string) (int, error) {
 	var v apperr.Validation
-	subject = accounts.CleanText(subject)
+	subject = clean.Text(subject)
 	body = strings.TrimSpace(body)
 	v.Check(subject != "", "subject", "Enter a subject")
 	v.Check(len(subject) <= 150, "subject", "Subject must be 150 characters or fewer")

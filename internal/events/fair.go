@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -129,7 +129,7 @@ func AddStands(ctx context.Context, tx *db.Tx, eventID int64, text string) (int,
 		}
 		code, desc, _ := strings.Cut(line, " ")
 		desc = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(desc), "-"))
-		code = accounts.CleanText(code)
+		code = clean.Text(code)
 		if len(code) > 20 {
 			v.Add("stands", fmt.Sprintf("Line %d: a stand code must be 20 characters or fewer", i+1))
 			continue
@@ -142,7 +142,7 @@ func AddStands(ctx context.Context, tx *db.Tx, eventID int64, text string) (int,
 			v.Add("stands", fmt.Sprintf("Line %d: stand %s already exists", i+1, code))
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_stands (event_id, code, description) VALUES ($1,$2,$3)`, eventID, code, accounts.CleanText(desc)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_stands (event_id, code, description) VALUES ($1,$2,$3)`, eventID, code, clean.Text(desc)); err != nil {
 			return 0, err
 		}
 		n++
@@ -313,7 +313,7 @@ func PublishSlots(ctx context.Context, tx *db.Tx, eventID int64, req SlotRequest
 		return 0, apperr.Errorf(apperr.ECONFLICT, "Meeting slots can only be added to a published trade fair that has not finished")
 	}
 	var v apperr.Validation
-	topic := accounts.CleanText(req.Topic)
+	topic := clean.Text(req.Topic)
 	v.Check(topic != "", "topic", "Enter what you want to talk about, for example your commissioning plans")
 	v.Check(len(topic) <= 200, "topic", "Topic must be 200 characters or fewer")
 	start, msg := LocalTime(req.Date, req.Start)

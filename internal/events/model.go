@@ -3,11 +3,11 @@ package events
 import (
 	"fmt"
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/web"
@@ -384,15 +384,15 @@ func whichRepeated(t time.Time, zone string) (time.Time, string) {
 func (in Input) Validate(booked int) (*Event, error) {
 	var v apperr.Validation
 	e := &Event{
-		Title:         accounts.CleanLine(in.Title),
+		Title:         clean.Line(in.Title),
 		Type:          in.Type,
-		Summary:       accounts.CleanText(in.Summary),
+		Summary:       clean.Text(in.Summary),
 		Description:   strings.TrimSpace(in.Description),
 		Online:        in.Online,
 		OnlineURL:     strings.TrimSpace(in.OnlineURL),
-		VenueName:     accounts.CleanLine(in.VenueName),
-		VenueAddress:  accounts.CleanText(in.VenueAddress),
-		VenuePostcode: strings.ToUpper(accounts.CleanText(in.VenuePostcode)),
+		VenueName:     clean.Line(in.VenueName),
+		VenueAddress:  clean.Text(in.VenueAddress),
+		VenuePostcode: strings.ToUpper(clean.Text(in.VenuePostcode)),
 		Accessibility: strings.TrimSpace(in.Accessibility),
 		Audience:      in.Audience,
 		ThemeIDs:      in.ThemeIDs,

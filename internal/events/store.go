@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -126,7 +126,7 @@ func setThemes(ctx context.Context, tx *db.Tx, eventID int64, ids []int64) error
 
 // uniqueSlug returns a slug for an event: its title and start date.
 func uniqueSlug(ctx context.Context, q db.Querier, title string, start time.Time) (string, error) {
-	base := accounts.Slugify(title)
+	base := clean.Slug(title)
 	if base == "" {
 		base = "event"
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -144,8 +144,8 @@ func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 	if !p.IsConsortium() {
 		return apperr.NotFound("consortium")
 	}
-	d := Details{LegalStructure: r.PostForm.Get("legal_structure"), RegisteredID: accounts.CleanText(r.PostForm.Get("registered_id")),
-		FullEligibility: accounts.CleanText(r.PostForm.Get("full_eligibility")), AssociateEligibility: accounts.CleanText(r.PostForm.Get("associate_eligibility")),
+	d := Details{LegalStructure: r.PostForm.Get("legal_structure"), RegisteredID: clean.Text(r.PostForm.Get("registered_id")),
+		FullEligibility: clean.Text(r.PostForm.Get("full_eligibility")), AssociateEligibility: clean.Text(r.PostForm.Get("associate_eligibility")),
 		RequiresReadiness: r.PostForm.Get("requires_readiness") == "yes"}
 	defs, err := DefinitionVersions(ctx, s.DB.Q())
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.renderShow(w, r, uploads.Status(err), p, err)
 	}
-	title := accounts.CleanText(form.Values.Get("title"))
+	title := clean.Text(form.Values.Get("title"))
 	if title == "" {
 		title = file.Name
 	}
@@ -281,7 +281,7 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	v := &apperr.Validation{}
-	d := &Definition{Notes: accounts.CleanText(r.PostForm.Get("notes"))}
+	d := &Definition{Notes: clean.Text(r.PostForm.Get("notes"))}
 	if t := web.FormDate(v, r.PostForm, "adopted_on", "Adoption date must be a real date, for example 2024-03-31"); t != nil {
 		d.AdoptedOn = *t
 	}

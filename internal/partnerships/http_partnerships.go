@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
 	"time"
@@ -227,7 +228,7 @@ func orgChoices(ctx context.Context, q db.Querier) ([]orgChoice, error) {
 
 // findOrg resolves an organisation typed by name or slug.
 func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisation, error) {
-	s = accounts.CleanText(s)
+	s = clean.Text(s)
 	if s == "" {
 		return nil, fieldErr("organisation", "Enter the organisation's name")
 	}
@@ -382,7 +383,7 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
 	}
-	note := accounts.CleanText(r.PostForm.Get("status_note"))
+	note := clean.Text(r.PostForm.Get("status_note"))
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := Update(ctx, tx, p, old.Status, web.IdentityFrom(ctx).UserID, note); err != nil {
 			return err

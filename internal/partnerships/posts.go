@@ -9,12 +9,12 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"partnerhub/internal/clean"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
@@ -89,9 +89,9 @@ func (p *PartnerPost) FinderQuery(limit int) directory.FinderQuery {
 // whose closing date changes) must not close in the past.
 func (p *PartnerPost) Validate(today time.Time, checkClosing bool) error {
 	v := &apperr.Validation{}
-	p.Title = accounts.CleanText(p.Title)
+	p.Title = clean.Text(p.Title)
 	p.Description = strings.TrimSpace(p.Description)
-	p.Opportunity = accounts.CleanText(p.Opportunity)
+	p.Opportunity = clean.Text(p.Opportunity)
 	p.OpportunityURL = strings.TrimSpace(p.OpportunityURL)
 	v.Check(p.Title != "", "title", "Enter what you are looking for, in a few words")
 	v.Check(len(p.Title) <= 200, "title", "The title must be 200 characters or fewer")

@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 )
@@ -61,8 +61,8 @@ func (p *Partnership) IsConsortium() bool { return IsConsortium(p.Model) }
 // Validate checks a partnership's own fields.
 func (p *Partnership) Validate() error {
 	v := &apperr.Validation{}
-	p.Name = accounts.CleanLine(p.Name)
-	p.Purpose = accounts.CleanText(p.Purpose)
+	p.Name = clean.Line(p.Name)
+	p.Purpose = clean.Text(p.Purpose)
 	v.Check(p.Name != "", "name", "Enter the partnership's name")
 	v.Check(len(p.Name) <= 200, "name", "Name must be 200 characters or fewer")
 	v.Check(len(p.Purpose) <= 5000, "purpose", "Purpose must be 5,000 characters or fewer")
@@ -97,7 +97,7 @@ func ValidateMember(m *Member) error {
 
 // uniqueSlug returns a slug for name not used by another partnership.
 func uniqueSlug(ctx context.Context, q db.Querier, name string, self int64) (string, error) {
-	base := accounts.Slugify(name)
+	base := clean.Slug(name)
 	if base == "" {
 		base = "partnership"
 	}
@@ -187,7 +187,7 @@ func setLinks(ctx context.Context, tx db.Querier, p *Partnership) error {
 		}
 	}
 	for _, a := range p.Areas {
-		a = accounts.CleanText(a)
+		a = clean.Text(a)
 		if a == "" || seen["a"+a] {
 			continue
 		}

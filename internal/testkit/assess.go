@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"partnerhub/internal/clean"
 	"time"
 
 	"github.com/google/uuid"
@@ -198,7 +199,7 @@ func demoConsortia(ctx context.Context, t *Town) ([]demoConsortium, error) {
 			now := demoRef.AddDate(-2, 0, 0)
 			var id int64
 			if err := tx.QueryRowContext(ctx, `INSERT INTO partnerships (uuid, slug, name, model, status, start_date, created_at, updated_at) VALUES ($1, $2, $3, 'lead_contractor_consortium', 'active', $4, $4, $4) RETURNING id`,
-				uuid.NewString(), fmt.Sprintf("%s-%d", accounts.Slugify(name), i), name, now).Scan(&id); err != nil {
+				uuid.NewString(), fmt.Sprintf("%s-%d", clean.Slug(name), i), name, now).Scan(&id); err != nil {
 				return err
 			}
 			for j := 0; j < 5; j++ {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"sort"
 	"strings"
 	"time"
@@ -210,9 +211,9 @@ func eventsDemo(ctx context.Context, t *Town) error {
 					status = "finished"
 				}
 			}
-			slug := accounts.Slugify(e.title) + "-" + e.start.Format("2006-01-02")
+			slug := clean.Slug(e.title) + "-" + e.start.Format("2006-01-02")
 			for i := 2; slugs[slug]; i++ {
-				slug = fmt.Sprintf("%s-%s-%d", accounts.Slugify(e.title), e.start.Format("2006-01-02"), i)
+				slug = fmt.Sprintf("%s-%s-%d", clean.Slug(e.title), e.start.Format("2006-01-02"), i)
 			}
 			slugs[slug] = true
 			v := demoVenues[t.Rand.IntN(len(demoVenues))]

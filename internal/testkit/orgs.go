@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"partnerhub/internal/clean"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -107,9 +108,9 @@ func insertOrgs(ctx context.Context, tx *db.Tx, t *Town, rows []orgRow, slugs ma
 		})
 	defer ins.Close()
 	for _, r := range rows {
-		slug := accounts.Slugify(r.name)
+		slug := clean.Slug(r.name)
 		for i := 2; slugs[slug]; i++ {
-			slug = fmt.Sprintf("%s-%d", accounts.Slugify(r.name), i)
+			slug = fmt.Sprintf("%s-%d", clean.Slug(r.name), i)
 		}
 		slugs[slug] = true
 		o := accounts.Organisation{UUID: NewUUID(t), Slug: slug, Name: r.name, Sector: r.sector, LegalForm: r.legal, CreatedAt: now, UpdatedAt: now}

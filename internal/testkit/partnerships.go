@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"partnerhub/internal/clean"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -274,9 +275,9 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 		slugs := map[string]bool{}
 		for _, p := range plans {
 			names[p.name] = true
-			slug := accounts.Slugify(p.name)
+			slug := clean.Slug(p.name)
 			for i := 2; slugs[slug]; i++ {
-				slug = fmt.Sprintf("%s-%d", accounts.Slugify(p.name), i)
+				slug = fmt.Sprintf("%s-%d", clean.Slug(p.name), i)
 			}
 			slugs[slug] = true
 			var pid int64
