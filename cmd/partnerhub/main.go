@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,5 +21,4 @@ func main() {
 	if code != 0 {
 		os.Exit(code)
 	}
-	_ = fmt.Sprint()
 }

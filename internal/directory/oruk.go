@@ -163,9 +163,7 @@ func orukOrganization(o orukOrgRow, ids []string) map[string]any {
 	}
 	var oi []any
 	for _, id := range ids {
-		i := strings.LastIndex(id[:len(id)-1], "-")
 		k := strings.Index(id[3:], "-") + 3
-		_ = i
 		oi = append(oi, map[string]any{"id": v5(o.uuid, id), "organization_id": o.uuid, "identifier_scheme": id[:k], "identifier_type": id[:k], "identifier": id[k+1:]})
 	}
 	if oi != nil {
