@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/markdown"
 )
 
 //go:embed templates/*.html
@@ -122,9 +123,10 @@ func (rd *Renderer) funcs() template.FuncMap {
 			}
 			return "?" + q.Encode()
 		},
-		"htmlID": HTMLID,
-		"add":    func(a, b int) int { return a + b },
-		"sub":    func(a, b int) int { return a - b },
+		"htmlID":   HTMLID,
+		"markdown": markdown.HTML,
+		"add":      func(a, b int) int { return a + b },
+		"sub":      func(a, b int) int { return a - b },
 		"title": func(s string) string {
 			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
 		},
