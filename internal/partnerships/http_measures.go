@@ -64,7 +64,7 @@ func (s *Service) serveStats(w http.ResponseWriter, r *http.Request, csv func(ht
 	if err := directory.CheckAPIQuery("/api/v1/stats/partnerships", r.URL.Query()); err != nil {
 		return err
 	}
-	rep, err := Measure(ctx, s.DB.Q(), year, st.YearStartMonth)
+	rep, err := Measure(ctx, s.DB.Q(), year, st.YearStartMonth, s.Sources...)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	series, err := Series(ctx, s.DB.Q(), from, year, st.YearStartMonth)
+	series, err := Series(ctx, s.DB.Q(), from, year, st.YearStartMonth, s.Sources...)
 	if err != nil {
 		return err
 	}
@@ -166,13 +166,13 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 		"Figures":     rep.Figures(),
 		"Models":      rep.ModelFigures(),
 		"Series":      series,
-		"Keys":        Definitions,
+		"Keys":        AllDefinitions(s.Sources),
 		"Charts":      charts,
 		"Rules":       Rules,
 		"Year":        year,
 		"Years":       years,
 		"April":       st.YearStartMonth == time.April,
-		"Definitions": Definitions,
+		"Definitions": AllDefinitions(s.Sources),
 	})
 }
 

@@ -31,6 +31,9 @@ type Report struct {
 	Before   Raw
 	NowX     Extra
 	BeforeX  Extra
+	// Sourced are the figures other features add (MeasureSource), in
+	// their definitions' order, after the partnership figures.
+	Sourced []Figure
 }
 
 // Extra are the measures other features feed into the strategy's figures.
@@ -137,7 +140,7 @@ func (r Report) Figures() []Figure {
 		fg.Change = change(fg.Value, fg.Previous)
 		out = append(out, fg)
 	}
-	return out
+	return append(out, r.Sourced...)
 }
 
 // ModelFigures are the active partnerships per model, every model listed.
@@ -243,7 +246,8 @@ func SaveSettings(ctx context.Context, tx *db.Tx, st Settings) error {
 }
 
 // Measure computes the report for the year starting in year.
-func Measure(ctx context.Context, q db.Querier, year int, startMonth time.Month) (Report, error) {
+// Sources add other features' figures (MeasureSource).
+func Measure(ctx context.Context, q db.Querier, year int, startMonth time.Month, sources ...MeasureSource) (Report, error) {
 	cur, prev := PeriodOf(year, startMonth), PeriodOf(year-1, startMonth)
 	raws, err := ComputeSQL(ctx, q, []Period{cur, prev})
 	if err != nil {
@@ -256,11 +260,14 @@ func Measure(ctx context.Context, q db.Querier, year int, startMonth time.Month)
 	if rep.BeforeX, err = extras(ctx, q, prev); err != nil {
 		return Report{}, err
 	}
+	if rep.Sourced, err = sourceFigures(ctx, q, sources, cur, prev); err != nil {
+		return Report{}, err
+	}
 	return rep, nil
 }
 
 // Series computes the reports for the years from..to (inclusive) in one go.
-func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Month) ([]Report, error) {
+func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Month, sources ...MeasureSource) ([]Report, error) {
 	if to < from {
 		return nil, fmt.Errorf("series: %d is before %d", to, from)
 	}
@@ -280,7 +287,11 @@ func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Mon
 	}
 	var out []Report
 	for i := 1; i < len(raws); i++ {
-		out = append(out, Report{Period: periods[i], Previous: periods[i-1], Now: raws[i], Before: raws[i-1], NowX: xs[i], BeforeX: xs[i-1]})
+		rep := Report{Period: periods[i], Previous: periods[i-1], Now: raws[i], Before: raws[i-1], NowX: xs[i], BeforeX: xs[i-1]}
+		if rep.Sourced, err = sourceFigures(ctx, q, sources, periods[i], periods[i-1]); err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
 	}
 	return out, nil
 }

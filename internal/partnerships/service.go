@@ -9,6 +9,9 @@ import (
 type Service struct {
 	DB  *db.DB
 	Web *web.Server
+	// Sources are other features' measures shown with the partnership
+	// measures (AddMeasureSource).
+	Sources []MeasureSource
 }
 
 // New returns the partnerships feature.
