@@ -78,6 +78,13 @@ func (s *Service) apiList(w http.ResponseWriter, r *http.Request) error {
 	f := filterFrom(r.URL.Query())
 	pager := web.NewPager(r, 20)
 	f.Limit, f.Offset = pager.PerPage, pager.Offset()
+	if f.Validate() == nil {
+		ef, _, err := s.expandFilter(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		f = ef
+	}
 	res, err := Search(r.Context(), s.DB.Q(), s.DB.Dialect, f)
 	if err != nil {
 		return err

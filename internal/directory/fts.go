@@ -73,43 +73,84 @@ func ftsTerms(q string) []string {
 	return f
 }
 
-// ftsQuery turns words into the dialect's query syntax; the last word is
-// a prefix when prefix is set (see lastIsPrefix).
+// ftsQuery turns concepts (searchTerms, expanded) into the dialect's
+// query syntax, every concept required; the last word is a prefix when
+// prefix is set (see lastIsPrefix).
 func ftsQuery(d db.Dialect, words []string, prefix bool) string {
-	if d == db.Postgres {
-		// PostgreSQL's parser splits a word at numbers that are not
-		// decimal digits ("h₂o", "½"), which Go counts as parts of it:
-		// the pieces are ANDed, the last one a prefix.
-		var parts []string
-		for _, w := range words {
-			parts = append(parts, strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
-		}
-		if len(parts) > 0 && prefix {
-			parts[len(parts)-1] += ":*"
-		}
-		return strings.Join(parts, " & ")
-	}
-	parts := make([]string, len(words))
-	for i, w := range words {
-		parts[i] = `"` + w + `"`
-		if i == len(words)-1 && prefix {
-			parts[i] += "*"
-		}
-	}
-	return strings.Join(parts, " ")
+	return ftsQueryOp(d, words, prefix, false)
 }
+
+// ftsQueryOp is ftsQuery; with anyWord, one concept is enough (closer
+// matches, SearchHelp). A concept with alternatives ("foodbank|food+bank")
+// matches any of them; an alternative's words are all required.
+func ftsQueryOp(d db.Dialect, words []string, prefix, anyWord bool) string {
+	and, or := " ", " OR "
+	if d == db.Postgres {
+		and, or = " & ", " | "
+	}
+	var concepts []string
+	for i, c := range words {
+		last := i == len(words)-1 && prefix
+		var alts []string
+		for _, alt := range conceptAlternatives(c) {
+			var parts []string
+			for j, w := range alt {
+				wordPrefix := last && j == len(alt)-1
+				if d == db.Postgres {
+					// PostgreSQL's parser splits a word at numbers that
+					// are not decimal digits ("h₂o", "½"), which Go
+					// counts as parts of it: the pieces are ANDed, the
+					// last one a prefix.
+					ps := strings.FieldsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+					if len(ps) > 0 && wordPrefix {
+						ps[len(ps)-1] += ":*"
+					}
+					parts = append(parts, ps...)
+					continue
+				}
+				q := `"` + w + `"`
+				if wordPrefix {
+					q += "*"
+				}
+				parts = append(parts, q)
+			}
+			if len(parts) == 0 {
+				continue
+			}
+			a := strings.Join(parts, and)
+			if len(parts) > 1 {
+				a = "(" + a + ")"
+			}
+			alts = append(alts, a)
+		}
+		if len(alts) == 0 {
+			continue
+		}
+		c := strings.Join(alts, or)
+		if len(alts) > 1 {
+			c = "(" + c + ")"
+		}
+		concepts = append(concepts, c)
+	}
+	if anyWord {
+		return strings.Join(concepts, or)
+	}
+	return strings.Join(concepts, and)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
 // ftsTiers returns a FROM-clause fragment producing (id, tier) for the
 // listed organisations whose text matches words (arg adds a query
 // argument and returns its placeholder). Tier 0: every word in the name
 // or other names; 1: every word in the services; 2: anywhere (see
 // search_scale.go). PostgreSQL has a vector of each (migration 0126).
-func ftsTiers(d db.Dialect, words []string, prefix bool, arg func(any) string) string {
+func ftsTiers(d db.Dialect, words []string, prefix, anyWord bool, arg func(any) string) string {
 	if d == db.Postgres {
 		return `(SELECT s.organisation_id AS id, ` + pgTier("s", "t.q") + ` AS tier
-			FROM org_search s, (SELECT ` + pgWords(arg(ftsQuery(d, words, prefix))) + ` AS q) t WHERE s.doc @@ t.q)`
+			FROM org_search s, (SELECT ` + pgWords(arg(ftsQueryOp(d, words, prefix, anyWord))) + ` AS q) t WHERE s.doc @@ t.q)`
 	}
-	t := tierQueries(words, prefix, "")
+	t := tierQueries(words, prefix, anyWord, "")
 	return `(SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[0]) + `) THEN 0
 		WHEN rowid IN (SELECT rowid FROM org_fts WHERE org_fts MATCH ` + arg(t[1]) + `) THEN 1 ELSE 2 END AS tier
 		FROM org_fts WHERE org_fts MATCH ` + arg(t[2]) + `)`
@@ -156,7 +197,7 @@ func lastIsPrefix(ctx context.Context, q db.Querier, d db.Dialect, words []strin
 		return true, nil
 	}
 	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM org_fts WHERE org_fts MATCH $1 LIMIT 1`, textColumns+` : "`+words[len(words)-1]+`"`).Scan(&one)
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM org_fts WHERE org_fts MATCH $1 LIMIT 1`, textColumns+` : "`+lastWord(words[len(words)-1])+`"`).Scan(&one)
 	if err == sql.ErrNoRows {
 		return true, nil
 	}
@@ -207,6 +248,7 @@ func reindex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64) error
 // so one that adds the service waits for the rename and writes its new
 // name.
 func reindexTerm(ctx context.Context, tx *db.Tx, termID int64) error {
+	searchGen.Add(1)
 	if tx.Dialect == db.Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT organisation_id FROM org_search WHERE organisation_id IN (
 			SELECT organisation_id FROM org_terms WHERE term_id = $1) ORDER BY organisation_id FOR UPDATE`, termID); err != nil {
@@ -234,6 +276,7 @@ func WriteSearchDoc(ctx context.Context, q db.Querier, d db.Dialect, orgID int64
 
 // writeIndex stores one search document.
 func writeIndex(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, name, other, desc, services string) error {
+	searchGen.Add(1)
 	if d != db.Postgres {
 		var facets, kind string
 		if err := q.QueryRowContext(ctx, facetsSQL, orgID).Scan(&facets, &kind); err != nil {

@@ -72,13 +72,30 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f := filterFrom(r.URL.Query())
 	var res Result
+	var help SearchHelp
 	return web.ServeList(s.Web, w, r, web.List[Item]{
 		Name: "directory", Columns: s.directoryColumns(),
 		Fetch: func(ctx context.Context, limit, offset int) ([]Item, int, error) {
 			f.Limit, f.Offset = limit, offset
-			var err error
-			res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, f)
-			return res.Items, res.Total, err
+			if f.Validate() != nil {
+				// Search reports the filter's error; nothing to expand.
+				var err error
+				res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, f)
+				return res.Items, res.Total, err
+			}
+			ef, v, err := s.expandFilter(ctx, f)
+			if err != nil {
+				return nil, 0, err
+			}
+			if res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, ef); err != nil {
+				return nil, 0, err
+			}
+			if !web.WantsCSV(r) && web.ExportFormat(r) == "" {
+				if help, err = s.help(ctx, ef, v, res); err != nil {
+					return nil, 0, err
+				}
+			}
+			return res.Items, res.Total, nil
 		},
 		Meta: func() map[string]any {
 			return map[string]any{"total_capped": res.TotalCapped, "ranked_among": res.RankedAmong}
@@ -93,7 +110,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				status = http.StatusUnprocessableEntity // a filter the form does not offer
 			}
 			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
-				"Title": "Directory of organisations", "Result": res, "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
+				"Title": "Directory of organisations", "Result": res, "Help": help, "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
 				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},

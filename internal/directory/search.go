@@ -28,6 +28,9 @@ type Filter struct {
 	CommissioningReady bool
 	Sort               string // relevance, name, updated
 	Limit, Offset      int
+
+	concepts []string // the words expanded by the vocabulary (expandFilter)
+	anyWord  bool     // one concept is enough (closer matches)
 }
 
 // Sorts offered.
@@ -114,7 +117,7 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	words := ftsTerms(f.Q)
+	words := f.terms()
 	ranked := len(words) > 0
 	if d == db.SQLite && !ranked && f.Sort != "updated" && !f.CommissioningReady {
 		// Walk the name index, checking the filters row by row (see
@@ -132,7 +135,7 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 		from = ` FROM organisations o INDEXED BY ` + ix + ` LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	}
 	if ranked {
-		from = ` FROM ` + ftsTiers(d, words, prefix, arg) + ` m JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+		from = ` FROM ` + ftsTiers(d, words, prefix, f.anyWord, arg) + ` m JOIN organisations o ON o.id = m.id LEFT JOIN org_profiles p ON p.organisation_id = o.id`
 	}
 	if f.Sector != "" {
 		where = append(where, `o.sector = `+arg(f.Sector))
@@ -184,7 +187,7 @@ func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, 
 	now := time.Now()
 	var res Result
 	counted := false
-	prefix, err := lastIsPrefix(ctx, q, d, ftsTerms(f.Q))
+	prefix, err := lastIsPrefix(ctx, q, d, f.terms())
 	if err != nil {
 		return res, err
 	}

@@ -54,7 +54,7 @@ import (
 // of reading), ordered as the page is: by tier (ranked), then name; or by
 // last update, newest first, then id.
 func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
-	words := ftsTerms(f.Q)
+	words := f.terms()
 	toks := filterTokens(f)
 	byUpdate := f.Sort == "updated"
 	if !byUpdate && len(words) == 0 && len(toks) == 0 {
@@ -71,7 +71,7 @@ func pgFastSQL(f Filter, now time.Time) (query string, args []any, ok bool) {
 	tier := `0`
 	if len(words) > 0 {
 		// The words' tsquery, computed once for the match and the tiers.
-		from += `, (SELECT ` + pgWords(arg(ftsQuery(db.Postgres, words, true))) + ` AS q) t`
+		from += `, (SELECT ` + pgWords(arg(ftsQueryOp(db.Postgres, words, true, f.anyWord))) + ` AS q) t`
 		q = append(q, `t.q`)
 		// Words that are all stop words ("the") make an empty query,
 		// which ANDed with filters would drop the words: match nothing,
@@ -146,7 +146,7 @@ func searchFastPG(ctx context.Context, q db.Querier, f Filter, now time.Time, _ 
 	if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
 		return res, true, true, nil
 	}
-	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 && f.Sort != "updated" {
+	if res.TotalCapped && len(f.terms()) == 0 && f.Sort != "updated" {
 		// Filters only, by name, many matches: walk the name index of
 		// org_search (org_search_name), checking the document row by row.
 		// A filter with more than countCap matches is not selective, so

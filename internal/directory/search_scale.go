@@ -53,8 +53,8 @@ var rankWindow = 1000
 
 // tierQueries are the FTS5 queries of the ranking tiers for words (SQLite),
 // each ANDed with base (filter tokens, NOT unlisted).
-func tierQueries(words []string, prefix bool, base string) []string {
-	q := ftsQuery(db.SQLite, words, prefix)
+func tierQueries(words []string, prefix, anyWord bool, base string) []string {
+	q := ftsQueryOp(db.SQLite, words, prefix, anyWord)
 	and := func(cols string) string {
 		s := cols + ` : (` + q + `)`
 		if base != "" {
@@ -188,7 +188,7 @@ type fastPlan struct {
 func planFast(f Filter, now time.Time, prefix bool) *fastPlan {
 	var args []any
 	base, where, narrowed := sqliteFilters(f, now, &args)
-	words := ftsTerms(f.Q)
+	words := f.terms()
 	if len(words) == 0 && !narrowed {
 		return nil
 	}
@@ -199,11 +199,11 @@ func planFast(f Filter, now time.Time, prefix bool) *fastPlan {
 	pl := &fastPlan{where: shiftArgs(where, 1), args: args, ranked: len(words) > 0 && f.Sort != "name" && f.Sort != "updated", desc: f.Sort == "updated"}
 	switch {
 	case pl.ranked:
-		for _, t := range tierQueries(words, prefix, base) {
+		for _, t := range tierQueries(words, prefix, f.anyWord, base) {
 			pl.tiers = append(pl.tiers, `(`+t+`)`+notUnlisted)
 		}
 	case len(words) > 0:
-		pl.tiers = []string{`(` + tierQueries(words, prefix, base)[2] + `)` + notUnlisted}
+		pl.tiers = []string{`(` + tierQueries(words, prefix, f.anyWord, base)[2] + `)` + notUnlisted}
 	default:
 		pl.tiers = []string{base + notUnlisted}
 	}
@@ -301,7 +301,7 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 	if n == 0 || (!res.TotalCapped && f.Offset >= res.Total) {
 		return res, true, true, nil
 	}
-	if res.TotalCapped && len(ftsTerms(f.Q)) == 0 && f.Sort != "updated" {
+	if res.TotalCapped && len(f.terms()) == 0 && f.Sort != "updated" {
 		// Filters only, by name, many matches: walk the name index.
 		return res, false, true, nil
 	}

@@ -15,6 +15,8 @@ var templates embed.FS
 type Service struct {
 	DB  *db.DB
 	Web *web.Server
+
+	vocab vocabCache // the directory's words, for compounds and "did you mean"
 }
 
 // New returns the directory feature.
