@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
@@ -46,9 +45,11 @@ func AdminOverview(ctx context.Context, q db.Querier) (Overview, error) {
 // ListUsers finds users whose name or email contains search, by name.
 func ListUsers(ctx context.Context, q db.Querier, search string, limit, offset int) ([]User, int, error) {
 	where, args := "", []any{}
-	if search = strings.TrimSpace(search); search != "" {
-		where = ` WHERE LOWER(name) LIKE $1 ESCAPE '\' OR email LIKE $1 ESCAPE '\'`
-		args = append(args, db.LikeContains(search))
+	if m := db.MatchWords(search, []string{"name", "email"}, func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}); m != "" {
+		where = ` WHERE ` + m
 	}
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`+where, args...).Scan(&total); err != nil {

@@ -55,3 +55,54 @@ func Slug(name string) string {
 	}
 	return s
 }
+
+// stopWords carry no meaning in a search ("help with debt" is "debt help").
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a about an and are as at be by for from has have in into is it its
+		of on or our so that the their them they this to us was we were what which who with you your`) {
+		stopWords[w] = true
+	}
+}
+
+// StopWord says whether a lower-case word carries no meaning in a search.
+func StopWord(w string) bool { return stopWords[w] }
+
+// SearchWords are the words of what someone typed into a search box, for
+// lists searched with LIKE (db.MatchWords): lower case, letters and digits
+// only, stop words dropped (all kept when every word is one), at most 12,
+// each cut to a rough stem so that plurals and endings match ("banks" and
+// "banking" look for "bank").
+func SearchWords(q string) []string {
+	all := strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	var words []string
+	for _, w := range all {
+		if !stopWords[w] {
+			words = append(words, w)
+		}
+	}
+	if len(words) == 0 {
+		words = all
+	}
+	if len(words) > 12 {
+		words = words[:12]
+	}
+	for i, w := range words {
+		words[i] = roughStem(w)
+	}
+	return words
+}
+
+// roughStem cuts common English endings from a word of five letters or
+// more, keeping at least four letters.
+func roughStem(w string) string {
+	r := []rune(w)
+	for _, suf := range []string{"ing", "ies", "es", "ed", "s"} {
+		n := len([]rune(suf))
+		if len(r)-n >= 4 && strings.HasSuffix(w, suf) {
+			return string(r[:len(r)-n]) // "families" looks for "famil"
+		}
+	}
+	return w
+}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"partnerhub/internal/clean"
 	"partnerhub/internal/db"
 )
 
@@ -30,15 +31,6 @@ import (
 // Search words are letters and digits only (ftsTerms), so the two marks
 // never occur in a word.
 
-// stopWords carry no meaning in a directory search.
-var stopWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`a about an and are as at be by for from has have in into is it its
-		of on or our so that the their them they this to us was we were what which who with you your`) {
-		stopWords[w] = true
-	}
-}
 
 // searchTerms are the concepts of a query: its words less the stop words
 // (all of them when every word is one).
@@ -46,7 +38,7 @@ func searchTerms(q string) []string {
 	words := ftsTerms(q)
 	var out []string
 	for _, w := range words {
-		if !stopWords[w] {
+		if !clean.StopWord(w) {
 			out = append(out, w)
 		}
 	}
@@ -213,7 +205,7 @@ func (v *vocabulary) expand(words []string) []string {
 	var out []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
-		if i+1 < len(words) && !stopWords[words[i+1]] {
+		if i+1 < len(words) && !clean.StopWord(words[i+1]) {
 			joined := w + words[i+1]
 			if v.has(joined) {
 				out = append(out, w+"+"+words[i+1]+"|"+joined)
@@ -240,7 +232,7 @@ func (v *vocabulary) splits(w string) []string {
 	var out []string
 	for i := 3; i <= len(r)-3; i++ {
 		a, b := string(r[:i]), string(r[i:])
-		if stopWords[a] || stopWords[b] {
+		if clean.StopWord(a) || clean.StopWord(b) {
 			continue
 		}
 		if v.has(a) && v.has(b) {
@@ -261,7 +253,7 @@ func (v *vocabulary) suggest(words []string) string {
 	out := make([]string, len(words))
 	for i, w := range words {
 		out[i] = w
-		if stopWords[w] || v.has(w) || len([]rune(w)) < 4 || len(v.splits(w)) > 0 {
+		if clean.StopWord(w) || v.has(w) || len([]rune(w)) < 4 || len(v.splits(w)) > 0 {
 			continue
 		}
 		limit := 1

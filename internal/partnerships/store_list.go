@@ -144,8 +144,11 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 	vis, vargs := visibleTo(f.Viewer, 1)
 	add(vis, vargs...)
 	n := func() string { return "$" + itoa(len(args)+1) }
-	if s := strings.TrimSpace(f.Q); s != "" {
-		add("LOWER(p.name) LIKE "+n()+` ESCAPE '\'`, db.LikeContains(s))
+	if m := db.MatchWords(f.Q, []string{"p.name", "p.purpose"}, func(v any) string {
+		args = append(args, v)
+		return "$" + itoa(len(args))
+	}); m != "" {
+		where = append(where, m)
 	}
 	if f.Model != "" {
 		add("p.model = "+n(), f.Model)
