@@ -110,7 +110,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				status = http.StatusUnprocessableEntity // a filter the form does not offer
 			}
 			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
-				"Title": "Directory of organisations", "Result": res, "Help": help, "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
+				"Title": "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
 				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
@@ -240,4 +240,19 @@ func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.Web.Render(w, r, http.StatusOK, "directory/history.html", map[string]any{"Title": "Profile history: " + p.Name, "P": p, "Entries": entries})
+}
+
+// filtersActive counts the filters in use besides the search words, so the
+// page opens its "Filters" control when there are some.
+func filtersActive(v url.Values) int {
+	n := 0
+	for _, k := range []string{"sector", "legal_form", "service", "client_group", "theme", "ward", "local_authority", "income_band", "policy", "quality_mark", "commissioning_ready"} {
+		if strings.TrimSpace(v.Get(k)) != "" {
+			n++
+		}
+	}
+	if s := v.Get("sort"); s != "" && s != "relevance" {
+		n++
+	}
+	return n
 }

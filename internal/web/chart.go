@@ -82,7 +82,7 @@ func BarChart(title string, labels []string, series ...Series) template.HTML {
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d"/>`, left, w-8, h-bottom, h-bottom)
 	chartLegend(&b, id, series, left, h-chartLegendH+4, false)
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return chartWrap(b.String())
 }
 
 // chartTop is the room above a chart's plot for its visible title;
@@ -178,7 +178,7 @@ func LineChart(title string, labels []string, series ...Series) template.HTML {
 	}
 	chartLegend(&b, id, series, left, h-chartLegendH+4, true)
 	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
+	return chartWrap(b.String())
 }
 
 // chartMax is the top of the value axis: the largest value rounded up to a
@@ -257,4 +257,12 @@ func chartID(kind, title string, labels []string, series []Series) string {
 		fmt.Fprintf(h, " %q %v", s.Name, s.Values)
 	}
 	return kind + strconv.FormatUint(h.Sum64(), 36)
+}
+
+// chartWrap puts a chart in a wrapper that scrolls sideways on a narrow
+// screen, so its labels keep a readable size instead of shrinking with the
+// page (at 320 px a 640-unit chart would print 6 px text). The wrapper is
+// focusable, so keyboard users can scroll it.
+func chartWrap(svg string) template.HTML {
+	return template.HTML(`<div class="ph-chart-wrap" tabindex="0">` + svg + `</div>`)
 }
