@@ -31,7 +31,6 @@ import (
 // Search words are letters and digits only (ftsTerms), so the two marks
 // never occur in a word.
 
-
 // searchTerms are the concepts of a query: its words less the stop words
 // (all of them when every word is one).
 func searchTerms(q string) []string {
