@@ -249,8 +249,9 @@ func (s *Service) addContact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) confirmDelete(w http.ResponseWriter, r *http.Request, what, name string) error {
-	return s.Web.Render(w, r, http.StatusOK, "directory/confirm.html", map[string]any{"Title": "Remove " + what, "What": what, "Name": name,
-		"Action": r.URL.Path, "Back": "/orgs/" + r.PathValue("org") + "/profile"})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Remove " + what,
+		Question: "Are you sure you want to remove the " + what + " “" + name + "”?",
+		Button:   "Yes, remove it", Back: "/orgs/" + r.PathValue("org") + "/profile"})
 }
 
 func (s *Service) confirmDeleteMark(w http.ResponseWriter, r *http.Request) error {

@@ -542,11 +542,11 @@ func (s *Service) removeMemberConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Remove " + m.OrgName + "'s membership", "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
-		"Question": "Are you sure you want to remove this membership record of " + m.OrgName + "?",
-		"Warning":  "Remove a record only if it was a mistake. If the organisation left the partnership, change its membership and enter the date it left instead: the measures then keep its history.",
-		"Button":   "Remove membership"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Remove " + m.OrgName + "'s membership", Back: "/partnerships/" + p.Slug,
+		Question: "Are you sure you want to remove this membership record of " + m.OrgName + "?",
+		Detail:   "Remove a record only if it was a mistake. If the organisation left the partnership, change its membership and enter the date it left instead: the measures then keep its history.",
+		Button:   "Remove membership"})
 }
 
 func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
@@ -569,11 +569,11 @@ func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) deleteConfirm(w http.ResponseWriter, r *http.Request) error {
 	p := managed(r)
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Delete " + p.Name, "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
-		"Question": "Are you sure you want to delete " + p.Name + "?",
-		"Warning":  "Delete a partnership only if it was recorded by mistake. A partnership that has ended should be kept, with its end date, so that the strategy's measures keep its history.",
-		"Button":   "Delete partnership"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Delete " + p.Name, Back: "/partnerships/" + p.Slug,
+		Question: "Are you sure you want to delete " + p.Name + "?",
+		Detail:   "Delete a partnership only if it was recorded by mistake. A partnership that has ended should be kept, with its end date, so that the strategy's measures keep its history.",
+		Button:   "Delete partnership"})
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
