@@ -285,3 +285,23 @@ func CountOwners(ctx context.Context, q db.Querier, orgID int64) (int, error) {
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1 AND role = 'owner'`, orgID).Scan(&n)
 	return n, err
 }
+
+// ClearSignInFailures forgets the failed sign-ins counted against an
+// email address (after it signed in, reset its password or unlocked).
+func ClearSignInFailures(ctx context.Context, q db.Querier, email string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+email)
+	return err
+}
+
+// MarkEmailVerified records that a user confirmed their address (once).
+func MarkEmailVerified(ctx context.Context, tx db.Querier, uid int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 AND email_verified_at IS NULL`, db.Now(), uid)
+	return err
+}
+
+// markEmailVerifiedByReset records that a password reset proved the
+// address, keeping an earlier confirmation's time.
+func markEmailVerifiedByReset(ctx context.Context, tx db.Querier, uid int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2`, db.Now(), uid)
+	return err
+}

@@ -19,20 +19,7 @@ func (s *Service) hcPartnerships(r *http.Request) ([]Subject, error) {
 	id := web.IdentityFrom(ctx)
 	f := &Framework{Subject: "partnership"}
 	if id.Admin {
-		rows, err := s.DB.Q().QueryContext(ctx, `SELECT id, name, model FROM partnerships WHERE status <> 'ended' ORDER BY name`)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []Subject
-		for rows.Next() {
-			x := Subject{Type: "partnership"}
-			if err := rows.Scan(&x.ID, &x.Name, &x.Model); err != nil {
-				return nil, err
-			}
-			out = append(out, x)
-		}
-		return out, rows.Err()
+		return OpenPartnershipSubjects(ctx, s.DB.Q())
 	}
 	return OwnedSubjects(ctx, s.DB.Q(), f, id.UserID)
 }

@@ -230,8 +230,8 @@ func (s *Service) renderPost(w http.ResponseWriter, r *http.Request, p *PartnerP
 			}
 			data["Matches"] = matches
 		}
-		var told int
-		if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partner_post_notices WHERE post_id = $1`, p.ID).Scan(&told); err != nil {
+		told, err := postNoticeCount(ctx, s.DB.Q(), p.ID)
+		if err != nil {
 			return err
 		}
 		data["Told"] = told
