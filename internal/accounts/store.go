@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"partnerhub/internal/clean"
 	"time"
 
@@ -166,7 +165,7 @@ func scanOrg(row interface{ Scan(...any) error }) (*Organisation, error) {
 }
 
 // reservedSlugs are /orgs/ paths that are pages, not organisations.
-var reservedSlugs = map[string]bool{"new": true}
+var reservedSlugs = []string{"new"}
 
 // InsertOrg creates an organisation with a unique slug. ownerID 0 creates
 // it with no members (a directory entry that can be claimed).
@@ -174,17 +173,9 @@ func InsertOrg(ctx context.Context, q db.Querier, o *Organisation, ownerID int64
 	if err := ValidateOrg(o); err != nil {
 		return err
 	}
-	base := clean.Slug(o.Name)
-	slug := base
-	for i := 2; ; i++ {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE slug = $1`, slug).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 && !reservedSlugs[slug] {
-			break
-		}
-		slug = fmt.Sprintf("%s-%d", base, i)
+	slug, err := db.UniqueSlug(ctx, q, "organisations", clean.Slug(o.Name), 0, reservedSlugs...)
+	if err != nil {
+		return err
 	}
 	now := db.Now()
 	if o.UUID == "" {
