@@ -12,7 +12,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 	"partnerhub/internal/web"
 )
 
@@ -399,7 +399,9 @@ func (s *Service) decideClaim(w http.ResponseWriter, r *http.Request) error {
 		if decision == "approved" {
 			body += " You are now its owner and can keep its profile up to date."
 		}
-		if err := mail.Enqueue(ctx, tx, mail.Message{To: email, Subject: "Your claim for " + orgName, Body: body, Kind: "directory_claim"}); err != nil {
+		// directory_claim is mandatory in notify: it answers the person's own claim.
+		if _, err := notify.Send(ctx, tx, s.Web.Config.BaseURL, notify.Notice{To: email, OrgID: orgID, Kind: "directory_claim", Subject: "Your claim for " + orgName, Text: body,
+			Why: "You get this email because you asked to manage " + orgName + " on Partnerhub."}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, orgID, "directory.claim_"+decision, "org_claim", id, email)
