@@ -183,7 +183,11 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 			Fields: []apperr.FieldError{{Field: "email", Message: "Confirm your email address before you sign in (use “Send the confirmation link again” below)"}}})
 	}
 	ctx := r.Context()
-	s.DB.W().ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+u.Email)
+	if err := ClearSignInFailures(ctx, s.DB.W(), u.Email); err != nil {
+		// The person has proved who they are; a failure to forget their
+		// earlier mistakes must not stop them signing in.
+		s.Web.Logger.Warn("clear sign-in failures", "err", err)
+	}
 	if err := s.StartSession(w, r, u.ID); err != nil {
 		return err
 	}
@@ -223,7 +227,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 AND email_verified_at IS NULL`, db.Now(), uid); err != nil {
+		if err := MarkEmailVerified(ctx, tx, uid); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: uid, RequestID: web.RequestID(ctx)})
@@ -321,7 +325,7 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		// A reset also proves the address; every old session ends.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2`, db.Now(), uid); err != nil {
+		if err := markEmailVerifiedByReset(ctx, tx, uid); err != nil {
 			return err
 		}
 		if err := DeleteSessions(ctx, tx, uid, ""); err != nil {
@@ -331,7 +335,7 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+u.Email); err != nil {
+		if err := ClearSignInFailures(ctx, tx, u.Email); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: uid, Name: u.Email, RequestID: web.RequestID(ctx)})

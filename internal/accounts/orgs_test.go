@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -213,6 +214,25 @@ func TestNamesAreOneLine(t *testing.T) {
 		env.Anon().PostForm("/signup", url.Values{"name": {"Jo\nBloggs"}, "email": {"jo@example.org"}, "password": {"seaside donkey lantern"}}).Status(t, 200)
 		if err := d.Q().QueryRowContext(env.Ctx, `SELECT name FROM users WHERE email = 'jo@example.org'`).Scan(&name); err != nil || name != "Jo Bloggs" {
 			t.Fatalf("user name %q %v", name, err)
+		}
+	})
+}
+
+// TestInsertOrgSlugs: InsertOrg numbers a taken slug and never hands out a
+// reserved one ("new" is the /orgs/new page), on both databases.
+func TestInsertOrgSlugs(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var got []string
+		for _, name := range []string{"New", "New", "Fylde Food Bank", "Fylde Food Bank"} {
+			o := &accounts.Organisation{Name: name, Sector: "vcs", LegalForm: "charity"}
+			if err := d.Write(ctx, func(tx *db.Tx) error { return accounts.InsertOrg(ctx, tx, o, 0) }); err != nil {
+				t.Fatalf("InsertOrg(%s): %v", name, err)
+			}
+			got = append(got, o.Slug)
+		}
+		if want := []string{"new-2", "new-3", "fylde-food-bank", "fylde-food-bank-2"}; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("slugs %v, want %v", got, want)
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"partnerhub/internal/clean"
 	"time"
 
@@ -166,7 +165,7 @@ func scanOrg(row interface{ Scan(...any) error }) (*Organisation, error) {
 }
 
 // reservedSlugs are /orgs/ paths that are pages, not organisations.
-var reservedSlugs = map[string]bool{"new": true}
+var reservedSlugs = []string{"new"}
 
 // InsertOrg creates an organisation with a unique slug. ownerID 0 creates
 // it with no members (a directory entry that can be claimed).
@@ -174,17 +173,9 @@ func InsertOrg(ctx context.Context, q db.Querier, o *Organisation, ownerID int64
 	if err := ValidateOrg(o); err != nil {
 		return err
 	}
-	base := clean.Slug(o.Name)
-	slug := base
-	for i := 2; ; i++ {
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE slug = $1`, slug).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 && !reservedSlugs[slug] {
-			break
-		}
-		slug = fmt.Sprintf("%s-%d", base, i)
+	slug, err := db.UniqueSlug(ctx, q, "organisations", clean.Slug(o.Name), 0, reservedSlugs...)
+	if err != nil {
+		return err
 	}
 	now := db.Now()
 	if o.UUID == "" {
@@ -284,4 +275,24 @@ func CountOwners(ctx context.Context, q db.Querier, orgID int64) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1 AND role = 'owner'`, orgID).Scan(&n)
 	return n, err
+}
+
+// ClearSignInFailures forgets the failed sign-ins counted against an
+// email address (after it signed in, reset its password or unlocked).
+func ClearSignInFailures(ctx context.Context, q db.Querier, email string) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+email)
+	return err
+}
+
+// MarkEmailVerified records that a user confirmed their address (once).
+func MarkEmailVerified(ctx context.Context, tx db.Querier, uid int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 AND email_verified_at IS NULL`, db.Now(), uid)
+	return err
+}
+
+// markEmailVerifiedByReset records that a password reset proved the
+// address, keeping an earlier confirmation's time.
+func markEmailVerifiedByReset(ctx context.Context, tx db.Querier, uid int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2`, db.Now(), uid)
+	return err
 }

@@ -69,7 +69,7 @@ func (s *Service) unlock(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		found = true
-		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_failures WHERE key = $1`, "email:"+u.Email); err != nil {
+		if err := ClearSignInFailures(ctx, tx, u.Email); err != nil {
 			return err
 		}
 		ctx := audit.WithActor(ctx, audit.Actor{UserID: u.ID, Name: u.Email, RequestID: web.RequestID(ctx)})

@@ -206,6 +206,25 @@ func OwnedSubjects(ctx context.Context, q db.Querier, f *Framework, userID int64
 	return out, rows.Err()
 }
 
+// OpenPartnershipSubjects lists every partnership that has not ended (an
+// admin may open a health check for any of them).
+func OpenPartnershipSubjects(ctx context.Context, q db.Querier) ([]Subject, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, model FROM partnerships WHERE status <> 'ended' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Subject
+	for rows.Next() {
+		x := Subject{Type: "partnership"}
+		if err := rows.Scan(&x.ID, &x.Name, &x.Model); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
 // History records a timestamped step of an assessment and audits it.
 func History(ctx context.Context, tx *db.Tx, a *Assessment, action, note string) error {
 	act := audit.ActorFrom(ctx)

@@ -324,8 +324,8 @@ func (s *Service) evidenceDeleteForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Remove evidence", "Question": "Are you sure you want to remove " + e.Name + "?",
-		"Action": r.URL.Path, "Button": "Remove evidence", "Back": fmt.Sprintf("/assessments/%d", v.A.ID)})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Remove evidence", Question: "Are you sure you want to remove " + e.Name + "?",
+		Button: "Remove evidence", Back: fmt.Sprintf("/assessments/%d", v.A.ID), BackText: "Cancel"})
 }
 
 func (s *Service) evidenceDelete(w http.ResponseWriter, r *http.Request) error {
@@ -401,9 +401,10 @@ func (s *Service) withdrawForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Withdraw assessment",
-		"Question": "Are you sure you want to withdraw this assessment? Any result it gave will stop counting.",
-		"Action":   r.URL.Path, "Button": "Withdraw assessment", "Back": fmt.Sprintf("/assessments/%d", v.A.ID)})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Withdraw assessment",
+		Question: "Are you sure you want to withdraw this assessment?",
+		Detail:   "Any result it gave will stop counting.",
+		Button:   "Withdraw assessment", Back: fmt.Sprintf("/assessments/%d", v.A.ID), BackText: "Cancel"})
 }
 
 func (s *Service) withdraw(w http.ResponseWriter, r *http.Request) error {

@@ -165,7 +165,7 @@ func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, fw *Framewo
 
 // confirm shows "Are you sure" before a removal.
 func (s *Service) confirmRemove(w http.ResponseWriter, r *http.Request, fw *FrameworkRow, title, question, button string) error {
-	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": title, "Question": question, "Action": r.URL.Path, "Button": button, "Back": fwURL(fw)})
+	return s.Web.Confirm(w, r, web.Confirm{Title: title, Question: question, Button: button, Back: fwURL(fw), BackText: "Cancel"})
 }
 
 // removeOrExplain stores a removal; when the framework would no longer be

@@ -19,20 +19,7 @@ func (s *Service) hcPartnerships(r *http.Request) ([]Subject, error) {
 	id := web.IdentityFrom(ctx)
 	f := &Framework{Subject: "partnership"}
 	if id.Admin {
-		rows, err := s.DB.Q().QueryContext(ctx, `SELECT id, name, model FROM partnerships WHERE status <> 'ended' ORDER BY name`)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []Subject
-		for rows.Next() {
-			x := Subject{Type: "partnership"}
-			if err := rows.Scan(&x.ID, &x.Name, &x.Model); err != nil {
-				return nil, err
-			}
-			out = append(out, x)
-		}
-		return out, rows.Err()
+		return OpenPartnershipSubjects(ctx, s.DB.Q())
 	}
 	return OwnedSubjects(ctx, s.DB.Q(), f, id.UserID)
 }
@@ -210,9 +197,10 @@ func (s *Service) hcCloseForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Close health check",
-		"Question": fmt.Sprintf("Are you sure you want to close %s? Nobody else will be able to answer. Results are shown when at least %d people have answered.", round.Title, MinRespondents),
-		"Action":   r.URL.Path, "Button": "Close health check", "Back": fmt.Sprintf("/health-checks/%d", round.ID)})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Close health check",
+		Question: fmt.Sprintf("Are you sure you want to close %s?", round.Title),
+		Detail:   fmt.Sprintf("Nobody else will be able to answer. Results are shown when at least %d people have answered.", MinRespondents),
+		Button:   "Close health check", Back: fmt.Sprintf("/health-checks/%d", round.ID), BackText: "Cancel"})
 }
 
 // loadClosable loads the round in the path, which the leadRound policy

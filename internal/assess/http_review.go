@@ -367,9 +367,10 @@ func (s *Service) assessorRemoveForm(w http.ResponseWriter, r *http.Request) err
 	}
 	for _, p := range list {
 		if p.ID == uid && !p.Admin {
-			return s.Web.Render(w, r, 200, "assess/confirm.html", map[string]any{"Title": "Remove assessor",
-				"Question": fmt.Sprintf("Are you sure you want to remove %s (%s) from the assessors? They will no longer be able to review assessments.", p.Name, p.Email),
-				"Action":   r.URL.Path, "Button": "Remove " + p.Name, "Back": "/admin/assessors"})
+			return s.Web.Confirm(w, r, web.Confirm{Title: "Remove assessor",
+				Question: fmt.Sprintf("Are you sure you want to remove %s (%s) from the assessors?", p.Name, p.Email),
+				Detail:   "They will no longer be able to review assessments.",
+				Button:   "Remove " + p.Name, Back: "/admin/assessors", BackText: "Cancel"})
 		}
 	}
 	return apperr.NotFound("assessor")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,18 +92,21 @@ func QueryEach[T any](ctx context.Context, q Querier, d Dialect, query string, e
 }
 
 // UniqueSlug returns base, or base-2, base-3 ..., the first that no row of
-// table other than self (0: none) has as its slug. table is an identifier
-// from the code, never from input.
-func UniqueSlug(ctx context.Context, q Querier, table, base string, self int64) (string, error) {
+// table other than self (0: none) has as its slug and that is not one of
+// reserved (paths that are pages, such as "new" under /orgs/). table is an
+// identifier from the code, never from input.
+func UniqueSlug(ctx context.Context, q Querier, table, base string, self int64, reserved ...string) (string, error) {
 	slug := base
 	for i := 2; ; i++ {
-		var id int64
-		err := q.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE slug = $1`, slug).Scan(&id)
-		if err == sql.ErrNoRows || (err == nil && id == self) {
-			return slug, nil
-		}
-		if err != nil {
-			return "", err
+		if !slices.Contains(reserved, slug) {
+			var id int64
+			err := q.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE slug = $1`, slug).Scan(&id)
+			if err == sql.ErrNoRows || (err == nil && id == self) {
+				return slug, nil
+			}
+			if err != nil {
+				return "", err
+			}
 		}
 		slug = fmt.Sprintf("%s-%d", base, i)
 	}

@@ -77,5 +77,15 @@ func TestQueryEachAndUniqueSlug(t *testing.T) {
 		if err != nil || got != "fresh" {
 			t.Errorf("UniqueSlug(free) = %q, %v", got, err)
 		}
+		// A reserved slug is skipped though no row has it, and so is a
+		// reserved numbered one; a taken slug after it still counts.
+		got, err = db.UniqueSlug(ctx, d.Q(), "organisations", "fresh", 0, "fresh", "fresh-2")
+		if err != nil || got != "fresh-3" {
+			t.Errorf("UniqueSlug(reserved) = %q, %v", got, err)
+		}
+		got, err = db.UniqueSlug(ctx, d.Q(), "organisations", "org-2", 0, "org-2-2")
+		if err != nil || got != "org-2-3" {
+			t.Errorf("UniqueSlug(taken, then reserved) = %q, %v", got, err)
+		}
 	})
 }

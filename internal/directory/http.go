@@ -143,8 +143,8 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	data["P"] = p
 	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
 	data["IsAdmin"] = id != nil && id.Admin
-	var members int
-	if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1`, p.ID).Scan(&members); err != nil {
+	members, err := memberCount(ctx, s.DB.Q(), p.ID)
+	if err != nil {
 		return err
 	}
 	data["Claimable"] = members == 0

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"net/http"
+	"partnerhub/internal/accounts"
 	"strconv"
 	"strings"
 
@@ -33,20 +34,13 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 	// Complement: one of the caller's own organisations.
 	var myOrgs []map[string]any
 	if id != nil {
-		rows, err := s.DB.Q().QueryContext(ctx, `SELECT o.id, o.name FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1 ORDER BY o.name`, id.UserID)
+		orgs, err := accounts.OrgsForUser(ctx, s.DB.Q(), id.UserID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var oid int64
-			var name string
-			if err := rows.Scan(&oid, &name); err != nil {
-				rows.Close()
-				return err
-			}
-			myOrgs = append(myOrgs, map[string]any{"ID": strconv.FormatInt(oid, 10), "Name": name})
+		for _, o := range orgs {
+			myOrgs = append(myOrgs, map[string]any{"ID": strconv.FormatInt(o.ID, 10), "Name": o.Name})
 		}
-		rows.Close()
 		if c, err := strconv.ParseInt(v.Get("complement"), 10, 64); err == nil && c > 0 {
 			if !id.Admin && id.RoleIn(c) == web.RoleNone {
 				return apperr.NotFound("organisation")

@@ -30,10 +30,7 @@ func (s *Service) joinNetwork(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Errorf(apperr.ECONFLICT, "Your organisation runs this network")
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO network_members (network_id, organisation_id, status, requested_at) VALUES ($1, $2, 'requested', $3)`, n.ID, org, db.Now()); err != nil {
-			if apperr.Code(db.Err(err, "")) == apperr.ECONFLICT {
-				return apperr.Errorf(apperr.ECONFLICT, "Your organisation has already asked to join or is a member")
-			}
+		if err := RequestToJoin(ctx, tx, n.ID, org); err != nil {
 			return err
 		}
 		o, err := accounts.OrgByID(ctx, tx, org)
@@ -74,11 +71,11 @@ func (s *Service) joinRequest(r *http.Request) (Network, *accounts.Organisation,
 	if err != nil {
 		return n, nil, apperr.NotFound("request")
 	}
-	var c int
-	if err := s.DB.Q().QueryRowContext(r.Context(), `SELECT COUNT(*) FROM network_members WHERE network_id = $1 AND organisation_id = $2 AND status = 'requested'`, n.ID, member).Scan(&c); err != nil {
+	asked, err := joinRequested(r.Context(), s.DB.Q(), n.ID, member)
+	if err != nil {
 		return n, nil, err
 	}
-	if c == 0 {
+	if !asked {
 		return n, nil, apperr.NotFound("request")
 	}
 	o, err := accounts.OrgByID(r.Context(), s.DB.Q(), member)
@@ -89,20 +86,14 @@ func (s *Service) joinRequest(r *http.Request) (Network, *accounts.Organisation,
 // tells o's owners and editors.
 func (s *Service) decide(ctx context.Context, n Network, o *accounts.Organisation, accept bool, reason string) error {
 	return s.DB.Write(ctx, func(tx *db.Tx) error {
-		q, args, action := `UPDATE network_members SET status = 'member', decided_at = $3 WHERE network_id = $1 AND organisation_id = $2 AND status = 'requested'`,
-			[]any{n.ID, o.ID, db.Now()}, "directory.network_accept"
+		action := "directory.network_accept"
 		subject, text := "Welcome to "+n.Name, n.OwnerName+" has accepted "+o.Name+" as a member of "+n.Name+".\n\n"
 		if !accept {
-			// A declined organisation may ask again later: the request goes.
-			q, args, action = `DELETE FROM network_members WHERE network_id = $1 AND organisation_id = $2 AND status = 'requested'`, args[:2], "directory.network_decline"
+			action = "directory.network_decline"
 			subject, text = "Your request to join "+n.Name, n.OwnerName+" has declined "+o.Name+"'s request to join "+n.Name+". Their reason:\n\n"+reason+"\n\n"
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
+		if err := DecideJoinRequest(ctx, tx, n.ID, o.ID, accept); err != nil {
 			return err
-		}
-		if c, _ := res.RowsAffected(); c == 0 {
-			return apperr.NotFound("request")
 		}
 		if err := s.tellNetwork(ctx, tx, n, o.ID, subject, text+s.Web.Config.BaseURL+"/networks/"+n.Slug+"\n",
 			"You get these emails as an owner or editor of "+o.Name+", which asked to join "+n.Name+"."); err != nil {

@@ -5,8 +5,6 @@ import (
 	"partnerhub/internal/clean"
 	"strconv"
 
-	"github.com/google/uuid"
-
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
@@ -58,12 +56,6 @@ func (s *Service) networks(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-type netMember struct {
-	OrgID      int64
-	Name, Slug string
-	Status     string
-}
-
 func (s *Service) network(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ns, err := queryNetworks(ctx, s.DB.Q(), `WHERE n.slug = $1`, r.PathValue("slug"))
@@ -76,27 +68,19 @@ func (s *Service) network(w http.ResponseWriter, r *http.Request) error {
 	n := ns[0]
 	id := web.IdentityFrom(ctx)
 	isOwner := id != nil && id.Can(n.OwnerOrgID, web.RoleEditor)
-	rows, err := s.DB.Q().QueryContext(ctx, `SELECT o.id, o.name, o.slug, m.status FROM network_members m JOIN organisations o ON o.id = m.organisation_id WHERE m.network_id = $1 ORDER BY o.name`, n.ID)
+	all, err := networkMembers(ctx, s.DB.Q(), n.ID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	var members, requests []netMember
 	inNet := map[int64]bool{}
-	for rows.Next() {
-		var m netMember
-		if err := rows.Scan(&m.OrgID, &m.Name, &m.Slug, &m.Status); err != nil {
-			return err
-		}
+	for _, m := range all {
 		inNet[m.OrgID] = true
 		if m.Status == "member" {
 			members = append(members, m)
 		} else if isOwner {
 			requests = append(requests, m)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	// Organisations the viewer can ask to join for.
 	var canJoin []map[string]string
@@ -141,21 +125,8 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org"), "Err": err, "Form": f})
 	}
-	slug := clean.Slug(n.Name)
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
-		for i := 2; ; i++ {
-			var c int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM networks WHERE slug = $1`, slug).Scan(&c); err != nil {
-				return err
-			}
-			if c == 0 {
-				break
-			}
-			slug = clean.Slug(n.Name) + "-" + strconv.Itoa(i)
-		}
-		now := db.Now()
-		if err := tx.QueryRowContext(ctx, `INSERT INTO networks (uuid, slug, name, purpose, who_can_join, meeting_pattern, contact, owner_org_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
-			uuid.NewString(), slug, n.Name, n.Purpose, n.WhoCanJoin, n.MeetingPattern, n.Contact, n.OwnerOrgID, now).Scan(&n.ID); err != nil {
+		if err := CreateNetwork(ctx, tx, &n); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, n.OwnerOrgID, "directory.network_create", "network", n.ID, n.Name)
@@ -163,7 +134,7 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/networks/"+slug, "Network added")
+	return web.Redirect(w, r, "/networks/"+n.Slug, "Network added")
 }
 
 func (s *Service) netBySlug(r *http.Request) (Network, error) {

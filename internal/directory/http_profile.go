@@ -7,13 +7,12 @@ import (
 	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
-	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
-	"partnerhub/internal/mail"
+	"partnerhub/internal/notify"
 	"partnerhub/internal/web"
 )
 
@@ -249,8 +248,9 @@ func (s *Service) addContact(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) confirmDelete(w http.ResponseWriter, r *http.Request, what, name string) error {
-	return s.Web.Render(w, r, http.StatusOK, "directory/confirm.html", map[string]any{"Title": "Remove " + what, "What": what, "Name": name,
-		"Action": r.URL.Path, "Back": "/orgs/" + r.PathValue("org") + "/profile"})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Remove " + what,
+		Question: "Are you sure you want to remove the " + what + " “" + name + "”?",
+		Button:   "Yes, remove it", Back: "/orgs/" + r.PathValue("org") + "/profile"})
 }
 
 func (s *Service) confirmDeleteMark(w http.ResponseWriter, r *http.Request) error {
@@ -319,8 +319,8 @@ func (s *Service) claimable(r *http.Request) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	var n int
-	if err := s.DB.Q().QueryRowContext(r.Context(), `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1`, p.ID).Scan(&n); err != nil {
+	n, err := memberCount(r.Context(), s.DB.Q(), p.ID)
+	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
@@ -355,15 +355,8 @@ func (s *Service) claim(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := web.IdentityFrom(ctx)
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM org_claims WHERE organisation_id = $1 AND user_id = $2 AND status = 'pending'`, p.ID, id.UserID).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return apperr.Errorf(apperr.ECONFLICT, "You have already asked to claim %s. An administrator will look at it soon.", p.Name)
-		}
-		var cid int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO org_claims (organisation_id, user_id, message, created_at) VALUES ($1, $2, $3, $4) RETURNING id`, p.ID, id.UserID, msg, db.Now()).Scan(&cid); err != nil {
+		cid, err := RequestClaim(ctx, tx, p, id.UserID, msg)
+		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p.ID, "directory.claim_request", "org_claim", cid, "")
@@ -374,30 +367,9 @@ func (s *Service) claim(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/directory/"+p.Slug, "Thank you. An administrator will check your claim.")
 }
 
-// Claim is a pending or decided claim.
-type Claim struct {
-	ID                            int64
-	OrgName, OrgSlug, Email, Name string
-	Message, Status               string
-	CreatedAt                     time.Time
-}
-
 func (s *Service) claims(w http.ResponseWriter, r *http.Request) error {
-	rows, err := s.DB.Q().QueryContext(r.Context(), `SELECT c.id, o.name, o.slug, u.email, u.name, c.message, c.status, c.created_at
-		FROM org_claims c JOIN organisations o ON o.id = c.organisation_id JOIN users u ON u.id = c.user_id ORDER BY c.status = 'pending' DESC, c.created_at DESC LIMIT 200`)
+	cs, err := Claims(r.Context(), s.DB.Q())
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var cs []Claim
-	for rows.Next() {
-		var c Claim
-		if err := rows.Scan(&c.ID, &c.OrgName, &c.OrgSlug, &c.Email, &c.Name, &c.Message, &c.Status, &c.CreatedAt); err != nil {
-			return err
-		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	return s.Web.Render(w, r, http.StatusOK, "directory/claims.html", map[string]any{"Title": "Organisation claims", "Claims": cs})
@@ -418,32 +390,18 @@ func (s *Service) decideClaim(w http.ResponseWriter, r *http.Request) error {
 	}
 	me := web.IdentityFrom(ctx)
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		var orgID, userID int64
-		var status, email, orgName string
-		if err := tx.QueryRowContext(ctx, `SELECT c.organisation_id, c.user_id, c.status, u.email, o.name FROM org_claims c JOIN users u ON u.id = c.user_id JOIN organisations o ON o.id = c.organisation_id WHERE c.id = $1`, id).Scan(&orgID, &userID, &status, &email, &orgName); err != nil {
-			return db.Err(err, "claim")
-		}
-		if status != "pending" {
-			return apperr.Errorf(apperr.ECONFLICT, "This claim has already been decided")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE org_claims SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4`, decision, db.Now(), me.UserID, id); err != nil {
+		c, err := DecideClaim(ctx, tx, id, decision, me.UserID)
+		if err != nil {
 			return err
 		}
+		orgID, email, orgName := c.OrgID, c.Email, c.OrgName
 		body := fmt.Sprintf("Your claim to manage %s on Partnerhub was %s.", orgName, decision)
 		if decision == "approved" {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE organisation_id = $1`, orgID).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return apperr.Errorf(apperr.ECONFLICT, "%s has members now; this claim can only be rejected", orgName)
-			}
-			if err := accounts.AddMember(ctx, tx, orgID, userID, "owner"); err != nil {
-				return err
-			}
 			body += " You are now its owner and can keep its profile up to date."
 		}
-		if err := mail.Enqueue(ctx, tx, mail.Message{To: email, Subject: "Your claim for " + orgName, Body: body, Kind: "directory_claim"}); err != nil {
+		// directory_claim is mandatory in notify: it answers the person's own claim.
+		if _, err := notify.Send(ctx, tx, s.Web.Config.BaseURL, notify.Notice{To: email, OrgID: orgID, Kind: "directory_claim", Subject: "Your claim for " + orgName, Text: body,
+			Why: "You get this email because you asked to manage " + orgName + " on Partnerhub."}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, orgID, "directory.claim_"+decision, "org_claim", id, email)

@@ -123,8 +123,14 @@ func UserBookings(ctx context.Context, q db.Querier, userID int64, email string)
 	return out, db.Err(rows.Err(), "")
 }
 
-func enqueue(ctx context.Context, q db.Querier, to, subject, body, kind string) error {
-	return mail.Enqueue(ctx, q, mail.Message{To: to, Subject: subject, Body: body, Kind: kind})
+// tellBooker sends a notice about a booking to the person it is for,
+// through notify: the booking kinds (event_booking, event_booking_cancelled,
+// event_promoted) are mandatory there, answering what they asked for, so
+// they carry the why-you-got-this line but no unsubscribe link.
+func tellBooker(ctx context.Context, q db.Querier, baseURL string, e *Event, to, kind, subject, body string) error {
+	_, err := notify.Send(ctx, q, baseURL, notify.Notice{To: to, OrgID: e.OrganiserID, Kind: kind, Subject: subject, Text: body,
+		Why: "You get this email because of your booking for " + e.Title + ", run by " + e.OrganiserName + "."})
+	return err
 }
 
 // tellAttendee sends a notice about e to one attendee through notify: it
@@ -214,7 +220,7 @@ func Book(ctx context.Context, tx *db.Tx, eventID int64, req BookRequest, now ti
 		subject, body = "Waiting list: "+e.Title, fmt.Sprintf("Hello %s,\n\n%s is full, so you are on the waiting list. If a place becomes free we will give it to you automatically and email you.\n\nWhen: %s\n\n%s/events/%s\n",
 			name, e.Title, whenText(e), baseURL, e.Slug)
 	}
-	if err := enqueue(ctx, tx, email, subject, body, "event_booking"); err != nil {
+	if err := tellBooker(ctx, tx, baseURL, e, email, "event_booking", subject, body); err != nil {
 		return nil, err
 	}
 	return b, audit.Record(ctx, tx, e.OrganiserID, "event.book", "event_booking", b.ID, status+" "+email)
@@ -248,7 +254,7 @@ func CancelBooking(ctx context.Context, tx *db.Tx, bookingID int64, baseURL stri
 			return err
 		}
 	}
-	if err := enqueue(ctx, tx, b.AttendeeEmail, "Booking cancelled: "+e.Title, fmt.Sprintf("Hello %s,\n\nYour booking for %s (%s) is cancelled.\n", b.AttendeeName, e.Title, whenText(e)), "event_booking_cancelled"); err != nil {
+	if err := tellBooker(ctx, tx, baseURL, e, b.AttendeeEmail, "event_booking_cancelled", "Booking cancelled: "+e.Title, fmt.Sprintf("Hello %s,\n\nYour booking for %s (%s) is cancelled.\n", b.AttendeeName, e.Title, whenText(e))); err != nil {
 		return err
 	}
 	return audit.Record(ctx, tx, e.OrganiserID, "event.booking_cancel", "event_booking", bookingID, b.AttendeeEmail)
@@ -292,8 +298,8 @@ func promoteWith(ctx context.Context, tx *db.Tx, eventID int64, baseURL string) 
 		if baseURL != "" {
 			link = fmt.Sprintf("\nEvent details and cancellation: %s/events/%s\n", baseURL, e.Slug)
 		}
-		if err := enqueue(ctx, tx, email, "A place is now yours: "+e.Title, fmt.Sprintf("Hello %s,\n\nA place has become free on %s and it is now yours: you have moved from the waiting list to a confirmed place.\n\nWhen: %s\nWhere: %s\n%s\nIf you can no longer come, please cancel so the place can go to someone else.\n",
-			name, e.Title, whenText(e), e.Location(), link), "event_promoted"); err != nil {
+		if err := tellBooker(ctx, tx, baseURL, e, email, "event_promoted", "A place is now yours: "+e.Title, fmt.Sprintf("Hello %s,\n\nA place has become free on %s and it is now yours: you have moved from the waiting list to a confirmed place.\n\nWhen: %s\nWhere: %s\n%s\nIf you can no longer come, please cancel so the place can go to someone else.\n",
+			name, e.Title, whenText(e), e.Location(), link)); err != nil {
 			return n, err
 		}
 		if err := audit.Record(ctx, tx, e.OrganiserID, "event.booking_promote", "event_booking", id, email); err != nil {

@@ -465,7 +465,8 @@ func sendSchedules(ctx context.Context, tx *db.Tx, e *Event, buyerUserID *int64,
 				b.WriteString("  No meetings booked yet.\n")
 			}
 			b.WriteString(foot)
-			if err := enqueue(ctx, tx, email, "Your meetings at "+e.Title, b.String(), "event_meetings"); err != nil {
+			if _, err := notify.Send(ctx, tx, baseURL, notify.Notice{To: email, OrgID: e.OrganiserID, Kind: "event_meetings", Subject: "Your meetings at " + e.Title, Text: b.String(),
+				Why: "You get these emails as a buyer holding meetings at " + e.Title + "."}); err != nil {
 				return err
 			}
 		}
@@ -491,7 +492,9 @@ func sendSchedules(ctx context.Context, tx *db.Tx, e *Event, buyerUserID *int64,
 		var role, email string
 		err := tx.QueryRowContext(ctx, `SELECT m.role, u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.organisation_id = $1 AND m.user_id = $2`, orgID, bookerID).Scan(&role, &email)
 		if err == nil && role == "viewer" {
-			return enqueue(ctx, tx, email, "Your meetings at "+e.Title, b.String(), "event_meetings")
+			_, err := notify.Send(ctx, tx, baseURL, notify.Notice{To: email, OrgID: orgID, Kind: "event_meetings", Subject: "Your meetings at " + e.Title, Text: b.String(),
+				Why: "You get these emails because you booked meetings at " + e.Title + " for your organisation."})
+			return err
 		}
 	}
 	return nil

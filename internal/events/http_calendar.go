@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"partnerhub/internal/accounts"
-	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
@@ -134,12 +133,9 @@ func PersonalCalendar(ctx context.Context, q db.Querier, userID int64, email, ba
 
 func (s *Service) feedPersonal(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	var uid int64
-	var email string
-	err := s.DB.Q().QueryRowContext(ctx, `SELECT t.user_id, u.email FROM event_calendar_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = $1 AND u.disabled_at IS NULL`, accounts.HashToken(r.PathValue("token"))).Scan(&uid, &email)
+	uid, email, err := CalendarTokenOwner(ctx, s.DB.Q(), r.PathValue("token"))
 	if err != nil {
-		return db.Err(err, "Calendar")
+		return err
 	}
 	c, err := PersonalCalendar(ctx, s.DB.Q(), uid, email, s.baseURL())
 	if err != nil {
@@ -150,25 +146,11 @@ func (s *Service) feedPersonal(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) personalPage(w http.ResponseWriter, r *http.Request) error {
 	id := web.IdentityFrom(r.Context())
-	var created *time.Time
-	var t time.Time
-	if err := s.DB.Q().QueryRowContext(r.Context(), `SELECT created_at FROM event_calendar_tokens WHERE user_id = $1`, id.UserID).Scan(&t); err == nil {
-		created = &t
+	created, err := CalendarTokenCreated(r.Context(), s.DB.Q(), id.UserID)
+	if err != nil {
+		return err
 	}
 	return s.Web.Render(w, r, 200, "events/calendar.html", map[string]any{"Title": "Your calendar feed", "Created": created})
-}
-
-// ResetCalendarToken makes a new secret feed URL for the user; the old one
-// stops working.
-func ResetCalendarToken(ctx context.Context, tx *db.Tx, userID int64) (string, error) {
-	tok, hash := accounts.NewToken()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM event_calendar_tokens WHERE user_id = $1`, userID); err != nil {
-		return "", err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO event_calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)`, userID, hash, db.Now()); err != nil {
-		return "", err
-	}
-	return tok, audit.Record(ctx, tx, 0, "event.calendar_token_reset", "user", userID, "")
 }
 
 func (s *Service) resetPersonal(w http.ResponseWriter, r *http.Request) error {

@@ -219,8 +219,11 @@ func (s *Service) publishSlots(w http.ResponseWriter, r *http.Request) error {
 	if perr != nil || (id.RoleIn(oid) == web.RoleNone && !id.Admin) {
 		err = fieldErr("buyer_org", "Select the public sector organisation you are buying for")
 	} else {
-		var sector string
-		if qerr := s.DB.Q().QueryRowContext(ctx, `SELECT sector FROM organisations WHERE id = $1`, oid).Scan(&sector); qerr != nil || sector != "public" {
+		o, qerr := accounts.OrgByID(ctx, s.DB.Q(), oid)
+		if qerr != nil && apperr.Code(qerr) != apperr.ENOTFOUND {
+			return qerr
+		}
+		if qerr != nil || o.Sector != "public" {
 			err = fieldErr("buyer_org", "Select the public sector organisation you are buying for")
 		} else {
 			err = s.DB.Write(ctx, func(tx *db.Tx) error {

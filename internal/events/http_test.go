@@ -108,6 +108,10 @@ func TestOrganiserRunsWorkshop(t *testing.T) {
 		for _, m := range env.Outbox("c@example.org") {
 			if strings.HasPrefix(m.Subject, "A place is now yours") {
 				found = true
+				// Through notify: why they got it, and no unsubscribe (they asked to wait for a place).
+				if !strings.Contains(m.Body, "because of your booking for") || m.HTML == "" || m.Unsubscribe != "" {
+					t.Errorf("promotion email not sent through notify as mandatory: %+v", m)
+				}
 			}
 		}
 		if !found {

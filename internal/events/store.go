@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -463,4 +464,44 @@ func zoneNote(l time.Time) string {
 		return ""
 	}
 	return " " + l.Format("MST")
+}
+
+// CalendarTokenOwner is the user (id and email) whose personal calendar
+// feed token is tok; a token unknown or of a disabled account is not found.
+func CalendarTokenOwner(ctx context.Context, q db.Querier, tok string) (int64, string, error) {
+	var uid int64
+	var email string
+	err := q.QueryRowContext(ctx, `SELECT t.user_id, u.email FROM event_calendar_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = $1 AND u.disabled_at IS NULL`, accounts.HashToken(tok)).Scan(&uid, &email)
+	if err != nil {
+		return 0, "", db.Err(err, "Calendar")
+	}
+	return uid, email, nil
+}
+
+// CalendarTokenCreated is when the user's calendar feed token was made,
+// or nil when they have none.
+func CalendarTokenCreated(ctx context.Context, q db.Querier, userID int64) (*time.Time, error) {
+	var t time.Time
+	err := q.QueryRowContext(ctx, `SELECT created_at FROM event_calendar_tokens WHERE user_id = $1`, userID).Scan(&t)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// ResetCalendarToken makes a new secret feed URL for the user; the old one
+// stops working.
+func ResetCalendarToken(ctx context.Context, tx *db.Tx, userID int64) (string, error) {
+	tok, hash := accounts.NewToken()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_calendar_tokens WHERE user_id = $1`, userID); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO event_calendar_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)`, userID, hash, db.Now()); err != nil {
+		return "", err
+	}
+	return tok, audit.Record(ctx, tx, 0, "event.calendar_token_reset", "user", userID, "")
 }

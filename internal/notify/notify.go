@@ -87,12 +87,16 @@ type Notice struct {
 
 // Send queues n in the caller's transaction unless the person turned this
 // kind off (for this organisation or all) or was already told about
-// n.Key. It reports whether a message was queued.
+// n.Key. It reports whether a message was queued. A mandatory kind (see
+// kinds) is sent whatever the preferences and has no unsubscribe link.
 func Send(ctx context.Context, q db.Querier, baseURL string, n Notice) (bool, error) {
 	email := strings.ToLower(strings.TrimSpace(n.To))
-	off, err := TurnedOff(ctx, q, email, n.Kind, n.OrgID)
-	if err != nil || off {
-		return false, err
+	mandatory := kinds[n.Kind].Mandatory
+	if !mandatory {
+		off, err := TurnedOff(ctx, q, email, n.Kind, n.OrgID)
+		if err != nil || off {
+			return false, err
+		}
 	}
 	if n.Key != "" {
 		res, err := q.ExecContext(ctx, `INSERT INTO notify_sent (email, kind, dedupe_key, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, email, n.Kind, n.Key, db.Now())
@@ -103,11 +107,14 @@ func Send(ctx context.Context, q db.Querier, baseURL string, n Notice) (bool, er
 			return false, err
 		}
 	}
-	token, err := newToken(ctx, q, email, n.Kind, n.OrgID)
-	if err != nil {
-		return false, err
+	unsub := ""
+	if !mandatory {
+		token, err := newToken(ctx, q, email, n.Kind, n.OrgID)
+		if err != nil {
+			return false, err
+		}
+		unsub = strings.TrimRight(baseURL, "/") + "/unsubscribe/" + token
 	}
-	unsub := strings.TrimRight(baseURL, "/") + "/unsubscribe/" + token
 	text, html, err := Render(n, unsub)
 	if err != nil {
 		return false, err
@@ -150,7 +157,8 @@ func TellEach(ctx context.Context, q db.Querier, baseURL string, who []Recipient
 	return sent, nil
 }
 
-// Render makes the text and HTML bodies of n from the notice templates.
+// Render makes the text and HTML bodies of n from the notice templates
+// (without an unsubscribe link when unsubscribe is "").
 func Render(n Notice, unsubscribe string) (string, string, error) {
 	data := map[string]any{"Paragraphs": paragraphs(n.Text), "Text": strings.TrimSpace(n.Text), "Why": n.Why, "Unsubscribe": unsubscribe}
 	var t, h strings.Builder
@@ -233,25 +241,44 @@ func newToken(ctx context.Context, q db.Querier, email, kind string, orgID int64
 	return token, err
 }
 
-// kinds names the kinds of notice on the unsubscribe page.
-var kinds = map[string]string{
-	"partner_request":              "“looking for partners” requests",
-	"partner_post_response":        "responses to your posts",
-	"partner_post_closed":          "posts closing",
-	"partner_post_formed":          "partnerships formed from posts",
-	"event_stand":                  "trade fair stand",
-	"event_meetings":               "trade fair meeting schedule",
-	"event_message":                "messages from event organisers",
-	"event_reminder":               "event reminders",
-	"event_followup":               "event feedback requests",
-	"event_cancelled":              "event cancellation notices",
-	"assess_invite":                "invitations to contribute to assessments",
-	"assess_review":                "assessment review requests and decisions",
-	"assess_reminder":              "assessment reminders and check-ins",
-	"healthcheck_round":            "health-check rounds",
-	"network_join":                 "network join requests and replies",
-	"consortium_definition_review": "consortium definition review reminders",
+// Kind is a kind of notice: its name for people (on the unsubscribe
+// page) and whether it is mandatory.
+type Kind struct {
+	What string
+	// Mandatory kinds answer something the person asked for themselves
+	// (their booking, its cancellation, the place they waited for, the
+	// reply to their claim): they are sent whatever the preferences, with
+	// the why-you-got-this line but no unsubscribe link.
+	Mandatory bool
 }
+
+// kinds are the kinds of notice Partnerhub sends. A kind not listed is
+// optional and named from its code.
+var kinds = map[string]Kind{
+	"partner_request":              {What: "“looking for partners” requests"},
+	"partner_post_response":        {What: "responses to your posts"},
+	"partner_post_closed":          {What: "posts closing"},
+	"partner_post_formed":          {What: "partnerships formed from posts"},
+	"event_stand":                  {What: "trade fair stand"},
+	"event_meetings":               {What: "trade fair meeting schedule"},
+	"event_message":                {What: "messages from event organisers"},
+	"event_reminder":               {What: "event reminders"},
+	"event_followup":               {What: "event feedback requests"},
+	"event_cancelled":              {What: "event cancellation notices"},
+	"assess_invite":                {What: "invitations to contribute to assessments"},
+	"assess_review":                {What: "assessment review requests and decisions"},
+	"assess_reminder":              {What: "assessment reminders and check-ins"},
+	"healthcheck_round":            {What: "health-check rounds"},
+	"network_join":                 {What: "network join requests and replies"},
+	"consortium_definition_review": {What: "consortium definition review reminders"},
+	"event_booking":                {What: "booking confirmations", Mandatory: true},
+	"event_booking_cancelled":      {What: "booking cancellations", Mandatory: true},
+	"event_promoted":               {What: "places from the waiting list", Mandatory: true},
+	"directory_claim":              {What: "replies to organisation claims", Mandatory: true},
+}
+
+// Mandatory reports whether kind is sent whatever the preferences.
+func Mandatory(kind string) bool { return kinds[kind].Mandatory }
 
 // Subscription is what an unsubscribe token stands for.
 type Subscription struct {
@@ -272,7 +299,7 @@ func ByToken(ctx context.Context, q db.Querier, token string) (*Subscription, er
 	if err != nil {
 		return nil, db.Err(err, "unsubscribe link")
 	}
-	s.What = kinds[s.Kind]
+	s.What = kinds[s.Kind].What
 	if s.What == "" {
 		s.What = strings.ReplaceAll(s.Kind, "_", " ")
 	}

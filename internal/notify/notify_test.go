@@ -79,3 +79,49 @@ func TestOrgEditorsAreToldOnceAndCanUnsubscribeInOneClick(t *testing.T) {
 		}
 	})
 }
+
+// TestMandatoryKindsIgnorePreferencesAndHaveNoUnsubscribe: a booking
+// confirmation answers what the person asked for, so it reaches them after
+// they turned every notice off, with the why-you-got-this line and no
+// unsubscribe link or header; an optional kind stays off.
+func TestMandatoryKindsIgnorePreferencesAndHaveNoUnsubscribe(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := env.Ctx
+		send := func(kind string) bool {
+			t.Helper()
+			var ok bool
+			err := d.Write(ctx, func(tx *db.Tx) error {
+				if err := notify.TurnOff(ctx, tx, "booker@x.org", "all", 0); err != nil {
+					return err
+				}
+				var err error
+				ok, err = notify.Send(ctx, tx, "http://partnerhub.test", notify.Notice{To: "Booker@x.org", Kind: kind, Subject: "Booking confirmed: Fun run",
+					Text: "Hello,\n\nYou have a place.\n", Why: "You get this email because of your booking for Fun run."})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if send("event_reminder") {
+			t.Fatal("an optional notice was sent to someone who turned everything off")
+		}
+		if !notify.Mandatory("event_booking") || notify.Mandatory("event_reminder") {
+			t.Fatal("booking confirmations must be mandatory, reminders optional")
+		}
+		if !send("event_booking") {
+			t.Fatal("a booking confirmation was not sent")
+		}
+		msgs := env.Outbox("booker@x.org")
+		if len(msgs) != 1 {
+			t.Fatalf("%d messages", len(msgs))
+		}
+		m := msgs[0]
+		if m.Kind != "event_booking" || m.Unsubscribe != "" || strings.Contains(m.Body, "unsubscribe") || strings.Contains(m.HTML, "Stop these emails") ||
+			!strings.Contains(m.Body, "because of your booking for Fun run") || !strings.Contains(m.HTML, "because of your booking for Fun run") {
+			t.Fatalf("message %+v", m)
+		}
+	})
+}

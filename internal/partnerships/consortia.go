@@ -349,3 +349,50 @@ func CheckFullTiers(ctx context.Context, q db.Querier, p *Partnership, d Details
 	}
 	return v.Err()
 }
+
+// document is a file uploaded to a consortium's page.
+type document struct {
+	ID          int64
+	Title       string
+	Filename    string
+	ContentType string
+	Size        int64
+	StoredName  string
+	UploadedAt  time.Time
+}
+
+func documentsOf(ctx context.Context, q db.Querier, pid int64) ([]document, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, title, filename, content_type, size, stored_name, uploaded_at FROM consortium_documents WHERE partnership_id = $1 ORDER BY uploaded_at DESC, id DESC`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []document
+	for rows.Next() {
+		var d document
+		if err := rows.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.StoredName, &d.UploadedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// addDocument records an uploaded document of partnership pid.
+func addDocument(ctx context.Context, tx *db.Tx, pid int64, d document, by int64) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO consortium_documents (partnership_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		pid, d.Title, d.Filename, d.ContentType, d.Size, d.StoredName, by, db.Now()).Scan(&id)
+	return id, err
+}
+
+// documentByID is document id of partnership pid.
+func documentByID(ctx context.Context, q db.Querier, pid, id int64) (*document, error) {
+	var d document
+	err := q.QueryRowContext(ctx, `SELECT id, filename, content_type, stored_name, uploaded_at FROM consortium_documents WHERE id = $1 AND partnership_id = $2`, id, pid).
+		Scan(&d.ID, &d.Filename, &d.ContentType, &d.StoredName, &d.UploadedAt)
+	if err != nil {
+		return nil, db.Err(err, "document")
+	}
+	return &d, nil
+}

@@ -108,33 +108,6 @@ func keepConsortiumInput(d Details, tiers map[int64]string, met []int64) func(ma
 	}
 }
 
-type document struct {
-	ID          int64
-	Title       string
-	Filename    string
-	ContentType string
-	Size        int64
-	StoredName  string
-	UploadedAt  time.Time
-}
-
-func documentsOf(ctx context.Context, q db.Querier, pid int64) ([]document, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, title, filename, content_type, size, stored_name, uploaded_at FROM consortium_documents WHERE partnership_id = $1 ORDER BY uploaded_at DESC, id DESC`, pid)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []document
-	for rows.Next() {
-		var d document
-		if err := rows.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.StoredName, &d.UploadedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
 func (s *Service) saveConsortium(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
@@ -206,9 +179,8 @@ func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_documents (partnership_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			p.ID, title, file.Name, file.Type.ContentType, len(file.Data), stored, web.IdentityFrom(ctx).UserID, db.Now()).Scan(&id); err != nil {
+		id, err := addDocument(ctx, tx, p.ID, document{Title: title, Filename: file.Name, ContentType: file.Type.ContentType, Size: int64(len(file.Data)), StoredName: stored}, web.IdentityFrom(ctx).UserID)
+		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, firstLead(p), "partnership.document_upload", "consortium_document", id, file.Name)
@@ -227,11 +199,9 @@ func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var d document
-	err = s.DB.Q().QueryRowContext(ctx, `SELECT id, filename, content_type, stored_name, uploaded_at FROM consortium_documents WHERE id = $1 AND partnership_id = $2`, id, p.ID).
-		Scan(&d.ID, &d.Filename, &d.ContentType, &d.StoredName, &d.UploadedAt)
+	d, err := documentByID(ctx, s.DB.Q(), p.ID, id)
 	if err != nil {
-		return db.Err(err, "document")
+		return err
 	}
 	return s.documents().Serve(w, r, d.StoredName, d.Filename, d.ContentType, d.UploadedAt)
 }

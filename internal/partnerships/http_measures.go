@@ -77,20 +77,10 @@ func (s *Service) serveStats(w http.ResponseWriter, r *http.Request, csv func(ht
 // seriesRange is the span of years the dashboard charts: from the first
 // partnership's start (at most 20 years back) to the year shown.
 func (s *Service) seriesRange(r *http.Request, year int) (int, error) {
-	var first *time.Time
-	rows, err := s.DB.Q().QueryContext(r.Context(), `SELECT start_date FROM partnerships WHERE status <> 'proposed' AND start_date IS NOT NULL ORDER BY start_date LIMIT 1`)
+	first, err := firstStart(r.Context(), s.DB.Q())
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		first = &t
-	}
-	rows.Close()
 	from := year - 9
 	if first != nil && first.Year() > from {
 		from = first.Year()

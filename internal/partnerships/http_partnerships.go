@@ -204,45 +204,6 @@ func termNames(ctx context.Context, q db.Querier, ids []int64) (map[int64]string
 	return out, nil
 }
 
-// orgChoice is an organisation offered in member pickers.
-type orgChoice struct {
-	Name, Slug string
-}
-
-func orgChoices(ctx context.Context, q db.Querier) ([]orgChoice, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, slug FROM organisations ORDER BY name LIMIT 3000`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []orgChoice
-	for rows.Next() {
-		var c orgChoice
-		if err := rows.Scan(&c.Name, &c.Slug); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// findOrg resolves an organisation typed by name or slug.
-func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisation, error) {
-	s = clean.Text(s)
-	if s == "" {
-		return nil, fieldErr("organisation", "Enter the organisation's name")
-	}
-	if o, err := accounts.OrgBySlug(ctx, q, s); err == nil {
-		return o, nil
-	}
-	var slug string
-	err := q.QueryRowContext(ctx, `SELECT slug FROM organisations WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`, s).Scan(&slug)
-	if err != nil {
-		return nil, fieldErr("organisation", "No organisation called “"+s+"” is in the directory: check the name")
-	}
-	return accounts.OrgBySlug(ctx, q, slug)
-}
-
 // fromForm fills p from the partnership form.
 func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 	v := &apperr.Validation{}
@@ -542,11 +503,11 @@ func (s *Service) removeMemberConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Remove " + m.OrgName + "'s membership", "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
-		"Question": "Are you sure you want to remove this membership record of " + m.OrgName + "?",
-		"Warning":  "Remove a record only if it was a mistake. If the organisation left the partnership, change its membership and enter the date it left instead: the measures then keep its history.",
-		"Button":   "Remove membership"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Remove " + m.OrgName + "'s membership", Back: "/partnerships/" + p.Slug,
+		Question: "Are you sure you want to remove this membership record of " + m.OrgName + "?",
+		Detail:   "Remove a record only if it was a mistake. If the organisation left the partnership, change its membership and enter the date it left instead: the measures then keep its history.",
+		Button:   "Remove membership"})
 }
 
 func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
@@ -569,11 +530,11 @@ func (s *Service) removeMember(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) deleteConfirm(w http.ResponseWriter, r *http.Request) error {
 	p := managed(r)
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Delete " + p.Name, "Action": r.URL.Path, "Back": "/partnerships/" + p.Slug,
-		"Question": "Are you sure you want to delete " + p.Name + "?",
-		"Warning":  "Delete a partnership only if it was recorded by mistake. A partnership that has ended should be kept, with its end date, so that the strategy's measures keep its history.",
-		"Button":   "Delete partnership"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Delete " + p.Name, Back: "/partnerships/" + p.Slug,
+		Question: "Are you sure you want to delete " + p.Name + "?",
+		Detail:   "Delete a partnership only if it was recorded by mistake. A partnership that has ended should be kept, with its end date, so that the strategy's measures keep its history.",
+		Button:   "Delete partnership"})
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
@@ -583,7 +544,7 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 		if err := s.removeDocuments(ctx, tx, p.ID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, p.ID); err != nil {
+		if err := Delete(ctx, tx, p.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, firstLead(p), "partnership.delete", "partnership", p.ID, p.Name)

@@ -230,8 +230,8 @@ func (s *Service) renderPost(w http.ResponseWriter, r *http.Request, p *PartnerP
 			}
 			data["Matches"] = matches
 		}
-		var told int
-		if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM partner_post_notices WHERE post_id = $1`, p.ID).Scan(&told); err != nil {
+		told, err := postNoticeCount(ctx, s.DB.Q(), p.ID)
+		if err != nil {
 			return err
 		}
 		data["Told"] = told
@@ -304,11 +304,11 @@ func (s *Service) postWithdrawConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Withdraw " + x.OrgName + "'s expression of interest", "Action": r.URL.Path, "Back": "/looking-for-partners/" + strconv.FormatInt(p.ID, 10),
-		"Question": "Are you sure you want to withdraw " + x.OrgName + "'s expression of interest in “" + p.Title + "”?",
-		"Warning":  p.OrgName + " will no longer be able to bring you into a partnership from this post. You can respond again while the post is open.",
-		"Button":   "Withdraw expression of interest"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Withdraw " + x.OrgName + "'s expression of interest", Back: "/looking-for-partners/" + strconv.FormatInt(p.ID, 10),
+		Question: "Are you sure you want to withdraw " + x.OrgName + "'s expression of interest in “" + p.Title + "”?",
+		Detail:   p.OrgName + " will no longer be able to bring you into a partnership from this post. You can respond again while the post is open.",
+		Button:   "Withdraw expression of interest"})
 }
 
 func (s *Service) postWithdraw(w http.ResponseWriter, r *http.Request) error {

@@ -265,11 +265,11 @@ func (s *Service) postCloseConfirm(w http.ResponseWriter, r *http.Request) error
 	if p.Status != PostOpen {
 		return apperr.Errorf(apperr.ECONFLICT, "This post is already closed")
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/confirm.html", map[string]any{
-		"Title": "Close " + p.Title, "Action": r.URL.Path, "Back": "/looking-for-partners/" + strconv.FormatInt(p.ID, 10),
-		"Question": "Are you sure you want to close “" + p.Title + "” now?",
-		"Warning":  "Organisations will no longer be able to respond. You can still form a partnership from the responses you have.",
-		"Button":   "Close the post"})
+	return s.Web.Confirm(w, r, web.Confirm{
+		Title: "Close " + p.Title, Back: "/looking-for-partners/" + strconv.FormatInt(p.ID, 10),
+		Question: "Are you sure you want to close “" + p.Title + "” now?",
+		Detail:   "Organisations will no longer be able to respond. You can still form a partnership from the responses you have.",
+		Button:   "Close the post"})
 }
 
 func (s *Service) postClose(w http.ResponseWriter, r *http.Request) error {

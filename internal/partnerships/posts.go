@@ -483,3 +483,10 @@ func postDateArg(t *time.Time) any {
 	}
 	return dayOf(*t)
 }
+
+// postNoticeCount is how many organisations were told about a post.
+func postNoticeCount(ctx context.Context, q db.Querier, postID int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM partner_post_notices WHERE post_id = $1`, postID).Scan(&n)
+	return n, err
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 )
@@ -345,4 +346,69 @@ func (p *Partnership) MemberOrgs() map[int64]bool {
 		out[m.OrgID] = true
 	}
 	return out
+}
+
+// orgChoice is an organisation offered in member pickers.
+type orgChoice struct {
+	Name, Slug string
+}
+
+func orgChoices(ctx context.Context, q db.Querier) ([]orgChoice, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, slug FROM organisations ORDER BY name LIMIT 3000`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []orgChoice
+	for rows.Next() {
+		var c orgChoice
+		if err := rows.Scan(&c.Name, &c.Slug); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// findOrg resolves an organisation typed by name or slug.
+func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisation, error) {
+	s = clean.Text(s)
+	if s == "" {
+		return nil, fieldErr("organisation", "Enter the organisation's name")
+	}
+	if o, err := accounts.OrgBySlug(ctx, q, s); err == nil {
+		return o, nil
+	}
+	var slug string
+	err := q.QueryRowContext(ctx, `SELECT slug FROM organisations WHERE LOWER(name) = LOWER($1) ORDER BY id LIMIT 1`, s).Scan(&slug)
+	if err != nil {
+		return nil, fieldErr("organisation", "No organisation called “"+s+"” is in the directory: check the name")
+	}
+	return accounts.OrgBySlug(ctx, q, slug)
+}
+
+// Delete removes a partnership record (its members, links and documents
+// records go with it by cascade).
+func Delete(ctx context.Context, tx *db.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, id)
+	return err
+}
+
+// firstStart is the earliest start date of a partnership that got going
+// (not only proposed), or nil when there is none.
+func firstStart(ctx context.Context, q db.Querier) (*time.Time, error) {
+	var first *time.Time
+	rows, err := q.QueryContext(ctx, `SELECT start_date FROM partnerships WHERE status <> 'proposed' AND start_date IS NOT NULL ORDER BY start_date LIMIT 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		first = &t
+	}
+	return first, rows.Err()
 }
