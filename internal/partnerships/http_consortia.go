@@ -64,7 +64,11 @@ func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[s
 	if err != nil {
 		return err
 	}
-	data["Consortium"] = map[string]any{"DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers,
+	qm, qmUntil, err := QualityMarkHeld(ctx, s.DB.Q(), p.ID, londonDay(time.Now()))
+	if err != nil {
+		return err
+	}
+	data["Consortium"] = map[string]any{"QualityMark": qm, "QualityMarkUntil": qmUntil, "DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers,
 		"Form": consortiumForm{Details: det, Tiers: tiers, Criteria: crit}}
 	return nil
 }

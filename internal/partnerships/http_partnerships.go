@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"partnerhub/internal/clean"
+	"partnerhub/internal/directory"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,17 @@ func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool
 		f.Status = qv.Get("status")
 	}
 	f.Theme, _ = strconv.ParseInt(qv.Get("theme"), 10, 64)
+	if consortia {
+		f.QualityMark = qv.Get("quality_mark") == "1"
+		f.ReadyFull = qv.Get("ready") == "1"
+		f.Service, _ = strconv.ParseInt(qv.Get("service"), 10, 64)
+		if w := qv.Get("ward"); in(directory.Wards(), w) {
+			f.Ward = w
+		}
+	}
+	if srt := qv.Get("sort"); srt == "name" || (consortia && srt == "quality_mark") {
+		f.Sort = srt
+	}
 	base := strings.TrimRight(s.Web.Config.BaseURL, "/") + "/partnerships/"
 	name, title := "partnerships", "Partnerships"
 	if consortia {
@@ -83,7 +95,7 @@ func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool
 			f.Limit, f.Offset = limit, offset
 			return List(ctx, s.DB.Q(), f)
 		},
-		Columns: []web.Column[Row]{
+		Columns: append([]web.Column[Row]{
 			{Header: "name", Cell: func(x Row) string { return x.Name }},
 			{Header: "model", Cell: func(x Row) string { return x.Model }},
 			{Header: "status", Cell: func(x Row) string { return x.Status }},
@@ -93,17 +105,27 @@ func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool
 			{Header: "sector_mix", Cell: func(x Row) string { return x.Mix }},
 			{Header: "lead", Cell: func(x Row) string { return x.Lead }},
 			{Header: "url", Cell: func(x Row) string { return base + x.Slug }},
-		},
+		}, consortiumColumns(consortia)...),
 		Item: func(x Row) any {
-			return map[string]any{"name": x.Name, "slug": x.Slug, "model": x.Model, "status": x.Status, "start_date": isoDate(x.Start), "end_date": isoDate(x.End),
+			m := map[string]any{"name": x.Name, "slug": x.Slug, "model": x.Model, "status": x.Status, "start_date": isoDate(x.Start), "end_date": isoDate(x.End),
 				"members": x.Members, "sector_mix": x.Mix, "lead": x.Lead, "url": base + x.Slug}
+			if consortia {
+				m["quality_mark"], m["quality_mark_until"] = x.QualityMark, isoDate(x.QualityMarkUntil)
+				m["full_members"], m["full_members_commissioning_ready"] = x.FullMembers, x.ReadyFull
+			}
+			return m
 		},
 		Render: func(p web.ListPage[Row]) error {
 			themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
 			if err != nil {
 				return err
 			}
+			services, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Services, false)
+			if err != nil {
+				return err
+			}
 			return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", map[string]any{
+				"Services": services, "Wards": directory.Wards(),
 				"Title": title, "Rows": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "Consortia": consortia,
 				"Models": Models, "Statuses": Statuses, "Themes": themes, "Q": qv, "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 			})
@@ -553,4 +575,22 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return web.Redirect(w, r, "/partnerships", p.Name+" deleted.")
+}
+
+// consortiumColumns are the consortia list's extra CSV columns.
+func consortiumColumns(consortia bool) []web.Column[Row] {
+	if !consortia {
+		return nil
+	}
+	return []web.Column[Row]{
+		{Header: "quality_mark", Cell: func(x Row) string {
+			if x.QualityMark {
+				return "yes"
+			}
+			return "no"
+		}},
+		{Header: "quality_mark_until", Cell: func(x Row) string { return isoDate(x.QualityMarkUntil) }},
+		{Header: "full_members", Cell: func(x Row) string { return strconv.Itoa(x.FullMembers) }},
+		{Header: "full_members_commissioning_ready", Cell: func(x Row) string { return strconv.Itoa(x.ReadyFull) }},
+	}
 }

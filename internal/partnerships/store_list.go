@@ -98,7 +98,15 @@ type Filter struct {
 	Theme     int64
 	Org       int64 // partnerships this organisation has been a member of
 	Consortia bool
-	Viewer    *web.Identity // nil = the public
+	// Consortia only (issue 13 item 5): holding the Quality Mark now, every
+	// current full member commissioning ready, delivering a service, in a ward.
+	QualityMark bool
+	ReadyFull   bool
+	Service     int64
+	Ward        string
+	Sort        string        // "" (newest first), "name", "quality_mark"
+	Today       time.Time     // the day "now" means (zero: today)
+	Viewer      *web.Identity // nil = the public
 	Limit     int
 	Offset    int
 }
@@ -116,6 +124,45 @@ type Row struct {
 	Mix        string
 	Lead       string
 	Visibility string
+	// Consortia only: the Quality Mark held now (and until when, nil for
+	// no end), and current full members, how many commissioning ready.
+	QualityMark      bool
+	QualityMarkUntil *time.Time
+	FullMembers      int
+	ReadyFull        int
+}
+
+// ReadyText says how many full members are commissioning ready.
+func (r Row) ReadyText() string {
+	if r.FullMembers == 0 {
+		return "No full members"
+	}
+	if r.ReadyFull == r.FullMembers {
+		return "All " + itoa(r.FullMembers) + " ready"
+	}
+	return itoa(r.ReadyFull) + " of " + itoa(r.FullMembers) + " ready"
+}
+
+// SQL of a consortium's Quality Mark and full members on day $d.
+func qmHeldSQL(d string) string {
+	return `(SELECT COUNT(*) FROM assess_awards qa WHERE qa.kind = 'quality_mark' AND qa.subject_type = 'partnership' AND qa.subject_id = p.id
+		AND qa.revoked_at IS NULL AND (qa.valid_until IS NULL OR qa.valid_until >= ` + d + `))`
+}
+
+func qmUntilSQL(d string) string {
+	return `(SELECT MAX(qa.valid_until) FROM assess_awards qa WHERE qa.kind = 'quality_mark' AND qa.subject_type = 'partnership' AND qa.subject_id = p.id
+		AND qa.revoked_at IS NULL AND qa.valid_until >= ` + d + `)`
+}
+
+func fullMembersSQL(d string, ready bool) string {
+	s := `(SELECT COUNT(DISTINCT fm.organisation_id) FROM partnership_members fm LEFT JOIN consortium_member_tiers ft ON ft.member_id = fm.id
+		WHERE fm.partnership_id = p.id AND (fm.left_on IS NULL OR fm.left_on >= ` + d + `) AND (fm.joined_on IS NULL OR fm.joined_on <= ` + d + `)
+		AND COALESCE(ft.tier, 'full') = 'full'`
+	if ready {
+		s += ` AND EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = fm.organisation_id AND b.kind = 'commissioning_ready'
+			AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= ` + d + `))`
+	}
+	return s + `)`
 }
 
 // visibleTo is the SQL condition (and args) for what the viewer may see.
@@ -165,6 +212,33 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 	if f.Consortia {
 		add("p.model IN " + models.ConsortiumSQL())
 	}
+	today := f.Today
+	if today.IsZero() {
+		today = time.Now()
+	}
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	var day string // the placeholder of today, once needed
+	dayArg := func() string {
+		if day == "" {
+			args = append(args, today)
+			day = "$" + itoa(len(args))
+		}
+		return day
+	}
+	if f.Consortia {
+		if f.QualityMark {
+			where = append(where, qmHeldSQL(dayArg())+` > 0`)
+		}
+		if f.ReadyFull {
+			where = append(where, fullMembersSQL(dayArg(), false)+` > 0 AND `+fullMembersSQL(dayArg(), false)+` = `+fullMembersSQL(dayArg(), true))
+		}
+		if f.Service != 0 {
+			add("EXISTS (SELECT 1 FROM partnership_services ps WHERE ps.partnership_id = p.id AND ps.term_id = "+n()+")", f.Service)
+		}
+		if f.Ward != "" {
+			add("EXISTS (SELECT 1 FROM partnership_areas pa WHERE pa.partnership_id = p.id AND pa.area = "+n()+")", f.Ward)
+		}
+	}
 	cond := strings.Join(where, " AND ")
 	var total int
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships p WHERE `+cond, args...).Scan(&total); err != nil {
@@ -176,11 +250,25 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 	sector := func(in string) string {
 		return `(SELECT COUNT(*) FROM partnership_members sm JOIN organisations so ON so.id = sm.organisation_id WHERE sm.partnership_id = p.id AND so.sector IN ` + in + `)`
 	}
+	consortium := `0, NULL, 0, 0`
+	if f.Consortia {
+		consortium = qmHeldSQL(dayArg()) + `, ` + qmUntilSQL(dayArg()) + `, ` + fullMembersSQL(dayArg(), false) + `, ` + fullMembersSQL(dayArg(), true)
+	}
+	order := `p.start_date DESC, p.name`
+	switch f.Sort {
+	case "name":
+		order = `p.name, p.id`
+	case "quality_mark":
+		if f.Consortia {
+			order = qmHeldSQL(dayArg()) + ` DESC, p.name, p.id`
+		}
+	}
 	rows, err := q.QueryContext(ctx, `SELECT p.id, p.slug, p.name, p.model, p.status, p.start_date, p.end_date, p.visibility,
 		(SELECT COUNT(DISTINCT cm.organisation_id) FROM partnership_members cm WHERE cm.partnership_id = p.id),
 		`+sector(thirdIn)+`, `+sector("('public')")+`, `+sector("('private')")+`,
-		COALESCE((SELECT MIN(lo.name) FROM partnership_members lm JOIN organisations lo ON lo.id = lm.organisation_id WHERE lm.partnership_id = p.id AND lm.role = 'lead'), '')
-		FROM partnerships p WHERE `+cond+` ORDER BY p.start_date DESC, p.name LIMIT `+itoa(f.Limit)+` OFFSET `+itoa(f.Offset), args...)
+		COALESCE((SELECT MIN(lo.name) FROM partnership_members lm JOIN organisations lo ON lo.id = lm.organisation_id WHERE lm.partnership_id = p.id AND lm.role = 'lead'), ''),
+		`+consortium+`
+		FROM partnerships p WHERE `+cond+` ORDER BY `+order+` LIMIT `+itoa(f.Limit)+` OFFSET `+itoa(f.Offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -189,9 +277,15 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 	for rows.Next() {
 		var r Row
 		var s, e sql.NullTime
-		var third, pub, priv int
-		if err := rows.Scan(&r.ID, &r.Slug, &r.Name, &r.Model, &r.Status, &s, &e, &r.Visibility, &r.Members, &third, &pub, &priv, &r.Lead); err != nil {
+		var third, pub, priv, qm int
+		var until any // a date, or its text: SQLite loses the type through MAX()
+		if err := rows.Scan(&r.ID, &r.Slug, &r.Name, &r.Model, &r.Status, &s, &e, &r.Visibility, &r.Members, &third, &pub, &priv, &r.Lead,
+			&qm, &until, &r.FullMembers, &r.ReadyFull); err != nil {
 			return nil, 0, err
+		}
+		r.QualityMark = qm > 0
+		if u, ok := scannedDate(until); ok && r.QualityMark {
+			r.QualityMarkUntil = &u
 		}
 		r.Start, r.End = nullDate(s), nullDate(e)
 		var ms []Member
@@ -235,4 +329,37 @@ func CanSee(id *web.Identity, p *Partnership) bool {
 // ObjectRole("partnership", web.RoleEditor) policy, for showing links).
 func CanManage(id *web.Identity, p *Partnership) bool {
 	return id != nil && (id.Admin || partnershipObject(p).RoleOn(id) >= web.RoleEditor)
+}
+
+// scannedDate reads a date scanned from an expression: a time, or on
+// SQLite its text ("2027-03-01" or with a time after it).
+func scannedDate(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case []byte:
+		return scannedDate(string(t))
+	case string:
+		if len(t) >= 10 {
+			if d, err := time.Parse(time.DateOnly, t[:10]); err == nil {
+				return d, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// QualityMarkHeld says whether a consortium holds the Consortia Quality
+// Mark on day, and until when (nil: no end date).
+func QualityMarkHeld(ctx context.Context, q db.Querier, id int64, day time.Time) (bool, *time.Time, error) {
+	var n int
+	var until any
+	err := q.QueryRowContext(ctx, `SELECT `+qmHeldSQL("$2")+`, `+qmUntilSQL("$2")+` FROM partnerships p WHERE p.id = $1`, id, day).Scan(&n, &until)
+	if err != nil {
+		return false, nil, err
+	}
+	if u, ok := scannedDate(until); ok && n > 0 {
+		return true, &u, nil
+	}
+	return n > 0, nil, nil
 }
