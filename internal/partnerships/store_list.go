@@ -107,8 +107,8 @@ type Filter struct {
 	Sort        string        // "" (newest first), "name", "quality_mark"
 	Today       time.Time     // the day "now" means (zero: today)
 	Viewer      *web.Identity // nil = the public
-	Limit     int
-	Offset    int
+	Limit       int
+	Offset      int
 }
 
 // Row is one line of a listing.
