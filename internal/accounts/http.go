@@ -23,6 +23,9 @@ var templates embed.FS
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {
+	if err := rd.AddLabels("accounts", Labels); err != nil {
+		return err
+	}
 	return rd.AddPages(templates, "templates", "accounts")
 }
 

@@ -90,7 +90,7 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 		link := strings.TrimRight(s.Web.Config.BaseURL, "/") + "/invitations/" + tok
 		return mail.Enqueue(ctx, tx, mail.Message{To: email, Kind: "invite", Subject: "You are invited to join " + strings.NewReplacer("\r", " ", "\n", " ").Replace(org.Name) + " on Partnerhub",
 			Body: fmt.Sprintf("Hello,\n\n%s has invited you to join %s on Partnerhub as %s.\n\nTo accept, open:\n\n%s\n\nIf you do not have a Partnerhub account yet, create one with this email address (%s) first. The invitation works once and expires in 14 days.\nIf you did not expect this, you can ignore this email.\n",
-				id.Name, org.Name, strings.ToLower(web.Label(role)), link, email)})
+				id.Name, org.Name, strings.ToLower(Label(role)), link, email)})
 	})
 	if apperr.Is(err, apperr.ECONFLICT) || apperr.Is(err, apperr.EINVALID) {
 		return s.renderMembers(w, r, formStatus(err), err)
@@ -136,7 +136,7 @@ func (s *Service) changeRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/orgs/"+org.Slug+"/members", m.Name+" is now "+strings.ToLower(web.Label(role))+".")
+	return web.Redirect(w, r, "/orgs/"+org.Slug+"/members", m.Name+" is now "+strings.ToLower(Label(role))+".")
 }
 
 func (s *Service) removeForm(w http.ResponseWriter, r *http.Request) error {

@@ -29,6 +29,34 @@ type User struct {
 // Verified reports whether the user confirmed their email address.
 func (u *User) Verified() bool { return u.EmailVerifiedAt != nil }
 
+// Labels are the words for the sectors, legal forms and roles.
+var Labels = map[string]string{
+	"vcs":                "Voluntary and community",
+	"social_enterprise":  "Social enterprise",
+	"faith":              "Faith group",
+	"public":             "Public sector",
+	"private":            "Private sector",
+	"charity":            "Registered charity",
+	"cio":                "Charitable incorporated organisation (CIO)",
+	"charitable_company": "Charitable company",
+	"cic":                "Community interest company (CIC)",
+	"cbs":                "Community benefit society",
+	"unincorporated":     "Unincorporated association",
+	"public_body":        "Public body",
+	"company":            "Company",
+	"owner":              "Owner",
+	"editor":             "Editor",
+	"viewer":             "Viewer",
+}
+
+// Label is the words for a sector, legal form or role.
+func Label(code string) string {
+	if l, ok := Labels[code]; ok {
+		return l
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
 // Sectors an organisation can belong to. The third sector is vcs,
 // social_enterprise and faith.
 var Sectors = []string{"vcs", "social_enterprise", "faith", "public", "private"}

@@ -255,7 +255,7 @@ func SaveAction(ctx context.Context, tx *db.Tx, a *Assessment, x *Action) error 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return apperr.NotFound("action")
 	}
-	return History(ctx, tx, a, "action.update", x.Title+": "+web.Label(x.Status))
+	return History(ctx, tx, a, "action.update", x.Title+": "+label(x.Status))
 }
 
 // ActionsFromGaps adds an action for each gap that has none yet, due in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"net/http"
+	"partnerhub/internal/accounts"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -35,17 +36,9 @@ var templates embed.FS
 // Templates registers the feature's pages and, at start-up, publishes the
 // embedded instruments on a database that has none yet.
 func (s *Service) Templates(rd *web.Renderer) error {
-	web.AddLabels(map[string]string{
-		"draft": "In progress", "submitted": "Awaiting review", "more_evidence": "More evidence needed", "decided": "Decided", "withdrawn": "Withdrawn",
-		"awarded": "Awarded", "awarded_with_conditions": "Awarded with conditions", "not_yet": "Not yet", "ready": "Ready", "nearly_ready": "Nearly ready",
-		"open": "Open", "in_progress": "In progress", "done": "Done", "published": "Published", "superseded": "Superseded",
-		"quality_mark": "Consortia Quality Mark", "readiness": "Commissioning readiness", "health_check": "Partnership health check", "custom": "Other assessment",
-		"agree": "Partners agree", "mixed": "Some difference of view", "disagree": "Partners disagree",
-		"start": "Started", "invite": "Contributor added", "answer": "Answers saved", "submit": "Submitted", "decide": "Decision recorded", "award": "Result counts",
-		"assign_reviewer": "Reviewer appointed", "request_evidence": "More evidence requested", "review.rate": "Reviewer ratings saved", "withdraw": "Withdrawn",
-		"evidence.add": "Evidence file added", "evidence.link": "Evidence linked", "evidence.remove": "Evidence removed", "action.add": "Action added",
-		"action.update": "Action updated", "reminder": "Reminder sent",
-	})
+	if err := rd.AddLabels("assess", labels); err != nil {
+		return err
+	}
 	if err := EnsureInstruments(context.Background(), s.DB); err != nil {
 		return err
 	}
@@ -184,3 +177,24 @@ func (s *Service) saveForm(w http.ResponseWriter, r *http.Request, write func(ct
 }
 
 func (s *Service) uploadDir() string { return s.Web.Config.UploadDir() }
+
+// labels are the assessment feature's words for its codes.
+var labels = map[string]string{
+	"draft": "In progress", "submitted": "Awaiting review", "more_evidence": "More evidence needed", "decided": "Decided", "withdrawn": "Withdrawn",
+	"awarded": "Awarded", "awarded_with_conditions": "Awarded with conditions", "not_yet": "Not yet", "ready": "Ready", "nearly_ready": "Nearly ready",
+	"open": "Open", "in_progress": "In progress", "done": "Done", "published": "Published", "superseded": "Superseded",
+	"quality_mark": "Consortia Quality Mark", "readiness": "Commissioning readiness", "health_check": "Partnership health check", "custom": "Other assessment",
+	"agree": "Partners agree", "mixed": "Some difference of view", "disagree": "Partners disagree",
+	"start": "Started", "invite": "Contributor added", "answer": "Answers saved", "submit": "Submitted", "decide": "Decision recorded", "award": "Result counts",
+	"assign_reviewer": "Reviewer appointed", "request_evidence": "More evidence requested", "review.rate": "Reviewer ratings saved", "withdraw": "Withdrawn",
+	"evidence.add": "Evidence file added", "evidence.link": "Evidence linked", "evidence.remove": "Evidence removed", "action.add": "Action added",
+	"action.update": "Action updated", "reminder": "Reminder sent",
+}
+
+// label is the assessment feature's words for a code.
+func label(code string) string {
+	if l, ok := labels[code]; ok {
+		return l
+	}
+	return accounts.Label(code)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"partnerhub/internal/accounts"
 	"strconv"
 	"strings"
 
@@ -55,13 +56,13 @@ func (s *Service) directoryColumns() []web.Column[Item] {
 	join := func(xs []string) string { return strings.Join(xs, "; ") }
 	return []web.Column[Item]{
 		{Header: "name", Cell: func(it Item) string { return it.Name }},
-		{Header: "sector", Cell: func(it Item) string { return web.Label(it.Sector) }},
-		{Header: "legal_form", Cell: func(it Item) string { return web.Label(it.LegalForm) }},
+		{Header: "sector", Cell: func(it Item) string { return accounts.Label(it.Sector) }},
+		{Header: "legal_form", Cell: func(it Item) string { return accounts.Label(it.LegalForm) }},
 		{Header: "identifiers", Cell: func(it Item) string { return join(it.Identifiers) }},
 		{Header: "postcode", Cell: func(it Item) string { return it.Postcode }},
 		{Header: "wards", Cell: func(it Item) string { return join(it.Wards) }},
 		{Header: "services", Cell: func(it Item) string { return join(it.Services) }},
-		{Header: "income_band", Cell: func(it Item) string { return web.Label(it.IncomeBand) }},
+		{Header: "income_band", Cell: func(it Item) string { return label(it.IncomeBand) }},
 		{Header: "website", Cell: func(it Item) string { return it.Website }},
 		{Header: "description", Cell: func(it Item) string { return it.Description }},
 		{Header: "url", Cell: func(it Item) string { return s.Web.Config.BaseURL + "/directory/" + it.Slug }},

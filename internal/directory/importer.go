@@ -18,7 +18,6 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/importing"
 	"partnerhub/internal/taxonomy"
-	"partnerhub/internal/web"
 )
 
 // Import of organisations from CSV (our layout or the Charity Commission
@@ -43,8 +42,8 @@ var ccColumns = []string{"registered_charity_number", "charity_name"}
 // labels the pages show ("Voluntary and community", "CIC", "Public body",
 // "Under £10,000").
 var (
-	sectorEnum     = importing.NewEnum(accounts.Sectors, web.Label)
-	legalFormEnum  = importing.NewEnum(accounts.LegalForms, web.Label)
+	sectorEnum     = importing.NewEnum(accounts.Sectors, accounts.Label)
+	legalFormEnum  = importing.NewEnum(accounts.LegalForms, accounts.Label)
 	incomeBandEnum = importing.NewEnum(IncomeBands, func(c string) string { return labels[c] })
 )
 

@@ -239,3 +239,12 @@ func policyDue(review *time.Time, now time.Time) bool {
 	}
 	return !review.After(today(now).Add(ReviewWarning))
 }
+
+// label is the directory's words for a code (income bands, outcome
+// methods, policies, claim and membership states).
+func label(code string) string {
+	if l, ok := labels[code]; ok {
+		return l
+	}
+	return accounts.Label(code)
+}

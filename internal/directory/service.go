@@ -30,7 +30,9 @@ func New(d *db.DB, w *web.Server) *Service {
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {
-	web.AddLabels(labels)
+	if err := rd.AddLabels("directory", labels); err != nil {
+		return err
+	}
 	return rd.AddPages(templates, "templates", "directory")
 }
 

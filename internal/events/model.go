@@ -3,6 +3,7 @@ package events
 import (
 	"fmt"
 	"net/url"
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/clean"
 	"strconv"
 	"strings"
@@ -83,7 +84,9 @@ var labels = map[string]string{
 // is an origin of a partnership and a kind of outcomes tool, "draft" an
 // assessment in progress). The shared label table keeps their words; the
 // events pages name them with Label.
-var ownCodes = map[string]bool{TypeOther: true, StatusDraft: true}
+// "members" is who may book an event here but who may see a partnership
+// there.
+var ownCodes = map[string]bool{TypeOther: true, StatusDraft: true, AudienceMembers: true}
 
 // sharedLabels is labels without ownCodes, for web.AddLabels.
 func sharedLabels() map[string]string {
@@ -101,8 +104,11 @@ func Label(code string) string {
 	if l, ok := labels[code]; ok {
 		return l
 	}
-	return web.Label(code)
+	return accounts.Label(code)
 }
+
+// AudienceLabel names who can book the event.
+func (e *Event) AudienceLabel() string { return Label(e.Audience) }
 
 // TypeLabel names the event's type.
 func (e *Event) TypeLabel() string { return Label(e.Type) }

@@ -35,7 +35,9 @@ func New(d *db.DB, w *web.Server) *Service {
 
 // Templates registers the feature's pages.
 func (s *Service) Templates(rd *web.Renderer) error {
-	web.AddLabels(sharedLabels())
+	if err := rd.AddLabels("events", sharedLabels()); err != nil {
+		return err
+	}
 	return rd.AddPages(templateFS, "templates", "events")
 }
 

@@ -15,7 +15,9 @@ var templates embed.FS
 
 // Templates registers the feature's pages and its code labels.
 func (s *Service) Templates(rd *web.Renderer) error {
-	web.AddLabels(codeLabels)
+	if err := rd.AddLabels("partnerships", codeLabels); err != nil {
+		return err
+	}
 	return rd.AddPages(templates, "templates", "partnerships")
 }
 

@@ -81,7 +81,7 @@ func (s *Service) networkNodes(w http.ResponseWriter, r *http.Request) error {
 	}
 	var rows [][]string
 	for _, nd := range net.Nodes {
-		rows = append(rows, []string{strconv.FormatInt(nd.ID, 10), nd.Name, web.Label(nd.Sector), nd.Sector, strconv.Itoa(nd.Partnerships), strconv.Itoa(nd.Degree)})
+		rows = append(rows, []string{strconv.FormatInt(nd.ID, 10), nd.Name, accounts.Label(nd.Sector), nd.Sector, strconv.Itoa(nd.Partnerships), strconv.Itoa(nd.Degree)})
 	}
 	return web.CSV(w, "network-nodes.csv", []string{"Id", "Label", "Type", "Sector", "Partnerships", "Partners"}, rows)
 }

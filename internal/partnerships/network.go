@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"partnerhub/internal/accounts"
 	"sort"
 	"strings"
 
@@ -251,7 +252,7 @@ func (n *Network) SVG(title string) template.HTML {
 	b.WriteString(`</g><g class="nodes">`)
 	for i, nd := range drawn {
 		r := 3 + math.Min(math.Sqrt(float64(nd.Partnerships))*1.6, 9)
-		label := fmt.Sprintf("%s (%s): %d partnerships, %d partners", nd.Name, web.Label(nd.Sector), nd.Partnerships, nd.Degree)
+		label := fmt.Sprintf("%s (%s): %d partnerships, %d partners", nd.Name, accounts.Label(nd.Sector), nd.Partnerships, nd.Degree)
 		cls := "n-third"
 		switch nd.Sector {
 		case "public":

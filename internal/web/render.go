@@ -25,6 +25,7 @@ type Renderer struct {
 	base   *template.Template
 	pages  map[string]*template.Template
 	static *Static
+	labels map[string]codeLabel // code -> words, and the feature that gave them
 }
 
 var london = mustLocation("Europe/London")
@@ -130,7 +131,7 @@ func (rd *Renderer) funcs() template.FuncMap {
 		"title": func(s string) string {
 			return strings.ReplaceAll(strings.ToUpper(s[:min(1, len(s))])+s[min(1, len(s)):], "_", " ")
 		},
-		"label": Label,
+		"label": rd.Label,
 		"join":  strings.Join,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
@@ -149,44 +150,9 @@ func (rd *Renderer) funcs() template.FuncMap {
 	}
 }
 
-// Labels turns stored codes into words for people; features add theirs.
-var labels = map[string]string{
-	"vcs":                "Voluntary and community",
-	"social_enterprise":  "Social enterprise",
-	"faith":              "Faith group",
-	"public":             "Public sector",
-	"private":            "Private sector",
-	"charity":            "Registered charity",
-	"cio":                "Charitable incorporated organisation (CIO)",
-	"charitable_company": "Charitable company",
-	"cic":                "Community interest company (CIC)",
-	"cbs":                "Community benefit society",
-	"unincorporated":     "Unincorporated association",
-	"public_body":        "Public body",
-	"company":            "Company",
-	"owner":              "Owner",
-	"editor":             "Editor",
-	"viewer":             "Viewer",
-}
-
-// AddLabels registers display words for codes (called at start-up).
-func AddLabels(m map[string]string) {
-	for k, v := range m {
-		labels[k] = v
-	}
-}
-
-// Label returns the display words for a code.
-func Label(code string) string {
-	if l, ok := labels[code]; ok {
-		return l
-	}
-	return strings.ReplaceAll(code, "_", " ")
-}
-
 // NewRenderer parses the layout and core pages.
 func NewRenderer(static *Static) (*Renderer, error) {
-	rd := &Renderer{pages: map[string]*template.Template{}, static: static}
+	rd := &Renderer{pages: map[string]*template.Template{}, static: static, labels: map[string]codeLabel{}}
 	base, err := template.New("layout.html").Funcs(rd.funcs()).ParseFS(coreTemplates, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
