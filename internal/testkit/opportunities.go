@@ -29,8 +29,14 @@ func opportunitiesDemo(ctx context.Context, t *Town) error {
 	if err != nil {
 		return err
 	}
-	noon := func(d time.Time) *time.Time { x := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, lon).UTC(); return &x }
-	day := func(d time.Time) *time.Time { x := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC); return &x }
+	noon := func(d time.Time) *time.Time {
+		x := time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, lon).UTC()
+		return &x
+	}
+	day := func(d time.Time) *time.Time {
+		x := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+		return &x
+	}
 	p := func(pounds int64) *int64 { v := pounds * 100; return &v }
 	req := func(kind, code string, mandatory bool) opportunities.Requirement {
 		return opportunities.Requirement{Kind: kind, Code: code, Mandatory: mandatory}
@@ -88,7 +94,7 @@ func opportunitiesDemo(ctx context.Context, t *Town) error {
 					ContactName: s.contact, ContactEmail: "commissioning@demo.partnerhub.test",
 					ValueMin: p(s.min * int64(s.years)), ValueMax: p(s.max * int64(s.years)), Procedure: s.proc,
 					SuitableVCSE: s.vcse, SuitableSME: true, Lots: append([]opportunities.Lot(nil), s.lots...),
-					Requirements: append([]opportunities.Requirement(nil), s.reqs...),
+					Requirements:               append([]opportunities.Requirement(nil), s.reqs...),
 					CommissioningReadyRequired: s.kind == opportunities.KindTender && y >= 2018,
 				}
 				if s.cpv != "" {
