@@ -97,7 +97,7 @@ func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
 		c.PostForm("/orgs/"+council.Slug+"/opportunities/"+slug+"/cancel", url.Values{"reason": {"Budget withdrawn"}}).Status(t, 303)
 		ch.Get("/opportunities/"+slug).Status(t, 200).Contains(t, "Cancelled: Budget withdrawn")
 		// A charity cannot publish opportunities.
-		ch.Get("/orgs/" + charity.Slug + "/opportunities/new").Status(t, 403)
+		ch.Get("/orgs/"+charity.Slug+"/opportunities/new").Status(t, 403)
 	})
 }
 
