@@ -179,12 +179,15 @@ type Follower struct {
 
 // Followers are the active people following an opportunity: those who
 // follow it themselves and the owners and editors of organisations that
-// asked it a question, each once.
+// asked it a question or registered interest, each once.
 func Followers(ctx context.Context, q db.Querier, oppID int64) ([]Follower, error) {
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.email, 0 FROM opportunity_follows f JOIN users u ON u.id = f.user_id WHERE f.opportunity_id = $1 AND u.disabled_at IS NULL
 		UNION
 		SELECT u.id, u.email, m.organisation_id FROM opportunity_questions c JOIN memberships m ON m.organisation_id = c.organisation_id JOIN users u ON u.id = m.user_id
 		WHERE c.opportunity_id = $1 AND m.role IN ('owner','editor') AND u.disabled_at IS NULL
+		UNION
+		SELECT u.id, u.email, m.organisation_id FROM opportunity_interests i JOIN memberships m ON m.organisation_id = i.organisation_id JOIN users u ON u.id = m.user_id
+		WHERE i.opportunity_id = $1 AND m.role IN ('owner','editor') AND u.disabled_at IS NULL
 		ORDER BY 2, 3`, oppID)
 	if err != nil {
 		return nil, err
