@@ -251,6 +251,10 @@ var kinds = map[string]string{
 	"healthcheck_round":            "health-check rounds",
 	"network_join":                 "network join requests and replies",
 	"consortium_definition_review": "consortium definition review reminders",
+	"opportunity_alert":            "opportunity alerts (your saved searches)",
+	"opportunity_fit":              "opportunities that fit your organisation",
+	"opportunity_question":         "clarification questions to you as a buyer",
+	"opportunity_update":           "answers and “you said, we did” from opportunities you follow",
 }
 
 // Subscription is what an unsubscribe token stands for.

@@ -332,3 +332,5 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

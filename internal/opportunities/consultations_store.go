@@ -281,3 +281,6 @@ func SetCompactWeeks(ctx context.Context, q db.Querier, weeks int) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO site_settings (key, value) VALUES ($1, $2)`, settingCompactWeeks, strconv.Itoa(weeks))
 	return err
 }
+
+// Changed reports whether the response was changed after it was sent.
+func (c CResponse) Changed() bool { return !c.UpdatedAt.Equal(c.SubmittedAt) }

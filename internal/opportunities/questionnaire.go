@@ -254,3 +254,6 @@ func Summarise(qs []CQuestion, rs []ResponseAnswers) []QuestionSummary {
 	}
 	return out
 }
+
+// Percent is Share as a percentage.
+func (c OptionCount) Percent() float64 { return c.Share * 100 }
