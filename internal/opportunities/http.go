@@ -22,7 +22,7 @@ import (
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return []web.Route{
+	return append([]web.Route{
 		web.Get("/opportunities", web.Public, s.list),
 		web.Get("/opportunities.atom", web.Public, s.atom),
 		web.Get("/opportunities.ics", web.Public, s.ics),
@@ -39,7 +39,7 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/orgs/{org}/opportunities/{opp}/close", editor, s.statusForm),
 		web.Post("/orgs/{org}/opportunities/{opp}/close", editor, s.setStatus),
 		web.Get("/orgs/{org}/opportunities/{opp}/interests", editor, s.interests),
-	}
+	}, s.engageRoutes()...) // questions, consultations, alerts: http_questions.go
 }
 
 // visible loads an opportunity the caller may see: a draft only for the

@@ -7,6 +7,9 @@ import (
 	"partnerhub/internal/jobs"
 )
 
+// Jobs are the feature's background jobs.
+func (s *Service) Jobs() []jobs.Job { return s.engageJobs() }
+
 // engageJobs are the alert jobs: saved-search digests every 15 minutes
 // (immediate alerts go out then; daily and weekly ones when due) and the
 // organisations' weekly "opportunities that fit us".

@@ -22,7 +22,9 @@ type Service struct {
 
 // New returns the opportunities feature.
 func New(d *db.DB, w *web.Server) *Service {
-	return &Service{DB: d, Web: w, Store: &Store{}, Now: db.Now}
+	s := &Service{DB: d, Web: w, Store: &Store{}, Now: db.Now}
+	s.Store.OnChange(consultationOpenCheck) // a consultation cannot open without questions
+	return s
 }
 
 // Templates registers the feature's pages.
