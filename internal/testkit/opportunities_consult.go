@@ -189,7 +189,7 @@ func opportunitiesConsultDemo(ctx context.Context, t *Town) error {
 		}
 
 		// Clarification questions on the open tenders and grants.
-		rows, err := tx.QueryContext(ctx, `SELECT id, title, buyer_org_id FROM opportunities WHERE status = 'open' AND kind IN ('tender','grant') ORDER BY id`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, buyer_org_id FROM opportunities WHERE status = 'open' AND kind IN ('tender','grant','consultation') ORDER BY id`)
 		if err != nil {
 			return err
 		}
