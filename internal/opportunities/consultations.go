@@ -45,17 +45,21 @@ type Consultation struct {
 	Settings      ConsultationSettings
 }
 
-// Short reports whether it runs for less than the Compact minimum.
+// Short reports whether it runs for less than the Compact minimum, in
+// whole days (opening in the evening and closing at noon twelve weeks
+// later is twelve weeks).
 func (c Consultation) Short() bool {
-	return c.Opens != nil && c.Closes != nil && c.Closes.Sub(*c.Opens) < time.Duration(c.MinWeeks)*7*24*time.Hour
+	return c.Opens != nil && c.Closes != nil && c.days() < c.MinWeeks*7
 }
+
+func (c Consultation) days() int { return int(c.Closes.Sub(*c.Opens).Hours()/24 + 0.5) }
 
 // WeeksText is its length for people: "8 weeks", "8 weeks and 3 days".
 func (c Consultation) WeeksText() string {
 	if c.Opens == nil || c.Closes == nil {
 		return ""
 	}
-	days := int(c.Closes.Sub(*c.Opens).Hours()/24 + 0.5)
+	days := c.days()
 	w, d := days/7, days%7
 	s := strconv.Itoa(w) + " " + plural(w, "week", "weeks")
 	if d > 0 {

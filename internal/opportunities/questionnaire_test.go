@@ -3,6 +3,7 @@ package opportunities
 import (
 	"net/url"
 	"testing"
+	"time"
 
 	"partnerhub/internal/apperr"
 )
@@ -74,5 +75,19 @@ func TestQuestionValidation(t *testing.T) {
 	q = CQuestion{Kind: "essay", Prompt: ""}
 	if fs := apperr.Fields(q.Validate()); len(fs) != 2 {
 		t.Errorf("errors = %v", fs)
+	}
+}
+
+func TestConsultationShortByWholeDays(t *testing.T) {
+	open := time.Date(2026, 8, 30, 21, 27, 0, 0, time.UTC)
+	closes := open.AddDate(0, 0, 84).Add(-9 * time.Hour) // noon twelve weeks later
+	c := Consultation{Opens: &open, Closes: &closes, MinWeeks: 12}
+	if c.Short() || c.WeeksText() != "12 weeks" {
+		t.Fatalf("12 weeks: short %v, %q", c.Short(), c.WeeksText())
+	}
+	closes = open.AddDate(0, 0, 59)
+	c.Closes = &closes
+	if !c.Short() || c.WeeksText() != "8 weeks and 3 days" {
+		t.Fatalf("59 days: short %v, %q", c.Short(), c.WeeksText())
 	}
 }
