@@ -88,7 +88,10 @@ func TestClarificationQuestionAskedAnsweredAndPublished(t *testing.T) {
 		answer := "/orgs/blackpool-council/opportunities/" + e.tender.Slug + "/questions/" + qid + "/answer"
 		// Another charity cannot reach the buyer's answer form.
 		e.As("owner@x.test").Get(answer).Status(t, 404)
-		e.As("council@x.test").RoundTrip(t, answer, answer, func(v url.Values) { v.Set("answer", "Yes: TUPE information goes to shortlisted bidders."); v.Set("publish", "yes") },
+		e.As("council@x.test").RoundTrip(t, answer, answer, func(v url.Values) {
+			v.Set("answer", "Yes: TUPE information goes to shortlisted bidders.")
+			v.Set("publish", "yes")
+		},
 			func(v url.Values) { v.Set("answer", "") }, "Enter the answer", answer)
 		e.Anon().Get(page).Status(t, 200).Contains(t, "Will TUPE apply", "TUPE information goes to shortlisted bidders").NotContains(t, "Fylde Trust")
 		fan := e.Outbox("fan@x.test")
@@ -128,12 +131,12 @@ func TestConsultationResponseEditableUntilCloseThenYouSaidWeDid(t *testing.T) {
 		sent[f(1)] = []string{"Bloomfield"}
 		owner.PostForm(page, sent).Status(t, 303)
 		buyerBase := "/orgs/blackpool-council/opportunities/" + e.consult.Slug
-		csv := e.As("council@x.test").Get(buyerBase + "/responses?format=csv").Status(t, 200).Body
+		csv := e.As("council@x.test").Get(buyerBase+"/responses?format=csv").Status(t, 200).Body
 		if strings.Count(csv, "Fylde Trust") != 1 || !strings.Contains(csv, "Bloomfield") || strings.Contains(csv, "Claremont") {
 			t.Fatalf("responses CSV:\n%s", csv)
 		}
 		e.As("council@x.test").Get(buyerBase+"/responses").Status(t, 200).Contains(t, "1 of 1 answered", "<svg")
-		e.As("other@x.test").Get(buyerBase + "/responses").Status(t, 404)
+		e.As("other@x.test").Get(buyerBase+"/responses").Status(t, 404)
 		// "You said, we did" waits for the close.
 		yousaid := buyerBase + "/you-said"
 		e.As("council@x.test").PostForm(yousaid, url.Values{"you_said": {"You said drop-ins work; we fund them."}}).Status(t, 422).Contains(t, "once the consultation has closed")
