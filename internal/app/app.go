@@ -76,6 +76,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
 	a.Opportunities = opportunities.New(d, w)
+	a.Partnerships.AddMeasureSource(opportunities.Measures())
 	a.Partnerships.AddMeasureSource(opportunities.ServiceDesignMeasure())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
