@@ -250,3 +250,30 @@ func SetOrgAlert(ctx context.Context, q db.Querier, orgID, userID int64, on bool
 		orgID, now, nullID(userID))
 	return err
 }
+
+// HiddenOpp is an opportunity a person marked not relevant.
+type HiddenOpp struct {
+	ID          int64
+	Slug, Title string
+	BuyerName   string
+}
+
+// HiddenList lists the opportunities userID marked not relevant, most
+// recent first (at most 200).
+func HiddenList(ctx context.Context, q db.Querier, userID int64) ([]HiddenOpp, error) {
+	rows, err := q.QueryContext(ctx, `SELECT p.id, p.slug, p.title, o.name FROM opportunity_hidden h JOIN opportunities p ON p.id = h.opportunity_id
+		JOIN organisations o ON o.id = p.buyer_org_id WHERE h.user_id = $1 ORDER BY h.created_at DESC, p.id DESC LIMIT 200`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []HiddenOpp
+	for rows.Next() {
+		var h HiddenOpp
+		if err := rows.Scan(&h.ID, &h.Slug, &h.Title, &h.BuyerName); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

@@ -37,8 +37,12 @@ func (s *Service) alertsPage(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"id": a.ID, "name": a.Name, "search": a.Describe(), "query": a.Query, "frequency": a.Frequency, "url": base + a.URL(), "created_at": a.CreatedAt}
 		},
 		Render: func(p web.ListPage[Alert]) error {
+			hidden, err := HiddenList(r.Context(), s.DB.Q(), id.UserID)
+			if err != nil {
+				return err
+			}
 			return s.Web.Render(w, r, http.StatusOK, "opportunities/alerts.html", map[string]any{"Title": "Your opportunity alerts", "Alerts": p.Items, "Total": p.Total,
-				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "Hidden": hidden})
 		},
 	})
 }

@@ -188,5 +188,12 @@ func TestAlertSavedFromASearchSaysItEmailsAndCanBeDeleted(t *testing.T) {
 		owner.Get("/opportunities/alerts/"+id+"/delete").Status(t, 200).Contains(t, "Are you sure you want to delete the alert “Advocacy tenders”?")
 		owner.PostForm("/opportunities/alerts/"+id+"/delete", nil).Status(t, 303)
 		owner.Get("/opportunities/alerts").Status(t, 200).Contains(t, "You have no alerts yet").NotContains(t, ">Advocacy tenders</a>")
+		// "Not relevant", listed with the alerts, and shown again.
+		if loc := owner.PostForm("/opportunities/"+e.tender.Slug+"/not-relevant", url.Values{"next": {"https://evil.example/"}}).Status(t, 303).Location(); loc != "/opportunities/"+e.tender.Slug {
+			t.Fatalf("not relevant redirected to %q", loc)
+		}
+		owner.Get("/opportunities/alerts").Status(t, 200).Contains(t, ">Independent advocacy service</a>")
+		owner.PostForm("/opportunities/"+e.tender.Slug+"/not-relevant", url.Values{"undo": {"yes"}}).Status(t, 303)
+		owner.Get("/opportunities/alerts").Status(t, 200).NotContains(t, ">Independent advocacy service</a>")
 	})
 }
