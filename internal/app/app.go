@@ -78,6 +78,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Opportunities = opportunities.New(d, w)
 	a.Partnerships.AddMeasureSource(opportunities.Measures())
 	a.Partnerships.AddMeasureSource(opportunities.ServiceDesignMeasure())
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)

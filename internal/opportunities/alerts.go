@@ -16,6 +16,7 @@ import (
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/clean"
 	"partnerhub/internal/db"
+	"partnerhub/internal/web"
 )
 
 // Alert frequencies.
@@ -276,4 +277,23 @@ func HiddenList(ctx context.Context, q db.Querier, userID int64) ([]HiddenOpp, e
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// withoutHidden drops the fits the signed-in person marked not relevant
+// and keeps at most limit.
+func (s *Service) withoutHidden(ctx context.Context, fits []Fit, limit int) ([]Fit, error) {
+	var hidden map[int64]bool
+	if id := web.IdentityFrom(ctx); id != nil {
+		var err error
+		if hidden, err = Hidden(ctx, s.DB.Q(), id.UserID); err != nil {
+			return nil, err
+		}
+	}
+	out := fits[:0]
+	for _, f := range fits {
+		if !hidden[f.O.ID] && len(out) < limit {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }

@@ -197,3 +197,21 @@ func TestAlertSavedFromASearchSaysItEmailsAndCanBeDeleted(t *testing.T) {
 		owner.Get("/opportunities/alerts").Status(t, 200).NotContains(t, ">Independent advocacy service</a>")
 	})
 }
+
+func TestNotRelevantLeavesTheDashboardFits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEngage(t, d)
+		if _, err := d.W().ExecContext(e.Ctx, `INSERT INTO org_terms (organisation_id, term_id) SELECT o.id, t.id FROM organisations o, taxonomy_terms t
+			WHERE o.name = 'Fylde Trust' AND t.code = 'advice-advocacy'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W().ExecContext(e.Ctx, `INSERT INTO opportunity_requirements (opportunity_id, kind, code, term_id, mandatory)
+			SELECT $1, 'service', code, id, TRUE FROM taxonomy_terms WHERE code = 'advice-advocacy'`, e.tender.ID); err != nil {
+			t.Fatal(err)
+		}
+		owner := e.As("owner@x.test")
+		owner.Get("/orgs/fylde-trust").Status(t, 200).Contains(t, ">Independent advocacy service<")
+		owner.PostForm("/opportunities/"+e.tender.Slug+"/not-relevant", nil).Status(t, 303)
+		owner.Get("/orgs/fylde-trust").Status(t, 200).NotContains(t, ">Independent advocacy service<")
+	})
+}
