@@ -215,3 +215,10 @@ func TestNotRelevantLeavesTheDashboardFits(t *testing.T) {
 		owner.Get("/orgs/fylde-trust").Status(t, 200).NotContains(t, ">Independent advocacy service<")
 	})
 }
+
+func TestListingOffersToSaveTheSameSearchAsAnAlert(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := newEngage(t, d)
+		e.As("owner@x.test").Get("/opportunities?kind=tender&q=advocacy&page=1").Status(t, 200).Contains(t, `href="/opportunities/alerts/new?kind=tender&amp;q=advocacy"`)
+	})
+}
