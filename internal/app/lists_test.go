@@ -57,6 +57,8 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 	oppBuyer := one(`SELECT o.slug FROM opportunities p JOIN organisations o ON o.id = p.buyer_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
 	oppWithInterest := one(`SELECT p.slug FROM opportunity_interests i JOIN opportunities p ON p.id = i.opportunity_id JOIN organisations o ON o.id = p.buyer_org_id
 		WHERE o.slug = $1 GROUP BY p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`, oppBuyer)
+	consulted := one(`SELECT o.slug || '/opportunities/' || p.slug FROM consultation_responses r JOIN opportunities p ON p.id = r.opportunity_id JOIN organisations o ON o.id = p.buyer_org_id
+		GROUP BY o.slug, p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -84,6 +86,8 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /opportunities", "", "/opportunities?status=all", "kind=grant", ""},
 		{"GET /orgs/{org}/opportunities", admin, "/orgs/" + oppBuyer + "/opportunities", "", ""},
 		{"GET /orgs/{org}/opportunities/{opp}/interests", admin, "/orgs/" + oppBuyer + "/opportunities/" + oppWithInterest + "/interests", "", ""},
+		{"GET /opportunities/alerts", "owner@demo.partnerhub.test", "/opportunities/alerts", "", "name"},
+		{"GET /orgs/{org}/opportunities/{opp}/responses", admin, "/orgs/" + consulted + "/responses", "", "organisation"},
 	}
 }
 

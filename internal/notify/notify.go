@@ -275,6 +275,10 @@ var kinds = map[string]Kind{
 	"event_booking_cancelled":      {What: "booking cancellations", Mandatory: true},
 	"event_promoted":               {What: "places from the waiting list", Mandatory: true},
 	"directory_claim":              {What: "replies to organisation claims", Mandatory: true},
+	"opportunity_alert":            {What: "opportunity alerts (your saved searches)"},
+	"opportunity_fit":              {What: "opportunities that fit your organisation"},
+	"opportunity_question":         {What: "clarification questions to you as a buyer"},
+	"opportunity_update":           {What: "answers and “you said, we did” from opportunities you follow"},
 }
 
 // Mandatory reports whether kind is sent whatever the preferences.

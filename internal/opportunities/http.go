@@ -22,7 +22,7 @@ import (
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return []web.Route{
+	return append([]web.Route{
 		web.Get("/opportunities", web.Public, s.list),
 		web.Get("/opportunities.atom", web.Public, s.atom),
 		web.Get("/opportunities.ics", web.Public, s.ics),
@@ -41,7 +41,7 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/orgs/{org}/opportunities/{opp}/close", editor, s.setStatus),
 		web.Get("/orgs/{org}/opportunities/{opp}/interests", editor, s.interests),
 		web.Post("/orgs/{org}/opportunities/{opp}/documents", editor, s.uploadDocument),
-	}
+	}, s.engageRoutes()...) // questions, consultations, alerts: http_questions.go
 }
 
 // visible loads an opportunity the caller may see: a draft only for the
@@ -230,6 +230,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				"Title": "Opportunities", "Items": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Err": p.Err, "Form": form, "F": lf, "Kinds": Kinds, "Statuses": QueryStatuses, "Bands": ValueBands, "Sorts": Sorts,
 				"Atom": "/opportunities.atom" + enc, "ICS": "/opportunities.ics" + enc, "Publish": publish, "Now": now,
+				"Alert": "/opportunities/alerts/new" + enc,
 			})
 		},
 	})

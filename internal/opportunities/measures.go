@@ -24,6 +24,8 @@ var MeasureDefs = []MeasureDef{
 		Definition: "Of the opportunities published in the year, the percentage marked suitable for or reserved to voluntary, community and social enterprise organisations."},
 	{Key: "opportunities_expressions_of_interest_third_sector", Label: "Expressions of interest by third-sector organisations",
 		Definition: "Expressions of interest registered in the year by voluntary and community, social enterprise and faith organisations."},
+	{Key: KeyOrgsInServiceDesign, Label: "Organisations involved in service design",
+		Definition: "Distinct third-sector organisations (voluntary and community, social enterprise, faith) that responded to a service-design consultation in the year, or came to a commissioning workshop held in the year (a confirmed place not marked absent)."},
 }
 
 // CountMeasures counts the measures over [from, to).
@@ -41,5 +43,10 @@ func CountMeasures(ctx context.Context, q db.Querier, from, to time.Time) (map[s
 	if published > 0 {
 		out["opportunities_vcse_suitable_share"] = float64(int(1000*float64(vcse)/float64(published)+0.5)) / 10
 	}
+	n, err := CountOrgsInServiceDesign(ctx, q, from, to, db.Now())
+	if err != nil {
+		return nil, err
+	}
+	out[KeyOrgsInServiceDesign] = float64(n)
 	return out, nil
 }

@@ -24,7 +24,9 @@ type Service struct {
 
 // New returns the opportunities feature.
 func New(d *db.DB, w *web.Server) *Service {
-	return &Service{DB: d, Web: w, Store: &Store{}, Now: db.Now}
+	s := &Service{DB: d, Web: w, Store: &Store{}, Now: db.Now}
+	s.Store.OnChange(consultationOpenCheck) // a consultation cannot open without questions
+	return s
 }
 
 // Templates registers the feature's pages.
@@ -54,7 +56,11 @@ func (s *Service) FitsPanel(ctx context.Context, org *accounts.Organisation, rol
 		return &accounts.OrgPanel{Heading: "Opportunities you publish", Empty: "Tenders, grant programmes, consultations and pipeline notices.",
 			More: "/orgs/" + org.Slug + "/opportunities", MoreText: "Your opportunities, drafts and expressions of interest"}, nil
 	}
-	fits, err := FitsFor(ctx, s.DB.Q(), s.DB.Dialect, org.ID, s.Now(), 5)
+	fits, err := FitsFor(ctx, s.DB.Q(), s.DB.Dialect, org.ID, s.Now(), 25)
+	if err != nil {
+		return nil, err
+	}
+	fits, err = s.withoutHidden(ctx, fits, 5) // "not relevant" to the person looking: alerts.go
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package partnerships
+package partnerships_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/partnerships"
 	"partnerhub/internal/testkit"
 )
 
@@ -19,11 +20,11 @@ func TestDemoTellsAStory(t *testing.T) {
 		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 2009, Orgs: 300}); err != nil {
 			t.Fatal(err)
 		}
-		var periods []Period
+		var periods []partnerships.Period
 		for y := 2009; y <= 2026; y++ {
-			periods = append(periods, PeriodOf(y, time.January))
+			periods = append(periods, partnerships.PeriodOf(y, time.January))
 		}
-		raws, err := ComputeSQL(ctx, d.Q(), periods)
+		raws, err := partnerships.ComputeSQL(ctx, d.Q(), periods)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,18 +40,18 @@ func TestDemoTellsAStory(t *testing.T) {
 		if formed < 10 || dissolved < 3 || last.DistinctModels() < 6 || last.MedianLifespan() == nil {
 			t.Errorf("consortia formed %d dissolved %d, models %d", formed, dissolved, last.DistinctModels())
 		}
-		never, err := NeverInPartnership(ctx, d.Q(), 1000)
+		never, err := partnerships.NeverInPartnership(ctx, d.Q(), 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(never) < 20 {
 			t.Errorf("only %d organisations never in a partnership", len(never))
 		}
-		ps, ms, err := Load(ctx, d.Q())
+		ps, ms, err := partnerships.Load(ctx, d.Q())
 		if err != nil {
 			t.Fatal(err)
 		}
-		pure := Compute(ps, ms, periods)
+		pure := partnerships.Compute(ps, ms, periods)
 		for i := range periods {
 			if raws[i].OrganisationsInPartnership != pure[i].OrganisationsInPartnership || raws[i].FirstTimePartners != pure[i].FirstTimePartners || raws[i].PublicThird != pure[i].PublicThird {
 				t.Errorf("%s: sql %+v pure %+v", periods[i].Label, raws[i], pure[i])
