@@ -173,7 +173,7 @@ func sampleNotice() *Notice {
 		Procedure: "open_call", CPVCodes: []string{"85000000-9", "98000000-3"},
 		SuitableSME: true, SuitableVCSE: true, ReservedVCSE: true,
 		SourceURL: "https://example.test/notice/42",
-		Lots: []NoticeLot{{ID: "1", Title: "Small grants", Description: "Up to £5,000", Value: ptr(int64(1000000))}, {ID: "2", Title: "Large grants"}},
+		Lots:      []NoticeLot{{ID: "1", Title: "Small grants", Description: "Up to £5,000", Value: ptr(int64(1000000))}, {ID: "2", Title: "Large grants"}},
 	}
 }
 
