@@ -356,7 +356,12 @@ func FromRelease(rel map[string]any) (*Notice, error) {
 		n.QuestionsCloseAt = parseTime(t.EnquiryPeriod.EndDate)
 	}
 	if t.AwardPeriod != nil {
-		n.AwardExpected = parseTime(t.AwardPeriod.StartDate)
+		// When the award is expected: the end of the award period (the
+		// date it should be made by), else its start.
+		n.AwardExpected = parseTime(t.AwardPeriod.EndDate)
+		if n.AwardExpected == nil {
+			n.AwardExpected = parseTime(t.AwardPeriod.StartDate)
+		}
 	}
 	if t.ContractPeriod != nil {
 		n.ContractStart, n.ContractEnd = parseTime(t.ContractPeriod.StartDate), parseTime(t.ContractPeriod.EndDate)

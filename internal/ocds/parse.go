@@ -21,6 +21,9 @@ type File struct {
 	// embedded releases or, when it only links to them, its
 	// compiledRelease.
 	Releases []map[string]any
+	// Positions are each release's place in the file (1-based): its
+	// item in "releases", or its record's in "records".
+	Positions []int
 	// Problems are the schema failures of the releases (or records) that
 	// were left out, each with its JSON path.
 	Problems []Problem
@@ -121,6 +124,7 @@ func Parse(data []byte) (*File, error) {
 		for i, r := range list {
 			if !bad[i] {
 				f.Releases = append(f.Releases, r.(map[string]any))
+				f.Positions = append(f.Positions, i+1)
 			}
 		}
 		return f, nil
@@ -144,10 +148,14 @@ func Parse(data []byte) (*File, error) {
 				continue
 			}
 			f.Releases = append(f.Releases, full...)
+			for range full {
+				f.Positions = append(f.Positions, i+1)
+			}
 			continue
 		}
 		if c, ok := rec["compiledRelease"].(map[string]any); ok {
 			f.Releases = append(f.Releases, c)
+			f.Positions = append(f.Positions, i+1)
 			continue
 		}
 		f.Problems = append(f.Problems, Problem{Path: fmt.Sprintf("$.records[%d]", i), Message: "the record only links to its releases and has no compiledRelease, so there is nothing to import"})
@@ -211,7 +219,8 @@ func jsonType(v any) string {
 func syntaxMessage(data []byte, err error) string {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return se.Error() + " (" + position(data, se.Offset) + ")"
+		// Offset counts the bytes read, the offending one included.
+		return se.Error() + " (" + position(data, max(se.Offset-1, 0)) + ")"
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
@@ -223,7 +232,8 @@ func syntaxMessage(data []byte, err error) string {
 	return err.Error()
 }
 
-// position turns a byte offset into "line L, column C".
+// position turns the byte offset of a character into "line L, column C"
+// (both from 1).
 func position(data []byte, off int64) string {
 	if off > int64(len(data)) {
 		off = int64(len(data))

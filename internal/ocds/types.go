@@ -196,6 +196,16 @@ type Tender struct {
 	Documents                       []Document         `json:"documents,omitempty"`
 	Suitability                     *Suitability       `json:"suitability,omitempty"`
 	OtherRequirements               *OtherRequirements `json:"otherRequirements,omitempty"`
+	Amendments                      []Amendment        `json:"amendments,omitempty"`
+}
+
+// Amendment records a change to the tender and why it was made.
+type Amendment struct {
+	ID          ID     `json:"id"`
+	Date        string `json:"date,omitempty"`
+	Rationale   string `json:"rationale,omitempty"`
+	Description string `json:"description,omitempty"`
+	ReleaseID   ID     `json:"releaseID,omitempty"`
 }
 
 // Lot is a lot (lots extension), with its suitability.
