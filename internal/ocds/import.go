@@ -105,7 +105,7 @@ func (s *Service) Import(ctx context.Context, data []byte, dryRun bool, userID i
 
 	// Releases by process, in the order the file first names them.
 	var order []string
-	byOCID := map[string][]map[string]any{}
+	byOCID := map[string][]incoming{}
 	firstAt := map[string]int{}
 	for i, r := range f.Releases {
 		ocid, _ := r["ocid"].(string)
@@ -113,7 +113,11 @@ func (s *Service) Import(ctx context.Context, data []byte, dryRun bool, userID i
 			order = append(order, ocid)
 			firstAt[ocid] = f.Positions[i]
 		}
-		byOCID[ocid] = append(byOCID[ocid], r)
+		in := incoming{m: r}
+		if f.Raw != nil {
+			in.raw = f.Raw[i]
+		}
+		byOCID[ocid] = append(byOCID[ocid], in)
 	}
 	ictx := context.WithValue(ctx, importingKey{}, true)
 	var added, buyers int
@@ -122,12 +126,19 @@ func (s *Service) Import(ctx context.Context, data []byte, dryRun bool, userID i
 		if err != nil {
 			return err
 		}
+		there, err := knownOpportunities(ctx, tx, tx.Dialect, order)
+		if err != nil {
+			return err
+		}
 		m := &matcher{tx: tx, byName: map[string]int64{}}
+		var keep []Stored
 		for _, ocid := range order {
-			out, err := s.importProcess(ictx, tx, m, ocid, stored[ocid], byOCID[ocid], userID)
+			k, exists := there[ocid]
+			out, rows, err := s.importProcess(ictx, tx, m, ocid, stored[ocid], byOCID[ocid], exists, k, userID)
 			if err != nil {
 				return err
 			}
+			keep = append(keep, rows...)
 			switch out.Action {
 			case "create":
 				rep.Created++
@@ -147,7 +158,7 @@ func (s *Service) Import(ctx context.Context, data []byte, dryRun bool, userID i
 			res.Outcomes = append(res.Outcomes, out)
 		}
 		rep.Also = []importing.Count{{Label: "releases stored", N: added}, {Label: "buyers added to the directory", N: buyers}}
-		return nil
+		return insertReleases(ctx, tx, keep)
 	})
 	rep.Sort()
 	if err != nil {
@@ -191,49 +202,59 @@ func rejectProblems(rep *importing.Report, ps []Problem) {
 	}
 }
 
-// importProcess brings one process's new releases in.
-func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid string, stored []Stored, rels []map[string]any, userID int64) (Outcome, error) {
+// incoming is a release read from the file: decoded, and its bytes as
+// published (nil when they are not at hand).
+type incoming struct {
+	m   map[string]any
+	raw json.RawMessage
+}
+
+// importProcess brings one process's new releases in; it returns them to
+// be stored.
+func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid string, stored []Stored, rels []incoming, exists bool, k known, userID int64) (Outcome, []Stored, error) {
 	out := Outcome{OCID: ocid}
 	known := map[string]bool{}
-	all := make([]map[string]any, 0, len(stored)+len(rels))
 	for _, st := range stored {
 		known[st.ReleaseID] = true
-		dec := json.NewDecoder(bytes.NewReader(st.JSON))
-		dec.UseNumber()
-		var r map[string]any
-		if err := dec.Decode(&r); err != nil {
-			return out, fmt.Errorf("stored release %s: %w", st.ReleaseID, err)
-		}
-		all = append(all, r)
 	}
 	var fresh []map[string]any
+	var freshIn []incoming
 	for _, r := range rels {
-		id := idString(r["id"])
+		id := idString(r.m["id"])
 		if known[id] {
 			continue
 		}
 		known[id] = true
-		fresh = append(fresh, r)
+		fresh = append(fresh, r.m)
+		freshIn = append(freshIn, r)
 	}
 	out.Releases = len(fresh)
-	cur, err := opportunities.GetByOCID(ctx, tx, ocid)
-	if err != nil && apperr.Code(err) != apperr.ENOTFOUND {
-		return out, err
-	}
-	if err != nil {
-		cur = nil
-	}
 	if len(fresh) == 0 {
 		out.Action = "unchanged"
-		if cur != nil {
-			out.Title, out.Buyer, out.Status = cur.Title, cur.BuyerName, cur.Status
+		out.Title, out.Status = k.Title, k.Status
+		return out, nil, nil
+	}
+	var cur *opportunities.Opportunity
+	if exists {
+		var err error
+		if cur, err = opportunities.GetByID(ctx, tx, k.ID); err != nil {
+			return out, nil, err
 		}
-		return out, nil
+	}
+	all := make([]map[string]any, 0, len(stored)+len(fresh))
+	for _, st := range stored {
+		dec := json.NewDecoder(bytes.NewReader(st.JSON))
+		dec.UseNumber()
+		var r map[string]any
+		if err := dec.Decode(&r); err != nil {
+			return out, nil, fmt.Errorf("stored release %s: %w", st.ReleaseID, err)
+		}
+		all = append(all, r)
 	}
 	all = append(all, fresh...)
-	reject := func(why string) (Outcome, error) {
+	reject := func(why string) (Outcome, []Stored, error) {
 		out.Action, out.Reason = "rejected", why
-		return out, nil
+		return out, nil, nil
 	}
 	compiled, err := Compile(all)
 	if err != nil {
@@ -252,7 +273,7 @@ func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid
 	apply(o, n)
 	buyerID, newBuyer, err := m.find(ctx, n.Buyer)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	if cur != nil {
 		buyerID, newBuyer = cur.BuyerID, false // the opportunity keeps its buyer
@@ -271,7 +292,7 @@ func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid
 	}
 	if newBuyer {
 		if o.BuyerID, err = m.add(ctx, n.Buyer); err != nil {
-			return out, err
+			return out, nil, err
 		}
 		out.NewBuyer = true
 	}
@@ -283,44 +304,55 @@ func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid
 			o.PublishedAt = &first
 		}
 		if err := s.Opps.Create(ctx, tx, o, userID); err != nil {
-			if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT {
+			if apperr.Code(err) == apperr.EINVALID { // refused before anything was written
 				_, why := importing.Reason(err)
 				return reject(why)
 			}
-			return out, err
+			return out, nil, err
 		}
 		out.Action = "create"
 	} else {
 		summary := "Updated from OCDS release " + idString(latest["id"])
 		if err := s.Opps.Update(ctx, tx, o, 0, summary); err != nil {
-			return out, err
+			if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ECONFLICT { // refused before anything was written
+				_, why := importing.Reason(err)
+				return reject(why)
+			}
+			return out, nil, err
 		}
 		if n.Status != cur.Status {
-			if err := s.Opps.SetStatus(ctx, tx, o.ID, 0, n.Status, summary); err != nil {
-				return out, err
+			// A move the opportunities refuse (from cancelled, or an
+			// awarded one cancelled) is checked before writing: the
+			// update stands and the status stays.
+			if err := s.Opps.SetStatus(ctx, tx, o.ID, 0, n.Status, summary); apperr.Code(err) == apperr.ECONFLICT {
+				out.Reason = "status stays " + cur.Status + ": " + apperr.Message(err)
+				out.Status = cur.Status
+			} else if err != nil {
+				return out, nil, err
 			}
 		}
 		out.Action = "update"
 	}
-	for _, r := range fresh {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return out, err
+	rows := make([]Stored, 0, len(freshIn))
+	for _, r := range freshIn {
+		b := r.raw
+		if b == nil {
+			var err error
+			if b, err = json.Marshal(r.m); err != nil {
+				return out, nil, err
+			}
 		}
 		var tags []string
-		if list, ok := r["tag"].([]any); ok {
+		if list, ok := r.m["tag"].([]any); ok {
 			for _, t := range list {
 				if s, ok := t.(string); ok {
 					tags = append(tags, s)
 				}
 			}
 		}
-		date := releaseTime(r)
-		if err := insertRelease(ctx, tx, &Stored{OCID: ocid, ReleaseID: idString(r["id"]), Date: date, Tags: tags, Source: SourceImport, JSON: b}); err != nil {
-			return out, err
-		}
+		rows = append(rows, Stored{OCID: ocid, ReleaseID: idString(r.m["id"]), Date: releaseTime(r.m), Tags: tags, Source: SourceImport, JSON: b})
 	}
-	return out, nil
+	return out, rows, nil
 }
 
 func idString(v any) string {

@@ -24,6 +24,9 @@ type File struct {
 	// Positions are each release's place in the file (1-based): its
 	// item in "releases", or its record's in "records".
 	Positions []int
+	// Raw holds each release's bytes as they are in a release package
+	// (nil for a record package's), kept as published.
+	Raw []json.RawMessage
 	// Problems are the schema failures of the releases (or records) that
 	// were left out, each with its JSON path.
 	Problems []Problem
@@ -120,11 +123,18 @@ func Parse(data []byte) (*File, error) {
 		return nil, &ParseError{fatal}
 	}
 	if hasReleases {
+		var raw struct {
+			Releases []json.RawMessage `json:"releases"`
+		}
+		if err := json.Unmarshal(data, &raw); err != nil {
+			return nil, err
+		}
 		list, _ := obj["releases"].([]any)
 		for i, r := range list {
 			if !bad[i] {
 				f.Releases = append(f.Releases, r.(map[string]any))
 				f.Positions = append(f.Positions, i+1)
+				f.Raw = append(f.Raw, raw.Releases[i])
 			}
 		}
 		return f, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
 )
 
 // Where a stored release came from.
@@ -35,6 +36,22 @@ func insertRelease(ctx context.Context, tx *db.Tx, r *Stored) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 		r.OCID, r.ReleaseID, r.Date.UTC(), strings.Join(r.Tags, " "), r.Source, string(r.JSON), now).Scan(&r.ID)
 	return db.Err(err, "OCDS release")
+}
+
+// insertReleases keeps many releases with multi-row INSERTs.
+func insertReleases(ctx context.Context, tx *db.Tx, rs []Stored) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	now := db.Now()
+	bi := directory.NewBatchInsert(ctx, tx, `INSERT INTO ocds_releases (ocid, release_id, date, tags, source, json, created_at) VALUES`, ``, 7, nil)
+	defer bi.Close()
+	for _, r := range rs {
+		if err := bi.Add(r.OCID, r.ReleaseID, r.Date.UTC(), strings.Join(r.Tags, " "), r.Source, string(r.JSON), now); err != nil {
+			return db.Err(err, "OCDS release")
+		}
+	}
+	return db.Err(bi.Flush(), "OCDS release")
 }
 
 const storedCols = `id, ocid, release_id, date, tags, source, json`
@@ -144,4 +161,25 @@ func publicOrgByName(ctx context.Context, q db.Querier, name string) (int64, err
 		return 0, err
 	}
 	return ids[0], nil
+}
+
+// known is an opportunity already there for an ocid.
+type known struct {
+	ID            int64
+	Title, Status string
+}
+
+// knownOpportunities finds which of ocids already have an opportunity.
+func knownOpportunities(ctx context.Context, q db.Querier, d db.Dialect, ocids []string) (map[string]known, error) {
+	out := map[string]known{}
+	err := db.QueryEach(ctx, q, d, `SELECT ocid, id, title, status FROM opportunities WHERE ocid IN (IDS)`, nil, ocids, func(rows *sql.Rows) error {
+		var ocid string
+		var k known
+		if err := rows.Scan(&ocid, &k.ID, &k.Title, &k.Status); err != nil {
+			return err
+		}
+		out[ocid] = k
+		return nil
+	})
+	return out, err
 }
