@@ -20,24 +20,26 @@ import (
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
+	"partnerhub/internal/opportunities"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
 )
 
 // App is one running Partnerhub.
 type App struct {
-	Config       config.Config
-	Logger       *slog.Logger
-	DB           *db.DB
-	Web          *web.Server
-	Accounts     *accounts.Service
-	Directory    *directory.Service
-	Partnerships *partnerships.Service
-	Events       *events.Service
-	Assess       *assess.Service
-	Jobs         *jobs.Scheduler
-	Mail         *mail.Sender
-	Handler      http.Handler
+	Config        config.Config
+	Logger        *slog.Logger
+	DB            *db.DB
+	Web           *web.Server
+	Accounts      *accounts.Service
+	Directory     *directory.Service
+	Partnerships  *partnerships.Service
+	Events        *events.Service
+	Assess        *assess.Service
+	Opportunities *opportunities.Service
+	Jobs          *jobs.Scheduler
+	Mail          *mail.Sender
+	Handler       http.Handler
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -73,6 +75,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships = partnerships.New(d, w)
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
+	a.Opportunities = opportunities.New(d, w)
+	a.Partnerships.AddMeasureSource(opportunities.Measures())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -82,7 +86,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

@@ -54,6 +54,9 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 	decided := one(`SELECT CAST(id AS TEXT) FROM assess_assessments WHERE status = 'decided' ORDER BY id LIMIT 1`)
 	round := one(`SELECT CAST(round_id AS TEXT) FROM assess_hc_responded x JOIN assess_hc_rounds r ON r.id = x.round_id WHERE r.closed_at IS NOT NULL
 		GROUP BY round_id ORDER BY COUNT(*) DESC, round_id LIMIT 1`)
+	oppBuyer := one(`SELECT o.slug FROM opportunities p JOIN organisations o ON o.id = p.buyer_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
+	oppWithInterest := one(`SELECT p.slug FROM opportunity_interests i JOIN opportunities p ON p.id = i.opportunity_id JOIN organisations o ON o.id = p.buyer_org_id
+		WHERE o.slug = $1 GROUP BY p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`, oppBuyer)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -78,6 +81,9 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /health-checks", admin, "/health-checks", "", ""},
 		{"GET /assessments/{id}/results", admin, "/assessments/" + decided + "/results", "", ""},
 		{"GET /health-checks/{rid}", admin, "/health-checks/" + round, "", ""},
+		{"GET /opportunities", "", "/opportunities?status=all", "kind=grant", ""},
+		{"GET /orgs/{org}/opportunities", admin, "/orgs/" + oppBuyer + "/opportunities", "", ""},
+		{"GET /orgs/{org}/opportunities/{opp}/interests", admin, "/orgs/" + oppBuyer + "/opportunities/" + oppWithInterest + "/interests", "", ""},
 	}
 }
 

@@ -491,3 +491,11 @@ func dateOf(t time.Time) time.Time {
 	l := t.In(web.London())
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }
+
+// ValueText is the lot's value as money ("" when not given).
+func (l Lot) ValueText() string {
+	if l.Value == nil {
+		return ""
+	}
+	return Money(*l.Value)
+}

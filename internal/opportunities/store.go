@@ -652,3 +652,22 @@ func Amendments(ctx context.Context, q db.Querier, oppID int64) ([]Amendment, er
 	}
 	return out, db.Err(rows.Err(), "")
 }
+
+// Documents lists an opportunity's documents, oldest first.
+func Documents(ctx context.Context, q db.Querier, oppID int64) ([]Document, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, title, filename, content_type, size, stored_name, uploaded_at FROM opportunity_documents
+		WHERE opportunity_id = $1 ORDER BY uploaded_at, id`, oppID)
+	if err != nil {
+		return nil, db.Err(err, "")
+	}
+	defer rows.Close()
+	var out []Document
+	for rows.Next() {
+		var d Document
+		if err := rows.Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.StoredName, &d.UploadedAt); err != nil {
+			return nil, db.Err(err, "")
+		}
+		out = append(out, d)
+	}
+	return out, db.Err(rows.Err(), "")
+}

@@ -2,6 +2,7 @@ package opportunities
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -260,3 +261,48 @@ func TestQueryRoundTripsAndFilters(t *testing.T) {
 }
 
 func parseURL(s string) (url.Values, error) { return url.ParseQuery(s) }
+
+func TestMeasuresCountTheYear(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		buyer := mkOrg(t, d, "Blackpool Council", "public")
+		charity := mkOrg(t, d, "Blackpool Advocacy", "vcs")
+		firm := mkOrg(t, d, "Enterprise Solutions", "private")
+		s := &Store{}
+		now := time.Now().UTC()
+		var ids []int64
+		for i, vcse := range []bool{true, false, false} {
+			o := tender(buyer.ID)
+			o.Title = fmt.Sprint("Tender ", i)
+			o.SuitableVCSE = vcse
+			if err := d.Write(ctx, func(tx *db.Tx) error {
+				if err := s.Create(ctx, tx, o, 0); err != nil {
+					return err
+				}
+				return s.Publish(ctx, tx, o.ID, 0)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, o.ID)
+		}
+		for _, org := range []int64{charity.ID, firm.ID} {
+			if err := d.Write(ctx, func(tx *db.Tx) error {
+				_, err := RegisterInterest(ctx, tx, ids[0], org, 0, false, "", now)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m, err := CountMeasures(ctx, d.Q(), now.AddDate(0, 0, -1), now.AddDate(0, 0, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["opportunities_published"] != 3 || m["opportunities_vcse_suitable_share"] != 33.3 || m["opportunities_expressions_of_interest_third_sector"] != 1 {
+			t.Fatalf("measures %v", m)
+		}
+		m, _ = CountMeasures(ctx, d.Q(), now.AddDate(-1, 0, 0), now.AddDate(0, 0, -1))
+		if m["opportunities_published"] != 0 {
+			t.Fatalf("last year %v", m)
+		}
+	})
+}

@@ -147,6 +147,13 @@ func (s *Service) postNewForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := url.Values{"closes_on": {postToday(timeNow()).AddDate(0, 0, 28).Format(time.DateOnly)}}
+	// Pre-filled from the link that opened it (an opportunity's "looking
+	// for partners for this"); nothing is saved until the form is sent.
+	for _, k := range []string{"title", "description", "opportunity", "opportunity_url", "closes_on", "needed_by", "service", "theme", "client_group", "area"} {
+		if vs := r.URL.Query()[k]; len(vs) > 0 {
+			form[k] = vs
+		}
+	}
 	return s.renderPostForm(w, r, http.StatusOK, "Post what "+org.Name+" is looking for", org, form, nil, nil)
 }
 
