@@ -55,11 +55,12 @@ func actionTags(n *Notice, action string) []string {
 	return Tags(n, false)
 }
 
-// onChange is the opportunities store's hook: every change to a
-// published opportunity adds an immutable release, in the same
-// transaction. Drafts publish nothing; the importer's own writes are
-// skipped (it stores the publisher's releases instead).
-func (s *Service) onChange(ctx context.Context, tx *db.Tx, c opportunities.Change) error {
+// Publish is the opportunities store's hook (New registers it): every
+// change to a published opportunity adds an immutable release, in the
+// same transaction, dated c.At (after the process's last release). Drafts
+// publish nothing; the importer's own writes are skipped (it stores the
+// publisher's releases instead). The demo calls it to write a history.
+func Publish(ctx context.Context, tx *db.Tx, c opportunities.Change) error {
 	if ctx.Value(importingKey{}) != nil {
 		return nil
 	}

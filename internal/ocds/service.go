@@ -27,7 +27,7 @@ type Service struct {
 // transaction.
 func New(d *db.DB, w *web.Server, opps *opportunities.Store) *Service {
 	s := &Service{DB: d, Web: w, Opps: opps}
-	opps.OnChange(s.onChange)
+	opps.OnChange(Publish)
 	return s
 }
 
