@@ -152,12 +152,12 @@ func TestOCDSAPI(t *testing.T) {
 		// updatedFrom: none after tomorrow, all since yesterday.
 		tomorrow := time.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02")
 		var none ocds.ReleasePackage
-		anon.Get("/api/ocds/releases?updatedFrom=" + tomorrow).Status(t, 200).JSON(t, &none)
+		anon.Get("/api/ocds/releases?updatedFrom="+tomorrow).Status(t, 200).JSON(t, &none)
 		if len(none.Releases) != 0 {
 			t.Errorf("updatedFrom tomorrow gave %d releases", len(none.Releases))
 		}
 		var all ocds.ReleasePackage
-		anon.Get("/api/ocds/releases?updatedFrom=" + time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339)).Status(t, 200).JSON(t, &all)
+		anon.Get("/api/ocds/releases?updatedFrom="+time.Now().UTC().AddDate(0, 0, -1).Format(time.RFC3339)).Status(t, 200).JSON(t, &all)
 		if len(all.Releases) != 3 {
 			t.Errorf("updatedFrom yesterday gave %d releases", len(all.Releases))
 		}
@@ -165,7 +165,7 @@ func TestOCDSAPI(t *testing.T) {
 		anon.Get("/api/ocds/releases?updatedFrom=soon").Status(t, 422).Contains(t, "updatedFrom must be")
 		anon.Get("/api/ocds/releases?cursor=abc").Status(t, 422).Contains(t, "links.next")
 
-		rec := anon.Get("/api/ocds/records/" + ocids[1]).Status(t, 200)
+		rec := anon.Get("/api/ocds/records/"+ocids[1]).Status(t, 200)
 		if probs := ocds.ValidateRecordPackage([]byte(rec.Body)); probs != nil {
 			t.Fatalf("invalid record package: %v", probs)
 		}
