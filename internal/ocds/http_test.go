@@ -3,7 +3,6 @@ package ocds_test
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,15 +20,7 @@ import (
 
 func upload(t *testing.T, c *apptest.Client, name string, content []byte) *apptest.Response {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	fw, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(content)
-	mw.Close()
-	return c.Do("POST", "/admin/ocds/import", &b, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	return c.Upload("/admin/ocds/import", "file", name, content, nil)
 }
 
 func countRows(t *testing.T, d *db.DB, table string) int {
