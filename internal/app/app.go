@@ -81,6 +81,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	// Every change to a published opportunity adds an OCDS release.
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Partnerships.AddMeasureSource(opportunities.Measures())
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
