@@ -64,7 +64,7 @@ Usage:
   partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
   partnerhub backup   --out FILE [--data-dir DIR]
   partnerhub jobs run NAME
-  partnerhub import KIND FILE [--dry-run]   (kinds: orgs, partnerships; exit 0: every
+  partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
                       row taken, 1: some rows rejected, 2: the file refused, nothing written)
   partnerhub config   (prints the effective configuration, secrets redacted)
   partnerhub version

@@ -20,6 +20,7 @@ import (
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
+	"partnerhub/internal/ocds"
 	"partnerhub/internal/opportunities"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
@@ -37,6 +38,7 @@ type App struct {
 	Events        *events.Service
 	Assess        *assess.Service
 	Opportunities *opportunities.Service
+	OCDS          *ocds.Service
 	Jobs          *jobs.Scheduler
 	Mail          *mail.Sender
 	Handler       http.Handler
@@ -81,6 +83,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 		oppMeasures.Definitions = append(oppMeasures.Definitions, partnerships.MeasureDef(m))
 	}
 	a.Partnerships.AddMeasureSource(oppMeasures)
+	// Every change to a published opportunity adds an OCDS release.
+	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
@@ -91,7 +95,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

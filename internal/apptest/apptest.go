@@ -12,10 +12,12 @@
 package apptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -207,6 +209,22 @@ func (c *Client) GetAccept(path, accept string) *Response {
 // PostForm sends a form POST.
 func (c *Client) PostForm(path string, v url.Values) *Response {
 	return c.Do("POST", path, strings.NewReader(v.Encode()), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+// Upload posts a multipart form to path holding one file (field, its
+// name and content) and the text fields in extra.
+func (c *Client) Upload(path, field, name string, content []byte, extra url.Values) *Response {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, vs := range extra {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(content)
+	mw.Close()
+	return c.Do("POST", path, &b, http.Header{"Content-Type": {mw.FormDataContentType()}})
 }
 
 // PostJSON sends a JSON body with method.

@@ -3,7 +3,6 @@ package directory_test
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -109,15 +108,7 @@ func TestAdminTaxonomy(t *testing.T) {
 // upload posts a file to the import page.
 func upload(t *testing.T, c *apptest.Client, name string, content []byte) *apptest.Response {
 	t.Helper()
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	fw, err := mw.CreateFormFile("file", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(content)
-	mw.Close()
-	return c.Do("POST", "/admin/import", &b, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	return c.Upload("/admin/import", "file", name, content, nil)
 }
 
 const uploadCSV = `identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band

@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"partnerhub/internal/apptest"
+	"partnerhub/internal/benchkit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/directory"
@@ -441,11 +441,7 @@ func BenchmarkServerMemory(b *testing.B) {
 
 // cpuTime is the process's user+system CPU time: on a shared machine
 // rows per CPU-second says what the import costs when wall time does not.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func cpuTime() time.Duration { return benchkit.CPUTime() }
 
 // importCSV is a varied CSV in our layout: n organisations across the
 // wards, services and themes.

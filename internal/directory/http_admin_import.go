@@ -3,15 +3,9 @@ package directory
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -27,7 +21,8 @@ import (
 // Open Referral UK JSON file; the existing importer runs in dry-run mode and
 // the page previews what would happen; confirming imports exactly the
 // previewed bytes. Between the two steps the file is kept server-side under
-// <data dir>/uploads/imports with a random name, and the confirm form
+// <data dir>/uploads/imports with a random name (uploads.Pending, which
+// the OCDS import page shares), and the confirm form
 // carries that name and the file's SHA-256, which is checked before the
 // import (so a changed or swapped file is refused). Uploads not confirmed
 // are removed after UploadTTL. With several app processes, the data
@@ -44,8 +39,6 @@ const UploadTTL = 24 * time.Hour
 // maxPreviewRows bounds the per-row list on the preview page (the counts
 // and every rejected line are always shown in full).
 const maxPreviewRows = 2000
-
-var uploadName = regexp.MustCompile(`^[0-9a-f]{32}\.upload$`)
 
 func (s *Service) adminImportRoutes() []web.Route {
 	return []web.Route{
@@ -156,30 +149,9 @@ func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, 
 	return out, nil
 }
 
-// saveUpload keeps the bytes under a random name; it also removes
-// uploads older than UploadTTL.
-func (s *Service) saveUpload(data []byte) (name, sum string, err error) {
-	dir := s.uploadDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", "", err
-	}
-	if ents, err := os.ReadDir(dir); err == nil {
-		for _, e := range ents {
-			if info, err := e.Info(); err == nil && uploadName.MatchString(e.Name()) && time.Since(info.ModTime()) > UploadTTL {
-				os.Remove(filepath.Join(dir, e.Name()))
-			}
-		}
-	}
-	rnd := make([]byte, 16)
-	if _, err := rand.Read(rnd); err != nil {
-		return "", "", err
-	}
-	name = hex.EncodeToString(rnd) + ".upload"
-	h := sha256.Sum256(data)
-	if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-		return "", "", err
-	}
-	return name, hex.EncodeToString(h[:]), nil
+// pending keeps uploads between the preview and the confirmation.
+func (s *Service) pending() uploads.Pending {
+	return uploads.Pending{Dir: s.uploadDir(), TTL: UploadTTL}
 }
 
 func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
@@ -202,7 +174,7 @@ func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	name, sum, err := s.saveUpload(data)
+	name, sum, err := s.pending().Save(data)
 	if err != nil {
 		return err
 	}
@@ -233,36 +205,18 @@ func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	name, sum, filename := r.PostForm.Get("upload"), r.PostForm.Get("sha256"), r.PostForm.Get("filename")
-	gone := apperr.Errorf(apperr.ENOTFOUND, "That upload has expired or was already imported. Upload the file again.")
-	if !uploadName.MatchString(name) {
-		return gone
-	}
-	path := filepath.Join(s.uploadDir(), name)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return gone
-	}
+	data, done, err := s.pending().Claim(name, sum)
 	if err != nil {
 		return err
 	}
-	h := sha256.Sum256(data)
-	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(h[:])), []byte(sum)) != 1 {
-		return apperr.Errorf(apperr.ECONFLICT, "The stored upload does not match the file you checked. Upload the file again.")
-	}
-	// Claim the upload before importing, so a double submit imports once.
-	claimed := path + ".importing"
-	if err := os.Rename(path, claimed); err != nil {
-		return gone
-	}
 	rep, err := Import(ctx, s.DB, data, false)
+	done(err == nil) // on failure nothing was written (one transaction): keep the upload
 	if err != nil {
-		os.Rename(claimed, path) // nothing was written: the import is one transaction
 		if c := apperr.Code(err); c == apperr.EINVALID || c == apperr.ETOOLARGE {
 			return s.renderImportForm(w, r, web.Status(err), fileErr(c, apperr.Message(err)))
 		}
 		return err
 	}
-	os.Remove(claimed)
 	// Which file, by whom: the importer audits each organisation created or
 	// changed (its own transaction); this row ties them to the upload.
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error {

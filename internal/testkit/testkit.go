@@ -112,6 +112,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		assessDemo,
 		opportunitiesDemo,
 		opportunitiesConsultDemo,
+		ocdsDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {
