@@ -62,7 +62,7 @@ func TestPlanIndicatorsMeasurements(t *testing.T) {
 
 		// Others: viewer reads, cannot edit; outsider gets 404.
 		env.As("viewer@example.org").Get(base).Status(t, 200)
-		env.As("viewer@example.org").Get(base + "/edit").Status(t, 403)
+		env.As("viewer@example.org").Get(base+"/edit").Status(t, 403)
 		env.As("outsider@example.org").Get(base).Status(t, 404)
 
 		// Outcome with a theme.
@@ -125,7 +125,7 @@ func TestPlanIndicatorsMeasurements(t *testing.T) {
 		page := c.Get(indURL).Status(t, 200).Contains(t, "<svg", "2026-Q2", "2026-Q3", "On track", "Trajectory to target", "The trajectory is a straight line")
 		_ = page
 		c.Get(base+"/report").Status(t, 200).Contains(t, "Progress by indicator", "People attending weekly", "62 (2026-Q3)")
-		csv := c.Get(base + "/measurements?format=csv").Status(t, 200).Body
+		csv := c.Get(base+"/measurements?format=csv").Status(t, 200).Body
 		if !strings.Contains(csv, "2026-Q3") || !strings.Contains(csv, "65 and over=32") {
 			t.Fatalf("CSV misses measurements:\n%s", csv)
 		}

@@ -21,18 +21,18 @@ var StepLabels = []string{
 }
 
 // LadderRule is the rule written on the pages.
-const LadderRule = `Third-sector organisations (voluntary and community organisations, social enterprises and faith groups) listed by the moment counted. ` +
+const LadderRule = `Every third-sector organisation in the directory (voluntary and community organisations, social enterprises and faith groups), counted from what was recorded by the moment counted. ` +
 	`Step 1: the organisation has an outcomes plan. Step 2: and at least one indicator with both a baseline and a target. ` +
 	`Step 3: and measurements for two or more different periods. Step 4: and a plan created or reviewed in the 12 months before the moment, ` +
 	`and a measurement for a period ending in those 12 months. An organisation that declared another outcomes system (such as Outcomes Star) ` +
 	`whose evidence an admin verified counts as step 4 while the verification is in date. Each organisation counts once, on its highest step.`
 
-// Ladder gives the step of every third-sector organisation listed before
-// at, counting what had been recorded before at.
+// Ladder gives the step of every third-sector organisation in the
+// directory, counting what had been recorded before at.
 func Ladder(ctx context.Context, q db.Querier, at time.Time) (map[int64]int, error) {
 	yearAgo := at.AddDate(-1, 0, 0)
 	steps := map[int64]int{}
-	rows, err := q.QueryContext(ctx, `SELECT id FROM organisations WHERE sector IN ('vcs','social_enterprise','faith') AND created_at < $1`, at)
+	rows, err := q.QueryContext(ctx, `SELECT id, 0 FROM organisations WHERE sector IN ('vcs','social_enterprise','faith')`)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func MeasureSource() partnerships.MeasureSource {
 			Definition: "Third-sector organisations on step " + l + " at the end of the year. " + LadderRule})
 	}
 	defs = append(defs, partnerships.MeasureDef{Key: "outcomes_share_steps_3_4", Label: "Share of organisations measuring outcomes (steps 3 and 4)",
-		Definition: "Third-sector organisations on steps 3 and 4 of the outcomes ladder at the end of the year, as a percentage of all third-sector organisations listed then."})
+		Definition: "Third-sector organisations on steps 3 and 4 of the outcomes ladder at the end of the year, as a percentage of all third-sector organisations in the directory."})
 	return partnerships.MeasureSource{Definitions: defs, Count: func(ctx context.Context, q db.Querier, from, to time.Time) (map[string]float64, error) {
 		steps, err := Ladder(ctx, q, to)
 		if err != nil {
@@ -321,7 +321,7 @@ func LadderList(ctx context.Context, q db.Querier, at time.Time) ([]LadderEntry,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, name, slug FROM organisations WHERE sector IN ('vcs','social_enterprise','faith') AND created_at < $1 ORDER BY name`, at)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, slug FROM organisations WHERE sector IN ('vcs','social_enterprise','faith') ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
