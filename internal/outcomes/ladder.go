@@ -3,7 +3,6 @@ package outcomes
 import (
 	"context"
 	"database/sql"
-	"sort"
 	"time"
 
 	"partnerhub/internal/db"
@@ -39,45 +38,38 @@ func Ladder(ctx context.Context, q db.Querier, at time.Time) (map[int64]int, err
 	if err := eachID(rows, func(id int64, _ int64) { steps[id] = 0 }); err != nil {
 		return nil, err
 	}
-	reviewed := map[int64]bool{}
-	rows, err = q.QueryContext(ctx, `SELECT owner_id, MAX(CASE WHEN created_at >= $2 OR reviewed_at >= $2 THEN 1 ELSE 0 END) FROM outcome_plans
-		WHERE owner_type = 'organisation' AND created_at < $1 GROUP BY owner_id`, at, yearAgo)
+	// Steps 1 to 3 from the read model: when each was first reached.
+	rows, err = q.QueryContext(ctx, `SELECT organisation_id, CASE WHEN periods2_at < $1 THEN 3 WHEN targets_at < $1 THEN 2 ELSE 1 END
+		FROM outcome_org_ladder WHERE plan_at < $1`, at)
 	if err != nil {
 		return nil, err
 	}
-	if err := eachID(rows, func(id, r int64) {
+	if err := eachID(rows, func(id, step int64) {
 		if _, ok := steps[id]; ok {
-			steps[id] = 1
-			reviewed[id] = r == 1
+			steps[id] = int(step)
 		}
 	}); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT DISTINCT owner_id, 0 FROM outcome_indicators WHERE owner_type = 'organisation' AND created_at < $1
-		AND baseline_value IS NOT NULL AND target_value IS NOT NULL`, at)
+	// Step 4: a plan created or reviewed, and a period ending, in the 12
+	// months before at.
+	reviewed := map[int64]bool{}
+	rows, err = q.QueryContext(ctx, `SELECT owner_id, 0 FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'
+		UNION SELECT p.owner_id, 0 FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
+		WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'`, at, yearAgo)
+	if err != nil {
+		return nil, err
+	}
+	if err := eachID(rows, func(id, _ int64) { reviewed[id] = true }); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT DISTINCT organisation_id, 0 FROM outcome_org_periods WHERE period_end > $2 AND period_start < $1 AND recorded_at < $3`, dateOf(at), dateOf(yearAgo), at)
 	if err != nil {
 		return nil, err
 	}
 	if err := eachID(rows, func(id, _ int64) {
-		if steps[id] == 1 {
-			steps[id] = 2
-		}
-	}); err != nil {
-		return nil, err
-	}
-	// One row per organisation and period; recent: a period ending in the
-	// last 12 months.
-	rows, err = q.QueryContext(ctx, `SELECT owner_id, COUNT(DISTINCT period_start) * 2 + MAX(CASE WHEN period_end > $2 AND period_start < $1 THEN 1 ELSE 0 END)
-		FROM outcome_measurements WHERE owner_type = 'organisation' AND created_at < $1 GROUP BY owner_id`, at, yearAgo)
-	if err != nil {
-		return nil, err
-	}
-	if err := eachID(rows, func(id, v int64) {
-		if steps[id] == 2 && v/2 >= 2 {
-			steps[id] = 3
-			if v%2 == 1 && reviewed[id] {
-				steps[id] = 4
-			}
+		if steps[id] == 3 && reviewed[id] {
+			steps[id] = 4
 		}
 	}); err != nil {
 		return nil, err
@@ -194,63 +186,58 @@ func MemberRollups(ctx context.Context, q db.Querier, from, to time.Time, orgs [
 
 func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64, min int) ([]Rollup, error) {
 	args := []any{dateOf(from), dateOf(to)}
-	where := ""
+	where := `bank_indicator_id IS NOT NULL AND period_start >= $1 AND period_start < $2 AND owner_type = 'organisation'`
 	if orgs != nil {
-		where = ` AND m.owner_id IN (` + db.Placeholders(&args, orgs) + `)`
+		where += ` AND owner_id IN (` + db.Placeholders(&args, orgs) + `)`
 	}
-	// Per bank indicator, organisation and period: sum of the values (one
-	// organisation may have adopted an indicator in two plans).
-	rows, err := q.QueryContext(ctx, `SELECT i.bank_indicator_id, m.owner_id, m.period, m.period_start, SUM(m.value), COUNT(*), SUM(COALESCE(m.people, 0))
-		FROM outcome_measurements m JOIN outcome_indicators i ON i.id = m.indicator_id
-		WHERE i.bank_indicator_id IS NOT NULL AND m.owner_type = 'organisation' AND m.period_start >= $1 AND m.period_start < $2`+where+`
-		GROUP BY i.bank_indicator_id, m.owner_id, m.period, m.period_start`, args...)
+	type total struct {
+		orgs       int
+		sum, means float64
+		people     int64
+	}
+	totals := map[int64]*total{}
+	// Per bank indicator: organisations reporting, the sum of their
+	// figures and the sum of each organisation's mean.
+	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, COUNT(*), SUM(s), SUM(s / n), SUM(ppl) FROM (
+		SELECT bank_indicator_id, owner_id, SUM(value) AS s, COUNT(*) AS n, SUM(COALESCE(people, 0)) AS ppl
+		FROM outcome_measurements WHERE `+where+` GROUP BY bank_indicator_id, owner_id) x GROUP BY bank_indicator_id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	type acc struct {
-		sum, n float64
-	}
-	type key struct{ bank, org int64 }
-	perOrg := map[key]*acc{}
-	type pkey struct {
-		bank  int64
-		start time.Time
-	}
-	perPeriod := map[pkey]*PeriodValue{}
-	perPeriodAcc := map[pkey]*acc{}
-	people := map[int64]int64{}
-	periods := map[int64]map[time.Time]bool{}
 	for rows.Next() {
-		var bank, org, n, ppl int64
-		var period string
-		var start time.Time
-		var v float64
-		if err := rows.Scan(&bank, &org, &period, &start, &v, &n, &ppl); err != nil {
+		var bank int64
+		t := &total{}
+		if err := rows.Scan(&bank, &t.orgs, &t.sum, &t.means, &t.people); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		start = dateOf(start)
-		a := perOrg[key{bank, org}]
-		if a == nil {
-			a = &acc{}
-			perOrg[key{bank, org}] = a
-		}
-		a.sum += v
-		a.n += float64(n)
-		people[bank] += ppl
-		if periods[bank] == nil {
-			periods[bank] = map[time.Time]bool{}
-		}
-		periods[bank][start] = true
-		pk := pkey{bank, start}
-		if perPeriod[pk] == nil {
-			perPeriod[pk] = &PeriodValue{Period: period, Start: start}
-			perPeriodAcc[pk] = &acc{}
-		}
-		perPeriod[pk].Orgs++
-		perPeriodAcc[pk].sum += v
-		perPeriodAcc[pk].n += float64(n)
+		totals[bank] = t
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	periods := map[int64][]PeriodValue{}
+	sums := map[int64][][2]float64{}
+	rows, err = q.QueryContext(ctx, `SELECT bank_indicator_id, period, period_start, SUM(value), COUNT(*), COUNT(DISTINCT owner_id)
+		FROM outcome_measurements WHERE `+where+` GROUP BY bank_indicator_id, period_start, period ORDER BY period_start`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var bank int64
+		var pv PeriodValue
+		var sum float64
+		var n float64
+		if err := rows.Scan(&bank, &pv.Period, &pv.Start, &sum, &n, &pv.Orgs); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pv.Start = dateOf(pv.Start)
+		periods[bank] = append(periods[bank], pv)
+		sums[bank] = append(sums[bank], [2]float64{sum, n})
+	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
@@ -261,38 +248,26 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 	var out []Rollup
 	for _, bo := range bank {
 		for _, bi := range bo.Indicators {
-			r := Rollup{BankIndicator: bi, ThemeName: bo.ThemeName, OutcomeTitle: bo.Title, People: people[bi.ID], Periods: len(periods[bi.ID])}
-			var sum, means float64
-			for k, a := range perOrg {
-				if k.bank != bi.ID {
-					continue
-				}
-				r.Orgs++
-				sum += a.sum
-				means += a.sum / a.n
-			}
-			if r.Orgs == 0 {
+			t := totals[bi.ID]
+			if t == nil {
 				continue
 			}
+			r := Rollup{BankIndicator: bi, ThemeName: bo.Title, OutcomeTitle: bo.Title, Orgs: t.orgs, People: t.people, Periods: len(periods[bi.ID])}
+			r.ThemeName = bo.ThemeName
 			if bi.Rollup == "sum" {
-				r.Value = sum
+				r.Value = t.sum
 			} else {
-				r.Value = round(means/float64(r.Orgs), 2)
+				r.Value = round(t.means/float64(t.orgs), 2)
 			}
-			for k, pv := range perPeriod {
-				if k.bank != bi.ID {
-					continue
-				}
-				p := *pv
-				a := perPeriodAcc[k]
+			for i, pv := range periods[bi.ID] {
+				sn := sums[bi.ID][i]
 				if bi.Rollup == "sum" {
-					p.Value = a.sum
+					pv.Value = sn[0]
 				} else {
-					p.Value = round(a.sum/a.n, 2)
+					pv.Value = round(sn[0]/sn[1], 2)
 				}
-				r.ByPeriod = append(r.ByPeriod, p)
+				r.ByPeriod = append(r.ByPeriod, pv)
 			}
-			sort.Slice(r.ByPeriod, func(i, j int) bool { return r.ByPeriod[i].Start.Before(r.ByPeriod[j].Start) })
 			if r.Orgs < min {
 				r.Hidden, r.Value, r.ByPeriod, r.People = true, 0, nil, 0
 			}

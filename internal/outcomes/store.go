@@ -74,6 +74,11 @@ func CreatePlan(ctx context.Context, tx *db.Tx, p *Plan, by int64) error {
 	if err != nil {
 		return db.Err(err, "plan")
 	}
+	if p.OwnerType == OwnerOrg {
+		if err := ladderMark(ctx, tx, p.OwnerID, "plan_at", now); err != nil {
+			return err
+		}
+	}
 	return audit.Record(ctx, tx, auditOrg(p), "outcomes.plan_create", "outcome_plan", p.ID, p.Title)
 }
 
@@ -404,6 +409,11 @@ func SaveIndicator(ctx context.Context, tx *db.Tx, p *Plan, in *Indicator) error
 		v.Add("outcome_id", "Select one of this plan's outcomes")
 		return v.Err()
 	}
+	if p.OwnerType == OwnerOrg && in.Baseline != nil && in.Target != nil {
+		if err := ladderMark(ctx, tx, p.OwnerID, "targets_at", db.Now()); err != nil {
+			return err
+		}
+	}
 	parts := strings.Join(in.Parts, "\n")
 	var sMin, sMax any
 	if in.Kind == "scale" {
@@ -477,11 +487,17 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 		Scan(&id, &oldV, &oldParts, &oldPeople, &oldSrc, &oldNote)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		err = tx.QueryRowContext(ctx, `INSERT INTO outcome_measurements (indicator_id, owner_type, owner_id, period, period_start, period_end, value, parts, people, source, note, evidence_stored, evidence_name, evidence_type, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
-			in.ID, in.OwnerType, in.OwnerID, m.Period, dateOf(m.Start), dateOf(m.End), m.Value, parts, people, m.Source, m.Note, m.EvidenceStored, m.EvidenceName, m.EvidenceType, idArg(by), now).Scan(&m.ID)
+		err = tx.QueryRowContext(ctx, `INSERT INTO outcome_measurements (indicator_id, owner_type, owner_id, period, period_start, period_end, value, parts, people, source, note, evidence_stored, evidence_name, evidence_type, created_by, created_at, updated_at, bank_indicator_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING id`,
+			in.ID, in.OwnerType, in.OwnerID, m.Period, dateOf(m.Start), dateOf(m.End), m.Value, parts, people, m.Source, m.Note, m.EvidenceStored, m.EvidenceName, m.EvidenceType, idArg(by), now,
+			idArg(in.BankIndicatorID)).Scan(&m.ID)
 		if err != nil {
 			return 0, db.Err(err, "measurement")
+		}
+		if in.OwnerType == OwnerOrg {
+			if err := ladderPeriod(ctx, tx, in.OwnerID, m, now); err != nil {
+				return 0, err
+			}
 		}
 		return Created, audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_add", "outcome_indicator", in.ID, m.Period+" "+in.Format(m.Value))
 	case err != nil:
@@ -510,16 +526,56 @@ func ownerOrg(in *Indicator) int64 {
 	return 0
 }
 
-// DeleteMeasurement removes one measurement of the plan's indicator.
-func DeleteMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, id int64) error {
-	res, err := tx.ExecContext(ctx, `DELETE FROM outcome_measurements WHERE id = $1 AND indicator_id = $2`, id, in.ID)
+// ladderMark records the first moment an organisation reached a ladder
+// condition (column plan_at or targets_at).
+func ladderMark(ctx context.Context, tx *db.Tx, org int64, column string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outcome_org_ladder (organisation_id, `+column+`) VALUES ($1, $2)
+		ON CONFLICT (organisation_id) DO UPDATE SET `+column+` = COALESCE(outcome_org_ladder.`+column+`, excluded.`+column+`)`, org, at)
+	return err
+}
+
+// ladderPeriod records that an organisation measured a period, and the
+// moment it first had two measured periods.
+func ladderPeriod(ctx context.Context, tx *db.Tx, org int64, m *Measurement, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO outcome_org_periods (organisation_id, period_start, period_end, recorded_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (organisation_id, period_start) DO NOTHING`, org, dateOf(m.Start), dateOf(m.End), at)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.NotFound("Measurement")
+		return nil
 	}
-	return audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_delete", "outcome_indicator", in.ID, "")
+	var periods int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outcome_org_periods WHERE organisation_id = $1`, org).Scan(&periods); err != nil {
+		return err
+	}
+	if periods < 2 {
+		return nil
+	}
+	return ladderMark(ctx, tx, org, "periods2_at", at)
+}
+
+// RebuildLadder recomputes the ladder's read model from the plans,
+// indicators and measurements (for data written straight in SQL: the demo
+// and the benchmarks).
+func RebuildLadder(ctx context.Context, tx *db.Tx) error {
+	for _, s := range []string{
+		`DELETE FROM outcome_org_periods`,
+		`INSERT INTO outcome_org_periods (organisation_id, period_start, period_end, recorded_at)
+			SELECT owner_id, period_start, MIN(period_end), MIN(created_at) FROM outcome_measurements WHERE owner_type = 'organisation' GROUP BY owner_id, period_start`,
+		`DELETE FROM outcome_org_ladder`,
+		`INSERT INTO outcome_org_ladder (organisation_id, plan_at, targets_at, periods2_at)
+			SELECT p.owner_id, MIN(p.created_at),
+				(SELECT MIN(i.created_at) FROM outcome_indicators i WHERE i.owner_type = 'organisation' AND i.owner_id = p.owner_id AND i.baseline_value IS NOT NULL AND i.target_value IS NOT NULL),
+				(SELECT op.recorded_at FROM outcome_org_periods op WHERE op.organisation_id = p.owner_id ORDER BY op.recorded_at LIMIT 1 OFFSET 1)
+			FROM outcome_plans p WHERE p.owner_type = 'organisation' GROUP BY p.owner_id`,
+		`UPDATE outcome_measurements SET bank_indicator_id = (SELECT i.bank_indicator_id FROM outcome_indicators i WHERE i.id = outcome_measurements.indicator_id)`,
+	} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Bank lists the outcome bank, by theme.

@@ -171,6 +171,10 @@ func outcomesDemo(ctx context.Context, t *Town) error {
 			}
 			k++
 		}
+		// Measurements went in as SQL: bring the ladder's read model up to date.
+		if err := outcomes.RebuildLadder(ctx, tx); err != nil {
+			return err
+		}
 		// Each consortium that rolls up has a plan of its own too.
 		done := 0
 		for _, p := range consortia {
