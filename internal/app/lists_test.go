@@ -78,6 +78,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /health-checks", admin, "/health-checks", "", ""},
 		{"GET /assessments/{id}/results", admin, "/assessments/" + decided + "/results", "", ""},
 		{"GET /health-checks/{rid}", admin, "/health-checks/" + round, "", ""},
+		{"GET /admin/outcomes/ladder", admin, "/admin/outcomes/ladder", "step=4", "organisation"},
 	}
 }
 
