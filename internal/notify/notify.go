@@ -251,6 +251,7 @@ var kinds = map[string]string{
 	"healthcheck_round":            "health-check rounds",
 	"network_join":                 "network join requests and replies",
 	"consortium_definition_review": "consortium definition review reminders",
+	"outcomes_review":              "reminders to review an outcomes plan",
 }
 
 // Subscription is what an unsubscribe token stands for.

@@ -301,3 +301,34 @@ func TestImportMeasurements(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewReminders: owners and editors are told once when a plan's
+// review date comes; reviewing (a new version) starts the clock again.
+func TestReviewReminders(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		env.User("owner@example.org", false)
+		env.User("viewer@example.org", false)
+		o := env.Org("Reviewing Charity", "vcs", map[string]string{"owner@example.org": "owner", "viewer@example.org": "viewer"})
+		bi := bankIndicator(t, d, "sum")
+		p := adoptingPlan(t, d, o.ID, bi, false, nil)
+		before := p.Review.AddDate(0, 0, -1)
+		if n, err := outcomes.RemindReviews(ctx, d, before, "http://x"); err != nil || n != 0 {
+			t.Fatalf("before the review date: %d, %v", n, err)
+		}
+		if n, err := outcomes.RemindReviews(ctx, d, p.Review, "http://x"); err != nil || n != 1 {
+			t.Fatalf("on the review date: %d, %v", n, err)
+		}
+		if n, _ := outcomes.RemindReviews(ctx, d, p.Review.AddDate(0, 0, 1), "http://x"); n != 0 {
+			t.Fatal("reminded twice")
+		}
+		msgs := env.Outbox("owner@example.org")
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "review your outcomes plan") || !strings.Contains(msgs[0].Body, fmt.Sprintf("/outcomes/plans/%d/revise", p.ID)) {
+			t.Fatalf("owner's mail = %+v", msgs)
+		}
+		if len(env.Outbox("viewer@example.org")) != 0 {
+			t.Fatal("a viewer was reminded")
+		}
+	})
+}
