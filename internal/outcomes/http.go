@@ -1,6 +1,7 @@
 package outcomes
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -825,31 +826,30 @@ func (s *Service) bankAdminPage(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Service) addBankOutcome(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	b, err := BankOutcomeInput(r.PostForm)
-	if err == nil {
-		err = s.DB.Write(ctx, func(tx *db.Tx) error { return AddBankOutcome(ctx, tx, b) })
-	}
-	if err != nil {
-		if formErr(err) {
-			return s.bankAdminPage(w, r, 422, r.PostForm, err)
-		}
-		return err
-	}
-	return web.Redirect(w, r, "/admin/outcomes/bank", "Shared outcome added.")
+	return s.bankPost(w, r, "Shared outcome added.", func(f url.Values) (func(context.Context, *db.Tx) error, error) {
+		b, err := BankOutcomeInput(f)
+		return func(ctx context.Context, tx *db.Tx) error { return AddBankOutcome(ctx, tx, b) }, err
+	})
 }
 
 func (s *Service) addBankIndicator(w http.ResponseWriter, r *http.Request) error {
+	return s.bankPost(w, r, "Shared indicator added.", func(f url.Values) (func(context.Context, *db.Tx) error, error) {
+		b, err := BankIndicatorInput(f)
+		return func(ctx context.Context, tx *db.Tx) error { return AddBankIndicator(ctx, tx, b) }, err
+	})
+}
+
+// bankPost reads one of the bank's forms (read checks it and says how to
+// store it), stores it, and answers on the bank page with the input kept
+// when it is refused.
+func (s *Service) bankPost(w http.ResponseWriter, r *http.Request, done string, read func(url.Values) (func(context.Context, *db.Tx) error, error)) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
-	b, err := BankIndicatorInput(r.PostForm)
+	write, err := read(r.PostForm)
 	if err == nil {
-		err = s.DB.Write(ctx, func(tx *db.Tx) error { return AddBankIndicator(ctx, tx, b) })
+		err = s.DB.Write(ctx, func(tx *db.Tx) error { return write(ctx, tx) })
 	}
 	if err != nil {
 		if formErr(err) {
@@ -857,7 +857,7 @@ func (s *Service) addBankIndicator(w http.ResponseWriter, r *http.Request) error
 		}
 		return err
 	}
-	return web.Redirect(w, r, "/admin/outcomes/bank", "Shared indicator added.")
+	return web.Redirect(w, r, "/admin/outcomes/bank", done)
 }
 
 func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {

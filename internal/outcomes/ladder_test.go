@@ -332,3 +332,30 @@ func TestReviewReminders(t *testing.T) {
 		}
 	})
 }
+
+// TestBankAdminForms: an admin's bank forms refuse bad input with the
+// input kept, and store good input.
+func TestBankAdminForms(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("admin@example.org", true)
+		c := env.As("admin@example.org")
+		var theme string
+		if err := d.Q().QueryRowContext(context.Background(), `SELECT CAST(id AS TEXT) FROM taxonomy_terms WHERE vocabulary = 'theme' ORDER BY id LIMIT 1`).Scan(&theme); err != nil {
+			t.Fatal(err)
+		}
+		bo := url.Values{"theme_id": {theme}, "title": {""}, "outcome_definition": {"Feel better"}}
+		c.PostForm("/admin/outcomes/bank/outcomes", bo).Status(t, 422).Contains(t, "Enter the outcome")
+		bo.Set("title", "People report improved wellbeing")
+		c.PostForm("/admin/outcomes/bank/outcomes", bo).Status(t, 303)
+		bank, _ := outcomes.Bank(context.Background(), d.Q())
+		if len(bank) != 1 || bank[0].Definition != "Feel better" {
+			t.Fatalf("bank = %+v", bank)
+		}
+		bi := url.Values{"bank_outcome_id": {fmt.Sprint(bank[0].ID)}, "name": {"WEMWBS"}, "definition": {""}, "kind": {"scale"}, "scale_min": {"14"}, "scale_max": {"70"}, "frequency": {"quarterly"}, "rollup": {"mean"}}
+		c.PostForm("/admin/outcomes/bank/indicators", bi).Status(t, 422).Contains(t, "Enter a definition")
+		bi.Set("definition", "Mean score")
+		c.PostForm("/admin/outcomes/bank/indicators", bi).Status(t, 303)
+		env.Anon().Get("/outcomes/bank").Status(t, 200).Contains(t, "WEMWBS", "Mean score")
+	})
+}
