@@ -76,7 +76,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
 	a.Outcomes = outcomes.New(d, w)
-	a.Partnerships.AddMeasureSource(outcomes.MeasureSource())
+	a.Partnerships.AddMeasureSource(outcomesMeasures())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -127,4 +127,15 @@ func (a *App) ImportKinds() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// outcomesMeasures puts the outcomes ladder among the strategy's measures
+// (outcomes cannot import partnerships: the demo generator imports
+// outcomes and partnerships' tests import the generator).
+func outcomesMeasures() partnerships.MeasureSource {
+	var defs []partnerships.MeasureDef
+	for _, d := range outcomes.MeasureDefs() {
+		defs = append(defs, partnerships.MeasureDef{Key: d.Key, Label: d.Label, Definition: d.Definition})
+	}
+	return partnerships.MeasureSource{Definitions: defs, Count: outcomes.CountMeasures}
 }

@@ -12,7 +12,6 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
-	"partnerhub/internal/partnerships"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
@@ -35,8 +34,8 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/orgs/{org}/outcomes/system", orgEdit, s.declareSystem),
 
 		web.Get("/partnerships/{slug}/outcomes", web.ObjectRole("outcome-partnership", web.RoleViewer), s.partnershipOutcomes),
-		web.Get("/partnerships/{slug}/outcomes/new", web.ObjectRole("partnership", web.RoleEditor), s.newPartnershipPlan),
-		web.Post("/partnerships/{slug}/outcomes/new", web.ObjectRole("partnership", web.RoleEditor), s.createPartnershipPlan),
+		web.Get("/partnerships/{slug}/outcomes/new", web.ObjectRole("outcome-partnership-lead", web.RoleEditor), s.newPartnershipPlan),
+		web.Post("/partnerships/{slug}/outcomes/new", web.ObjectRole("outcome-partnership-lead", web.RoleEditor), s.createPartnershipPlan),
 
 		web.Get(p, view, s.plan),
 		web.Get(p+"/edit", edit, s.editPlan),
@@ -87,40 +86,31 @@ func (s *Service) resolvePlan(r *http.Request) (*web.Object, error) {
 	if p.OwnerType == OwnerOrg {
 		return &web.Object{Value: p, Owners: []int64{p.OwnerID}, Refusal: "Only the organisation's editors can change its outcomes plan."}, nil
 	}
-	ps, err := partnerships.ByID(r.Context(), s.DB.Q(), p.OwnerID)
+	ps, err := PartnershipBy(r.Context(), s.DB.Q(), "", p.OwnerID)
 	if err != nil {
 		return nil, err
 	}
-	o := &web.Object{Value: p, Owners: ps.LeadOrgs(), Refusal: "Only the lead organisation's members can change this partnership's outcomes plan."}
-	for org := range currentMembers(ps) {
-		o.Users = nil
-		o.Seers = append(o.Seers, org)
-	}
-	return o, nil
-}
-
-func currentMembers(p *partnerships.Partnership) map[int64]bool {
-	out := map[int64]bool{}
-	for _, m := range p.Members {
-		if m.Current(time.Now()) {
-			out[m.OrgID] = true
-		}
-	}
-	return out
+	return &web.Object{Value: p, Owners: ps.Leads, Seers: ps.Members, Refusal: "Only the lead organisation's members can change this partnership's outcomes plan."}, nil
 }
 
 // resolvePartnership: a partnership's outcomes page is for the members of
 // its current member organisations.
 func (s *Service) resolvePartnership(r *http.Request) (*web.Object, error) {
-	p, err := partnerships.BySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	p, err := PartnershipBy(r.Context(), s.DB.Q(), r.PathValue("slug"), 0)
 	if err != nil {
 		return nil, err
 	}
-	o := &web.Object{Value: p, Shown: p.Visibility == "public", Refusal: "Only members of the partnership's organisations can see its outcomes."}
-	for org := range currentMembers(p) {
-		o.Owners = append(o.Owners, org)
+	return &web.Object{Value: p, Owners: p.Members, Shown: p.Public, Refusal: "Only members of the partnership's organisations can see its outcomes."}, nil
+}
+
+// resolvePartnershipLead: a partnership's plans are made by its lead
+// organisations' editors; other members may know it exists (403).
+func (s *Service) resolvePartnershipLead(r *http.Request) (*web.Object, error) {
+	p, err := PartnershipBy(r.Context(), s.DB.Q(), r.PathValue("slug"), 0)
+	if err != nil {
+		return nil, err
 	}
-	return o, nil
+	return &web.Object{Value: p, Owners: p.Leads, Seers: p.Members, Shown: p.Public, Refusal: "Only the lead organisation's editors can make the partnership's outcomes plans."}, nil
 }
 
 func planFrom(r *http.Request) *Plan { return web.ObjectFrom(r.Context()).(*Plan) }
@@ -263,24 +253,21 @@ func (s *Service) createPlan(w http.ResponseWriter, r *http.Request, ownerType s
 
 func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	ps := web.ObjectFrom(ctx).(*partnerships.Partnership)
+	ps := web.ObjectFrom(ctx).(*Partnership)
 	plans, err := PlansFor(ctx, s.DB.Q(), OwnerPartnership, ps.ID)
 	if err != nil {
 		return err
 	}
 	y, verr := yearParam(r, s.Now())
 	from := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
-	var orgs []int64
-	for org := range currentMembers(ps) {
-		orgs = append(orgs, org)
-	}
+	orgs := ps.Members
 	rs, err := MemberRollups(ctx, s.DB.Q(), from, from.AddDate(1, 0, 0), orgs)
 	if err != nil {
 		return err
 	}
 	id := web.IdentityFrom(ctx)
 	canEdit := false
-	for _, org := range ps.LeadOrgs() {
+	for _, org := range ps.Leads {
 		canEdit = canEdit || id.Can(org, web.RoleEditor)
 	}
 	var years []int
@@ -292,7 +279,7 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Service) newPartnershipPlan(w http.ResponseWriter, r *http.Request) error {
-	ps := web.ObjectFrom(r.Context()).(*partnerships.Partnership)
+	ps := web.ObjectFrom(r.Context()).(*Partnership)
 	return s.planForm(w, r, 200, ps.Name, nil, "", newPlanValues(s.Now()), nil)
 }
 
@@ -300,7 +287,7 @@ func (s *Service) createPartnershipPlan(w http.ResponseWriter, r *http.Request) 
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
-	ps := web.ObjectFrom(r.Context()).(*partnerships.Partnership)
+	ps := web.ObjectFrom(r.Context()).(*Partnership)
 	return s.createPlan(w, r, OwnerPartnership, ps.ID, ps.Name)
 }
 
@@ -323,11 +310,11 @@ func (s *Service) canEdit(r *http.Request, p *Plan) bool {
 	if p.OwnerType == OwnerOrg {
 		return id.Can(p.OwnerID, web.RoleEditor)
 	}
-	ps, err := partnerships.ByID(r.Context(), s.DB.Q(), p.OwnerID)
+	ps, err := PartnershipBy(r.Context(), s.DB.Q(), "", p.OwnerID)
 	if err != nil {
 		return false
 	}
-	for _, org := range ps.LeadOrgs() {
+	for _, org := range ps.Leads {
 		if id.Can(org, web.RoleEditor) {
 			return true
 		}

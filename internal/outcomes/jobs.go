@@ -8,7 +8,6 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/notify"
-	"partnerhub/internal/partnerships"
 )
 
 // Jobs are the feature's background jobs.
@@ -49,11 +48,11 @@ func RemindReviews(ctx context.Context, d *db.DB, now time.Time, baseURL string)
 			orgs, why := []int64{p.OwnerID}, "You get these emails as an owner or editor of "+p.OwnerName+"."
 			if p.OwnerType == OwnerPartnership {
 				why = "You get these emails as an owner or editor of the lead organisation of " + p.OwnerName + "."
-				ps, err := partnerships.ByID(ctx, tx, p.OwnerID)
+				ps, err := PartnershipBy(ctx, tx, "", p.OwnerID)
 				if err != nil {
 					return err
 				}
-				orgs = ps.LeadOrgs()
+				orgs = ps.Leads
 			}
 			for _, org := range orgs {
 				if _, err := notify.TellOrgEditors(ctx, tx, baseURL, org, notify.Notice{Kind: "outcomes_review",

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
-	"partnerhub/internal/partnerships"
 )
 
 // The adoption ladder: each third-sector organisation stands on one step,
@@ -109,33 +108,39 @@ func StepCounts(steps map[int64]int) [5]int {
 	return c
 }
 
-// MeasureSource is the ladder among the strategy's measures: organisations
+// MeasureDef names one of the feature's measures.
+type MeasureDef struct{ Key, Label, Definition string }
+
+// MeasureDefs are the ladder's measures among the strategy's measures
+// (wired as a partnerships.MeasureSource in internal/app): organisations
 // on each step at the end of the year, and the share on steps 3 and 4.
-func MeasureSource() partnerships.MeasureSource {
-	defs := []partnerships.MeasureDef{}
+func MeasureDefs() []MeasureDef {
+	var defs []MeasureDef
 	for i, l := range StepLabels {
-		defs = append(defs, partnerships.MeasureDef{Key: "outcomes_step_" + string(rune('0'+i)), Label: "Outcomes ladder step " + l,
+		defs = append(defs, MeasureDef{Key: "outcomes_step_" + string(rune('0'+i)), Label: "Outcomes ladder step " + l,
 			Definition: "Third-sector organisations on step " + l + " at the end of the year. " + LadderRule})
 	}
-	defs = append(defs, partnerships.MeasureDef{Key: "outcomes_share_steps_3_4", Label: "Share of organisations measuring outcomes (steps 3 and 4)",
+	return append(defs, MeasureDef{Key: "outcomes_share_steps_3_4", Label: "Share of organisations measuring outcomes (steps 3 and 4)",
 		Definition: "Third-sector organisations on steps 3 and 4 of the outcomes ladder at the end of the year, as a percentage of all third-sector organisations in the directory."})
-	return partnerships.MeasureSource{Definitions: defs, Count: func(ctx context.Context, q db.Querier, from, to time.Time) (map[string]float64, error) {
-		steps, err := Ladder(ctx, q, to)
-		if err != nil {
-			return nil, err
-		}
-		c := StepCounts(steps)
-		out := map[string]float64{}
-		total := 0
-		for i, n := range c {
-			out["outcomes_step_"+string(rune('0'+i))] = float64(n)
-			total += n
-		}
-		if total > 0 {
-			out["outcomes_share_steps_3_4"] = round(100*float64(c[3]+c[4])/float64(total), 1)
-		}
-		return out, nil
-	}}
+}
+
+// CountMeasures counts the ladder's measures at to (the end of the period).
+func CountMeasures(ctx context.Context, q db.Querier, from, to time.Time) (map[string]float64, error) {
+	steps, err := Ladder(ctx, q, to)
+	if err != nil {
+		return nil, err
+	}
+	c := StepCounts(steps)
+	out := map[string]float64{}
+	total := 0
+	for i, n := range c {
+		out["outcomes_step_"+string(rune('0'+i))] = float64(n)
+		total += n
+	}
+	if total > 0 {
+		out["outcomes_share_steps_3_4"] = round(100*float64(c[3]+c[4])/float64(total), 1)
+	}
+	return out, nil
 }
 
 // MinReporting is how many organisations must report a bank indicator in

@@ -31,6 +31,7 @@ func New(d *db.DB, w *web.Server) *Service {
 	if w != nil {
 		w.Resolve("outcome-plan", s.resolvePlan)
 		w.Resolve("outcome-partnership", s.resolvePartnership)
+		w.Resolve("outcome-partnership-lead", s.resolvePartnershipLead)
 	}
 	return s
 }
