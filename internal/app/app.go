@@ -22,6 +22,7 @@ import (
 	"partnerhub/internal/notify"
 	"partnerhub/internal/ocds"
 	"partnerhub/internal/opportunities"
+	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/web"
 )
@@ -39,6 +40,7 @@ type App struct {
 	Assess        *assess.Service
 	Opportunities *opportunities.Service
 	OCDS          *ocds.Service
+	Outcomes      *outcomes.Service
 	Jobs          *jobs.Scheduler
 	Mail          *mail.Sender
 	Handler       http.Handler
@@ -86,6 +88,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	// Every change to a published opportunity adds an OCDS release.
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
+	a.Outcomes = outcomes.New(d, w)
+	a.Partnerships.AddMeasureSource(outcomesMeasures())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -95,7 +99,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)
@@ -136,4 +140,15 @@ func (a *App) ImportKinds() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// outcomesMeasures puts the outcomes ladder among the strategy's measures
+// (outcomes cannot import partnerships: the demo generator imports
+// outcomes and partnerships' tests import the generator).
+func outcomesMeasures() partnerships.MeasureSource {
+	var defs []partnerships.MeasureDef
+	for _, d := range outcomes.MeasureDefs() {
+		defs = append(defs, partnerships.MeasureDef{Key: d.Key, Label: d.Label, Definition: d.Definition})
+	}
+	return partnerships.MeasureSource{Definitions: defs, Count: outcomes.CountMeasures}
 }

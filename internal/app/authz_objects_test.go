@@ -4,6 +4,8 @@ package app_test
 // policies) and the check that they look missing to other organisations.
 
 import (
+	"time"
+
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"partnerhub/internal/assess"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 )
 
@@ -73,7 +76,17 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An outcomes plan of A (private to A's members).
+	plan := &outcomes.Plan{OwnerType: outcomes.OwnerOrg, OwnerID: orgA.ID, Title: "Alpha outcomes", Aim: "Change",
+		Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2029, 3, 31, 0, 0, 0, 0, time.UTC), Review: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
+	if err := env.DB.Write(env.Ctx, func(tx *db.Tx) error { return outcomes.CreatePlan(env.Ctx, tx, plan, 0) }); err != nil {
+		t.Fatal(err)
+	}
 	return []pathValue{
+		{"/outcomes/plans/{plan}", "{plan}", strconv.FormatInt(plan.ID, 10)},
+		{"/outcomes/plans/{plan}/", "{ind}", "1"},
+		{"/outcomes/plans/{plan}/", "{version}", "1"},
+		{"/outcomes/plans/{plan}/", "{m}", "1"},
 		// Object-level cells stop before the handler, so only {id} of an
 		// assessment must name a real one.
 		{"/assessments/{id}", "{id}", strconv.FormatInt(a.ID, 10)},

@@ -88,6 +88,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /orgs/{org}/opportunities/{opp}/interests", admin, "/orgs/" + oppBuyer + "/opportunities/" + oppWithInterest + "/interests", "", ""},
 		{"GET /opportunities/alerts", "owner@demo.partnerhub.test", "/opportunities/alerts", "", "name"},
 		{"GET /orgs/{org}/opportunities/{opp}/responses", admin, "/orgs/" + consulted + "/responses", "", "organisation"},
+		{"GET /admin/outcomes/ladder", admin, "/admin/outcomes/ladder", "step=4", "organisation"},
 	}
 }
 

@@ -279,6 +279,7 @@ var kinds = map[string]Kind{
 	"opportunity_fit":              {What: "opportunities that fit your organisation"},
 	"opportunity_question":         {What: "clarification questions to you as a buyer"},
 	"opportunity_update":           {What: "answers and “you said, we did” from opportunities you follow"},
+	"outcomes_review":              {What: "reminders to review an outcomes plan"},
 }
 
 // Mandatory reports whether kind is sent whatever the preferences.

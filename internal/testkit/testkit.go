@@ -113,6 +113,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		opportunitiesDemo,
 		opportunitiesConsultDemo,
 		ocdsDemo,
+		outcomesDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {
