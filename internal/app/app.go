@@ -18,6 +18,7 @@ import (
 	"partnerhub/internal/events"
 	"partnerhub/internal/importing"
 	"partnerhub/internal/jobs"
+	"partnerhub/internal/library"
 	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
 	"partnerhub/internal/partnerships"
@@ -35,6 +36,7 @@ type App struct {
 	Partnerships *partnerships.Service
 	Events       *events.Service
 	Assess       *assess.Service
+	Library      *library.Service
 	Jobs         *jobs.Scheduler
 	Mail         *mail.Sender
 	Handler      http.Handler
@@ -73,6 +75,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships = partnerships.New(d, w)
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
+	a.Library = library.New(d, w)
+	a.Partnerships.AddMeasureSource(library.MeasureSource())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -82,7 +86,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Library, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)
