@@ -19,6 +19,7 @@ import (
 // ownedOrg is an organisation the signed-in person owns, with what it signed.
 type ownedOrg struct {
 	ID     int64
+	Slug   string
 	Name   string
 	Signed int
 }
@@ -62,7 +63,7 @@ func (s *Service) renderCompact(w http.ResponseWriter, r *http.Request, status i
 			return e
 		}
 		for _, o := range orgs {
-			mine = append(mine, ownedOrg{ID: o.ID, Name: o.Name, Signed: signed[o.ID]})
+			mine = append(mine, ownedOrg{ID: o.ID, Slug: o.Slug, Name: o.Name, Signed: signed[o.ID]})
 		}
 	}
 	return s.Web.Render(w, r, status, "library/compact.html", map[string]any{"Title": "The Compact", "Doc": c, "Current": cur, "Sections": secs,
@@ -155,13 +156,17 @@ func (s *Service) renderDisputeForm(w http.ResponseWriter, r *http.Request, stat
 	if e != nil {
 		return e
 	}
+	self, e := orgsByID(ctx, s.DB.Q(), []int64{org})
+	if e != nil {
+		return e
+	}
 	var secs []Section
 	if c, e := DocumentByKind(ctx, s.DB.Q(), "code"); e == nil {
 		if cur := c.Shown(today()); cur != nil {
 			secs = ParseCompact(cur.Body)
 		}
 	}
-	return s.Web.Render(w, r, status, "library/dispute_form.html", map[string]any{"Title": "Raise a concern under the Compact", "Org": org, "Others": others, "Sections": secs, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "library/dispute_form.html", map[string]any{"Title": "Raise a concern under the Compact", "Org": self[0], "Others": others, "Sections": secs, "Form": form, "Err": err})
 }
 
 func (s *Service) raise(w http.ResponseWriter, r *http.Request) error {

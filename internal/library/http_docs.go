@@ -67,8 +67,8 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/news/new", web.Admin, s.articleForm),
 		web.Post("/news/new", web.Admin, s.publishArticle),
 		web.Post("/news/subscribe", web.Public, s.subscribe),
-		web.Get("/news/subscribe/{token}", web.Public, s.confirmPage),
-		web.Post("/news/subscribe/{token}", web.Public, s.confirm),
+		web.Get("/news-digest/{token}", web.Public, s.confirmPage),
+		web.Post("/news-digest/{token}", web.Public, s.confirm),
 		web.Get("/news/{slug}", web.Public, s.article),
 		web.Get("/news/{slug}/image", web.Public, s.articleImage),
 	}
@@ -536,7 +536,11 @@ func (s *Service) adopt(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return web.Redirect(w, r, fmt.Sprintf("/orgs/%d/policies", org), "Template adopted into your policy record.")
+	orgs, err := orgsByID(r.Context(), s.DB.Q(), []int64{org})
+	if err != nil || len(orgs) == 0 {
+		return apperr.NotFound("organisation")
+	}
+	return web.Redirect(w, r, "/orgs/"+orgs[0].Slug+"/policies", "Template adopted into your policy record.")
 }
 
 func (s *Service) orgPolicies(w http.ResponseWriter, r *http.Request) error {

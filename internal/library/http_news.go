@@ -137,9 +137,17 @@ func (s *Service) renderArticleForm(w http.ResponseWriter, r *http.Request, stat
 
 func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	form, err := uploads.ReadForm(r, imagePolicy.Max)
-	if err != nil && apperr.Code(err) != apperr.EINVALID {
-		return err
+	var form *uploads.Form
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if form, err = uploads.ReadForm(r, imagePolicy.Max); err != nil && apperr.Code(err) != apperr.EINVALID {
+			return err
+		}
+	} else { // a form without a file field (the image is optional)
+		if err := web.ParseForm(r); err != nil {
+			return err
+		}
+		form = &uploads.Form{Values: r.PostForm, Files: map[string]*uploads.Part{}}
 	}
 	f := form.Values
 	v := &apperr.Validation{}
@@ -232,7 +240,7 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return mail.Enqueue(ctx, tx, mail.Message{To: email, Kind: "news_confirm", Subject: "Confirm your Partnerhub news subscription",
-			Body: "Hello,\n\nSomeone (we hope you) asked for Partnerhub's monthly news digest at this address. To start getting it, confirm here:\n" + s.baseURL() + "/news/subscribe/" + tok + "\n\nIf it was not you, ignore this email: nothing will be sent.\n"})
+			Body: "Hello,\n\nSomeone (we hope you) asked for Partnerhub's monthly news digest at this address. To start getting it, confirm here:\n" + s.baseURL() + "/news-digest/" + tok + "\n\nIf it was not you, ignore this email: nothing will be sent.\n"})
 	})
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func (s *Service) Jobs() []jobs.Job {
 // stages open longer than the setting. Each is told once (notify's keys).
 // It returns how many messages were queued.
 func (s *Service) RunReminders(ctx context.Context) (int, error) {
-	docs, _, err := ListDocuments(ctx, s.DB.Q(), DocFilter{Status: "adopted", Sort: "review"}, 10000, 0)
+	docs, _, err := ListDocuments(ctx, s.DB.Q(), DocFilter{Public: true, Sort: "review"}, 10000, 0)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) RunReminders(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, d := range docs {
-			if d.NextReviewOn == nil {
+			if d.NextReviewOn == nil || d.Status == "withdrawn" {
 				continue
 			}
 			due := d.NextReviewOn.Format("2 January 2006")

@@ -64,9 +64,9 @@ type Version struct {
 	CreatedAt time.Time
 }
 
-// Overdue reports whether an adopted document's review date has passed.
+// Overdue reports whether an adopted document (or one in consultation)'s review date has passed.
 func (d *Document) Overdue(today time.Time) bool {
-	return d.Status == "adopted" && d.NextReviewOn != nil && d.NextReviewOn.Before(dayOf(today))
+	return (d.Status == "adopted" || d.Status == "consultation") && d.NextReviewOn != nil && d.NextReviewOn.Before(dayOf(today))
 }
 
 // InForce is the newest version adopted on or before today, or nil.

@@ -349,6 +349,7 @@ type orgRef struct {
 	ID     int64
 	Name   string
 	Sector string
+	Slug   string
 }
 
 func orgsByID(ctx context.Context, q db.Querier, ids []int64) ([]orgRef, error) {
@@ -357,7 +358,7 @@ func orgsByID(ctx context.Context, q db.Querier, ids []int64) ([]orgRef, error) 
 	}
 	var args []any
 	in := db.Placeholders(&args, ids)
-	rows, err := q.QueryContext(ctx, `SELECT id, name, sector FROM organisations WHERE id IN (`+in+`) ORDER BY name`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, name, sector, slug FROM organisations WHERE id IN (`+in+`) ORDER BY name`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +366,7 @@ func orgsByID(ctx context.Context, q db.Querier, ids []int64) ([]orgRef, error) 
 	var out []orgRef
 	for rows.Next() {
 		var o orgRef
-		if err := rows.Scan(&o.ID, &o.Name, &o.Sector); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Sector, &o.Slug); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
@@ -375,7 +376,7 @@ func orgsByID(ctx context.Context, q db.Querier, ids []int64) ([]orgRef, error) 
 
 // signatoryOrgs lists the organisations that have signed, but one.
 func signatoryOrgs(ctx context.Context, q db.Querier, except int64) ([]orgRef, error) {
-	rows, err := q.QueryContext(ctx, `SELECT o.id, o.name, o.sector FROM organisations o WHERE o.id <> $1 AND EXISTS (SELECT 1 FROM compact_signatures s WHERE s.organisation_id = o.id) ORDER BY o.name`, except)
+	rows, err := q.QueryContext(ctx, `SELECT o.id, o.name, o.sector, o.slug FROM organisations o WHERE o.id <> $1 AND EXISTS (SELECT 1 FROM compact_signatures s WHERE s.organisation_id = o.id) ORDER BY o.name`, except)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +384,7 @@ func signatoryOrgs(ctx context.Context, q db.Querier, except int64) ([]orgRef, e
 	var out []orgRef
 	for rows.Next() {
 		var o orgRef
-		if err := rows.Scan(&o.ID, &o.Name, &o.Sector); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Sector, &o.Slug); err != nil {
 			return nil, err
 		}
 		out = append(out, o)
