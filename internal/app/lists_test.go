@@ -78,6 +78,11 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /health-checks", admin, "/health-checks", "", ""},
 		{"GET /assessments/{id}/results", admin, "/assessments/" + decided + "/results", "", ""},
 		{"GET /health-checks/{rid}", admin, "/health-checks/" + round, "", ""},
+		{"GET /library", "", "/library", "kind=template", ""},
+		{"GET /compact/signatories", "", "/compact/signatories", "q=blackpool", ""},
+		{"GET /compact/disputes", admin, "/compact/disputes", "", ""},
+		{"GET /news", "", "/news", "category=consortia", "headline"},
+		{"GET /news/stories", "", "/news/stories", "", "headline"},
 	}
 }
 

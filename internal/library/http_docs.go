@@ -83,7 +83,9 @@ func (s *Service) registerResolvers() {
 		if err != nil {
 			return nil, err
 		}
-		o := &web.Object{Value: d, Shown: d.Status != "draft", Refusal: "Only the document's owner and administrators can change it."}
+		// Only its owner and administrators manage a document; to anyone
+		// else its management pages look missing (its reading pages are public).
+		o := &web.Object{Value: d}
 		if d.OwnerID != 0 {
 			o.Users = map[int64]web.Role{d.OwnerID: web.RoleOwner}
 		}
@@ -170,7 +172,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		Render: func(p web.ListPage[*Document]) error {
 			form := url.Values{"kind": {f.Kind}, "status": {f.Status}, "q": {f.Q}, "sort": {f.Sort}}
 			return s.Web.Render(w, r, http.StatusOK, "library/list.html", map[string]any{"Title": "Library", "Form": form, "Err": p.Err,
-				"Description": "The town's living documents: the Good Practice Guide to Consortia, the consortia development policy, the Compact, standard policy templates and guidance, each with its owner and review date.",
+				"Description": "The town's living documents: the good practice guide and development policy for consortia, the Compact, standard policy templates and guidance, each with its owner and review date.",
 				"List":        p, "Pager": p.PagerData(r), "Kinds": Kinds, "Statuses": Statuses, "Today": today()})
 		},
 	})
