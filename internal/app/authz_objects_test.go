@@ -6,9 +6,9 @@ package app_test
 import (
 	"net/http"
 	"strconv"
-	"time"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apptest"
