@@ -77,6 +77,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Assess = assess.New(d, w)
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())
+	a.Partnerships.AddRelated(library.RelatedNews())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)

@@ -117,3 +117,18 @@ func countMeasures(ctx context.Context, q db.Querier, from, to time.Time) (map[s
 	}
 	return out, prow.Err()
 }
+
+// RelatedNews lists the news about a partnership on its page.
+func RelatedNews() partnerships.RelatedSource {
+	return partnerships.RelatedSource{Heading: "News", Links: func(ctx context.Context, q db.Querier, pid int64) ([]partnerships.RelatedLink, error) {
+		arts, _, err := ListArticles(ctx, q, NewsFilter{PartnershipID: pid}, 5, 0)
+		if err != nil {
+			return nil, err
+		}
+		var out []partnerships.RelatedLink
+		for _, a := range arts {
+			out = append(out, partnerships.RelatedLink{Title: a.Title, Href: "/news/" + a.Slug, Meta: a.PublishedAt.In(london).Format("2 January 2006")})
+		}
+		return out, nil
+	}}
+}
