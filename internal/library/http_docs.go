@@ -334,7 +334,7 @@ func managed(r *http.Request) *Document { return web.ObjectFrom(r.Context()).(*D
 func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 	d := managed(r)
 	form := url.Values{"title": {d.Title}, "summary": {d.Summary}, "status": {d.Status}, "review_months": {strconv.Itoa(d.ReviewMonths)},
-		"next_review_on": {isoDate(d.NextReviewOn)}, "owner_email": {d.OwnerEmail}, "verifier_email": {userEmail(r.Context(), s.DB.Q(), d.VerifierID)}}
+		"review_due_on": {isoDate(d.NextReviewOn)}, "owner_email": {d.OwnerEmail}, "verifier_email": {userEmail(r.Context(), s.DB.Q(), d.VerifierID)}}
 	if l := d.Latest(); l != nil {
 		form.Set("body", l.Body)
 	}
@@ -388,7 +388,7 @@ func (s *Service) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	v := &apperr.Validation{}
 	d.Title, d.Summary, d.Status = clean.Line(f.Get("title")), clean.Text(f.Get("summary")), f.Get("status")
 	d.ReviewMonths, _ = strconv.Atoi(strings.TrimSpace(f.Get("review_months")))
-	d.NextReviewOn = web.FormDate(v, f, "next_review_on", "Next review date must be a real date, for example 2025-03-31")
+	d.NextReviewOn = web.FormDate(v, f, "review_due_on", "Next review date must be a real date, for example 2025-03-31")
 	if err := s.SaveSettings(r.Context(), d, f.Get("owner_email"), f.Get("verifier_email"), v); err != nil {
 		if apperr.Code(err) == apperr.EINVALID {
 			return s.renderEdit(w, r, http.StatusUnprocessableEntity, d, f, err)

@@ -65,7 +65,7 @@ func TestDocumentsVersionsDiffAndReview(t *testing.T) {
 		env.Anon().Get("/library/reviews.ics").Status(t, 200).Contains(t, "BEGIN:VCALENDAR", "Review due: Good Practice Guide to Consortia")
 
 		// Consultation: a member comments, only the owner sees it and records the outcome.
-		owner.PostForm(loc+"/settings", url.Values{"title": {"Good Practice Guide to Consortia"}, "status": {"consultation"}, "owner_email": {"owner@x.org"}, "review_months": {"12"}, "next_review_on": {time.Now().AddDate(0, 0, 10).Format(time.DateOnly)}}).Status(t, 303)
+		owner.PostForm(loc+"/settings", url.Values{"title": {"Good Practice Guide to Consortia"}, "status": {"consultation"}, "owner_email": {"owner@x.org"}, "review_months": {"12"}, "review_due_on": {time.Now().AddDate(0, 0, 10).Format(time.DateOnly)}}).Status(t, 303)
 		env.As("member@x.org").PostForm(loc+"/comments", url.Values{"comment": {"Please add a section on exits."}}).Status(t, 303)
 		env.As("member@x.org").Get(loc+"/comments").Status(t, 404)
 		cs := owner.Get(loc+"/comments").Status(t, 200).Contains(t, "Please add a section on exits.")

@@ -249,7 +249,7 @@ func (s *Service) SaveSettings(ctx context.Context, d *Document, owner, verifier
 	}
 	if d.NextReviewOn != nil {
 		if in := d.InForce(today()); in != nil && !d.NextReviewOn.After(*in.AdoptedOn) {
-			v.Add("next_review_on", "The next review date must be after the adoption date ("+in.AdoptedOn.Format("2 January 2006")+")")
+			v.Add("review_due_on", "The next review date must be after the adoption date ("+in.AdoptedOn.Format("2 January 2006")+")")
 		}
 	}
 	if err := v.Err(); err != nil {
