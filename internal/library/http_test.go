@@ -171,8 +171,10 @@ func TestCompactSignDisputeAndTemplates(t *testing.T) {
 			"body": {"## Safeguarding\nWe keep people safe."}, "adopted_on": {"2025-01-01"}}).Status(t, 303)
 		ch.PostForm("/library/safeguarding-policy/adopt", url.Values{"org": {fmt.Sprint(charity.ID)}, "adopted_on": {"2026-01-10"}, "next_review_on": {"2025-01-01"}}).Status(t, 422).Contains(t, "must be after the adoption date")
 		ch.PostForm("/library/safeguarding-policy/adopt", url.Values{"org": {fmt.Sprint(firm.ID)}}).Status(t, 422).Contains(t, "Choose an organisation you are an owner or editor of")
+		env.Anon().Get("/directory/"+charity.Slug).Status(t, 200).NotContains(t, "In date")
 		ch.PostForm("/library/safeguarding-policy/adopt", url.Values{"org": {fmt.Sprint(charity.ID)}, "adopted_on": {time.Now().Format(time.DateOnly)}}).Status(t, 303)
 		ch.Get("/orgs/"+charity.Slug+"/policies").Status(t, 200).Contains(t, "Safeguarding policy", "In date")
+		env.Anon().Get("/directory/"+charity.Slug).Status(t, 200).Contains(t, "Safeguarding", "In date")
 		var review time.Time
 		if err := d.Q().QueryRowContext(env.Ctx, `SELECT review_date FROM org_policies WHERE organisation_id = $1 AND kind = 'safeguarding'`, charity.ID).Scan(&review); err != nil {
 			t.Fatalf("profile policy record: %v", err)
