@@ -18,6 +18,7 @@ import (
 	"partnerhub/internal/events"
 	"partnerhub/internal/importing"
 	"partnerhub/internal/jobs"
+	"partnerhub/internal/library"
 	"partnerhub/internal/mail"
 	"partnerhub/internal/notify"
 	"partnerhub/internal/ocds"
@@ -44,6 +45,7 @@ type App struct {
 	Jobs          *jobs.Scheduler
 	Mail          *mail.Sender
 	Handler       http.Handler
+	Library       *library.Service
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -90,6 +92,9 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Outcomes = outcomes.New(d, w)
 	a.Partnerships.AddMeasureSource(outcomesMeasures())
+	a.Library = library.New(d, w)
+	a.Partnerships.AddMeasureSource(library.MeasureSource())
+	a.Partnerships.AddRelated(library.RelatedNews())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -99,7 +104,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

@@ -4,12 +4,11 @@ package app_test
 // policies) and the check that they look missing to other organisations.
 
 import (
-	"time"
-
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apptest"
@@ -45,8 +44,23 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	// contribute (an assessment's roles are personal, not A's).
 	var a *assess.Assessment
 	var round *assess.Round
-	var postID, responseID int64
+	var postID, responseID, disputeID int64
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
+		// A library document owned by A-owner, and a Compact dispute A
+		// raised against an organisation none of the actors belongs to.
+		made := db.Now()
+		if _, err := tx.ExecContext(env.Ctx, `INSERT INTO library_documents (slug, kind, title, owner_id, status, created_at, updated_at) VALUES ('matrix-guide', 'guide', 'Matrix guide', $1, 'adopted', $2, $2)`,
+			userID(t, env, "owner-a@authz.test"), made); err != nil {
+			return err
+		}
+		gamma := &accounts.Organisation{Name: "Gamma Compact Trust", Sector: "vcs", LegalForm: "charity"}
+		if err := accounts.InsertOrg(env.Ctx, tx, gamma, 0); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(env.Ctx, `INSERT INTO compact_disputes (raised_by, against, commitments, subject, stage, raised_on, stage_since, created_at) VALUES ($1, $2, '1.1', 'x', 'raised', $3, $3, $4) RETURNING id`,
+			orgA.ID, gamma.ID, made.Truncate(24*time.Hour), made).Scan(&disputeID); err != nil {
+			return err
+		}
 		fw, err := assess.CurrentFramework(env.Ctx, tx, assess.KeyReadiness)
 		if err != nil {
 			return err
@@ -98,6 +112,9 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 		{"/assessments/{id}/", "{aid}", "1"},
 		{"/partnerships/{slug}/members/{id}", "{id}", strconv.FormatInt(p.Members[0].ID, 10)},
 		{"/partnerships/{slug}", "{slug}", p.Slug},
+		{"/library/{slug}", "{slug}", "matrix-guide"},
+		{"/library/{slug}/comments/", "{id}", "1"},
+		{"/compact/disputes/{id}", "{id}", strconv.FormatInt(disputeID, 10)},
 		{"/api/v1/organizations/{id}", "{id}", orgA.Slug},
 	}
 }

@@ -27,6 +27,8 @@ var personalHolders = map[string]map[string]bool{
 	"meeting-slot": {"commissioner": true, "A-owner": true, "A-editor": true, "admin": true},
 	// A-owner's API token: only A-owner may revoke it.
 	"api-token": {"A-owner": true},
+	// A library document A-owner owns: its owner and admins manage it.
+	"library_document": {"A-owner": true, "admin": true},
 }
 
 // personalFixtures makes a trade fair organised by Beta with a booking

@@ -200,6 +200,9 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 			return nil, err
 		}
 	}
+	if data["Related"], err = s.relatedSections(ctx, p.ID); err != nil {
+		return nil, err
+	}
 	return data, nil
 }
 

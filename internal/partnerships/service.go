@@ -12,6 +12,8 @@ type Service struct {
 	// Sources are other features' measures shown with the partnership
 	// measures (AddMeasureSource).
 	Sources []MeasureSource
+	// Related are other features' sections on a partnership's page (AddRelated).
+	Related []RelatedSource
 }
 
 // New returns the partnerships feature.

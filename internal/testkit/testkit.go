@@ -114,6 +114,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		opportunitiesConsultDemo,
 		ocdsDemo,
 		outcomesDemo,
+		libraryDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {

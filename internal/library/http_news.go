@@ -1,0 +1,277 @@
+package library
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"partnerhub/internal/apperr"
+	"partnerhub/internal/clean"
+	"partnerhub/internal/db"
+	"partnerhub/internal/feed"
+	"partnerhub/internal/mail"
+	"partnerhub/internal/markdown"
+	"partnerhub/internal/uploads"
+	"partnerhub/internal/web"
+)
+
+var imagePolicy = uploads.Policy{Field: "image", Max: 5 << 20, Types: []uploads.Type{uploads.PNG, uploads.JPEG}, Fallback: "image"}
+
+func (s *Service) images() uploads.Store { return uploads.NewStore(s.Web.Config.UploadDir(), "news") }
+
+func articleJSON(a *Article, base string) map[string]any {
+	m := map[string]any{"slug": a.Slug, "title": a.Title, "summary": a.Summary, "category": a.Category, "published_at": a.PublishedAt.UTC().Format(time.RFC3339), "url": base + "/news/" + a.Slug}
+	if a.PartnershipSlug != "" {
+		m["consortium"] = map[string]any{"name": a.PartnershipName, "url": base + "/partnerships/" + a.PartnershipSlug}
+	}
+	if a.EventID != 0 {
+		m["event_id"] = a.EventID
+	}
+	if a.OpportunityID != 0 {
+		m["opportunity_id"] = a.OpportunityID
+	}
+	return m
+}
+
+func (s *Service) newsList(w http.ResponseWriter, r *http.Request, f NewsFilter, title, page string) error {
+	v := &apperr.Validation{}
+	if f.Category != "" && !slices.Contains(Categories, f.Category) {
+		v.Add("category", "Choose a category from the list")
+	}
+	return web.ServeList(s.Web, w, r, web.List[*Article]{
+		Name: "news", PerPage: 10, Invalid: v.Err(),
+		Fetch: func(ctx context.Context, limit, offset int) ([]*Article, int, error) {
+			return ListArticles(ctx, s.DB.Q(), f, limit, offset)
+		},
+		Columns: []web.Column[*Article]{
+			{Header: "Headline", Cell: func(a *Article) string { return a.Title }},
+			{Header: "Category", Cell: func(a *Article) string { return web.Label(a.Category) }},
+			{Header: "Published", Cell: func(a *Article) string { return a.PublishedAt.In(london).Format(time.DateOnly) }},
+			{Header: "Summary", Cell: func(a *Article) string { return a.Summary }},
+			{Header: "Consortium", Cell: func(a *Article) string { return a.PartnershipName }},
+			{Header: "Link", Cell: func(a *Article) string { return s.baseURL() + "/news/" + a.Slug }},
+		},
+		Item: func(a *Article) any { return articleJSON(a, s.baseURL()) },
+		Render: func(p web.ListPage[*Article]) error {
+			feedURL := "/news/feed.atom"
+			if f.Category != "" && v.Err() == nil {
+				feedURL = "/news/category/" + f.Category + "/feed.atom"
+			}
+			return s.Web.Render(w, r, http.StatusOK, "library/news.html", map[string]any{"Title": title, "Page": page, "List": p, "Pager": p.PagerData(r), "Err": p.Err,
+				"Form": url.Values{"category": {f.Category}, "q": {f.Q}}, "Categories": Categories, "Feed": feedURL,
+				"Description": "News about Blackpool's consortia, commissioning, events and funding."})
+		},
+	})
+}
+
+func (s *Service) news(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	return s.newsList(w, r, NewsFilter{Category: q.Get("category"), Q: clean.Line(q.Get("q"))}, "News", "news")
+}
+
+func (s *Service) stories(w http.ResponseWriter, r *http.Request) error {
+	return s.newsList(w, r, NewsFilter{Stories: true, Q: clean.Line(r.URL.Query().Get("q"))}, "Consortium success stories", "stories")
+}
+
+func (s *Service) newsFeed(w http.ResponseWriter, r *http.Request) error {
+	cat := r.PathValue("cat")
+	if cat != "" && !slices.Contains(Categories, cat) {
+		return apperr.NotFound("category")
+	}
+	arts, _, err := ListArticles(r.Context(), s.DB.Q(), NewsFilter{Category: cat}, 50, 0)
+	if err != nil {
+		return err
+	}
+	base := s.baseURL()
+	f := feed.Feed{ID: base + "/news", Title: "Partnerhub news", Self: base + "/news/feed.atom", Page: base + "/news", Author: "Partnerhub"}
+	if cat != "" {
+		f.ID, f.Title = base+"/news?category="+cat, "Partnerhub news: "+web.Label(cat)
+		f.Self, f.Page = base+"/news/category/"+cat+"/feed.atom", base+"/news?category="+cat
+	}
+	for _, a := range arts {
+		f.Entries = append(f.Entries, feed.Entry{ID: feed.TagURI(base, a.PublishedAt.Year(), "news/"+strconv.FormatInt(a.ID, 10)), Title: a.Title, Link: base + "/news/" + a.Slug,
+			Updated: a.UpdatedAt, Published: a.PublishedAt, Summary: a.Summary, HTML: string(markdown.HTML(a.Body)), Author: a.AuthorName, Categories: []string{web.Label(a.Category)}})
+	}
+	return feed.Serve(w, f)
+}
+
+func (s *Service) article(w http.ResponseWriter, r *http.Request) error {
+	a, err := ArticleBySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	if a.PublishedAt.After(time.Now()) {
+		if id := web.IdentityFrom(r.Context()); id == nil || !id.Admin {
+			return apperr.NotFound("article")
+		}
+	}
+	return s.Web.Render(w, r, http.StatusOK, "library/article.html", map[string]any{"Title": a.Title, "Description": a.Summary, "Article": a, "Rendered": markdown.Render(a.Body)})
+}
+
+func (s *Service) articleImage(w http.ResponseWriter, r *http.Request) error {
+	a, err := ArticleBySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	if a.ImageName == "" {
+		return apperr.NotFound("image")
+	}
+	ext := ".png"
+	if strings.Contains(a.ImageType, "jpeg") {
+		ext = ".jpg"
+	}
+	return s.images().Serve(w, r, a.ImageName, a.Slug+ext, a.ImageType, a.UpdatedAt)
+}
+
+func (s *Service) articleForm(w http.ResponseWriter, r *http.Request) error {
+	return s.renderArticleForm(w, r, http.StatusOK, url.Values{"category": {"general"}}, nil)
+}
+
+func (s *Service) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, form url.Values, err error) error {
+	return s.Web.Render(w, r, status, "library/article_form.html", map[string]any{"Title": "Publish news", "Form": form, "Err": err, "Categories": Categories, "ImageHint": imagePolicy.Hint()})
+}
+
+func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var form *uploads.Form
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if form, err = uploads.ReadForm(r, imagePolicy.Max); err != nil && apperr.Code(err) != apperr.EINVALID {
+			return err
+		}
+	} else { // a form without a file field (the image is optional)
+		if err := web.ParseForm(r); err != nil {
+			return err
+		}
+		form = &uploads.Form{Values: r.PostForm, Files: map[string]*uploads.Part{}}
+	}
+	f := form.Values
+	v := &apperr.Validation{}
+	a := &Article{Title: clean.Line(f.Get("title")), Summary: clean.Text(f.Get("summary")), Body: f.Get("body"), Category: f.Get("category"), ImageAlt: clean.Line(f.Get("image_alt"))}
+	for _, x := range []struct {
+		field string
+		to    *int64
+	}{{"partnership_id", &a.PartnershipID}, {"event_id", &a.EventID}, {"opportunity_id", &a.OpportunityID}} {
+		if t := strings.TrimSpace(f.Get(x.field)); t != "" {
+			n, e := strconv.ParseInt(t, 10, 64)
+			if e != nil || n < 1 {
+				v.Add(x.field, "Enter the record's number, for example 12")
+			}
+			*x.to = n
+		}
+	}
+	var file *uploads.File
+	if p := form.Files["image"]; p != nil && (p.Name != "" || len(p.Data) > 0 || p.TooLarge) || form.Cut {
+		var e error
+		if file, e = imagePolicy.Check(form); e != nil {
+			for _, fe := range apperr.Fields(e) {
+				v.Add(fe.Field, fe.Message)
+			}
+			if uploads.TooLarge(e) {
+				return s.renderArticleForm(w, r, http.StatusRequestEntityTooLarge, f, v.Err())
+			}
+		} else {
+			a.ImageName, a.ImageType = "pending", file.Type.ContentType
+		}
+	}
+	if err := s.checkArticle(ctx, a, v); err != nil {
+		return s.renderArticleForm(w, r, uploads.Status(err), f, err)
+	}
+	store := s.images()
+	if file != nil {
+		if a.ImageName, err = store.Save(file); err != nil {
+			return err
+		}
+	}
+	if err := s.PublishArticle(ctx, a, &apperr.Validation{}, web.IdentityFrom(ctx).UserID); err != nil {
+		if file != nil {
+			store.Discard(a.ImageName)
+		}
+		if apperr.Code(err) == apperr.EINVALID {
+			return s.renderArticleForm(w, r, http.StatusUnprocessableEntity, f, err)
+		}
+		return err
+	}
+	return web.Redirect(w, r, "/news/"+a.Slug, "Article published.")
+}
+
+// checkArticle runs PublishArticle's checks without writing, so a file is
+// saved only for an article that will be stored.
+func (s *Service) checkArticle(ctx context.Context, a *Article, v *apperr.Validation) error {
+	v.Check(a.Title != "", "title", "Enter a headline")
+	v.Check(len(a.Title) <= 200, "title", "Headline must be 200 characters or fewer")
+	v.Check(strings.TrimSpace(a.Body) != "", "body", "Enter the article")
+	v.Check(slices.Contains(Categories, a.Category), "category", "Choose a category")
+	if a.ImageName != "" && strings.TrimSpace(a.ImageAlt) == "" {
+		v.Add("image_alt", "Describe the lead image for people who cannot see it")
+	}
+	for _, c := range []struct {
+		id           int64
+		table, field string
+	}{{a.PartnershipID, "partnerships", "partnership_id"}, {a.EventID, "events", "event_id"}} {
+		if c.id != 0 && !v.Has(c.field) {
+			ok, err := existsID(ctx, s.DB.Q(), c.table, c.id)
+			if err != nil {
+				return err
+			}
+			v.Check(ok, c.field, "There is no record with the number "+strconv.FormatInt(c.id, 10))
+		}
+	}
+	return v.Err()
+}
+
+func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	if !mail.ValidAddress(email) {
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "library/subscribe.html", map[string]any{"Title": "Subscribe to the news digest", "Form": r.PostForm,
+			"Err": fieldErr("email", "Enter an email address in the right format, like name@example.org")})
+	}
+	ctx := r.Context()
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		tok, err := subscribe(ctx, tx, email)
+		if err != nil || tok == "" {
+			return err
+		}
+		return mail.Enqueue(ctx, tx, mail.Message{To: email, Kind: "news_confirm", Subject: "Confirm your Partnerhub news subscription",
+			Body: "Hello,\n\nSomeone (we hope you) asked for Partnerhub's monthly news digest at this address. To start getting it, confirm here:\n" + s.baseURL() + "/news-digest/" + tok + "\n\nIf it was not you, ignore this email: nothing will be sent.\n"})
+	})
+	if err != nil {
+		return err
+	}
+	// The same answer whether or not the address was already subscribed.
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Check your email", "Sent": email})
+}
+
+func (s *Service) confirmPage(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	email, err := pendingSubscriber(r.Context(), s.DB.Q(), r.PathValue("token"))
+	if err != nil {
+		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", map[string]any{"Title": "This link does not work", "Bad": apperr.Message(err)})
+	}
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Confirm your subscription", "Confirm": email, "Action": r.URL.Path})
+}
+
+func (s *Service) confirm(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	ctx := r.Context()
+	var email string
+	err := s.DB.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		email, err = confirmSubscriber(ctx, tx, r.PathValue("token"))
+		return err
+	})
+	if apperr.Code(err) == apperr.ENOTFOUND {
+		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", map[string]any{"Title": "This link does not work", "Bad": apperr.Message(err)})
+	}
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Subscribed", "Done": email})
+}
