@@ -16,6 +16,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/events"
+	"partnerhub/internal/grants"
 	"partnerhub/internal/importing"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/mail"
@@ -35,6 +36,7 @@ type App struct {
 	Partnerships *partnerships.Service
 	Events       *events.Service
 	Assess       *assess.Service
+	Grants       *grants.Service
 	Jobs         *jobs.Scheduler
 	Mail         *mail.Sender
 	Handler      http.Handler
@@ -73,6 +75,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships = partnerships.New(d, w)
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
+	a.Grants = grants.New(d, w)
+	a.Partnerships.AddMeasureSource(a.Grants.MeasureSource())
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -82,7 +86,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Grants, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)
