@@ -1,7 +1,6 @@
 package grants
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +64,71 @@ type orgDoc struct {
 	StreetAddress   string `json:"streetAddress"`
 }
 
+// docFrom reads the grant's fields Partnerhub keeps from its value (one
+// that passed the schema, so every field has its type).
+func docFrom(v map[string]any) *grantDoc {
+	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+	objs := func(k string) []map[string]any {
+		l, _ := v[k].([]any)
+		out := make([]map[string]any, 0, len(l))
+		for _, x := range l {
+			if m, ok := x.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	org := func(m map[string]any) orgDoc {
+		return orgDoc{ID: str(m, "id"), Name: str(m, "name"), CharityNumber: str(m, "charityNumber"), CompanyNumber: str(m, "companyNumber"),
+			PostalCode: str(m, "postalCode"), AddressLocality: str(m, "addressLocality"), StreetAddress: str(m, "streetAddress")}
+	}
+	d := &grantDoc{ID: str(v, "id"), Title: str(v, "title"), Description: str(v, "description"), Currency: str(v, "currency"), AwardDate: str(v, "awardDate")}
+	switch a := v["amountAwarded"].(type) {
+	case json.Number:
+		d.AmountAwarded = a
+	case float64:
+		d.AmountAwarded = json.Number(strconv.FormatFloat(a, 'f', -1, 64))
+	}
+	for _, m := range objs("recipientOrganization") {
+		d.RecipientOrganization = append(d.RecipientOrganization, org(m))
+	}
+	if m, ok := v["recipientIndividual"].(map[string]any); ok {
+		d.RecipientIndividual = &struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}{str(m, "id"), str(m, "name")}
+	}
+	for _, m := range objs("fundingOrganization") {
+		d.FundingOrganization = append(d.FundingOrganization, org(m))
+	}
+	for _, m := range objs("beneficiaryLocation") {
+		name, ok := m["name"].(string)
+		loc := struct {
+			Name    *string `json:"name"`
+			GeoCode string  `json:"geoCode"`
+		}{GeoCode: str(m, "geoCode")}
+		if ok {
+			loc.Name = &name
+		}
+		d.BeneficiaryLocation = append(d.BeneficiaryLocation, loc)
+	}
+	for _, m := range objs("grantProgramme") {
+		d.GrantProgramme = append(d.GrantProgramme, struct {
+			Code  string `json:"code"`
+			Title string `json:"title"`
+		}{str(m, "code"), str(m, "title")})
+	}
+	for _, m := range objs("classifications") {
+		d.Classifications = append(d.Classifications, struct {
+			Title string `json:"title"`
+		}{str(m, "title")})
+	}
+	if s, ok := v["dataSource"].(string); ok {
+		d.DataSource = &s
+	}
+	return d
+}
+
 // problem is one thing wrong with a grant: where (a JSON path or a column
 // title) and what.
 type problem struct{ where, what string }
@@ -106,13 +170,6 @@ var requiredCommon = []string{"id", "title", "description", "currency", "amountA
 // validate checks a grant against the 360Giving schema and returns every
 // problem, each with its place.
 func (s *schemas) validate(f *file, it *item) []problem {
-	if it.value == nil {
-		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(it.raw))
-		if err != nil {
-			return []problem{{f.where(*it, ""), "is not valid JSON: " + err.Error()}}
-		}
-		it.value = v
-	}
 	obj, ok := it.value.(map[string]any)
 	if !ok {
 		return []problem{{f.where(*it, ""), "is not a grant: a grant is a JSON object"}}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -96,12 +95,7 @@ func Import(ctx context.Context, d *db.DB, data []byte, o Options) (*Result, err
 			rep.Reject(it.n, "", joinProblems(probs))
 			continue
 		}
-		var doc grantDoc
-		if err := json.Unmarshal(it.raw, &doc); err != nil {
-			rep.Reject(it.n, "", f.where(*it, "")+": "+err.Error())
-			continue
-		}
-		g, warns, errs := convert(f, *it, &doc, today)
+		g, warns, errs := convert(f, *it, docFrom(it.value.(map[string]any)), today)
 		if len(errs) > 0 {
 			rep.Reject(it.n, "", joinProblems(errs))
 			continue
@@ -131,7 +125,10 @@ func Import(ctx context.Context, d *db.DB, data []byte, o Options) (*Result, err
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("Grants in a currency other than GBP (%s) are kept and shown in their own currency, but not counted in GBP totals.", strings.Join(parts, ", ")))
 	}
-	err = importing.Apply(ctx, d.Write, rep, func(tx *db.Tx) error {
+	// WriteBulk: every organisation a grant points at was read in the
+	// same transaction (the matcher), so SQLite's row-by-row foreign-key
+	// lookups are not needed.
+	err = importing.Apply(ctx, d.WriteBulk, rep, func(tx *db.Tx) error {
 		return write(ctx, tx, res, o)
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/xuri/excelize/v2"
 
 	"partnerhub/internal/apperr"
@@ -18,12 +19,11 @@ import (
 )
 
 // item is one grant as read from a file, before it is checked: its
-// number (a CSV or sheet line, or the grant's position in a JSON file),
-// its value for the schema, and its JSON text.
+// number (a CSV or sheet line, or the grant's position in a JSON file)
+// and its value.
 type item struct {
 	n     int
 	value any // as jsonschema.UnmarshalJSON gives it (numbers are json.Number)
-	raw   []byte
 }
 
 // file is what a 360Giving file holds.
@@ -116,24 +116,25 @@ type rowError string
 // readJSON reads a 360Giving JSON package: an object with "grants".
 func readJSON(data []byte) (*file, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var pkg map[string]json.RawMessage
-	if err := json.Unmarshal(data, &pkg); err != nil {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
 		var se *json.SyntaxError
 		if errorsAs(err, &se) {
 			line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
 			return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: line %d: %v. Nothing was imported.", line, err)
 		}
-		if bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {
-			return nil, apperr.Errorf(apperr.EINVALID, "The JSON is a list; a 360Giving package is an object with a \"grants\" list ({\"grants\": [...]}). Nothing was imported.")
-		}
 		return nil, apperr.Errorf(apperr.EINVALID, "The JSON cannot be read: %v. Nothing was imported.", err)
+	}
+	pkg, ok := v.(map[string]any)
+	if !ok {
+		return nil, apperr.Errorf(apperr.EINVALID, "The JSON is not an object; a 360Giving package is an object with a \"grants\" list ({\"grants\": [...]}). Nothing was imported.")
 	}
 	list, ok := pkg["grants"]
 	if !ok {
 		return nil, apperr.Errorf(apperr.EINVALID, "/: the JSON has no \"grants\" list, so it is not a 360Giving data package. Nothing was imported.")
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(list, &raws); err != nil {
+	raws, ok := list.([]any)
+	if !ok {
 		return nil, apperr.Errorf(apperr.EINVALID, "/grants: is not a list of grants. Nothing was imported.")
 	}
 	if len(raws) == 0 {
@@ -144,7 +145,7 @@ func readJSON(data []byte) (*file, error) {
 	}
 	f := &file{format: "360Giving JSON", unit: "grant", items: make([]item, len(raws))}
 	for i, r := range raws {
-		f.items[i] = item{n: i + 1, raw: r}
+		f.items[i] = item{n: i + 1, value: r}
 	}
 	return f, nil
 }
@@ -290,8 +291,7 @@ func (f *flat) add(line int, vals []string) {
 		}
 		obj[c.sub] = val
 	}
-	raw, _ := json.Marshal(g)
-	f.items = append(f.items, item{n: line, value: g, raw: raw})
+	f.items = append(f.items, item{n: line, value: g})
 }
 
 func isNumber(s string) bool {
