@@ -181,12 +181,13 @@ func sortedKeysInt(m map[string]int) []string {
 	return out
 }
 
-// hash is what says whether a stored grant differs from the file's.
+// hash is what says whether a stored grant differs from the file's (its
+// match to an organisation is compared on its own).
 func (g *Grant) hash() string {
 	h := sha256.New()
 	for _, v := range []any{g.Title, g.Description, g.Currency, g.AmountMinor, g.AwardDate, g.FunderIdentifier, g.FunderName,
 		g.RecipientKey, g.RecipientIdentifier, g.RecipientName, g.RecipientPostcode, g.RecipientCharityNumber, g.RecipientCompanyNumber,
-		g.RecipientOrgID, g.MatchMethod, g.Programme, g.BeneficiaryLocation, g.BeneficiaryWard, g.ThemeCode, g.DataSource, g.Origin} {
+		g.Programme, g.BeneficiaryLocation, g.BeneficiaryWard, g.ThemeCode, g.DataSource, g.Origin} {
 		fmt.Fprintf(h, "%v\x00", v)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -219,10 +220,11 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 			}
 		}
 	}
-	existing := map[string]struct {
-		id   int64
-		hash string
-	}{}
+	type stored struct {
+		hash  string
+		orgID int64
+	}
+	existing := map[string]stored{}
 	ids := make([]string, len(res.Grants))
 	for i, g := range res.Grants {
 		ids[i] = g.Identifier
@@ -230,21 +232,18 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 	for start := 0; start < len(ids); start += 500 {
 		batch := ids[start:min(len(ids), start+500)]
 		var args []any
-		rows, err := tx.QueryContext(ctx, `SELECT id, identifier, content_hash FROM grants WHERE identifier IN (`+db.Placeholders(&args, batch)+`)`, args...)
+		rows, err := tx.QueryContext(ctx, `SELECT identifier, content_hash, COALESCE(recipient_org_id, 0) FROM grants WHERE identifier IN (`+db.Placeholders(&args, batch)+`)`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var id int64
-			var ident, h string
-			if err := rows.Scan(&id, &ident, &h); err != nil {
+			var ident string
+			var st stored
+			if err := rows.Scan(&ident, &st.hash, &st.orgID); err != nil {
 				rows.Close()
 				return err
 			}
-			existing[ident] = struct {
-				id   int64
-				hash string
-			}{id, h}
+			existing[ident] = st
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -289,7 +288,7 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 				return db.Err(err, "")
 			}
 			res.Created++
-		case old.hash == h:
+		case old.hash == h && old.orgID == g.RecipientOrgID:
 			res.Unchanged++
 		default:
 			if _, err := upd.ExecContext(ctx, args...); err != nil {
