@@ -104,6 +104,6 @@ func TestUploadPreviewConfirmMatchAndPages(t *testing.T) {
 		if strings.Count(csv.Body, "\n360G-W-") != 3 {
 			t.Errorf("CSV:\n%s", csv.Body)
 		}
-		anon.Get("/directory/" + lunch.Slug).Status(t, 200).Contains(t, "/funding/organisations/"+lunch.Slug)
+		anon.Get("/directory/"+lunch.Slug).Status(t, 200).Contains(t, "/funding/organisations/"+lunch.Slug)
 	})
 }

@@ -187,7 +187,7 @@ func (g *Grant) hash() string {
 	h := sha256.New()
 	for _, v := range []any{g.Title, g.Description, g.Currency, g.AmountMinor, g.AwardDate, g.FunderIdentifier, g.FunderName,
 		g.RecipientKey, g.RecipientIdentifier, g.RecipientName, g.RecipientPostcode, g.RecipientCharityNumber, g.RecipientCompanyNumber,
-		g.Programme, g.BeneficiaryLocation, g.BeneficiaryWard, g.ThemeCode, g.DataSource, g.Origin} {
+		g.Programme, g.BeneficiaryLocation, g.BeneficiaryWard, g.ThemeCode, g.DataSource} {
 		fmt.Fprintf(h, "%v\x00", v)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -263,7 +263,7 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 	upd, err := tx.PrepareContext(ctx, `UPDATE grants SET title=$2, description=$3, currency=$4, amount_minor=$5, award_date=$6, award_year=$7,
 		funder_identifier=$8, funder_name=$9, recipient_key=$10, recipient_identifier=$11, recipient_name=$12, recipient_postcode=$13,
 		recipient_charity_number=$14, recipient_company_number=$15, recipient_org_id=$16, match_method=$17, programme=$18,
-		beneficiary_location=$19, beneficiary_ward=$20, theme_code=$21, data_source=$22, content_hash=$23, origin=$24, updated_at=$25
+		beneficiary_location=$19, beneficiary_ward=$20, theme_code=$21, data_source=$22, content_hash=$23, updated_at=$24
 		WHERE identifier=$1`)
 	if err != nil {
 		return err
@@ -291,7 +291,9 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 		case old.hash == h && old.orgID == g.RecipientOrgID:
 			res.Unchanged++
 		default:
-			if _, err := upd.ExecContext(ctx, args...); err != nil {
+			// Where a grant first came from (a file, the demo) stays.
+			updArgs := append(append([]any{}, args[:23]...), args[24:]...)
+			if _, err := upd.ExecContext(ctx, updArgs...); err != nil {
 				return db.Err(err, "")
 			}
 			res.Updated++

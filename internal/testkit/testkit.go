@@ -110,6 +110,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		postsDemo,
 		eventsDemo,
 		assessDemo,
+		grantsDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {
