@@ -54,6 +54,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 	decided := one(`SELECT CAST(id AS TEXT) FROM assess_assessments WHERE status = 'decided' ORDER BY id LIMIT 1`)
 	round := one(`SELECT CAST(round_id AS TEXT) FROM assess_hc_responded x JOIN assess_hc_rounds r ON r.id = x.round_id WHERE r.closed_at IS NOT NULL
 		GROUP BY round_id ORDER BY COUNT(*) DESC, round_id LIMIT 1`)
+	orgWithGrants := one(`SELECT o.slug FROM grants g JOIN organisations o ON o.id = g.recipient_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -78,6 +79,12 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /health-checks", admin, "/health-checks", "", ""},
 		{"GET /assessments/{id}/results", admin, "/assessments/" + decided + "/results", "", ""},
 		{"GET /health-checks/{rid}", admin, "/health-checks/" + round, "", ""},
+		{"GET /funding", "", "/funding", "", ""},
+		{"GET /funding/grants", "", "/funding/grants", "funder=GB-LAE-BPL", ""},
+		{"GET /funding/wards", "", "/funding/wards", "", ""},
+		{"GET /funding/themes", "", "/funding/themes", "", ""},
+		{"GET /funding/organisations/{org}", "", "/funding/organisations/" + orgWithGrants, "", ""},
+		{"GET /admin/grants/matches", admin, "/admin/grants/matches", "", "Recipient key"},
 	}
 }
 
