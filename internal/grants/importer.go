@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -81,25 +83,18 @@ func Import(ctx context.Context, d *db.DB, data []byte, o Options) (*Result, err
 	today := o.Now.In(london)
 	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	firstLine := map[string]int{}
+	checked, err := checkAll(ctx, s, f, today)
+	if err != nil {
+		return nil, err
+	}
 	for i := range f.items {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		it := &f.items[i]
+		it, c := &f.items[i], &checked[i]
 		rep.Rows++
-		if re, ok := it.value.(rowError); ok {
-			rep.Reject(it.n, "", string(re))
+		if c.rejected != "" {
+			rep.Reject(it.n, "", c.rejected)
 			continue
 		}
-		if probs := s.validate(f, it); len(probs) > 0 {
-			rep.Reject(it.n, "", joinProblems(probs))
-			continue
-		}
-		g, warns, errs := convert(f, *it, docFrom(it.value.(map[string]any)), today)
-		if len(errs) > 0 {
-			rep.Reject(it.n, "", joinProblems(errs))
-			continue
-		}
+		g, warns := c.g, c.warns
 		if n, dup := firstLine[g.Identifier]; dup {
 			rep.Reject(it.n, "", fmt.Sprintf("%s: the grant identifier %s is also %s %d; identifiers must be unique", f.where(*it, "/id"), g.Identifier, f.unit, n))
 			continue
@@ -143,6 +138,50 @@ func Import(ctx context.Context, d *db.DB, data []byte, o Options) (*Result, err
 		importing.Count{Label: "grants " + verb + "matched to directory organisations", N: res.Matched},
 		importing.Count{Label: "recipient matches " + verb + "proposed to administrators", N: res.Proposed})
 	return res, nil
+}
+
+// checkedItem is one grant checked: why it is rejected, or the grant
+// and its warnings.
+type checkedItem struct {
+	rejected string
+	g        Grant
+	warns    []problem
+}
+
+// checkAll checks every grant against the schema and converts it, on
+// every core (the checks are most of an import's work; each grant is
+// checked on its own).
+func checkAll(ctx context.Context, s *schemas, f *file, today time.Time) ([]checkedItem, error) {
+	out := make([]checkedItem, len(f.items))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(f.items)/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(f.items); i += workers {
+				if i%512 == w && ctx.Err() != nil {
+					return
+				}
+				it, c := &f.items[i], &out[i]
+				if re, ok := it.value.(rowError); ok {
+					c.rejected = string(re)
+					continue
+				}
+				if probs := s.validate(f, it); len(probs) > 0 {
+					c.rejected = joinProblems(probs)
+					continue
+				}
+				var errs []problem
+				c.g, c.warns, errs = convert(f, *it, docFrom(it.value.(map[string]any)), today)
+				if len(errs) > 0 {
+					c.rejected = joinProblems(errs)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
 }
 
 var london = mustLoad("Europe/London")
