@@ -97,3 +97,24 @@ func mustDate(s string) time.Time {
 	}
 	return t
 }
+
+// TestStoppedImportWritesNothing: an import whose context ends part-way
+// (the command killed, the request gone) writes nothing.
+func TestStoppedImportWritesNothing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		data := fixture(t, "abct.json")
+		done := make(chan error, 1)
+		go func() {
+			_, err := Import(ctx, d, data, Options{Now: today})
+			done <- err
+		}()
+		cancel()
+		if err := <-done; err == nil {
+			t.Skip("the import finished before it could be stopped")
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM grants`); n != 0 {
+			t.Fatalf("a stopped import wrote %d grants", n)
+		}
+	})
+}
