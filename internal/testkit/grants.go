@@ -21,17 +21,6 @@ var (
 	abctJSON []byte
 )
 
-// realRecipients are the real files' recipients in Blackpool, added to
-// the town so their grants match: one by its charity number, one by its
-// company number written without its leading zero (as the directory
-// would have it from a form), which matching puts back.
-var realRecipients = []struct {
-	name, sector, legal, identifier, postcode, ward string
-}{
-	{"Fylde Coast Advice & Legal Centre", "vcs", "charitable_company", "GB-CHC-1172655", "FY1 1SG", "Talbot"},
-	{"Phil Winston's Theatreworks", "social_enterprise", "company", "GB-COH-3395998", "FY1 1HB", "Claremont"},
-}
-
 // localFunders give the generated local grants (made up for the demo).
 var localFunders = []struct{ id, name, prog string }{
 	{"GB-LAE-BPL", "Blackpool Council", "Community Chest"},
@@ -53,32 +42,10 @@ var localPurposes = []struct{ title, programme string }{
 }
 
 // grantsDemo adds the two real funders' grants (matched where the town
-// has the recipients) and local grants since 2010, some to recipients
+// has the recipients: two fixed organisations, by their real org-ids) and local grants since 2010, some to recipients
 // named only as the funder knows them, left for an admin to confirm.
 func grantsDemo(ctx context.Context, t *Town) error {
 	now := db.Now()
-	err := t.DB.Write(ctx, func(tx *db.Tx) error {
-		for _, r := range realRecipients {
-			var id int64
-			if err := tx.QueryRowContext(ctx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
-				NewUUID(t), clean.Slug(r.name), r.name, r.sector, r.legal, now).Scan(&id); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO org_profiles (organisation_id, postcode, updated_at) VALUES ($1, $2, $3)`, id, r.postcode, now); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES ($1, $2, $3)`, r.identifier, id, r.identifier[:6]); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO org_areas (organisation_id, kind, code) VALUES ($1, 'ward', $2)`, id, r.ward); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
 	for _, f := range [][]byte{alwfJSON, abctJSON} {
 		res, err := grants.Import(ctx, t.DB, f, grants.Options{Now: now, Origin: "demo"})
 		if err != nil {
