@@ -76,7 +76,11 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
 	a.Grants = grants.New(d, w)
-	a.Partnerships.AddMeasureSource(a.Grants.MeasureSource())
+	grantMeasures := partnerships.MeasureSource{Count: grants.CountMeasures}
+	for _, m := range grants.Measures {
+		grantMeasures.Definitions = append(grantMeasures.Definitions, partnerships.MeasureDef(m))
+	}
+	a.Partnerships.AddMeasureSource(grantMeasures)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)

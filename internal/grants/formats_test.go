@@ -87,7 +87,7 @@ func TestCSVQualityChecksMatchingAndCurrencies(t *testing.T) {
 		if err := d.Q().QueryRowContext(ctx, `SELECT organisation_id, confidence FROM grant_match_proposals WHERE recipient_key = '360G-T-ORG-9'`).Scan(&pOrg, &conf); err != nil || pOrg != hub || conf < 90 {
 			t.Errorf("proposal: org %d (want %d), confidence %d, %v", pOrg, hub, conf, err)
 		}
-		m, err := countMeasures(ctx, d.Q(), mustDate("2015-01-01"), mustDate("2016-01-01"))
+		m, err := CountMeasures(ctx, d.Q(), mustDate("2015-01-01"), mustDate("2016-01-01"))
 		if err != nil {
 			t.Fatal(err)
 		}
