@@ -16,6 +16,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/events"
+	"partnerhub/internal/grants"
 	"partnerhub/internal/importing"
 	"partnerhub/internal/jobs"
 	"partnerhub/internal/library"
@@ -46,6 +47,7 @@ type App struct {
 	Mail          *mail.Sender
 	Handler       http.Handler
 	Library       *library.Service
+	Grants        *grants.Service
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -95,6 +97,12 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())
 	a.Partnerships.AddRelated(library.RelatedNews())
+	a.Grants = grants.New(d, w)
+	grantMeasures := partnerships.MeasureSource{Count: grants.CountMeasures}
+	for _, m := range grants.Measures {
+		grantMeasures.Definitions = append(grantMeasures.Definitions, partnerships.MeasureDef(m))
+	}
+	a.Partnerships.AddMeasureSource(grantMeasures)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -104,7 +112,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

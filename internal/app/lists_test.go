@@ -59,6 +59,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		WHERE o.slug = $1 GROUP BY p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`, oppBuyer)
 	consulted := one(`SELECT o.slug || '/opportunities/' || p.slug FROM consultation_responses r JOIN opportunities p ON p.id = r.opportunity_id JOIN organisations o ON o.id = p.buyer_org_id
 		GROUP BY o.slug, p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`)
+	orgWithGrants := one(`SELECT o.slug FROM grants g JOIN organisations o ON o.id = g.recipient_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -89,6 +90,17 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /opportunities/alerts", "owner@demo.partnerhub.test", "/opportunities/alerts", "", "name"},
 		{"GET /orgs/{org}/opportunities/{opp}/responses", admin, "/orgs/" + consulted + "/responses", "", "organisation"},
 		{"GET /admin/outcomes/ladder", admin, "/admin/outcomes/ladder", "step=4", "organisation"},
+		{"GET /library", "", "/library", "kind=template", ""},
+		{"GET /compact/signatories", "", "/compact/signatories", "q=blackpool", ""},
+		{"GET /compact/disputes", admin, "/compact/disputes", "", ""},
+		{"GET /news", "", "/news", "category=consortia", "headline"},
+		{"GET /news/stories", "", "/news/stories", "", "headline"},
+		{"GET /funding", "", "/funding", "", ""},
+		{"GET /funding/grants", "", "/funding/grants", "funder=GB-LAE-BPL", ""},
+		{"GET /funding/wards", "", "/funding/wards", "", ""},
+		{"GET /funding/themes", "", "/funding/themes", "", ""},
+		{"GET /funding/organisations/{org}", "", "/funding/organisations/" + orgWithGrants, "", ""},
+		{"GET /admin/grants/matches", admin, "/admin/grants/matches", "", "Recipient key"},
 	}
 }
 

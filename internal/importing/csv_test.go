@@ -169,3 +169,22 @@ func TestCSVRowLimitAndEncoding(t *testing.T) {
 		t.Errorf("empty: %v", err)
 	}
 }
+
+// TestReportWarningsAndNotes: warnings follow the rejections in file
+// order and do not change the exit status; notes come before the counts.
+func TestReportWarningsAndNotes(t *testing.T) {
+	r := &Report{Format: "X", Unit: "grant", Rows: 3, Created: 2}
+	r.Warn(3, "", "the amount awarded is 0")
+	r.Warn(1, "", "post-dated")
+	r.Reject(2, "", "bad date")
+	r.Notes = []string{"1 grant in USD is not counted in GBP totals."}
+	r.Sort()
+	want := "grant 2: rejected: bad date\ngrant 1: warning: post-dated\ngrant 3: warning: the amount awarded is 0\nNote: 1 grant in USD is not counted in GBP totals.\nX: 3 rows read;"
+	if got := r.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("report:\n%s\nwant it to start:\n%s", got, want)
+	}
+	r.Rejected = nil
+	if ExitCode(r, nil) != ExitAll {
+		t.Error("warnings changed the exit status")
+	}
+}

@@ -45,8 +45,14 @@ type Report struct {
 	Unit                              string // what a rejection's Line counts: "line" (the default) or "item"
 	Rows, Created, Updated, Unchanged int
 	Rejected                          []Rejection
-	Also                              []Count
-	DryRun                            bool
+	// Warnings are rows taken with a problem worth fixing at source (a
+	// data-quality check: a zero amount, a malformed charity number).
+	Warnings []Rejection
+	// Notes are sentences about the file as a whole, printed before the
+	// counts ("2 grants in USD are kept but not counted in GBP totals").
+	Notes  []string
+	Also   []Count
+	DryRun bool
 }
 
 // Reject records a row that was not taken.
@@ -78,9 +84,15 @@ func Reason(err error) (column, reason string) {
 	return fields[0].Field, strings.Join(parts, "; ")
 }
 
-// Sort puts the rejections in file order.
+// Warn records a row that was taken with a problem worth fixing.
+func (r *Report) Warn(line int, column, reason string) {
+	r.Warnings = append(r.Warnings, Rejection{Line: line, Column: column, Reason: reason})
+}
+
+// Sort puts the rejections and warnings in file order.
 func (r *Report) Sort() {
 	sort.SliceStable(r.Rejected, func(i, j int) bool { return r.Rejected[i].Line < r.Rejected[j].Line })
+	sort.SliceStable(r.Warnings, func(i, j int) bool { return r.Warnings[i].Line < r.Warnings[j].Line })
 }
 
 func (r *Report) unit() string {
@@ -108,11 +120,18 @@ func (r *Report) Summary() string {
 }
 
 // String renders the report: every rejected row in file order, then the
-// counts. It is what the CLI prints for every import.
+// counts. It is what the CLI prints for every import. Warnings follow
+// the rejections, then the notes.
 func (r *Report) String() string {
 	var b strings.Builder
 	for _, x := range r.Rejected {
 		fmt.Fprintf(&b, "%s %d: rejected: %s\n", r.unit(), x.Line, x.Reason)
+	}
+	for _, x := range r.Warnings {
+		fmt.Fprintf(&b, "%s %d: warning: %s\n", r.unit(), x.Line, x.Reason)
+	}
+	for _, n := range r.Notes {
+		b.WriteString("Note: " + n + "\n")
 	}
 	if r.DryRun {
 		b.WriteString("Dry run: nothing was written.\n")

@@ -156,12 +156,18 @@ func directoryDemo(ctx context.Context, t *Town) error {
 			switch {
 			case o.Name == "Blackpool Council":
 				err = insID("GB-LAE-BPL", o.ID, "GB-LAE")
+			case realIDs[o.Name] != "":
+				err = insID(realIDs[o.Name], o.ID, realIDs[o.Name][:6])
 			case o.Sector == "private" || o.LegalForm == "cic":
 				err = insID(fmt.Sprintf("GB-COH-%08d", 10000000+i), o.ID, "GB-COH")
 			case o.LegalForm == "cbs":
 				err = insID(fmt.Sprintf("GB-MPR-%d", 30000+i), o.ID, "GB-MPR")
 			case o.LegalForm == "charity" || o.LegalForm == "cio" || o.LegalForm == "charitable_company":
-				err = insID(fmt.Sprintf("GB-CHC-%d", 1100000+i), o.ID, "GB-CHC")
+				id := fmt.Sprintf("GB-CHC-%d", 1100000+i)
+				if id == realIDs["Fylde Coast Advice & Legal Centre"] { // a real charity's number
+					id = fmt.Sprintf("GB-CHC-%d", 1000000+i)
+				}
+				err = insID(id, o.ID, "GB-CHC")
 			}
 			if err != nil {
 				return err

@@ -25,6 +25,17 @@ var fixedOrgs = []struct{ Name, Sector, Legal string }{
 	{"Promenade Print Ltd", "private", "company"},
 	{"Fylde Coast Youth Trust", "vcs", "charity"},
 	{"St John's Church Community Project", "faith", "charity"},
+	// Blackpool recipients in two real funders' 360Giving files (the
+	// grants demo imports them); their real identifiers are in realIDs.
+	{"Fylde Coast Advice & Legal Centre", "vcs", "charitable_company"},
+	{"Phil Winston's Theatreworks", "vcs", "charitable_company"},
+}
+
+// realIDs are the real org-ids of the fixed organisations that funders'
+// 360Giving files name; no generated organisation is given one of them.
+var realIDs = map[string]string{
+	"Fylde Coast Advice & Legal Centre": "GB-CHC-1172655",
+	"Phil Winston's Theatreworks":       "GB-COH-03395998",
 }
 
 var (

@@ -115,6 +115,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		ocdsDemo,
 		outcomesDemo,
 		libraryDemo,
+		grantsDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {
