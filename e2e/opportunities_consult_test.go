@@ -46,7 +46,7 @@ func TestConsultationQuestionsJourney(t *testing.T) {
 	evNewOrg(t, cha, "Layton Recovery Café "+tag, "vcs")
 
 	// The charity saves an alert for consultations; the form says it sends email.
-	if st := visit(t, cha, "/opportunities/alerts/new?kind=consultation"); st != http.StatusOK {
+	if st := visit(t, cha, "/alerts/new?kind=consultation"); st != http.StatusOK {
 		t.Fatalf("alert form: %d", st)
 	}
 	if !strings.Contains(text(t, cha, "main"), "This alert sends you email") {

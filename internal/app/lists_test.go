@@ -48,7 +48,9 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		WHERE o.slug = $1 GROUP BY e.slug ORDER BY COUNT(*) DESC, e.slug LIMIT 1`, orgWithEvents)
 	booker := one(`SELECT u.email FROM event_bookings b JOIN users u ON u.id = b.user_id GROUP BY u.email ORDER BY COUNT(*) DESC, u.email LIMIT 1`)
 	orgWithPosts := one(`SELECT o.slug FROM partner_posts p JOIN organisations o ON o.id = p.organisation_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
-	service := one(`SELECT CAST(id AS TEXT) FROM taxonomy_terms WHERE vocabulary = 'service' ORDER BY id LIMIT 1`)
+	// The service most posts ask for (the demo's random mix decides which).
+	service := one(`SELECT CAST(pt.term_id AS TEXT) FROM partner_post_terms pt JOIN taxonomy_terms t ON t.id = pt.term_id WHERE t.vocabulary = 'service'
+		GROUP BY pt.term_id ORDER BY COUNT(*) DESC, pt.term_id LIMIT 1`)
 	assessment := one(`SELECT CAST(assessment_id AS TEXT) FROM assess_history GROUP BY assessment_id ORDER BY COUNT(*) DESC, assessment_id LIMIT 1`)
 	assessor := one(`SELECT u.email FROM assess_contributors c JOIN users u ON u.id = c.user_id GROUP BY u.email ORDER BY COUNT(*) DESC, u.email LIMIT 1`)
 	decided := one(`SELECT CAST(id AS TEXT) FROM assess_assessments WHERE status = 'decided' ORDER BY id LIMIT 1`)
@@ -87,7 +89,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /opportunities", "", "/opportunities?status=all", "kind=grant", ""},
 		{"GET /orgs/{org}/opportunities", admin, "/orgs/" + oppBuyer + "/opportunities", "", ""},
 		{"GET /orgs/{org}/opportunities/{opp}/interests", admin, "/orgs/" + oppBuyer + "/opportunities/" + oppWithInterest + "/interests", "", ""},
-		{"GET /opportunities/alerts", "owner@demo.partnerhub.test", "/opportunities/alerts", "", "name"},
+		{"GET /alerts", "owner@demo.partnerhub.test", "/alerts", "", "name"},
 		{"GET /orgs/{org}/opportunities/{opp}/responses", admin, "/orgs/" + consulted + "/responses", "", "organisation"},
 		{"GET /admin/outcomes/ladder", admin, "/admin/outcomes/ladder", "step=4", "organisation"},
 		{"GET /library", "", "/library", "kind=template", ""},
@@ -367,7 +369,12 @@ func TestAssessmentsHubExportsBothRoles(t *testing.T) {
 func TestFinderNumbersCarryOnAcrossPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		_, env := demoTown(t, d, 40)
-		path := "/partners/find?find=1&ward=Talbot&per_page=3"
+		// The ward most organisations serve (the demo's random mix decides which).
+		var ward string
+		if err := d.Q().QueryRowContext(context.Background(), `SELECT a.code FROM org_areas a WHERE a.kind = 'ward' GROUP BY a.code ORDER BY COUNT(*) DESC, a.code LIMIT 1`).Scan(&ward); err != nil {
+			t.Fatal(err)
+		}
+		path := "/partners/find?find=1&ward=" + url.QueryEscape(ward) + "&per_page=3"
 		var all struct{ Total int }
 		env.Anon().Get(path+"&format=json").Status(t, 200).JSON(t, &all)
 		if all.Total < 4 {

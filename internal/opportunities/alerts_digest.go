@@ -303,7 +303,7 @@ func digestFor(ctx context.Context, tx *db.Tx, d *db.DB, baseURL string, now tim
 		}
 	}
 	b.WriteString("If one is not relevant to you, open it and choose \"Not relevant\": it will not appear in your alerts again.\n\n")
-	b.WriteString("Change or delete your alerts: " + base + "/opportunities/alerts\n")
+	b.WriteString("Change or delete your alerts: " + base + "/alerts\n")
 	var names []string
 	for _, a := range alerts {
 		names = append(names, "“"+a.Name+"” ("+strings.ToLower(AlertFrequencyLabels[a.Frequency])+")")

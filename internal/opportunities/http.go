@@ -230,7 +230,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				"Title": "Opportunities", "Items": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Err": p.Err, "Form": form, "F": lf, "Kinds": Kinds, "Statuses": QueryStatuses, "Bands": ValueBands, "Sorts": Sorts,
 				"Atom": "/opportunities.atom" + enc, "ICS": "/opportunities.ics" + enc, "Publish": publish, "Now": now,
-				"Alert": "/opportunities/alerts/new" + enc,
+				"Alert": "/alerts/new" + enc,
 			})
 		},
 	})

@@ -110,7 +110,7 @@ func (s *Service) alertCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/opportunities/alerts", "Alert “"+a.Name+"” saved. We will email "+id.Email+" "+strings.ToLower(AlertFrequencyLabels[a.Frequency])+" when opportunities match.")
+	return web.Redirect(w, r, "/alerts", "Alert “"+a.Name+"” saved. We will email "+id.Email+" "+strings.ToLower(AlertFrequencyLabels[a.Frequency])+" when opportunities match.")
 }
 
 func (s *Service) myAlert(r *http.Request) (*Alert, error) {
@@ -152,7 +152,7 @@ func (s *Service) alertUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/opportunities/alerts", "Alert “"+a.Name+"” changed.")
+	return web.Redirect(w, r, "/alerts", "Alert “"+a.Name+"” changed.")
 }
 
 func (s *Service) alertDeleteConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -160,7 +160,7 @@ func (s *Service) alertDeleteConfirm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/engage_confirm.html", map[string]any{"Title": "Delete an alert", "Action": r.URL.Path, "Back": "/opportunities/alerts",
+	return s.Web.Render(w, r, http.StatusOK, "opportunities/engage_confirm.html", map[string]any{"Title": "Delete an alert", "Action": r.URL.Path, "Back": "/alerts",
 		"Question": "Are you sure you want to delete the alert “" + a.Name + "”?", "Warning": "We will stop emailing you about this search. Your other alerts are not changed.",
 		"Button": "Delete the alert"})
 }
@@ -180,7 +180,7 @@ func (s *Service) alertDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/opportunities/alerts", "Alert “"+a.Name+"” deleted.")
+	return web.Redirect(w, r, "/alerts", "Alert “"+a.Name+"” deleted.")
 }
 
 func (s *Service) orgAlertForm(w http.ResponseWriter, r *http.Request) error {

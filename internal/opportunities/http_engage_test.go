@@ -173,28 +173,28 @@ func TestAlertSavedFromASearchSaysItEmailsAndCanBeDeleted(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEngage(t, d)
 		owner := e.As("owner@x.test")
-		form := "/opportunities/alerts/new?q=advocacy&kind=tender&page=2"
+		form := "/alerts/new?q=advocacy&kind=tender&page=2"
 		owner.Get(form).Status(t, 200).Contains(t, "This alert sends you email", "owner@x.test", "words “advocacy”")
-		owner.RoundTrip(t, form, "/opportunities/alerts/new", func(v url.Values) { v.Set("name", "Advocacy tenders"); v.Set("frequency", "weekly") },
+		owner.RoundTrip(t, form, "/alerts/new", func(v url.Values) { v.Set("name", "Advocacy tenders"); v.Set("frequency", "weekly") },
 			func(v url.Values) { v.Set("name", "") }, "Enter a name for the alert", "")
-		owner.PostForm("/opportunities/alerts/new", url.Values{"name": {"X"}, "frequency": {"hourly"}, "query": {"kind=tender"}}).Status(t, 422).Contains(t, "Choose how often")
-		list := owner.Get("/opportunities/alerts").Status(t, 200).Contains(t, "Advocacy tenders", "Once a week")
-		i := strings.Index(list.Body, "/opportunities/alerts/")
-		id := strings.SplitN(list.Body[i+len("/opportunities/alerts/"):], "/", 2)[0]
-		edit := "/opportunities/alerts/" + id + "/edit"
+		owner.PostForm("/alerts/new", url.Values{"name": {"X"}, "frequency": {"hourly"}, "query": {"kind=tender"}}).Status(t, 422).Contains(t, "Choose how often")
+		list := owner.Get("/alerts").Status(t, 200).Contains(t, "Advocacy tenders", "Once a week")
+		i := strings.Index(list.Body, "/alerts/")
+		id := strings.SplitN(list.Body[i+len("/alerts/"):], "/", 2)[0]
+		edit := "/alerts/" + id + "/edit"
 		owner.Get(edit).Status(t, 200).Kept(t, edit, url.Values{"name": {"Advocacy tenders"}, "frequency": {"weekly"}, "query": {"kind=tender&q=advocacy"}})
 		e.As("other@x.test").Get(edit).Status(t, 404)
-		e.As("other@x.test").PostForm("/opportunities/alerts/"+id+"/delete", nil).Status(t, 404)
-		owner.Get("/opportunities/alerts/"+id+"/delete").Status(t, 200).Contains(t, "Are you sure you want to delete the alert “Advocacy tenders”?")
-		owner.PostForm("/opportunities/alerts/"+id+"/delete", nil).Status(t, 303)
-		owner.Get("/opportunities/alerts").Status(t, 200).Contains(t, "You have no alerts yet").NotContains(t, ">Advocacy tenders</a>")
+		e.As("other@x.test").PostForm("/alerts/"+id+"/delete", nil).Status(t, 404)
+		owner.Get("/alerts/"+id+"/delete").Status(t, 200).Contains(t, "Are you sure you want to delete the alert “Advocacy tenders”?")
+		owner.PostForm("/alerts/"+id+"/delete", nil).Status(t, 303)
+		owner.Get("/alerts").Status(t, 200).Contains(t, "You have no alerts yet").NotContains(t, ">Advocacy tenders</a>")
 		// "Not relevant", listed with the alerts, and shown again.
 		if loc := owner.PostForm("/opportunities/"+e.tender.Slug+"/not-relevant", url.Values{"next": {"https://evil.example/"}}).Status(t, 303).Location(); loc != "/opportunities/"+e.tender.Slug {
 			t.Fatalf("not relevant redirected to %q", loc)
 		}
-		owner.Get("/opportunities/alerts").Status(t, 200).Contains(t, ">Independent advocacy service</a>")
+		owner.Get("/alerts").Status(t, 200).Contains(t, ">Independent advocacy service</a>")
 		owner.PostForm("/opportunities/"+e.tender.Slug+"/not-relevant", url.Values{"undo": {"yes"}}).Status(t, 303)
-		owner.Get("/opportunities/alerts").Status(t, 200).NotContains(t, ">Independent advocacy service</a>")
+		owner.Get("/alerts").Status(t, 200).NotContains(t, ">Independent advocacy service</a>")
 	})
 }
 
@@ -219,6 +219,6 @@ func TestNotRelevantLeavesTheDashboardFits(t *testing.T) {
 func TestListingOffersToSaveTheSameSearchAsAnAlert(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		e := newEngage(t, d)
-		e.As("owner@x.test").Get("/opportunities?kind=tender&q=advocacy&page=1").Status(t, 200).Contains(t, `href="/opportunities/alerts/new?kind=tender&amp;q=advocacy"`)
+		e.As("owner@x.test").Get("/opportunities?kind=tender&q=advocacy&page=1").Status(t, 200).Contains(t, `href="/alerts/new?kind=tender&amp;q=advocacy"`)
 	})
 }
