@@ -80,7 +80,11 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Opportunities = opportunities.New(d, w)
 	// Every change to a published opportunity adds an OCDS release.
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
-	a.Partnerships.AddMeasureSource(opportunities.Measures())
+	oppMeasures := partnerships.MeasureSource{Count: opportunities.CountMeasures}
+	for _, m := range opportunities.MeasureDefs {
+		oppMeasures.Definitions = append(oppMeasures.Definitions, partnerships.MeasureDef(m))
+	}
+	a.Partnerships.AddMeasureSource(oppMeasures)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
