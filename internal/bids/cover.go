@@ -204,7 +204,7 @@ func cell(rq opportunities.Requirement, p *profile, today time.Time) Cell {
 			return Cell{Partly, "policy held but no review date recorded"}
 		}
 		if rd.Before(today) {
-			return Cell{Partly, rq.Label() + " policy review overdue since " + rd.Format(time.DateOnly)}
+			return Cell{Partly, upperFirst(rq.Label()) + " policy review overdue since " + rd.Format(time.DateOnly)}
 		}
 		return Cell{Covered, "policy held, next review " + rd.Format(time.DateOnly)}
 	case opportunities.ReqQualityMark:
@@ -438,3 +438,9 @@ func loadProfiles(ctx context.Context, q db.Querier, ids []int64, now time.Time)
 	return out, nil
 }
 
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

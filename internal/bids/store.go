@@ -535,8 +535,12 @@ func SignOff(ctx context.Context, tx *db.Tx, bidID, orgID, userID int64, accept 
 	if !accept {
 		state = SignDeclined
 	}
+	var by any
+	if userID != 0 {
+		by = userID
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE bid_members SET signoff = $1, signoff_reason = $2, signoff_at = $3, signoff_by = $4 WHERE id = $5`,
-		state, reason, now, userID, m.ID); err != nil {
+		state, reason, now, by, m.ID); err != nil {
 		return err
 	}
 	if accept && b.PartnershipID != 0 {
@@ -586,15 +590,19 @@ func Submit(ctx context.Context, tx *db.Tx, bidID int64, gapReason string, userI
 	}
 	v := &apperr.Validation{}
 	work, value := 0, 0
+	var waiting []string
 	for _, m := range b.Members {
 		work += m.WorkShare
 		value += m.ValueShare
 		switch m.SignOff {
 		case SignDeclined:
-			v.Add("members", m.OrgName+" declined ("+m.SignOffReason+"): remove it from the bid or invite another organisation")
+			waiting = append(waiting, m.OrgName+" declined ("+m.SignOffReason+"): remove it from the bid or invite another organisation")
 		case SignInvited:
-			v.Add("members", m.OrgName+" has not signed off yet: its owner must accept the bid and its share")
+			waiting = append(waiting, m.OrgName+" has not signed off yet: its owner must accept the bid and its share")
 		}
+	}
+	if len(waiting) > 0 {
+		v.Add("members", strings.Join(waiting, ". "))
 	}
 	if work != 100 || value != 100 {
 		v.Add("shares", fmt.Sprintf("The shares add up to %d%% of the work and %d%% of the value: both must be 100%%", work, value))
