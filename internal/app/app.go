@@ -12,6 +12,7 @@ import (
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/assess"
+	"partnerhub/internal/bids"
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
@@ -37,6 +38,7 @@ type App struct {
 	Events        *events.Service
 	Assess        *assess.Service
 	Opportunities *opportunities.Service
+	Bids          *bids.Service
 	Jobs          *jobs.Scheduler
 	Mail          *mail.Sender
 	Handler       http.Handler
@@ -77,6 +79,9 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Assess = assess.New(d, w)
 	a.Opportunities = opportunities.New(d, w)
 	a.Partnerships.AddMeasureSource(opportunities.Measures())
+	a.Bids = bids.New(d, w, a.Opportunities.Store)
+	a.Partnerships.AddMeasureSource(bids.Measures())
+	a.Partnerships.AddPageLink(bids.ImpactLink)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -86,7 +91,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.Bids, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

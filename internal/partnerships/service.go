@@ -12,7 +12,17 @@ type Service struct {
 	// Sources are other features' measures shown with the partnership
 	// measures (AddMeasureSource).
 	Sources []MeasureSource
+	// PageLinks are other features' pages about a partnership, linked from
+	// its page (AddPageLink): the bids feature's impact page, for example.
+	PageLinks []PageLink
 }
+
+// PageLink names another feature's page about partnership p; ok false
+// leaves it out.
+type PageLink func(p *Partnership) (label, href string, ok bool)
+
+// AddPageLink links another feature's page from every partnership page.
+func (s *Service) AddPageLink(l PageLink) { s.PageLinks = append(s.PageLinks, l) }
 
 // New returns the partnerships feature.
 func New(d *db.DB, w *web.Server) *Service {
