@@ -276,13 +276,15 @@ func (s *Service) impactPage(w http.ResponseWriter, r *http.Request, p *partners
 		cmpVals = append(cmpVals, max(c.Rate.Pct(), 0))
 	}
 	return s.Web.Render(w, r, 200, "bids/impact.html", map[string]any{"Title": title, "P": p, "Rows": view, "First": first, "Last": last,
-		"Chart": web.BarChart("Consortium bids submitted and won by year", labels, web.Series{Name: "Submitted", Values: sub, Class: "bar"}, web.Series{Name: "Won", Values: won, Class: "bar--prev"}),
+		"Chart":     web.BarChart("Consortium bids submitted and won by year", labels, web.Series{Name: "Submitted", Values: sub, Class: "bar"}, web.Series{Name: "Won", Values: won, Class: "bar--prev"}),
 		"RateChart": web.LineChart("Success rate by year (%)", labels, web.Series{Name: "Success rate", Values: rate, Class: "line"}),
 		"CmpChart":  web.BarChart("Success rate compared (%)", cmpLabels, web.Series{Name: "Success rate", Values: cmpVals, Class: "bar"}),
 		"Cmp":       cmp, "Bids": bids})
 }
 
-func (s *Service) townImpact(w http.ResponseWriter, r *http.Request) error { return s.impactPage(w, r, nil) }
+func (s *Service) townImpact(w http.ResponseWriter, r *http.Request) error {
+	return s.impactPage(w, r, nil)
+}
 
 func (s *Service) consortiumImpact(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
