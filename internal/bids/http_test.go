@@ -130,7 +130,7 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 			t.Fatalf("bid after award: %s %v", bid.Status, bid.ValueAwarded)
 		}
 		year := strconv.Itoa(now.Year())
-		env.Anon().Get("/consortia/impact/" + bid.PartnershipSlug).Status(t, 200).Contains(t, "Bids and impact of Advocacy Together", "£250,000", "<th scope=\"row\">"+year+"</th><td>1</td><td>1</td><td>100.0%</td>")
+		env.Anon().Get("/consortia/impact/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "Bids and impact of Advocacy Together", "£250,000", "<th scope=\"row\">"+year+"</th><td>1</td><td>1</td><td>100.0%</td>")
 		env.Anon().Get("/partnerships/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "/consortia/impact/"+bid.PartnershipSlug)
 		if !strings.Contains(env.Anon().Get("/partnerships/measures").Status(t, 200).Body, "Consortium bids won") {
 			t.Fatal("measures do not list the bids figures")

@@ -799,3 +799,16 @@ func List(ctx context.Context, q db.Querier, f ListFilter) ([]*Bid, error) {
 	}
 	return out, rows.Err()
 }
+
+// MarkSubmitted records a drafting bid as submitted at a past time without
+// the checks Submit makes (imports and demo data of bids made elsewhere).
+func MarkSubmitted(ctx context.Context, tx *db.Tx, bidID int64, at time.Time) error {
+	b, err := lockDraft(ctx, tx, bidID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE bids SET status = 'submitted', submitted_at = $1, updated_at = $1 WHERE id = $2`, at, bidID); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, b.LeadOrgID, "bid.submit", "bid", bidID, b.Title+" (recorded)")
+}

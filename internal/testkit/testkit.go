@@ -111,6 +111,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		eventsDemo,
 		assessDemo,
 		opportunitiesDemo,
+		bidsDemo,
 	}
 	for _, step := range steps {
 		if err := step(ctx, t); err != nil {
