@@ -22,6 +22,9 @@ type Service struct {
 	// account's password is changed or reset, in the same transaction
 	// (after its own API tokens).
 	Revokers []Revoker
+	// OrgPanels add other features' sections to an organisation's
+	// dashboard (/orgs/{org}), in order.
+	OrgPanels []OrgPanelFunc
 
 	dummyOnce sync.Once
 	dummy     string

@@ -96,6 +96,16 @@ func (s *Service) orgHome(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role := id.RoleIn(org.ID)
+	var panels []*OrgPanel
+	for _, f := range s.OrgPanels {
+		p, err := f(ctx, org, role)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			panels = append(panels, p)
+		}
+	}
 	return s.Web.Render(w, r, 200, "accounts/org.html", map[string]any{"Title": org.Name, "Org": org, "Role": role.String(),
-		"Members": len(members), "CanManage": id.Can(org.ID, web.RoleOwner)})
+		"Members": len(members), "CanManage": id.Can(org.ID, web.RoleOwner), "Panels": panels})
 }

@@ -79,6 +79,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Assess = assess.New(d, w)
 	a.Opportunities = opportunities.New(d, w)
 	a.Partnerships.AddMeasureSource(opportunities.Measures())
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)

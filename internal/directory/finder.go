@@ -138,7 +138,7 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	if err != nil {
 		return nil, err
 	}
-	need, wards, lasq, asker, askerSvc, exclude := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc, pl.exclude
+	need, wards, lasq, exclude := pl.need, pl.wards, pl.las, pl.exclude
 	if fq.Limit <= 0 || fq.Limit > 100 {
 		fq.Limit = 20
 	}
@@ -157,6 +157,27 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	out, err := pl.score(ctx, q, d, fq, ids)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Org.Name < out[j].Org.Name
+	})
+	if len(out) > fq.Limit {
+		out = out[:fq.Limit]
+	}
+	return out, nil
+}
+
+// score ranks the candidates ids against the plan: the needs each
+// covers, area overlap, complement, policies, quality marks,
+// partnerships and readiness, with the reasons in words.
+func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, ids []int64) ([]Match, error) {
+	need, wards, lasq, asker, askerSvc := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc
 	infos, orgs, err := candidateDetails(ctx, q, d, ids)
 	if err != nil {
 		return nil, err
@@ -273,16 +294,27 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 		m.Score = float64(int(score*10+0.5)) / 10
 		out = append(out, m)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].Org.Name < out[j].Org.Name
-	})
-	if len(out) > fq.Limit {
-		out = out[:fq.Limit]
-	}
 	return out, nil
+}
+
+// ScoreOrganisation scores one organisation against a partner-finder
+// query, with the same weights and reasons as FindPartners (the
+// opportunities feature ranks opportunities for an organisation by it).
+// ok is false when the query has no needs or areas.
+func ScoreOrganisation(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, orgID int64) (m Match, ok bool, err error) {
+	fq.Complement = 0
+	pl, err := planFinder(ctx, q, fq)
+	if apperr.Is(err, apperr.EINVALID) {
+		return Match{}, false, nil
+	}
+	if err != nil {
+		return Match{}, false, err
+	}
+	out, err := pl.score(ctx, q, d, fq, []int64{orgID})
+	if err != nil || len(out) == 0 {
+		return Match{}, false, err
+	}
+	return out[0], true, nil
 }
 
 func plural(n int) string {

@@ -1,9 +1,11 @@
 package opportunities
 
 import (
+	"context"
 	"embed"
 	"time"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
 )
@@ -40,4 +42,36 @@ func (s *Service) baseURL() string {
 		return ""
 	}
 	return s.Web.Config.BaseURL
+}
+
+// FitsPanel is the "Opportunities that fit you" section of an
+// organisation's dashboard: open opportunities ranked by the partner
+// finder's matching, with its reasons and the mandatory requirements the
+// organisation does not meet yet. Public-sector organisations get a link
+// to their own opportunities instead.
+func (s *Service) FitsPanel(ctx context.Context, org *accounts.Organisation, role web.Role) (*accounts.OrgPanel, error) {
+	if org.Sector == "public" {
+		return &accounts.OrgPanel{Heading: "Opportunities you publish", Empty: "Tenders, grant programmes, consultations and pipeline notices.",
+			More: "/orgs/" + org.Slug + "/opportunities", MoreText: "Your opportunities, drafts and expressions of interest"}, nil
+	}
+	fits, err := FitsFor(ctx, s.DB.Q(), s.DB.Dialect, org.ID, s.Now(), 5)
+	if err != nil {
+		return nil, err
+	}
+	p := &accounts.OrgPanel{Heading: "Opportunities that fit you",
+		Intro: "Open opportunities ranked by how well your profile's services, client groups, themes and areas match them.",
+		Empty: "No open opportunity matches your profile's services, themes, client groups or areas. Add them to your profile, or browse all opportunities.",
+		More:  "/opportunities", MoreText: "All opportunities"}
+	for _, f := range fits {
+		detail := f.O.KindLabel() + " from " + f.O.BuyerName
+		if c := f.O.ClosesAt(); c != nil {
+			detail += ", closes " + c.In(web.London()).Format("2 January 2006 15:04")
+		}
+		if v := f.O.ValueText(); v != "" {
+			detail += ", " + v
+		}
+		p.Items = append(p.Items, accounts.OrgPanelItem{Title: f.O.Title, Href: "/opportunities/" + f.O.Slug, Detail: detail,
+			Reasons: f.Reasons, Warnings: f.Unmet})
+	}
+	return p, nil
 }

@@ -1,0 +1,104 @@
+package opportunities_test
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"partnerhub/internal/apptest"
+	"partnerhub/internal/db"
+	"partnerhub/internal/db/dbtest"
+	"partnerhub/internal/opportunities"
+)
+
+func tenderForm(closes time.Time) url.Values {
+	return url.Values{
+		"title": {"Independent advocacy service"}, "kind": {"tender"}, "description": {"Advocacy for adults."},
+		"procedure": {"open"}, "contact_name": {"Carol Council"}, "contact_email": {"carol@example.org"},
+		"value_min": {"250,000"}, "value_max": {"320000"},
+		"questions_close": {closes.AddDate(0, 0, -7).Format(time.DateOnly)}, "questions_close_time": {"17:00"},
+		"submission_deadline": {closes.Format(time.DateOnly)}, "submission_deadline_time": {"12:00"},
+		"cpv": {"85311000-2"}, "suitable_vcse": {"yes"},
+		"lots": {"2"}, "lot_title_0": {"Care Act advocacy"}, "lot_value_0": {"150000"}, "lot_description_0": {""},
+		"lot_title_1": {""}, "lot_value_1": {""}, "lot_description_1": {""},
+		"reqs": {"2"}, "req_kind_0": {"service"}, "req_code_0": {"advice-advocacy"}, "req_lot_0": {""}, "req_mandatory_0": {"mandatory"},
+		"req_kind_1": {"policy"}, "req_code_1": {"safeguarding"}, "req_lot_1": {"1"}, "req_mandatory_1": {"desirable"},
+	}
+}
+
+// TestCommissionerPublishesAndCharityRegistersInterest: the form refuses
+// bad input keeping everything sent, publishes once fixed, the charity
+// finds it in the list and registers interest, and the buyer's list shows
+// the charity.
+func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("council@example.org", false)
+		env.User("owner@example.org", false)
+		council := env.Org("Blackpool Council", "public", map[string]string{"council@example.org": "owner"})
+		charity := env.Org("Blackpool Advocacy", "vcs", map[string]string{"owner@example.org": "owner"})
+		c := env.As("council@example.org")
+		closes := time.Now().AddDate(0, 1, 0)
+		form := tenderForm(closes)
+		form.Set("action", "publish")
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = append([]string(nil), v...)
+		}
+		bad.Set("value_min", "400000")
+		bad.Set("cpv", "8531100-2")
+		bad.Set("lot_value_1", "5000") // a lot without a title
+		bad.Set("submission_deadline", time.Now().AddDate(0, 0, -2).Format(time.DateOnly))
+		bad.Set("questions_close", time.Now().AddDate(0, 0, -9).Format(time.DateOnly))
+		c.PostForm("/orgs/"+council.Slug+"/opportunities/new", bad).Status(t, 422).
+			Contains(t, `href="#value_max"`, `href="#cpv"`, `href="#lot_title_1"`, `href="#submission_deadline"`).Kept(t, "", bad, "action", "add")
+		// "Add another requirement" shows one more row and keeps the rest.
+		more := url.Values{}
+		for k, v := range form {
+			more[k] = v
+		}
+		more.Set("add", "requirement")
+		more.Del("action")
+		c.PostForm("/orgs/"+council.Slug+"/opportunities/new", more).Status(t, 200).Contains(t, `name="req_kind_2"`).Kept(t, "", form, "action", "add", "reqs", "req_mandatory_2")
+		res := c.PostForm("/orgs/"+council.Slug+"/opportunities/new", form).Status(t, 303)
+		slug := strings.TrimPrefix(res.Location(), "/opportunities/")
+		o, err := opportunities.Get(context.Background(), d.Q(), slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != opportunities.StatusOpen || *o.ValueMin != 250_000_00 || len(o.Lots) != 1 || len(o.Requirements) != 2 || o.Requirements[1].LotPosition != 1 || o.Requirements[1].Mandatory {
+			t.Fatalf("stored %+v lots %+v reqs %+v", o, o.Lots, o.Requirements)
+		}
+		// A charity finds it and registers interest.
+		ch := env.As("owner@example.org")
+		ch.Get("/opportunities?vcse=yes&service=advice-advocacy").Status(t, 200).Contains(t, "Independent advocacy service")
+		ch.Get("/opportunities?kind=grant").Status(t, 200).NotContains(t, "Independent advocacy service")
+		ch.Get("/opportunities.atom?vcse=yes").Status(t, 200).Contains(t, `<title type="text">Independent advocacy service</title>`)
+		ch.Get("/opportunities.ics").Status(t, 200).Contains(t, "SUMMARY:Submission deadline: Independent advocacy service")
+		ch.PostForm("/opportunities/"+slug+"/interest", url.Values{"organisation": {itoa(charity.ID)}, "note": {"We lead the advocacy consortium."}}).Status(t, 303)
+		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/interests").Status(t, 200).Contains(t, "Blackpool Advocacy", "We lead the advocacy consortium.")
+		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/interests?format=csv").Status(t, 200).Contains(t, "Blackpool Advocacy")
+		// The charity cannot manage the council's opportunity.
+		if r := ch.Get("/orgs/" + council.Slug + "/opportunities/" + slug + "/interests"); r.Code == 200 {
+			t.Fatal("the charity sees the buyer's list")
+		}
+		// A change to the published opportunity is an amendment.
+		form.Del("action")
+		form.Set("submission_deadline", closes.AddDate(0, 0, 7).Format(time.DateOnly))
+		form.Set("amendment", "Deadline extended by a week")
+		c.PostForm("/orgs/"+council.Slug+"/opportunities/"+slug+"/edit", form).Status(t, 303)
+		ch.Get("/opportunities/"+slug).Status(t, 200).Contains(t, "Deadline extended by a week")
+		// Cancelling asks first, and needs a reason.
+		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/cancel").Status(t, 200).Contains(t, "Yes, cancel the opportunity")
+		c.PostForm("/orgs/"+council.Slug+"/opportunities/"+slug+"/cancel", url.Values{}).Status(t, 422).Contains(t, `href="#reason"`)
+		c.PostForm("/orgs/"+council.Slug+"/opportunities/"+slug+"/cancel", url.Values{"reason": {"Budget withdrawn"}}).Status(t, 303)
+		ch.Get("/opportunities/"+slug).Status(t, 200).Contains(t, "Cancelled: Budget withdrawn")
+		// A charity cannot publish opportunities.
+		ch.Get("/orgs/"+charity.Slug+"/opportunities/new").Status(t, 403)
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
