@@ -83,6 +83,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)

@@ -302,14 +302,15 @@ func fixOf(row *Row, ms []Member) string {
 // Suggest fills each capability gap (services, client groups, themes,
 // wards, local authorities) with up to limit organisations from the
 // partner finder (directory.FindPartners, the same ranking and reasons),
-// leaving out the bid's members and the buyer.
-func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude []int64, limit int) error {
+// leaving out the bid's members, the buyer and public bodies, and, when
+// vcseOnly, every organisation outside the third sector.
+func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude []int64, limit int, vcseOnly bool) error {
 	for _, m := range c.Members {
 		exclude = append(exclude, m.OrgID)
 	}
 	for i := range c.Gaps {
 		g := &c.Gaps[i]
-		fq := directory.FinderQuery{ExcludeOrgs: exclude, Limit: limit}
+		fq := directory.FinderQuery{ExcludeOrgs: exclude, Limit: limit * 3}
 		r := g.Row.Req
 		switch r.Kind {
 		case opportunities.ReqService:
@@ -329,7 +330,15 @@ func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude 
 		if err != nil {
 			return err
 		}
-		g.Suggestions = ms
+		for _, m := range ms {
+			if len(g.Suggestions) == limit {
+				break
+			}
+			if m.Org.Sector == "public" || (vcseOnly && !thirdSector(m.Org.Sector)) {
+				continue
+			}
+			g.Suggestions = append(g.Suggestions, m)
+		}
 	}
 	return nil
 }

@@ -271,7 +271,7 @@ func (s *Service) renderBuilder(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	if b.Status == StatusDrafting {
-		if err := Suggest(ctx, s.DB.Q(), s.DB.Dialect, c, []int64{o.BuyerID}, 3); err != nil {
+		if err := Suggest(ctx, s.DB.Q(), s.DB.Dialect, c, []int64{o.BuyerID}, 3, o.ReservedVCSE); err != nil {
 			return err
 		}
 	}

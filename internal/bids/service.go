@@ -1,8 +1,12 @@
 package bids
 
 import (
+	"context"
 	"embed"
+	"strconv"
 	"time"
+
+	"partnerhub/internal/accounts"
 
 	"partnerhub/internal/db"
 	"partnerhub/internal/opportunities"
@@ -47,4 +51,38 @@ func (s *Service) baseURL() string {
 		return ""
 	}
 	return s.Web.Config.BaseURL
+}
+
+// Panel is the organisation dashboard's section on bids: those it leads
+// and those it is invited to sign off.
+func (s *Service) Panel(ctx context.Context, org *accounts.Organisation, role web.Role) (*accounts.OrgPanel, error) {
+	if org.Sector == "public" {
+		return nil, nil
+	}
+	bs, err := List(ctx, s.DB.Q(), ListFilter{OrgID: org.ID, Limit: 5})
+	if err != nil {
+		return nil, err
+	}
+	p := &accounts.OrgPanel{Heading: "Bids", Intro: "Bids your organisation leads or was invited into.",
+		Empty: "No bids yet. Start one from an open opportunity's page.", More: "/orgs/" + org.Slug + "/bids", MoreText: "All your bids"}
+	for _, b := range bs {
+		href := "/orgs/" + org.Slug + "/bid-invitations/" + strconv.FormatInt(b.ID, 10)
+		if b.LeadOrgID == org.ID {
+			href = "/orgs/" + org.Slug + "/bids/" + strconv.FormatInt(b.ID, 10)
+		}
+		it := accounts.OrgPanelItem{Title: b.Title, Href: href, Detail: b.StatusLabel() + ", led by " + b.LeadName}
+		if b.Status == StatusDrafting {
+			ms, err := membersOf(ctx, s.DB.Q(), b.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if m.OrgID == org.ID && m.SignOff == SignInvited {
+					it.Warnings = append(it.Warnings, "Waiting for "+org.Name+"'s owner to sign off")
+				}
+			}
+		}
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
 }

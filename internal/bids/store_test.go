@@ -186,7 +186,7 @@ func TestConsortiumBidFromDraftToWinAndItsBadInput(t *testing.T) {
 		if len(c.Eligibility) != 1 || !strings.Contains(c.Eligibility[0], "Fylde Care Ltd") {
 			t.Fatalf("eligibility: %v", c.Eligibility)
 		}
-		if err := Suggest(ctx, d.Q(), d.Dialect, c, []int64{buyer.ID}, 3); err != nil {
+		if err := Suggest(ctx, d.Q(), d.Dialect, c, []int64{buyer.ID}, 3, true); err != nil {
 			t.Fatal(err)
 		}
 		var sugg []string
