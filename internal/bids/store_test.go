@@ -257,6 +257,13 @@ func TestConsortiumBidFromDraftToWinAndItsBadInput(t *testing.T) {
 		if b.Status != StatusWon || b.ValueAwarded == nil || *b.ValueAwarded != val || b.Contract == nil || b.Contract.PartnershipID != b.PartnershipID {
 			t.Fatalf("won bid: %+v %+v", b, b.Contract)
 		}
+		ob, oa, st, err := OCDSFor(ctx, d.Q(), o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Bids != 1 || len(ob) != 1 || len(ob[0].Tenderers) != 3 || ob[0].Status != "valid" || len(oa) != 1 || len(oa[0].RelatedBids) != 1 || oa[0].RelatedBids[0] != b.UUID || len(oa[0].Suppliers) != 3 {
+			t.Fatalf("OCDS: %+v %+v %+v", st, ob, oa)
+		}
 		p, _ := partnerships.ByID(ctx, d.Q(), b.PartnershipID)
 		if p.Status != "active" {
 			t.Fatalf("consortium status %s", p.Status)
