@@ -202,7 +202,7 @@ func BenchmarkImpactYear(b *testing.B) {
 				uuid.NewString(), fmt.Sprintf("c-%d", i), start, end, now); err != nil {
 				return err
 			}
-			if i%5 == 0 {
+			if i%3 == 0 {
 				if err := ins(`INSERT INTO assess_awards (assessment_id, kind, subject_type, subject_id, result, label, awarded_on, valid_until) VALUES (0,'quality_mark','partnership',$1,'pass','Quality Mark',$2,$3)`, i, start, start.AddDate(3, 0, 0)); err != nil {
 					return err
 				}
