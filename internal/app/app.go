@@ -78,7 +78,11 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
 	a.Opportunities = opportunities.New(d, w)
-	a.Partnerships.AddMeasureSource(opportunities.Measures())
+	oppMeasures := partnerships.MeasureSource{Count: opportunities.CountMeasures}
+	for _, m := range opportunities.MeasureDefs {
+		oppMeasures.Definitions = append(oppMeasures.Definitions, partnerships.MeasureDef(m))
+	}
+	a.Partnerships.AddMeasureSource(oppMeasures)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
 	a.Partnerships.AddMeasureSource(bids.Measures())

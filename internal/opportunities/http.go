@@ -27,6 +27,7 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/opportunities.atom", web.Public, s.atom),
 		web.Get("/opportunities.ics", web.Public, s.ics),
 		web.Get("/opportunities/{opp}", web.Public, s.show),
+		web.Get("/opportunities/{opp}/documents/{id}", web.Public, s.document),
 		web.Post("/opportunities/{opp}/interest", web.SignedIn, s.interest),
 		web.Get("/orgs/{org}/opportunities", editor, s.orgList),
 		web.Get("/orgs/{org}/opportunities/new", editor, s.newForm),
@@ -39,6 +40,7 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/orgs/{org}/opportunities/{opp}/close", editor, s.statusForm),
 		web.Post("/orgs/{org}/opportunities/{opp}/close", editor, s.setStatus),
 		web.Get("/orgs/{org}/opportunities/{opp}/interests", editor, s.interests),
+		web.Post("/orgs/{org}/opportunities/{opp}/documents", editor, s.uploadDocument),
 	}
 }
 
@@ -386,7 +388,7 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		"Title": o.Title, "Description": markdown.Plain(o.Description), "O": o, "Amendments": am, "Documents": docs,
 		"Reqs": lotReqs, "Mine": mine, "Form": form, "Err": formErr, "Now": now,
 		"Open":      o.OpenAt(now) || (o.Status == StatusPlanned && o.Published()),
-		"CanManage": id.Can(o.BuyerID, web.RoleEditor), "Interests": o.Interests,
+		"CanManage": id.Can(o.BuyerID, web.RoleEditor), "Interests": o.Interests, "DocHint": documentPolicy.Hint(),
 	})
 }
 

@@ -1,7 +1,10 @@
 package opportunities_test
 
 import (
+	"bytes"
 	"context"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -85,6 +88,25 @@ func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
 		if r := ch.Get("/orgs/" + council.Slug + "/opportunities/" + slug + "/interests"); r.Code == 200 {
 			t.Fatal("the charity sees the buyer's list")
 		}
+		// Documents are checked by content; adding one is an amendment.
+		upload := func(name string, body []byte) *apptest.Response {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			mw.WriteField("title", "Specification")
+			fw, _ := mw.CreateFormFile("document", name)
+			fw.Write(body)
+			mw.Close()
+			return c.Do("POST", "/orgs/"+council.Slug+"/opportunities/"+slug+"/documents", &buf, http.Header{"Content-Type": {mw.FormDataContentType()}})
+		}
+		upload("spec.pdf", []byte("MZ\x90\x00 not a pdf")).Status(t, 422).Contains(t, `href="#document"`)
+		loc := upload("spec.txt", []byte("The service specification.\n")).Status(t, 303).Location()
+		page := ch.Get("/opportunities/"+slug).Status(t, 200).Contains(t, "Document added: Specification").Body
+		i := strings.Index(page, "/opportunities/"+slug+"/documents/")
+		if i < 0 || !strings.HasSuffix(loc, "#documents") {
+			t.Fatalf("no document link (redirect %s)", loc)
+		}
+		href := page[i : i+strings.IndexByte(page[i:], '"')]
+		ch.Get(href).Status(t, 200).Contains(t, "The service specification.")
 		// A change to the published opportunity is an amendment.
 		form.Del("action")
 		form.Set("submission_deadline", closes.AddDate(0, 0, 7).Format(time.DateOnly))

@@ -5,25 +5,25 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
-	"partnerhub/internal/partnerships"
 )
 
 // thirdSector is the organisation sectors counted as the third sector.
 const thirdSector = `('vcs','social_enterprise','faith')`
 
-// Measures are the feature's figures among the strategy's measures.
-func Measures() partnerships.MeasureSource {
-	return partnerships.MeasureSource{
-		Definitions: []partnerships.MeasureDef{
-			{Key: "opportunities_published", Label: "Opportunities published",
-				Definition: "Tenders, grant programmes, consultations and pipeline notices first published in the year (imported notices included)."},
-			{Key: "opportunities_vcse_suitable_share", Label: "Share of opportunities suitable for VCSE organisations (%)",
-				Definition: "Of the opportunities published in the year, the percentage marked suitable for or reserved to voluntary, community and social enterprise organisations."},
-			{Key: "opportunities_expressions_of_interest_third_sector", Label: "Expressions of interest by third-sector organisations",
-				Definition: "Expressions of interest registered in the year by voluntary and community, social enterprise and faith organisations."},
-		},
-		Count: CountMeasures,
-	}
+// MeasureDef names one measure (the shape of partnerships.MeasureDef;
+// this package does not import partnerships, whose tests build the demo
+// town, which imports this package).
+type MeasureDef struct{ Key, Label, Definition string }
+
+// MeasureDefs are the feature's figures among the strategy's measures,
+// counted by CountMeasures (wired in internal/app).
+var MeasureDefs = []MeasureDef{
+	{Key: "opportunities_published", Label: "Opportunities published",
+		Definition: "Tenders, grant programmes, consultations and pipeline notices first published in the year (imported notices included)."},
+	{Key: "opportunities_vcse_suitable_share", Label: "Share of opportunities suitable for VCSE organisations (%)",
+		Definition: "Of the opportunities published in the year, the percentage marked suitable for or reserved to voluntary, community and social enterprise organisations."},
+	{Key: "opportunities_expressions_of_interest_third_sector", Label: "Expressions of interest by third-sector organisations",
+		Definition: "Expressions of interest registered in the year by voluntary and community, social enterprise and faith organisations."},
 }
 
 // CountMeasures counts the measures over [from, to).

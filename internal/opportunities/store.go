@@ -671,3 +671,55 @@ func Documents(ctx context.Context, q db.Querier, oppID int64) ([]Document, erro
 	}
 	return out, db.Err(rows.Err(), "")
 }
+
+// AddDocument stores a document's record (its file already saved through
+// internal/uploads as d.StoredName). Adding one to a published
+// opportunity is an amendment.
+func (s *Store) AddDocument(ctx context.Context, tx *db.Tx, oppID, userID int64, d *Document) error {
+	cur, err := lock(ctx, tx, oppID)
+	if err != nil {
+		return err
+	}
+	if cur.Status == StatusCancelled {
+		return apperr.Errorf(apperr.ECONFLICT, "A cancelled opportunity cannot be changed")
+	}
+	var uid any
+	if userID != 0 {
+		uid = userID
+	}
+	now := db.Now()
+	d.UploadedAt = now
+	if err := tx.QueryRowContext(ctx, `INSERT INTO opportunity_documents (opportunity_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id`, oppID, d.Title, d.Filename, d.ContentType, d.Size, d.StoredName, uid, now).Scan(&d.ID); err != nil {
+		return err
+	}
+	summary := ""
+	if cur.Published() {
+		summary = "Document added: " + d.Title
+		if err := addAmendment(ctx, tx, oppID, now, summary, userID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET updated_at = $1 WHERE id = $2`, now, oppID); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, cur.BuyerID, "opportunity.document_upload", "opportunity_document", d.ID, d.Filename); err != nil {
+		return err
+	}
+	after, err := GetByID(ctx, tx, oppID)
+	if err != nil {
+		return err
+	}
+	return s.tell(ctx, tx, Change{Action: "update", Before: cur, After: after, Summary: summary, At: now, UserID: userID})
+}
+
+// GetDocument loads one document of an opportunity.
+func GetDocument(ctx context.Context, q db.Querier, oppID, id int64) (*Document, error) {
+	var d Document
+	err := q.QueryRowContext(ctx, `SELECT id, title, filename, content_type, size, stored_name, uploaded_at FROM opportunity_documents WHERE id = $1 AND opportunity_id = $2`, id, oppID).
+		Scan(&d.ID, &d.Title, &d.Filename, &d.ContentType, &d.Size, &d.StoredName, &d.UploadedAt)
+	if err != nil {
+		return nil, db.Err(err, "Document")
+	}
+	return &d, nil
+}

@@ -87,7 +87,13 @@ func opportunitiesDemo(ctx context.Context, t *Town) error {
 	count, interests := 0, 0
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
 		for _, s := range all {
-			for y := s.from; y <= now.Year()+1; y += s.every {
+			// The last round due by this year is open now; the one after it
+			// is a pipeline notice; the rounds before were awarded.
+			last := s.from
+			for y := s.from; y <= now.Year(); y += s.every {
+				last = y
+			}
+			for y := s.from; y <= last+s.every; y += s.every {
 				published := time.Date(y, time.Month(2+t.Rand.IntN(6)), 1+t.Rand.IntN(26), 10, 0, 0, 0, lon)
 				o := &opportunities.Opportunity{
 					Kind: s.kind, Title: fmt.Sprintf("%s %d", s.title, y), BuyerID: s.buyer, Description: s.desc,
@@ -102,14 +108,13 @@ func opportunitiesDemo(ctx context.Context, t *Town) error {
 				}
 				status := opportunities.StatusAwarded
 				switch {
-				case published.After(now.AddDate(0, 2, 0)):
-					// Next year's: a pipeline notice published now.
+				case y > last:
 					o.Kind, published, status = opportunities.KindPipeline, now.AddDate(0, 0, -20-t.Rand.IntN(30)), opportunities.StatusPlanned
-					o.Title = s.title + fmt.Sprintf(" %d (planned)", y)
-				case published.After(now.AddDate(0, 0, -45)) || (y == now.Year() && s.every == 1):
-					// This round is open: deadlines after today.
+					o.Title = fmt.Sprintf("%s %d (planned)", s.title, max(y, now.Year()+1))
+				case y == last:
 					published = now.AddDate(0, 0, -10-t.Rand.IntN(20))
 					status = opportunities.StatusOpen
+					o.Title = fmt.Sprintf("%s %d", s.title, now.Year())
 				}
 				pub := published.UTC()
 				o.PublishedAt = &pub
