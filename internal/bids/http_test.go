@@ -15,6 +15,7 @@ import (
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/directory"
 	"partnerhub/internal/opportunities"
+	"partnerhub/internal/testkit"
 )
 
 // TestThreeCharitiesBuildSignAndWinAConsortiumBid walks the issue's
@@ -134,6 +135,55 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 		env.Anon().Get("/partnerships/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "/consortia/impact/"+bid.PartnershipSlug)
 		if !strings.Contains(env.Anon().Get("/partnerships/measures").Status(t, 200).Body, "Consortium bids won") {
 			t.Fatal("measures do not list the bids figures")
+		}
+	})
+}
+
+// TestDemoTownHasTheIssuesBids checks the demo's bids: won and lost (with
+// feedback), awards matched and one waiting for an admin, a consortium
+// formed from a looking-for-partners post, and a bid drafting with a gap.
+func TestDemoTownHasTheIssuesBids(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		res, err := testkit.Generate(ctx, d, testkit.Options{Seed: 2009, Orgs: 300})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Counts["bids"] == 0 || res.Counts["awards"] == 0 {
+			t.Fatalf("demo counts: %v", res.Counts)
+		}
+		count := func(q string) int {
+			var n int
+			if err := d.Q().QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if count(`SELECT COUNT(*) FROM bids WHERE status = 'won'`) == 0 || count(`SELECT COUNT(*) FROM bids WHERE status = 'lost' AND feedback <> ''`) == 0 {
+			t.Fatal("no won bids or no lost bid with feedback")
+		}
+		if count(`SELECT COUNT(*) FROM bid_award_suppliers WHERE state = 'matched'`) == 0 || count(`SELECT COUNT(*) FROM bid_award_suppliers WHERE state = 'proposed'`) != 1 {
+			t.Fatal("awards not matched as the demo says")
+		}
+		if count(`SELECT COUNT(*) FROM bids b JOIN partnerships p ON p.id = b.partnership_id WHERE b.created_partnership AND p.origin = 'looking_for_partners'`) != 1 {
+			t.Fatal("no consortium formed from a looking-for-partners post")
+		}
+		var draft int64
+		d.Q().QueryRowContext(ctx, `SELECT id FROM bids WHERE status = 'drafting'`).Scan(&draft)
+		b, err := bids.Get(ctx, d.Q(), draft)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := opportunities.GetByID(ctx, d.Q(), b.OpportunityID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := bids.ComputeCover(ctx, d.Q(), b, o, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Gaps) == 0 || b.LeadName != "Blackpool Advocacy" {
+			t.Fatalf("the drafting bid: %s, %d gaps", b.LeadName, len(c.Gaps))
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package testkit
+package bids
 
 import (
 	"context"
@@ -7,19 +7,23 @@ import (
 	"strings"
 	"time"
 
-	"partnerhub/internal/bids"
 	"partnerhub/internal/db"
 	"partnerhub/internal/opportunities"
 	"partnerhub/internal/partnerships"
+	"partnerhub/internal/testkit"
 )
 
-// bidsDemo: bids for the demo tenders since 2010 by the demo consortia and
+// The demo town's bids are a step testkit runs without importing this
+// package (which imports partnerships, whose tests build the demo town).
+func init() { testkit.Extra = append(testkit.Extra, Demo) }
+
+// Demo: bids for the demo tenders since 2010 by the demo consortia and
 // single organisations, won and lost (with the buyer's feedback and
 // scores), awards matched to them by directory organisation (and one by
 // name, waiting for an admin), a consortium formed from a
 // looking-for-partners post bidding for an open tender, and Blackpool
 // Advocacy's bid still being drafted with a gap.
-func bidsDemo(ctx context.Context, t *Town) error {
+func Demo(ctx context.Context, t *testkit.Town) error {
 	if t.ByName["Blackpool Council"] == nil {
 		return nil
 	}
@@ -63,13 +67,13 @@ func bidsDemo(ctx context.Context, t *Town) error {
 		}
 		// shareOut gives the members shares adding up to 100 (the lead
 		// the most) and signs every member off at when.
-		shareOut := func(b *bids.Bid, when time.Time) error {
-			got, err := bids.Get(ctx, tx, b.ID)
+		shareOut := func(b *Bid, when time.Time) error {
+			got, err := Get(ctx, tx, b.ID)
 			if err != nil {
 				return err
 			}
 			n := len(got.Members)
-			sh := map[int64]bids.Share{}
+			sh := map[int64]Share{}
 			rest := 100
 			for i, m := range got.Members {
 				p := 100 / n
@@ -77,13 +81,13 @@ func bidsDemo(ctx context.Context, t *Town) error {
 					p = 100 - (100/n)*(n-1)
 				}
 				rest -= p
-				sh[m.OrgID] = bids.Share{Role: m.Role, Work: p, Value: p, WorkOK: true, ValueOK: true}
+				sh[m.OrgID] = Share{Role: m.Role, Work: p, Value: p, WorkOK: true, ValueOK: true}
 			}
-			if err := bids.SetShares(ctx, tx, b.ID, sh, when); err != nil {
+			if err := SetShares(ctx, tx, b.ID, sh, when); err != nil {
 				return err
 			}
 			for _, m := range got.Members {
-				if err := bids.SignOff(ctx, tx, b.ID, m.OrgID, 0, true, "", when); err != nil {
+				if err := SignOff(ctx, tx, b.ID, m.OrgID, 0, true, "", when); err != nil {
 					return err
 				}
 			}
@@ -122,7 +126,7 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			if decided.After(now) {
 				continue
 			}
-			var made []*bids.Bid
+			var made []*Bid
 			// A consortium that existed then, and a single organisation.
 			var able []consortium
 			for _, c := range cons {
@@ -132,7 +136,7 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			}
 			if len(able) > 0 {
 				c := able[(i*7+3)%len(able)]
-				b, err := bids.CreateHistoric(ctx, tx, bids.NewBid{OpportunityID: oid, LotID: lot, LeadOrgID: c.lead, Mode: "existing", PartnershipID: c.id}, 0, started)
+				b, err := CreateHistoric(ctx, tx, NewBid{OpportunityID: oid, LotID: lot, LeadOrgID: c.lead, Mode: "existing", PartnershipID: c.id}, 0, started)
 				if err == nil {
 					made = append(made, b)
 				} else if !strings.Contains(err.Error(), "not a current member") {
@@ -140,7 +144,7 @@ func bidsDemo(ctx context.Context, t *Town) error {
 				}
 			}
 			single := third[(i*5+1)%len(third)]
-			if b, err := bids.CreateHistoric(ctx, tx, bids.NewBid{OpportunityID: oid, LotID: lot, LeadOrgID: single, Mode: "single"}, 0, started); err == nil {
+			if b, err := CreateHistoric(ctx, tx, NewBid{OpportunityID: oid, LotID: lot, LeadOrgID: single, Mode: "single"}, 0, started); err == nil {
 				made = append(made, b)
 			} else {
 				return fmt.Errorf("single bid for %s: %w", o.Title, err)
@@ -149,7 +153,7 @@ func bidsDemo(ctx context.Context, t *Town) error {
 				if err := shareOut(b, started.AddDate(0, 0, 3)); err != nil {
 					return fmt.Errorf("shares of %s: %w", b.Title, err)
 				}
-				if err := bids.MarkSubmitted(ctx, tx, b.ID, submitted); err != nil {
+				if err := MarkSubmitted(ctx, tx, b.ID, submitted); err != nil {
 					return err
 				}
 				nBids++
@@ -161,13 +165,13 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			}
 			for j, b := range made {
 				if b.ID != win.ID {
-					out := bids.Outcome{Feedback: feedback[(i+j)%len(feedback)], Scores: []bids.Score{{Criterion: "Quality", Score: 28 + (i % 8), Max: 40}, {Criterion: "Social value", Score: 6 + (i % 4), Max: 10}, {Criterion: "Price", Score: 38 + (i % 10), Max: 50}}}
-					if err := bids.Decide(ctx, tx, b.ID, out, 0, decided); err != nil {
+					out := Outcome{Feedback: feedback[(i+j)%len(feedback)], Scores: []Score{{Criterion: "Quality", Score: 28 + (i % 8), Max: 40}, {Criterion: "Social value", Score: 6 + (i % 4), Max: 10}, {Criterion: "Price", Score: 38 + (i % 10), Max: 50}}}
+					if err := Decide(ctx, tx, b.ID, out, 0, decided); err != nil {
 						return err
 					}
 				}
 			}
-			got, err := bids.Get(ctx, tx, win.ID)
+			got, err := Get(ctx, tx, win.ID)
 			if err != nil {
 				return err
 			}
@@ -175,16 +179,16 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			if i == len(ids)-1 {
 				break // awarded by name below, for an admin to confirm
 			}
-			var sup []bids.SupplierIn
+			var sup []SupplierIn
 			for _, m := range got.Members {
-				sup = append(sup, bids.SupplierIn{OrgID: m.OrgID})
+				sup = append(sup, SupplierIn{OrgID: m.OrgID})
 			}
 			value := o.ValueMax
 			if value != nil {
 				v := *value * 9 / 10
 				value = &v
 			}
-			if _, err := bids.RecordAward(ctx, tx, store, bids.AwardIn{OpportunityID: oid, LotID: lot, Value: value, Date: decided, Suppliers: sup}, 0, decided); err != nil {
+			if _, err := RecordAward(ctx, tx, store, AwardIn{OpportunityID: oid, LotID: lot, Value: value, Date: decided, Suppliers: sup}, 0, decided); err != nil {
 				return fmt.Errorf("award of %s: %w", o.Title, err)
 			}
 			nAwards++
@@ -193,8 +197,8 @@ func bidsDemo(ctx context.Context, t *Town) error {
 		if lastAward.bidID != 0 {
 			// An award from a published notice naming the supplier a little
 			// differently: proposed by name, for an admin to confirm.
-			if _, err := bids.RecordAward(ctx, tx, store, bids.AwardIn{OpportunityID: lastAward.oppID, LotID: lastAward.lotID, Date: lastAward.at, Source: "ocds",
-				OCDSID: "award-1", Suppliers: []bids.SupplierIn{{Name: "The " + lastAward.lead + " Ltd"}}, AllowUnmatched: true}, 0, lastAward.at); err != nil {
+			if _, err := RecordAward(ctx, tx, store, AwardIn{OpportunityID: lastAward.oppID, LotID: lastAward.lotID, Date: lastAward.at, Source: "ocds",
+				OCDSID: "award-1", Suppliers: []SupplierIn{{Name: "The " + lastAward.lead + " Ltd"}}, AllowUnmatched: true}, 0, lastAward.at); err != nil {
 				return err
 			}
 			nAwards++
@@ -225,9 +229,9 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			if len(o.Lots) > 0 {
 				lot = o.Lots[0].ID
 			}
-			name, _ := orgNameOf(ctx, tx, postOrg)
+			name, _ := demoOrgName(ctx, tx, postOrg)
 			at := now.AddDate(0, 0, -5)
-			b, err := bids.Create(ctx, tx, bids.NewBid{OpportunityID: o.ID, LotID: lot, LeadOrgID: postOrg, Mode: "new", ConsortiumName: name + " Partnership", Model: "lead_contractor_consortium", OriginPostID: postID}, 0, at)
+			b, err := Create(ctx, tx, NewBid{OpportunityID: o.ID, LotID: lot, LeadOrgID: postOrg, Mode: "new", ConsortiumName: name + " Partnership", Model: "lead_contractor_consortium", OriginPostID: postID}, 0, at)
 			if err != nil {
 				return fmt.Errorf("bid from a post: %w", err)
 			}
@@ -236,14 +240,14 @@ func bidsDemo(ctx context.Context, t *Town) error {
 				return err
 			}
 			for _, r := range resp {
-				if _, err := bids.AddMember(ctx, tx, b.ID, r, bids.RoleMember, at); err != nil {
+				if _, err := AddMember(ctx, tx, b.ID, r, RoleMember, at); err != nil {
 					return err
 				}
 			}
 			if err := shareOut(b, at.AddDate(0, 0, 1)); err != nil {
 				return err
 			}
-			if err := bids.MarkSubmitted(ctx, tx, b.ID, at.AddDate(0, 0, 2)); err != nil {
+			if err := MarkSubmitted(ctx, tx, b.ID, at.AddDate(0, 0, 2)); err != nil {
 				return err
 			}
 			nBids++
@@ -257,18 +261,18 @@ func bidsDemo(ctx context.Context, t *Town) error {
 			lot = o.Lots[len(o.Lots)-1].ID
 		}
 		at := now.AddDate(0, 0, -2)
-		b, err := bids.Create(ctx, tx, bids.NewBid{OpportunityID: o.ID, LotID: lot, LeadOrgID: ba.ID, Mode: "new", ConsortiumName: "Blackpool Advocacy Alliance", Model: "lead_contractor_consortium"}, 0, at)
+		b, err := Create(ctx, tx, NewBid{OpportunityID: o.ID, LotID: lot, LeadOrgID: ba.ID, Mode: "new", ConsortiumName: "Blackpool Advocacy Alliance", Model: "lead_contractor_consortium"}, 0, at)
 		if err != nil {
 			return fmt.Errorf("drafting bid: %w", err)
 		}
 		for _, name := range []string{"Enterprise Solutions", "Alcohol Peer Support Group"} {
 			if org := t.ByName[name]; org != nil {
-				if _, err := bids.AddMember(ctx, tx, b.ID, org.ID, bids.RoleMember, at); err != nil {
+				if _, err := AddMember(ctx, tx, b.ID, org.ID, RoleMember, at); err != nil {
 					return err
 				}
 			}
 		}
-		if err := bids.SignOff(ctx, tx, b.ID, ba.ID, 0, true, "", at); err != nil {
+		if err := SignOff(ctx, tx, b.ID, ba.ID, 0, true, "", at); err != nil {
 			return err
 		}
 		nBids++
@@ -280,7 +284,7 @@ func bidsDemo(ctx context.Context, t *Town) error {
 	return err
 }
 
-func orgNameOf(ctx context.Context, q db.Querier, id int64) (string, error) {
+func demoOrgName(ctx context.Context, q db.Querier, id int64) (string, error) {
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT name FROM organisations WHERE id = $1`, id).Scan(&n)
 	return n, err
