@@ -1,6 +1,7 @@
 package bids
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -222,8 +223,20 @@ func (s *Service) impactPage(w http.ResponseWriter, r *http.Request, p *partners
 	if p != nil {
 		pid = p.ID
 		title = "Bids and impact of " + p.Name
-		if p.Start != nil && p.Start.Year() > first {
-			first = p.Start.Year()
+		// A consortium's whole life, from its start (or first bid).
+		if r.URL.Query().Get("from") == "" {
+			if p.Start != nil {
+				first = p.Start.Year()
+			}
+			var firstBid time.Time
+			err := s.DB.Q().QueryRowContext(ctx, `SELECT submitted_at FROM bids WHERE partnership_id = $1 AND submitted_at IS NOT NULL ORDER BY submitted_at LIMIT 1`, p.ID).Scan(&firstBid)
+			if err != nil && err != sql.ErrNoRows {
+				return err
+			}
+			if err == nil && firstBid.Year() < first {
+				first = firstBid.Year()
+			}
+			first = min(first, last)
 		}
 	}
 	rows, err := Impact(ctx, s.DB.Q(), pid, first, last, now)
