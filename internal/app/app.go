@@ -12,6 +12,7 @@ import (
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/assess"
+	"partnerhub/internal/bids"
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
 	"partnerhub/internal/directory"
@@ -43,6 +44,7 @@ type App struct {
 	Opportunities *opportunities.Service
 	OCDS          *ocds.Service
 	Outcomes      *outcomes.Service
+	Bids          *bids.Service
 	Jobs          *jobs.Scheduler
 	Mail          *mail.Sender
 	Handler       http.Handler
@@ -103,6 +105,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 		grantMeasures.Definitions = append(grantMeasures.Definitions, partnerships.MeasureDef(m))
 	}
 	a.Partnerships.AddMeasureSource(grantMeasures)
+	a.Bids = bids.New(d, w, a.Opportunities.Store)
+	a.Partnerships.AddMeasureSource(bids.Measures())
+	a.Partnerships.AddPageLink(bids.ImpactLink)
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
@@ -112,7 +118,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

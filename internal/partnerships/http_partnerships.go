@@ -179,6 +179,14 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 		"Mix": SectorMix(p.Members), "Manage": CanManage(web.IdentityFrom(ctx), p), "Roles": MemberRoles,
 		"Orgs": nil,
 	}
+	type link struct{ Label, Href string }
+	var links []link
+	for _, l := range s.PageLinks {
+		if label, href, ok := l(p); ok {
+			links = append(links, link{label, href})
+		}
+	}
+	data["Links"] = links
 	if p.Origin == "event" && p.OriginEventID != nil {
 		ev, err := originEventLink(ctx, s.DB.Q(), *p.OriginEventID)
 		switch {

@@ -14,7 +14,17 @@ type Service struct {
 	Sources []MeasureSource
 	// Related are other features' sections on a partnership's page (AddRelated).
 	Related []RelatedSource
+	// PageLinks are other features' pages about a partnership, linked from
+	// its page (AddPageLink): the bids feature's impact page, for example.
+	PageLinks []PageLink
 }
+
+// PageLink names another feature's page about partnership p; ok false
+// leaves it out.
+type PageLink func(p *Partnership) (label, href string, ok bool)
+
+// AddPageLink links another feature's page from every partnership page.
+func (s *Service) AddPageLink(l PageLink) { s.PageLinks = append(s.PageLinks, l) }
 
 // New returns the partnerships feature.
 func New(d *db.DB, w *web.Server) *Service {

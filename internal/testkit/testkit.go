@@ -85,6 +85,12 @@ type Town struct {
 // Pick returns a random element.
 func Pick[T any](t *Town, xs []T) T { return xs[t.Rand.IntN(len(xs))] }
 
+// Extra are the demo steps of features testkit cannot import (their
+// packages import partnerships, whose tests build the demo town): each
+// registers its step in an init function (internal/bids does), and
+// Generate runs them after its own, in registration order.
+var Extra []func(context.Context, *Town) error
+
 // Generate fills an empty, migrated database with the demo town.
 func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 	if o.Orgs <= 0 {
@@ -117,7 +123,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		libraryDemo,
 		grantsDemo,
 	}
-	for _, step := range steps {
+	for _, step := range append(steps, Extra...) {
 		if err := step(ctx, t); err != nil {
 			return nil, err
 		}
