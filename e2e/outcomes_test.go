@@ -34,9 +34,9 @@ func ocValue(t *testing.T, ctx context.Context, id string) string {
 	return v
 }
 
-// ocShot saves a screenshot of the page when PARTNERHUB_OUTCOMES_SHOTS
+// outShot saves a screenshot of the page when PARTNERHUB_OUTCOMES_SHOTS
 // names a folder (for looking at the pages; not part of the test).
-func ocShot(t *testing.T, ctx context.Context, name string) {
+func outShot(t *testing.T, ctx context.Context, name string) {
 	dir := os.Getenv("PARTNERHUB_OUTCOMES_SHOTS")
 	if dir == "" {
 		return
@@ -147,7 +147,7 @@ func TestOutcomesJourney(t *testing.T) {
 		}
 	}
 	checkPage(t, owner, "indicator chart")
-	ocShot(t, owner, "indicator")
+	outShot(t, owner, "indicator")
 	if count(t, owner, "main figure svg polyline") < 2 {
 		t.Fatal("the indicator page has no line chart of measurements and trajectory")
 	}
@@ -161,7 +161,7 @@ func TestOutcomesJourney(t *testing.T) {
 		t.Fatalf("report: %d", st)
 	}
 	checkPage(t, owner, "outcomes report")
-	ocShot(t, owner, "report")
+	outShot(t, owner, "report")
 	if !strings.Contains(text(t, owner, "main"), "Progress by indicator") {
 		t.Fatal("the report has no progress table")
 	}
