@@ -253,7 +253,9 @@ func Usage(ctx context.Context, d *db.DB, termID int64) (total map[int64]int, by
 	}
 	total, byTable = map[int64]int{}, map[string]int{}
 	for _, r := range refs {
-		q := `SELECT ` + quoteIdent(r.Column) + `, COUNT(*) FROM ` + quoteIdent(r.Table) + ` GROUP BY ` + quoteIdent(r.Column)
+		// A reference may be optional (an opportunity's requirement that
+		// is not a taxonomy term): its empty rows count for no term.
+		q := `SELECT ` + quoteIdent(r.Column) + `, COUNT(*) FROM ` + quoteIdent(r.Table) + ` WHERE ` + quoteIdent(r.Column) + ` IS NOT NULL GROUP BY ` + quoteIdent(r.Column)
 		var args []any
 		if termID != 0 {
 			q = `SELECT ` + quoteIdent(r.Column) + `, COUNT(*) FROM ` + quoteIdent(r.Table) + ` WHERE ` + quoteIdent(r.Column) + ` = $1 GROUP BY ` + quoteIdent(r.Column)

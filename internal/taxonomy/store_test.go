@@ -118,9 +118,17 @@ func TestCurateTerms(t *testing.T) {
 		if err != nil || total[nt.ID] != 1 || by["org_terms"] != 1 {
 			t.Fatalf("usage: %v %v %v", total, by, err)
 		}
-		all2, _, _ := taxonomy.Usage(ctx, d, 0)
-		if all2[nt.ID] != 1 {
-			t.Fatalf("usage of all: %v", all2)
+		// An optional reference with empty rows (an opportunity requirement
+		// that is not a term) counts for no term and is no error.
+		if _, err := d.W().ExecContext(ctx, `CREATE TABLE optional_refs (id INTEGER PRIMARY KEY, term_id BIGINT REFERENCES taxonomy_terms (id))`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO optional_refs (id, term_id) VALUES (1, NULL), (2, $1)`, nt.ID); err != nil {
+			t.Fatal(err)
+		}
+		all2, _, err := taxonomy.Usage(ctx, d, 0)
+		if err != nil || all2[nt.ID] != 2 {
+			t.Fatalf("usage of all: %v %v", all2, err)
 		}
 	})
 }
