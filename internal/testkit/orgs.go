@@ -25,8 +25,13 @@ var fixedOrgs = []struct{ Name, Sector, Legal string }{
 	{"Promenade Print Ltd", "private", "company"},
 	{"Fylde Coast Youth Trust", "vcs", "charity"},
 	{"St John's Church Community Project", "faith", "charity"},
-	// Blackpool recipients in two real funders' 360Giving files (the
-	// grants demo imports them); their real identifiers are in realIDs.
+}
+
+// realRecipients are Blackpool recipients in two real funders' 360Giving
+// files (the grants demo imports them; their org-ids are in realIDs).
+// They take the last places of the town, so every organisation before
+// them is generated as it was before they were added.
+var realRecipients = []struct{ Name, Sector, Legal string }{
 	{"Fylde Coast Advice & Legal Centre", "vcs", "charitable_company"},
 	{"Phil Winston's Theatreworks", "vcs", "charitable_company"},
 }
@@ -89,6 +94,11 @@ func organisations(ctx context.Context, t *Town) error {
 		}
 		seen[r.name] = true
 		rows = append(rows, r)
+	}
+	if n := len(rows) - len(realRecipients); n >= len(fixedOrgs) {
+		for i, f := range realRecipients {
+			rows[n+i] = row{f.Name, f.Sector, f.Legal}
+		}
 	}
 	slugs := map[string]bool{}
 	// Without the organisations trigger's name-only search documents:
