@@ -21,4 +21,6 @@ if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
 fi
 pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(./...)
-exec go test -count=1 -timeout 20m "${pkgs[@]}"
+# The browser journeys run one after another in one package (e2e); on a
+# loaded 2-core machine they take longer than Go's default 10 minutes.
+exec go test -count=1 -timeout 45m "${pkgs[@]}"
