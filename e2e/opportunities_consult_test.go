@@ -71,7 +71,7 @@ func TestConsultationQuestionsJourney(t *testing.T) {
 	qclose := time.Now().AddDate(0, 3, 0).Format("2006-01-02")
 	setValue(t, com, "submission_deadline", close)
 	setValue(t, com, "questions_close", qclose)
-	if st := submit(t, com, `main form button[name=action][value=draft]`); st != http.StatusOK {
+	if st := submit(t, com, `main form button.ph-button[name=action][value=draft]`); st != http.StatusOK {
 		t.Fatalf("save draft: %d: %s", st, text(t, com, "main"))
 	}
 	slug := strings.TrimPrefix(location(t, com).Path, "/opportunities/")
