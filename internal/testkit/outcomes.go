@@ -9,6 +9,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
 	"partnerhub/internal/outcomes"
+	"partnerhub/internal/partnerships/models"
 )
 
 // demoBank is the outcome bank of the demo: four themes, each with a
@@ -83,7 +84,7 @@ func outcomesDemo(ctx context.Context, t *Town) error {
 	// Consortium members measure first, so both consortia roll up.
 	rows, err := t.DB.Q().QueryContext(ctx, `SELECT p.id, m.organisation_id FROM partnerships p JOIN partnership_members m ON m.partnership_id = p.id
 		JOIN organisations o ON o.id = m.organisation_id
-		WHERE p.model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body') AND p.status = 'active'
+		WHERE p.model IN `+models.ConsortiumSQL()+` AND p.status = 'active'
 		AND m.left_on IS NULL AND o.sector IN ('vcs','social_enterprise','faith') ORDER BY p.id, m.organisation_id`)
 	if err != nil {
 		return err
