@@ -62,5 +62,16 @@ func TestHomeSaysWhatNeedsDoing(t *testing.T) {
 			NotContains(t, "Nothing needs doing")
 		// Other people's invitations and bookings are not theirs to do.
 		env.As("idle@x.org").Get("/home").Status(t, 200).Contains(t, "Nothing needs doing")
+
+		// A policy past its review date is the organisation's editors' to do
+		// (from the directory); one due next year is not yet.
+		if _, err := d.W().ExecContext(env.Ctx, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2), ($1, 'complaints', $3)`,
+			org.ID, time.Now().AddDate(0, 0, -3), time.Now().AddDate(1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+		env.As("owner@x.org").Get("/home").Status(t, 200).
+			Contains(t, "Policies due for review at Fylde Food Bank", `href="/orgs/`+org.Slug+`/profile#policies"`, "<strong>1</strong>").
+			NotContains(t, "Nothing needs doing", "Event bookings coming up")
+		env.As("busy@x.org").Get("/home").Status(t, 200).NotContains(t, "Policies due for review")
 	})
 }
