@@ -73,5 +73,15 @@ func TestHomeSaysWhatNeedsDoing(t *testing.T) {
 			Contains(t, "Policies due for review at Fylde Food Bank", `href="/orgs/`+org.Slug+`/profile#policies"`, "<strong>1</strong>").
 			NotContains(t, "Nothing needs doing", "Event bookings coming up")
 		env.As("busy@x.org").Get("/home").Status(t, 200).NotContains(t, "Policies due for review")
+
+		// Administrators also see declarations waiting to be verified.
+		env.User("admin@x.org", true)
+		env.As("admin@x.org").Get("/home").Status(t, 200).Contains(t, "Nothing needs doing")
+		if _, err := d.W().ExecContext(env.Ctx, `INSERT INTO outcome_other_systems (organisation_id, system, evidence, declared_at) VALUES ($1, 'Outcomes Star', 'We use it', $2)`,
+			org.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		env.As("admin@x.org").Get("/home").Status(t, 200).Contains(t, "Outcomes-system declarations to verify", `href="/admin/outcomes/systems"`)
+		env.As("owner@x.org").Get("/home").Status(t, 200).NotContains(t, "declarations to verify")
 	})
 }
