@@ -10,7 +10,8 @@ import (
 
 // Todos is the assess feature's lines on a signed-in person's home:
 // assessments they work on that are open for answers, assessments waiting
-// for their review, and open health checks they have not answered.
+// for their review, and open health checks they have not answered;
+// administrators also see submitted assessments nobody reviews yet.
 func (s *Service) Todos(ctx context.Context, id *web.Identity) ([]web.Todo, error) {
 	q := s.DB.Q()
 	var out []web.Todo
@@ -28,6 +29,15 @@ func (s *Service) Todos(ctx context.Context, id *web.Identity) ([]web.Todo, erro
 	}
 	if review > 0 {
 		out = append(out, web.Todo{Title: "Assessments waiting for your review", Count: review, Href: "/assessments"})
+	}
+	if id.Admin {
+		var waiting int
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM assess_assessments WHERE reviewer_id IS NULL AND status = $1`, StatusSubmitted).Scan(&waiting); err != nil {
+			return nil, err
+		}
+		if waiting > 0 {
+			out = append(out, web.Todo{Title: "Submitted assessments (Quality Mark, readiness) with no reviewer yet", Count: waiting, Href: "/assessments"})
+		}
 	}
 	n, err := healthChecksToAnswer(ctx, q, id.UserID, Today(s.Now()))
 	if err != nil {
