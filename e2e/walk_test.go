@@ -182,9 +182,13 @@ func TestJourney(t *testing.T) {
 
 	t.Run("sign in", func(t *testing.T) {
 		signIn(t, ctx, email, Password)
-		if p := location(t, ctx).Path; p != "/account" {
-			t.Errorf("after signing in the page is %s, want /account", p)
+		if p := location(t, ctx).Path; p != "/home" {
+			t.Errorf("after signing in the page is %s, want /home", p)
 		}
+		if !strings.Contains(text(t, ctx, "main"), "Nothing needs doing") {
+			t.Error("a new account's home does not say nothing needs doing")
+		}
+		checkPage(t, ctx, "home after sign-in")
 		if !strings.Contains(text(t, ctx, "header"), "Ada Lovelace") {
 			t.Error("the header does not show the signed-in user's name")
 		}

@@ -46,7 +46,7 @@ func TestSignupVerifySignin(t *testing.T) {
 		res = anon.PostForm("/signin", url.Values{"email": {"jo@example.org"}, "password": {"wrong password here"}})
 		res.Status(t, 401).Contains(t, "Enter a correct email address and password")
 		res = anon.PostForm("/signin", url.Values{"email": {"jo@example.org"}, "password": {"seaside donkey lantern"}, "next": {"//evil.example"}})
-		if res.Status(t, 303).Location() != "/account" {
+		if res.Status(t, 303).Location() != "/home" {
 			t.Fatalf("open redirect: %s", res.Location())
 		}
 		anon.Get("/account").Status(t, 200).Contains(t, "jo@example.org")
@@ -118,11 +118,11 @@ func TestSigninNextStaysOnSite(t *testing.T) {
 	env.User("next@example.org", false)
 	signedIn := env.As("next@example.org")
 	for _, next := range []string{"/%09/evil.example/x", "/%5C/evil.example", "%0D%0A//evil.example"} {
-		if loc := signedIn.Get("/signin?next="+next).Status(t, 303).Location(); loc != "/account" {
+		if loc := signedIn.Get("/signin?next="+next).Status(t, 303).Location(); loc != "/home" {
 			t.Errorf("next=%s: Location %q", next, loc)
 		}
 		res := env.Anon().PostForm("/signin", url.Values{"email": {"next@example.org"}, "password": {apptest.Password}, "next": {mustUnescape(t, next)}})
-		if loc := res.Status(t, 303).Location(); loc != "/account" {
+		if loc := res.Status(t, 303).Location(); loc != "/home" {
 			t.Errorf("POST next=%s: Location %q", next, loc)
 		}
 	}

@@ -25,6 +25,9 @@ type Service struct {
 	// OrgPanels add other features' sections to an organisation's
 	// dashboard (/orgs/{org}), in order.
 	OrgPanels []OrgPanelFunc
+	// Todos add other features' "what needs doing now" lines to the
+	// signed-in person's home (/home), in order.
+	Todos []web.TodoFunc
 
 	dummyOnce sync.Once
 	dummy     string

@@ -60,7 +60,7 @@ func (s *Service) moreRoutes() []web.Route {
 }
 
 // extraRoutes are the other http_*.go files' route lists.
-var extraRoutes = []func(*Service) []web.Route{accountRoutes, orgRoutes, memberRoutes, adminRoutes, (*Service).tokenRoutes}
+var extraRoutes = []func(*Service) []web.Route{accountRoutes, homeRoutes, orgRoutes, memberRoutes, adminRoutes, (*Service).tokenRoutes}
 
 // nextParam is the query suffix carrying a local next path in a link.
 func nextParam(next string) string {
@@ -76,7 +76,7 @@ func (s *Service) link(path string, token string) string {
 
 func (s *Service) signupForm(w http.ResponseWriter, r *http.Request) error {
 	if web.IdentityFrom(r.Context()) != nil {
-		return web.Redirect(w, r, "/account", "")
+		return web.Redirect(w, r, "/home", "")
 	}
 	return s.Web.Render(w, r, 200, "accounts/signup.html", map[string]any{"Title": "Create an account", "Next": web.SafeNext(r.URL.Query().Get("next"), "")})
 }
@@ -151,7 +151,7 @@ func (s *Service) sendVerificationNext(ctx context.Context, q db.Querier, u *Use
 
 func (s *Service) signinForm(w http.ResponseWriter, r *http.Request) error {
 	if web.IdentityFrom(r.Context()) != nil {
-		return web.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/account"), "")
+		return web.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/home"), "")
 	}
 	return s.Web.Render(w, r, 200, "accounts/signin.html", map[string]any{"Title": "Sign in", "Next": r.URL.Query().Get("next")})
 }
@@ -198,7 +198,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 	if err := audit.Record(ctx, s.DB.W(), 0, "user.signin", "user", u.ID, ""); err != nil {
 		return err
 	}
-	return web.Redirect(w, r, web.SafeNext(next, "/account"), "")
+	return web.Redirect(w, r, web.SafeNext(next, "/home"), "")
 }
 
 func (s *Service) signout(w http.ResponseWriter, r *http.Request) error {

@@ -109,6 +109,9 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
+	// The signed-in home (/home) gathers each feature's "what needs doing".
+	a.Accounts.Todos = append(a.Accounts.Todos, a.Events.Todos, a.Assess.Todos, a.Directory.Todos,
+		a.Partnerships.Todos, a.Library.Todos, a.Bids.Todos, a.Opportunities.Todos, a.Outcomes.Todos)
 
 	a.Mail = &mail.Sender{DB: d, SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: logger}
 	a.Jobs = jobs.New(d, logger)
