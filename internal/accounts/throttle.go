@@ -178,3 +178,36 @@ func allowMail(ctx context.Context, tx *db.Tx, to, ip string) error {
 	_, err := record(ctx, tx, now, limits)
 	return err
 }
+
+// Messages members send through Partnerhub to an organisation's editors
+// (the directory's "Send a message") share the email throttle: one person
+// sends at most relaysPerOrg an hour to one organisation and relaysPerSender
+// an hour in all.
+const (
+	relaysPerOrg    = 3
+	relaysPerSender = 20
+)
+
+// AllowRelay records, in tx, that user sends a message to organisation
+// org, unless they already sent relaysPerOrg to it or relaysPerSender in
+// all in the last hour; then it returns a field error on "message" (coded
+// ETOOMANY) and records nothing.
+func AllowRelay(ctx context.Context, tx *db.Tx, user, org int64) error {
+	now := db.Now()
+	limits := []limit{{fmt.Sprintf("relay:to:%d:%d", user, org), relaysPerOrg}, {fmt.Sprintf("relay:from:%d", user), relaysPerSender}}
+	for i, l := range limits {
+		n, _, err := recent(ctx, tx, l.key, now.Add(-mailWindow))
+		if err != nil {
+			return err
+		}
+		if n >= l.free {
+			msg := fmt.Sprintf("You have already sent %d messages to this organisation in the last hour. Wait an hour before sending another.", relaysPerOrg)
+			if i == 1 {
+				msg = fmt.Sprintf("You have sent %d messages through Partnerhub in the last hour. Wait an hour before sending another.", relaysPerSender)
+			}
+			return fieldErr(apperr.ETOOMANY, "message", msg)
+		}
+	}
+	_, err := record(ctx, tx, now, limits)
+	return err
+}

@@ -77,7 +77,14 @@ func TestDirectoryPages(t *testing.T) {
 		ed.Get("/directory/"+org.Slug+"/history").Status(t, 403)
 
 		// Finder page explains matches.
-		env.Anon().Get("/partners/find?find=1&service="+itoa(svc.ID)+"&ward=Talbot").Status(t, 200).Contains(t, "Talbot Youth Project", "Covers 1 of 1 needs", "Works in Talbot")
+		env.Anon().Get("/partners/find?find=1&service="+itoa(svc.ID)+"&ward=Talbot").Status(t, 200).Contains(t, "Talbot Youth Project", "Covers 1 of 1 needs", "Works in Talbot").
+			Contains(t, `href="/directory/`+org.Slug+`/message"`)
+		// The results as CSV: a header and the one match, with its reasons and address.
+		fc := env.Anon().Get("/partners/find?format=csv&find=1&service="+itoa(svc.ID)+"&ward=Talbot").Status(t, 200).Body
+		recs, err = csv.NewReader(strings.NewReader(strings.TrimPrefix(fc, "\ufeff"))).ReadAll()
+		if err != nil || len(recs) != 2 || recs[0][0] != "name" || recs[1][0] != "Talbot Youth Project" || !strings.Contains(strings.Join(recs[1], ","), "/directory/"+org.Slug) {
+			t.Fatalf("finder CSV %q (%v)", fc, err)
+		}
 	})
 }
 

@@ -62,6 +62,8 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/orgs/{org}/profile/contacts", editor, s.addContact),
 		web.Get("/orgs/{org}/profile/contacts/{id}/delete", editor, s.confirmDeleteContact),
 		web.Post("/orgs/{org}/profile/contacts/{id}/delete", editor, s.deleteContact),
+		web.Get("/directory/{slug}/message", web.SignedIn, s.messageForm),
+		web.Post("/directory/{slug}/message", web.SignedIn, s.message),
 		web.Get("/directory/{slug}/claim", web.SignedIn, s.claimForm),
 		web.Post("/directory/{slug}/claim", web.SignedIn, s.claim),
 		web.Get("/admin/claims", web.Admin, s.claims),

@@ -17,7 +17,8 @@ const maxSubject = 250
 
 // Compose builds the message sent for o: headers with the subject
 // encoded (RFC 2047) and folded, List-Unsubscribe and
-// List-Unsubscribe-Post (RFC 8058) when o has an unsubscribe address, and
+// List-Unsubscribe-Post (RFC 8058) when o has an unsubscribe address,
+// Reply-To when o has one, and
 // the body quoted-printable (a text part, and an HTML part beside it when
 // o has one), so no line is longer than 76 octets whatever people typed:
 // SMTP servers refuse lines over 998 ("500 Line too long").
@@ -26,6 +27,9 @@ func Compose(from string, o Outgoing, now time.Time) []byte {
 	header := func(name, value string) { b.WriteString(fold(name + ": " + value)) }
 	header("From", from)
 	header("To", o.To)
+	if o.ReplyTo != "" && ValidAddress(o.ReplyTo) {
+		header("Reply-To", o.ReplyTo)
+	}
 	header("Subject", mime.QEncoding.Encode("utf-8", subjectLine(o.Subject)))
 	header("Date", now.Format(time.RFC1123Z))
 	header("Message-ID", fmt.Sprintf("<outbox-%d-%d@partnerhub>", o.ID, o.CreatedAt.Unix()))

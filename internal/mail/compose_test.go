@@ -124,3 +124,24 @@ func TestPermanentSMTPFailureIsNotRetried(t *testing.T) {
 		}
 	})
 }
+
+// A relayed message's replies go to its sender: Compose writes Reply-To,
+// and never one that is not a single address (no header injection).
+func TestComposeReplyTo(t *testing.T) {
+	o := pmail.Outgoing{ID: 3, To: "editor@example.org", Subject: "Hello", Body: "Hi", ReplyTo: "sender@example.org", CreatedAt: time.Now()}
+	m, err := mail.ReadMessage(bytes.NewReader(pmail.Compose("Partnerhub <no-reply@ph.example>", o, time.Now())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Header.Get("Reply-To"); got != "sender@example.org" {
+		t.Fatalf("Reply-To = %q", got)
+	}
+	o.ReplyTo = "x@example.org\r\nBcc: y@example.org"
+	m, err = mail.ReadMessage(bytes.NewReader(pmail.Compose("Partnerhub <no-reply@ph.example>", o, time.Now())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Header.Get("Reply-To") != "" || m.Header.Get("Bcc") != "" {
+		t.Fatalf("bad Reply-To written: %v", m.Header)
+	}
+}

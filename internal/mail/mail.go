@@ -33,6 +33,11 @@ type Message struct {
 	// Unsubscribe, when set, is the one-click unsubscribe address sent in
 	// the List-Unsubscribe header (see internal/notify).
 	Unsubscribe string
+	// ReplyTo, when set, is the address replies go to (the Reply-To
+	// header): a member's message relayed to an organisation's editors is
+	// answered straight to its sender, whose address is never shown on the
+	// site.
+	ReplyTo string
 }
 
 // Outgoing is a stored message.
@@ -50,6 +55,7 @@ type Outgoing struct {
 	HTML        string
 	Unsubscribe string
 	FailedAt    *time.Time
+	ReplyTo     string
 }
 
 // MaxAttempts is how many times a message is tried before it is marked
@@ -74,12 +80,15 @@ func Enqueue(ctx context.Context, q db.Querier, m Message) error {
 	if !ValidAddress(m.To) {
 		return apperr.Errorf(apperr.EINVALID, "%q is not an email address", m.To)
 	}
+	if m.ReplyTo != "" && !ValidAddress(m.ReplyTo) {
+		return apperr.Errorf(apperr.EINVALID, "reply-to %q is not an email address", m.ReplyTo)
+	}
 	// A subject is one header line. Subjects are built from names and
 	// titles people typed, which may hold line breaks: those become spaces
 	// (refusing them made a booking on an event whose title had a line
 	// break fail), so no header can ever be injected.
-	_, err := q.ExecContext(ctx, `INSERT INTO outbox (to_addr, subject, body, kind, created_at, html_body, unsubscribe_url) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		m.To, OneLine(m.Subject), m.Body, m.Kind, db.Now(), m.HTML, m.Unsubscribe)
+	_, err := q.ExecContext(ctx, `INSERT INTO outbox (to_addr, subject, body, kind, created_at, html_body, unsubscribe_url, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		m.To, OneLine(m.Subject), m.Body, m.Kind, db.Now(), m.HTML, m.Unsubscribe, m.ReplyTo)
 	return err
 }
 
@@ -110,7 +119,7 @@ func Recent(ctx context.Context, q db.Querier, to string, limit, offset int) ([]
 		limit = 50
 	}
 	args = append(args, limit, offset)
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT id, to_addr, subject, body, kind, created_at, sent_at, delivery, attempts, last_error, html_body, unsubscribe_url, failed_at
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT id, to_addr, subject, body, kind, created_at, sent_at, delivery, attempts, last_error, html_body, unsubscribe_url, failed_at, reply_to
 		FROM outbox%s ORDER BY id DESC LIMIT $%d OFFSET $%d`, where, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, err
@@ -119,7 +128,7 @@ func Recent(ctx context.Context, q db.Querier, to string, limit, offset int) ([]
 	var out []Outgoing
 	for rows.Next() {
 		var o Outgoing
-		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.SentAt, &o.Delivery, &o.Attempts, &o.LastError, &o.HTML, &o.Unsubscribe, &o.FailedAt); err != nil {
+		if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.SentAt, &o.Delivery, &o.Attempts, &o.LastError, &o.HTML, &o.Unsubscribe, &o.FailedAt, &o.ReplyTo); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, o)
@@ -147,14 +156,14 @@ func (s *Sender) RunOnce(ctx context.Context) (int, error) {
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND attempts < $3 AND (claimed_until IS NULL OR claimed_until < $2) ORDER BY id LIMIT 50`+s.DB.SkipLocked()+`)
-			RETURNING id, to_addr, subject, body, kind, created_at, attempts, html_body, unsubscribe_url`, now.Add(5*time.Minute), now, MaxAttempts)
+			RETURNING id, to_addr, subject, body, kind, created_at, attempts, html_body, unsubscribe_url, reply_to`, now.Add(5*time.Minute), now, MaxAttempts)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var o Outgoing
-			if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.Attempts, &o.HTML, &o.Unsubscribe); err != nil {
+			if err := rows.Scan(&o.ID, &o.To, &o.Subject, &o.Body, &o.Kind, &o.CreatedAt, &o.Attempts, &o.HTML, &o.Unsubscribe, &o.ReplyTo); err != nil {
 				return err
 			}
 			batch = append(batch, o)

@@ -83,6 +83,8 @@ type Notice struct {
 	// Why says why the person gets it ("You get these emails as an owner
 	// of Fylde Trust."), above the unsubscribe link.
 	Why string
+	// ReplyTo, when set, is where replies go (a member's relayed message).
+	ReplyTo string
 }
 
 // Send queues n in the caller's transaction unless the person turned this
@@ -119,7 +121,7 @@ func Send(ctx context.Context, q db.Querier, baseURL string, n Notice) (bool, er
 	if err != nil {
 		return false, err
 	}
-	return true, mail.Enqueue(ctx, q, mail.Message{To: email, Subject: n.Subject, Body: text, HTML: html, Kind: n.Kind, Unsubscribe: unsub})
+	return true, mail.Enqueue(ctx, q, mail.Message{To: email, Subject: n.Subject, Body: text, HTML: html, Kind: n.Kind, Unsubscribe: unsub, ReplyTo: n.ReplyTo})
 }
 
 // TellOrgEditors sends n to each active owner and editor of orgID (n.To
@@ -269,6 +271,7 @@ var kinds = map[string]Kind{
 	"assess_review":                {What: "assessment review requests and decisions"},
 	"assess_reminder":              {What: "assessment reminders and check-ins"},
 	"healthcheck_round":            {What: "health-check rounds"},
+	"directory_message":            {What: "messages from other members through Partnerhub"},
 	"network_join":                 {What: "network join requests and replies"},
 	"consortium_definition_review": {What: "consortium definition review reminders"},
 	"event_booking":                {What: "booking confirmations", Mandatory: true},
