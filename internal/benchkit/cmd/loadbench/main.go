@@ -324,7 +324,7 @@ func signIn(base, email, password string) (string, error) {
 		return "", err
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Path != "/account" {
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/home" { // sign-in lands on "What needs doing"
 		return "", fmt.Errorf("sign in as %s: status %d at %s", email, resp.StatusCode, resp.Request.URL.Path)
 	}
 	u, _ := url.Parse(base)
