@@ -257,7 +257,10 @@ func (s *Service) confirmEmailChange(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Service) signoutEverywhereForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, 200, "accounts/signout-everywhere.html", map[string]any{"Title": "Sign out everywhere"})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Sign out everywhere", Question: "Are you sure you want to sign out everywhere?",
+		Detail: "Every browser and device signed in to your account will be signed out, including this one. You will need to sign in again.",
+		After:  "Your API tokens keep working: revoke them on your API tokens page (Your account, API tokens).",
+		Action: "/account/signout-everywhere", Button: "Sign out everywhere", Back: "/account", BackText: "Cancel"})
 }
 
 func (s *Service) signoutEverywhere(w http.ResponseWriter, r *http.Request) error {

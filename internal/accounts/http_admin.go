@@ -89,9 +89,15 @@ func (s *Service) adminUserActionForm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/admin-user-action.html", map[string]any{"Title": "Confirm", "U": u, "Do": r.URL.Query().Get("do"),
-		"Question": strings.Replace(act.Question, "%s", u.Name, 1), "Button": act.Button,
-		"Disable": r.URL.Query().Get("do") == "disable"})
+	do := r.URL.Query().Get("do")
+	c := web.Confirm{Title: "Confirm", Question: strings.Replace(act.Question, "%s", u.Name, 1),
+		Items:  []string{"Name: " + u.Name, "Email address: " + u.Email},
+		Action: "/admin/users/action", Hidden: []web.Hidden{{Name: "user", Value: strconv.FormatInt(u.ID, 10)}, {Name: "do", Value: do}},
+		Button: act.Button, Back: "/admin/users", BackText: "Cancel"}
+	if do == "disable" {
+		c.Detail = "They will be signed out everywhere and will not be able to sign in until an administrator enables the account again."
+	}
+	return s.Web.Confirm(w, r, c)
 }
 
 func (s *Service) adminUserAction(w http.ResponseWriter, r *http.Request) error {

@@ -149,8 +149,17 @@ func (s *Service) removeForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/member-remove.html", map[string]any{"Title": "Remove " + m.Name, "Org": org, "Member": m,
-		"Self": m.UserID == web.IdentityFrom(ctx).UserID})
+	c := web.Confirm{Title: "Remove " + m.Name, Caption: org.Name,
+		Question: "Are you sure you want to remove " + m.Name + "?",
+		Detail:   m.Name + " (" + m.Email + ") will no longer be able to see or change " + org.Name + "'s records. An owner can invite them again later.",
+		Action:   "/orgs/" + org.Slug + "/members/remove", Hidden: []web.Hidden{{Name: "user", Value: strconv.FormatInt(m.UserID, 10)}},
+		Button: "Remove " + m.Name, Back: "/orgs/" + org.Slug + "/members", BackText: "Cancel"}
+	if m.UserID == web.IdentityFrom(ctx).UserID {
+		c.Question = "Are you sure you want to leave " + org.Name + "?"
+		c.Detail = "You will no longer be able to see or change " + org.Name + "'s records. An owner can invite you again later."
+		c.Button = "Leave the organisation"
+	}
+	return s.Web.Confirm(w, r, c)
 }
 
 func (s *Service) remove(w http.ResponseWriter, r *http.Request) error {

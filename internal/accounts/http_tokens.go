@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -82,7 +83,10 @@ func (s *Service) revokeTokenForm(w http.ResponseWriter, r *http.Request) error 
 	if t.RevokedAt != nil {
 		return web.Redirect(w, r, "/account/tokens", "That token was already revoked")
 	}
-	return s.Web.Render(w, r, http.StatusOK, "accounts/tokens_revoke.html", map[string]any{"Title": "Revoke API token", "Token": t})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Revoke API token",
+		Question: "Are you sure you want to revoke the token “" + t.Name + "”?",
+		Detail:   "Programs that use it will stop working at once. This cannot be undone: you can create a new token instead.",
+		Action:   fmt.Sprintf("/account/tokens/%d/revoke", t.ID), Button: "Yes, revoke it", Back: "/account/tokens"})
 }
 
 func (s *Service) revokeToken(w http.ResponseWriter, r *http.Request) error {

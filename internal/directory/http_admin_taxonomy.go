@@ -1,8 +1,10 @@
 package directory
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -199,8 +201,23 @@ func (s *Service) taxonomyRetireForm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_taxonomy_retire.html", map[string]any{"Title": "Retire " + t.Name, "Term": t,
-		"Singular": vocabularySingular[t.Vocabulary], "UsageByTable": by})
+	c := web.Confirm{Title: "Retire " + t.Name,
+		Question: "Are you sure you want to retire the " + vocabularySingular[t.Vocabulary] + " “" + t.Name + "”?",
+		Detail:   "It will no longer be offered when people describe organisations, networks, events or partnerships. Records that already hold it keep it; none do yet.",
+		After:    "You can bring it back later.",
+		Action:   "/admin/taxonomy/" + itoa(int(t.ID)) + "/retire", Button: "Yes, retire it", Back: "/admin/taxonomy/" + itoa(int(t.ID))}
+	if len(by) > 0 {
+		c.Detail = strings.TrimSuffix(c.Detail, "; none do yet.") + ":"
+		tables := make([]string, 0, len(by))
+		for table := range by {
+			tables = append(tables, table)
+		}
+		sort.Strings(tables)
+		for _, table := range tables {
+			c.Items = append(c.Items, fmt.Sprintf("%d in %s", by[table], table))
+		}
+	}
+	return s.Web.Confirm(w, r, c)
 }
 
 func (s *Service) setRetired(w http.ResponseWriter, r *http.Request, retired bool) error {

@@ -390,7 +390,20 @@ func attendee(form url.Values, req *BookRequest) error {
 
 func (s *Service) cancelBookingForm(w http.ResponseWriter, r *http.Request) error {
 	e, b := item[*Booking](r)
-	return s.Web.Render(w, r, 200, "events/booking_cancel.html", map[string]any{"Title": "Cancel booking", "Event": e, "Booking": b})
+	c := web.Confirm{Title: "Cancel booking", Question: "Are you sure you want to cancel this booking?",
+		Button: "Yes, cancel the booking", Back: "/events/" + e.Slug, BackText: "No, go back to the event"}
+	switch b.Status {
+	case "cancelled":
+		c.Detail, c.NoAction = "This booking is already cancelled.", true
+	case "waiting":
+		c.Detail = fmt.Sprintf("%s will lose their place on the waiting list on %s (%s).", b.AttendeeName, e.Title, e.When())
+	default:
+		c.Detail = fmt.Sprintf("%s will lose their place on %s (%s).", b.AttendeeName, e.Title, e.When())
+		if b.Status == "confirmed" {
+			c.Detail += " The place goes to the next person on the waiting list."
+		}
+	}
+	return s.Web.Confirm(w, r, c)
 }
 
 func (s *Service) cancelBooking(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -284,7 +285,20 @@ func (s *Service) bookSlot(w http.ResponseWriter, r *http.Request) error {
 // cancelSlotForm asks before cancelling a booked meeting.
 func (s *Service) cancelSlotForm(w http.ResponseWriter, r *http.Request) error {
 	e, sl := item[*Slot](r)
-	return s.Web.Render(w, r, 200, "events/meeting_cancel.html", map[string]any{"Title": "Cancel the meeting", "Event": e, "Slot": sl})
+	c := web.Confirm{Title: "Cancel the meeting", Question: "Are you sure you want to cancel this meeting?",
+		Button: "Yes, cancel the meeting", Back: "/events/" + e.Slug + "/meetings", BackText: "No, go back to the meetings"}
+	if sl.BookedOrgID == nil {
+		c.Detail, c.NoAction = "This meeting slot is not booked.", true
+		return s.Web.Confirm(w, r, c)
+	}
+	buyer := sl.BuyerOrgName
+	if sl.BuyerName != "" {
+		buyer += " (" + sl.BuyerName + ")"
+	}
+	const at = "2 January 2006 15:04"
+	c.Detail = fmt.Sprintf("The meeting between %s and %s at %s, %s to %s, about “%s”. Both sides are emailed their new schedule and the slot is free for others to book.",
+		buyer, sl.BookedOrgName, e.Title, sl.StartsAt.In(londonLoc()).Format(at), sl.EndsAt.In(londonLoc()).Format(at), sl.Topic)
+	return s.Web.Confirm(w, r, c)
 }
 
 func (s *Service) cancelSlot(w http.ResponseWriter, r *http.Request) error {

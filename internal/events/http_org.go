@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -150,7 +151,11 @@ func (s *Service) cancelForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "events/cancel.html", map[string]any{"Title": "Cancel " + e.Title, "Event": e})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Cancel " + e.Title,
+		Question: "Are you sure you want to cancel " + e.Title + "?",
+		Detail: fmt.Sprintf("%s. Everyone booked or waiting (%d confirmed) will be emailed, and calendar feeds will show the event as cancelled. You cannot undo this.",
+			e.When(), e.Booked),
+		Button: "Yes, cancel the event", Back: "/events/" + e.Slug, BackText: "No, go back to the event"})
 }
 
 func (s *Service) cancel(w http.ResponseWriter, r *http.Request) error {

@@ -160,9 +160,9 @@ func (s *Service) alertDeleteConfirm(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/engage_confirm.html", map[string]any{"Title": "Delete an alert", "Action": r.URL.Path, "Back": "/alerts",
-		"Question": "Are you sure you want to delete the alert “" + a.Name + "”?", "Warning": "We will stop emailing you about this search. Your other alerts are not changed.",
-		"Button": "Delete the alert"})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Delete an alert", Back: "/alerts",
+		Question: "Are you sure you want to delete the alert “" + a.Name + "”?", Detail: "We will stop emailing you about this search. Your other alerts are not changed.",
+		Button: "Delete the alert"})
 }
 
 func (s *Service) alertDelete(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -56,7 +57,7 @@ func (s *Service) renderConsultation(w http.ResponseWriter, r *http.Request, o *
 	if err != nil {
 		return err
 	}
-	as := s.editorOrgsOf(r, o.BuyerID)
+	as := accounts.EditableOrgs(r, s.DB.Q(), o.BuyerID)
 	if orgID == 0 {
 		orgID, _ = strconv.ParseInt(r.URL.Query().Get("org"), 10, 64)
 	}
@@ -322,8 +323,8 @@ func (s *Service) deleteQuestionConfirm(w http.ResponseWriter, r *http.Request) 
 			return web.Redirect(w, r, buyerURL(o)+"/questionnaire", "An open consultation needs at least one question: add another before deleting this one.")
 		}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/engage_confirm.html", map[string]any{"Title": "Delete a question", "Action": r.URL.Path, "Back": buyerURL(o) + "/questionnaire",
-		"Question": "Are you sure you want to delete the question “" + q.Prompt + "”?", "Warning": warning, "Button": "Delete the question"})
+	return s.Web.Confirm(w, r, web.Confirm{Title: "Delete a question", Back: buyerURL(o) + "/questionnaire",
+		Question: "Are you sure you want to delete the question “" + q.Prompt + "”?", Detail: warning, Button: "Delete the question"})
 }
 
 func (s *Service) deleteQuestion(w http.ResponseWriter, r *http.Request) error {

@@ -84,26 +84,6 @@ func (s *Service) buyersOpp(r *http.Request) (*Opportunity, error) {
 	return o, nil
 }
 
-// editorOrgsOf are the caller's organisations where they are editor or
-// owner, leaving out except (the buyer).
-func (s *Service) editorOrgsOf(r *http.Request, except int64) []accounts.OrgWithRole {
-	id := web.IdentityFrom(r.Context())
-	if id == nil {
-		return nil
-	}
-	orgs, err := accounts.OrgsForUser(r.Context(), s.DB.Q(), id.UserID)
-	if err != nil {
-		return nil
-	}
-	var out []accounts.OrgWithRole
-	for _, o := range orgs {
-		if o.ID != except && id.Can(o.ID, web.RoleEditor) {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
 func oppURL(o *Opportunity) string { return "/opportunities/" + o.Slug }
 
 func buyerURL(o *Opportunity) string { return "/orgs/" + o.BuyerSlug + "/opportunities/" + o.Slug }
@@ -123,7 +103,7 @@ func (s *Service) renderQuestions(w http.ResponseWriter, r *http.Request, o *Opp
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
 	buyer := id.Can(o.BuyerID, web.RoleEditor)
-	asAs := s.editorOrgsOf(r, o.BuyerID)
+	asAs := accounts.EditableOrgs(r, s.DB.Q(), o.BuyerID)
 	f := ClarificationFilter{OpportunityID: o.ID, PublishedOnly: !buyer}
 	if !buyer {
 		for _, x := range asAs {

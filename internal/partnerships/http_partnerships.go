@@ -290,30 +290,11 @@ func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	m := map[string]any{"Title": title, "Themes": themes, "ServiceTerms": services, "Models": Models, "Statuses": Statuses,
-		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": s.leadChoices(r), "Events": events}
+		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": accounts.EditableOrgs(r, s.DB.Q()), "Events": events}
 	for k, v := range extra {
 		m[k] = v
 	}
 	return s.Web.Render(w, r, status, "partnerships/form.html", m)
-}
-
-// leadChoices are the organisations the caller may name as lead.
-func (s *Service) leadChoices(r *http.Request) []accounts.OrgWithRole {
-	id := web.IdentityFrom(r.Context())
-	if id == nil {
-		return nil
-	}
-	orgs, err := accounts.OrgsForUser(r.Context(), s.DB.Q(), id.UserID)
-	if err != nil {
-		return nil
-	}
-	var out []accounts.OrgWithRole
-	for _, o := range orgs {
-		if id.Can(o.ID, web.RoleEditor) {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {

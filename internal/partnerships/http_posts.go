@@ -146,7 +146,7 @@ func nonNil(s []string) []string {
 
 // editorOrgs are the caller's organisations where they are editor or owner.
 func (s *Service) editorOrgs(r *http.Request) []accounts.OrgWithRole {
-	return s.leadChoices(r)
+	return accounts.EditableOrgs(r, s.DB.Q())
 }
 
 // loadPost returns the post named by {id}.

@@ -9,7 +9,11 @@ import "net/http"
 type Confirm struct {
 	Title    string   // the page's <title>, e.g. "Remove evidence"
 	Question string   // the heading, e.g. "Are you sure you want to remove budget.pdf?"
+	Caption  string   // a caption above the heading (optional), e.g. the organisation's name
 	Detail   string   // what will happen (optional), shown as a warning
+	Items    []string // facts listed under Detail (optional), e.g. the records a change touches
+	After    string   // a closing note under the list (optional)
+	NoAction bool     // nothing to confirm (say why in Detail): no button, only the way back
 	Action   string   // the POST target (the page's own path when empty)
 	Hidden   []Hidden // hidden fields posted with the button
 	Button   string   // the button's words, e.g. "Remove evidence"

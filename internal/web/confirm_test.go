@@ -43,3 +43,31 @@ func TestConfirmPage(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmNoAction: a page with nothing to confirm explains why, lists
+// its facts and offers no button; the caption and closing note show.
+func TestConfirmNoAction(t *testing.T) {
+	var srv *web.Server
+	h := newServerWith(t, func(s *web.Server) { srv = s },
+		web.Get("/b/{id}/cancel", web.Public, func(w http.ResponseWriter, r *http.Request) error {
+			return srv.Confirm(w, r, web.Confirm{
+				Caption:  "Fylde Trust",
+				Question: "Are you sure you want to cancel this booking?",
+				Detail:   "This booking is already cancelled.",
+				Items:    []string{"2 in <events>"},
+				After:    "You can book again.",
+				NoAction: true,
+				Back:     "/b",
+			})
+		}))
+	rec := do(h, "GET", "/b/3/cancel", "", "", nil)
+	body := rec.Body.String()
+	for _, want := range []string{`<span class="ph-caption">Fylde Trust</span>`, "<li>2 in &lt;events&gt;</li>", "<p>You can book again.</p>", `<a href="/b">No, go back</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("confirm page lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `type="submit"`) || strings.Contains(body, `action="/b/3/cancel"`) {
+		t.Errorf("a page with nothing to confirm shows a button:\n%s", body)
+	}
+}
