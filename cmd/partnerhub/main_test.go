@@ -276,7 +276,7 @@ func signIn(t *testing.T, base, email, password string) *http.Client {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Path != "/account" {
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/home" {
 		t.Fatalf("sign in as %s: status %d at %s", email, resp.StatusCode, resp.Request.URL.Path)
 	}
 	return c
