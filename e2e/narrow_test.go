@@ -12,7 +12,7 @@ import (
 // search box (its filters behind a "Filters" control that opens itself when
 // filters are in use), words in table cells never break mid-word, and a
 // chart keeps readable labels; at 1280 px the admin dashboard's figures do
-// not overlap their labels.
+// not overlap their labels, and the signed-in navigation is one row.
 func TestNarrowScreenReading(t *testing.T) {
 	s := app(t)
 	createUser(t, "narrow-admin@example.org", true)
@@ -82,6 +82,18 @@ func TestNarrowScreenReading(t *testing.T) {
 	}
 	if !strings.Contains(text(t, ctx, "main"), "Administration") {
 		t.Error("not the admin dashboard")
+	}
+	// Signed in at 1280 px, the main navigation is one row (it had twelve
+	// items on two rows): the network map and the news are found through
+	// their sections, which the navigation marks as current.
+	if h := num(`document.querySelector('.ph-nav').getBoundingClientRect().height`); h > 70 {
+		t.Errorf("the signed-in navigation is %.0f px high at 1280 px; want one row", h)
+	}
+	for path, want := range map[string]string{"/network-map": "Partnerships", "/news": "Library"} {
+		visit(t, ctx, path)
+		if got := text(t, ctx, `.ph-nav a[aria-current="page"]`); got != want {
+			t.Errorf("on %s the navigation marks %q as current, want %q", path, got, want)
+		}
 	}
 	_ = s
 }

@@ -132,7 +132,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 		routes = append(routes, f.Routes()...)
 		if n, ok := f.(withNav); ok {
 			for _, item := range n.Nav() {
-				w.AddNav(item.Label, item.Href)
+				w.AddNav(item)
 			}
 		}
 		if j, ok := f.(withJobs); ok {

@@ -47,7 +47,7 @@ func (s *Service) Templates(rd *web.Renderer) error {
 
 // Nav adds the library and news to the main navigation.
 func (s *Service) Nav() []web.NavItem {
-	return []web.NavItem{{Label: "Library", Href: "/library"}, {Label: "News", Href: "/news"}}
+	return []web.NavItem{{Label: "Library", Href: "/library", Also: []string{"/news", "/compact"}}}
 }
 
 func (s *Service) baseURL() string {

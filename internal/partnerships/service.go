@@ -35,5 +35,5 @@ func New(d *db.DB, w *web.Server) *Service {
 
 // Nav adds the feature's sections to the main navigation.
 func (s *Service) Nav() []web.NavItem {
-	return []web.NavItem{{Label: "Partnerships", Href: "/partnerships"}, {Label: "Network map", Href: "/network-map"}}
+	return []web.NavItem{{Label: "Partnerships", Href: "/partnerships", Also: []string{"/network-map", "/consortia", "/looking-for-partners"}}}
 }

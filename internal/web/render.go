@@ -256,15 +256,24 @@ func (p *Page) MetaDescription() string {
 type NavItem struct {
 	Label string
 	Href  string
+	// Also lists further sections the item stands for: their pages mark it
+	// as current (the network map is part of Partnerships, the news of the
+	// Library), so the main navigation stays one row at 1280 px.
+	Also []string
 }
 
 // Current reports whether the item is the section of the page at path.
 func (n NavItem) Current(path string) bool {
-	return path == n.Href || strings.HasPrefix(path, n.Href+"/")
+	for _, h := range append([]string{n.Href}, n.Also...) {
+		if path == h || strings.HasPrefix(path, h+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // AddNav adds an entry to the main navigation (at start-up).
-func (s *Server) AddNav(label, href string) { s.nav = append(s.nav, NavItem{label, href}) }
+func (s *Server) AddNav(item NavItem) { s.nav = append(s.nav, item) }
 
 // Form is a convenience for handlers re-showing a form with errors.
 type Form struct {
