@@ -106,6 +106,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}
 	a.Partnerships.AddMeasureSource(grantMeasures)
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
+	// Awarded opportunities' releases carry their bids and awards.
+	a.OCDS.AddSection(bids.ReleaseSection)
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)

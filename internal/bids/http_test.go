@@ -2,8 +2,10 @@ package bids_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/directory"
+	"partnerhub/internal/ocds"
 	"partnerhub/internal/opportunities"
 	"partnerhub/internal/testkit"
 )
@@ -135,6 +138,54 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 		env.Anon().Get("/partnerships/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "/consortia/impact/"+bid.PartnershipSlug)
 		if !strings.Contains(env.Anon().Get("/partnerships/measures").Status(t, 200).Body, "Consortium bids won") {
 			t.Fatal("measures do not list the bids figures")
+		}
+
+		// The opportunity's OCDS record validates and carries the bid (its
+		// tenderers the consortium's members, not the subcontractor) and
+		// the award (its suppliers, related to the bid).
+		var ocid string
+		d.Q().QueryRowContext(ctx, `SELECT ocid FROM opportunities WHERE id = $1`, o.ID).Scan(&ocid)
+		rec := env.Anon().Get("/api/ocds/records/"+url.PathEscape(ocid)).Status(t, 200)
+		if probs := ocds.ValidateRecordPackage([]byte(rec.Body)); len(probs) > 0 {
+			t.Fatalf("the record does not validate: %v", probs)
+		}
+		var pkg struct {
+			Records []struct {
+				CompiledRelease ocds.ReleaseDoc `json:"compiledRelease"`
+			} `json:"records"`
+		}
+		if err := json.Unmarshal([]byte(rec.Body), &pkg); err != nil || len(pkg.Records) != 1 {
+			t.Fatalf("record package: %v", err)
+		}
+		cr := pkg.Records[0].CompiledRelease
+		if cr.Bids == nil {
+			t.Fatal("the awarded opportunity's record has no bids")
+		}
+		var theBid *ocds.Bid
+		for i, x := range cr.Bids.Details {
+			if x.ID == bid.UUID {
+				theBid = &cr.Bids.Details[i]
+			}
+		}
+		if theBid == nil || theBid.SubmissionType != "bid" || theBid.Status != "valid" {
+			t.Fatalf("bids.details = %+v, want bid %s, valid", cr.Bids.Details, bid.UUID)
+		}
+		var tenderers []string
+		for _, x := range theBid.Tenderers {
+			tenderers = append(tenderers, x.Name)
+		}
+		if strings.Join(tenderers, ", ") != "Blackpool Advocacy, Blackpool Mind" {
+			t.Errorf("tenderers %v, want the lead and the member (not the subcontractor)", tenderers)
+		}
+		if len(cr.Awards) != 1 || len(cr.Awards[0].Suppliers) != 3 || len(cr.Awards[0].RelatedBids) != 1 || cr.Awards[0].RelatedBids[0] != bid.UUID {
+			t.Fatalf("awards = %+v, want one with three suppliers related to bid %s", cr.Awards, bid.UUID)
+		}
+		roles := map[string][]string{}
+		for _, p := range cr.Parties {
+			roles[p.Name] = p.Roles
+		}
+		if r := roles["Blackpool Mind"]; !slices.Contains(r, "tenderer") || !slices.Contains(r, "supplier") {
+			t.Errorf("Blackpool Mind's roles %v, want tenderer and supplier", r)
 		}
 	})
 }

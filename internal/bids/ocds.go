@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
+	"partnerhub/internal/ocds"
+	"partnerhub/internal/opportunities"
 )
 
 // The OCDS export's hook: OCDSFor returns an opportunity's bids (OCDS bid
@@ -171,4 +173,64 @@ func OCDSFor(ctx context.Context, q db.Querier, oppID int64) ([]OCDSBid, []OCDSA
 		awards = append(awards, oa)
 	}
 	return out, awards, stats, nil
+}
+
+// ReleaseSection is the OCDS publisher's section for bids (registered with
+// ocds.Service.AddSection): once the opportunity is awarded, its release
+// carries bids.details (each submitted bid with the consortium's members
+// as tenderers, and each expression of interest), bids.statistics, and
+// the awards recorded here with their suppliers and related bids. Before
+// the award nothing is disclosed: bids stay private while they are
+// evaluated.
+func ReleaseSection(ctx context.Context, q db.Querier, o *opportunities.Opportunity, r *ocds.ReleaseDoc) error {
+	if o.Status != opportunities.StatusAwarded {
+		return nil
+	}
+	bs, as, stats, err := OCDSFor(ctx, q, o.ID)
+	if err != nil {
+		return err
+	}
+	lots := map[string]string{} // lot id here -> the lot's id in the release (its position)
+	for _, l := range o.Lots {
+		lots[strconv.FormatInt(l.ID, 10)] = strconv.Itoa(l.Position)
+	}
+	lotIDs := func(ids []string) []string {
+		var out []string
+		for _, id := range ids {
+			if p, ok := lots[id]; ok {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	org := func(o OCDSOrg) ocds.Org { return ocds.Org{Name: o.Name, Identifiers: o.Identifiers} }
+	sec := &ocds.Bids{Statistics: []ocds.Statistic{
+		{ID: "bids", Measure: "bids", Value: float64(stats.Bids)},
+		{ID: "requests", Measure: "requests", Value: float64(stats.RequestsToParticipate)},
+	}}
+	for _, b := range bs {
+		d := ocds.Bid{ID: b.ID, SubmissionType: "bid", Date: b.Date.UTC().Format(time.RFC3339), Status: b.Status,
+			Value: ocds.Money(b.Value, o.Currency), RelatedLots: lotIDs(b.RelatedLots)}
+		if b.Kind == "requestToParticipate" {
+			d.SubmissionType = "expressionOfInterest"
+		}
+		for _, t := range b.Tenderers {
+			d.Tenderers = append(d.Tenderers, r.AddParty(org(t), "tenderer"))
+		}
+		sec.Details = append(sec.Details, d)
+	}
+	r.Bids = sec
+	if len(as) == 0 {
+		return nil // the award release written from the opportunity stands
+	}
+	r.Awards = nil
+	for _, a := range as {
+		oa := ocds.Award{ID: ocds.ID(a.ID), Status: a.Status, Date: a.Date.UTC().Format(time.RFC3339),
+			Value: ocds.Money(a.Value, o.Currency), RelatedBids: a.RelatedBids, RelatedLots: lotIDs(a.RelatedLots)}
+		for _, s := range a.Suppliers {
+			oa.Suppliers = append(oa.Suppliers, r.AddParty(org(s), "supplier"))
+		}
+		r.Awards = append(r.Awards, oa)
+	}
+	return nil
 }

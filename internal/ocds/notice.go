@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 )
@@ -125,6 +126,33 @@ func partyID(o Org) string {
 		return o.Identifiers[0]
 	}
 	return "name-" + strings.ToLower(strings.Join(strings.Fields(o.Name), "-"))
+}
+
+// AddParty adds the organisation to the release's parties with roles, or
+// adds the roles to the party already there, and returns its reference.
+func (r *ReleaseDoc) AddParty(o Org, roles ...string) OrganizationReference {
+	p := orgParty(o, roles...)
+	for i := range r.Parties {
+		if r.Parties[i].ID != p.ID {
+			continue
+		}
+		for _, role := range roles {
+			if !slices.Contains(r.Parties[i].Roles, role) {
+				r.Parties[i].Roles = append(r.Parties[i].Roles, role)
+			}
+		}
+		return OrganizationReference{ID: p.ID, Name: r.Parties[i].Name}
+	}
+	r.Parties = append(r.Parties, p)
+	return OrganizationReference{ID: p.ID, Name: p.Name}
+}
+
+// Money writes whole pence as an OCDS value in cur (GBP when "").
+func Money(p *int64, cur string) *Value {
+	if cur == "" {
+		cur = "GBP"
+	}
+	return value(p, cur)
 }
 
 func orgParty(o Org, roles ...string) Organization {

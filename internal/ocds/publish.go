@@ -61,6 +61,24 @@ func actionTags(n *Notice, action string) []string {
 // publish nothing; the importer's own writes are skipped (it stores the
 // publisher's releases instead). The demo calls it to write a history.
 func Publish(ctx context.Context, tx *db.Tx, c opportunities.Change) error {
+	return publish(ctx, tx, c, nil)
+}
+
+// A Section adds a feature's part to a release before it is stored, in
+// the same transaction: the bids feature adds bids.details and
+// bids.statistics, and the awards with their suppliers and related bids.
+// o is the opportunity the release is about.
+type Section func(ctx context.Context, q db.Querier, o *opportunities.Opportunity, r *ReleaseDoc) error
+
+// AddSection registers f for every release the service publishes (call
+// at start-up).
+func (s *Service) AddSection(f Section) { s.sections = append(s.sections, f) }
+
+func (s *Service) publish(ctx context.Context, tx *db.Tx, c opportunities.Change) error {
+	return publish(ctx, tx, c, s.sections)
+}
+
+func publish(ctx context.Context, tx *db.Tx, c opportunities.Change, sections []Section) error {
 	if ctx.Value(importingKey{}) != nil {
 		return nil
 	}
@@ -93,6 +111,11 @@ func Publish(ctx context.Context, tx *db.Tx, c opportunities.Change) error {
 	rel := Release(n, id, date, tags)
 	if len(prev) > 0 && c.Summary != "" {
 		rel.Tender.Amendments = []Amendment{{ID: ID(id), Date: rel.Date, Rationale: c.Summary, ReleaseID: ID(id)}}
+	}
+	for _, f := range sections {
+		if err := f(ctx, tx, o, rel); err != nil {
+			return err
+		}
 	}
 	b, err := json.Marshal(rel)
 	if err != nil {

@@ -31,14 +31,15 @@ const (
 	SuitabilityExtensionURL = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_suitability_extension/master/extension.json"
 	LotsExtensionURL        = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json"
 	OtherRequirementsURL    = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_otherRequirements_extension/master/extension.json"
+	BidExtensionURL         = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json"
 )
 
 // Extensions lists the extensions every package Partnerhub publishes
 // declares: the suitability and UK extensions (merged into the schema the
 // packages are validated against) and the lots and other-requirements
 // extensions whose fields (tender.lots, tender.otherRequirements) the UK
-// extension depends on.
-var Extensions = []string{SuitabilityExtensionURL, UKExtensionURL, LotsExtensionURL, OtherRequirementsURL}
+// extension depends on, and the bid extension (bids, awards' relatedBids).
+var Extensions = []string{SuitabilityExtensionURL, UKExtensionURL, LotsExtensionURL, OtherRequirementsURL, BidExtensionURL}
 
 // MergePatch applies an RFC 7386 JSON Merge Patch to target and returns
 // the result: objects merge key by key, null removes a key, anything else
@@ -74,8 +75,8 @@ func readSchema(name string) map[string]any {
 	return m
 }
 
-// ReleaseSchema is the OCDS 1.1.5 release schema with the suitability and
-// UK extensions merged in (JSON Merge Patch, in that order: the UK
+// ReleaseSchema is the OCDS 1.1.5 release schema with the suitability,
+// UK and bid extensions merged in (JSON Merge Patch, in that order: the UK
 // extension adds vcse to the suitability object). The UK extension refers
 // to #/definitions/Location from the location extension, which is not
 // among the files here; it is added as an open object so the schema
@@ -84,6 +85,10 @@ func ReleaseSchema() map[string]any {
 	s := readSchema("release-schema.json")
 	MergePatch(s, readSchema("suitability-extension-release-schema.json"))
 	MergePatch(s, readSchema("uk-extension-release-schema.json"))
+	// The bid extension's schema is not in ../shared/standards: the file
+	// here was written from its published release schema, for the fields
+	// Partnerhub writes (bid-extension-release-schema.json says which).
+	MergePatch(s, readSchema("bid-extension-release-schema.json"))
 	defs := s["definitions"].(map[string]any)
 	if _, ok := defs["Location"]; !ok {
 		defs["Location"] = map[string]any{"type": "object"}

@@ -20,6 +20,8 @@ type Service struct {
 	DB   *db.DB
 	Web  *web.Server
 	Opps *opportunities.Store
+
+	sections []Section
 }
 
 // New makes the service and registers its publisher on opps, so every
@@ -27,7 +29,7 @@ type Service struct {
 // transaction.
 func New(d *db.DB, w *web.Server, opps *opportunities.Store) *Service {
 	s := &Service{DB: d, Web: w, Opps: opps}
-	opps.OnChange(Publish)
+	opps.OnChange(s.publish)
 	return s
 }
 

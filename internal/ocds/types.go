@@ -99,7 +99,35 @@ type ReleaseDoc struct {
 	Buyer          *OrganizationReference `json:"buyer,omitempty"`
 	Planning       *Planning              `json:"planning,omitempty"`
 	Tender         *Tender                `json:"tender,omitempty"`
+	Bids           *Bids                  `json:"bids,omitempty"`
 	Awards         []Award                `json:"awards,omitempty"`
+}
+
+// Bids is the bid extension's section: how many bids and expressions of
+// interest there were, and each one.
+type Bids struct {
+	Statistics []Statistic `json:"statistics,omitempty"`
+	Details    []Bid       `json:"details,omitempty"`
+}
+
+// Statistic is one count (measure from the extension's statistic
+// codelist: bids, requests, ...).
+type Statistic struct {
+	ID         string  `json:"id"`
+	Measure    string  `json:"measure"`
+	Value      float64 `json:"value"`
+	RelatedLot string  `json:"relatedLot,omitempty"`
+}
+
+// Bid is a bid or an expression of interest (SubmissionType).
+type Bid struct {
+	ID             string                  `json:"id"`
+	SubmissionType string                  `json:"submissionType,omitempty"`
+	Date           string                  `json:"date,omitempty"`
+	Status         string                  `json:"status,omitempty"`
+	Tenderers      []OrganizationReference `json:"tenderers,omitempty"`
+	Value          *Value                  `json:"value,omitempty"`
+	RelatedLots    []string                `json:"relatedLots,omitempty"`
 }
 
 // Organization is a party to the process.
@@ -276,4 +304,7 @@ type Award struct {
 	Date      string                  `json:"date,omitempty"`
 	Value     *Value                  `json:"value,omitempty"`
 	Suppliers []OrganizationReference `json:"suppliers,omitempty"`
+	// RelatedBids (bid extension) and RelatedLots (lots extension).
+	RelatedBids []string `json:"relatedBids,omitempty"`
+	RelatedLots []string `json:"relatedLots,omitempty"`
 }
