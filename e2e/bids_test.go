@@ -1,9 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"partnerhub/internal/ocds"
 	"strings"
 	"testing"
 	"time"
@@ -152,5 +156,32 @@ func TestConsortiumBidJourney(t *testing.T) {
 	checkPage(t, lead, "consortium impact")
 	if !strings.Contains(text(t, lead, "main"), "£240,000") {
 		t.Fatalf("the impact page does not show the win: %s", text(t, lead, "main"))
+	}
+
+	// The opportunity's open data record (linked from its page) validates
+	// and names the bid and the award with its suppliers.
+	visit(t, com, oppPath)
+	href, err := chromedp.Run(com, chromedp.Evaluate[string](`(() => { const a = document.querySelector('main a[href^="/api/ocds/records/"]'); return a ? a.getAttribute('href') : ''; })()`))
+	if err != nil || href == "" {
+		t.Fatalf("no OCDS record link on the opportunity page (%v)", err)
+	}
+	resp, err := http.Get(app(t).url(href))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	record, _ := io.ReadAll(resp.Body)
+	if probs := ocds.ValidateRecordPackage(record); resp.StatusCode != 200 || len(probs) > 0 {
+		t.Fatalf("OCDS record: %d %v", resp.StatusCode, probs)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, record); err != nil {
+		t.Fatal(err)
+	}
+	record = compact.Bytes()
+	for _, want := range []string{`"submissionType":"bid"`, `"relatedBids"`, `"tenderer"`, `"supplier"`, leadName} {
+		if !strings.Contains(string(record), want) {
+			t.Errorf("the OCDS record lacks %s", want)
+		}
 	}
 }
