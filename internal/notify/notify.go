@@ -283,6 +283,7 @@ var kinds = map[string]Kind{
 	"opportunity_question":         {What: "clarification questions to you as a buyer"},
 	"opportunity_update":           {What: "answers and “you said, we did” from opportunities you follow"},
 	"outcomes_review":              {What: "reminders to review an outcomes plan"},
+	"bid_key_dates":                {What: "reminders of bids' key dates"},
 }
 
 // Mandatory reports whether kind is sent whatever the preferences.
