@@ -62,6 +62,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 	consulted := one(`SELECT o.slug || '/opportunities/' || p.slug FROM consultation_responses r JOIN opportunities p ON p.id = r.opportunity_id JOIN organisations o ON o.id = p.buyer_org_id
 		GROUP BY o.slug, p.slug ORDER BY COUNT(*) DESC, p.slug LIMIT 1`)
 	orgWithGrants := one(`SELECT o.slug FROM grants g JOIN organisations o ON o.id = g.recipient_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
+	orgWithBids := one(`SELECT o.slug FROM bids b JOIN organisations o ON o.id = b.lead_org_id GROUP BY o.slug ORDER BY COUNT(*) DESC, o.slug LIMIT 1`)
 	admin := "admin@demo.partnerhub.test"
 	return []listRoute{
 		{"GET /directory", "", "/directory", "sector=faith", ""},
@@ -103,6 +104,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /funding/themes", "", "/funding/themes", "", ""},
 		{"GET /funding/organisations/{org}", "", "/funding/organisations/" + orgWithGrants, "", ""},
 		{"GET /admin/grants/matches", admin, "/admin/grants/matches", "", "Recipient key"},
+		{"GET /orgs/{org}/bids", admin, "/orgs/" + orgWithBids + "/bids", "status=won", "bid"},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,12 +75,52 @@ func (s *Service) orgList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	bs, err := List(ctx, s.DB.Q(), ListFilter{OrgID: org.ID, Status: r.URL.Query().Get("status")})
+	status := r.URL.Query().Get("status")
+	var v apperr.Validation
+	v.Check(status == "" || slices.Contains(Statuses, status), "status", "Choose a status from the list")
+	invalid := v.Err()
+	if invalid != nil {
+		status = ""
+	}
+	bs, err := List(ctx, s.DB.Q(), ListFilter{OrgID: org.ID, Status: status})
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "bids/list.html", map[string]any{"Title": "Bids of " + org.Name, "Org": org, "Bids": bs,
-		"Statuses": Statuses, "Status": r.URL.Query().Get("status")})
+	return web.ServeList(s.Web, w, r, web.List[*Bid]{
+		Name: "bids", Fetch: web.Rows(bs), Invalid: invalid, Columns: bidColumns,
+		Item: func(b *Bid) any {
+			return map[string]any{"id": b.UUID, "title": b.Title, "lead": b.LeadName, "consortium": b.PartnershipName,
+				"status": b.Status, "started": b.CreatedAt, "submitted": b.SubmittedAt, "decided": b.DecidedAt, "value_awarded_pence": b.ValueAwarded}
+		},
+		Render: func(p web.ListPage[*Bid]) error {
+			return s.Web.Render(w, r, 200, "bids/list.html", map[string]any{"Title": "Bids of " + org.Name, "Org": org, "Bids": p.Items,
+				"Statuses": Statuses, "Status": status, "Err": p.Err, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		},
+	})
+}
+
+// bidColumns are the bids list's CSV columns.
+var bidColumns = []web.Column[*Bid]{
+	{Header: "bid", Cell: func(b *Bid) string { return b.Title }},
+	{Header: "lead", Cell: func(b *Bid) string { return b.LeadName }},
+	{Header: "consortium", Cell: func(b *Bid) string { return b.PartnershipName }},
+	{Header: "status", Cell: func(b *Bid) string { return Label(b.Status) }},
+	{Header: "started", Cell: func(b *Bid) string { return b.CreatedAt.UTC().Format(time.DateOnly) }},
+	{Header: "submitted", Cell: func(b *Bid) string { return dateCell(b.SubmittedAt) }},
+	{Header: "decided", Cell: func(b *Bid) string { return dateCell(b.DecidedAt) }},
+	{Header: "value awarded (GBP)", Cell: func(b *Bid) string {
+		if b.ValueAwarded == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d.%02d", *b.ValueAwarded/100, *b.ValueAwarded%100)
+	}},
+}
+
+func dateCell(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
 }
 
 // newForm starts a bid: GET ?opportunity=slug.
