@@ -41,6 +41,8 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/orgs/{org}/opportunities/{opp}/close", editor, s.setStatus),
 		web.Get("/orgs/{org}/opportunities/{opp}/interests", editor, s.interests),
 		web.Post("/orgs/{org}/opportunities/{opp}/documents", editor, s.uploadDocument),
+		web.Get("/orgs/{org}/opportunities/{opp}/documents/{id}/withdraw", editor, s.removeDocument),
+		web.Post("/orgs/{org}/opportunities/{opp}/documents/{id}/withdraw", editor, s.removeDocument),
 	}, s.engageRoutes()...) // questions, consultations, alerts: http_questions.go
 }
 

@@ -54,6 +54,43 @@ func (s *Service) uploadDocument(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, "/opportunities/"+o.Slug+"#documents", "Document uploaded.")
 }
 
+// removeDocument asks before withdrawing a document (GET) and withdraws
+// it (POST); a published opportunity lists the withdrawal as an
+// amendment.
+func (s *Service) removeDocument(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	o, err := s.bought(r)
+	if err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "id", "Document")
+	if err != nil {
+		return err
+	}
+	d, err := GetDocument(ctx, s.DB.Q(), o.ID, id)
+	if err != nil {
+		return err
+	}
+	back := "/opportunities/" + o.Slug + "#documents"
+	if r.Method == http.MethodGet {
+		c := web.Confirm{Title: "Withdraw a document", Caption: o.Title,
+			Question: "Are you sure you want to withdraw " + d.Title + "?",
+			Detail:   "People will no longer be able to download it.", Button: "Withdraw the document", Back: back}
+		if o.Published() {
+			c.Detail += " The opportunity's page lists the withdrawal as an amendment, and its open data (OCDS) gets a new release."
+		}
+		return s.Web.Confirm(w, r, c)
+	}
+	store := s.documents()
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		return s.Store.RemoveDocument(ctx, tx, o.ID, id, web.IdentityFrom(ctx).UserID, func(stored string) { store.Discard(stored) })
+	})
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, back, "Document withdrawn: "+d.Title+".")
+}
+
 func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	o, err := s.visible(ctx, r.PathValue("opp"))

@@ -6,6 +6,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -107,6 +109,30 @@ func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
 		}
 		href := page[i : i+strings.IndexByte(page[i:], '"')]
 		ch.Get(href).Status(t, 200).Contains(t, "The service specification.")
+		// The buyer can withdraw it, after a confirmation; the withdrawal is
+		// an amendment and the file leaves the disk. Others cannot.
+		docID := href[strings.LastIndexByte(href, '/')+1:]
+		var stored string
+		if err := d.Q().QueryRowContext(env.Ctx, `SELECT stored_name FROM opportunity_documents WHERE id = $1`, docID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(env.App.Config.UploadDir(), "opportunities", stored)
+		if _, err := os.Stat(file); err != nil {
+			t.Fatalf("the uploaded file: %v", err)
+		}
+		withdraw := "/orgs/" + council.Slug + "/opportunities/" + slug + "/documents/" + docID + "/withdraw"
+		c.Get("/opportunities/"+slug).Status(t, 200).Contains(t, `href="`+withdraw+`"`)
+		ch.Get("/opportunities/"+slug).Status(t, 200).NotContains(t, withdraw)
+		c.Get(withdraw).Status(t, 200).Contains(t, "Are you sure you want to withdraw Specification?", "Withdraw the document")
+		if r := ch.PostForm(withdraw, url.Values{}); r.Code == 303 {
+			t.Fatal("the charity withdrew the council's document")
+		}
+		c.PostForm(withdraw, url.Values{}).Status(t, 303)
+		ch.Get("/opportunities/"+slug).Status(t, 200).Contains(t, "Document withdrawn: Specification")
+		ch.Get(href).Status(t, 404)
+		if _, err := os.Stat(file); !os.IsNotExist(err) {
+			t.Errorf("the withdrawn document's file is still on disk (%v)", err)
+		}
 		// A change to the published opportunity is an amendment.
 		form.Del("action")
 		form.Set("submission_deadline", closes.AddDate(0, 0, 7).Format(time.DateOnly))

@@ -713,6 +713,48 @@ func (s *Store) AddDocument(ctx context.Context, tx *db.Tx, oppID, userID int64,
 	return s.tell(ctx, tx, Change{Action: "update", Before: cur, After: after, Summary: summary, At: now, UserID: userID})
 }
 
+// RemoveDocument withdraws a document from an opportunity (not a
+// cancelled one), recording an amendment when it was published; the file
+// leaves the disk once the transaction commits (remove is called then).
+func (s *Store) RemoveDocument(ctx context.Context, tx *db.Tx, oppID, docID, userID int64, remove func(stored string)) error {
+	cur, err := lock(ctx, tx, oppID)
+	if err != nil {
+		return err
+	}
+	if cur.Status == StatusCancelled {
+		return apperr.Errorf(apperr.ECONFLICT, "A cancelled opportunity cannot be changed")
+	}
+	d, err := GetDocument(ctx, tx, oppID, docID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_documents WHERE id = $1 AND opportunity_id = $2`, docID, oppID); err != nil {
+		return err
+	}
+	now := db.Now()
+	summary := ""
+	if cur.Published() {
+		summary = "Document withdrawn: " + d.Title
+		if err := addAmendment(ctx, tx, oppID, now, summary, userID); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE opportunities SET updated_at = $1 WHERE id = $2`, now, oppID); err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, tx, cur.BuyerID, "opportunity.document_remove", "opportunity_document", d.ID, d.Filename); err != nil {
+		return err
+	}
+	after, err := GetByID(ctx, tx, oppID)
+	if err != nil {
+		return err
+	}
+	if remove != nil {
+		tx.AfterCommit(func() { remove(d.StoredName) })
+	}
+	return s.tell(ctx, tx, Change{Action: "update", Before: cur, After: after, Summary: summary, At: now, UserID: userID})
+}
+
 // GetDocument loads one document of an opportunity.
 func GetDocument(ctx context.Context, q db.Querier, oppID, id int64) (*Document, error) {
 	var d Document
