@@ -108,6 +108,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
 	// Awarded opportunities' releases carry their bids and awards.
 	a.OCDS.AddSection(bids.ReleaseSection)
+	// Awards in imported OCDS releases are recorded and matched to bids.
+	a.OCDS.OnImportedAwards(bids.ImportedAwards)
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)

@@ -13,6 +13,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/clean"
 	"partnerhub/internal/db"
+	"partnerhub/internal/ocds"
 	"partnerhub/internal/opportunities"
 )
 
@@ -404,4 +405,48 @@ func Proposed(ctx context.Context, q db.Querier) ([]ProposedMatch, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// ImportedAwards is the OCDS import's award hook (registered with
+// ocds.Service.OnImportedAwards): each award of an imported process not
+// yet recorded (by its OCDS award id) is recorded with source "ocds", its
+// suppliers matched to bids by org-id identifier or proposed by name, and
+// recorded even when nothing here matches (the bidder may have bid outside
+// Partnerhub). An award Partnerhub cannot take (no supplier names) is left
+// out; the release itself is still kept.
+func ImportedAwards(ctx context.Context, tx *db.Tx, oppID int64, awards []ocds.NoticeAward) error {
+	for _, a := range awards {
+		id := clean.Line(a.ID)
+		if id == "" || len(a.Suppliers) == 0 {
+			continue
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bid_awards WHERE opportunity_id = $1 AND ocds_id = $2`, oppID, id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		in := AwardIn{OpportunityID: oppID, Value: a.Value, Source: "ocds", OCDSID: id, AllowUnmatched: true}
+		if a.Date != nil {
+			in.Date = *a.Date
+		} else {
+			in.Date = db.Now()
+		}
+		for _, s := range a.Suppliers {
+			sp := SupplierIn{Name: s.Name}
+			if len(s.Identifiers) > 0 {
+				sp.Identifier = s.Identifiers[0]
+			}
+			in.Suppliers = append(in.Suppliers, sp)
+		}
+		_, err := RecordAward(ctx, tx, nil, in, 0, db.Now())
+		if apperr.Is(err, apperr.EINVALID) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

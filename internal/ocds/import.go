@@ -333,6 +333,13 @@ func (s *Service) importProcess(ctx context.Context, tx *db.Tx, m *matcher, ocid
 		}
 		out.Action = "update"
 	}
+	if len(n.Awards) > 0 {
+		for _, h := range s.awards {
+			if err := h(ctx, tx, o.ID, n.Awards); err != nil {
+				return out, nil, err
+			}
+		}
+	}
 	rows := make([]Stored, 0, len(freshIn))
 	for _, r := range freshIn {
 		b := r.raw

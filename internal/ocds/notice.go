@@ -42,6 +42,16 @@ type Notice struct {
 	Lots         []NoticeLot
 	Documents    []NoticeDocument
 	Suppliers    []Org // awarded suppliers (an award release)
+	Awards       []NoticeAward
+}
+
+// NoticeAward is an award read from a release: its id, date, value (whole
+// pence, nil when absent or not in GBP) and suppliers.
+type NoticeAward struct {
+	ID        string
+	Date      *time.Time
+	Value     *int64
+	Suppliers []Org
 }
 
 // NoticeLot is one lot; ID is its position ("1", "2"...) for our own notices.
@@ -467,13 +477,24 @@ func FromRelease(rel map[string]any) (*Notice, error) {
 	for _, a := range r.Awards {
 		if a.Status == "active" || a.Status == "pending" || a.Status == "" {
 			awarded = true
+			na := NoticeAward{ID: string(a.ID)}
+			if d, err := time.Parse(time.RFC3339, a.Date); err == nil {
+				na.Date = &d
+			}
+			if a.Value != nil && a.Value.Amount != "" && (a.Value.Currency == "" || a.Value.Currency == "GBP") {
+				if p, err := Pence(a.Value.Amount); err == nil {
+					na.Value = &p
+				}
+			}
 			for _, s := range a.Suppliers {
 				p, ok := parties[s.ID]
 				if !ok {
 					p = Organization{ID: s.ID, Name: s.Name}
 				}
 				n.Suppliers = append(n.Suppliers, partyOrg(p))
+				na.Suppliers = append(na.Suppliers, partyOrg(p))
 			}
+			n.Awards = append(n.Awards, na)
 		}
 	}
 	switch t.Status {

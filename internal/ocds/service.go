@@ -1,6 +1,7 @@
 package ocds
 
 import (
+	"context"
 	"embed"
 	"path/filepath"
 
@@ -22,7 +23,17 @@ type Service struct {
 	Opps *opportunities.Store
 
 	sections []Section
+	awards   []AwardHook
 }
+
+// An AwardHook hears, inside the import's transaction, of the awards an
+// imported process carries (the bids feature records them, matching their
+// suppliers to bids). It is called on every import of the process that
+// brings new releases, so it must be idempotent by award id.
+type AwardHook func(ctx context.Context, tx *db.Tx, oppID int64, awards []NoticeAward) error
+
+// OnImportedAwards registers h (call at start-up).
+func (s *Service) OnImportedAwards(h AwardHook) { s.awards = append(s.awards, h) }
 
 // New makes the service and registers its publisher on opps, so every
 // change to a published opportunity adds a release in the same
