@@ -494,7 +494,9 @@ func FromRelease(rel map[string]any) (*Notice, error) {
 				n.Suppliers = append(n.Suppliers, partyOrg(p))
 				na.Suppliers = append(na.Suppliers, partyOrg(p))
 			}
-			n.Awards = append(n.Awards, na)
+			if len(na.Suppliers) > 0 {
+				n.Awards = append(n.Awards, na)
+			}
 		}
 	}
 	switch t.Status {
