@@ -98,7 +98,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddMeasureSource(outcomesMeasures())
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())
-	a.Partnerships.AddRelated(library.RelatedNews())
+	// News about a consortium, an event or an opportunity shows on its page.
+	for _, kind := range []string{"partnership", "event", "opportunity"} {
+		w.AddRelated(kind, library.RelatedNews(kind))
+	}
 	a.Grants = grants.New(d, w)
 	grantMeasures := partnerships.MeasureSource{Count: grants.CountMeasures}
 	for _, m := range grants.Measures {

@@ -312,8 +312,13 @@ func (s *Service) renderEvent(w http.ResponseWriter, r *http.Request, status int
 			return err
 		}
 	}
+	related, err := s.Web.RelatedSections(ctx, s.DB.Q(), "event", e.ID)
+	if err != nil {
+		return err
+	}
 	return s.Web.Render(w, r, status, "events/event.html", map[string]any{
-		"Title": e.Title, "Description": cmp.Or(e.Summary, e.Description), "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
+		"Related": related,
+		"Title":   e.Title, "Description": cmp.Or(e.Summary, e.Description), "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
 		"CanManage": id.Can(e.OrganiserID, web.RoleEditor), "Now": now, "Fair": fair,
 		"Feed": "/calendar/organisers/" + e.OrganiserSlug + "/events.ics",
 	})

@@ -71,6 +71,10 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/news-digest/{token}", web.Public, s.confirm),
 		web.Get("/news/{slug}", web.Public, s.article),
 		web.Get("/news/{slug}/image", web.Public, s.articleImage),
+		web.Get("/news/{slug}/edit", web.Admin, s.editArticleForm),
+		web.Post("/news/{slug}/edit", web.Admin, s.updateArticle),
+		web.Get("/news/{slug}/delete", web.Admin, s.deleteArticle),
+		web.Post("/news/{slug}/delete", web.Admin, s.deleteArticle),
 	}
 }
 

@@ -2,6 +2,8 @@ package library
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
 	"partnerhub/internal/clean"
 	"partnerhub/internal/db"
 	"partnerhub/internal/feed"
@@ -109,7 +112,12 @@ func (s *Service) article(w http.ResponseWriter, r *http.Request) error {
 			return apperr.NotFound("article")
 		}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "library/article.html", map[string]any{"Title": a.Title, "Description": a.Summary, "Article": a, "Rendered": markdown.Render(a.Body)})
+	aboutTitle, aboutHref, err := aboutLink(r.Context(), s.DB.Q(), a)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, http.StatusOK, "library/article.html", map[string]any{"Title": a.Title, "Description": a.Summary, "Article": a, "Rendered": markdown.Render(a.Body),
+		"AboutTitle": aboutTitle, "AboutHref": aboutHref})
 }
 
 func (s *Service) articleImage(w http.ResponseWriter, r *http.Request) error {
@@ -128,14 +136,48 @@ func (s *Service) articleImage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) articleForm(w http.ResponseWriter, r *http.Request) error {
-	return s.renderArticleForm(w, r, http.StatusOK, url.Values{"category": {"general"}}, nil)
+	return s.renderArticleForm(w, r, http.StatusOK, nil, url.Values{"category": {"general"}}, nil)
 }
 
-func (s *Service) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "library/article_form.html", map[string]any{"Title": "Publish news", "Form": form, "Err": err, "Categories": Categories, "ImageHint": imagePolicy.Hint()})
+// renderArticleForm shows the publish form, or the edit form of a.
+func (s *Service) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, a *Article, form url.Values, err error) error {
+	data := map[string]any{"Title": "Publish news", "Form": form, "Err": err, "Categories": Categories, "ImageHint": imagePolicy.Hint(), "Action": "/news/new"}
+	if a != nil {
+		data["Title"], data["Article"], data["Action"] = "Change “"+a.Title+"”", a, "/news/"+a.Slug+"/edit"
+	}
+	return s.Web.Render(w, r, status, "library/article_form.html", data)
+}
+
+// editArticleForm shows an article's edit form, filled in.
+func (s *Service) editArticleForm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, err := ArticleBySlug(ctx, s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	_, about, err := aboutLink(ctx, s.DB.Q(), a)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"title": {a.Title}, "category": {a.Category}, "summary": {a.Summary}, "body": {a.Body}, "image_alt": {a.ImageAlt}, "about": {about}}
+	return s.renderArticleForm(w, r, http.StatusOK, a, form, nil)
 }
 
 func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
+	return s.saveArticle(w, r, nil)
+}
+
+func (s *Service) updateArticle(w http.ResponseWriter, r *http.Request) error {
+	a, err := ArticleBySlug(r.Context(), s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	return s.saveArticle(w, r, a)
+}
+
+// saveArticle publishes a new article (cur nil) or changes cur from the
+// posted form; an error answers on the form with everything sent kept.
+func (s *Service) saveArticle(w http.ResponseWriter, r *http.Request, cur *Article) error {
 	ctx := r.Context()
 	var form *uploads.Form
 	var err error
@@ -152,6 +194,12 @@ func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
 	f := form.Values
 	v := &apperr.Validation{}
 	a := &Article{Title: clean.Line(f.Get("title")), Summary: clean.Text(f.Get("summary")), Body: f.Get("body"), Category: f.Get("category"), ImageAlt: clean.Line(f.Get("image_alt"))}
+	if cur != nil {
+		a.ID, a.Slug, a.PublishedAt, a.ImageName, a.ImageType = cur.ID, cur.Slug, cur.PublishedAt, cur.ImageName, cur.ImageType
+		if f.Get("remove_image") == "yes" {
+			a.ImageName, a.ImageType = "", ""
+		}
+	}
 	for _, x := range []struct {
 		field string
 		to    *int64
@@ -164,6 +212,11 @@ func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
 			*x.to = n
 		}
 	}
+	if about := strings.TrimSpace(f.Get("about")); about != "" {
+		if err := resolveAbout(ctx, s.DB.Q(), about, a, v); err != nil {
+			return err
+		}
+	}
 	var file *uploads.File
 	if p := form.Files["image"]; p != nil && (p.Name != "" || len(p.Data) > 0 || p.TooLarge) || form.Cut {
 		var e error
@@ -172,14 +225,16 @@ func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
 				v.Add(fe.Field, fe.Message)
 			}
 			if uploads.TooLarge(e) {
-				return s.renderArticleForm(w, r, http.StatusRequestEntityTooLarge, f, v.Err())
+				return s.renderArticleForm(w, r, http.StatusRequestEntityTooLarge, cur, f, v.Err())
 			}
 		} else {
 			a.ImageName, a.ImageType = "pending", file.Type.ContentType
 		}
 	}
-	if err := s.checkArticle(ctx, a, v); err != nil {
-		return s.renderArticleForm(w, r, uploads.Status(err), f, err)
+	// Checked before the file is saved, so only an article that will be
+	// stored keeps one.
+	if err := checkArticle(ctx, s.DB.Q(), a, v); err != nil {
+		return s.renderArticleForm(w, r, uploads.Status(err), cur, f, err)
 	}
 	store := s.images()
 	if file != nil {
@@ -187,41 +242,126 @@ func (s *Service) publishArticle(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := s.PublishArticle(ctx, a, &apperr.Validation{}, web.IdentityFrom(ctx).UserID); err != nil {
+	if cur == nil {
+		err = s.PublishArticle(ctx, a, &apperr.Validation{}, web.IdentityFrom(ctx).UserID)
+	} else {
+		err = s.DB.Write(ctx, func(tx *db.Tx) error {
+			if err := updateArticle(ctx, tx, a); err != nil {
+				return err
+			}
+			if cur.ImageName != "" && cur.ImageName != a.ImageName {
+				store.RemoveAfterCommit(tx, cur.ImageName)
+			}
+			return audit.Record(ctx, tx, 0, "library.article_update", "news_article", a.ID, a.Title)
+		})
+	}
+	if err != nil {
 		if file != nil {
 			store.Discard(a.ImageName)
 		}
 		if apperr.Code(err) == apperr.EINVALID {
-			return s.renderArticleForm(w, r, http.StatusUnprocessableEntity, f, err)
+			return s.renderArticleForm(w, r, http.StatusUnprocessableEntity, cur, f, err)
 		}
 		return err
+	}
+	if cur != nil {
+		return web.Redirect(w, r, "/news/"+a.Slug, "Article changed.")
 	}
 	return web.Redirect(w, r, "/news/"+a.Slug, "Article published.")
 }
 
-// checkArticle runs PublishArticle's checks without writing, so a file is
-// saved only for an article that will be stored.
-func (s *Service) checkArticle(ctx context.Context, a *Article, v *apperr.Validation) error {
-	v.Check(a.Title != "", "title", "Enter a headline")
-	v.Check(len(a.Title) <= 200, "title", "Headline must be 200 characters or fewer")
-	v.Check(strings.TrimSpace(a.Body) != "", "body", "Enter the article")
-	v.Check(slices.Contains(Categories, a.Category), "category", "Choose a category")
-	if a.ImageName != "" && strings.TrimSpace(a.ImageAlt) == "" {
-		v.Add("image_alt", "Describe the lead image for people who cannot see it")
+// deleteArticle asks (GET), then deletes an article and its image (POST).
+func (s *Service) deleteArticle(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, err := ArticleBySlug(ctx, s.DB.Q(), r.PathValue("slug"))
+	if err != nil {
+		return err
 	}
-	for _, c := range []struct {
-		id           int64
-		table, field string
-	}{{a.PartnershipID, "partnerships", "partnership_id"}, {a.EventID, "events", "event_id"}} {
-		if c.id != 0 && !v.Has(c.field) {
-			ok, err := existsID(ctx, s.DB.Q(), c.table, c.id)
-			if err != nil {
-				return err
-			}
-			v.Check(ok, c.field, "There is no record with the number "+strconv.FormatInt(c.id, 10))
+	if r.Method == http.MethodGet {
+		return s.Web.Confirm(w, r, web.Confirm{Title: "Delete an article", Question: "Are you sure you want to delete “" + a.Title + "”?",
+			Detail: "It leaves the news, its feeds and the pages of the records it is about. This cannot be undone.",
+			Button: "Delete the article", Back: "/news/" + a.Slug})
+	}
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM news_articles WHERE id = $1`, a.ID); err != nil {
+			return err
 		}
+		if a.ImageName != "" {
+			s.images().RemoveAfterCommit(tx, a.ImageName)
+		}
+		return audit.Record(ctx, tx, 0, "library.article_delete", "news_article", a.ID, a.Title)
+	})
+	if err != nil {
+		return err
 	}
-	return v.Err()
+	return web.Redirect(w, r, "/news", "Article deleted: "+a.Title+".")
+}
+
+// aboutPages are the pages an article can be about: the path's prefix,
+// the table its slug is in, and the article's field.
+var aboutPages = []struct{ prefix, table, field string }{
+	{"/partnerships/", "partnerships", "partnership_id"},
+	{"/consortia/impact/", "partnerships", "partnership_id"},
+	{"/events/", "events", "event_id"},
+	{"/opportunities/", "opportunities", "opportunity_id"},
+}
+
+// resolveAbout reads the "about" field, the address of the consortium,
+// event or opportunity page the article is about, into a's link.
+func resolveAbout(ctx context.Context, q db.Querier, about string, a *Article, v *apperr.Validation) error {
+	path := about
+	if u, err := url.Parse(about); err == nil && u.Path != "" {
+		path = u.Path
+	}
+	for _, p := range aboutPages {
+		slug, ok := strings.CutPrefix(path, p.prefix)
+		slug = strings.Trim(slug, "/")
+		if !ok || slug == "" || strings.Contains(slug, "/") {
+			continue
+		}
+		var id int64
+		err := q.QueryRowContext(ctx, `SELECT id FROM `+p.table+` WHERE slug = $1`, slug).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			v.Add("about", "There is no page at "+about+": copy the address from the consortium's, event's or opportunity's page")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch p.field {
+		case "partnership_id":
+			a.PartnershipID = id
+		case "event_id":
+			a.EventID = id
+		default:
+			a.OpportunityID = id
+		}
+		return nil
+	}
+	v.Add("about", "Paste the address of a consortium or partnership, an event or an opportunity page, like /events/trade-fair-2026")
+	return nil
+}
+
+// aboutLink is the title and address of the page an article is about
+// ("" for none).
+func aboutLink(ctx context.Context, q db.Querier, a *Article) (title, href string, err error) {
+	var query, prefix string
+	var id int64
+	switch {
+	case a.PartnershipID != 0:
+		query, prefix, id = `SELECT name, slug FROM partnerships WHERE id = $1`, "/partnerships/", a.PartnershipID
+	case a.EventID != 0:
+		query, prefix, id = `SELECT title, slug FROM events WHERE id = $1`, "/events/", a.EventID
+	case a.OpportunityID != 0:
+		query, prefix, id = `SELECT title, slug FROM opportunities WHERE id = $1`, "/opportunities/", a.OpportunityID
+	default:
+		return "", "", nil
+	}
+	var slug string
+	if err := q.QueryRowContext(ctx, query, id).Scan(&title, &slug); err != nil {
+		return "", "", db.Err(err, "record")
+	}
+	return title, prefix + slug, nil
 }
 
 func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,7 @@ import (
 
 	"partnerhub/internal/db"
 	"partnerhub/internal/partnerships"
+	"partnerhub/internal/web"
 )
 
 // MeasureSource is the library's part of the strategy's measures.
@@ -118,16 +119,28 @@ func countMeasures(ctx context.Context, q db.Querier, from, to time.Time) (map[s
 	return out, prow.Err()
 }
 
-// RelatedNews lists the news about a partnership on its page.
-func RelatedNews() partnerships.RelatedSource {
-	return partnerships.RelatedSource{Heading: "News", Links: func(ctx context.Context, q db.Querier, pid int64) ([]partnerships.RelatedLink, error) {
-		arts, _, err := ListArticles(ctx, q, NewsFilter{PartnershipID: pid}, 5, 0)
+// RelatedNews lists the news about a record of kind (partnership, event or
+// opportunity) on its page: register it with web.Server.AddRelated.
+func RelatedNews(kind string) web.RelatedSource {
+	return web.RelatedSource{Heading: "News", Links: func(ctx context.Context, q db.Querier, id int64) ([]web.RelatedLink, error) {
+		var f NewsFilter
+		switch kind {
+		case "partnership":
+			f.PartnershipID = id
+		case "event":
+			f.EventID = id
+		case "opportunity":
+			f.OpportunityID = id
+		default:
+			return nil, nil
+		}
+		arts, _, err := ListArticles(ctx, q, f, 5, 0)
 		if err != nil {
 			return nil, err
 		}
-		var out []partnerships.RelatedLink
+		var out []web.RelatedLink
 		for _, a := range arts {
-			out = append(out, partnerships.RelatedLink{Title: a.Title, Href: "/news/" + a.Slug, Meta: a.PublishedAt.In(london).Format("2 January 2006")})
+			out = append(out, web.RelatedLink{Title: a.Title, Href: "/news/" + a.Slug, Meta: a.PublishedAt.In(london).Format("2 January 2006")})
 		}
 		return out, nil
 	}}

@@ -516,8 +516,10 @@ func (s *Service) Adopt(ctx context.Context, d *Document, org int64, adopted, ne
 
 // ---- news ----
 
-// PublishArticle validates and stores an article.
-func (s *Service) PublishArticle(ctx context.Context, a *Article, v *apperr.Validation, by int64) error {
+// checkArticle checks an article before it is stored: headline, body,
+// category, the image's description, and that the records it is about
+// exist. It adds to v and returns v.Err().
+func checkArticle(ctx context.Context, q db.Querier, a *Article, v *apperr.Validation) error {
 	v.Check(a.Title != "", "title", "Enter a headline")
 	v.Check(len(a.Title) <= 200, "title", "Headline must be 200 characters or fewer")
 	v.Check(strings.TrimSpace(a.Body) != "", "body", "Enter the article")
@@ -525,20 +527,24 @@ func (s *Service) PublishArticle(ctx context.Context, a *Article, v *apperr.Vali
 	if a.ImageName != "" && strings.TrimSpace(a.ImageAlt) == "" {
 		v.Add("image_alt", "Describe the lead image for people who cannot see it")
 	}
-	q := s.DB.Q()
 	for _, c := range []struct {
 		id           int64
 		table, field string
-	}{{a.PartnershipID, "partnerships", "partnership_id"}, {a.EventID, "events", "event_id"}} {
-		if c.id != 0 {
-			if ok, err := existsID(ctx, q, c.table, c.id); err != nil {
+	}{{a.PartnershipID, "partnerships", "partnership_id"}, {a.EventID, "events", "event_id"}, {a.OpportunityID, "opportunities", "opportunity_id"}} {
+		if c.id != 0 && !v.Has(c.field) {
+			ok, err := existsID(ctx, q, c.table, c.id)
+			if err != nil {
 				return err
-			} else if !ok {
-				v.Add(c.field, fmt.Sprintf("There is no record with the number %d", c.id))
 			}
+			v.Check(ok, c.field, fmt.Sprintf("There is no record with the number %d", c.id))
 		}
 	}
-	if err := v.Err(); err != nil {
+	return v.Err()
+}
+
+// PublishArticle validates and stores an article.
+func (s *Service) PublishArticle(ctx context.Context, a *Article, v *apperr.Validation, by int64) error {
+	if err := checkArticle(ctx, s.DB.Q(), a, v); err != nil {
 		return err
 	}
 	if a.Summary == "" {

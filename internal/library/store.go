@@ -551,6 +551,7 @@ type NewsFilter struct {
 	Stories       bool // consortium success stories: about a consortium or in the consortia category
 	PartnershipID int64
 	EventID       int64
+	OpportunityID int64
 	From, To      time.Time // published in [From, To) when set
 }
 
@@ -571,6 +572,9 @@ func ListArticles(ctx context.Context, q db.Querier, f NewsFilter, limit, offset
 	}
 	if f.PartnershipID != 0 {
 		where = append(where, "a.partnership_id = "+arg(f.PartnershipID))
+	}
+	if f.OpportunityID != 0 {
+		where = append(where, "a.opportunity_id = "+arg(f.OpportunityID))
 	}
 	if f.EventID != 0 {
 		where = append(where, "a.event_id = "+arg(f.EventID))
@@ -624,6 +628,22 @@ func insertArticle(ctx context.Context, tx *db.Tx, a *Article, by int64) error {
 	return tx.QueryRowContext(ctx, `INSERT INTO news_articles (slug, title, summary, body, category, image_name, image_type, image_alt, partnership_id, event_id, opportunity_id, published_at, author_id, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		a.Slug, a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, nullID(a.PartnershipID), nullID(a.EventID), nullID(a.OpportunityID), a.PublishedAt, nullID(by), a.UpdatedAt).Scan(&a.ID)
+}
+
+// updateArticle stores an article's changed fields (its slug and date
+// stay, so links to it keep working).
+func updateArticle(ctx context.Context, tx *db.Tx, a *Article) error {
+	a.UpdatedAt = db.Now()
+	res, err := tx.ExecContext(ctx, `UPDATE news_articles SET title = $1, summary = $2, body = $3, category = $4, image_name = $5, image_type = $6, image_alt = $7,
+		partnership_id = $8, event_id = $9, opportunity_id = $10, updated_at = $11 WHERE id = $12`,
+		a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, nullID(a.PartnershipID), nullID(a.EventID), nullID(a.OpportunityID), a.UpdatedAt, a.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFound("article")
+	}
+	return nil
 }
 
 func existsID(ctx context.Context, q db.Querier, table string, id int64) (bool, error) {

@@ -387,8 +387,13 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	for _, rq := range o.Requirements {
 		lotReqs[rq.LotPosition] = append(lotReqs[rq.LotPosition], rq)
 	}
+	related, err := s.Web.RelatedSections(ctx, s.DB.Q(), "opportunity", o.ID)
+	if err != nil {
+		return err
+	}
 	return s.Web.Render(w, r, status, "opportunities/show.html", map[string]any{
-		"Title": o.Title, "Description": markdown.Plain(o.Description), "O": o, "Amendments": am, "Documents": docs,
+		"Related": related,
+		"Title":   o.Title, "Description": markdown.Plain(o.Description), "O": o, "Amendments": am, "Documents": docs,
 		"Reqs": lotReqs, "Mine": mine, "Form": form, "Err": formErr, "Now": now,
 		"Open":      o.OpenAt(now) || (o.Status == StatusPlanned && o.Published()),
 		"CanManage": id.Can(o.BuyerID, web.RoleEditor), "Interests": o.Interests, "DocHint": documentPolicy.Hint(),

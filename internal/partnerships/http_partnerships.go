@@ -208,7 +208,7 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 			return nil, err
 		}
 	}
-	if data["Related"], err = s.relatedSections(ctx, p.ID); err != nil {
+	if data["Related"], err = s.Web.RelatedSections(ctx, s.DB.Q(), "partnership", p.ID); err != nil {
 		return nil, err
 	}
 	return data, nil

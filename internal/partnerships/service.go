@@ -12,8 +12,6 @@ type Service struct {
 	// Sources are other features' measures shown with the partnership
 	// measures (AddMeasureSource).
 	Sources []MeasureSource
-	// Related are other features' sections on a partnership's page (AddRelated).
-	Related []RelatedSource
 	// PageLinks are other features' pages about a partnership, linked from
 	// its page (AddPageLink): the bids feature's impact page, for example.
 	PageLinks []PageLink

@@ -39,6 +39,7 @@ type Server struct {
 	metrics *metrics
 	routes  []Route
 	nav     []NavItem
+	related map[string][]RelatedSource
 	// resolvers read the objects of ObjectRole policies, by kind.
 	resolvers map[string]Resolver
 
