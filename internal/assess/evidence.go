@@ -141,6 +141,8 @@ func Linkable(ctx context.Context, q db.Querier, a *Assessment) ([]LinkableRecor
 		return nil, err
 	}
 	var out []LinkableRecord
+	y, m, d := db.Now().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	for _, org := range orgs {
 		var name string
 		if err := q.QueryRowContext(ctx, `SELECT name FROM organisations WHERE id = $1`, org).Scan(&name); err != nil {
@@ -156,8 +158,13 @@ func Linkable(ctx context.Context, q db.Querier, a *Assessment) ([]LinkableRecor
 		}
 		for _, p := range pols {
 			label := prefix + "Policy: " + p.Label()
-			if p.ReviewDate != nil {
-				label += " (review due " + p.ReviewDate.Format("2 January 2006") + ")"
+			switch {
+			case p.ReviewDate == nil:
+				label += " (no review date)"
+			case p.ReviewDate.Before(today):
+				label += " (review overdue since " + p.ReviewDate.Format("2 January 2006") + ": not in date)"
+			default:
+				label += " (in date, review due " + p.ReviewDate.Format("2 January 2006") + ")"
 			}
 			out = append(out, LinkableRecord{Key: fmt.Sprintf("policy:%d:%s", org, p.Kind), Type: "policy", ID: org, Label: label})
 		}

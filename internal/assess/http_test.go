@@ -234,7 +234,12 @@ func TestReadinessBadge(t *testing.T) {
 		if _, err := d.W().ExecContext(ctx, `INSERT INTO org_policies (organisation_id, kind) VALUES ($1, 'safeguarding')`, org.ID); err != nil {
 			t.Fatal(err)
 		}
-		c.Get(fmt.Sprintf("/assessments/%d/areas/policies", id)).Status(t, 200).Contains(t, "Policy: ")
+		// Each policy offered says whether it is in date.
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'complaints', $2), ($1, 'health_safety', $3)`,
+			org.ID, time.Date(2020, 3, 1, 0, 0, 0, 0, time.UTC), time.Now().UTC().AddDate(1, 0, 0).Truncate(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		c.Get(fmt.Sprintf("/assessments/%d/areas/policies", id)).Status(t, 200).Contains(t, "Policy: ", "(no review date)", "(review overdue since 1 March 2020: not in date)", "(in date, review due ")
 		c.PostForm(fmt.Sprintf("/assessments/%d/evidence/link", id), url.Values{"indicator": {"pol_core"}, "record": {fmt.Sprintf("policy:%d:safeguarding", org.ID)}}).Status(t, 303)
 		c.PostForm(fmt.Sprintf("/assessments/%d/evidence/link", id), url.Values{"indicator": {"pol_core"}, "record": {"policy:999:safeguarding"}}).Status(t, 422)
 		c.Get(fmt.Sprintf("/assessments/%d/areas/policies", id)).Status(t, 200).Contains(t, "Policy: ")
