@@ -389,6 +389,7 @@ func signIn(t testing.TB, ctx context.Context, email, password string) {
 	if st := submit(t, ctx, `main form[action="/signin"] button[type=submit]`); st != http.StatusOK {
 		t.Fatalf("sign in as %s: status %d: %s", email, st, text(t, ctx, "main"))
 	}
+	secondStep(t, ctx, app(t).DataDir, email) // twofactor_test.go
 	if n := count(t, ctx, `form[action="/signout"]`); n != 1 {
 		t.Fatalf("after signing in as %s there is no sign-out button; page %s says: %s", email, location(t, ctx), text(t, ctx, "main"))
 	}

@@ -59,6 +59,7 @@ func psSignIn(t *testing.T, ctx context.Context, s *server, email string) {
 	if st := submit(t, ctx, `main form[action="/signin"] button[type=submit]`); st != http.StatusOK {
 		t.Fatalf("sign in as %s: status %d: %s", email, st, text(t, ctx, "main"))
 	}
+	secondStep(t, ctx, s.DataDir, email)
 	if count(t, ctx, `form[action="/signout"]`) != 1 {
 		t.Fatalf("signing in as %s failed: %s", email, text(t, ctx, "main"))
 	}

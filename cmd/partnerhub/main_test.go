@@ -256,6 +256,15 @@ func TestDemoThenServe(t *testing.T) {
 	if st, _ := get(t, nil, s.URL+"/readyz"); st != 200 {
 		t.Fatalf("/readyz on the demo: %d", st)
 	}
+	// The demo's admin signs in with the printed secret's current code
+	// (`partnerhub user totp-code`), and reaches the admin area.
+	if !strings.Contains(out, testkit.DemoTOTPSecret) || !strings.Contains(out, "partnerhub user totp-code --email admin@demo.partnerhub.test") {
+		t.Errorf("demo output does not give the admin's two-factor secret and code command:\n%s", out)
+	}
+	ac := signIn(t, s.URL, "admin@demo.partnerhub.test", testkit.DemoPassword, dir)
+	if st, body := get(t, ac, s.URL+"/admin"); st != 200 || !strings.Contains(body, "<title>Administration") {
+		t.Errorf("/admin as the demo admin after the code: %d", st)
+	}
 	// A printed demo login works.
 	c := signIn(t, s.URL, "owner@demo.partnerhub.test", testkit.DemoPassword)
 	st, body := get(t, c, s.URL+"/account")
@@ -267,7 +276,15 @@ func TestDemoThenServe(t *testing.T) {
 }
 
 // signIn posts the sign-in form and returns a client holding the session.
-func signIn(t *testing.T, base, email, password string) *http.Client {
+// When the server asks for a two-factor code, it gets the current one from
+// `partnerhub user totp-code` over dataDir (the first of them). It returns
+// the path the sign-in landed on.
+func signIn(t *testing.T, base, email, password string, dataDir ...string) *http.Client {
+	c, _ := signInAt(t, base, email, password, dataDir...)
+	return c
+}
+
+func signInAt(t *testing.T, base, email, password string, dataDir ...string) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
@@ -276,10 +293,20 @@ func signIn(t *testing.T, base, email, password string) *http.Client {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Request.URL.Path != "/home" {
-		t.Fatalf("sign in as %s: status %d at %s", email, resp.StatusCode, resp.Request.URL.Path)
+	if resp.Request.URL.Path == "/signin/two-factor" && len(dataDir) > 0 {
+		p := mustRun(t, "", "user", "totp-code", "--email", email, "--data-dir", dataDir[0])
+		code := strings.TrimSpace(p.Out.String())
+		if resp, err = c.PostForm(base+"/signin/two-factor", url.Values{"code": {code}}); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
-	return c
+	// Sign-in lands on /home; an admin without two-factor sign-in is
+	// offered its set-up first.
+	if p := resp.Request.URL.Path; resp.StatusCode != 200 || (p != "/home" && p != "/account/two-factor/setup") {
+		t.Fatalf("sign in as %s: status %d at %s", email, resp.StatusCode, p)
+	}
+	return c, resp.Request.URL.Path
 }
 
 func TestConfigRedactsSecrets(t *testing.T) {
@@ -404,9 +431,16 @@ func TestUserCreate(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d users, want 1: refused creations wrote something", n)
 	}
+	// Without two-factor sign-in there is no code to print.
+	if code, p := run(t, "", "user", "totp-code", "--email", "root@example.org", "--data-dir", dir); code == 0 || !strings.Contains(p.Err.String(), "has not set up two-factor sign-in") {
+		t.Errorf("user totp-code for a user without two-factor: exit %d, stderr %q", code, p.Err)
+	}
 	// The created user can sign in through the server.
 	s := serve(t, "--data-dir", dir)
-	c := signIn(t, s.URL, "root@example.org", "correct horse battery staple")
+	c, at := signInAt(t, s.URL, "root@example.org", "correct horse battery staple")
+	if at != "/account/two-factor/setup" {
+		t.Errorf("a new admin signed in at %s, not the two-factor set-up", at)
+	}
 	if st, _ := get(t, c, s.URL+"/account"); st != 200 {
 		t.Errorf("/account: %d", st)
 	}

@@ -28,6 +28,9 @@ type Service struct {
 	// Todos add other features' "what needs doing now" lines to the
 	// signed-in person's home (/home), in order.
 	Todos []web.TodoFunc
+	// Privileged say whether a user who is not a platform admin must still
+	// use two-factor sign-in (an appointed assessor), web.Identity.Privileged.
+	Privileged []func(ctx context.Context, q db.Querier, userID int64) (bool, error)
 
 	dummyOnce sync.Once
 	dummy     string
@@ -41,6 +44,10 @@ type Revoker func(ctx context.Context, tx *db.Tx, userID int64) (int, error)
 func (s *Service) revoke(ctx context.Context, tx *db.Tx, userID int64) (int, error) {
 	n, err := RevokeAllAPITokens(ctx, tx, userID)
 	if err != nil {
+		return n, err
+	}
+	// Remembered devices skip the code only until the password changes.
+	if err := ForgetDevices(ctx, tx, userID); err != nil {
 		return n, err
 	}
 	for _, r := range s.Revokers {
@@ -138,6 +145,22 @@ func (s *Service) sessionToken(r *http.Request) string {
 // StartSession signs the user in: a new session id (never reusing one the
 // browser already had) in an HttpOnly, SameSite=Lax cookie.
 func (s *Service) StartSession(w http.ResponseWriter, r *http.Request, userID int64) error {
+	return s.startSession(w, r, userID, sessionFull)
+}
+
+// sessionKind is what a new session has proved.
+type sessionKind int
+
+const (
+	sessionFull       sessionKind = iota // a password (no second factor set up)
+	sessionTwoFactor                     // a password and a second factor
+	sessionMFAPending                    // a password; waits for the code
+)
+
+// pendingTTL is how long a password-checked session waits for its code.
+const pendingTTL = 10 * time.Minute
+
+func (s *Service) startSession(w http.ResponseWriter, r *http.Request, userID int64, kind sessionKind) error {
 	if old := s.sessionToken(r); old != "" {
 		s.DB.W().ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, HashToken(old))
 	}
@@ -145,7 +168,24 @@ func (s *Service) StartSession(w http.ResponseWriter, r *http.Request, userID in
 	if ttl <= 0 {
 		ttl = 14 * 24 * time.Hour
 	}
-	tok, err := CreateSession(r.Context(), s.DB.W(), userID, ttl, s.Web.ClientIP(r), r.UserAgent())
+	if kind == sessionMFAPending {
+		ttl = pendingTTL
+	}
+	ctx := r.Context()
+	tok, err := CreateSession(ctx, s.DB.W(), userID, ttl, s.Web.ClientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	// Signing in is a fresh authentication (RequireRecentAuth).
+	now := db.Now()
+	switch kind {
+	case sessionFull:
+		_, err = s.DB.W().ExecContext(ctx, `UPDATE sessions SET reauth_at = $1 WHERE id_hash = $2`, now, HashToken(tok))
+	case sessionTwoFactor:
+		err = MarkSession(ctx, s.DB.W(), tok)
+	case sessionMFAPending:
+		_, err = s.DB.W().ExecContext(ctx, `UPDATE sessions SET mfa_pending = TRUE WHERE id_hash = $1`, HashToken(tok))
+	}
 	if err != nil {
 		return err
 	}
@@ -183,10 +223,11 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 	now := db.Now()
 	var id web.Identity
 	var lastSeen, expires time.Time
-	var verified *time.Time
-	err := s.DB.Q().QueryRowContext(ctx, `SELECT u.id, u.name, u.email, u.is_admin, u.email_verified_at, s.last_seen_at, s.expires_at
+	var verified, secondFactor *time.Time
+	var pending bool
+	err := s.DB.Q().QueryRowContext(ctx, `SELECT u.id, u.name, u.email, u.is_admin, u.email_verified_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.second_factor_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled_at IS NULL`, hash).
-		Scan(&id.UserID, &id.Name, &id.Email, &id.Admin, &verified, &lastSeen, &expires)
+		Scan(&id.UserID, &id.Name, &id.Email, &id.Admin, &verified, &lastSeen, &expires, &pending, &secondFactor)
 	if err != nil {
 		err = db.Err(err, "session")
 		if apperr.Is(err, apperr.ENOTFOUND) {
@@ -194,10 +235,19 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		}
 		return nil, err
 	}
-	if now.After(expires) {
+	if now.After(expires) || pending {
+		// A session still waiting for its second factor is nobody yet.
 		return nil, nil
 	}
 	id.Verified = verified != nil
+	id.SecondFactor = secondFactor != nil
+	// Only a session without a second factor can be stopped for want of
+	// one, so only then is it worth asking whether it must have one.
+	if id.Privileged = id.Admin; !id.SecondFactor && !id.Admin {
+		if id.Privileged, err = s.privileged(ctx, s.DB.Q(), id.UserID, false); err != nil {
+			return nil, err
+		}
+	}
 	id.SessionHash = hash
 	// Sliding expiry, written at most every five minutes.
 	if now.Sub(lastSeen) > 5*time.Minute {
@@ -211,6 +261,20 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		return nil, err
 	}
 	return &id, nil
+}
+
+// privileged reports whether a user must use two-factor sign-in: platform
+// admins and whoever a Privileged hook names.
+func (s *Service) privileged(ctx context.Context, q db.Querier, userID int64, admin bool) (bool, error) {
+	if admin {
+		return true, nil
+	}
+	for _, p := range s.Privileged {
+		if ok, err := p(ctx, q, userID); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
 }
 
 // loadMemberships fills in the identity's roles per organisation, and

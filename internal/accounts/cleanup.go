@@ -19,6 +19,7 @@ func (s *Service) Cleanup(ctx context.Context) error {
 			{`DELETE FROM user_tokens WHERE expires_at < $1`, now.Add(-7 * 24 * time.Hour)},
 			{`DELETE FROM auth_failures WHERE at < $1`, now.Add(-24 * time.Hour)},
 			{`DELETE FROM auth_unlocks WHERE expires_at < $1`, now},
+			{`DELETE FROM remembered_devices WHERE expires_at < $1`, now},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, q.arg); err != nil {
 				return err

@@ -21,7 +21,7 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
 	var todos []web.Todo
-	for _, f := range append([]web.TodoFunc{s.invitationTodos}, s.Todos...) {
+	for _, f := range append([]web.TodoFunc{s.twoFactorTodos, s.invitationTodos}, s.Todos...) {
 		ts, err := f(ctx, id)
 		if err != nil {
 			return err
@@ -56,4 +56,18 @@ func OpenInvitationsFor(ctx context.Context, q db.Querier, email string) (int, e
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM invitations WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2`, NormaliseEmail(email), db.Now()).Scan(&n)
 	return n, err
+}
+
+// twoFactorTodos: an admin or assessor who has not set up two-factor
+// sign-in, which their admin area or review routes need.
+func (s *Service) twoFactorTodos(ctx context.Context, id *web.Identity) ([]web.Todo, error) {
+	if id.SecondFactor || !id.Privileged {
+		return nil, nil
+	}
+	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	if err != nil || t.Enrolled() {
+		return nil, err
+	}
+	return []web.Todo{{Title: "Set up two-factor sign-in", Count: 1, Href: "/account/two-factor/setup",
+		Hint: "Your account needs it for the admin area and for reviewing assessments."}}, nil
 }

@@ -60,7 +60,7 @@ func (s *Service) moreRoutes() []web.Route {
 }
 
 // extraRoutes are the other http_*.go files' route lists.
-var extraRoutes = []func(*Service) []web.Route{accountRoutes, homeRoutes, orgRoutes, memberRoutes, adminRoutes, (*Service).tokenRoutes}
+var extraRoutes = []func(*Service) []web.Route{accountRoutes, homeRoutes, orgRoutes, memberRoutes, adminRoutes, (*Service).tokenRoutes, twoFactorRoutes}
 
 // nextParam is the query suffix carrying a local next path in a link.
 func nextParam(next string) string {
@@ -191,14 +191,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 		// earlier mistakes must not stop them signing in.
 		s.Web.Logger.Warn("clear sign-in failures", "err", err)
 	}
-	if err := s.StartSession(w, r, u.ID); err != nil {
-		return err
-	}
-	ctx = audit.WithActor(ctx, audit.Actor{UserID: u.ID, Name: u.Email, RequestID: web.RequestID(ctx)})
-	if err := audit.Record(ctx, s.DB.W(), 0, "user.signin", "user", u.ID, ""); err != nil {
-		return err
-	}
-	return web.Redirect(w, r, web.SafeNext(next, "/home"), "")
+	return s.afterPassword(w, r, u, next)
 }
 
 func (s *Service) signout(w http.ResponseWriter, r *http.Request) error {

@@ -46,7 +46,11 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/account.html", map[string]any{"Title": "Your account", "Account": u, "Orgs": orgs, "Sessions": sessions})
+	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	if err != nil {
+		return err
+	}
+	return s.Web.Render(w, r, 200, "accounts/account.html", map[string]any{"Title": "Your account", "Account": u, "Orgs": orgs, "Sessions": sessions, "TwoFactor": t.Enrolled()})
 }
 
 // checkCurrentPassword verifies the signed-in user's password through the
@@ -83,11 +87,17 @@ func formStatus(err error) int {
 }
 
 func (s *Service) passwordForm(w http.ResponseWriter, r *http.Request) error {
+	if ok, err := s.RequireRecentAuth(w, r, ""); !ok {
+		return err
+	}
 	return s.Web.Render(w, r, 200, "accounts/account-password.html", map[string]any{"Title": "Change your password"})
 }
 
 func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	if ok, err := s.RequireRecentAuth(w, r, "/account/password"); !ok {
 		return err
 	}
 	id := web.IdentityFrom(r.Context())
@@ -139,11 +149,17 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) emailForm(w http.ResponseWriter, r *http.Request) error {
+	if ok, err := s.RequireRecentAuth(w, r, ""); !ok {
+		return err
+	}
 	return s.Web.Render(w, r, 200, "accounts/account-email.html", map[string]any{"Title": "Change your email address"})
 }
 
 func (s *Service) requestEmailChange(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	if ok, err := s.RequireRecentAuth(w, r, "/account/email"); !ok {
 		return err
 	}
 	id := web.IdentityFrom(r.Context())

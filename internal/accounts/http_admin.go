@@ -36,10 +36,20 @@ func (s *Service) adminHome(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	var twoFactor map[int64]bool
 	return web.ServeList(s.Web, w, r, web.List[User]{
 		Name: "users", PerPage: 25,
 		Fetch: func(ctx context.Context, limit, offset int) ([]User, int, error) {
-			return ListUsers(ctx, s.DB.Q(), q, limit, offset)
+			users, n, err := ListUsers(ctx, s.DB.Q(), q, limit, offset)
+			if err != nil {
+				return nil, 0, err
+			}
+			ids := make([]int64, len(users))
+			for i, u := range users {
+				ids[i] = u.ID
+			}
+			twoFactor, err = TwoFactorAmong(ctx, s.DB, ids)
+			return users, n, err
 		},
 		Columns: []web.Column[User]{
 			{Header: "id", Cell: func(u User) string { return strconv.FormatInt(u.ID, 10) }},
@@ -48,15 +58,16 @@ func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
 			{Header: "verified", Cell: func(u User) string { return yesNo(u.Verified()) }},
 			{Header: "admin", Cell: func(u User) string { return yesNo(u.IsAdmin) }},
 			{Header: "disabled", Cell: func(u User) string { return yesNo(u.DisabledAt != nil) }},
+			{Header: "two_factor", Cell: func(u User) string { return yesNo(twoFactor[u.ID]) }},
 			{Header: "created_at", Cell: func(u User) string { return stamp(u.CreatedAt) }},
 		},
 		Item: func(u User) any {
 			return map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "verified": u.Verified(), "admin": u.IsAdmin,
-				"disabled": u.DisabledAt != nil, "created_at": u.CreatedAt}
+				"disabled": u.DisabledAt != nil, "two_factor": twoFactor[u.ID], "created_at": u.CreatedAt}
 		},
 		Render: func(p web.ListPage[User]) error {
 			return s.Web.Render(w, r, 200, "accounts/admin-users.html", map[string]any{"Title": "Users", "Users": p.Items, "Q": q, "Total": p.Total,
-				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "TwoFactor": twoFactor})
 		},
 	})
 }

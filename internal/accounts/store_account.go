@@ -22,7 +22,7 @@ type Session struct {
 // currentHash marks the caller's own.
 func SessionsForUser(ctx context.Context, q db.Querier, userID int64, currentHash string) ([]Session, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id_hash, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions
-		WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC`, userID, db.Now())
+		WHERE user_id = $1 AND expires_at > $2 AND mfa_pending = FALSE ORDER BY last_seen_at DESC, created_at DESC`, userID, db.Now())
 	if err != nil {
 		return nil, err
 	}

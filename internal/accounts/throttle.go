@@ -115,7 +115,15 @@ func throttled(wait time.Duration, account bool) error {
 // recording in one step. It returns the records' ids, which a correct
 // password deletes, and how many failures the account had before.
 func (s *Service) reserveSignin(ctx context.Context, email, ip string) (ids []int64, before int, err error) {
-	limits := []limit{{"email:" + email, freeFailsAccount}, {"ip:" + ip, freeFailsAddress}}
+	return s.reserve(ctx, []limit{{"email:" + email, freeFailsAccount}, {"ip:" + ip, freeFailsAddress}}, throttled)
+}
+
+// reserve records an attempt under every limit unless one of them must
+// still wait (then it returns wait's error for that limit, first is
+// whether it is the first, per-account, one), counting and recording in one
+// transaction. It returns the records' ids and how many records the first
+// limit had before.
+func (s *Service) reserve(ctx context.Context, limits []limit, wait func(d time.Duration, first bool) error) (ids []int64, before int, err error) {
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		now := db.Now()
 		for i, l := range limits {
@@ -123,8 +131,8 @@ func (s *Service) reserveSignin(ctx context.Context, email, ip string) (ids []in
 			if err != nil {
 				return err
 			}
-			if wait := latest.Add(waitAfter(n, l.free)).Sub(now); wait > 0 {
-				return throttled(wait, i == 0)
+			if d := latest.Add(waitAfter(n, l.free)).Sub(now); d > 0 {
+				return wait(d, i == 0)
 			}
 			if i == 0 {
 				before = n
@@ -137,6 +145,20 @@ func (s *Service) reserveSignin(ctx context.Context, email, ip string) (ids []in
 		return err
 	})
 	return ids, before, err
+}
+
+// reserveCode records a second-factor attempt (a code or a recovery code)
+// of a user from a client address, as reserveSignin does for passwords.
+func (s *Service) reserveCode(ctx context.Context, userID int64, ip string) ([]int64, error) {
+	ids, _, err := s.reserve(ctx, []limit{{fmt.Sprintf("code:%d", userID), freeFailsAccount}, {"ip:" + ip, freeFailsAddress}},
+		func(d time.Duration, first bool) error {
+			msg := "Too many wrong codes. Wait " + minutes(d) + " and try again."
+			if !first {
+				msg = "Too many failed sign-in attempts from your network. Wait " + minutes(d) + " and try again."
+			}
+			return &apperr.Error{Code: apperr.ETOOMANY, Message: msg, Err: throttleWait(d), Fields: []apperr.FieldError{{Field: "code", Message: msg}}}
+		})
+	return ids, err
 }
 
 // forgive deletes the records of an attempt that turned out to be right.

@@ -85,6 +85,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships = partnerships.New(d, w)
 	a.Events = events.New(d, w)
 	a.Assess = assess.New(d, w)
+	// Two-factor sign-in is required of admins and assessors: the admin
+	// area and the assessors' routes ask for it (web/secondfactor.go).
+	a.Accounts.Privileged = append(a.Accounts.Privileged, assess.IsAssessor)
+	w.RequireSecondFactor(assess.ReviewerPaths...)
 	a.Opportunities = opportunities.New(d, w)
 	oppMeasures := partnerships.MeasureSource{Count: opportunities.CountMeasures}
 	for _, m := range opportunities.MeasureDefs {

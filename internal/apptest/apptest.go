@@ -147,8 +147,24 @@ func (e *Env) Anon() *Client {
 	return &Client{e: e, cookies: map[string]*http.Cookie{}, Header: http.Header{}}
 }
 
-// As is a client signed in as email (a session is created directly).
+// As is a client signed in as email: a session is created directly, in
+// the state a complete sign-in leaves it (password and, for those who use
+// it, a second factor, just proved). AsPasswordOnly is a session that has
+// not proved a second factor.
 func (e *Env) As(email string) *Client {
+	e.T.Helper()
+	c := e.AsPasswordOnly(email)
+	if tok := c.cookies["partnerhub_session"]; tok != nil {
+		if err := accounts.MarkSession(e.Ctx, e.DB.W(), tok.Value); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	return c
+}
+
+// AsPasswordOnly is a client whose session proved a password only: no
+// second factor, no recent re-authentication.
+func (e *Env) AsPasswordOnly(email string) *Client {
 	e.T.Helper()
 	c := e.Anon()
 	if email == "" {
@@ -285,3 +301,59 @@ func (r *Response) JSON(t testing.TB, v any) {
 
 // Location is the redirect target.
 func (r *Response) Location() string { return r.Header.Get("Location") }
+
+// TOTPSecret is the two-factor sign-in secret EnrolTOTP gives test users.
+const TOTPSecret = "TESTTESTTESTTESTTESTTESTTESTTEST"
+
+// EnrolTOTP switches two-factor sign-in on for email with TOTPSecret.
+func (e *Env) EnrolTOTP(email string) {
+	e.T.Helper()
+	u, err := accounts.UserByEmail(e.Ctx, e.DB.Q(), email)
+	if err == nil {
+		err = accounts.EnrolTOTP(e.Ctx, e.DB.W(), u.ID, TOTPSecret)
+	}
+	if err != nil {
+		e.T.Fatal(err)
+	}
+}
+
+// TOTPCode is a code of email's authenticator that has not been used yet:
+// the earliest step the server accepts now (one step either side) after
+// the last one used.
+func (e *Env) TOTPCode(email string) string {
+	e.T.Helper()
+	u, err := accounts.UserByEmail(e.Ctx, e.DB.Q(), email)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	t, err := accounts.TOTPFor(e.Ctx, e.DB.Q(), u.ID)
+	if err != nil || t == nil {
+		e.T.Fatalf("TOTPCode(%s): no secret (%v)", email, err)
+	}
+	now := accounts.TOTPStep(time.Now())
+	step := max(now-1, t.LastStep+1)
+	if step > now+1 {
+		e.T.Fatalf("TOTPCode(%s): every code the server accepts now has been used", email)
+	}
+	code, err := accounts.TOTPCode(t.Secret, time.Unix(step*30, 0))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return code
+}
+
+// SignIn signs the client in through the forms: the password, then, when
+// asked, a code computed from the user's secret (TOTPCode). It returns
+// the last response (a redirect when signing in worked).
+func (c *Client) SignIn(email, password string) *Response {
+	c.e.T.Helper()
+	res := c.PostForm("/signin", url.Values{"email": {email}, "password": {password}})
+	if res.Code == http.StatusSeeOther && strings.HasPrefix(res.Location(), "/signin/two-factor") {
+		next := ""
+		if u, err := url.Parse(res.Location()); err == nil {
+			next = u.Query().Get("next")
+		}
+		res = c.PostForm("/signin/two-factor", url.Values{"code": {c.e.TOTPCode(email)}, "next": {next}})
+	}
+	return res
+}

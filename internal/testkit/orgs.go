@@ -176,6 +176,13 @@ func users(ctx context.Context, t *Town) error {
 				return fmt.Errorf("demo user %s: %w", du.Email, err)
 			}
 			t.Users[du.Email] = u
+			for _, e := range DemoTwoFactor {
+				if e == du.Email {
+					if err := accounts.EnrolTOTP(ctx, tx, u.ID, DemoTOTPSecret); err != nil {
+						return err
+					}
+				}
+			}
 			if du.Org != "" {
 				o := t.ByName[du.Org]
 				if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (organisation_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)`, o.ID, u.ID, du.Role, db.Now()); err != nil {

@@ -37,6 +37,16 @@ func Wards() []string {
 // DemoPassword is every demo user's password.
 const DemoPassword = "tangerine-tower-promenade"
 
+// DemoTOTPSecret is the two-factor sign-in secret (RFC 6238, base32) of
+// the demo's admin and assessor, who must use two-factor sign-in: add it
+// to an authenticator app, or print a current code with
+// `partnerhub user totp-code --email admin@demo.partnerhub.test`.
+// It is public: never use it outside the demo.
+const DemoTOTPSecret = "PARTNERHUBDEMOTWOFACTORSECRET234"
+
+// DemoTwoFactor are the demo logins enrolled with DemoTOTPSecret.
+var DemoTwoFactor = []string{"admin@demo.partnerhub.test", "assessor@demo.partnerhub.test"}
+
 // Options controls the generated town.
 type Options struct {
 	Seed   int64

@@ -58,6 +58,13 @@ type Identity struct {
 	// Token is the name of the personal API token the caller sent ("" for a
 	// session sign-in). Tokens identify callers on /api/ paths only.
 	Token string
+	// SecondFactor: this session proved a second factor (a code from an
+	// authenticator app, a recovery code or a remembered device).
+	SecondFactor bool
+	// Privileged: a platform admin or an appointed assessor, who must have
+	// proved a second factor in this session to use the admin area and the
+	// assessors' routes (Server.secondFactorGate).
+	Privileged bool
 }
 
 // RoleIn returns the identity's role in an organisation.

@@ -42,6 +42,9 @@ type Server struct {
 	related map[string][]RelatedSource
 	// resolvers read the objects of ObjectRole policies, by kind.
 	resolvers map[string]Resolver
+	// strong are the route paths, besides the admin area, that privileged
+	// people may use only after a second factor (RequireSecondFactor).
+	strong map[string]bool
 
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
 }
@@ -205,6 +208,12 @@ func (s *Server) wrap(rt Route) http.Handler {
 			return
 		}
 		if r2 == nil {
+			return
+		}
+		if done, err := s.secondFactorGate(w, r2, rt, id); done || err != nil {
+			if err != nil {
+				s.Error(w, r2, err)
+			}
 			return
 		}
 		if err := rt.Handler(w, r2); err != nil {
