@@ -62,6 +62,8 @@ Usage:
   partnerhub migrate  [--data-dir DIR] [--database-url URL]
   partnerhub demo     [--data-dir DIR] [--database-url URL] [--seed N] [--orgs N]
   partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
+  partnerhub user export --email EMAIL --out FILE.zip   (subject-access export)
+  partnerhub user erase  --email EMAIL [--yes]          (erasure; asks to confirm)
   partnerhub backup   --out FILE [--data-dir DIR]
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
@@ -383,6 +385,9 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 }
 
 func (m *Main) user(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "export" || args[0] == "erase") {
+		return m.userPrivacy(ctx, args[0], args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
 		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin]")}
 	}

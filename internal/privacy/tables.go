@@ -198,7 +198,7 @@ var Registry = Tables{
 		Personal: map[string]string{"email": "email address under a legal hold"},
 		Plain:    map[string]string{"reason": "why records must be kept (written by an administrator)"},
 		Erase:    Scrub, Scrub: map[string]string{"email": "'[erased person]'"}, // open holds refuse the erasure first
-		Basis:    "Legal obligation (UK GDPR Art. 6(1)(c)) or legal claims (Art. 17(3)(e))", Purpose: "Keeping records that a dispute or claim needs", Retention: "Until released", Recipients: recipAdmins, Source: "Platform administrators"},
+		Basis: "Legal obligation (UK GDPR Art. 6(1)(c)) or legal claims (Art. 17(3)(e))", Purpose: "Keeping records that a dispute or claim needs", Retention: "Until released", Recipients: recipAdmins, Source: "Platform administrators"},
 
 	// Free text held by organisations: kept, with the person's name and
 	// email replaced where they appear.
