@@ -90,6 +90,9 @@ type Report struct {
 	Replaced   map[string]int64 // table -> rows in which mentions were replaced
 	Kept       []string         // tables whose rows stay, and why
 	HandedOver []string         // organisations given to an administrator
+	// Warning says what is left to do when the erasure committed but the
+	// WAL could not be checkpointed (run the erasure again).
+	Warning string
 }
 
 // Lines returns the report as sentences, for the CLI and the audit.
@@ -111,7 +114,11 @@ func (r Report) Lines() []string {
 	for _, o := range r.HandedOver {
 		out = append(out, "organisation "+o+" handed to an administrator as its owner")
 	}
-	return append(out, r.Kept...)
+	out = append(out, r.Kept...)
+	if r.Warning != "" {
+		out = append(out, "warning: "+r.Warning)
+	}
+	return out
 }
 
 // Erasing the last administrator, or a person under a legal hold, is refused.
@@ -200,7 +207,10 @@ func Erase(ctx context.Context, d *db.DB, s Subject) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	return rep, Scour(ctx, d)
+	if err := Scour(ctx, d); err != nil {
+		rep.Warning = "The data is erased, but old copies may remain in the write-ahead log until the next checkpoint: " + err.Error()
+	}
+	return rep, nil
 }
 
 // needles are the strings by which free text names the person: their

@@ -216,7 +216,11 @@ func (s *Service) erase(w http.ResponseWriter, r *http.Request) error {
 			n += int(c)
 		}
 	}
-	return web.Redirect(w, r, "/admin/privacy/requests/"+strconv.FormatInt(q.ID, 10), "Erased: "+strconv.Itoa(n)+" records deleted or anonymised. Mark the request completed once you have told the person.")
+	msg := "Erased: " + strconv.Itoa(n) + " records deleted or anonymised. Mark the request completed once you have told the person."
+	if rep.Warning != "" {
+		msg += " " + rep.Warning
+	}
+	return web.Redirect(w, r, "/admin/privacy/requests/"+strconv.FormatInt(q.ID, 10), msg)
 }
 
 func (s *Service) renderHolds(w http.ResponseWriter, r *http.Request, status int, form url.Values, err error) error {

@@ -112,7 +112,7 @@ func TestRequestRegister(t *testing.T) {
 		if !strings.Contains(files["data/organisation-contacts.csv"], "Cora Contact") {
 			t.Errorf("contacts in the export: %q", files["data/organisation-contacts.csv"])
 		}
-		a.Get(loc + "/erase").Status(t, 200).Contains(t, "Are you sure you want to erase everything held about cora@example.org?")
+		a.Get(loc+"/erase").Status(t, 200).Contains(t, "Are you sure you want to erase everything held about cora@example.org?")
 		a.PostForm(loc+"/erase", nil).Status(t, 303)
 		var n int
 		d.Q().QueryRowContext(env.Ctx, `SELECT COUNT(*) FROM org_contacts WHERE email = 'cora@example.org'`).Scan(&n)
