@@ -139,7 +139,10 @@ func (s *Service) requestExport(w http.ResponseWriter, r *http.Request) error {
 	return s.sendZip(w, r, sub, "subject-access-request-"+strconv.FormatInt(q.ID, 10)+".zip")
 }
 
-func (s *Service) extend(w http.ResponseWriter, r *http.Request) error {
+// act changes a request in one transaction and answers with the request
+// page: a redirect with done, or the page with the error (422 for bad
+// input, 409 for a conflict).
+func (s *Service) act(w http.ResponseWriter, r *http.Request, change func(context.Context, *db.Tx, *Request) error, done string) error {
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
@@ -148,28 +151,28 @@ func (s *Service) extend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *db.Tx) error { return ExtendRequest(ctx, tx, q.ID, r.PostForm.Get("reason")) })
-	if apperr.Is(err, apperr.EINVALID) {
+	err = s.DB.Write(ctx, func(tx *db.Tx) error { return change(ctx, tx, q) })
+	switch {
+	case apperr.Is(err, apperr.EINVALID):
 		return s.renderRequest(w, r, http.StatusUnprocessableEntity, q, r.PostForm, err)
-	} else if err != nil {
+	case apperr.Is(err, apperr.ECONFLICT):
+		return s.renderRequest(w, r, http.StatusConflict, q, nil, fieldErr(apperr.ECONFLICT, "", apperr.Message(err)))
+	case err != nil:
 		return err
 	}
-	return web.Redirect(w, r, "/admin/privacy/requests/"+strconv.FormatInt(q.ID, 10), "Deadline extended.")
+	return web.Redirect(w, r, "/admin/privacy/requests/"+strconv.FormatInt(q.ID, 10), done)
+}
+
+func (s *Service) extend(w http.ResponseWriter, r *http.Request) error {
+	return s.act(w, r, func(ctx context.Context, tx *db.Tx, q *Request) error {
+		return ExtendRequest(ctx, tx, q.ID, r.PostForm.Get("reason"))
+	}, "Deadline extended.")
 }
 
 func (s *Service) complete(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.loadRequest(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	err = s.DB.Write(ctx, func(tx *db.Tx) error { return CompleteRequest(ctx, tx, q.ID) })
-	if apperr.Is(err, apperr.ECONFLICT) {
-		return s.renderRequest(w, r, http.StatusConflict, q, nil, fieldErr(apperr.ECONFLICT, "", apperr.Message(err)))
-	} else if err != nil {
-		return err
-	}
-	return web.Redirect(w, r, "/admin/privacy/requests/"+strconv.FormatInt(q.ID, 10), "Request marked as completed.")
+	return s.act(w, r, func(ctx context.Context, tx *db.Tx, q *Request) error {
+		return CompleteRequest(ctx, tx, q.ID)
+	}, "Request marked as completed.")
 }
 
 func (s *Service) eraseConfirm(w http.ResponseWriter, r *http.Request) error {
