@@ -389,7 +389,7 @@ func (m *Main) user(ctx context.Context, args []string) error {
 		return m.userPrivacy(ctx, args[0], args[1:])
 	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin]")}
+		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin] | user export --email EMAIL --out FILE.zip | user erase --email EMAIL [--yes]")}
 	}
 	var email, name string
 	var admin bool
