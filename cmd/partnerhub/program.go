@@ -63,6 +63,8 @@ Usage:
   partnerhub demo     [--data-dir DIR] [--database-url URL] [--seed N] [--orgs N]
   partnerhub user create --email EMAIL [--name NAME] [--admin]   (password from the prompt or stdin)
   partnerhub user totp-code --email EMAIL                        (print the current two-factor code of a user)
+  partnerhub user export --email EMAIL --out FILE.zip   (subject-access export)
+  partnerhub user erase  --email EMAIL [--yes]          (erasure; asks to confirm)
   partnerhub backup   --out FILE [--data-dir DIR]
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
@@ -394,8 +396,11 @@ func (m *Main) user(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "totp-code" {
 		return m.totpCode(ctx, args[1:])
 	}
+	if len(args) > 0 && (args[0] == "export" || args[0] == "erase") {
+		return m.userPrivacy(ctx, args[0], args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin]\n       partnerhub user totp-code --email EMAIL")}
+		return usageError{errors.New("usage: partnerhub user create --email EMAIL [--name NAME] [--admin]\n       partnerhub user totp-code --email EMAIL\n       partnerhub user export --email EMAIL --out FILE.zip\n       partnerhub user erase --email EMAIL [--yes]")}
 	}
 	var email, name string
 	var admin bool

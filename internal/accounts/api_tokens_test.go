@@ -42,7 +42,7 @@ func TestBearerTokensIdentifyOnlyOnAPIPaths(t *testing.T) {
 		// of the organisation) lets it through, and the audit names it.
 		tok.SendJSON("PATCH", "/api/v1/organizations/"+org.Slug, map[string]any{"description": "Food parcels on Fridays."}).Status(t, 200)
 		var actor string
-		if err := d.Q().QueryRowContext(env.Ctx, `SELECT actor FROM audit_log WHERE action = 'directory.profile_update' ORDER BY id DESC`).Scan(&actor); err != nil {
+		if err := d.Q().QueryRowContext(env.Ctx, `SELECT actor FROM audit_entries WHERE action = 'directory.profile_update' ORDER BY id DESC`).Scan(&actor); err != nil {
 			t.Fatal(err)
 		}
 		if actor != "pat@example.org (API token: Sync)" {

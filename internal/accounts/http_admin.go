@@ -200,12 +200,13 @@ func (s *Service) adminAudit(w http.ResponseWriter, r *http.Request) error {
 			{Header: "action", Cell: func(e audit.Entry) string { return e.Action }},
 			{Header: "object_type", Cell: func(e audit.Entry) string { return e.ObjectType }},
 			{Header: "object_id", Cell: func(e audit.Entry) string { return e.ObjectID }},
+			{Header: "subject", Cell: func(e audit.Entry) string { return e.Subject }},
 			{Header: "request_id", Cell: func(e audit.Entry) string { return e.RequestID }},
 			{Header: "detail", Cell: func(e audit.Entry) string { return e.Detail }},
 		},
 		Item: func(e audit.Entry) any {
 			return map[string]any{"id": e.ID, "at": e.At, "user_id": e.UserID, "actor": e.Actor, "organisation_id": e.OrgID, "organisation": e.OrgName,
-				"action": e.Action, "object_type": e.ObjectType, "object_id": e.ObjectID, "request_id": e.RequestID, "detail": e.Detail}
+				"action": e.Action, "object_type": e.ObjectType, "object_id": e.ObjectID, "subject": e.Subject, "request_id": e.RequestID, "detail": e.Detail}
 		},
 		Render: func(p web.ListPage[audit.Entry]) error {
 			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": p.Items, "Total": p.Total,

@@ -27,6 +27,7 @@ import (
 	"partnerhub/internal/opportunities"
 	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
+	"partnerhub/internal/privacy"
 	"partnerhub/internal/web"
 )
 
@@ -132,7 +133,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, notify.New(d, w),
+		privacy.New(d, w, a.Accounts)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

@@ -105,6 +105,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /funding/organisations/{org}", "", "/funding/organisations/" + orgWithGrants, "", ""},
 		{"GET /admin/grants/matches", admin, "/admin/grants/matches", "", "Recipient key"},
 		{"GET /orgs/{org}/bids", admin, "/orgs/" + orgWithBids + "/bids", "status=won", "bid"},
+		{"GET /admin/privacy/requests", admin, "/admin/privacy/requests", "", "email"},
 	}
 }
 
@@ -129,6 +130,7 @@ func TestEveryListExportsCSVAndJSON(t *testing.T) {
 		// Audit entries and mail, which the demo town does not make.
 		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Layton Lunch Club"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
 		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Marton Men's Shed"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
+		env.As("admin@demo.partnerhub.test").PostForm("/admin/privacy/requests", url.Values{"kind": {"access"}, "email": {"asker@example.org"}, "channel": {"post"}, "received_on": {"2026-01-05"}}).Status(t, 303)
 		routes := listRoutes(t, ctx, d)
 		for i, to := range []string{"someone@example.org", routes[4].who, "else@example.org", routes[4].who} {
 			if err := mail.Enqueue(ctx, d.W(), mail.Message{To: to, Subject: fmt.Sprintf("Message %d", i), Body: "Hello", Kind: "test"}); err != nil {

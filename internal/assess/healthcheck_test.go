@@ -129,7 +129,7 @@ func TestHealthCheckAnonymous(t *testing.T) {
 		}
 		// Audit records participation, never the answers.
 		var leaks int
-		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'healthcheck.respond' AND detail <> ''`).Scan(&leaks)
+		d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_entries WHERE action = 'healthcheck.respond' AND detail <> ''`).Scan(&leaks)
 		if leaks != 0 {
 			t.Fatal("audit detail holds answers")
 		}

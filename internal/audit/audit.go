@@ -5,7 +5,12 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,26 +50,84 @@ type Entry struct {
 	ObjectID   string
 	RequestID  string
 	Detail     string
+	// Subject names the person the action was about (object type
+	// "user"): their email, or "erased person".
+	Subject string
 }
 
 // Record writes an audit row inside the caller's transaction. orgID may be 0.
+//
+// People are named by pseudonym only (see Pseudonym): the acting user in
+// actor_pid, and a user the action is about (objectType "user") in
+// subject_pid and object_id. The actor's name as it was and the detail,
+// free text that can hold personal data, go to audit_details, which
+// erasure deletes; the append-only audit_log row never changes.
 func Record(ctx context.Context, q db.Querier, orgID int64, action, objectType string, objectID any, detail string) error {
 	a := ActorFrom(ctx)
-	var uid, oid any
-	if a.UserID != 0 {
-		uid = a.UserID
-	}
+	var oid, actorPID, subjectPID any
 	if orgID != 0 {
 		oid = orgID
 	}
-	actor := a.Name
-	if actor == "" {
-		actor = "system"
+	actor := "system"
+	if a.UserID != 0 {
+		pid, err := Pseudonym(ctx, q, a.UserID)
+		if err != nil {
+			return err
+		}
+		if pid != "" {
+			actorPID, actor = pid, ""
+		}
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		db.Now(), uid, actor, oid, action, objectType, fmt.Sprint(objectID), a.RequestID, detail)
+	object := fmt.Sprint(objectID)
+	if objectType == "user" {
+		if uid, err := strconv.ParseInt(object, 10, 64); err == nil && uid > 0 {
+			pid, err := Pseudonym(ctx, q, uid)
+			if err != nil {
+				return err
+			}
+			if pid != "" {
+				subjectPID, object = pid, pid
+			}
+		}
+	}
+	var id int64
+	err := q.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, organisation_id, action, object_type, object_id, request_id, actor_pid, subject_pid)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		db.Now(), actor, oid, action, objectType, object, a.RequestID, actorPID, subjectPID).Scan(&id)
+	if err != nil {
+		return err
+	}
+	name := ""
+	if actorPID != nil {
+		name = a.Name
+	}
+	if detail == "" && name == "" {
+		return nil
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO audit_details (audit_id, actor_pid, subject_pid, actor, detail) VALUES ($1, $2, $3, $4, $5)`,
+		id, actorPID, subjectPID, name, detail)
 	return err
+}
+
+// Pseudonym returns the user's audit pseudonym, a random id created on
+// first use; "" when the user does not exist.
+func Pseudonym(ctx context.Context, q db.Querier, userID int64) (string, error) {
+	var pid string
+	err := q.QueryRowContext(ctx, `SELECT pseudonym FROM audit_people WHERE user_id = $1`, userID).Scan(&pid)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return pid, err
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	if _, err := q.ExecContext(ctx, `INSERT INTO audit_people (pseudonym, user_id) SELECT $1, id FROM users WHERE id = $2 ON CONFLICT (user_id) DO NOTHING`,
+		hex.EncodeToString(b), userID); err != nil {
+		return "", err
+	}
+	err = q.QueryRowContext(ctx, `SELECT pseudonym FROM audit_people WHERE user_id = $1`, userID).Scan(&pid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return pid, err
 }
 
 // Filter narrows a listing of the log.
@@ -91,7 +154,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 		add(`a.action LIKE $%d ESCAPE '\'`, db.LikeEscape(f.Action)+"%")
 	}
 	if f.UserID != 0 {
-		add("a.user_id = $%d", f.UserID)
+		add("a.actor_pid = (SELECT pseudonym FROM audit_people WHERE user_id = $%d)", f.UserID)
 	}
 	if f.OrgID != 0 {
 		add("a.organisation_id = $%d", f.OrgID)
@@ -104,15 +167,15 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	var total int
-	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log a"+w, args...).Scan(&total); err != nil {
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_entries a"+w, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	args = append(args, f.Limit, f.Offset)
-	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT a.id, a.at, a.user_id, a.actor, a.organisation_id, COALESCE(o.name, ''), a.action, a.object_type, a.object_id, a.request_id, a.detail
-		FROM audit_log a LEFT JOIN organisations o ON o.id = a.organisation_id%s ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, w, len(args)-1, len(args)), args...)
+	rows, err := q.QueryContext(ctx, fmt.Sprintf(`SELECT a.id, a.at, a.user_id, a.actor, a.organisation_id, COALESCE(o.name, ''), a.action, a.object_type, a.object_id, a.request_id, a.detail, a.subject
+		FROM audit_entries a LEFT JOIN organisations o ON o.id = a.organisation_id%s ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, w, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -120,7 +183,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Entry, int, error) {
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Actor, &e.OrgID, &e.OrgName, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &e.At, &e.UserID, &e.Actor, &e.OrgID, &e.OrgName, &e.Action, &e.ObjectType, &e.ObjectID, &e.RequestID, &e.Detail, &e.Subject); err != nil {
 			return nil, 0, err
 		}
 		out = append(out, e)

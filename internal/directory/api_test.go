@@ -106,7 +106,7 @@ func TestAPITokensPage(t *testing.T) {
 			t.Errorf("WWW-Authenticate %q", res.Header.Get("WWW-Authenticate"))
 		}
 		var n int
-		d.Q().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_log WHERE action IN ('api_token.create', 'api_token.revoke')`).Scan(&n)
+		d.Q().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM audit_entries WHERE action IN ('api_token.create', 'api_token.revoke')`).Scan(&n)
 		if n != 2 {
 			t.Errorf("%d token audit rows, want 2", n)
 		}
@@ -149,7 +149,7 @@ func TestAPIOrganizations(t *testing.T) {
 			t.Fatalf("patch kept the rest: %+v", got)
 		}
 		var actor string
-		if err := d.Q().QueryRowContext(ctx, `SELECT actor FROM audit_log WHERE action = 'directory.profile_update' AND organisation_id = $1 ORDER BY id DESC LIMIT 1`, org.ID).Scan(&actor); err != nil {
+		if err := d.Q().QueryRowContext(ctx, `SELECT actor FROM audit_entries WHERE action = 'directory.profile_update' AND organisation_id = $1 ORDER BY id DESC LIMIT 1`, org.ID).Scan(&actor); err != nil {
 			t.Fatal(err)
 		}
 		if actor != "ed@example.org (API token: sync)" {
@@ -320,7 +320,7 @@ func TestAPITokensEndWithPassword(t *testing.T) {
 			t.Errorf("password-changed mail does not say the tokens were revoked: %+v", m)
 		}
 		var detail string
-		d.Q().QueryRowContext(ctx, `SELECT detail FROM audit_log WHERE action = 'user.password_change'`).Scan(&detail)
+		d.Q().QueryRowContext(ctx, `SELECT detail FROM audit_entries WHERE action = 'user.password_change'`).Scan(&detail)
 		if detail != "2 API tokens revoked" {
 			t.Errorf("audit detail %q", detail)
 		}

@@ -232,7 +232,7 @@ type importWriter struct {
 	docs                                          *searchDocs
 	created                                       map[string]*Profile // by slug, until RETURNING gives ids
 
-	uid            any
+	pid            any
 	actor, request string
 }
 
@@ -263,15 +263,21 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *import
 	w.idents = newBulk(ctx, tx, ins+` org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
 	w.areas = newBulk(ctx, tx, ins+` org_areas (organisation_id, kind, code) VALUES`, ``, 3)
 	w.terms = newBulk(ctx, tx, ins+` org_terms (organisation_id, term_id) VALUES`, ``, 2)
-	w.audits = newBulk(ctx, tx, ins+` audit_log (at, user_id, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
+	w.audits = newBulk(ctx, tx, ins+` audit_log (at, actor_pid, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
 	w.docs = newSearchDocs(ctx, tx, true)
 	a := audit.ActorFrom(ctx)
+	// The audit log names people by pseudonym only (see audit.Record);
+	// the detail, an organisation's name, is left out (the row's object id
+	// leads to it) so that no free text sits in the append-only rows.
+	w.actor, w.request = "system", a.RequestID
 	if a.UserID != 0 {
-		w.uid = a.UserID
-	}
-	w.actor, w.request = a.Name, a.RequestID
-	if w.actor == "" {
-		w.actor = "system"
+		pid, err := audit.Pseudonym(ctx, tx, a.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if pid != "" {
+			w.pid, w.actor = pid, ""
+		}
 	}
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM organisations LIMIT 1`).Scan(&one)
@@ -495,7 +501,7 @@ func (w *importWriter) addProfile(row *importRow, audited bool) error {
 	if audited {
 		return nil
 	}
-	return w.audits.add(w.now, w.uid, w.actor, p.ID, "organisation.create", "organisation", strconv.FormatInt(p.ID, 10), w.request, p.Name+" (import)")
+	return w.audits.add(w.now, w.pid, w.actor, p.ID, "organisation.create", "organisation", strconv.FormatInt(p.ID, 10), w.request, "import")
 }
 
 // finish writes what the statements still hold.

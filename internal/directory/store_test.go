@@ -168,7 +168,7 @@ func TestProfileStore(t *testing.T) {
 		}
 		// Audit records the changed fields.
 		var detail string
-		if err := d.Q().QueryRowContext(ctx, `SELECT detail FROM audit_log WHERE action = 'directory.profile_update' AND organisation_id = $1`, o.ID).Scan(&detail); err != nil || !strings.Contains(detail, "postcode") {
+		if err := d.Q().QueryRowContext(ctx, `SELECT detail FROM audit_entries WHERE action = 'directory.profile_update' AND organisation_id = $1`, o.ID).Scan(&detail); err != nil || !strings.Contains(detail, "postcode") {
 			t.Errorf("audit detail %q, %v", detail, err)
 		}
 		// Policies and due-for-review.

@@ -90,7 +90,7 @@ func TestConsortiumFullMembersMustBeReady(t *testing.T) {
 		// tier before the setting) keeps it and shows as not ready.
 		page.Contains(t, "<td>Hub Trust</td><td><span class=\"ph-tag ph-tag--grey\">Not ready</span>", "<td>Ready Project</td><td><span class=\"ph-tag ph-tag--green\">Ready</span>")
 		var detail string
-		if err := env.DB.Q().QueryRowContext(context.Background(), `SELECT detail FROM audit_log WHERE action = 'partnership.consortium_update' ORDER BY id DESC LIMIT 1`).Scan(&detail); err != nil {
+		if err := env.DB.Q().QueryRowContext(context.Background(), `SELECT detail FROM audit_entries WHERE action = 'partnership.consortium_update' ORDER BY id DESC LIMIT 1`).Scan(&detail); err != nil {
 			t.Fatal(err)
 		}
 		if detail != "  requires_readiness=true" {
