@@ -122,6 +122,12 @@ func (s *Service) consequences(r *http.Request, sub Subject) ([]string, error) {
 }
 
 func (s *Service) closeConfirm(w http.ResponseWriter, r *http.Request) error {
+	// Someone at an unattended browser must not close the account: a
+	// session older than a few minutes proves the password (and the
+	// second factor, when it is on) again first.
+	if ok, err := s.Accounts.RequireRecentAuth(w, r, "/account/close"); !ok {
+		return err
+	}
 	ctx := r.Context()
 	sub, err := SubjectOf(ctx, s.DB.Q(), web.IdentityFrom(ctx).UserID)
 	if err != nil {
@@ -142,6 +148,9 @@ func (s *Service) closeConfirm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) close(w http.ResponseWriter, r *http.Request) error {
 	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	if ok, err := s.Accounts.RequireRecentAuth(w, r, "/account/close"); !ok {
 		return err
 	}
 	ctx := r.Context()

@@ -59,6 +59,21 @@ func TestCloseAccount(t *testing.T) {
 		u := env.User("leaving@example.org", false)
 		env.Org("Leavers Trust", "vcs", map[string]string{"leaving@example.org": "owner"})
 		c := env.As("leaving@example.org")
+		// A session that proved the password more than a few minutes ago
+		// proves it again first.
+		if err := d.Write(env.Ctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(env.Ctx, `UPDATE sessions SET reauth_at = $1 WHERE user_id = $2`, time.Now().Add(-time.Hour), u.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if loc := c.Get("/account/close").Status(t, 303).Location(); !strings.HasPrefix(loc, "/account/reauth?next=") {
+			t.Fatalf("an old session closing the account goes to %s, want the re-authentication page", loc)
+		}
+		if loc := c.PostForm("/account/close", url.Values{"step": {"password"}, "password": {apptest.Password}}).Status(t, 303).Location(); !strings.HasPrefix(loc, "/account/reauth?next=") {
+			t.Fatalf("an old session's close goes to %s", loc)
+		}
+		c.PostForm("/account/reauth", url.Values{"current_password": {apptest.Password}, "next": {"/account/close"}}).Status(t, 303)
 		c.Get("/account/close").Status(t, 200).Contains(t, "Are you sure you want to close your account?", "Leavers Trust has no other owner")
 		c.PostForm("/account/close", url.Values{"step": {"confirmed"}}).Status(t, 200).Contains(t, `name="password"`)
 		c.PostForm("/account/close", url.Values{"step": {"password"}, "password": {"wrong password here"}}).Status(t, 422).Contains(t, "There is a problem", "Your password is not correct")
