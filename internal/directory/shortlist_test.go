@@ -75,7 +75,7 @@ func TestShortlist(t *testing.T) {
 		page := owner.Get(profile).Status(t, 200).Contains(t, "is on Fylde Food Bank&#39;s shortlist", "On the shortlist of", `href="`+list+`"`)
 		_ = page
 		owner.Get(list).Status(t, 200).Contains(t, "Talbot Youth Project", "Met at the networking breakfast", "/shortlist/", "/remove")
-		csv := owner.Get(list + "?format=csv").Status(t, 200).Body
+		csv := owner.Get(list+"?format=csv").Status(t, 200).Body
 		if !strings.Contains(csv, "Talbot Youth Project") || !strings.Contains(csv, "Met at the networking breakfast") {
 			t.Fatalf("CSV: %s", csv)
 		}
@@ -129,7 +129,7 @@ func TestShortlist(t *testing.T) {
 		other.PostForm(remove, nil).Status(t, 404)
 		other.PostForm("/shortlist", url.Values{"org": {strconv.FormatInt(mine.ID, 10)}, "candidate": {target.Slug}, "back": {profile}}).Status(t, 422)
 		// An entry of another organisation's shortlist, named under ours, is missing too.
-		owner.Get(list + "/" + strconv.FormatInt(shortlistIDs(t, d, second.ID)[0], 10) + "/remove").Status(t, 404)
+		owner.Get(list+"/"+strconv.FormatInt(shortlistIDs(t, d, second.ID)[0], 10)+"/remove").Status(t, 404)
 		if ids := shortlistIDs(t, d, mine.ID); len(ids) != 1 {
 			t.Fatalf("%d entries after refused changes", len(ids))
 		}
