@@ -44,7 +44,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	// contribute (an assessment's roles are personal, not A's).
 	var a *assess.Assessment
 	var round *assess.Round
-	var postID, responseID, disputeID, shortlistID int64
+	var postID, responseID, disputeID, shortlistID, invitationID int64
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
 		// A library document owned by A-owner, and a Compact dispute A
 		// raised against an organisation none of the actors belongs to.
@@ -88,6 +88,12 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 			postID, orgA.ID, now).Scan(&responseID); err != nil {
 			return err
 		}
+		// An invitation for A waiting for its answer (object-level cells
+		// stop before the handler, so the partnership it names is moot).
+		if err := tx.QueryRowContext(env.Ctx, `INSERT INTO partnership_invitations (partnership_id, organisation_id, role, created_at) VALUES ($1, $2, 'member', $3) RETURNING id`,
+			p.ID, orgA.ID, now).Scan(&invitationID); err != nil {
+			return err
+		}
 		// Beta on A's shortlist.
 		return tx.QueryRowContext(env.Ctx, `INSERT INTO org_shortlist (organisation_id, candidate_id, note, created_at, updated_at)
 			SELECT $1, id, 'Ask about befriending', $2, $2 FROM organisations WHERE name = 'Beta Befriending' RETURNING id`, orgA.ID, now).Scan(&shortlistID)
@@ -122,6 +128,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 		{"/compact/disputes/{id}", "{id}", strconv.FormatInt(disputeID, 10)},
 		{"/api/v1/organizations/{id}", "{id}", orgA.Slug},
 		{"/orgs/{org}/shortlist/", "{id}", strconv.FormatInt(shortlistID, 10)},
+		{"/orgs/{org}/partnership-invitations/", "{id}", strconv.FormatInt(invitationID, 10)},
 	}
 }
 

@@ -74,7 +74,7 @@ func TestShortlist(t *testing.T) {
 		}
 		page := owner.Get(profile).Status(t, 200).Contains(t, "is on Fylde Food Bank&#39;s shortlist", "On the shortlist of", `href="`+list+`"`)
 		_ = page
-		owner.Get(list).Status(t, 200).Contains(t, "Talbot Youth Project", "Met at the networking breakfast", "/shortlist/", "/remove")
+		owner.Get(list).Status(t, 200).Contains(t, "Talbot Youth Project", "Met at the networking breakfast", "/shortlist/", "/remove", `href="/partnerships/invite?org=`+target.Slug+`"`)
 		csv := owner.Get(list+"?format=csv").Status(t, 200).Body
 		if !strings.Contains(csv, "Talbot Youth Project") || !strings.Contains(csv, "Met at the networking breakfast") {
 			t.Fatalf("CSV: %s", csv)
@@ -147,7 +147,7 @@ func TestShortlist(t *testing.T) {
 		env.As("ed@target.example").PostForm("/orgs/"+target.Slug+"/profile", url.Values{"name": {target.Name}, "sector": {"vcs"}, "legal_form": {"charity"},
 			"wards": {"Talbot"}, "term": {strconv.FormatInt(svc.ID, 10)}, "published": {"1"}}).Status(t, 303)
 		finder := "/partners/find?find=1&service=" + strconv.FormatInt(svc.ID, 10) + "&ward=Talbot"
-		res := owner.Get(finder).Status(t, 200).Contains(t, "Talbot Youth Project", "Your shortlists", `href="`+list+`"`)
+		res := owner.Get(finder).Status(t, 200).Contains(t, "Talbot Youth Project", "Your shortlists", `href="`+list+`"`, `href="/partnerships/invite?org=`+target.Slug+`"`)
 		form := res.Form(t, "/shortlist")
 		if form.Get("candidate") != target.Slug || form.Get("back") != finder {
 			t.Fatalf("finder's shortlist form: %v", form)
