@@ -62,6 +62,8 @@ func pfPrepare(t *testing.T, f *pfFixture) func(dir string) {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
+		// The demo's shortlist of Blackpool Advocacy may hold the journey's partner already.
+		exec(`DELETE FROM org_shortlist WHERE candidate_id IN (SELECT id FROM organisations WHERE slug = 'alcohol-peer-support-group')`)
 		for _, id := range ids {
 			exec(`INSERT OR IGNORE INTO partnership_services (partnership_id, term_id) VALUES ($1, $2)`, id, f.ServiceID)
 			exec(`INSERT OR IGNORE INTO partnership_areas (partnership_id, area) VALUES ($1, $2)`, id, f.Ward)
