@@ -15,9 +15,9 @@ import (
 
 // pfFixture is what the journeys' demo town was given before it served.
 type pfFixture struct {
-	Ready, Unready string // consortium names: both hold the Quality Mark, deliver Service in Ward
-	ServiceID          int64
-	ServiceName, Ward  string
+	Ready, Unready    string // consortium names: both hold the Quality Mark, deliver Service in Ward
+	ServiceID         int64
+	ServiceName, Ward string
 }
 
 // pfPrepare gives the demo town (before it serves) two consortia holding
