@@ -171,6 +171,7 @@ func TestFindPartnersJourneys(t *testing.T) {
 			t.Fatalf("find partners: status %d", st)
 		}
 		checkPage(t, ctx, "partner finder results")
+		jrFits320(t, ctx, "the partner finder's results")
 		results := location(t, ctx)
 		// Its result: shortlist it with a note, back on the results.
 		li := fmt.Sprintf(`main ol.ph-result-list li:has(a[href="/directory/%s"])`, slug)

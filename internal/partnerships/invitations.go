@@ -33,6 +33,7 @@ type Invitation struct {
 	Message       string
 	Status        string
 	InvitedBy     string // who invited, by name or email ("" when gone)
+	OrgName       string // the invited organisation's name (InvitationsFor)
 	CreatedAt     time.Time
 	DecidedAt     *time.Time
 }
@@ -153,4 +154,25 @@ func InviteTargets(ctx context.Context, q db.Querier, d db.Dialect, id *web.Iden
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// InvitationsFor lists partnership pid's invitations still waiting for an
+// answer and those declined, newest first, with the invited organisations'
+// names (for the partnership's managers).
+func InvitationsFor(ctx context.Context, q db.Querier, pid int64) ([]Invitation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT i.id, i.organisation_id, o.name, i.role, i.status, i.created_at FROM partnership_invitations i
+		JOIN organisations o ON o.id = i.organisation_id WHERE i.partnership_id = $1 AND i.status <> 'accepted' ORDER BY i.created_at DESC, i.id DESC`, pid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Invitation
+	for rows.Next() {
+		inv := Invitation{PartnershipID: pid}
+		if err := rows.Scan(&inv.ID, &inv.OrgID, &inv.OrgName, &inv.Role, &inv.Status, &inv.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, inv)
+	}
+	return out, rows.Err()
 }

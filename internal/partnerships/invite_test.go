@@ -117,6 +117,7 @@ func TestInviteToPartnership(t *testing.T) {
 		if n := auditCount(t, d, "partnership.invite"); n != 1 {
 			t.Fatalf("%d partnership.invite audit entries", n)
 		}
+		lead.Get("/partnerships/"+led.Slug).Status(t, 200).Contains(t, "Invitations", "Talbot Youth Project, invited", "waiting for an answer")
 		// The same again: refused while the first waits, input kept.
 		lead.PostForm("/partnerships/invite", sent).Status(t, 409).Contains(t, "already has an invitation").Kept(t, "/partnerships/invite", sent)
 
@@ -174,6 +175,7 @@ func TestInviteToPartnership(t *testing.T) {
 		if outboxWith(t, env, "lead@mine.example", "declined your invitation") != 1 {
 			t.Fatal("the lead was not told of the decline")
 		}
+		lead.Get("/partnerships/"+second.Slug).Status(t, 200).Contains(t, "Talbot Youth Project, invited", "declined")
 		if ms, _ := partnerships.MembersOf(env.Ctx, d.Q(), second.ID); len(ms) != 1 {
 			t.Fatalf("%d members after a decline", len(ms))
 		}
