@@ -307,36 +307,27 @@ func (s *Service) answerInvitation(w http.ResponseWriter, r *http.Request, accep
 	return web.Redirect(w, r, "/orgs/"+x.Org.Slug, "You declined the invitation to join "+x.P.Name+". Its lead was told.")
 }
 
-// pendingInvitations are org's invitations waiting for an answer, for
-// its dashboard.
-func pendingInvitations(ctx context.Context, q db.Querier, org int64) ([]accounts.OrgPanelItem, error) {
-	rows, err := q.QueryContext(ctx, `SELECT i.id, p.name, i.role FROM partnership_invitations i JOIN partnerships p ON p.id = i.partnership_id
-		WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.created_at, i.id`, org)
+// InvitationsPanel is the organisation dashboard's list of partnership
+// invitations waiting for its answer (accounts.OrgPanels).
+func (s *Service) InvitationsPanel(ctx context.Context, org *accounts.Organisation, role web.Role) (*accounts.OrgPanel, error) {
+	rows, err := s.DB.Q().QueryContext(ctx, `SELECT i.id, p.name, i.role FROM partnership_invitations i JOIN partnerships p ON p.id = i.partnership_id
+		WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.created_at, i.id`, org.ID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []accounts.OrgPanelItem
+	var items []accounts.OrgPanelItem
 	for rows.Next() {
 		var id int64
 		var name, role string
 		if err := rows.Scan(&id, &name, &role); err != nil {
 			return nil, err
 		}
-		out = append(out, accounts.OrgPanelItem{Title: name, Href: strconv.FormatInt(id, 10), Detail: "Invited as " + roleWord(role)})
+		items = append(items, accounts.OrgPanelItem{Title: name, Href: "/orgs/" + org.Slug + "/partnership-invitations/" + strconv.FormatInt(id, 10),
+			Detail: "Invited as " + roleWord(role)})
 	}
-	return out, rows.Err()
-}
-
-// InvitationsPanel is the organisation dashboard's list of partnership
-// invitations waiting for its answer (accounts.OrgPanels).
-func (s *Service) InvitationsPanel(ctx context.Context, org *accounts.Organisation, role web.Role) (*accounts.OrgPanel, error) {
-	items, err := pendingInvitations(ctx, s.DB.Q(), org.ID)
-	if err != nil || len(items) == 0 {
+	if err := rows.Err(); err != nil || len(items) == 0 {
 		return nil, err
-	}
-	for i := range items {
-		items[i].Href = "/orgs/" + org.Slug + "/partnership-invitations/" + items[i].Href
 	}
 	return &accounts.OrgPanel{Heading: "Invitations to join partnerships", Intro: "Its editors and owners accept or decline them.", Items: items}, nil
 }
