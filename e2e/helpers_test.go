@@ -456,7 +456,12 @@ func (m Mail) Link(t testing.TB, part string) string {
 // run late).
 func mailTo(t testing.TB, addr, subject string) Mail {
 	t.Helper()
-	s := app(t)
+	return mailIn(t, app(t), addr, subject)
+}
+
+// mailIn is mailTo on server s (a demo server of a journey's own).
+func mailIn(t testing.TB, s *server, addr, subject string) Mail {
+	t.Helper()
 	dsn := "file:" + filepath.Join(s.DataDir, "partnerhub.db") + "?mode=ro&_pragma=busy_timeout(5000)"
 	d, err := sql.Open("sqlite", dsn)
 	if err != nil {

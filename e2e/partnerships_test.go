@@ -19,13 +19,20 @@ const psDemoPassword = "tangerine-tower-promenade"
 // psDemoServer generates a small demo town (`partnerhub demo --orgs 80`)
 // in a directory of its own and serves it on a random port; the server
 // stops when the test ends, and the test fails if it logged an error.
-func psDemoServer(t *testing.T) *server {
+func psDemoServer(t *testing.T) *server { return psDemoServerWith(t, nil) }
+
+// psDemoServerWith is psDemoServer with prepare, when not nil, run on the
+// demo's data directory before the server starts (a journey's fixtures).
+func psDemoServerWith(t *testing.T, prepare func(dir string)) *server {
 	t.Helper()
 	bin := app(t).Bin
 	dir := filepath.Join(t.TempDir(), "demo")
 	out, err := exec.Command(bin, "demo", "--data-dir", dir, "--orgs", "80").CombinedOutput()
 	if err != nil {
 		t.Fatalf("partnerhub demo: %v\n%s", err, out)
+	}
+	if prepare != nil {
+		prepare(dir)
 	}
 	s, err := startServer(bin, dir)
 	if err != nil {

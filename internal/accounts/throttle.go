@@ -233,3 +233,12 @@ func AllowRelay(ctx context.Context, tx *db.Tx, user, org int64) error {
 	_, err := record(ctx, tx, now, limits)
 	return err
 }
+
+// AllowMail is the email throttle for another feature's email to an
+// address a person typed (an assessment's invitation to someone without an
+// account): at most mailsPerAddress an hour to one address and
+// mailsPerSender from one client address ip; over it, a field error on
+// "email" coded ETOOMANY, and nothing recorded.
+func AllowMail(ctx context.Context, tx *db.Tx, to, ip string) error {
+	return allowMail(ctx, tx, NormaliseEmail(to), ip)
+}

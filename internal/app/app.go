@@ -121,6 +121,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
+	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Partnerships.InvitationsPanel)
 	// The signed-in home (/home) gathers each feature's "what needs doing".
 	a.Accounts.Todos = append(a.Accounts.Todos, a.Events.Todos, a.Assess.Todos, a.Directory.Todos,
 		a.Partnerships.Todos, a.Library.Todos, a.Bids.Todos, a.Opportunities.Todos, a.Outcomes.Todos)

@@ -44,7 +44,7 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 	// contribute (an assessment's roles are personal, not A's).
 	var a *assess.Assessment
 	var round *assess.Round
-	var postID, responseID, disputeID int64
+	var postID, responseID, disputeID, shortlistID, invitationID int64
 	err := env.DB.Write(env.Ctx, func(tx *db.Tx) error {
 		// A library document owned by A-owner, and a Compact dispute A
 		// raised against an organisation none of the actors belongs to.
@@ -84,8 +84,19 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 			SELECT id, 'A youth worker partner', $1, $2, $2 FROM organisations WHERE name = 'Beta Befriending' RETURNING id`, now.AddDate(0, 1, 0), now).Scan(&postID); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(env.Ctx, `INSERT INTO partner_post_responses (post_id, organisation_id, message, created_at, updated_at) VALUES ($1, $2, 'We can help', $3, $3) RETURNING id`,
-			postID, orgA.ID, now).Scan(&responseID)
+		if err := tx.QueryRowContext(env.Ctx, `INSERT INTO partner_post_responses (post_id, organisation_id, message, created_at, updated_at) VALUES ($1, $2, 'We can help', $3, $3) RETURNING id`,
+			postID, orgA.ID, now).Scan(&responseID); err != nil {
+			return err
+		}
+		// An invitation for A waiting for its answer (object-level cells
+		// stop before the handler, so the partnership it names is moot).
+		if err := tx.QueryRowContext(env.Ctx, `INSERT INTO partnership_invitations (partnership_id, organisation_id, role, created_at) VALUES ($1, $2, 'member', $3) RETURNING id`,
+			p.ID, orgA.ID, now).Scan(&invitationID); err != nil {
+			return err
+		}
+		// Beta on A's shortlist.
+		return tx.QueryRowContext(env.Ctx, `INSERT INTO org_shortlist (organisation_id, candidate_id, note, created_at, updated_at)
+			SELECT $1, id, 'Ask about befriending', $2, $2 FROM organisations WHERE name = 'Beta Befriending' RETURNING id`, orgA.ID, now).Scan(&shortlistID)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,6 +127,8 @@ func objectFixtures(t *testing.T, env *apptest.Env, orgA *accounts.Organisation)
 		{"/library/{slug}/comments/", "{id}", "1"},
 		{"/compact/disputes/{id}", "{id}", strconv.FormatInt(disputeID, 10)},
 		{"/api/v1/organizations/{id}", "{id}", orgA.Slug},
+		{"/orgs/{org}/shortlist/", "{id}", strconv.FormatInt(shortlistID, 10)},
+		{"/orgs/{org}/partnership-invitations/", "{id}", strconv.FormatInt(invitationID, 10)},
 	}
 }
 

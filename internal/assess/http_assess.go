@@ -12,6 +12,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/mail"
 	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
 )
@@ -86,8 +87,14 @@ func (s *Service) renderOverview(w http.ResponseWriter, r *http.Request, v *view
 		}
 	}
 	res := Score(v.FW.F, Ratings(ans))
+	var invited []Invitation
+	if v.Ac.Lead {
+		if invited, cerr = PendingInvitations(ctx, s.DB.Q(), v.A.ID); cerr != nil {
+			return cerr
+		}
+	}
 	return s.Web.Render(w, r, status, "assess/assessment.html", map[string]any{"Title": v.FW.F.Name + ": " + v.A.SubjectName, "V": v, "Rows": rows,
-		"Res": res, "Contributors": contributors, "Assessors": assessors, "Request": request, "Err": err, "Form": r.PostForm})
+		"Res": res, "Contributors": contributors, "Invited": invited, "Assessors": assessors, "Request": request, "Err": err, "Form": r.PostForm})
 }
 
 func (s *Service) areaOf(r *http.Request, v *view) (*Area, error) {
@@ -352,9 +359,31 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email := accounts.NormaliseEmail(r.PostForm.Get("email"))
-	return s.saveForm(w, r, func(ctx context.Context, tx *db.Tx) error { return Invite(ctx, tx, v.A, email, s.Web.Config.BaseURL) },
-		func(err error) error { return s.renderOverview(w, r, v, 422, err) },
-		fmt.Sprintf("/assessments/%d", v.A.ID), email+" has been added as a contributor.")
+	if !mail.ValidAddress(email) {
+		return s.renderOverview(w, r, v, http.StatusUnprocessableEntity, emailFormatErr())
+	}
+	// Someone with an account is added at once; anyone else is emailed an
+	// invitation to sign up and accept (invitations.go).
+	flash := email + " has been added as a contributor."
+	ctx := r.Context()
+	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+		if _, err := accounts.UserByEmail(ctx, tx, email); err == nil {
+			return Invite(ctx, tx, v.A, email, s.Web.Config.BaseURL)
+		} else if !apperr.Is(err, apperr.ENOTFOUND) {
+			return err
+		}
+		flash = fmt.Sprintf("%s has no Partnerhub account yet, so we emailed them an invitation. They become a contributor when they accept it (within %d days).", email, int(InvitationTTL.Hours()/24))
+		return InviteByEmail(ctx, tx, v.A, email, s.Web.ClientIP(r), s.Web.Config.BaseURL)
+	})
+	switch {
+	case apperr.Is(err, apperr.EINVALID):
+		return s.renderOverview(w, r, v, http.StatusUnprocessableEntity, err)
+	case apperr.Is(err, apperr.ETOOMANY):
+		return s.renderOverview(w, r, v, http.StatusTooManyRequests, err)
+	case err != nil:
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/assessments/%d", v.A.ID), flash)
 }
 
 func (s *Service) submitForm(w http.ResponseWriter, r *http.Request) error {

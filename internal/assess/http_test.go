@@ -121,7 +121,7 @@ func TestQualityMarkJourney(t *testing.T) {
 		}
 
 		// The lead invites a contributor from a member organisation.
-		leadC.PostForm(base+"/contributors", url.Values{"email": {"nobody@x.test"}}).Status(t, 422).Contains(t, "no Partnerhub account")
+		leadC.PostForm(base+"/contributors", url.Values{"email": {"nobody at x.test"}}).Status(t, 422).Contains(t, "correct format")
 		leadC.PostForm(base+"/contributors", url.Values{"email": {"member@x.test"}}).Status(t, 303)
 		memC := env.As("member@x.test")
 		memC.Get(base).Status(t, 200).Contains(t, "Fylde Care Consortium", "Governance and the consortium agreement")

@@ -109,7 +109,7 @@ func (s *Service) Routes() []web.Route {
 		web.Post("/health-checks/{rid}/respond", seeRound, s.hcRespond),
 		web.Get("/health-checks/{rid}/close", leadRound, s.hcCloseForm),
 		web.Post("/health-checks/{rid}/close", leadRound, s.hcClose),
-	}, s.frameworkEditRoutes()...)
+	}, append(s.frameworkEditRoutes(), s.invitationRoutes()...)...)
 }
 
 // view is an assessment as the caller may see it.
@@ -189,6 +189,7 @@ var labels = map[string]string{
 	"assign_reviewer": "Reviewer appointed", "request_evidence": "More evidence requested", "review.rate": "Reviewer ratings saved", "withdraw": "Withdrawn",
 	"evidence.add": "Evidence file added", "evidence.link": "Evidence linked", "evidence.remove": "Evidence removed", "action.add": "Action added",
 	"action.update": "Action updated", "reminder": "Reminder sent",
+	"invite_email": "Contributor invited by email", "invite_accept": "Invitation accepted",
 }
 
 // label is the assessment feature's words for a code.

@@ -144,6 +144,9 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	data["P"] = p
 	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
 	data["IsAdmin"] = id != nil && id.Admin
+	if err := s.shortlistData(r, p, data); err != nil {
+		return err
+	}
 	members, err := memberCount(ctx, s.DB.Q(), p.ID)
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for _, o := range orgs {
-			myOrgs = append(myOrgs, map[string]any{"ID": strconv.FormatInt(o.ID, 10), "Name": o.Name})
+			myOrgs = append(myOrgs, map[string]any{"ID": strconv.FormatInt(o.ID, 10), "Name": o.Name, "Slug": o.Slug})
 		}
 		if c, err := strconv.ParseInt(v.Get("complement"), 10, 64); err == nil && c > 0 {
 			if !id.Admin && id.RoleIn(c) == web.RoleNone {
@@ -82,7 +82,8 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			}
 			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", map[string]any{"Title": "Find partners", "Form": v, "Voc": voc,
 				"Wards": Wards(), "LAs": LocalAuthorities(), "MyOrgs": myOrgs, "Asked": asked, "Matches": p.Items, "Err": p.Err,
-				"Pager": p.PagerData(r), "Start": p.Pager.First(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+				"Pager": p.PagerData(r), "Start": p.Pager.First(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
+				"Shortlist": shortlistOffers(r, s.DB.Q(), p.Items), "Back": r.URL.RequestURI()})
 		},
 	})
 }

@@ -24,6 +24,7 @@ func New(d *db.DB, w *web.Server) *Service {
 	s := &Service{DB: d, Web: w}
 	if w != nil {
 		w.Resolve("organisation", s.resolveOrganisation)
+		w.Resolve("shortlist-entry", s.resolveShortlistEntry)
 	}
 	return s
 }
@@ -49,7 +50,7 @@ func (s *Service) Importers() map[string]importing.Func {
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return append(append(append(s.networkRoutes(), s.orukRoutes()...), s.apiRoutes()...), []web.Route{
+	return append(append(append(s.networkRoutes(), append(s.orukRoutes(), s.shortlistRoutes()...)...), s.apiRoutes()...), []web.Route{
 		web.Get("/directory", web.Public, s.list),
 		web.Get("/directory/{slug}", web.Public, s.show),
 		web.Get("/directory/{slug}/history", web.Admin, s.history),

@@ -272,6 +272,7 @@ var kinds = map[string]Kind{
 	"assess_reminder":              {What: "assessment reminders and check-ins"},
 	"healthcheck_round":            {What: "health-check rounds"},
 	"directory_message":            {What: "messages from other members through Partnerhub"},
+	"partnership_invitation":       {What: "invitations to join partnerships or respond to posts, and their answers"},
 	"network_join":                 {What: "network join requests and replies"},
 	"consortium_definition_review": {What: "consortium definition review reminders"},
 	"event_booking":                {What: "booking confirmations", Mandatory: true},

@@ -29,6 +29,7 @@ func (s *Service) Routes() []web.Route {
 	out = append(out, s.networkRoutes()...)
 	out = append(out, s.consortiumRoutes()...)
 	out = append(out, s.postRoutes()...)
+	out = append(out, s.inviteRoutes()...)
 	return out
 }
 

@@ -202,6 +202,9 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 			return nil, err
 		}
 		data["Orgs"] = orgs
+		if data["Invitations"], err = InvitationsFor(ctx, s.DB.Q(), p.ID); err != nil {
+			return nil, err
+		}
 	}
 	if p.IsConsortium() {
 		if err := s.consortiumData(ctx, p, data); err != nil {

@@ -25,6 +25,7 @@ func (s *Service) registerResolvers() {
 	if s.Web != nil {
 		s.Web.Resolve("partnership", s.resolvePartnership)
 		s.Web.Resolve("post-response", s.resolveResponse)
+		s.Web.Resolve("partnership-invitation", s.resolveInvitation)
 	}
 }
 
