@@ -27,6 +27,7 @@ import (
 	"partnerhub/internal/opportunities"
 	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
+	"partnerhub/internal/strategy"
 	"partnerhub/internal/web"
 )
 
@@ -50,6 +51,7 @@ type App struct {
 	Handler       http.Handler
 	Library       *library.Service
 	Grants        *grants.Service
+	Strategy      *strategy.Service
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -109,6 +111,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
+	// The strategy as data and the State of the Sector report read every
+	// measure above; it adds the events' figures to them.
+	a.Partnerships.AddMeasureSource(strategy.EventMeasures())
+	a.Strategy = strategy.New(d, w, a.Partnerships)
 	// The signed-in home (/home) gathers each feature's "what needs doing".
 	a.Accounts.Todos = append(a.Accounts.Todos, a.Events.Todos, a.Assess.Todos, a.Directory.Todos,
 		a.Partnerships.Todos, a.Library.Todos, a.Bids.Todos, a.Opportunities.Todos, a.Outcomes.Todos)
@@ -121,7 +127,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, notify.New(d, w)}
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, a.Strategy, notify.New(d, w)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)
 	routes = append(routes, w.MetricsRoutes()...)

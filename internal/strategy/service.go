@@ -1,0 +1,91 @@
+// Package strategy keeps the town's partnership strategy as data (aims,
+// specific aims, activities, outcomes bound to live measures, milestones)
+// and owns the cross-feature read models built on it: the public strategy
+// page with each outcome's trend and red/amber/green status, and the
+// yearly State of the Sector report (a live draft for the current year,
+// frozen snapshots for published years, with a PDF).
+package strategy
+
+import (
+	"context"
+	"embed"
+	"time"
+
+	"partnerhub/internal/db"
+	"partnerhub/internal/partnerships"
+	"partnerhub/internal/web"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Service is the strategy feature.
+type Service struct {
+	DB  *db.DB
+	Web *web.Server
+	// Measures are the strategy's measures (the partnerships feature
+	// with every MeasureSource added to it), read at request time.
+	Measures *partnerships.Service
+	// Now is the clock (tests replace it).
+	Now func() time.Time
+}
+
+// New returns the strategy feature over the strategy's measures.
+func New(d *db.DB, w *web.Server, measures *partnerships.Service) *Service {
+	return &Service{DB: d, Web: w, Measures: measures, Now: db.Now}
+}
+
+// Sources are the measures' sources other features add.
+func (s *Service) Sources() []partnerships.MeasureSource {
+	if s.Measures == nil {
+		return nil
+	}
+	return s.Measures.Sources
+}
+
+// Templates registers the feature's pages and words.
+func (s *Service) Templates(rd *web.Renderer) error {
+	if err := rd.AddPages(templateFS, "templates", "strategy"); err != nil {
+		return err
+	}
+	return rd.AddLabels("strategy", map[string]string{"on_track": "On track", "at_risk": "At risk", "missed": "Missed"})
+}
+
+// lastComplete is the latest measuring year that has ended by now.
+func lastComplete(now time.Time, startMonth time.Month) int {
+	now = now.In(web.London())
+	y := now.Year()
+	if now.Month() < startMonth {
+		y--
+	}
+	return y - 1
+}
+
+// measureYears is the span the strategy's trends cover: from the year the
+// strategy started (at most 20 years back) to year.
+func measureYears(st *Strategy, year int) int {
+	from := year - 9
+	if st != nil && st.StartsOn.Year() < from {
+		from = st.StartsOn.Year()
+	}
+	return max(from, year-19)
+}
+
+// Status rates every outcome of st as of the measuring year `year`.
+func (s *Service) Status(ctx context.Context, st *Strategy, year int) (*Trends, map[int64]OutcomeStatus, error) {
+	set, err := partnerships.LoadSettings(ctx, s.DB.Q())
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := ComputeTrends(ctx, s.DB.Q(), measureYears(st, year), year, set.YearStartMonth, s.Sources())
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[int64]OutcomeStatus{}
+	for _, a := range st.Aims {
+		for _, o := range a.Outcomes {
+			out[o.ID] = Assess(o, tr)
+		}
+	}
+	return tr, out, nil
+}
