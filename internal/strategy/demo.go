@@ -13,7 +13,6 @@ import (
 	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/testkit"
-	"partnerhub/internal/web"
 )
 
 // The demo town's strategy is a step testkit runs without importing this
@@ -83,7 +82,7 @@ func Demo(ctx context.Context, t *testkit.Town) error {
 					return err
 				}
 			}
-			b := &Builder{Q: tx, StartMonth: set.YearStartMonth, Sources: AllSources(), Now: time.Date(year+1, 3, 15, 10, 0, 0, 0, time.UTC), Labels: web.Label}
+			b := &Builder{Q: tx, StartMonth: set.YearStartMonth, Sources: AllSources(), Now: time.Date(year+1, 3, 15, 10, 0, 0, 0, time.UTC)}
 			rep, err := b.Build(ctx, year, st, demoCommentary[year])
 			if err != nil {
 				return err

@@ -56,7 +56,7 @@ func (s *Service) yearParam(r *http.Request) (int, error) {
 
 // builder builds reports over the live records.
 func (s *Service) builder(q db.Querier, startMonth time.Month) *Builder {
-	return &Builder{Q: q, StartMonth: startMonth, Sources: s.Sources(), Now: s.Now(), Labels: s.Web.R.Label}
+	return &Builder{Q: q, StartMonth: startMonth, Sources: s.Sources(), Now: s.Now()}
 }
 
 // Get is year's report: the published one, or a draft built now.
@@ -113,7 +113,7 @@ type chartView struct {
 	Rows    [][]string
 }
 
-func viewCharts(ch *Chapter) []chartView {
+func viewCharts(ch *Chapter, label func(string) string) []chartView {
 	var out []chartView
 	for i := range ch.Charts {
 		c := &ch.Charts[i]
@@ -134,14 +134,15 @@ func viewCharts(ch *Chapter) []chartView {
 			series = append(series, web.Series{Name: s.Name, Values: vals, Class: cls})
 		}
 		v := chartView{Chart: c, Chapter: ch.Key}
+		words := c.Words(label)
 		if len(c.Labels) > 0 {
 			if c.Kind == "line" {
-				v.SVG = web.LineChart(c.Title, c.Labels, series...)
+				v.SVG = web.LineChart(c.Title, words, series...)
 			} else {
-				v.SVG = web.BarChart(c.Title, c.Labels, series...)
+				v.SVG = web.BarChart(c.Title, words, series...)
 			}
 		}
-		for k, l := range c.Labels {
+		for k, l := range words {
 			row := []string{l}
 			for _, s := range c.Series {
 				row = append(row, c.Cell(s, k, false))
@@ -179,17 +180,17 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) error {
 		if c == nil {
 			return apperr.NotFound("chart")
 		}
-		header, rows := c.CSV()
+		header, rows := c.CSV(s.Web.R.Label)
 		return web.SpreadsheetCSV(w, "state-of-the-sector-"+strconv.Itoa(year)+"-"+chapter+"-"+key+".csv", header, rows)
 	}
 	var chs []chapterView
 	for i := range rep.Chapters {
 		ch := &rep.Chapters[i]
-		chs = append(chs, chapterView{Chapter: ch, Charts: viewCharts(ch), Commentary: markdownHTML(ch.Commentary)})
+		chs = append(chs, chapterView{Chapter: ch, Charts: viewCharts(ch, s.Web.R.Label), Commentary: markdownHTML(ch.Commentary)})
 	}
 	return s.Web.Render(w, r, http.StatusOK, "strategy/report.html", map[string]any{"Title": rep.Title,
 		"Description": "Blackpool's State of the Sector report for " + rep.Period + ": the third sector's size and shape, partnership working, consortia, commissioning, funding, events, quality and the strategy's milestones.",
-		"Report": rep, "Chapters": chs, "StatusLabels": StatusLabels, "RAG": RAGLabels, "Rule": RAGRule})
+		"Report":      rep, "Chapters": chs, "StatusLabels": StatusLabels, "RAG": RAGLabels, "Rule": RAGRule})
 }
 
 func (s *Service) reportAdmin(w http.ResponseWriter, r *http.Request) error {

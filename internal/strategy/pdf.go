@@ -28,7 +28,7 @@ const (
 var pdfColours = [][3]int{{29, 112, 184}, {80, 90, 95}, {212, 53, 28}}
 
 // PDF renders the report as an A4 PDF.
-func PDF(rep *Report) ([]byte, error) {
+func PDF(rep *Report, label func(string) string) ([]byte, error) {
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetMargins(pdfLeft, 18, pdfLeft)
 	p.SetAutoPageBreak(true, 18)
@@ -64,7 +64,7 @@ func PDF(rep *Report) ([]byte, error) {
 		if i > 0 {
 			p.AddPage()
 		}
-		pdfChapter(p, tr, ch)
+		pdfChapter(p, tr, ch, label)
 	}
 	var buf bytes.Buffer
 	if err := p.Output(&buf); err != nil {
@@ -73,7 +73,7 @@ func PDF(rep *Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func pdfChapter(p *fpdf.Fpdf, tr func(string) string, ch *Chapter) {
+func pdfChapter(p *fpdf.Fpdf, tr func(string) string, ch *Chapter, label func(string) string) {
 	p.SetFont("Helvetica", "B", 16)
 	p.SetTextColor(0, 0, 0)
 	p.MultiCell(0, 8, tr(ch.Title), "", "L", false)
@@ -97,8 +97,8 @@ func pdfChapter(p *fpdf.Fpdf, tr func(string) string, ch *Chapter) {
 		if len(c.Labels) == 0 {
 			continue
 		}
-		pdfChart(p, tr, c)
-		header, rows := c.CSV()
+		pdfChart(p, tr, c, c.Words(label))
+		header, rows := c.CSV(label)
 		for _, row := range rows {
 			for j := 1; j < len(row); j++ {
 				if row[j] != "" && row[j] != "fewer than 5" {
@@ -181,7 +181,7 @@ func pdfTable(p *fpdf.Fpdf, tr func(string) string, header []string, rows [][]st
 
 // pdfChart draws a bar or line chart with its title, value axis,
 // labels and legend.
-func pdfChart(p *fpdf.Fpdf, tr func(string) string, c *Chart) {
+func pdfChart(p *fpdf.Fpdf, tr func(string) string, c *Chart, words []string) {
 	const h, axisW = 55.0, 14.0
 	if p.GetY()+h+30 > 297-20 {
 		p.AddPage()
@@ -272,7 +272,7 @@ func pdfChart(p *fpdf.Fpdf, tr func(string) string, c *Chart) {
 		every = int(math.Ceil(float64(n) / 14))
 	}
 	labelH := 0.0
-	for i, l := range c.Labels {
+	for i, l := range words {
 		if i%every != 0 {
 			continue
 		}
@@ -324,7 +324,7 @@ func (s *Service) reportPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := PDF(rep)
+	b, err := PDF(rep, s.Web.R.Label)
 	if err != nil {
 		return err
 	}
@@ -338,4 +338,3 @@ func (s *Service) reportPDF(w http.ResponseWriter, r *http.Request) error {
 	_, err = w.Write(b)
 	return err
 }
-

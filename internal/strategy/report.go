@@ -59,7 +59,10 @@ type Chart struct {
 	Labels     []string      `json:"labels"`
 	Series     []ChartSeries `json:"series"`
 	Suppressed bool          `json:"suppressed,omitempty"`
-	Note       string        `json:"note,omitempty"`
+	// Codes: the labels are stored codes ("vcs", "charitable_company"),
+	// shown in words on the page and in the PDF.
+	Codes bool   `json:"codes,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // ChartSeries is one series of a chart.
@@ -145,7 +148,6 @@ type Builder struct {
 	StartMonth time.Month
 	Sources    []partnerships.MeasureSource
 	Now        time.Time
-	Labels     func(string) string // words for stored codes
 }
 
 // Build is year's report from the live records (a draft), with the
@@ -264,13 +266,15 @@ func (b *Builder) Build(ctx context.Context, year int, st *Strategy, commentary 
 				line("outcomes", "Share of organisations measuring outcomes by year (%)", "outcomes_share_steps_3_4"))
 			pc := Chart{Key: "policies", Title: "Share of third-sector organisations with each policy in date, " + period.Label + " (%)", Kind: "bar", Category: "Policy"}
 			var vals []*float64
+			any := false
 			for _, k := range keys {
 				now, _ := tr.ByKey[k].Last()
 				pc.Labels = append(pc.Labels, tr.ByKey[k].Label)
 				vals = append(vals, now)
+				any = any || now != nil
 			}
 			pc.Series = []ChartSeries{{Name: "Share in date (%)", Values: vals}}
-			if len(keys) > 0 {
+			if any { // the library counts policies in date from the year it started
 				ch.Charts = append(ch.Charts, pc)
 			}
 		case "milestones":
@@ -310,9 +314,6 @@ func (b *Builder) size(ctx context.Context, ch *Chapter) error {
 			if err := rows.Scan(&l, &n); err != nil {
 				return nil, nil, err
 			}
-			if b.Labels != nil {
-				l = b.Labels(l)
-			}
 			ls, ns = append(ls, l), append(ns, n)
 		}
 		return ls, ns, rows.Err()
@@ -328,7 +329,9 @@ func (b *Builder) size(ctx context.Context, ch *Chapter) error {
 		if err != nil {
 			return err
 		}
-		ch.Charts = append(ch.Charts, countChart(c.key, c.title, c.cat, ls, ns))
+		cc := countChart(c.key, c.title, c.cat, ls, ns)
+		cc.Codes = c.key != "ward"
+		ch.Charts = append(ch.Charts, cc)
 	}
 	var orgs, thirdN, staff, vols int
 	if err := b.Q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+third+` THEN 1 ELSE 0 END), 0),
@@ -428,16 +431,13 @@ func (b *Builder) events(ctx context.Context, ch *Chapter, p partnerships.Period
 		return err
 	}
 	defer rows.Close()
-	c := Chart{Key: "event-types", Title: "Events held and attendances by type, " + p.Label, Kind: "bar", Category: "Type of event"}
+	c := Chart{Key: "event-types", Title: "Events held and attendances by type, " + p.Label, Kind: "bar", Category: "Type of event", Codes: true}
 	var held, att []float64
 	for rows.Next() {
 		var t string
 		var n, a int
 		if err := rows.Scan(&t, &n, &a); err != nil {
 			return err
-		}
-		if b.Labels != nil {
-			t = b.Labels(t)
 		}
 		c.Labels = append(c.Labels, t)
 		held, att = append(held, float64(n)), append(att, float64(a))
@@ -482,15 +482,28 @@ func (r *Report) Chart(chapter, key string) *Chart {
 	return nil
 }
 
+// Words are the chart's labels for people: stored codes in words.
+func (c *Chart) Words(label func(string) string) []string {
+	if !c.Codes || label == nil {
+		return c.Labels
+	}
+	out := make([]string, len(c.Labels))
+	for i, l := range c.Labels {
+		out[i] = label(l)
+	}
+	return out
+}
+
 // CSV is a chart's figures as rows: the category then each series
-// ("fewer than 5" for a suppressed count).
-func (c *Chart) CSV() ([]string, [][]string) {
+// ("fewer than 5" for a suppressed count), labels in words.
+func (c *Chart) CSV(label func(string) string) ([]string, [][]string) {
+	words := c.Words(label)
 	header := []string{c.Category}
 	for _, s := range c.Series {
 		header = append(header, s.Name)
 	}
 	var rows [][]string
-	for i, l := range c.Labels {
+	for i, l := range words {
 		row := []string{l}
 		for _, s := range c.Series {
 			row = append(row, c.Cell(s, i, true))
