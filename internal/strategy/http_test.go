@@ -118,7 +118,7 @@ func TestOutcomeStatusFollowsTheTrend(t *testing.T) {
 		anon := env.Anon()
 		page := anon.Get("/strategy/outcomes/"+strconv.Itoa(id)).Status(t, 200).Contains(t, "Events and workshops held by year", "Green: improving", "Moved the good way, from 1 to 3", "<caption>Events and workshops held by year")
 		_ = page
-		csv := anon.Get("/strategy/outcomes/" + strconv.Itoa(id) + "?format=csv").Status(t, 200)
+		csv := anon.Get("/strategy/outcomes/"+strconv.Itoa(id)+"?format=csv").Status(t, 200)
 		if !strings.Contains(csv.Body, "Events and workshops held,strategy_events_held") || !strings.Contains(csv.Body, ",1,3") {
 			t.Errorf("CSV:\n%s", csv.Body)
 		}
@@ -189,7 +189,7 @@ func TestReportPublishedIsFrozen(t *testing.T) {
 		anon.Get(base+"?format=csv&chart=size/ward").Status(t, 200).Contains(t, "Layton,fewer than 5")
 		anon.Get("/reports/state-of-the-sector/1800").Status(t, 404)
 		anon.Get(fmt.Sprintf("/reports/state-of-the-sector/%d", time.Now().Year()+1)).Status(t, 404)
-		env.As("ed@example.org").Get("/admin" + base).Status(t, 403)
+		env.As("ed@example.org").Get("/admin"+base).Status(t, 403)
 
 		admin.Get("/admin"+base).Status(t, 200).Contains(t, "Commentary on Partnership working")
 		admin.PostForm("/admin"+base+"/commentary/partnership", url.Values{"body-partnership": {"**More** organisations worked together."}}).Status(t, 303)
@@ -243,7 +243,7 @@ func TestReportPublishedIsFrozen(t *testing.T) {
 			t.Fatalf("publishing twice: %v", err)
 		}
 
-		pdf := anon.Get(base + "/report.pdf").Status(t, 200)
+		pdf := anon.Get(base+"/report.pdf").Status(t, 200)
 		if ct := pdf.Header.Get("Content-Type"); ct != "application/pdf" || !strings.HasPrefix(pdf.Body, "%PDF-") || len(pdf.Body) < 5000 {
 			t.Fatalf("PDF %s, %d bytes", ct, len(pdf.Body))
 		}
