@@ -48,7 +48,6 @@ type Trends struct {
 	Labels   []string
 	ByKey    map[string]*Trend
 	Defs     []partnerships.MeasureDef
-	Reports  []partnerships.Report
 }
 
 // Measure keys are those of the strategy's measures: the partnership
@@ -66,23 +65,41 @@ func ComputeTrends(ctx context.Context, q db.Querier, from, to int, startMonth t
 	if from > to {
 		from = to
 	}
-	reps, err := partnerships.Series(ctx, q, from, to, startMonth, sources...)
+	// The partnership figures for every year in one pass; each source is
+	// then counted once a year (Series with sources would count each year
+	// twice, as "this year" and as "the year before").
+	reps, err := partnerships.Series(ctx, q, from, to, startMonth)
 	if err != nil {
 		return nil, err
 	}
-	t := &Trends{From: from, To: to, ByKey: map[string]*Trend{}, Defs: partnerships.AllDefinitions(sources), Reports: reps}
+	t := &Trends{From: from, To: to, ByKey: map[string]*Trend{}, Defs: partnerships.AllDefinitions(sources)}
 	for _, d := range t.Defs {
 		t.ByKey[d.Key] = &Trend{Key: d.Key, Label: d.Label, Definition: d.Definition}
+	}
+	add := func(key, label string, v *float64) {
+		if tr := t.ByKey[key]; tr != nil {
+			tr.Labels = append(tr.Labels, label)
+			tr.Values = append(tr.Values, v)
+		}
 	}
 	for _, r := range reps {
 		t.Labels = append(t.Labels, r.Period.Label)
 		for _, fg := range r.Figures() {
-			tr := t.ByKey[fg.Key]
-			if tr == nil {
-				continue
+			add(fg.Key, r.Period.Label, fg.Value)
+		}
+		for _, src := range sources {
+			got, err := src.Count(ctx, q, r.Period.Start, r.Period.End)
+			if err != nil {
+				return nil, fmt.Errorf("measures %s: %w", r.Period.Label, err)
 			}
-			tr.Labels = append(tr.Labels, r.Period.Label)
-			tr.Values = append(tr.Values, fg.Value)
+			for _, d := range src.Definitions {
+				var v *float64
+				if x, ok := got[d.Key]; ok {
+					x = math.Round(x*10000) / 10000
+					v = &x
+				}
+				add(d.Key, r.Period.Label, v)
+			}
 		}
 	}
 	return t, nil
