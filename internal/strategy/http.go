@@ -36,6 +36,24 @@ func (s *Service) Routes() []web.Route {
 	}, s.reportRoutes()...)
 }
 
+// pathMilestone is the milestone {id} names.
+func (s *Service) pathMilestone(r *http.Request) (*Milestone, error) {
+	id, err := web.PathID(r, "id", "milestone")
+	if err != nil {
+		return nil, err
+	}
+	return GetMilestone(r.Context(), s.DB.Q(), id)
+}
+
+// pathOutcome is the outcome {id} names.
+func (s *Service) pathOutcome(r *http.Request) (*Outcome, error) {
+	id, err := web.PathID(r, "id", "outcome")
+	if err != nil {
+		return nil, err
+	}
+	return GetOutcome(r.Context(), s.DB.Q(), id)
+}
+
 // aimView is an aim with its outcomes' statuses, for the pages.
 type aimView struct {
 	*Aim
@@ -53,12 +71,7 @@ func (s *Service) page(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	set, err := partnerships.LoadSettings(ctx, s.DB.Q())
-	if err != nil {
-		return err
-	}
-	year := lastComplete(s.Now(), set.YearStartMonth)
-	tr, status, err := s.Status(ctx, st, year)
+	tr, status, err := s.Status(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -79,32 +92,18 @@ func (s *Service) page(w http.ResponseWriter, r *http.Request) error {
 	return s.Web.Render(w, r, http.StatusOK, "strategy/strategy.html", map[string]any{
 		"Title": st.Title, "Description": "Blackpool's Consortia and Partnership Strategy as a live record: its aims, each outcome's trend and status, and its milestones.",
 		"Strategy": st, "Aims": aims, "Trends": tr, "Year": tr.Labels[len(tr.Labels)-1], "Rule": RAGRule, "Counts": counts, "RAG": RAGLabels,
-		"Today": s.Now(), "Reports": reports, "Current": year + 1,
+		"Today": s.Now(), "Reports": reports, "Current": tr.To + 1,
 	})
 }
 
 // outcomePage is one outcome's multi-year line chart per measure, with
 // the table beside it and the figures as CSV (?format=csv).
 func (s *Service) outcomePage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id, err := web.PathID(r, "id", "outcome")
+	o, err := s.pathOutcome(r)
 	if err != nil {
 		return err
 	}
-	o, err := GetOutcome(ctx, s.DB.Q(), id)
-	if err != nil {
-		return err
-	}
-	st, err := Load(ctx, s.DB.Q())
-	if err != nil {
-		return err
-	}
-	set, err := partnerships.LoadSettings(ctx, s.DB.Q())
-	if err != nil {
-		return err
-	}
-	year := lastComplete(s.Now(), set.YearStartMonth)
-	tr, err := ComputeTrends(ctx, s.DB.Q(), measureYears(st, year), year, set.YearStartMonth, s.Sources())
+	tr, _, err := s.Status(r.Context(), nil)
 	if err != nil {
 		return err
 	}
@@ -207,15 +206,11 @@ func (s *Service) newMilestone(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) editMilestone(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id", "milestone")
+	m, err := s.pathMilestone(r)
 	if err != nil {
 		return err
 	}
-	m, err := GetMilestone(r.Context(), s.DB.Q(), id)
-	if err != nil {
-		return err
-	}
-	return s.renderMilestone(w, r, http.StatusOK, id, milestoneForm(m), nil)
+	return s.renderMilestone(w, r, http.StatusOK, m.ID, milestoneForm(m), nil)
 }
 
 // readMilestone checks a milestone form.
@@ -264,13 +259,11 @@ func (s *Service) saveMilestone(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var id int64
 	if r.PathValue("id") != "" {
-		var err error
-		if id, err = web.PathID(r, "id", "milestone"); err != nil {
+		m, err := s.pathMilestone(r)
+		if err != nil {
 			return err
 		}
-		if _, err := GetMilestone(ctx, s.DB.Q(), id); err != nil {
-			return err
-		}
+		id = m.ID
 	}
 	if err := web.ParseForm(r); err != nil {
 		return err
@@ -301,34 +294,26 @@ func (s *Service) saveMilestone(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) confirmDelete(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id", "milestone")
-	if err != nil {
-		return err
-	}
-	m, err := GetMilestone(r.Context(), s.DB.Q(), id)
+	m, err := s.pathMilestone(r)
 	if err != nil {
 		return err
 	}
 	return s.Web.Confirm(w, r, web.Confirm{Title: "Delete milestone", Question: "Are you sure you want to delete the milestone \u201c" + m.Title + "\u201d?",
 		Detail: "It will no longer show on the strategy page or in any State of the Sector report not yet published. Published reports keep it.",
-		Button: "Delete milestone", Back: "/admin/strategy/milestones/" + strconv.FormatInt(id, 10)})
+		Button: "Delete milestone", Back: "/admin/strategy/milestones/" + strconv.FormatInt(m.ID, 10)})
 }
 
 func (s *Service) deleteMilestone(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id", "milestone")
-	if err != nil {
-		return err
-	}
-	m, err := GetMilestone(ctx, s.DB.Q(), id)
+	m, err := s.pathMilestone(r)
 	if err != nil {
 		return err
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
-		if err := DeleteMilestone(ctx, tx, id); err != nil {
+		if err := DeleteMilestone(ctx, tx, m.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, 0, "strategy.milestone.delete", "strategy_milestone", id, m.Title)
+		return audit.Record(ctx, tx, 0, "strategy.milestone.delete", "strategy_milestone", m.ID, m.Title)
 	})
 	if err != nil {
 		return err
@@ -342,11 +327,7 @@ func (s *Service) renderOutcome(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Service) editOutcome(w http.ResponseWriter, r *http.Request) error {
-	id, err := web.PathID(r, "id", "outcome")
-	if err != nil {
-		return err
-	}
-	o, err := GetOutcome(r.Context(), s.DB.Q(), id)
+	o, err := s.pathOutcome(r)
 	if err != nil {
 		return err
 	}
@@ -359,14 +340,11 @@ func (s *Service) editOutcome(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) saveOutcome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id", "outcome")
+	o, err := s.pathOutcome(r)
 	if err != nil {
 		return err
 	}
-	o, err := GetOutcome(ctx, s.DB.Q(), id)
-	if err != nil {
-		return err
-	}
+	id := o.ID
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"partnerhub/internal/markdown"
+	"partnerhub/internal/web"
 )
 
 // The PDF is drawn with codeberg.org/go-pdf/fpdf (pure Go, no cgo or
@@ -202,7 +203,7 @@ func pdfChart(p *fpdf.Fpdf, tr func(string) string, c *Chart, words []string) {
 	if maxV == 0 {
 		maxV = 1
 	}
-	maxV = niceCeil(maxV)
+	maxV = web.NiceCeil(maxV)
 	p.SetFont("Helvetica", "", 7)
 	p.SetDrawColor(200, 200, 200)
 	for i := 0; i <= 4; i++ {
@@ -303,16 +304,6 @@ func pdfChart(p *fpdf.Fpdf, tr func(string) string, c *Chart, words []string) {
 		x += w + 8
 	}
 	p.SetXY(pdfLeft, y+6)
-}
-
-func niceCeil(v float64) float64 {
-	exp := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*exp >= v {
-			return m * exp
-		}
-	}
-	return 10 * exp
 }
 
 func (s *Service) reportPDF(w http.ResponseWriter, r *http.Request) error {

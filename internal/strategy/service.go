@@ -71,12 +71,20 @@ func measureYears(st *Strategy, year int) int {
 	return max(from, year-19)
 }
 
-// Status rates every outcome of st as of the measuring year `year`.
-func (s *Service) Status(ctx context.Context, st *Strategy, year int) (*Trends, map[int64]OutcomeStatus, error) {
+// Status rates every outcome of st (nil: the stored strategy) as of the
+// latest complete measuring year, with every measure's trend since the
+// strategy began.
+func (s *Service) Status(ctx context.Context, st *Strategy) (*Trends, map[int64]OutcomeStatus, error) {
 	set, err := partnerships.LoadSettings(ctx, s.DB.Q())
 	if err != nil {
 		return nil, nil, err
 	}
+	if st == nil {
+		if st, err = Load(ctx, s.DB.Q()); err != nil {
+			return nil, nil, err
+		}
+	}
+	year := lastComplete(s.Now(), set.YearStartMonth)
 	tr, err := ComputeTrends(ctx, s.DB.Q(), measureYears(st, year), year, set.YearStartMonth, s.Sources())
 	if err != nil {
 		return nil, nil, err
