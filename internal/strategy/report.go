@@ -322,7 +322,9 @@ func (b *Builder) size(ctx context.Context, ch *Chapter) error {
 	for _, c := range []struct{ key, title, cat, q string }{
 		{"sector", "Organisations by sector", "Sector", `SELECT o.sector, COUNT(*) FROM organisations o GROUP BY o.sector ORDER BY 2 DESC, 1`},
 		{"legal-form", "Third-sector organisations by legal form", "Legal form", `SELECT o.legal_form, COUNT(*) FROM organisations o WHERE ` + third + ` GROUP BY o.legal_form ORDER BY 2 DESC, 1`},
-		{"income", "Third-sector organisations by income band", "Income band", `SELECT COALESCE(NULLIF(p.income_band, ''), 'not_given'), COUNT(*) FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE ` + third + ` GROUP BY COALESCE(NULLIF(p.income_band, ''), 'not_given') ORDER BY 1`},
+		{"income", "Third-sector organisations by income band", "Income band", `SELECT COALESCE(NULLIF(p.income_band, ''), 'not_given'), COUNT(*) FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE ` + third + ` GROUP BY COALESCE(NULLIF(p.income_band, ''), 'not_given')
+			ORDER BY CASE COALESCE(NULLIF(p.income_band, ''), 'not_given') WHEN 'under_10k' THEN 1 WHEN '10k_100k' THEN 2 WHEN '100k_500k' THEN 3
+			WHEN '500k_1m' THEN 4 WHEN '1m_5m' THEN 5 WHEN 'over_5m' THEN 6 ELSE 7 END`},
 		{"ward", "Third-sector organisations by ward served", "Ward", `SELECT a.code, COUNT(*) FROM org_areas a JOIN organisations o ON o.id = a.organisation_id WHERE a.kind = 'ward' AND ` + third + ` GROUP BY a.code ORDER BY 1`},
 	} {
 		ls, ns, err := group(c.q)
