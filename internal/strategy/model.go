@@ -130,6 +130,12 @@ func Parse(data []byte, known func(string) bool) (*Document, []Problem) {
 			return nil, []Problem{{"", err.Error()}}
 		}
 		var out []Problem
+		// The rules beyond the schema too, when the file's shape allows,
+		// so that one pass names every problem.
+		var d Document
+		if json.Unmarshal(data, &d) == nil {
+			out = append(out, d.check(known)...)
+		}
 		var walk func(e *jsonschema.ValidationError)
 		walk = func(e *jsonschema.ValidationError) {
 			if len(e.Causes) == 0 {
@@ -152,9 +158,9 @@ func Parse(data []byte, known func(string) bool) (*Document, []Problem) {
 
 func (d *Document) check(known func(string) bool) []Problem {
 	var out []Problem
-	s, _ := time.Parse(time.DateOnly, d.StartsOn)
-	e, _ := time.Parse(time.DateOnly, d.EndsOn)
-	if e.Before(s) {
+	s, serr := time.Parse(time.DateOnly, d.StartsOn)
+	e, eerr := time.Parse(time.DateOnly, d.EndsOn)
+	if serr == nil && eerr == nil && e.Before(s) {
 		out = append(out, Problem{"/ends_on", "the strategy ends before it starts"})
 	}
 	keys := map[string]bool{}
