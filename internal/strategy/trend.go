@@ -2,9 +2,12 @@ package strategy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub/internal/db"
@@ -82,16 +85,17 @@ func ComputeTrends(ctx context.Context, q db.Querier, from, to int, startMonth t
 			tr.Values = append(tr.Values, v)
 		}
 	}
-	for _, r := range reps {
+	counts, err := countSources(ctx, q, reps, sources)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range reps {
 		t.Labels = append(t.Labels, r.Period.Label)
 		for _, fg := range r.Figures() {
 			add(fg.Key, r.Period.Label, fg.Value)
 		}
-		for _, src := range sources {
-			got, err := src.Count(ctx, q, r.Period.Start, r.Period.End)
-			if err != nil {
-				return nil, fmt.Errorf("measures %s: %w", r.Period.Label, err)
-			}
+		for j, src := range sources {
+			got := counts[i][j]
 			for _, d := range src.Definitions {
 				var v *float64
 				if x, ok := got[d.Key]; ok {
@@ -263,3 +267,35 @@ func Sparkline(t *Trend) string {
 var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 
 func htmlEscape(s string) string { return htmlReplacer.Replace(s) }
+
+// countSources counts every source for every year: years side by side
+// on the read pool (the counts are independent reads), one after another
+// inside a transaction (which one connection serves).
+func countSources(ctx context.Context, q db.Querier, reps []partnerships.Report, sources []partnerships.MeasureSource) ([][]map[string]float64, error) {
+	out := make([][]map[string]float64, len(reps))
+	workers := 1
+	if _, tx := q.(*db.Tx); !tx {
+		workers = max(1, min(runtime.GOMAXPROCS(0), 4))
+	}
+	sem := make(chan struct{}, workers)
+	errs := make([]error, len(reps))
+	var wg sync.WaitGroup
+	for i, r := range reps {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i] = make([]map[string]float64, len(sources))
+			for j, src := range sources {
+				got, err := src.Count(ctx, q, r.Period.Start, r.Period.End)
+				if err != nil {
+					errs[i] = fmt.Errorf("measures %s: %w", r.Period.Label, err)
+					return
+				}
+				out[i][j] = got
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
