@@ -73,8 +73,26 @@ func BenchmarkReportYear(b *testing.B) {
 	}
 	ctx := context.Background()
 	d := dbtest.SQLite(b)
+	// PARTNERHUB_BENCH_DB=FILE keeps the generated data in FILE and uses
+	// it again next time (seeding national scale takes minutes).
+	if path := os.Getenv("PARTNERHUB_BENCH_DB"); path != "" {
+		var err error
+		if d, err = db.Open(ctx, db.Options{Path: path}); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { d.Close() })
+		if _, err := d.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
 	start := time.Now()
-	seedSector(b, d, orgs, members, grants)
+	var have int
+	d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&have)
+	if have == 0 {
+		seedSector(b, d, orgs, members, grants)
+	} else {
+		orgs = have
+	}
 	seeded := time.Since(start)
 	doc, problems := Parse(seedJSON, nil)
 	if len(problems) > 0 {
