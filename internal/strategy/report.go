@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
 	"partnerhub/internal/grants"
 	"partnerhub/internal/partnerships"
@@ -79,6 +80,9 @@ type OutcomeRow struct {
 	Measures string `json:"measures"`
 }
 
+// ReportYears is how many years a report's trend charts show.
+const ReportYears = 6
+
 // SuppressBelow: counts of organisations from 1 to SuppressBelow-1 are
 // not shown where they could identify an organisation.
 const SuppressBelow = 5
@@ -89,7 +93,7 @@ const SuppressNote = "Counts from 1 to 4 are shown as \u201cfewer than 5\u201d s
 // Chapters in order, with their titles.
 var chapterTitles = []struct{ Key, Title, Intro string }{
 	{"size", "The sector's size and shape", "Organisations in the directory by sector, and the third sector (voluntary and community organisations, social enterprises and faith groups) by legal form, income and ward, with their staff and volunteers. The directory keeps no history, so these figures are those of the day the report was built (for a published report, the day it was published)."},
-	{"partnership", "Partnership working", "The strategy's partnership measures for the year and their trends since the strategy began, and each outcome's status in the year."},
+	{"partnership", "Partnership working", "The strategy's partnership measures for the year and their trends over the six years to it (from the year the strategy began, when that is later), and each outcome's status in the year."},
 	{"consortia", "Consortia and their impact", "Consortia formed, active and dissolved, their life span, and their bids: submitted, won and the value won."},
 	{"commissioning", "Commissioning", "Opportunities published, the share suitable for voluntary, community and social enterprise organisations, third-sector interest and involvement in service design, and the value won by consortia."},
 	{"funding", "Funding from grants", "360Giving grants into the town awarded in the year, by funder, theme and ward."},
@@ -153,11 +157,13 @@ type Builder struct {
 // Build is year's report from the live records (a draft), with the
 // commentary written so far.
 func (b *Builder) Build(ctx context.Context, year int, st *Strategy, commentary map[string]string) (*Report, error) {
-	from := year - 4
-	if st != nil && st.StartsOn.Year() < year {
-		from = min(st.StartsOn.Year(), year)
+	// The report's trends cover the ReportYears years to its year, from
+	// the year the strategy began when that is later (the strategy page
+	// and each outcome's page show the whole history).
+	from := year - (ReportYears - 1)
+	if st != nil && st.StartsOn.Year() > from && st.StartsOn.Year() <= year {
+		from = st.StartsOn.Year()
 	}
-	from = max(from, year-19)
 	tr, err := ComputeTrends(ctx, b.Q, from, year, b.StartMonth, b.Sources)
 	if err != nil {
 		return nil, err
@@ -298,55 +304,97 @@ func (b *Builder) Build(ctx context.Context, year int, st *Strategy, commentary 
 	return r, nil
 }
 
-// size is the chapter on the sector's size and shape.
+// incomeOrder is the income bands' order on the chart.
+var incomeOrder = []string{"under_10k", "10k_100k", "100k_500k", "500k_1m", "1m_5m", "over_5m", "not_given"}
+
+// size is the chapter on the sector's size and shape: one pass over the
+// organisations (sector, legal form, income band, staff, volunteers) and
+// one over the wards they serve.
 func (b *Builder) size(ctx context.Context, ch *Chapter) error {
-	group := func(query string) ([]string, []int, error) {
-		rows, err := b.Q.QueryContext(ctx, query)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer rows.Close()
-		var ls []string
-		var ns []int
-		for rows.Next() {
-			var l string
-			var n int
-			if err := rows.Scan(&l, &n); err != nil {
-				return nil, nil, err
-			}
-			ls, ns = append(ls, l), append(ns, n)
-		}
-		return ls, ns, rows.Err()
-	}
-	const third = `o.sector IN ('vcs','social_enterprise','faith')`
-	for _, c := range []struct{ key, title, cat, q string }{
-		{"sector", "Organisations by sector", "Sector", `SELECT o.sector, COUNT(*) FROM organisations o GROUP BY o.sector ORDER BY 2 DESC, 1`},
-		{"legal-form", "Third-sector organisations by legal form", "Legal form", `SELECT o.legal_form, COUNT(*) FROM organisations o WHERE ` + third + ` GROUP BY o.legal_form ORDER BY 2 DESC, 1`},
-		{"income", "Third-sector organisations by income band", "Income band", `SELECT COALESCE(NULLIF(p.income_band, ''), 'not_given'), COUNT(*) FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id WHERE ` + third + ` GROUP BY COALESCE(NULLIF(p.income_band, ''), 'not_given')
-			ORDER BY CASE COALESCE(NULLIF(p.income_band, ''), 'not_given') WHEN 'under_10k' THEN 1 WHEN '10k_100k' THEN 2 WHEN '100k_500k' THEN 3
-			WHEN '500k_1m' THEN 4 WHEN '1m_5m' THEN 5 WHEN 'over_5m' THEN 6 ELSE 7 END`},
-		{"ward", "Third-sector organisations by ward served", "Ward", `SELECT a.code, COUNT(*) FROM org_areas a JOIN organisations o ON o.id = a.organisation_id WHERE a.kind = 'ward' AND ` + third + ` GROUP BY a.code ORDER BY 1`},
-	} {
-		ls, ns, err := group(c.q)
-		if err != nil {
-			return err
-		}
-		cc := countChart(c.key, c.title, c.cat, ls, ns)
-		cc.Codes = c.key != "ward"
-		ch.Charts = append(ch.Charts, cc)
-	}
-	var orgs, thirdN, staff, vols int
-	if err := b.Q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN `+third+` THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN `+third+` THEN p.staff ELSE 0 END), 0), COALESCE(SUM(CASE WHEN `+third+` THEN p.volunteers ELSE 0 END), 0)
-		FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id`).Scan(&orgs, &thirdN, &staff, &vols); err != nil {
+	rows, err := b.Q.QueryContext(ctx, `SELECT o.sector, o.legal_form, COALESCE(NULLIF(p.income_band, ''), 'not_given'), COUNT(*),
+		COALESCE(SUM(p.staff), 0), COALESCE(SUM(p.volunteers), 0)
+		FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id GROUP BY o.sector, o.legal_form, COALESCE(NULLIF(p.income_band, ''), 'not_given')`)
+	if err != nil {
 		return err
 	}
+	sectors, legal, income := map[string]int{}, map[string]int{}, map[string]int{}
+	var orgs, thirdN, staff, vols int
+	for rows.Next() {
+		var sector, form, band string
+		var n, st, vo int
+		if err := rows.Scan(&sector, &form, &band, &n, &st, &vo); err != nil {
+			rows.Close()
+			return err
+		}
+		sectors[sector] += n
+		orgs += n
+		if accounts.IsThirdSector(sector) {
+			legal[form] += n
+			income[band] += n
+			thirdN, staff, vols = thirdN+n, staff+st, vols+vo
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	byCount := func(m map[string]int) ([]string, []int) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if m[keys[i]] != m[keys[j]] {
+				return m[keys[i]] > m[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		ns := make([]int, len(keys))
+		for i, k := range keys {
+			ns[i] = m[k]
+		}
+		return keys, ns
+	}
+	var bands []string
+	var bandN []int
+	for _, k := range incomeOrder {
+		if n, ok := income[k]; ok {
+			bands, bandN = append(bands, k), append(bandN, n)
+		}
+	}
+	sl, sn := byCount(sectors)
+	ll, ln := byCount(legal)
+	for _, c := range []Chart{
+		countChart("sector", "Organisations by sector", "Sector", sl, sn),
+		countChart("legal-form", "Third-sector organisations by legal form", "Legal form", ll, ln),
+		countChart("income", "Third-sector organisations by income band", "Income band", bands, bandN),
+	} {
+		c.Codes = true
+		ch.Charts = append(ch.Charts, c)
+	}
+	rows, err = b.Q.QueryContext(ctx, `SELECT a.code, COUNT(*) FROM org_areas a JOIN organisations o ON o.id = a.organisation_id
+		WHERE a.kind = 'ward' AND o.sector IN ('vcs','social_enterprise','faith') GROUP BY a.code ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var wards []string
+	var wardN []int
+	for rows.Next() {
+		var w string
+		var n int
+		if err := rows.Scan(&w, &n); err != nil {
+			return err
+		}
+		wards, wardN = append(wards, w), append(wardN, n)
+	}
+	ch.Charts = append(ch.Charts, countChart("ward", "Third-sector organisations by ward served", "Ward", wards, wardN))
 	ch.Figures = append(ch.Figures,
 		Figure{Key: "organisations", Label: "Organisations in the directory", Value: fp(float64(orgs))},
 		Figure{Key: "third_sector_organisations", Label: "Third-sector organisations", Value: fp(float64(thirdN))},
 		Figure{Key: "third_sector_staff", Label: "Paid staff of third-sector organisations (as they report)", Value: fp(float64(staff))},
 		Figure{Key: "third_sector_volunteers", Label: "Volunteers of third-sector organisations (as they report)", Value: fp(float64(vols))})
-	return nil
+	return rows.Err()
 }
 
 // funding adds the year's grants by funder, theme and ward.
