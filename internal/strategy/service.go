@@ -9,6 +9,8 @@ package strategy
 import (
 	"context"
 	"embed"
+	"fmt"
+	"sync"
 	"time"
 
 	"partnerhub/internal/db"
@@ -28,7 +30,18 @@ type Service struct {
 	Measures *partnerships.Service
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+
+	// trends caches the strategy page's trends for TrendsTTL: every
+	// measure of every year since the strategy began is costly to count
+	// at scale, and the page is public.
+	mu      sync.Mutex
+	trends  *Trends
+	trendAt time.Time
+	trendOf string
 }
+
+// TrendsTTL is how long the strategy pages reuse the trends they counted.
+const TrendsTTL = time.Minute
 
 // New returns the strategy feature over the strategy's measures.
 func New(d *db.DB, w *web.Server, measures *partnerships.Service) *Service {
@@ -85,9 +98,21 @@ func (s *Service) Status(ctx context.Context, st *Strategy) (*Trends, map[int64]
 		}
 	}
 	year := lastComplete(s.Now(), set.YearStartMonth)
-	tr, err := ComputeTrends(ctx, s.DB.Q(), measureYears(st, year), year, set.YearStartMonth, s.Sources())
-	if err != nil {
-		return nil, nil, err
+	from := measureYears(st, year)
+	key := fmt.Sprint(from, year, set.YearStartMonth)
+	s.mu.Lock()
+	tr := s.trends
+	if tr == nil || s.trendOf != key || time.Since(s.trendAt) > TrendsTTL {
+		tr = nil
+	}
+	s.mu.Unlock()
+	if tr == nil {
+		if tr, err = ComputeTrends(ctx, s.DB.Q(), from, year, set.YearStartMonth, s.Sources()); err != nil {
+			return nil, nil, err
+		}
+		s.mu.Lock()
+		s.trends, s.trendAt, s.trendOf = tr, time.Now(), key
+		s.mu.Unlock()
 	}
 	out := map[int64]OutcomeStatus{}
 	for _, a := range st.Aims {
