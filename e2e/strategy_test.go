@@ -85,6 +85,7 @@ func TestStrategyJourney(t *testing.T) {
 	if count(t, anon, "svg.ph-sparkline") < 20 {
 		t.Error("an outcome has no sparkline")
 	}
+	jrFits320(t, anon, "the strategy page")
 	visit(t, anon, "/strategy/outcomes/1")
 	checkPage(t, anon, "an outcome")
 	visit(t, anon, "/reports/state-of-the-sector/2012")
@@ -93,6 +94,7 @@ func TestStrategyJourney(t *testing.T) {
 	if !strings.Contains(s, "The figures are frozen") || !strings.Contains(s, "More organisations worked in partnership in 2012.") || !strings.Contains(s, "Milestones of the year") {
 		t.Fatalf("report: %q", s[:min(400, len(s))])
 	}
+	jrFits320(t, anon, "the 2012 report")
 	if count(t, anon, `link[rel=stylesheet][media=print]`) != 1 {
 		t.Fatal("the report has no print stylesheet")
 	}
