@@ -117,3 +117,34 @@ func TestSuppression(t *testing.T) {
 		t.Fatal("nothing to suppress")
 	}
 }
+
+// TestPDFDrawsEveryChapterAndChart: the PDF has a page for each chapter,
+// every chart's title, its bars (rectangles) and lines, the labels in
+// words and a suppressed count as "fewer than 5".
+func TestPDFDrawsEveryChapterAndChart(t *testing.T) {
+	pdfCompress = false
+	defer func() { pdfCompress = true }()
+	f := func(v float64) *float64 { return &v }
+	rep := &Report{Year: 2012, Title: "State of the Sector 2012", Status: "draft"}
+	for _, c := range chapterTitles {
+		rep.Chapters = append(rep.Chapters, Chapter{Key: c.Key, Title: c.Title, Intro: c.Intro})
+	}
+	rep.Chapters[0].Charts = []Chart{countChart("sector", "Organisations by sector", "Sector", []string{"vcs", "faith"}, []int{12, 3})}
+	rep.Chapters[0].Charts[0].Codes = true
+	rep.Chapters[1].Charts = []Chart{{Key: "l", Title: "Organisations working in partnership by year", Kind: "line", Category: "Year",
+		Labels: []string{"2010", "2011", "2012"}, Series: []ChartSeries{{Name: "Organisations", Values: []*float64{f(19), f(33), f(42)}}}}}
+	rep.Chapters[1].Commentary = "**More** than before."
+	b, err := PDF(rep, func(c string) string { return map[string]string{"vcs": "Voluntary and community", "faith": "Faith group"}[c] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if n := strings.Count(s, "/Type /Page\n"); n != len(chapterTitles) {
+		t.Errorf("%d pages for %d chapters", n, len(chapterTitles))
+	}
+	for _, want := range []string{"(Organisations by sector)", "(Voluntary and community)", "(fewer than 5)", "(Organisations working in partnership by year)", "(More than before.)", "(Milestones of the year)", " re f", " l S"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the PDF has no %q", want)
+		}
+	}
+}

@@ -28,9 +28,13 @@ const (
 // tells none apart in print.
 var pdfColours = [][3]int{{29, 112, 184}, {80, 90, 95}, {212, 53, 28}}
 
+// pdfCompress is off in tests, which read the drawing operators.
+var pdfCompress = true
+
 // PDF renders the report as an A4 PDF.
 func PDF(rep *Report, label func(string) string) ([]byte, error) {
 	p := fpdf.New("P", "mm", "A4", "")
+	p.SetCompression(pdfCompress)
 	p.SetMargins(pdfLeft, 18, pdfLeft)
 	p.SetAutoPageBreak(true, 18)
 	at := rep.BuiltAt
