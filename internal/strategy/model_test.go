@@ -134,7 +134,9 @@ func TestPDFDrawsEveryChapterAndChart(t *testing.T) {
 	rep.Chapters[1].Charts = []Chart{{Key: "l", Title: "Organisations working in partnership by year", Kind: "line", Category: "Year",
 		Labels: []string{"2010", "2011", "2012"}, Series: []ChartSeries{{Name: "Organisations", Values: []*float64{f(19), f(33), f(42)}}}}}
 	rep.Chapters[1].Commentary = "**More** than before."
-	b, err := PDF(rep, func(c string) string { return map[string]string{"vcs": "Voluntary and community", "faith": "Faith group"}[c] })
+	b, err := PDF(rep, func(c string) string {
+		return map[string]string{"vcs": "Voluntary and community", "faith": "Faith group"}[c]
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
