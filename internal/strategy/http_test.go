@@ -46,6 +46,11 @@ func TestImportExportRoundTrip(t *testing.T) {
 		env := apptest.New(t, d)
 		env.User("admin@example.org", true)
 		s := env.App.Strategy
+		// Before any strategy is loaded the pages say so, and reports still build.
+		env.Anon().Get("/strategy").Status(t, 200).Contains(t, "No strategy has been loaded yet")
+		env.Anon().Get("/reports/state-of-the-sector/2012").Status(t, 200).Contains(t, "No milestones were due in this year")
+		env.As("admin@example.org").Get("/admin/strategy").Status(t, 200).Contains(t, "partnerhub import strategy FILE")
+		env.As("admin@example.org").Get("/admin/strategy/export").Status(t, 404)
 		rep, err := s.Import(env.Ctx, strategy.SeedJSON(), true)
 		if err != nil || !rep.DryRun || rep.Rows != 33 {
 			t.Fatalf("dry run %+v %v", rep, err)
@@ -188,6 +193,10 @@ func TestReportPublishedIsFrozen(t *testing.T) {
 		anon.Get(base).Status(t, 200).Contains(t, "Draft", "The sector&#39;s size and shape", "Milestones of the year", "Increase in number of Organisations working in Partnership")
 		anon.Get(base+"?format=csv&chart=size/ward").Status(t, 200).Contains(t, "Layton,fewer than 5")
 		anon.Get("/reports/state-of-the-sector/1800").Status(t, 404)
+		anon.Get("/reports/state-of-the-sector/abc").Status(t, 404)
+		anon.Get(base+"?format=csv&chart=size/nothing").Status(t, 404)
+		anon.Get("/strategy/outcomes/999999").Status(t, 404)
+		anon.Get("/strategy/outcomes/x").Status(t, 404)
 		anon.Get(fmt.Sprintf("/reports/state-of-the-sector/%d", time.Now().Year()+1)).Status(t, 404)
 		env.As("ed@example.org").Get("/admin"+base).Status(t, 403)
 
