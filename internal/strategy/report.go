@@ -497,7 +497,7 @@ func (b *Builder) events(ctx context.Context, ch *Chapter, p partnerships.Period
 	return rows.Err()
 }
 
-// Hash is the SHA-256 of the report's figures and words: the document
+// ComputeHash is the SHA-256 of the report's figures and words: the document
 // with its status, dates and hash left out.
 func (r *Report) ComputeHash() (string, error) {
 	c := *r
