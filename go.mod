@@ -21,7 +21,9 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+require github.com/boombuler/barcode v1.1.0 // indirect
+
+require codeberg.org/go-pdf/fpdf v0.12.0
 
 require (
 	github.com/aymerick/douceur v0.2.0 // indirect

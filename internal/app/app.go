@@ -28,6 +28,7 @@ import (
 	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/privacy"
+	"partnerhub/internal/strategy"
 	"partnerhub/internal/web"
 )
 
@@ -51,6 +52,7 @@ type App struct {
 	Handler       http.Handler
 	Library       *library.Service
 	Grants        *grants.Service
+	Strategy      *strategy.Service
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -122,6 +124,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Partnerships.InvitationsPanel)
+	// The strategy as data and the State of the Sector report read every
+	// measure above; it adds the events' figures to them.
+	a.Partnerships.AddMeasureSource(strategy.EventMeasures())
+	a.Strategy = strategy.New(d, w, a.Partnerships)
 	// The signed-in home (/home) gathers each feature's "what needs doing".
 	a.Accounts.Todos = append(a.Accounts.Todos, a.Events.Todos, a.Assess.Todos, a.Directory.Todos,
 		a.Partnerships.Todos, a.Library.Todos, a.Bids.Todos, a.Opportunities.Todos, a.Outcomes.Todos)
@@ -134,7 +140,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}})
 	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
 
-	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, notify.New(d, w),
+	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, a.Strategy, notify.New(d, w),
 		privacy.New(d, w, a.Accounts)}
 	var routes []web.Route
 	routes = append(routes, w.InfoRoutes()...)

@@ -266,3 +266,8 @@ func chartID(kind, title string, labels []string, series []Series) string {
 func chartWrap(svg string) template.HTML {
 	return template.HTML(`<div class="ph-chart-wrap" tabindex="0">` + svg + `</div>`)
 }
+
+// NiceCeil is the top of a chart's value axis for largest value v: v
+// rounded up to 1, 2, 2.5 or 5 times a power of ten (for charts drawn
+// elsewhere from the same figures, such as the strategy's PDF).
+func NiceCeil(v float64) float64 { return niceCeil(v) }
