@@ -43,7 +43,7 @@ func (s *Service) Nav() []web.NavItem {
 
 // Importers are the `partnerhub import` kinds this feature provides.
 func (s *Service) Importers() map[string]importing.Func {
-	return map[string]importing.Func{"orgs": s.importFile}
+	return map[string]importing.Func{"orgs": s.importFile, "charities": s.importRegisterFile(RegisterCharity), "companies": s.importRegisterFile(RegisterCompany)}
 }
 
 // Routes is the feature's part of the route table.
