@@ -103,6 +103,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /funding/themes", "", "/funding/themes", "", ""},
 		{"GET /funding/organisations/{org}", "", "/funding/organisations/" + orgWithGrants, "", ""},
 		{"GET /admin/grants/matches", admin, "/admin/grants/matches", "", "Recipient key"},
+		{"GET /admin/registers/matches", admin, "/admin/registers/matches", "", "Register name"},
 	}
 }
 

@@ -49,7 +49,7 @@ func (s *Service) Importers() map[string]importing.Func {
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return append(append(append(s.networkRoutes(), s.orukRoutes()...), s.apiRoutes()...), []web.Route{
+	return append(append(append(append(s.networkRoutes(), s.orukRoutes()...), s.apiRoutes()...), s.adminRegisterRoutes()...), []web.Route{
 		web.Get("/directory", web.Public, s.list),
 		web.Get("/directory/{slug}", web.Public, s.show),
 		web.Get("/directory/{slug}/history", web.Admin, s.history),

@@ -122,6 +122,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		outcomesDemo,
 		libraryDemo,
 		grantsDemo,
+		registersDemo,
 	}
 	for _, step := range append(steps, Extra...) {
 		if err := step(ctx, t); err != nil {
