@@ -41,7 +41,6 @@ type lineReader struct {
 	line    int
 	pending []byte // the rest of a chunk after a lone CR
 	long    []byte
-	ended   bool // the last line read ended with a line end
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -49,7 +48,7 @@ func newLineReader(r io.Reader) *lineReader {
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, bom) {
 		br.Discard(3)
 	}
-	return &lineReader{r: br, ended: true}
+	return &lineReader{r: br}
 }
 
 // next returns the next line (valid until the next call) or io.EOF.
@@ -84,12 +83,10 @@ func (l *lineReader) next() ([]byte, error) {
 				l.pending = rest
 			}
 		}
-		l.ended = true
 		return chunk[:i], nil
 	}
 	n := len(chunk)
-	l.ended = n > 0 && chunk[n-1] == '\n'
-	if l.ended {
+	if n > 0 && chunk[n-1] == '\n' {
 		n--
 		if n > 0 && chunk[n-1] == '\r' {
 			n--
@@ -175,11 +172,6 @@ func (t *tsvReader) next() ([][]byte, error) {
 		}
 		if n > t.ncol {
 			return nil, &importing.RowError{Line: t.line, Reason: fmt.Sprintf("has %d fields; the header has %d (a tab inside a field?)", n, t.ncol)}
-		}
-		if !t.lr.ended {
-			// The last line has every field but no line end: the last field may be cut short.
-			// The register's files end every line, so say so.
-			return nil, errTruncated(t.line, n, t.ncol)
 		}
 		t.fields = t.fields[:0]
 		rest := t.rec

@@ -263,6 +263,11 @@ func TestImportCharityBadFiles(t *testing.T) {
 				t.Fatalf("%s: %d organisations half-written", name, n)
 			}
 		}
+		// A last line without its line end is whole.
+		rep, err := ImportCharities(ctx, d, bytes.NewReader(bytes.TrimSuffix(good, []byte("\r\n"))), RegisterOptions{DryRun: true})
+		if err != nil || rep.Created != 4 || len(rep.Rejected) != 0 {
+			t.Fatalf("no line end at the end: %v\n%s", err, rep)
+		}
 		// Mixed line ends (CRLF, LF, a lone CR) are read as lines; a row
 		// with a tab too many is rejected with its line.
 		rows := ccFirst()
@@ -270,7 +275,7 @@ func TestImportCharityBadFiles(t *testing.T) {
 		mixed := ccTSV(rows...)
 		mixed = bytes.Replace(mixed, []byte("\r\n"), []byte("\n"), 2)
 		mixed = bytes.Replace(mixed, []byte("\r\n"), []byte("\r"), 1)
-		rep, err := ImportCharities(ctx, d, bytes.NewReader(mixed), fylde)
+		rep, err = ImportCharities(ctx, d, bytes.NewReader(mixed), fylde)
 		if err != nil || rep.Created != 2 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 4 || !strings.Contains(rep.Rejected[0].Reason, "has 35 fields") {
 			t.Fatalf("mixed line ends: %v\n%s", err, rep)
 		}
