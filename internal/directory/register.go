@@ -344,6 +344,16 @@ func (ri *regImport) load() error {
 	return err
 }
 
+// rejected counts and reports a row the reader could not hand over.
+func (ri *regImport) rejected(err error) bool {
+	re, ok := err.(*importing.RowError)
+	if ok {
+		ri.rep.Rows++
+		ri.rep.Reject(re.Line, re.Column, re.Reason)
+	}
+	return ok
+}
+
 // isKnown says whether the directory has an organisation for a number.
 func (ri *regImport) isKnown(identifier string) bool {
 	_, ok := ri.known[identifier]

@@ -124,9 +124,7 @@ func (cc *ccImport) readTSV(r io.Reader) error {
 		if err == io.EOF {
 			return nil
 		}
-		if re, ok := err.(*importing.RowError); ok {
-			ri.rep.Rows++
-			ri.rep.Reject(re.Line, re.Column, re.Reason)
+		if ri.rejected(err) {
 			continue
 		}
 		if err != nil {
@@ -134,25 +132,11 @@ func (cc *ccImport) readTSV(r io.Reader) error {
 		}
 		ri.rep.Rows++
 		// Sorted out on a few fields first, without building the row.
-		linked := bytes.TrimSpace(fields[iLinked])
-		isLinked := len(linked) > 0 && !(len(linked) == 1 && linked[0] == '0')
-		removed := bytes.EqualFold(bytes.TrimSpace(fields[iStatus]), []byte("Removed"))
-		if !isLinked {
-			num := string(bytes.TrimSpace(fields[iNum]))
-			co := ""
-			if iCo >= 0 {
-				co = string(bytes.TrimSpace(fields[iCo]))
-			}
-			known := ri.isKnown("GB-CHC-"+num) || co != "" && ri.isKnown("GB-COH-"+padCompany(co))
-			if removed && !known {
-				ri.skippedRemoved++
-				continue
-			}
-			if !known && ri.area != nil && !ri.area.has(fields[iPC]) {
-				ri.outside++
-				continue
-			}
-		} else if removed {
+		co := ""
+		if iCo >= 0 {
+			co = string(bytes.TrimSpace(fields[iCo]))
+		}
+		if !cc.wanted(bytes.TrimSpace(fields[iNum]), bytes.TrimSpace(fields[iLinked]), bytes.TrimSpace(fields[iStatus]), co, fields[iPC]) {
 			continue
 		}
 		for i, p := range ptrs {
@@ -179,9 +163,7 @@ func (cc *ccImport) readJSON(r io.Reader) error {
 		if err == io.EOF {
 			return nil
 		}
-		if re, ok := err.(*importing.RowError); ok {
-			ri.rep.Rows++
-			ri.rep.Reject(re.Line, re.Column, re.Reason)
+		if ri.rejected(err) {
 			continue
 		}
 		if err != nil {
@@ -192,26 +174,35 @@ func (cc *ccImport) readJSON(r io.Reader) error {
 			ri.rep.Reject(j.item, "", "item has no registered_charity_number or charity_name: it is not a charity")
 			continue
 		}
-		linked := strings.TrimSpace(string(f.Linked))
-		removed := strings.EqualFold(strings.TrimSpace(string(f.Status)), "Removed")
-		if linked == "" || linked == "0" {
-			co := strings.TrimSpace(string(f.Company))
-			known := ri.isKnown("GB-CHC-"+strings.TrimSpace(string(f.Number))) || co != "" && ri.isKnown("GB-COH-"+padCompany(co))
-			if removed && !known {
-				ri.skippedRemoved++
-				continue
-			}
-			if !known && ri.area != nil && !ri.area.has([]byte(f.Postcode)) {
-				ri.outside++
-				continue
-			}
-		} else if removed {
+		if !cc.wanted([]byte(strings.TrimSpace(string(f.Number))), []byte(strings.TrimSpace(string(f.Linked))), []byte(strings.TrimSpace(string(f.Status))),
+			strings.TrimSpace(string(f.Company)), []byte(f.Postcode)) {
 			continue
 		}
 		if err := cc.row(j.item, &f); err != nil {
 			return err
 		}
 	}
+}
+
+// wanted sorts a row out on a few fields: a main charity outside the
+// area, or removed and not in the directory, is counted and dropped; so
+// is a removed linked charity.
+func (cc *ccImport) wanted(num, linked, status []byte, company string, postcode []byte) bool {
+	ri := cc.ri
+	removed := bytes.EqualFold(status, []byte("Removed"))
+	if len(linked) > 0 && !(len(linked) == 1 && linked[0] == '0') {
+		return !removed
+	}
+	known := ri.isKnown("GB-CHC-"+string(num)) || company != "" && ri.isKnown("GB-COH-"+padCompany(company))
+	switch {
+	case removed && !known:
+		ri.skippedRemoved++
+		return false
+	case !known && ri.area != nil && !ri.area.has(postcode):
+		ri.outside++
+		return false
+	}
+	return true
 }
 
 // row maps a charity row and hands a main charity to the writer.

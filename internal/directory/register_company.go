@@ -66,9 +66,7 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 			if err == io.EOF {
 				return ri.flush()
 			}
-			if re, ok := err.(*importing.RowError); ok {
-				ri.rep.Rows++
-				ri.rep.Reject(re.Line, re.Column, re.Reason)
+			if ri.rejected(err) {
 				continue
 			}
 			if err != nil {
