@@ -35,7 +35,8 @@ var ccFileColumns = []string{"registered_charity_number", "linked_charity_number
 
 const ccWhat = "the Charity Commission's charity file (publicextract.charity.txt)"
 
-// ccFields is one charity row's values.
+// ccFields is one charity row's values (the columns in ccTSVColumns,
+// which are also the JSON's keys).
 type ccFields struct {
 	Extract    flex `json:"date_of_extract"`
 	Number     flex `json:"registered_charity_number"`
@@ -157,9 +158,14 @@ func (cc *ccImport) readJSON(r io.Reader) error {
 		return err
 	}
 	ri := cc.ri
+	keys := make(map[string]int, len(ccTSVColumns))
+	for i, c := range ccTSVColumns {
+		keys[c] = i
+	}
+	var f ccFields
+	ptrs := f.ptrs()
 	for {
-		var f ccFields
-		err := j.next(&f)
+		err := j.nextFlat(keys, ptrs)
 		if err == io.EOF {
 			return nil
 		}

@@ -157,9 +157,15 @@ func TestImportCharityExtract(t *testing.T) {
 		}
 		opt = fylde
 		opt.Classification = strings.NewReader(ccClassification)
-		rep = charities(t, d, ccTSV(first...), opt)
+		rep = charities(t, d, ccJSONFile(t, first...), opt)
 		if rep.Rows != 6 || rep.Created != 3 || also(rep, "skipped outside") != 1 || also(rep, "skipped as removed") != 1 || len(rep.Rejected) != 0 {
-			t.Fatalf("text file: %s", rep)
+			t.Fatalf("JSON file: %s", rep)
+		}
+		// The text file says exactly what the JSON said.
+		opt.Classification = strings.NewReader(ccClassification)
+		rep = charities(t, d, ccTSV(first...), opt)
+		if rep.Rows != 6 || rep.Created != 0 || rep.Updated != 0 || rep.Unchanged != 3 || len(rep.Rejected) != 0 {
+			t.Fatalf("text file after the JSON: %s", rep)
 		}
 		layton := profileByIdent(t, d, "GB-CHC-1090095")
 		if layton.Name != `LAYTON "LUNCH" CLUB` || layton.Postcode != "FY3 7AA" || layton.Website != "https://www.layton.example.org" ||
@@ -247,12 +253,14 @@ func TestImportCharityBadFiles(t *testing.T) {
 			data []byte
 			want string
 		}{
-			"truncated":         {good[:len(good)-40], "truncated"},
-			"comma-separated":   {[]byte(strings.Join(ccPublished, ",") + "\n1,2,3\n"), "tab-separated"},
-			"wrong file":        {[]byte(ccClassification), "no column charity_name"},
-			"JSON not an array": {[]byte(`{"registered_charity_number": 1}`), "not an array"},
-			"truncated JSON":    {ccJSONFile(t, ccFirst()...)[:300], "truncated"},
-			"empty":             {nil, "empty"},
+			"truncated":          {good[:len(good)-40], "truncated"},
+			"comma-separated":    {[]byte(strings.Join(ccPublished, ",") + "\n1,2,3\n"), "tab-separated"},
+			"wrong file":         {[]byte(ccClassification), "no column charity_name"},
+			"JSON not an array":  {[]byte(`{"registered_charity_number": 1}`), "not an array"},
+			"truncated JSON":     {ccJSONFile(t, ccFirst()...)[:300], "truncated"},
+			"empty":              {nil, "empty"},
+			"JSON of numbers":    {[]byte(`[1, 2]`), "Item 1 is not an object"},
+			"JSON after the end": {[]byte(`[{"registered_charity_number": 1, "charity_name": "A"}] x`), "After the array's end"},
 		}
 		for name, c := range cases {
 			_, err := ImportCharities(ctx, d, bytes.NewReader(c.data), RegisterOptions{})
@@ -263,8 +271,14 @@ func TestImportCharityBadFiles(t *testing.T) {
 				t.Fatalf("%s: %d organisations half-written", name, n)
 			}
 		}
+		// A JSON item with a list where a value should be is rejected.
+		rep, err := ImportCharities(ctx, d, strings.NewReader(`[{"registered_charity_number": 1090095, "linked_charity_number": 0, "charity_name": ["A"]},
+			{"registered_charity_number": 1173575, "linked_charity_number": 0, "charity_name": "B \"b\" \u0026 c", "charity_registration_status": "Registered"}]`), RegisterOptions{DryRun: true})
+		if err != nil || rep.Created != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Line != 1 || !strings.Contains(rep.Rejected[0].Reason, "charity_name") {
+			t.Fatalf("JSON item with a list: %v\n%s", err, rep)
+		}
 		// A last line without its line end is whole.
-		rep, err := ImportCharities(ctx, d, bytes.NewReader(bytes.TrimSuffix(good, []byte("\r\n"))), RegisterOptions{DryRun: true})
+		rep, err = ImportCharities(ctx, d, bytes.NewReader(bytes.TrimSuffix(good, []byte("\r\n"))), RegisterOptions{DryRun: true})
 		if err != nil || rep.Created != 4 || len(rep.Rejected) != 0 {
 			t.Fatalf("no line end at the end: %v\n%s", err, rep)
 		}
