@@ -235,6 +235,13 @@ type regImport struct {
 	touched map[int64]string
 	// charities: organisations with a charity number (loaded when asked).
 	charities map[int64]bool
+	// recs writes the new organisations' register records; dirty: the
+	// bulk statements hold rows not written yet (see settle).
+	recs  *bulkInserter
+	dirty bool
+	// queued: the batch's rows by number (a linked charity's name joins
+	// its main charity's row while it waits).
+	queued map[string]int
 	// counts besides Created, Updated, Unchanged.
 	renamed, removed, outside, notThird, skippedRemoved, proposed int
 	extractDate                                                   string
@@ -263,6 +270,12 @@ func runRegister(ctx context.Context, d *db.DB, register string, opt RegisterOpt
 		}
 		defer w.close()
 		ri.w = w
+		ins := "INSERT INTO"
+		if tx.Dialect == db.SQLite {
+			ins = "INSERT OR FAIL INTO"
+		}
+		ri.recs = newBulk(ctx, tx, ins+` org_register_records (register, number, organisation_id, name, legal_form, address, postcode, income_band, website, description, themes, removed_on, updated_at) VALUES`, ``, 13)
+		defer ri.recs.close()
 		err = BulkSearchDocs(ctx, tx, func() error {
 			if err := read(ri); err != nil {
 				return err
@@ -270,7 +283,10 @@ func runRegister(ctx context.Context, d *db.DB, register string, opt RegisterOpt
 			if err := ri.flush(); err != nil {
 				return err
 			}
-			return w.finish()
+			if err := w.finish(); err != nil {
+				return err
+			}
+			return ri.recs.flush()
 		})
 		if err != nil {
 			return err
@@ -367,6 +383,10 @@ func (ri *regImport) keep(row regRow) error {
 		return nil
 	}
 	ri.seen[row.number] = row.line
+	if ri.queued == nil {
+		ri.queued = map[string]int{}
+	}
+	ri.queued[row.number] = len(ri.batch)
 	ri.batch = append(ri.batch, row)
 	if len(ri.batch) >= regBatch {
 		return ri.flush()
@@ -389,7 +409,8 @@ func (ri *regImport) owner(row *regRow) int64 {
 // flush applies the queued rows.
 func (ri *regImport) flush() error {
 	batch := ri.batch
-	ri.batch = ri.batch[:0]
+	ri.batch = nil
+	clear(ri.queued)
 	if len(batch) == 0 {
 		return nil
 	}
@@ -397,6 +418,11 @@ func (ri *regImport) flush() error {
 	for i := range batch {
 		if id := ri.owner(&batch[i]); id != 0 {
 			existing = append(existing, id)
+		}
+	}
+	if len(existing) > 0 {
+		if err := ri.settle(); err != nil {
+			return err
 		}
 	}
 	profiles, err := loadProfiles(ri.ctx, ri.tx, ri.tx.Dialect, existing)
@@ -437,11 +463,9 @@ func (ri *regImport) flush() error {
 	if err := ri.w.create(fresh); err != nil {
 		return err
 	}
-	// Written now, not at the end: a later row (a linked charity, the
-	// same company in another register) may update these organisations.
-	if err := ri.w.flushQueued(); err != nil {
-		return err
-	}
+	// The bulk statements hold some of these rows until they are full:
+	// written before anything updates an organisation (settle).
+	ri.dirty = true
 	if ri.rep.Created-before != len(fresh) {
 		return fmt.Errorf("register import: %d of %d organisations created", ri.rep.Created-before, len(fresh))
 	}
@@ -452,11 +476,25 @@ func (ri *regImport) flush() error {
 			ri.known[s] = id
 		}
 		ri.touched[id] = "created"
-		if err := ri.saveRecord(row, id, nil); err != nil {
+		r := row.record(id, "")
+		if err := ri.recs.add(ri.register, row.number, id, r.name, r.legalForm, r.address, r.postcode, r.incomeBand, r.website, r.desc, r.themes, r.removedOn, ri.w.now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// settle writes what the bulk statements hold, before an update reads
+// or changes organisations this import created.
+func (ri *regImport) settle() error {
+	if !ri.dirty {
+		return nil
+	}
+	ri.dirty = false
+	if err := ri.w.flushQueued(); err != nil {
+		return err
+	}
+	return ri.recs.flush()
 }
 
 // prepare makes a new row ready for the bulk writer; a row that cannot
@@ -642,14 +680,11 @@ func (ri *regImport) save(row *regRow, p *Profile) (bool, error) {
 
 // saveRecord keeps the register's values for the next refresh.
 func (ri *regImport) saveRecord(row *regRow, orgID int64, rec *regRecord) error {
-	themes := ""
-	if row.hasThemes {
-		themes = idList(row.themes)
-	} else if rec != nil {
-		themes = rec.themes
+	last := ""
+	if rec != nil {
+		last = rec.themes
 	}
-	n := regRecord{orgID: orgID, name: row.name, legalForm: row.legalForm, address: row.address, postcode: normPostcode(row.postcode), incomeBand: row.incomeBand,
-		website: row.website, desc: row.desc, themes: themes, removedOn: row.removedOn}
+	n := row.record(orgID, last)
 	if rec != nil && *rec == n {
 		return nil
 	}
@@ -661,6 +696,17 @@ func (ri *regImport) saveRecord(row *regRow, orgID int64, rec *regRecord) error 
 		description = EXCLUDED.description, themes = EXCLUDED.themes, removed_on = EXCLUDED.removed_on, updated_at = EXCLUDED.updated_at`,
 		ri.register, row.number, orgID, n.name, n.legalForm, n.address, n.postcode, n.incomeBand, n.website, n.desc, n.themes, n.removedOn, db.Now())
 	return err
+}
+
+// record is what the register gives an organisation in a row (themes:
+// the last ones when the row gives none).
+func (row *regRow) record(orgID int64, lastThemes string) regRecord {
+	themes := lastThemes
+	if row.hasThemes {
+		themes = idList(row.themes)
+	}
+	return regRecord{orgID: orgID, name: row.name, legalForm: row.legalForm, address: row.address, postcode: normPostcode(row.postcode), incomeBand: row.incomeBand,
+		website: row.website, desc: row.desc, themes: themes, removedOn: row.removedOn}
 }
 
 func normPostcode(s string) string {
@@ -699,6 +745,11 @@ func (ri *regImport) addLinkedNames(linked map[string][]string) error {
 			ids = append(ids, id)
 		}
 		byOrg[id] = append(byOrg[id], linked[n]...)
+	}
+	if len(ids) > 0 {
+		if err := ri.settle(); err != nil {
+			return err
+		}
 	}
 	profiles, err := loadProfiles(ri.ctx, ri.tx, ri.tx.Dialect, ids)
 	if err != nil {
@@ -842,4 +893,15 @@ func (w *importWriter) flushQueued() error {
 		}
 	}
 	return w.docs.flush()
+}
+
+// linkedName records a linked charity's name: on its main charity's row
+// while that waits in the batch (the register lists linked charities
+// right after their main one), else for addLinkedNames at the end.
+func (ri *regImport) linkedName(main, name string, later map[string][]string) {
+	if i, ok := ri.queued[main]; ok {
+		ri.batch[i].otherNames = append(ri.batch[i].otherNames, name)
+		return
+	}
+	later[main] = append(later[main], name)
 }

@@ -224,7 +224,7 @@ func (cc *ccImport) row(line int, f *ccFields) error {
 		return nil
 	}
 	if l := s(f.Linked); l != "" && l != "0" {
-		cc.linked[num] = append(cc.linked[num], s(f.Name))
+		ri.linkedName(num, s(f.Name), cc.linked)
 		return nil
 	}
 	row := regRow{line: line, register: RegisterCharity, number: num, identifier: "GB-CHC-" + num, name: s(f.Name), sector: "vcs", legalForm: "charity"}

@@ -410,3 +410,26 @@ func TestRegisterMatchProposals(t *testing.T) {
 		}
 	})
 }
+
+func TestLinkedCharityBeforeItsMain(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		rows := ccFirst()
+		rows[0], rows[1] = rows[1], rows[0] // the linked charity first
+		rep := charities(t, d, ccTSV(rows...), fylde)
+		if rep.Created != 3 || rep.Updated != 0 {
+			t.Fatalf("import: %s", rep)
+		}
+		if p := profileByIdent(t, d, "GB-CHC-1090095"); p.OtherNames != "LAYTON LUNCH CLUB TRADING FUND" {
+			t.Errorf("linked charity's name: %q", p.OtherNames)
+		}
+		// A linked charity new in the next extract updates its main one.
+		rows = append(rows, ccCharity(map[string]string{"registered_charity_number": "1173575", "linked_charity_number": "1", "charity_name": "SHED TOOLS FUND"}))
+		rep = charities(t, d, ccTSV(rows...), fylde)
+		if rep.Created != 0 || rep.Updated != 1 || rep.Unchanged != 2 {
+			t.Fatalf("refresh with a new linked charity: %s", rep)
+		}
+		if p := profileByIdent(t, d, "GB-CHC-1173575"); p.OtherNames != "SHED TOOLS FUND" {
+			t.Errorf("new linked charity's name: %q", p.OtherNames)
+		}
+	})
+}
