@@ -24,7 +24,8 @@ import (
 //     similar companies may use, or a name with "charity" or "charitable"
 //     in it) become voluntary organisations; one whose number is a
 //     charity's company number in the directory is a charitable company.
-//   - Every other company is skipped and counted.
+//   - Every other company is skipped and counted, unless the directory
+//     has it (a private partner): that one is kept up to date too.
 //   - A dissolved company is handled like a removed charity.
 //   - PreviousName_N.CompanyName become other names.
 
@@ -83,7 +84,9 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 			lname := strings.ToLower(name)
 			charitable := guarantee && (known || strings.Contains(cat, "'limited' exemption") || strings.Contains(cat, "limited exemption") ||
 				strings.Contains(lname, "charit"))
-			if !cic && !charitable {
+			// Other companies are skipped, unless the directory has them
+			// (a partner company: kept up to date, marked when dissolved).
+			if !cic && !charitable && !known {
 				ri.notThird++
 				continue
 			}
@@ -103,10 +106,13 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 				continue
 			}
 			row := regRow{line: line, register: RegisterCompany, number: num, identifier: ident, name: name, sector: "vcs", legalForm: "company"}
-			if cic {
+			switch owner, ok := ri.known[ident]; {
+			case cic:
 				row.sector, row.legalForm = "social_enterprise", "cic"
-			} else if owner, ok := ri.known[ident]; ok && ri.isCharity(owner) {
+			case ok && ri.isCharity(owner):
 				row.legalForm = "charitable_company"
+			case !charitable:
+				row.sector = "private"
 			}
 			if dissolved {
 				row.removedOn = dissolvedOn

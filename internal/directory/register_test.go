@@ -359,11 +359,19 @@ func TestImportCompaniesHouse(t *testing.T) {
 		if err != nil || rep.Created != 0 || rep.Updated != 0 || rep.Unchanged != 2 {
 			t.Fatalf("same file twice: %v %s", err, rep)
 		}
-		// The CIC dissolved.
-		data = file(chRow("FYLDE FOOD CIC", "11111111", "1 Market Street", "BLACKPOOL", "FY1 3AA", "Community Interest Company", "Dissolved", "03/11/2026", "FYLDE FOOD LIMITED"))
+		// The CIC dissolved, and a private partner the directory has.
+		acme := newOrg(t, d, "Acme Widgets", "private", "company")
+		ap, _ := LoadProfile(ctx, d.Q(), acme.ID)
+		ap.Identifiers = []string{"GB-COH-03333333"}
+		saveProfile(t, d, ap)
+		data = file(chRow("FYLDE FOOD CIC", "11111111", "1 Market Street", "BLACKPOOL", "FY1 3AA", "Community Interest Company", "Dissolved", "03/11/2026", "FYLDE FOOD LIMITED"),
+			chRow("ACME WIDGETS LTD", "03333333", "2 Dock Road", "FLEETWOOD", "FY7 6AA", "Private Limited Company", "Dissolved", "04/11/2026", ""))
 		rep, err = ImportCompanies(ctx, d, bytes.NewReader(data), fylde)
-		if err != nil || also(rep, "removed from") != 1 {
+		if err != nil || also(rep, "removed from") != 2 || also(rep, "skipped as not third") != 0 {
 			t.Fatalf("dissolved: %v %s", err, rep)
+		}
+		if _, on, _ := RemovedOn(ctx, d.Q(), acme.ID); on != "2026-11-04" {
+			t.Errorf("partner company dissolved on %q", on)
 		}
 		if _, on, _ := RemovedOn(ctx, d.Q(), cic.ID); on != "2026-11-03" {
 			t.Errorf("dissolved on %q", on)
