@@ -397,20 +397,32 @@ func TestRegisterMatchProposals(t *testing.T) {
 		}
 		p.Postcode = "FY4 4AA"
 		saveProfile(t, d, p)
+		carers := newOrg(t, d, "Blackpool Carers", "vcs", "unincorporated")
 		rep := charities(t, d, ccTSV(ccFirst()...), fylde)
-		if rep.Created != 2 || also(rep, "proposed") != 1 {
-			t.Fatalf("hand-typed organisation proposed, not duplicated: %s", rep)
+		if rep.Created != 1 || also(rep, "proposed") != 2 {
+			t.Fatalf("hand-typed organisations proposed, not duplicated: %s", rep)
 		}
 		ps, total, err := MatchProposals(ctx, d.Q(), "proposed", 10, 0)
-		if err != nil || total != 1 || ps[0].OrgID != o.ID || ps[0].Identifier != "GB-CHC-1173575" || ps[0].Confidence != 100 {
+		if err != nil || total != 2 || ps[0].OrgID != o.ID || ps[0].Identifier != "GB-CHC-1173575" || ps[0].Confidence != 100 ||
+			ps[1].OrgID != carers.ID || ps[1].Identifier != "GB-CHC-700001" || ps[1].Confidence != 75 {
 			t.Fatalf("proposals: %+v %d %v", ps, total, err)
 		}
-		if err := d.Write(ctx, func(tx *db.Tx) error { _, err := DecideMatch(ctx, tx, ps[0].ID, true, 0); return err }); err != nil {
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			if _, err := DecideMatch(ctx, tx, ps[0].ID, true, 0); err != nil {
+				return err
+			}
+			_, err := DecideMatch(ctx, tx, ps[1].ID, false, 0)
+			return err
+		}); err != nil {
 			t.Fatal(err)
 		}
+		// Confirmed: updated; rejected: created as an organisation of its own.
 		rep = charities(t, d, ccTSV(ccFirst()...), fylde)
-		if rep.Created != 0 || rep.Updated != 1 || rep.Unchanged != 2 {
-			t.Fatalf("after confirming: %s", rep)
+		if rep.Created != 1 || rep.Updated != 1 || rep.Unchanged != 1 || also(rep, "proposed") != 0 {
+			t.Fatalf("after deciding: %s", rep)
+		}
+		if p := profileByIdent(t, d, "GB-CHC-700001"); p.ID == carers.ID {
+			t.Errorf("a rejected match was applied")
 		}
 		shed := profileByIdent(t, d, "GB-CHC-1173575")
 		if shed.ID != o.ID || shed.Name != "Marton Mens Shed" || shed.LegalForm != "unincorporated" || shed.IncomeBand != "under_10k" || !strings.Contains(shed.OtherNames, "MARTON MEN'S SHED") {
