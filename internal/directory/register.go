@@ -112,7 +112,7 @@ func newArea(list []string) (*area, error) {
 			if !districtRe(p) {
 				return nil, apperr.Errorf(apperr.EINVALID, "%q is not a postcode district (like FY1) or area (like FY)", p)
 			}
-			if strings.IndexAny(p, "0123456789") < 0 {
+			if !strings.ContainsAny(p, "0123456789") {
 				a.areas[p] = true
 			} else {
 				a.districts[p] = true
@@ -562,13 +562,11 @@ func (ri *regImport) update(row *regRow, old *Profile) error {
 			return nil
 		}
 		p.Published = false
-		changed, err := ri.save(row, p)
-		if err != nil {
+		if _, err := ri.save(row, p); err != nil {
 			return err
 		}
 		ri.removed++
 		ri.touched[p.ID] = "removed"
-		_ = changed
 		return ri.saveRecord(row, p.ID, rec)
 	}
 	// set applies a register value: always when the register changed it
