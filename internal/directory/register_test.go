@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -450,6 +452,30 @@ func TestLinkedCharityBeforeItsMain(t *testing.T) {
 		}
 		if p := profileByIdent(t, d, "GB-CHC-1173575"); p.OtherNames != "SHED TOOLS FUND" {
 			t.Errorf("new linked charity's name: %q", p.OtherNames)
+		}
+	})
+}
+
+// TestRegisterCommandArea: without --postcodes, `partnerhub import
+// charities` keeps the districts of the admin setting.
+func TestRegisterCommandArea(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		file := filepath.Join(t.TempDir(), "publicextract.charity.txt")
+		if err := os.WriteFile(file, ccTSV(ccFirst()...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		run := (&Service{DB: d}).Importers()["charities"]
+		if err := d.Write(ctx, func(tx *db.Tx) error { return SetRegisterPostcodes(ctx, tx, "fy4, FY3") }); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := run(ctx, file, true)
+		if err != nil || rep.Created != 2 || also(rep, "skipped outside") != 2 {
+			t.Fatalf("the setting's districts: %v\n%s", err, rep)
+		}
+		rep, err = run(importing.WithOptions(ctx, map[string]string{"postcodes": "LA1"}), file, true)
+		if err != nil || rep.Created != 1 || also(rep, "skipped outside") != 3 {
+			t.Fatalf("--postcodes wins: %v\n%s", err, rep)
 		}
 	})
 }
