@@ -69,6 +69,8 @@ Usage:
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
                       row taken, 1: some rows rejected, 2: the file refused, nothing written)
+  partnerhub import charities FILE [--classification FILE] [--postcodes FY1,FY2] [--dry-run]
+  partnerhub import companies FILE [--postcodes FY1,FY2] [--dry-run]
   partnerhub config   (prints the effective configuration, secrets redacted)
   partnerhub version
 
@@ -580,14 +582,17 @@ func fieldMessages(err error) string {
 
 func (m *Main) importCmd(ctx context.Context, args []string) error {
 	var dry bool
+	var classification, postcodes string
 	cfg, _, pos, err := m.parseArgs("import", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
 		fs.BoolVar(&dry, "dry-run", false, "report what would change and write nothing")
+		fs.StringVar(&classification, "classification", "", "charities: the Charity Commission's classification file (themes)")
+		fs.StringVar(&postcodes, "postcodes", "", "charities, companies: keep only these postcode districts (FY1,FY2); default: the admin setting")
 	})
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
-		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run]")}
+		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run] [--postcodes FY1,FY2] [--classification FILE]")}
 	}
 	kind, file := pos[0], pos[1]
 	a, err := m.openApp(ctx, cfg)
@@ -601,6 +606,7 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 	// Every import kind ends the same way: its report, then the one exit
 	// status rule (importing.ExitCode). A file refused whole prints only
 	// why.
+	ctx = importing.WithOptions(ctx, map[string]string{"classification": classification, "postcodes": postcodes})
 	rep, err := fn(ctx, file, dry)
 	if err == nil {
 		if err := rep.Write(m.Stdout); err != nil {

@@ -107,6 +107,7 @@ func listRoutes(t *testing.T, ctx context.Context, d *db.DB) []listRoute {
 		{"GET /orgs/{org}/bids", admin, "/orgs/" + orgWithBids + "/bids", "status=won", "bid"},
 		{"GET /admin/privacy/requests", admin, "/admin/privacy/requests", "", "email"},
 		{"GET /orgs/{org}/shortlist", "viewer@demo.partnerhub.test", "/orgs/blackpool-advocacy/shortlist", "", ""},
+		{"GET /admin/registers/matches", admin, "/admin/registers/matches", "", "Register name"},
 	}
 }
 

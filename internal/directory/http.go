@@ -7,6 +7,7 @@ import (
 	"partnerhub/internal/accounts"
 	"strconv"
 	"strings"
+	"time"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
@@ -110,8 +111,13 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if p.Err != nil {
 				status = http.StatusUnprocessableEntity // a filter the form does not offer
 			}
+			refreshes, err := Refreshes(ctx, s.DB.Q())
+			if err != nil {
+				return err
+			}
 			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
-				"Title": "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
+				"Refreshes": refreshes,
+				"Title":     "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
 				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
@@ -129,13 +135,23 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := web.IdentityFrom(ctx)
 	member := id != nil && (id.Admin || id.RoleIn(p.ID) != web.RoleNone)
-	if !p.Published && !member {
+	// A charity removed from the register (a company dissolved) is left
+	// out of searches but its page stays, saying so.
+	register, removedOn, err := RemovedOn(ctx, s.DB.Q(), p.ID)
+	if err != nil {
+		return err
+	}
+	if !p.Published && !member && removedOn == "" {
 		return apperr.NotFound("organisation")
 	}
 	data, err := s.pageData(ctx, p, member)
 	if err != nil {
 		return err
 	}
+	if t, err := time.Parse("2006-01-02", removedOn); err == nil {
+		removedOn = t.Format("2 January 2006")
+	}
+	data["RemovedFrom"], data["RemovedOn"] = register, removedOn
 	if web.WantsJSON(r) {
 		return web.JSON(w, http.StatusOK, apiOrg(p, data))
 	}

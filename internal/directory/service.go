@@ -44,13 +44,13 @@ func (s *Service) Nav() []web.NavItem {
 
 // Importers are the `partnerhub import` kinds this feature provides.
 func (s *Service) Importers() map[string]importing.Func {
-	return map[string]importing.Func{"orgs": s.importFile}
+	return map[string]importing.Func{"orgs": s.importFile, "charities": s.importRegisterFile(RegisterCharity), "companies": s.importRegisterFile(RegisterCompany)}
 }
 
 // Routes is the feature's part of the route table.
 func (s *Service) Routes() []web.Route {
 	editor := web.OrgRole(web.RoleEditor)
-	return append(append(append(s.networkRoutes(), append(s.orukRoutes(), s.shortlistRoutes()...)...), s.apiRoutes()...), []web.Route{
+	return append(append(append(append(s.networkRoutes(), append(s.orukRoutes(), s.shortlistRoutes()...)...), s.apiRoutes()...), s.adminRegisterRoutes()...), []web.Route{
 		web.Get("/directory", web.Public, s.list),
 		web.Get("/directory/{slug}", web.Public, s.show),
 		web.Get("/directory/{slug}/history", web.Admin, s.history),

@@ -566,21 +566,5 @@ func themeFor(text string) string {
 	return ""
 }
 
-// normName is a name as matching compares it: lower case, "&" as "and",
-// punctuation and the words every other name has ("the", "limited")
-// dropped.
-func normName(s string) string {
-	s = strings.ToLower(strings.ReplaceAll(s, "&", " and "))
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
-	})
-	out := fields[:0]
-	for _, f := range fields {
-		switch f {
-		case "the", "ltd", "limited", "cio", "cic", "plc", "llp", "inc":
-			continue
-		}
-		out = append(out, f)
-	}
-	return strings.Join(out, " ")
-}
+// normName is a name as matching compares it (directory.NormName).
+func normName(s string) string { return directory.NormName(s) }

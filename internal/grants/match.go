@@ -128,54 +128,12 @@ type Proposal struct {
 	GBP               int64 // pence
 }
 
-func tokens(name string) []string {
-	t := strings.Fields(normName(name))
-	slices.Sort(t)
-	return slices.Compact(t)
-}
+func tokens(name string) []string { return directory.NameTokens(name) }
 
-// similarity is the share of words two names have in common (Jaccard).
-func similarity(a, b []string) float64 {
-	if len(a) == 0 || len(b) == 0 {
-		return 0
-	}
-	common := 0
-	for _, w := range a {
-		if _, ok := slices.BinarySearch(b, w); ok {
-			common++
-		}
-	}
-	return float64(common) / float64(len(a)+len(b)-common)
-}
-
-// score is how sure a match of a recipient to an organisation is
-// (0-100), and why: the same name (after dropping "the", "Ltd" ...)
-// scores 75, the same postcode 40, and names sharing words score by the
-// share they share. Only proposals of 50 or more are made.
+// score is how sure a match of a recipient to an organisation is (see
+// directory.MatchScore). Only proposals of 50 or more are made.
 func score(name, postcode string, o orgRow) (int, string) {
-	sim := similarity(tokens(name), o.tokens)
-	samePC := postcode != "" && o.postcode != "" && postcode == o.postcode
-	var c float64
-	var why []string
-	switch {
-	case sim == 1:
-		c = 75
-		why = append(why, "same name")
-	case sim > 0:
-		c = 60 * sim
-		why = append(why, fmt.Sprintf("names share %.0f%% of their words", sim*100))
-	}
-	if samePC {
-		c += 40
-		why = append(why, "same postcode "+postcode)
-	}
-	if c > 100 {
-		c = 100
-	}
-	if sim == 0 {
-		c = min(c, 40) // a postcode alone is not enough
-	}
-	return int(c + 0.5), strings.Join(why, "; ")
+	return directory.MatchScore(name, postcode, o.tokens, o.postcode)
 }
 
 // propose records, for each recipient not matched, the organisations

@@ -1,6 +1,7 @@
 package importing
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -130,4 +131,18 @@ func Each(src Source, rep *Report, fn func(*Record) error) error {
 
 func tooMany(limit int, what string) error {
 	return apperr.Errorf(apperr.ETOOLARGE, "The file has more than %d %s; split it into smaller files", limit, what)
+}
+
+type optionsKey struct{}
+
+// WithOptions passes an import command's further flags (`--postcodes
+// FY1,FY2`, `--classification FILE`) to its importing.Func.
+func WithOptions(ctx context.Context, opts map[string]string) context.Context {
+	return context.WithValue(ctx, optionsKey{}, opts)
+}
+
+// Option is one of the command's further flags ("" if not given).
+func Option(ctx context.Context, name string) string {
+	m, _ := ctx.Value(optionsKey{}).(map[string]string)
+	return m[name]
 }

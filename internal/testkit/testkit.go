@@ -133,6 +133,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		libraryDemo,
 		grantsDemo,
 		shortlistDemo,
+		registersDemo,
 	}
 	for _, step := range append(steps, Extra...) {
 		if err := step(ctx, t); err != nil {
