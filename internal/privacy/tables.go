@@ -264,6 +264,8 @@ var Registry = Tables{
 	{Name: "library_attachments", Plain: plain("a shared document's attachment metadata", "content_type filename stored_name title")},
 	{Name: "library_documents", Plain: plain("a shared document's metadata", "kind policy_kind slug status summary title")},
 	{Name: "library_versions", Plain: plain("a shared document's published text", "body notes")},
+	{Name: "org_register_records", Plain: plain("an organisation's entry in the public Charity Commission or Companies House register", "name address postcode legal_form income_band website description themes removed_on register number")},
+	{Name: "register_match_proposals", Plain: plain("a public register entry proposed as the same organisation as a directory entry", "register number identifier register_name register_postcode reason status")},
 	{Name: "news_articles", Plain: plain("a published news article", "body category image_alt image_name image_type slug summary title")},
 	{Name: "sector_reports", Plain: plain("a published State of the Sector report: aggregate figures (counts under 5 suppressed) and their hash", "document hash")},
 	{Name: "sector_report_commentary", Plain: plain("an admin's published commentary on a report chapter", "body chapter")},
