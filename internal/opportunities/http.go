@@ -26,6 +26,7 @@ func (s *Service) Routes() []web.Route {
 		web.Get("/opportunities", web.Public, s.list),
 		web.Get("/opportunities.atom", web.Public, s.atom),
 		web.Get("/opportunities.ics", web.Public, s.ics),
+		web.Get("/opportunities/publish", web.Admin, s.publishFor),
 		web.Get("/opportunities/{opp}", web.Public, s.show),
 		web.Get("/opportunities/{opp}/documents/{id}", web.Public, s.document),
 		web.Post("/opportunities/{opp}/interest", web.SignedIn, s.interest),

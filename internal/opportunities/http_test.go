@@ -150,3 +150,28 @@ func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAdminPublishesForAnyBuyer: an admin picks a public-sector buyer and
+// lands on its new-opportunity form; a buyer that is not public sector is
+// refused on the page; others may not use it.
+func TestAdminPublishesForAnyBuyer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("admin@example.org", true)
+		env.User("owner@example.org", false)
+		council := env.Org("Blackpool Council", "public", nil)
+		charity := env.Org("Blackpool Advocacy", "vcs", map[string]string{"owner@example.org": "owner"})
+		admin := env.As("admin@example.org")
+		admin.Get("/opportunities").Status(t, 200).Contains(t, `href="/opportunities/publish"`)
+		env.As("owner@example.org").Get("/opportunities").Status(t, 200).NotContains(t, `href="/opportunities/publish"`)
+		admin.Get("/opportunities/publish").Status(t, 200).Contains(t, `<option value="`+council.Slug+`"`).NotContains(t, `<option value="`+charity.Slug+`"`)
+		admin.Get("/opportunities/publish?buyer="+charity.Slug).Status(t, 422).Contains(t, "Choose a public-sector organisation from the list")
+		if loc := admin.Get("/opportunities/publish?buyer=" + council.Slug).Status(t, 303).Location(); loc != "/orgs/"+council.Slug+"/opportunities/new" {
+			t.Fatalf("redirected to %s", loc)
+		}
+		admin.Get("/orgs/"+council.Slug+"/opportunities/new").Status(t, 200)
+		if r := env.As("owner@example.org").Get("/opportunities/publish"); r.Code == 200 {
+			t.Fatal("a charity owner used the admin's publish-for page")
+		}
+	})
+}
