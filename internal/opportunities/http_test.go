@@ -166,7 +166,7 @@ func TestAdminPublishesForAnyBuyer(t *testing.T) {
 		env.As("owner@example.org").Get("/opportunities").Status(t, 200).NotContains(t, `href="/opportunities/publish"`)
 		admin.Get("/opportunities/publish").Status(t, 200).Contains(t, `<option value="`+council.Slug+`"`).NotContains(t, `<option value="`+charity.Slug+`"`)
 		admin.Get("/opportunities/publish?buyer="+charity.Slug).Status(t, 422).Contains(t, "Choose a public-sector organisation from the list")
-		if loc := admin.Get("/opportunities/publish?buyer=" + council.Slug).Status(t, 303).Location(); loc != "/orgs/"+council.Slug+"/opportunities/new" {
+		if loc := admin.Get("/opportunities/publish?buyer="+council.Slug).Status(t, 303).Location(); loc != "/orgs/"+council.Slug+"/opportunities/new" {
 			t.Fatalf("redirected to %s", loc)
 		}
 		admin.Get("/orgs/"+council.Slug+"/opportunities/new").Status(t, 200)
