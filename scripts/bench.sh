@@ -25,11 +25,17 @@ bench-out/loadbench --bin bench-out/partnerhub \
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 echo
+echo "== network map (computed after a write vs cached) and start-up's build, 30 samples each"
+go test -run '^$' -bench 'NetworkMap|^BenchmarkBuild$' -benchtime 30x -timeout 8m ./internal/partnerships/ ./internal/app/ \
+  | grep -E '^Benchmark' | tee bench-out/network-startup.txt
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+echo
 echo "== Go benchmarks (go test -run '^\$' -bench . -benchmem -benchtime ${BENCHTIME:-200ms} ./...)"
 go test -run '^$' -bench . -benchmem -benchtime "${BENCHTIME:-200ms}" -timeout 8m ./... \
   | grep -Ev '^(ok[[:space:]]|PASS$|\?[[:space:]])|no test files' | tee bench-out/go-bench.txt
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 echo
-echo "figures kept in bench-out/loadbench.txt and bench-out/go-bench.txt"
+echo "figures kept in bench-out/loadbench.txt, bench-out/network-startup.txt and bench-out/go-bench.txt"
 exit $status

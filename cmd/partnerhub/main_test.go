@@ -335,58 +335,6 @@ func TestConfigRedactsSecrets(t *testing.T) {
 	}
 }
 
-func TestBackupWhileServing(t *testing.T) {
-	dir := t.TempDir()
-	s := serve(t, "--data-dir", dir, "--migrate")
-	mustRun(t, "correct horse battery staple\n", "user", "create", "--email", "keeper@example.org", "--data-dir", dir)
-	// Keep the server busy while the backup runs.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			if resp, err := http.Get(s.URL + "/readyz"); err == nil {
-				resp.Body.Close()
-			}
-		}
-	}()
-	out := filepath.Join(t.TempDir(), "copy.db")
-	p := mustRun(t, "", "backup", "--out", out, "--data-dir", dir)
-	close(stop)
-	wg.Wait()
-	if !strings.Contains(p.Out.String(), "backup written to "+out) {
-		t.Errorf("backup output: %s", p.Out)
-	}
-	c, err := db.Open(context.Background(), db.Options{Path: out})
-	if err != nil {
-		t.Fatalf("open the backup: %v", err)
-	}
-	defer c.Close()
-	if err := c.CheckSchema(context.Background()); err != nil {
-		t.Fatalf("the backup's schema: %v", err)
-	}
-	var n int
-	if err := c.Q().QueryRowContext(context.Background(), `SELECT count(*) FROM users WHERE email = 'keeper@example.org'`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("the backup does not hold the user (%d, %v)", n, err)
-	}
-	// The server still answers, and a second backup to the same file is refused.
-	if st, _ := get(t, nil, s.URL+"/readyz"); st != 200 {
-		t.Errorf("/readyz after backup: %d", st)
-	}
-	if code, p := run(t, "", "backup", "--out", out, "--data-dir", dir); code == 0 || !strings.Contains(p.Err.String(), "already exists") {
-		t.Errorf("backup over an existing file: exit %d: %s", code, p.Err)
-	}
-	if code, _ := run(t, "", "backup", "--data-dir", dir); code != 2 {
-		t.Errorf("backup without --out: exit %d, want 2", code)
-	}
-}
-
 func TestUserCreate(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, "", "migrate", "--data-dir", dir)

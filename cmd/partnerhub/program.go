@@ -20,6 +20,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/app"
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/backup"
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
 	"partnerhub/internal/importing"
@@ -65,7 +66,8 @@ Usage:
   partnerhub user totp-code --email EMAIL                        (print the current two-factor code of a user)
   partnerhub user export --email EMAIL --out FILE.zip   (subject-access export)
   partnerhub user erase  --email EMAIL [--yes]          (erasure; asks to confirm)
-  partnerhub backup   --out FILE [--data-dir DIR]
+  partnerhub backup   --out FILE.tar.gz [--data-dir DIR]   (database and uploads, one archive)
+  partnerhub restore  --from FILE.tar.gz [--data-dir DIR]  (partnerhub stopped; checks before replacing)
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
                       row taken, 1: some rows rejected, 2: the file refused, nothing written)
@@ -98,6 +100,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.user(ctx, rest)
 	case "backup":
 		err = m.backup(ctx, rest)
+	case "restore":
+		err = m.restore(ctx, rest)
 	case "jobs":
 		err = m.jobs(ctx, rest)
 	case "import":
@@ -204,7 +208,26 @@ func (m *Main) logger(cfg config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(m.Stderr, opts))
 }
 
+// lockData takes the data directory's shared lock until Close: every
+// command using the data directory shares it; restore takes it alone.
+func (m *Main) lockData(dir string) error {
+	unlock, err := backup.Lock(dir, false)
+	if errors.Is(err, backup.ErrBusy) {
+		return fmt.Errorf("a restore into %s is in progress: try again when it has finished", dir)
+	}
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, unlock)
+	return nil
+}
+
 func (m *Main) open(ctx context.Context, cfg config.Config) (*db.DB, error) {
+	if cfg.DatabaseURL == "" {
+		if err := m.lockData(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	d, err := db.Open(ctx, db.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Pooler: cfg.DatabasePooler})
 	if err != nil {
 		return nil, err
@@ -350,7 +373,11 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return usageError{fmt.Errorf("--orgs must be between 10 and 1000000")}
 	}
 	if cfg.DatabaseURL == "" {
-		// Reset: a demo always starts from an empty database file.
+		// Reset: a demo always starts from an empty database file (not
+		// while a restore is writing it).
+		if err := m.lockData(cfg.DataDir); err != nil {
+			return err
+		}
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Remove(cfg.SQLitePath() + suffix); err != nil && !os.IsNotExist(err) {
 				return err
@@ -525,11 +552,49 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Backup(ctx, out); err != nil {
+	res, err := backup.Create(ctx, d, cfg.UploadDir(), out, version())
+	if err != nil {
 		return err
 	}
-	fi, _ := os.Stat(out)
-	fmt.Fprintf(m.Stdout, "backup written to %s (%d bytes); restore by stopping partnerhub and copying it to %s\n", out, fi.Size(), cfg.SQLitePath())
+	schema := "empty"
+	if n := len(res.Manifest.Schema); n > 0 {
+		schema = res.Manifest.Schema[n-1]
+	}
+	fmt.Fprintf(m.Stdout, "backup written to %s (%d bytes: the database at schema %s and %d uploaded files)\nrestore it, with partnerhub stopped, by: partnerhub restore --from %s --data-dir %s\n",
+		out, res.Bytes, schema, res.Uploads, out, cfg.DataDir)
+	if len(res.Missing) > 0 {
+		fmt.Fprintf(m.Stderr, "warning: %d files the database refers to are missing from %s (the archive has what the site has): %s\n",
+			len(res.Missing), cfg.UploadDir(), strings.Join(res.Missing, ", "))
+	}
+	return nil
+}
+
+func (m *Main) restore(ctx context.Context, args []string) error {
+	var from string
+	cfg, _, err := m.parse("restore", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
+		fs.StringVar(&from, "from", "", "backup archive written by partnerhub backup (required)")
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL != "" {
+		return errors.New("restore is for the SQLite data directory; restore PostgreSQL with pg_restore (see the README)")
+	}
+	if from == "" {
+		return usageError{errors.New("--from FILE is required")}
+	}
+	res, err := backup.Restore(ctx, from, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "restored the backup of %s (Partnerhub %s): the database and %d uploaded files are in %s\n",
+		res.Manifest.CreatedAt.Format(time.RFC3339), res.Manifest.Partnerhub, res.Uploads, cfg.DataDir)
+	if res.Previous != "" {
+		fmt.Fprintf(m.Stdout, "the data it replaced is in %s: delete it once the restored site is right\n", res.Previous)
+	}
+	if len(res.Pending) > 0 {
+		fmt.Fprintf(m.Stdout, "the backup's schema is older than this Partnerhub (%d migrations to apply): run partnerhub migrate --data-dir %s, or serve with --migrate\n", len(res.Pending), cfg.DataDir)
+	}
 	return nil
 }
 
@@ -549,6 +614,10 @@ func (m *Main) jobs(ctx context.Context, args []string) error {
 	if err := a.Jobs.RunOnce(ctx, name); err != nil {
 		return err
 	}
+	if note, err := a.Jobs.LastResult(ctx, name); err == nil && note != "" {
+		fmt.Fprintf(m.Stdout, "job %s done: %s\n", name, note)
+		return nil
+	}
 	fmt.Fprintf(m.Stdout, "job %s done\n", name)
 	return nil
 }
@@ -559,7 +628,7 @@ func (m *Main) config(args []string) error {
 		return err
 	}
 	for _, kv := range cfg.Redacted() {
-		fmt.Fprintf(m.Stdout, "%-15s %s\n", kv[0], kv[1])
+		fmt.Fprintf(m.Stdout, "%-31s %s\n", kv[0], kv[1])
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/privacy"
 	"partnerhub/internal/strategy"
+	"partnerhub/internal/retention"
 	"partnerhub/internal/web"
 )
 
@@ -53,6 +54,9 @@ type App struct {
 	Library       *library.Service
 	Grants        *grants.Service
 	Strategy      *strategy.Service
+	// Retention deletes what is past its retention period (daily job);
+	// features with personal data of their own Register their rules.
+	Retention *retention.Service
 	// Importers are the `partnerhub import KIND FILE` commands by kind.
 	Importers map[string]ImportFunc
 }
@@ -138,7 +142,8 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 		_, err := a.Mail.RunOnce(ctx)
 		return err
 	}})
-	a.Jobs.Register(jobs.Job{Name: "cleanup", Every: time.Hour, Run: a.Accounts.Cleanup})
+	a.Retention = retention.New(d, cfg, logger)
+	a.Jobs.Register(a.Retention.Job())
 
 	features := []feature{a.Accounts, a.Directory, a.Partnerships, a.Events, a.Assess, a.Opportunities, a.OCDS, a.Outcomes, a.Library, a.Grants, a.Bids, a.Strategy, notify.New(d, w),
 		privacy.New(d, w, a.Accounts)}

@@ -37,6 +37,9 @@ type Config struct {
 	// DatabasePooler is "transaction" when the database URL leads to a
 	// pooler in transaction pooling mode (PgBouncer); "none" otherwise.
 	DatabasePooler string
+	// Retention is each retention period by setting name
+	// (RetentionSettings); a missing entry is the setting's default.
+	Retention map[string]time.Duration
 }
 
 // Default returns the defaults before environment and flags.
@@ -52,6 +55,7 @@ func Default() Config {
 		ProxyHops:    1,
 		MaxBodyBytes: 10 << 20,
 		SessionTTL:   14 * 24 * time.Hour,
+		Retention:    defaultRetention(),
 	}
 }
 
@@ -100,6 +104,7 @@ func (c *Config) BindServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Jobs, "jobs", c.Jobs, "run background jobs (mail sender, reminders) in this process ("+envNames["jobs"]+")")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest accepted request body in bytes ("+envNames["max-body-bytes"]+")")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", c.SessionTTL, "idle lifetime of a signed-in session ("+envNames["session-ttl"]+")")
+	c.bindRetention(fs)
 }
 
 // FromEnv applies PARTNERHUB_* variables found in lookup (os.LookupEnv in
@@ -156,6 +161,9 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 		}
 		c.SessionTTL = d
 	}
+	if err == nil {
+		err = c.retentionFromEnv(lookup)
+	}
 	return err
 }
 
@@ -194,7 +202,7 @@ func (c *Config) Validate() error {
 	default:
 		return fmt.Errorf("log format %q must be text or json", c.LogFormat)
 	}
-	return nil
+	return c.validateRetention()
 }
 
 // IsPostgresURL reports whether u names a PostgreSQL database.
@@ -210,7 +218,7 @@ func (c *Config) UploadDir() string { return filepath.Join(c.DataDir, "uploads")
 
 // Redacted returns the config as ordered key/value lines with secrets hidden.
 func (c *Config) Redacted() [][2]string {
-	return [][2]string{
+	return append([][2]string{
 		{"addr", c.Addr},
 		{"metrics_addr", c.MetricsAddr},
 		{"data_dir", c.DataDir},
@@ -228,7 +236,7 @@ func (c *Config) Redacted() [][2]string {
 		{"jobs", strconv.FormatBool(c.Jobs)},
 		{"max_body_bytes", strconv.FormatInt(c.MaxBodyBytes, 10)},
 		{"session_ttl", c.SessionTTL.String()},
-	}
+	}, c.redactedRetention()...)
 }
 
 func redactURL(s string) string {

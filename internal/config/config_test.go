@@ -1,8 +1,10 @@
 package config
 
 import (
+	"flag"
 	"strings"
 	"testing"
+	"time"
 )
 
 func lookup(m map[string]string) func(string) (string, bool) {
@@ -61,5 +63,65 @@ func TestRedacted(t *testing.T) {
 	}
 	if !strings.Contains(all.String(), "app:REDACTED@db") {
 		t.Errorf("user name lost:\n%s", all.String())
+	}
+}
+
+func TestRetentionPeriodsFromEnvAndFlags(t *testing.T) {
+	c := Default()
+	if got := c.RetentionPeriod("sessions"); got != 7*Day {
+		t.Errorf("sessions default %v, want 7 days", got)
+	}
+	if err := c.FromEnv(lookup(map[string]string{"PARTNERHUB_RETAIN_OUTBOX_BODIES": "10d", "PARTNERHUB_RETAIN_THROTTLE": "2h"})); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.BindServe(fs)
+	if err := fs.Parse([]string{"--retain-sessions", "36h", "--retain-uploads=90d"}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{"outbox-bodies": 10 * Day, "throttle": 2 * time.Hour, "sessions": 36 * time.Hour, "uploads": 90 * Day, "tokens": 7 * Day} {
+		if got := c.RetentionPeriod(name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]string{{"PARTNERHUB_RETAIN_SESSIONS": "a week"}, {"PARTNERHUB_RETAIN_TOKENS": "-3d"}} {
+		c := Default()
+		if err := c.FromEnv(lookup(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	// Bounds: throttling records must outlive the throttling window; an
+	// unconfirmed account must outlive its confirmation link; a preview
+	// file, the preview.
+	for name, v := range map[string]string{"throttle": "30m", "unverified-accounts": "1d", "import-uploads": "12h"} {
+		c := Default()
+		if err := c.FromEnv(lookup(map[string]string{RetentionEnv(name): v})); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--retain-"+name) {
+			t.Errorf("%s=%s: validation error %v, want one naming --retain-%s", name, v, err, name)
+		}
+	}
+	c = Default()
+	c.Retention["throttle"] = 2 * Day
+	if err := c.Validate(); err == nil {
+		t.Error("throttle records kept longer than sign-in keeps them accepted")
+	}
+}
+
+func TestRetentionInRedactedConfig(t *testing.T) {
+	c := Default()
+	c.Retention["outbox"] = 90 * Day
+	found := false
+	for _, kv := range c.Redacted() {
+		if kv[0] == "retain_outbox" {
+			found = kv[1] == "90d"
+		}
+	}
+	if !found {
+		t.Errorf("retain_outbox=90d missing from %v", c.Redacted())
 	}
 }

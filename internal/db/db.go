@@ -231,6 +231,8 @@ type Tx struct {
 	*sql.Tx
 	Dialect Dialect
 	after   []func()
+	// bumps are data versions to move just before the commit (BumpVersion).
+	bumps []string
 }
 
 // LockKey serialises the transactions that lock the same key until they
@@ -304,6 +306,10 @@ func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOp
 	defer stx.Rollback()
 	tx := &Tx{Tx: stx, Dialect: d.Dialect}
 	if err := fn(tx); err != nil {
+		_ = stx.Rollback()
+		return Err(err, "")
+	}
+	if err := tx.bumpVersions(ctx); err != nil {
 		_ = stx.Rollback()
 		return Err(err, "")
 	}

@@ -6,6 +6,8 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -13,6 +15,25 @@ import (
 
 	"partnerhub/internal/db"
 )
+
+// noteKey carries a run's summary slot in its context.
+type noteKey struct{}
+
+// Note records a one-line summary of the current run (what it did, such as
+// counts), kept in job_runs.last_result when the run ends. Outside a job
+// run it does nothing.
+func Note(ctx context.Context, summary string) {
+	if p, ok := ctx.Value(noteKey{}).(*string); ok {
+		*p = summary
+	}
+}
+
+// run runs j with a summary slot and returns the summary.
+func run(ctx context.Context, j Job) (string, error) {
+	var note string
+	err := j.Run(context.WithValue(ctx, noteKey{}, &note))
+	return note, err
+}
 
 // Job is one piece of scheduled work.
 type Job struct {
@@ -69,12 +90,12 @@ func (s *Scheduler) claim(ctx context.Context, name string, ttl time.Duration) (
 
 // release ends our lease; a lease that expired and was since taken by
 // another process is left alone.
-func (s *Scheduler) release(ctx context.Context, name string, lease time.Time, runErr error) {
+func (s *Scheduler) release(ctx context.Context, name string, lease time.Time, note string, runErr error) {
 	msg := ""
 	if runErr != nil {
 		msg = runErr.Error()
 	}
-	if _, err := s.DB.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = NULL, last_finished_at = $1, last_error = $2 WHERE name = $3 AND locked_until = $4`, db.Now(), msg, name, lease); err != nil {
+	if _, err := s.DB.W().ExecContext(ctx, `UPDATE job_runs SET locked_until = NULL, last_finished_at = $1, last_error = $2, last_result = $3 WHERE name = $4 AND locked_until = $5`, db.Now(), msg, note, name, lease); err != nil {
 		s.Logger.Warn("job release failed", "job", name, "err", err)
 	}
 }
@@ -92,9 +113,20 @@ func (s *Scheduler) RunOnce(ctx context.Context, name string) error {
 	if !got {
 		return fmt.Errorf("job %s is running in another process", name)
 	}
-	err = j.Run(ctx)
-	s.release(context.WithoutCancel(ctx), name, lease, err)
+	note, err := run(ctx, j)
+	s.release(context.WithoutCancel(ctx), name, lease, note, err)
 	return err
+}
+
+// LastResult is the summary the named job's latest finished run noted
+// (Note), or "" when it has none.
+func (s *Scheduler) LastResult(ctx context.Context, name string) (string, error) {
+	var out string
+	err := s.DB.Q().QueryRowContext(ctx, `SELECT last_result FROM job_runs WHERE name = $1`, name).Scan(&out)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return out, err
 }
 
 // Start runs every job on its interval until ctx ends.
@@ -105,11 +137,11 @@ func (s *Scheduler) Start(ctx context.Context) {
 			defer t.Stop()
 			for {
 				if lease, got, err := s.claim(ctx, j.Name, j.Every*4+time.Minute); err == nil && got {
-					err := j.Run(ctx)
+					note, err := run(ctx, j)
 					if err != nil && ctx.Err() == nil {
 						s.Logger.Warn("job failed", "job", j.Name, "err", err)
 					}
-					s.release(context.WithoutCancel(ctx), j.Name, lease, err)
+					s.release(context.WithoutCancel(ctx), j.Name, lease, note, err)
 				}
 				select {
 				case <-ctx.Done():

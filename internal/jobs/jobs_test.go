@@ -72,3 +72,22 @@ func TestReleaseLeavesAnotherProcessLease(t *testing.T) {
 		}
 	})
 }
+
+func TestARunsNoteIsRecorded(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := jobs.New(d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		s.Register(jobs.Job{Name: "counting", Every: time.Hour, Run: func(ctx context.Context) error {
+			jobs.Note(ctx, "sessions=3 tokens=1")
+			return nil
+		}})
+		if err := s.RunOnce(ctx, "counting"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LastResult(ctx, "counting")
+		if err != nil || got != "sessions=3 tokens=1" {
+			t.Fatalf("last result %q, %v", got, err)
+		}
+		jobs.Note(ctx, "outside a run") // does nothing, does not panic
+	})
+}

@@ -3,6 +3,7 @@ package partnerships
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/taxonomy"
@@ -37,17 +38,45 @@ func netFilter(r *http.Request) (NetFilter, error) {
 	return f, nil
 }
 
+// netFocus resolves the focus organisation typed by name or slug (nil
+// when none was asked for).
+func (s *Service) netFocus(r *http.Request, f *NetFilter) (*accounts.Organisation, error) {
+	typed := r.URL.Query().Get("focus")
+	if strings.TrimSpace(typed) == "" {
+		return nil, nil
+	}
+	o, err := findOrg(r.Context(), s.DB.Q(), typed)
+	if err != nil {
+		return nil, fieldErr("focus", "No organisation called “"+typed+"” is in the directory: check the name, or choose one from the table")
+	}
+	f.Focus = o.ID
+	return o, nil
+}
+
 func (s *Service) networkMap(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	f, err := netFilter(r)
 	if err != nil {
 		return err
 	}
-	net, err := LoadNetwork(ctx, s.DB.Q(), f)
+	status := http.StatusOK
+	focus, focusErr := s.netFocus(r, &f)
+	if focusErr != nil {
+		// The whole map, with the error beside what was typed.
+		status = http.StatusUnprocessableEntity
+	}
+	title := "Who works with whom"
+	if focus != nil {
+		title = "Who works with " + focus.Name
+	}
+	if f.Year > 0 {
+		title += " in " + strconv.Itoa(f.Year)
+	}
+	view, err := s.networkView(ctx, f, title)
 	if err != nil {
 		return err
 	}
-	never, err := NeverInPartnership(ctx, s.DB.Q(), 2000)
+	never, err := s.neverInPartnership(ctx)
 	if err != nil {
 		return err
 	}
@@ -55,17 +84,13 @@ func (s *Service) networkMap(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	title := "Who works with whom"
-	if f.Year > 0 {
-		title += " in " + strconv.Itoa(f.Year)
-	}
-	svg := net.SVG(title)
 	var years []int
 	for y := currentYear(timeNow(), 1); y >= 2000; y-- {
 		years = append(years, y)
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/network.html", map[string]any{
-		"Title": "Network map", "Net": net, "SVG": svg, "Never": never, "Themes": themes, "Models": Models,
+	return s.Web.Render(w, r, status, "partnerships/network.html", map[string]any{
+		"Form": r.URL.Query(), "Err": focusErr,
+		"Title": "Network map", "View": view, "Focus": focus, "Never": never, "Themes": themes, "Models": Models,
 		"Sectors": append([]string{"third"}, accounts.Sectors...), "Years": years, "F": f, "Q": r.URL.Query(),
 	})
 }
@@ -73,6 +98,9 @@ func (s *Service) networkMap(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) networkNodes(w http.ResponseWriter, r *http.Request) error {
 	f, err := netFilter(r)
 	if err != nil {
+		return err
+	}
+	if _, err := s.netFocus(r, &f); err != nil {
 		return err
 	}
 	net, err := LoadNetwork(r.Context(), s.DB.Q(), f)
@@ -89,6 +117,9 @@ func (s *Service) networkNodes(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) networkEdges(w http.ResponseWriter, r *http.Request) error {
 	f, err := netFilter(r)
 	if err != nil {
+		return err
+	}
+	if _, err := s.netFocus(r, &f); err != nil {
 		return err
 	}
 	net, err := LoadNetwork(r.Context(), s.DB.Q(), f)

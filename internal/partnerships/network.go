@@ -20,6 +20,9 @@ type NetFilter struct {
 	Sector string // vcs, social_enterprise, faith, public, private or "third"
 	Model  string
 	Viewer *web.Identity
+	// Focus, when set, keeps the partnerships this organisation is in:
+	// its own network.
+	Focus int64
 }
 
 // Node is an organisation on the map.
@@ -49,6 +52,13 @@ type Network struct {
 
 // LoadNetwork builds the network of who works with whom.
 func LoadNetwork(ctx context.Context, q db.Querier, f NetFilter) (*Network, error) {
+	return loadNetwork(ctx, q, f, true)
+}
+
+// loadNetwork is LoadNetwork; without names the edges do not list their
+// partnerships' names (the drawing does not show them; at national scale
+// they are millions of strings).
+func loadNetwork(ctx context.Context, q db.Querier, f NetFilter, names bool) (*Network, error) {
 	vis, args := visibleTo(f.Viewer, 1)
 	where := []string{countedP, vis}
 	n := func() string { return fmt.Sprintf("$%d", len(args)+1) }
@@ -63,6 +73,10 @@ func LoadNetwork(ctx context.Context, q db.Querier, f NetFilter) (*Network, erro
 	if f.Model != "" {
 		where = append(where, "p.model = "+n())
 		args = append(args, f.Model)
+	}
+	if f.Focus != 0 {
+		where = append(where, "p.id IN (SELECT fm.partnership_id FROM partnership_members fm WHERE fm.organisation_id = "+n()+")")
+		args = append(args, f.Focus)
 	}
 	if f.Theme != 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM partnership_terms pt WHERE pt.partnership_id = p.id AND pt.term_id = "+n()+")")
@@ -126,7 +140,9 @@ func LoadNetwork(ctx context.Context, q db.Querier, f NetFilter) (*Network, erro
 					nodes[b].Degree++
 				}
 				e.Weight++
-				e.Names = append(e.Names, pnames[pid])
+				if names {
+					e.Names = append(e.Names, pnames[pid])
+				}
 			}
 		}
 	}

@@ -15,6 +15,8 @@ type Service struct {
 	// PageLinks are other features' pages about a partnership, linked from
 	// its page (AddPageLink): the bids feature's impact page, for example.
 	PageLinks []PageLink
+	// net caches the network map's laid-out views (network_cache.go).
+	net netCache
 }
 
 // PageLink names another feature's page about partnership p; ok false

@@ -163,8 +163,13 @@ func addStatus(ctx context.Context, tx db.Querier, pid int64, status string, by 
 	return err
 }
 
-// setLinks replaces the partnership's themes, services and areas.
+// setLinks replaces the partnership's themes, services and areas (every
+// create and update ends here, so it also moves the network map's data
+// version).
 func setLinks(ctx context.Context, tx db.Querier, p *Partnership) error {
+	if err := db.BumpVersion(ctx, tx, db.VersionNetwork); err != nil {
+		return err
+	}
 	for _, t := range []string{"partnership_terms", "partnership_services", "partnership_areas"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE partnership_id = $1`, p.ID); err != nil {
 			return err
@@ -207,7 +212,10 @@ func InsertMember(ctx context.Context, tx db.Querier, m *Member) error {
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		m.PartnershipID, m.OrgID, m.Role, dateArg(m.Joined), dateArg(m.Left), db.Now()).Scan(&m.ID)
-	return db.Err(err, "organisation")
+	if err != nil {
+		return db.Err(err, "organisation")
+	}
+	return db.BumpVersion(ctx, tx, db.VersionNetwork)
 }
 
 const pCols = `p.id, p.uuid, p.slug, p.name, p.purpose, p.model, p.status, p.start_date, p.end_date, p.visibility, p.origin, p.origin_event_id, p.origin_post_id, COALESCE(p.import_ref, ''), p.created_at, p.updated_at`
@@ -390,8 +398,10 @@ func findOrg(ctx context.Context, q db.Querier, s string) (*accounts.Organisatio
 // Delete removes a partnership record (its members, links and documents
 // records go with it by cascade).
 func Delete(ctx context.Context, tx *db.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, id)
-	return err
+	if _, err := tx.ExecContext(ctx, `DELETE FROM partnerships WHERE id = $1`, id); err != nil {
+		return err
+	}
+	return db.BumpVersion(ctx, tx, db.VersionNetwork)
 }
 
 // firstStart is the earliest start date of a partnership that got going

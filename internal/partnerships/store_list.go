@@ -48,7 +48,7 @@ func UpdateMember(ctx context.Context, tx db.Querier, m *Member) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return db.Err(sql.ErrNoRows, "membership")
 	}
-	return nil
+	return db.BumpVersion(ctx, tx, db.VersionNetwork)
 }
 
 // DeleteMember removes a membership period recorded by mistake.
@@ -60,7 +60,7 @@ func DeleteMember(ctx context.Context, tx db.Querier, pid, mid int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return db.Err(sql.ErrNoRows, "membership")
 	}
-	return nil
+	return db.BumpVersion(ctx, tx, db.VersionNetwork)
 }
 
 // StatusChange is one row of a partnership's status history.

@@ -178,19 +178,26 @@ func (rd *Renderer) AddPages(fsys fs.FS, dir, prefix string) error {
 			partials = append(partials, f)
 		}
 	}
+	// The feature's partials are parsed once into its own base, which
+	// each page clones (parsing them again per page was most of start-up).
+	base := rd.base
+	if len(partials) > 0 {
+		fb, err := rd.base.Clone()
+		if err != nil {
+			return err
+		}
+		if base, err = fb.ParseFS(fsys, partials...); err != nil {
+			return fmt.Errorf("parse partials in %s: %w", dir, err)
+		}
+	}
 	for _, f := range files {
 		b := path.Base(f)
 		if b == "layout.html" || b == "partials.html" || strings.HasPrefix(b, "_") {
 			continue
 		}
-		t, err := rd.base.Clone()
+		t, err := base.Clone()
 		if err != nil {
 			return err
-		}
-		if len(partials) > 0 {
-			if t, err = t.ParseFS(fsys, partials...); err != nil {
-				return fmt.Errorf("parse partials for %s: %w", f, err)
-			}
 		}
 		if t, err = t.ParseFS(fsys, f); err != nil {
 			return fmt.Errorf("parse template %s: %w", f, err)
