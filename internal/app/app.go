@@ -28,8 +28,8 @@ import (
 	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/privacy"
-	"partnerhub/internal/strategy"
 	"partnerhub/internal/retention"
+	"partnerhub/internal/strategy"
 	"partnerhub/internal/web"
 )
 
