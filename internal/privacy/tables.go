@@ -260,6 +260,7 @@ var Registry = Tables{
 	{Name: "events", Plain: plain("an event's published details and venue (a place, not a person)", "accessibility audience description import_ref online_url slug status summary title type uuid venue_address venue_name venue_postcode")},
 	{Name: "grant_match_proposals", Plain: plain("organisations named in published 360Giving grant data", "reason recipient_key recipient_name recipient_postcode status")},
 	{Name: "grants", Plain: plain("organisations named in published 360Giving grant data", "funder_name recipient_name recipient_postcode")},
+	{Name: "data_versions", Plain: plain("the name of a cached view's data version", "name")},
 	{Name: "job_runs", Plain: plain("a scheduled job's name", "name")},
 	{Name: "library_attachments", Plain: plain("a shared document's attachment metadata", "content_type filename stored_name title")},
 	{Name: "library_documents", Plain: plain("a shared document's metadata", "kind policy_kind slug status summary title")},
