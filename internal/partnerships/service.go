@@ -1,6 +1,8 @@
 package partnerships
 
 import (
+	"context"
+
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
 )
@@ -15,6 +17,10 @@ type Service struct {
 	// PageLinks are other features' pages about a partnership, linked from
 	// its page (AddPageLink): the bids feature's impact page, for example.
 	PageLinks []PageLink
+	// definitionHooks and definitionDoc join the definition to its library
+	// document (definition_doc.go).
+	definitionHooks []DefinitionHook
+	definitionDoc   func(ctx context.Context) (DefinitionDoc, bool)
 }
 
 // PageLink names another feature's page about partnership p; ok false
