@@ -20,11 +20,15 @@ type DefinitionHook func(ctx context.Context, tx *db.Tx, d *Definition) error
 type DefinitionDoc struct{ URL, Owner string }
 
 // AddDefinitionHook registers a hook run when a version is adopted.
-func (s *Service) AddDefinitionHook(h DefinitionHook) { s.definitionHooks = append(s.definitionHooks, h) }
+func (s *Service) AddDefinitionHook(h DefinitionHook) {
+	s.definitionHooks = append(s.definitionHooks, h)
+}
 
 // SetDefinitionDoc names where the definition's library document is, for
 // the definition page's link; ok false leaves the link out.
-func (s *Service) SetDefinitionDoc(f func(ctx context.Context) (DefinitionDoc, bool)) { s.definitionDoc = f }
+func (s *Service) SetDefinitionDoc(f func(ctx context.Context) (DefinitionDoc, bool)) {
+	s.definitionDoc = f
+}
 
 func (s *Service) runDefinitionHooks(ctx context.Context, tx *db.Tx, d *Definition) error {
 	for _, h := range s.definitionHooks {
