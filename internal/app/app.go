@@ -113,6 +113,9 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	for _, kind := range []string{"partnership", "event", "opportunity"} {
 		w.AddRelated(kind, library.RelatedNews(kind))
 	}
+	// The consortium definition is a library document read through from partnerships.
+	a.Partnerships.AddDefinitionHook(library.DefinitionAdopted)
+	a.Partnerships.SetDefinitionDoc(a.Library.DefinitionDoc)
 	a.Grants = grants.New(d, w)
 	grantMeasures := partnerships.MeasureSource{Count: grants.CountMeasures}
 	for _, m := range grants.Measures {

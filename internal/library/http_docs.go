@@ -235,6 +235,13 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	if d.Kind == "code" && shown != nil {
 		data["Sections"] = ParseCompact(shown.Body)
 	}
+	if d.IsDefinition() && shown != nil {
+		check, e := definitionChecklist(ctx, s.DB.Q(), shown.Version)
+		if e != nil {
+			return e
+		}
+		data["Checklist"], data["DefinitionAdmin"] = check, DefinitionAdminURL
+	}
 	return s.Web.Render(w, r, status, "library/show.html", data)
 }
 
@@ -348,11 +355,15 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, status int, d *Document, form url.Values, err error) error {
 	return s.Web.Render(w, r, status, "library/edit.html", map[string]any{"Title": "Manage " + d.Title, "Doc": d, "Form": form, "Err": err,
-		"Statuses": Statuses, "Policy": attachmentPolicy.Hint()})
+		"Statuses": Statuses, "Policy": attachmentPolicy.Hint(), "DefinitionAdmin": DefinitionAdminURL})
 }
 
 func (s *Service) addVersion(w http.ResponseWriter, r *http.Request) error {
 	d := managed(r)
+	if d.IsDefinition() {
+		// Its versions are adopted with their criteria, kept once by partnerships.
+		return web.Redirect(w, r, DefinitionAdminURL, "Versions of the consortium definition are adopted here, with their criteria.")
+	}
 	if err := web.ParseForm(r); err != nil {
 		return err
 	}
@@ -392,7 +403,9 @@ func (s *Service) saveSettings(w http.ResponseWriter, r *http.Request) error {
 	v := &apperr.Validation{}
 	d.Title, d.Summary, d.Status = clean.Line(f.Get("title")), clean.Text(f.Get("summary")), f.Get("status")
 	d.ReviewMonths, _ = strconv.Atoi(strings.TrimSpace(f.Get("review_months")))
-	d.NextReviewOn = web.FormDate(v, f, "review_due_on", "Next review date must be a real date, for example 2025-03-31")
+	if !d.IsDefinition() { // the definition's review date is its version's
+		d.NextReviewOn = web.FormDate(v, f, "review_due_on", "Next review date must be a real date, for example 2025-03-31")
+	}
 	if err := s.SaveSettings(r.Context(), d, f.Get("owner_email"), f.Get("verifier_email"), v); err != nil {
 		if apperr.Code(err) == apperr.EINVALID {
 			return s.renderEdit(w, r, http.StatusUnprocessableEntity, d, f, err)

@@ -18,7 +18,8 @@ import (
 // ---- documents ----
 
 // reserved are slugs that are paths of their own.
-var reserved = map[string]bool{"new": true, "stories": true, "subscribe": true, "category": true, "templates": true, "disputes": true, "signatories": true}
+var reserved = map[string]bool{"new": true, "stories": true, "subscribe": true, "category": true, "templates": true, "disputes": true, "signatories": true,
+	DefinitionSlug: true} // the consortium definition's document is made by DefinitionAdopted
 
 const docCols = `d.id, d.slug, d.kind, d.title, d.summary, d.policy_kind, d.status, COALESCE(d.owner_id, 0), COALESCE(d.verifier_id, 0),
 	COALESCE(o.name, ''), COALESCE(o.email, ''), COALESCE(v.name, ''), d.review_months, d.next_review_on, d.updated_at,
@@ -111,6 +112,9 @@ func DocumentByKind(ctx context.Context, q db.Querier, kind string) (*Document, 
 }
 
 func loadVersions(ctx context.Context, q db.Querier, d *Document) error {
+	if d.IsDefinition() {
+		return loadDefinitionVersions(ctx, q, d)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT id, version, body, notes, adopted_on, created_at FROM library_versions WHERE document_id = $1 ORDER BY version DESC`, d.ID)
 	if err != nil {
 		return err

@@ -230,7 +230,13 @@ func (s *Service) definitionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition.html", map[string]any{"Title": "The town's definition of a consortium", "Defs": defs, "InForce": InForce(defs, time.Now()), "Today": time.Now()})
+	data := map[string]any{"Title": "The town's definition of a consortium", "Defs": defs, "InForce": InForce(defs, time.Now()), "Today": time.Now()}
+	if s.definitionDoc != nil {
+		if doc, ok := s.definitionDoc(r.Context()); ok {
+			data["Doc"] = doc
+		}
+	}
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition.html", data)
 }
 
 func (s *Service) definitionForm(w http.ResponseWriter, r *http.Request) error {
@@ -267,6 +273,9 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.DB.Write(ctx, func(tx *db.Tx) error {
 			if err := AddDefinition(ctx, tx, d, strings.Split(r.PostForm.Get("criteria"), "\n")); err != nil {
+				return err
+			}
+			if err := s.runDefinitionHooks(ctx, tx, d); err != nil {
 				return err
 			}
 			if told, err = NotifyDefinitionChange(ctx, tx, d, s.baseURL()); err != nil {

@@ -1,6 +1,8 @@
 package partnerships
 
 import (
+	"context"
+
 	"partnerhub/internal/db"
 	"partnerhub/internal/web"
 )
@@ -17,6 +19,10 @@ type Service struct {
 	PageLinks []PageLink
 	// net caches the network map's laid-out views (network_cache.go).
 	net netCache
+	// definitionHooks and definitionDoc join the definition to its library
+	// document (definition_doc.go).
+	definitionHooks []DefinitionHook
+	definitionDoc   func(ctx context.Context) (DefinitionDoc, bool)
 }
 
 // PageLink names another feature's page about partnership p; ok false

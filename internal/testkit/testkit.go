@@ -131,6 +131,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		ocdsDemo,
 		outcomesDemo,
 		libraryDemo,
+		definitionDemo,
 		grantsDemo,
 		shortlistDemo,
 		registersDemo,
