@@ -155,6 +155,9 @@ func SaveProfile(ctx context.Context, tx *db.Tx, p *Profile) ([]string, error) {
 		p.Name, p.Sector, p.LegalForm, now, p.ID); err != nil {
 		return nil, err
 	}
+	if old.Sector != p.Sector {
+		accounts.IdentityChanged(tx) // its members' Commissioner
+	}
 	if err := upsertProfile(ctx, tx, p, now); err != nil {
 		return nil, err
 	}
