@@ -33,7 +33,7 @@ func TestIdentityCacheInvalidation(t *testing.T) {
 		// A role change counts on the next request.
 		editor.Get(base+"/members/remove?user="+itoa(admin.ID)).Status(t, 403)
 		owner.PostForm(base+"/members/role", url.Values{"user": {itoa(ed.ID)}, "role": {"owner"}}).Status(t, 303)
-		editor.Get(base + "/members").Status(t, 200).Contains(t, "/members/remove?user=")
+		editor.Get(base+"/members").Status(t, 200).Contains(t, "/members/remove?user=")
 
 		// Disabling signs the person out at once.
 		editor.Get("/account").Status(t, 200)
