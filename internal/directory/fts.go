@@ -360,9 +360,9 @@ func bulkDocs(ctx context.Context, tx *db.Tx, on bool) error {
 // pending index at every multi-row statement (a statement savepoint), so
 // its chunks are as large as SQLite's parameter limit allows.
 type searchDocs struct {
-	ctx   context.Context
-	tx    *db.Tx
-	ins   *bulkInserter
+	ctx    context.Context
+	tx     *db.Tx
+	ins    *bulkInserter
 	ids    []int64
 	fresh  bool
 	staged bool // copied into import_search_docs, made into documents by settle
