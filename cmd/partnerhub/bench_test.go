@@ -31,6 +31,7 @@ func BenchmarkHandler(b *testing.B) {
 	}
 	env := &apptest.Env{T: b, DB: d, App: a, Ctx: b.Context()}
 	env.User("bench@example.org", false)
+	org := env.Org("Bench Advocacy", "vcs", map[string]string{"bench@example.org": "owner"})
 	cookie := benchSignIn(b, a.Handler, "bench@example.org", apptest.Password)
 
 	home := httptest.NewRecorder()
@@ -50,8 +51,14 @@ func BenchmarkHandler(b *testing.B) {
 		{"bare", bare, "/", ""},
 		{"home", a.Handler, "/", ""},
 		{"account", a.Handler, "/account", cookie},
+		{"dashboard", a.Handler, "/orgs/" + org.Slug, cookie},
+		{"partnerships-anonymous", a.Handler, "/partnerships", ""},
+		{"partnerships-signed-in", a.Handler, "/partnerships", cookie},
 		{"healthz", a.Handler, "/healthz", ""},
 	}
+	// of-bare is the bare handler's time over the case's (1 = as fast as
+	// bare), from the same run.
+	var bareNs float64
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -66,6 +73,12 @@ func BenchmarkHandler(b *testing.B) {
 				if rec.Code != 200 {
 					b.Fatalf("%s: status %d", c.path, rec.Code)
 				}
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			if c.name == "bare" {
+				bareNs = ns
+			} else if bareNs > 0 {
+				b.ReportMetric(bareNs/ns, "of-bare")
 			}
 		})
 	}

@@ -34,6 +34,8 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummy     string
+
+	identities identityCache // identity_cache.go
 }
 
 // Revoker ends a user's credentials kept outside this package; it returns
@@ -163,6 +165,7 @@ const pendingTTL = 10 * time.Minute
 func (s *Service) startSession(w http.ResponseWriter, r *http.Request, userID int64, kind sessionKind) error {
 	if old := s.sessionToken(r); old != "" {
 		s.DB.W().ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, HashToken(old))
+		IdentityChanged(s.DB.W())
 	}
 	ttl := s.Web.Config.SessionTTL
 	if ttl <= 0 {
@@ -199,6 +202,7 @@ func (s *Service) EndSession(w http.ResponseWriter, r *http.Request) error {
 		if _, err := s.DB.W().ExecContext(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, HashToken(tok)); err != nil {
 			return err
 		}
+		IdentityChanged(s.DB.W())
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: "", Path: "/", HttpOnly: true, Secure: s.Web.IsSecure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return nil
@@ -221,13 +225,40 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 	ctx := r.Context()
 	hash := HashToken(tok)
 	now := db.Now()
-	var id web.Identity
-	var lastSeen, expires time.Time
+	e, ok := s.identities.get(hash, now)
+	if !ok {
+		var err error
+		if e, err = s.loadIdentity(r, hash); err != nil || e == nil {
+			return nil, err
+		}
+	}
+	if now.After(e.expires) {
+		return nil, nil
+	}
+	// Sliding expiry, written at most every five minutes.
+	if now.Sub(e.lastSeen) > 5*time.Minute {
+		ttl := s.Web.Config.SessionTTL
+		if ttl <= 0 {
+			ttl = 14 * 24 * time.Hour
+		}
+		s.DB.W().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, now, now.Add(ttl), hash)
+		s.identities.touch(hash, now, now.Add(ttl))
+	}
+	return &e.id, nil
+}
+
+// loadIdentity reads a session's identity from the database and caches
+// it; nil for no such session (or one still waiting for its second
+// factor, which is nobody yet).
+func (s *Service) loadIdentity(r *http.Request, hash string) (*cachedIdentity, error) {
+	ctx := r.Context()
+	e := cachedIdentity{fetched: db.Now(), epoch: identityEpoch.Load()}
+	id := &e.id
 	var verified, secondFactor *time.Time
 	var pending bool
 	err := s.DB.Q().QueryRowContext(ctx, `SELECT u.id, u.name, u.email, u.is_admin, u.email_verified_at, s.last_seen_at, s.expires_at, s.mfa_pending, s.second_factor_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND u.disabled_at IS NULL`, hash).
-		Scan(&id.UserID, &id.Name, &id.Email, &id.Admin, &verified, &lastSeen, &expires, &pending, &secondFactor)
+		Scan(&id.UserID, &id.Name, &id.Email, &id.Admin, &verified, &e.lastSeen, &e.expires, &pending, &secondFactor)
 	if err != nil {
 		err = db.Err(err, "session")
 		if apperr.Is(err, apperr.ENOTFOUND) {
@@ -235,8 +266,7 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		}
 		return nil, err
 	}
-	if now.After(expires) || pending {
-		// A session still waiting for its second factor is nobody yet.
+	if pending {
 		return nil, nil
 	}
 	id.Verified = verified != nil
@@ -249,18 +279,11 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 		}
 	}
 	id.SessionHash = hash
-	// Sliding expiry, written at most every five minutes.
-	if now.Sub(lastSeen) > 5*time.Minute {
-		ttl := s.Web.Config.SessionTTL
-		if ttl <= 0 {
-			ttl = 14 * 24 * time.Hour
-		}
-		s.DB.W().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, now, now.Add(ttl), hash)
-	}
-	if err := loadMemberships(ctx, s.DB.Q(), &id); err != nil {
+	if err := loadMemberships(ctx, s.DB.Q(), id); err != nil {
 		return nil, err
 	}
-	return &id, nil
+	s.identities.put(hash, e)
+	return &e, nil
 }
 
 // privileged reports whether a user must use two-factor sign-in: platform

@@ -357,6 +357,7 @@ func (s *Service) reauth(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.DB.W().ExecContext(ctx, set, db.Now(), id.SessionHash); err != nil {
 		return err
 	}
+	IdentityChanged(s.DB.W())
 	if err := audit.Record(ctx, s.DB.W(), 0, "user.reauth", "user", id.UserID, ""); err != nil {
 		return err
 	}
@@ -501,6 +502,7 @@ func (s *Service) setup(w http.ResponseWriter, r *http.Request) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET second_factor_at = $1 WHERE id_hash = $2`, db.Now(), id.SessionHash); err != nil {
 			return err
 		}
+		IdentityChanged(tx)
 		if err := audit.Record(ctx, tx, 0, "user.two_factor_on", "user", id.UserID, ""); err != nil {
 			return err
 		}

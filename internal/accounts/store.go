@@ -85,6 +85,7 @@ func SetPassword(ctx context.Context, q db.Querier, h Hasher, userID int64, pw s
 		return err
 	}
 	_, err = q.ExecContext(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hash, db.Now(), userID)
+	IdentityChanged(q)
 	return err
 }
 
@@ -149,6 +150,7 @@ func CreateSession(ctx context.Context, q db.Querier, userID int64, ttl time.Dur
 // DeleteSessions ends every session of a user except keepHash ("" ends all).
 func DeleteSessions(ctx context.Context, q db.Querier, userID int64, keepHash string) error {
 	_, err := q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepHash)
+	IdentityChanged(q)
 	return err
 }
 
@@ -239,6 +241,7 @@ func AddMember(ctx context.Context, q db.Querier, orgID, userID int64, role stri
 	if err != nil {
 		return err
 	}
+	IdentityChanged(q)
 	return audit.Record(ctx, q, orgID, "membership.set", "user", userID, role)
 }
 
@@ -287,6 +290,7 @@ func ClearSignInFailures(ctx context.Context, q db.Querier, email string) error 
 // MarkEmailVerified records that a user confirmed their address (once).
 func MarkEmailVerified(ctx context.Context, tx db.Querier, uid int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 AND email_verified_at IS NULL`, db.Now(), uid)
+	IdentityChanged(tx)
 	return err
 }
 
@@ -294,5 +298,6 @@ func MarkEmailVerified(ctx context.Context, tx db.Querier, uid int64) error {
 // address, keeping an earlier confirmation's time.
 func markEmailVerifiedByReset(ctx context.Context, tx db.Querier, uid int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1) WHERE id = $2`, db.Now(), uid)
+	IdentityChanged(tx)
 	return err
 }

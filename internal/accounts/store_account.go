@@ -44,5 +44,6 @@ func SessionsForUser(ctx context.Context, q db.Querier, userID int64, currentHas
 func SetEmail(ctx context.Context, q db.Querier, userID int64, email string) error {
 	now := db.Now()
 	_, err := q.ExecContext(ctx, `UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3`, NormaliseEmail(email), now, userID)
+	IdentityChanged(q)
 	return db.Err(err, "user")
 }

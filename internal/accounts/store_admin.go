@@ -106,6 +106,7 @@ func SetDisabled(ctx context.Context, q db.Querier, userID int64, disabled bool)
 		if _, err := q.ExecContext(ctx, `UPDATE users SET disabled_at = $1, updated_at = $1 WHERE id = $2`, now, userID); err != nil {
 			return err
 		}
+		IdentityChanged(q)
 		if err := DeleteSessions(ctx, q, userID, ""); err != nil {
 			return err
 		}
@@ -114,6 +115,7 @@ func SetDisabled(ctx context.Context, q db.Querier, userID int64, disabled bool)
 	if _, err := q.ExecContext(ctx, `UPDATE users SET disabled_at = NULL, updated_at = $1 WHERE id = $2`, now, userID); err != nil {
 		return err
 	}
+	IdentityChanged(q)
 	return audit.Record(ctx, q, 0, "user.enable", "user", userID, u.Email)
 }
 
@@ -140,6 +142,7 @@ func SetAdmin(ctx context.Context, q db.Querier, userID int64, admin bool) error
 	if _, err := q.ExecContext(ctx, `UPDATE users SET is_admin = $1, updated_at = $2 WHERE id = $3`, admin, db.Now(), userID); err != nil {
 		return err
 	}
+	IdentityChanged(q)
 	action := "user.admin_grant"
 	if !admin {
 		action = "user.admin_revoke"

@@ -219,5 +219,6 @@ func RemoveMember(ctx context.Context, q db.Querier, orgID, userID int64) error 
 	if _, err := q.ExecContext(ctx, `DELETE FROM memberships WHERE organisation_id = $1 AND user_id = $2`, orgID, userID); err != nil {
 		return err
 	}
+	IdentityChanged(q)
 	return audit.Record(ctx, q, orgID, "membership.remove", "user", userID, m.Email)
 }

@@ -261,6 +261,7 @@ func ResetTwoFactor(ctx context.Context, q db.Querier, userID int64) error {
 			return db.Err(err, "")
 		}
 	}
+	IdentityChanged(q)
 	return nil
 }
 
@@ -299,6 +300,7 @@ func deviceRemembered(ctx context.Context, q db.Querier, userID int64, token str
 func MarkSession(ctx context.Context, q db.Querier, token string) error {
 	now := db.Now()
 	_, err := q.ExecContext(ctx, `UPDATE sessions SET second_factor_at = $1, reauth_at = $1, mfa_pending = FALSE WHERE id_hash = $2`, now, HashToken(token))
+	IdentityChanged(q)
 	return db.Err(err, "")
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
@@ -90,6 +91,7 @@ func AppointAssessor(ctx context.Context, tx *db.Tx, email string) error {
 		uid, nullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
 		return err
 	}
+	accounts.IdentityChanged(tx) // assessors must use two-factor sign-in
 	return audit.Record(ctx, tx, 0, "assessor.appoint", "user", uid, email)
 }
 
@@ -98,6 +100,7 @@ func RemoveAssessor(ctx context.Context, tx *db.Tx, userID int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM assess_assessors WHERE user_id = $1`, userID); err != nil {
 		return err
 	}
+	accounts.IdentityChanged(tx)
 	return audit.Record(ctx, tx, 0, "assessor.remove", "user", userID, "")
 }
 

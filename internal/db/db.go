@@ -233,7 +233,25 @@ type Tx struct {
 	after   []func()
 	// bumps are data versions to move just before the commit (BumpVersion).
 	bumps []string
+	conn  *sql.Conn // the connection of a WriteBulk transaction (Raw)
 }
+
+// ErrNoRaw: the transaction has no connection of its own to lend (Raw).
+var ErrNoRaw = errors.New("db: no raw connection in this transaction")
+
+// Raw runs fn with the transaction's driver connection (on PostgreSQL a
+// *stdlib.Conn, whose Conn() is the *pgx.Conn), for what database/sql
+// cannot do, such as COPY; whatever fn runs is part of the transaction.
+// Only WriteBulk transactions have one; others return ErrNoRaw.
+func (tx *Tx) Raw(fn func(driverConn any) error) error {
+	if tx.conn == nil {
+		return ErrNoRaw
+	}
+	return tx.conn.Raw(fn)
+}
+
+// CanRaw reports whether Raw can lend the connection.
+func (tx *Tx) CanRaw() bool { return tx.conn != nil }
 
 // LockKey serialises the transactions that lock the same key until they
 // end, for a count-then-insert that must not race (throttles). A SQLite
@@ -254,7 +272,7 @@ func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
 // Write runs fn in one write transaction and commits when it returns nil.
 // Errors are mapped with Err.
 func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	return d.runWrite(ctx, d.write.BeginTx, fn)
+	return d.runWrite(ctx, d.write.BeginTx, nil, fn)
 }
 
 // WriteBulk is Write for a bulk load that guarantees its own references:
@@ -265,10 +283,17 @@ func (d *DB) Write(ctx context.Context, fn func(tx *Tx) error) error {
 // a large import's time); PRAGMA foreign_keys does nothing inside a
 // transaction, so it is switched around it, and read back afterwards. A
 // connection whose checks cannot be shown to be on again is discarded, so
-// no later write runs without them. On PostgreSQL it is Write.
+// no later write runs without them. On PostgreSQL it is Write on a connection of its own (Tx.Raw).
 func (d *DB) WriteBulk(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if d.Dialect != SQLite {
-		return d.Write(ctx, fn)
+		// A connection of its own, so that Tx.Raw can COPY in the
+		// transaction.
+		conn, err := d.write.Conn(ctx)
+		if err != nil {
+			return Err(err, "")
+		}
+		defer conn.Close()
+		return d.runWrite(ctx, conn.BeginTx, conn, fn)
 	}
 	conn, err := d.write.Conn(ctx)
 	if err != nil {
@@ -292,10 +317,10 @@ func (d *DB) WriteBulk(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return Err(err, "")
 	}
-	return d.runWrite(ctx, conn.BeginTx, fn)
+	return d.runWrite(ctx, conn.BeginTx, nil, fn)
 }
 
-func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *Tx) error) error {
+func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), conn *sql.Conn, fn func(tx *Tx) error) error {
 	stx, err := begin(ctx, nil)
 	if err != nil {
 		return Err(err, "")
@@ -304,7 +329,7 @@ func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOp
 	// the single SQLite writer (and a PostgreSQL connection) for good.
 	// After a commit this does nothing.
 	defer stx.Rollback()
-	tx := &Tx{Tx: stx, Dialect: d.Dialect}
+	tx := &Tx{Tx: stx, Dialect: d.Dialect, conn: conn}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return Err(err, "")

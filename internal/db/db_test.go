@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
@@ -293,6 +296,50 @@ func TestLockKeyMakesCountThenInsertAtomic(t *testing.T) {
 		}
 		if a, b := <-counted, <-counted; a+b != 1 {
 			t.Fatalf("the two transactions counted %d and %d, want 0 and 1", a, b)
+		}
+	})
+}
+
+// TestWriteBulkRawCopy: on PostgreSQL a bulk write lends its connection
+// (Tx.Raw), and a COPY through it is part of the transaction: seen inside
+// it, gone when it rolls back. Elsewhere Raw says there is none.
+func TestWriteBulkRawCopy(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			if err := tx.Raw(func(any) error { return nil }); err != db.ErrNoRaw {
+				t.Errorf("Write's Raw: %v, want ErrNoRaw", err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if d.Dialect != db.Postgres {
+			return
+		}
+		boom := apperr.Errorf(apperr.EINVALID, "boom")
+		err := d.WriteBulk(ctx, func(tx *db.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE copied_kept (n BIGINT)`); err != nil {
+				return err
+			}
+			if err := tx.Raw(func(c any) error {
+				_, err := c.(*stdlib.Conn).Conn().CopyFrom(ctx, pgx.Identifier{"copied_kept"}, []string{"n"}, pgx.CopyFromRows([][]any{{int64(1)}, {int64(2)}}))
+				return err
+			}); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM copied_kept`).Scan(&n); err != nil || n != 2 {
+				t.Errorf("rows copied, seen in the transaction: %d %v", n, err)
+			}
+			return boom
+		})
+		if apperr.Code(err) != apperr.EINVALID {
+			t.Fatalf("bulk write: %v", err)
+		}
+		var n int
+		if err := d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'copied_kept'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rolled-back COPY left its table: %d %v", n, err)
 		}
 	})
 }

@@ -360,11 +360,12 @@ func bulkDocs(ctx context.Context, tx *db.Tx, on bool) error {
 // pending index at every multi-row statement (a statement savepoint), so
 // its chunks are as large as SQLite's parameter limit allows.
 type searchDocs struct {
-	ctx   context.Context
-	tx    *db.Tx
-	ins   *bulkInserter
-	ids   []int64
-	fresh bool
+	ctx    context.Context
+	tx     *db.Tx
+	ins    *bulkInserter
+	ids    []int64
+	fresh  bool
+	staged bool // copied into import_search_docs, made into documents by settle
 }
 
 // ftsChunk is how many documents (7 values each) one INSERT into org_fts
@@ -385,6 +386,22 @@ func newSearchDocs(ctx context.Context, tx *db.Tx, fresh bool) *searchDocs {
 	return s
 }
 
+// stage (PostgreSQL, a WriteBulk transaction, before anything is added):
+// the documents' values are copied into a staging table and made into
+// org_search rows by one INSERT ... SELECT when the rows are in (settle).
+func (s *searchDocs) stage() error {
+	if s.tx.Dialect != db.Postgres || !s.fresh || !s.tx.CanRaw() {
+		return nil
+	}
+	if _, err := s.tx.ExecContext(s.ctx, `CREATE TEMP TABLE import_search_docs (id BIGINT, name TEXT, other TEXT, descr TEXT, svc TEXT, facets TEXT, kind TEXT) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	s.ins.close()
+	s.ins = newBulk(s.ctx, s.tx, "", "", 7)
+	s.staged = s.ins.useCopy("import_search_docs", "id", "name", "other", "descr", "svc", "facets", "kind")
+	return nil
+}
+
 func (s *searchDocs) add(p *Profile, desc, services string) error {
 	facets, kind := facetTokens(p)
 	return s.addPrepared(p, desc, services, facets, kind)
@@ -394,16 +411,21 @@ func (s *searchDocs) add(p *Profile, desc, services string) error {
 // bulk writers have: (id, name, other names, description, services,
 // facets, kind), the last two as facetTokens makes them. It computes what
 // org_search_write computes from the tables (TestSearchDocsAgree).
-const pgDocInsert = `INSERT INTO org_search (organisation_id, name, listed, names, services, doc)
+const pgDocInsert = pgDocSelect + `(VALUES`
+
+const pgDocSelect = `INSERT INTO org_search (organisation_id, name, listed, names, services, doc)
 	SELECT v.id, v.name, NOT ('zzunlisted' = ANY(string_to_array(v.facets, ' '))),
 		strip(to_tsvector('english', v.name || ' ' || v.other)),
 		strip(to_tsvector('english', v.svc)),
 		strip(to_tsvector('english', v.name || ' ' || v.other || ' ' || v.svc || ' ' || v.descr)) ||
 		array_to_tsvector(ARRAY(SELECT '#' || t FROM unnest(string_to_array(v.facets || ' ' || v.kind, ' ')) t WHERE t <> '' AND t <> 'zzunlisted'))
-	FROM (VALUES`
+	FROM `
 
-const pgDocConflict = `) v(id, name, other, descr, svc, facets, kind)
+// pgDocUpsert is what a conflict does (after pgDocConflict's alias).
+const pgDocUpsert = `
 	ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, listed = EXCLUDED.listed, names = EXCLUDED.names, services = EXCLUDED.services, doc = EXCLUDED.doc`
+
+const pgDocConflict = `) v(id, name, other, descr, svc, facets, kind)` + pgDocUpsert
 
 // addPrepared is add with p's filter tokens already made (facetTokens).
 func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string) error {
@@ -449,6 +471,15 @@ func (s *searchDocs) settle() error {
 	}
 	if s.tx.Dialect != db.Postgres {
 		return nil
+	}
+	if s.staged {
+		// Set-wise, the documents of every copied row at once.
+		if _, err := s.tx.ExecContext(s.ctx, pgDocSelect+`import_search_docs v`+pgDocUpsert); err != nil {
+			return err
+		}
+		if _, err := s.tx.ExecContext(s.ctx, `TRUNCATE import_search_docs`); err != nil {
+			return err
+		}
 	}
 	// Only the index's owner may (a serving role that did not run the
 	// migrations leaves the list to autovacuum rather than fail).

@@ -234,6 +234,7 @@ type importWriter struct {
 
 	pid            any
 	actor, request string
+	copying        bool // COPY on PostgreSQL: ids come from nextIDs
 }
 
 func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *importing.Report) (*importWriter, error) {
@@ -264,7 +265,23 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *import
 	w.areas = newBulk(ctx, tx, ins+` org_areas (organisation_id, kind, code) VALUES`, ``, 3)
 	w.terms = newBulk(ctx, tx, ins+` org_terms (organisation_id, term_id) VALUES`, ``, 2)
 	w.audits = newBulk(ctx, tx, ins+` audit_log (at, actor_pid, actor, organisation_id, action, object_type, object_id, request_id, detail) VALUES`, ``, 9)
+	// PostgreSQL: COPY instead (a WriteBulk transaction lends its
+	// connection). New organisations' ids are taken from the sequence
+	// first, so no RETURNING is needed.
+	if tx.Dialect == db.Postgres && tx.CanRaw() {
+		w.orgs = newBulk(ctx, tx, "", "", 8)
+		w.copying = w.orgs.useCopy("organisations", "id", "uuid", "slug", "name", "sector", "legal_form", "created_at", "updated_at")
+		w.profiles.useCopy("org_profiles", "organisation_id", "other_names", "description", "mission", "address", "postcode", "income_band", "staff", "volunteers", "outcomes_method", "website", "social_links", "published", "updated_at")
+		w.short.useCopy("org_profiles", "organisation_id", "description", "address", "postcode", "income_band", "website", "updated_at")
+		w.idents.useCopy("org_identifiers", "identifier", "organisation_id", "scheme")
+		w.areas.useCopy("org_areas", "organisation_id", "kind", "code")
+		w.terms.useCopy("org_terms", "organisation_id", "term_id")
+		w.audits.useCopy("audit_log", "at", "actor_pid", "actor", "organisation_id", "action", "object_type", "object_id", "request_id", "detail")
+	}
 	w.docs = newSearchDocs(ctx, tx, true)
+	if err := w.docs.stage(); err != nil {
+		return nil, err
+	}
 	a := audit.ActorFrom(ctx)
 	// The audit log names people by pseudonym only (see audit.Record);
 	// the detail, an organisation's name, is left out (the row's object id
@@ -418,7 +435,14 @@ func (w *importWriter) create(fresh []*importRow) error {
 		batch = append(batch, row)
 	}
 	w.created = make(map[string]*Profile, len(batch))
-	for _, row := range batch {
+	var ids []int64
+	if w.copying {
+		var err error
+		if ids, err = db.Column[int64](ctx, tx, `SELECT nextval(pg_get_serial_sequence('organisations', 'id')) FROM generate_series(1, $1)`, len(batch)); err != nil {
+			return err
+		}
+	}
+	for i, row := range batch {
 		p := row.fresh
 		u, err := uuid.NewV7()
 		if err != nil {
@@ -426,7 +450,13 @@ func (w *importWriter) create(fresh []*importRow) error {
 		}
 		p.UUID, p.CreatedAt, p.UpdatedAt = u.String(), w.now, w.now
 		w.created[p.Slug] = p
-		if err := w.orgs.add(p.UUID, p.Slug, p.Name, p.Sector, p.LegalForm, w.now, w.now); err != nil {
+		if w.copying {
+			p.ID = ids[i]
+			err = w.orgs.add(p.ID, p.UUID, p.Slug, p.Name, p.Sector, p.LegalForm, w.now, w.now)
+		} else {
+			err = w.orgs.add(p.UUID, p.Slug, p.Name, p.Sector, p.LegalForm, w.now, w.now)
+		}
+		if err != nil {
 			return err
 		}
 	}

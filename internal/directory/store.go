@@ -155,6 +155,9 @@ func SaveProfile(ctx context.Context, tx *db.Tx, p *Profile) ([]string, error) {
 		p.Name, p.Sector, p.LegalForm, now, p.ID); err != nil {
 		return nil, err
 	}
+	if old.Sector != p.Sector {
+		accounts.IdentityChanged(tx) // its members' Commissioner
+	}
 	if old.Name != p.Name || old.Sector != p.Sector {
 		// The network map names and shapes organisations.
 		if err := db.BumpVersion(ctx, tx, db.VersionNetwork); err != nil {

@@ -263,12 +263,15 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 			order = qmHeldSQL(dayArg()) + ` DESC, p.name, p.id`
 		}
 	}
+	// The page's rows first, then the correlated counts for those rows only
+	// (a sorter would otherwise compute them for every matching row).
 	rows, err := q.QueryContext(ctx, `SELECT p.id, p.slug, p.name, p.model, p.status, p.start_date, p.end_date, p.visibility,
 		(SELECT COUNT(DISTINCT cm.organisation_id) FROM partnership_members cm WHERE cm.partnership_id = p.id),
 		`+sector(thirdIn)+`, `+sector("('public')")+`, `+sector("('private')")+`,
 		COALESCE((SELECT MIN(lo.name) FROM partnership_members lm JOIN organisations lo ON lo.id = lm.organisation_id WHERE lm.partnership_id = p.id AND lm.role = 'lead'), ''),
 		`+consortium+`
-		FROM partnerships p WHERE `+cond+` ORDER BY `+order+` LIMIT `+itoa(f.Limit)+` OFFSET `+itoa(f.Offset), args...)
+		FROM (SELECT p.* FROM partnerships p WHERE `+cond+` ORDER BY `+order+` LIMIT `+itoa(f.Limit)+` OFFSET `+itoa(f.Offset)+`) p
+		ORDER BY `+order, args...)
 	if err != nil {
 		return nil, 0, err
 	}

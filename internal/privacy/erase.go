@@ -197,6 +197,7 @@ func Erase(ctx context.Context, d *db.DB, s Subject) (Report, error) {
 				}
 			}
 		}
+		accounts.IdentityChanged(tx) // sessions, memberships and the account went
 		for _, t := range Registry {
 			if t.Match != "" && t.Erase == Keep && t.Why != "" {
 				rep.Kept = append(rep.Kept, t.Name+": kept: "+t.Why)

@@ -187,3 +187,22 @@ func TestErasureRefusals(t *testing.T) {
 		}
 	})
 }
+
+// An erased person's session, just used (so its identity is cached), is
+// nobody on the next request.
+func TestEraseEndsCachedSession(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		u := env.User("gone@example.org", false)
+		c := env.As("gone@example.org")
+		c.Get("/account").Status(t, 200)
+		s, err := privacy.SubjectOf(env.Ctx, d.Q(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := privacy.Erase(env.Ctx, d, s); err != nil {
+			t.Fatal(err)
+		}
+		c.Get("/account").Status(t, 303)
+	})
+}

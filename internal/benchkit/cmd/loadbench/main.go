@@ -148,6 +148,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if !strings.Contains(account, o.email) {
 		return fmt.Errorf("/account with the session cookie does not show %s: signed-in page not measured", o.email)
 	}
+	// The signed-in person's first organisation: its dashboard is measured too.
+	orgPath := firstOrgPath(account)
+	if orgPath == "" {
+		return fmt.Errorf("/account lists no organisation of %s: the dashboard is not measured", o.email)
+	}
 
 	// The bare baseline: the same bytes from a plain handler, in its own process.
 	bodyFile := filepath.Join(tmp, "home.html")
@@ -169,6 +174,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		{Name: "bare net/http handler", URL: bareSrv.url + "/"},
 		{Name: "home page /", URL: srv.url + "/"},
 		{Name: "signed-in /account", URL: srv.url + "/account", Header: http.Header{"Cookie": {cookie}}},
+		{Name: "signed-in dashboard " + orgPath, URL: srv.url + orgPath, Header: http.Header{"Cookie": {cookie}}},
+		{Name: "anonymous /partnerships", URL: srv.url + "/partnerships"},
+		{Name: "signed-in /partnerships", URL: srv.url + "/partnerships", Header: http.Header{"Cookie": {cookie}}},
 	}
 	for _, t := range targets {
 		if _, err := benchkit.Load(ctx, c, t, o.warmup, o.workers); err != nil {
@@ -216,7 +224,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		verdict = "BELOW"
 	}
 	fmt.Fprintf(out, "\nratio home/bare:    %.0f%% (target >= 50%%: %s)\n", ratio*100, verdict)
-	fmt.Fprintf(out, "ratio account/bare: %.0f%%\n", acctR.RPS()/bareR.RPS()*100)
+	fmt.Fprintf(out, "ratio account/bare: %.0f%% (target >= 50%%)\n", acctR.RPS()/bareR.RPS()*100)
+	fmt.Fprintf(out, "ratio dashboard/bare: %.0f%% (target >= 50%%)\n", results[targets[3].Name].RPS()/bareR.RPS()*100)
+	fmt.Fprintf(out, "ratio anonymous/signed-in /partnerships: %.0f%% (target >= 100%%)\n", results[targets[4].Name].RPS()/results[targets[5].Name].RPS()*100)
 	fmt.Fprintf(out, "start-up to ready (exec -> /readyz 200, demo database, %d runs): median %s ms, min %s ms, max %s ms\n",
 		len(startups), benchkit.Ms(startups[len(startups)/2]), benchkit.Ms(startups[0]), benchkit.Ms(startups[len(startups)-1]))
 	return nil
@@ -379,4 +389,19 @@ func bare(args []string) error {
 		return err
 	}
 	return nil
+}
+
+// firstOrgPath finds the first /orgs/{slug} link of the account page.
+func firstOrgPath(page string) string {
+	for rest := page; ; {
+		_, after, ok := strings.Cut(rest, `href="/orgs/`)
+		if !ok {
+			return ""
+		}
+		slug, _, _ := strings.Cut(after, `"`)
+		if slug != "new" && slug != "" && !strings.Contains(slug, "/") {
+			return "/orgs/" + slug
+		}
+		rest = after
+	}
 }
