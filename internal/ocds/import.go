@@ -444,6 +444,29 @@ func validateImported(o *opportunities.Opportunity) error {
 type matcher struct {
 	tx     *db.Tx
 	byName map[string]int64
+	// byIdent remembers the organisation of each normalised identifier
+	// found or added, so a buyer named by thousands of releases is looked
+	// up once. Misses are not kept: another hook in the transaction (award
+	// suppliers) may add the organisation later.
+	byIdent map[string]int64
+}
+
+// orgByIdentifier is orgByIdentifier through the matcher's memory.
+func (m *matcher) orgByIdentifier(ctx context.Context, norm string) (int64, error) {
+	if id, ok := m.byIdent[norm]; ok {
+		return id, nil
+	}
+	id, err := orgByIdentifier(ctx, m.tx, norm)
+	if err != nil {
+		return 0, err
+	}
+	if id != 0 {
+		if m.byIdent == nil {
+			m.byIdent = map[string]int64{}
+		}
+		m.byIdent[norm] = id
+	}
+	return id, nil
 }
 
 // find matches an organisation by any of its org-id identifiers, then by
@@ -454,7 +477,7 @@ func (m *matcher) find(ctx context.Context, o Org) (id int64, newOrg bool, err e
 		if p, _, err := directory.ParseIdentifier(ident); err == nil {
 			norm = p
 		}
-		id, err := orgByIdentifier(ctx, m.tx, norm)
+		id, err := m.orgByIdentifier(ctx, norm)
 		if err != nil {
 			return 0, false, err
 		}
@@ -487,7 +510,7 @@ func (m *matcher) add(ctx context.Context, o Org) (int64, error) {
 	p.Published = true
 	for _, ident := range o.Identifiers {
 		if norm, _, err := directory.ParseIdentifier(ident); err == nil {
-			if other, err := orgByIdentifier(ctx, m.tx, norm); err == nil && other == 0 {
+			if other, err := m.orgByIdentifier(ctx, norm); err == nil && other == 0 {
 				p.Identifiers = append(p.Identifiers, norm)
 			}
 		}
@@ -499,5 +522,11 @@ func (m *matcher) add(ctx context.Context, o Org) (int64, error) {
 		return 0, err
 	}
 	m.byName[strings.ToLower(o.Name)] = org.ID
+	if m.byIdent == nil {
+		m.byIdent = map[string]int64{}
+	}
+	for _, norm := range p.Identifiers {
+		m.byIdent[norm] = org.ID
+	}
 	return org.ID, nil
 }

@@ -4,21 +4,30 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"partnerhub/internal/benchkit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
 )
 
 // BenchmarkList measures the listing with filters at 10,000 published
-// opportunities from 40 buyers (not the 200,000-organisation fixture: the
-// listing joins only the buyers), each query's p50/p99 through List (the
-// count, the page and the interest counts) beside the bare SQL of the
-// page alone (ListSQL), on SQLite and, when configured, PostgreSQL.
+// opportunities from 40 buyers among 2,000 organisations (200,000 with
+// PARTNERHUB_BENCH_LARGE=1, the issue's scale), each query's p50/p99
+// through List (the count, the page and the interest counts) beside
+// the bare SQL of the page alone (ListSQL), on SQLite and, when
+// configured, PostgreSQL. On a loaded machine wall-clock percentiles are
+// mostly other processes' time: cpu-ms/op (this process's CPU time per
+// List, SQLite's work included; PostgreSQL's server time is not) and
+// bare-cpu-ms/op are the steadier figures, and ratio is their quotient.
 //
 //	go test -run ^$ -bench List -benchtime 200x ./internal/opportunities
+//	PARTNERHUB_BENCH_LARGE=1 go test -run ^$ -bench List -benchtime 200x -timeout 30m ./internal/opportunities
 func BenchmarkList(b *testing.B) {
 	dbs := map[string]func(testing.TB) *db.DB{"sqlite": func(tb testing.TB) *db.DB { return dbtest.SQLite(tb) }}
 	if u := dbtest.PostgresURL(b); u != "" {
@@ -45,12 +54,13 @@ func BenchmarkList(b *testing.B) {
 			b.Run(name+"/"+label, func(b *testing.B) {
 				ctx := context.Background()
 				var full, bare []time.Duration
+				var cpuFull, cpuBare time.Duration
 				for b.Loop() {
-					t0 := time.Now()
+					t0, c0 := time.Now(), benchkit.CPUTime()
 					if _, _, err := List(ctx, d.Q(), q, now, 20, 0); err != nil {
 						b.Fatal(err)
 					}
-					t1 := time.Now()
+					t1, c1 := time.Now(), benchkit.CPUTime()
 					query, args := ListSQL(q, now, 20, 0)
 					rows, err := d.Q().QueryContext(ctx, query, args...)
 					if err != nil {
@@ -63,6 +73,7 @@ func BenchmarkList(b *testing.B) {
 					}
 					rows.Close()
 					full, bare = append(full, t1.Sub(t0)), append(bare, time.Since(t1))
+					cpuFull, cpuBare = cpuFull+c1-c0, cpuBare+benchkit.CPUTime()-c1
 				}
 				pct := func(xs []time.Duration, p float64) float64 {
 					slices.Sort(xs)
@@ -72,6 +83,12 @@ func BenchmarkList(b *testing.B) {
 				b.ReportMetric(pct(full, 0.99), "p99-ms")
 				b.ReportMetric(pct(bare, 0.5), "bare-p50-ms")
 				b.ReportMetric(pct(bare, 0.99), "bare-p99-ms")
+				cf, cb := float64(cpuFull.Microseconds())/1000/float64(b.N), float64(cpuBare.Microseconds())/1000/float64(b.N)
+				b.ReportMetric(cf, "cpu-ms/op")
+				b.ReportMetric(cb, "bare-cpu-ms/op")
+				if cb > 0 {
+					b.ReportMetric(cf/cb, "ratio")
+				}
 				b.ReportMetric(0, "ns/op")
 			})
 		}
@@ -88,6 +105,23 @@ func benchOpportunities(b *testing.B, d *db.DB, n int) time.Time {
 		buyers = append(buyers, mkOrg(b, d, fmt.Sprintf("Buyer %d", i), "public").ID)
 	}
 	now := time.Now().UTC()
+	orgs := 2000
+	if os.Getenv("PARTNERHUB_BENCH_LARGE") == "1" {
+		orgs = 200000
+	}
+	// The rest of the directory, written directly: the listing joins only
+	// buyers, but its plans are chosen against the whole table.
+	if err := d.WriteBulk(ctx, func(tx *db.Tx) error {
+		for i := range orgs - len(buyers) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES ($1,$2,$2,'vcs','charity',$3,$3)`,
+				uuid.NewString(), fmt.Sprintf("bench-org-%d", i), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
 	s := &Store{}
 	services := []string{"advice-advocacy", "befriending", "recovery-support", "carers-support", "youth-work"}
 	themes := []string{"health-wellbeing", "mental-health", "drugs-alcohol", "carers", "families"}

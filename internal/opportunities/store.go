@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -199,15 +200,15 @@ func resolveRequirements(ctx context.Context, q db.Querier, reqs []Requirement) 
 		switch r.Kind {
 		case ReqService, ReqClientGroup, ReqTheme:
 			var id int64
-			var code string
-			err := q.QueryRowContext(ctx, `SELECT id, code FROM taxonomy_terms WHERE vocabulary = $1 AND (code = $2 OR CAST(id AS TEXT) = $2)`, r.Kind, r.Code).Scan(&id, &code)
+			var code, name string
+			err := q.QueryRowContext(ctx, `SELECT id, code, name FROM taxonomy_terms WHERE vocabulary = $1 AND (code = $2 OR CAST(id AS TEXT) = $2)`, r.Kind, r.Code).Scan(&id, &code, &name)
 			if err == sql.ErrNoRows {
 				v.Add(field, fmt.Sprintf("Requirement %d: choose a %s from the list", i+1, strings.ToLower(Label(r.Kind))))
 				continue
 			} else if err != nil {
 				return err
 			}
-			r.TermID, r.Code = id, code
+			r.TermID, r.Code, r.Name = id, code, name
 		case ReqWard:
 			w, ok := directory.CanonicalWard(r.Code)
 			if !ok {
@@ -221,7 +222,7 @@ func resolveRequirements(ctx context.Context, q db.Querier, reqs []Requirement) 
 				v.Add(field, fmt.Sprintf("Requirement %d: %q is not a local authority code (like BPL)", i+1, r.Code))
 				continue
 			}
-			r.Code = la.Code
+			r.Code, r.Name = la.Code, la.Name
 		case ReqPolicy:
 			if !valid(directory.PolicyKinds, r.Code) {
 				v.Add(field, fmt.Sprintf("Requirement %d: choose a policy from the list", i+1))
@@ -239,12 +240,13 @@ func cpvText(codes []string) string { return strings.Join(codes, " ") }
 
 func searchText(ctx context.Context, q db.Querier, o *Opportunity) (string, error) {
 	var buyer string
-	if err := q.QueryRowContext(ctx, `SELECT name FROM organisations WHERE id = $1`, o.BuyerID).Scan(&buyer); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT name, slug FROM organisations WHERE id = $1`, o.BuyerID).Scan(&buyer, &o.BuyerSlug); err != nil {
 		if err == sql.ErrNoRows {
 			return "", apperr.Errorf(apperr.EINVALID, "The buying organisation does not exist")
 		}
 		return "", err
 	}
+	o.BuyerName = buyer
 	parts := []string{o.Title, buyer, o.Description, cpvText(o.CPVCodes), o.OCID}
 	for _, l := range o.Lots {
 		parts = append(parts, l.Title)
@@ -314,12 +316,45 @@ func (s *Store) Create(ctx context.Context, tx *db.Tx, o *Opportunity, userID in
 	if err := audit.Record(ctx, tx, o.BuyerID, "opportunity.create", "opportunity", o.ID, o.Title); err != nil {
 		return err
 	}
-	after, err := GetByID(ctx, tx, o.ID)
-	if err != nil {
-		return err
+	// o now holds what was stored (ids, slug, buyer, names, times as
+	// the database keeps them), as GetByID would read it back: no second
+	// read of a row just written (an import creates thousands).
+	stored(o)
+	after := *o
+	after.Lots = slices.Clone(o.Lots)
+	after.Requirements = slices.Clone(o.Requirements)
+	return s.tell(ctx, tx, Change{Action: "create", After: &after, At: now, UserID: userID})
+}
+
+// stored normalises o after Create wrote it to what getWhere would read
+// back: times in UTC at the database's microsecond precision, nil slices
+// for none, the requirements as written (duplicates dropped).
+func stored(o *Opportunity) {
+	for _, t := range []**time.Time{&o.ContractStart, &o.ContractEnd, &o.AwardExpected, &o.PublishedAt, &o.QuestionsCloseAt, &o.EOIDeadline, &o.SubmissionDeadline} {
+		if *t != nil {
+			v := (*t).UTC().Truncate(time.Microsecond)
+			*t = &v
+		}
 	}
-	*o = *after
-	return s.tell(ctx, tx, Change{Action: "create", After: after, At: now, UserID: userID})
+	if len(o.CPVCodes) == 0 {
+		o.CPVCodes = nil
+	} else {
+		o.CPVCodes = strings.Fields(cpvText(o.CPVCodes))
+	}
+	if len(o.Lots) == 0 {
+		o.Lots = nil
+	}
+	seen := map[string]bool{}
+	var reqs []Requirement
+	for _, r := range o.Requirements {
+		key := fmt.Sprint(r.LotPosition, r.Kind, r.Code)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		reqs = append(reqs, r)
+	}
+	o.Requirements = reqs
 }
 
 // writeParts saves lots (matched by position, so a lot keeps its id while
@@ -348,14 +383,17 @@ func writeParts(ctx context.Context, tx *db.Tx, o *Opportunity, before *Opportun
 		}
 		lotIDs[l.Position] = l.ID
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_requirements WHERE opportunity_id = $1`, o.ID); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_lots WHERE opportunity_id = $1 AND position > $2`, o.ID, len(o.Lots)); err != nil {
-		return err
+	if before != nil { // a new opportunity has nothing to replace
+		if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_requirements WHERE opportunity_id = $1`, o.ID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_lots WHERE opportunity_id = $1 AND position > $2`, o.ID, len(o.Lots)); err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
-	for _, r := range o.Requirements {
+	for i := range o.Requirements {
+		r := &o.Requirements[i]
 		key := fmt.Sprint(r.LotPosition, r.Kind, r.Code)
 		if seen[key] {
 			continue
@@ -368,8 +406,8 @@ func writeParts(ctx context.Context, tx *db.Tx, o *Opportunity, before *Opportun
 		if r.TermID != 0 {
 			term = r.TermID
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO opportunity_requirements (opportunity_id, lot_id, kind, code, term_id, mandatory) VALUES ($1,$2,$3,$4,$5,$6)`,
-			o.ID, lot, r.Kind, r.Code, term, r.Mandatory); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO opportunity_requirements (opportunity_id, lot_id, kind, code, term_id, mandatory) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
+			o.ID, lot, r.Kind, r.Code, term, r.Mandatory).Scan(&r.ID); err != nil {
 			return err
 		}
 	}

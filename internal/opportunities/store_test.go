@@ -306,3 +306,40 @@ func TestMeasuresCountTheYear(t *testing.T) {
 		}
 	})
 }
+
+// The listing counts its matches in the page's own query (a window
+// count): every page, and a page past the end, still says how many match.
+func TestListCountsMatchesOnEveryPage(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		buyer := mkOrg(t, d, "Blackpool Council", "public")
+		s := &Store{}
+		now := time.Now().UTC()
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			for i := range 5 {
+				o := &Opportunity{Kind: KindTender, Title: fmt.Sprintf("Advocacy lot %d", i), BuyerID: buyer.ID, SubmissionDeadline: at(now.AddDate(0, 0, 10+i))}
+				if err := s.Create(ctx, tx, o, 0); err != nil {
+					return err
+				}
+				if err := s.Publish(ctx, tx, o.ID, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ offset, rows int }{{0, 2}, {2, 2}, {4, 1}, {5, 0}, {40, 0}} {
+			os, total, err := List(ctx, d.Q(), Query{Words: "advocacy"}, now, 2, c.offset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 5 || len(os) != c.rows {
+				t.Errorf("offset %d: %d rows of %d, want %d of 5", c.offset, len(os), total, c.rows)
+			}
+		}
+		if os, total, err := List(ctx, d.Q(), Query{Words: "nothing-like-this"}, now, 2, 0); err != nil || total != 0 || len(os) != 0 {
+			t.Errorf("no match: %d rows of %d, %v", len(os), total, err)
+		}
+	})
+}
