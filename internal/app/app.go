@@ -100,6 +100,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Outcomes = outcomes.New(d, w)
+	a.Outcomes.RequiredKPIs = bids.DeliveredKPIs // commissioners' KPIs on contracts a consortium won
 	a.Partnerships.AddMeasureSource(outcomesMeasures())
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())

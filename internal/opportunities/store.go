@@ -185,7 +185,11 @@ func loadParts(ctx context.Context, q db.Querier, o *Opportunity) error {
 		}
 		o.Requirements = append(o.Requirements, r)
 	}
-	return db.Err(rows.Err(), "")
+	if err := rows.Err(); err != nil {
+		return db.Err(err, "")
+	}
+	o.KPIs, err = KPIsOf(ctx, q, o.ID)
+	return err
 }
 
 // resolveRequirements checks each requirement's code against its kind
@@ -261,6 +265,9 @@ func (s *Store) Create(ctx context.Context, tx *db.Tx, o *Opportunity, userID in
 		return err
 	}
 	if err := resolveRequirements(ctx, tx, o.Requirements); err != nil {
+		return err
+	}
+	if err := resolveKPIs(ctx, tx, o.KPIs); err != nil {
 		return err
 	}
 	if o.Status == "" {
@@ -348,6 +355,9 @@ func writeParts(ctx context.Context, tx *db.Tx, o *Opportunity, before *Opportun
 		}
 		lotIDs[l.Position] = l.ID
 	}
+	if err := writeKPIs(ctx, tx, o.ID, o.KPIs); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_requirements WHERE opportunity_id = $1`, o.ID); err != nil {
 		return err
 	}
@@ -404,6 +414,9 @@ func (s *Store) Update(ctx context.Context, tx *db.Tx, o *Opportunity, userID in
 		return err
 	}
 	if err := resolveRequirements(ctx, tx, o.Requirements); err != nil {
+		return err
+	}
+	if err := resolveKPIs(ctx, tx, o.KPIs); err != nil {
 		return err
 	}
 	changed := Diff(cur, o)
@@ -505,6 +518,7 @@ func Diff(a, b *Opportunity) []string {
 	}
 	add(lots, "lots")
 	add(reqKey(a.Requirements) != reqKey(b.Requirements), "requirements")
+	add(kpiKey(a.KPIs) != kpiKey(b.KPIs), "required KPIs")
 	return out
 }
 

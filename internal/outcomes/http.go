@@ -265,6 +265,10 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	kpis, err := s.requiredKPIs(ctx, s.DB.Q(), ps.ID)
+	if err != nil {
+		return err
+	}
 	id := web.IdentityFrom(ctx)
 	canEdit := false
 	for _, org := range ps.Leads {
@@ -275,7 +279,8 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 		years = append(years, i)
 	}
 	return s.render(w, r, 200, "partnership.html", map[string]any{"Title": ps.Name + ": outcomes", "P": ps, "Plans": plans, "Rollups": rs,
-		"Year": y, "Years": years, "Rule": RollupRule, "CanEdit": canEdit, "Members": len(orgs), "Err": verr})
+		"Year": y, "Years": years, "Rule": RollupRule, "CanEdit": canEdit, "Members": len(orgs), "Err": verr,
+		"KPIs": KPIRows(kpis, rs)})
 }
 
 func (s *Service) newPartnershipPlan(w http.ResponseWriter, r *http.Request) error {
