@@ -101,6 +101,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Outcomes = outcomes.New(d, w)
 	a.Outcomes.RequiredKPIs = bids.DeliveredKPIs // commissioners' KPIs on contracts a consortium won
+	directory.SetStepFilter(directory.StepFilter{Labels: outcomes.StepNames(), SQL: outcomes.StepFilterSQL}) // the directory's ladder-step filter
 	a.Partnerships.AddMeasureSource(outcomesMeasures())
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())

@@ -3,6 +3,7 @@ package outcomes
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"time"
 
 	"partnerhub/internal/db"
@@ -28,9 +29,37 @@ const LadderRule = `Every third-sector organisation in the directory (voluntary 
 // Ladder gives the step of every third-sector organisation in the
 // directory, counting what had been recorded before at.
 func Ladder(ctx context.Context, q db.Querier, at time.Time) (map[int64]int, error) {
-	yearAgo := at.AddDate(-1, 0, 0)
+	return ladderOf(ctx, q, at, nil)
+}
+
+// LadderOf gives the steps of the third-sector organisations among orgs at
+// at (the others are left out).
+func LadderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (map[int64]int, error) {
 	steps := map[int64]int{}
-	rows, err := q.QueryContext(ctx, `SELECT id, 0 FROM organisations WHERE sector IN ('vcs','social_enterprise','faith')`)
+	err := db.Chunks(orgs, 500, func(chunk []int64) error {
+		m, err := ladderOf(ctx, q, at, chunk)
+		maps.Copy(steps, m)
+		return err
+	})
+	return steps, err
+}
+
+// ladderOf is Ladder over every organisation (orgs nil) or over orgs. Each
+// query reads an index by organisation or a short range by date: step 4
+// (a review in the year and a period measured in it) is looked for only
+// among the organisations reviewed in the year, by organisation, instead
+// of reading every organisation's periods of the year.
+func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (map[int64]int, error) {
+	yearAgo := at.AddDate(-1, 0, 0)
+	in := func(col string, args *[]any) string {
+		if orgs == nil {
+			return ""
+		}
+		return ` AND ` + col + ` IN (` + db.Placeholders(args, orgs) + `)`
+	}
+	steps := map[int64]int{}
+	var args []any
+	rows, err := q.QueryContext(ctx, `SELECT id, 0 FROM organisations WHERE sector IN ('vcs','social_enterprise','faith')`+in("id", &args), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -38,8 +67,9 @@ func Ladder(ctx context.Context, q db.Querier, at time.Time) (map[int64]int, err
 		return nil, err
 	}
 	// Steps 1 to 3 from the read model: when each was first reached.
+	args = []any{at}
 	rows, err = q.QueryContext(ctx, `SELECT organisation_id, CASE WHEN periods2_at < $1 THEN 3 WHEN targets_at < $1 THEN 2 ELSE 1 END
-		FROM outcome_org_ladder WHERE plan_at < $1`, at)
+		FROM outcome_org_ladder WHERE plan_at < $1`+in("organisation_id", &args), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -50,30 +80,26 @@ func Ladder(ctx context.Context, q db.Querier, at time.Time) (map[int64]int, err
 	}); err != nil {
 		return nil, err
 	}
-	// Step 4: a plan created or reviewed, and a period ending, in the 12
-	// months before at.
-	reviewed := map[int64]bool{}
-	rows, err = q.QueryContext(ctx, `SELECT owner_id, 0 FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'
-		UNION SELECT p.owner_id, 0 FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
-		WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'`, at, yearAgo)
-	if err != nil {
-		return nil, err
-	}
-	if err := eachID(rows, func(id, _ int64) { reviewed[id] = true }); err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT DISTINCT organisation_id, 0 FROM outcome_org_periods WHERE period_end > $2 AND period_start < $1 AND recorded_at < $3`, dateOf(at), dateOf(yearAgo), at)
+	// Step 4: on step 3, a plan created or reviewed, and a period ending,
+	// in the 12 months before at.
+	args = []any{at, yearAgo, dateOf(at), dateOf(yearAgo)}
+	rows, err = q.QueryContext(ctx, `SELECT r.owner_id, 0 FROM (
+			SELECT owner_id FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'`+in("owner_id", &args)+`
+			UNION SELECT p.owner_id FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
+			WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'`+in("p.owner_id", &args)+`) r
+		WHERE EXISTS (SELECT 1 FROM outcome_org_periods op WHERE op.organisation_id = r.owner_id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1)`, args...)
 	if err != nil {
 		return nil, err
 	}
 	if err := eachID(rows, func(id, _ int64) {
-		if steps[id] == 3 && reviewed[id] {
+		if steps[id] == 3 {
 			steps[id] = 4
 		}
 	}); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT organisation_id, 0 FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $2`, at, dateOf(at))
+	args = []any{at, dateOf(at)}
+	rows, err = q.QueryContext(ctx, `SELECT organisation_id, 0 FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $2`+in("organisation_id", &args), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -200,51 +226,74 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 		sum, means float64
 		people     int64
 	}
+	type orgTotal struct {
+		sum float64
+		n   int
+	}
 	totals := map[int64]*total{}
-	// Per bank indicator: organisations reporting, the sum of their
-	// figures and the sum of each organisation's mean.
-	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, COUNT(*), SUM(s), SUM(s / n), SUM(ppl) FROM (
-		SELECT bank_indicator_id, owner_id, SUM(value) AS s, COUNT(*) AS n, SUM(COALESCE(people, 0)) AS ppl
-		FROM outcome_measurements WHERE `+where+` GROUP BY bank_indicator_id, owner_id) x GROUP BY bank_indicator_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var bank int64
-		t := &total{}
-		if err := rows.Scan(&bank, &t.orgs, &t.sum, &t.means, &t.people); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		totals[bank] = t
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	byOrg := map[[2]int64]*orgTotal{} // bank indicator, organisation
 	periods := map[int64][]PeriodValue{}
 	sums := map[int64][][2]float64{}
-	rows, err = q.QueryContext(ctx, `SELECT bank_indicator_id, period, period_start, SUM(value), COUNT(*), COUNT(DISTINCT owner_id)
-		FROM outcome_measurements WHERE `+where+` GROUP BY bank_indicator_id, period_start, period ORDER BY period_start`, args...)
+	// One pass over the year's figures in the order of the roll-up index
+	// (0601: period_start, bank_indicator_id, owner_type, owner_id, ...),
+	// so neither database sorts or groups them: per bank indicator and
+	// organisation (sum, count) and per bank indicator and period (sum,
+	// count, organisations: an organisation's rows of a period are next to
+	// each other). Grouping in SQL took two sorts of the year's rows
+	// (8.8 s for 560,000 figures on SQLite; see BenchmarkLadderAndRollups).
+	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, owner_id, period_start, period, value, COALESCE(people, 0)
+		FROM outcome_measurements WHERE `+where+` ORDER BY period_start, bank_indicator_id, owner_type, owner_id`, args...)
 	if err != nil {
 		return nil, err
 	}
+	var lastBank, lastOrg int64
+	var lastStart time.Time
 	for rows.Next() {
-		var bank int64
-		var pv PeriodValue
-		var sum float64
-		var n float64
-		if err := rows.Scan(&bank, &pv.Period, &pv.Start, &sum, &n, &pv.Orgs); err != nil {
+		var bank, org, people int64
+		var start time.Time
+		var period string
+		var value float64
+		if err := rows.Scan(&bank, &org, &start, &period, &value, &people); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		pv.Start = dateOf(pv.Start)
-		periods[bank] = append(periods[bank], pv)
-		sums[bank] = append(sums[bank], [2]float64{sum, n})
+		t := totals[bank]
+		if t == nil {
+			t = &total{}
+			totals[bank] = t
+		}
+		t.people += people
+		k := [2]int64{bank, org}
+		ot := byOrg[k]
+		if ot == nil {
+			ot = &orgTotal{}
+			byOrg[k] = ot
+			t.orgs++
+		}
+		ot.sum += value
+		ot.n++
+		ps := periods[bank]
+		if n := len(ps); n == 0 || !ps[n-1].Start.Equal(start) {
+			periods[bank] = append(ps, PeriodValue{Period: period, Start: dateOf(start)})
+			sums[bank] = append(sums[bank], [2]float64{})
+			lastOrg = 0
+		}
+		i := len(periods[bank]) - 1
+		sums[bank][i][0] += value
+		sums[bank][i][1]++
+		if bank != lastBank || org != lastOrg || !start.Equal(lastStart) {
+			periods[bank][i].Orgs++
+		}
+		lastBank, lastOrg, lastStart = bank, org, start
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	for k, ot := range byOrg {
+		t := totals[k[0]]
+		t.sum += ot.sum
+		t.means += ot.sum / float64(ot.n)
 	}
 	bank, err := Bank(ctx, q)
 	if err != nil {
@@ -260,14 +309,14 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 			r := Rollup{BankIndicator: bi, ThemeName: bo.Title, OutcomeTitle: bo.Title, Orgs: t.orgs, People: t.people, Periods: len(periods[bi.ID])}
 			r.ThemeName = bo.ThemeName
 			if bi.Rollup == "sum" {
-				r.Value = t.sum
+				r.Value = round(t.sum, 6) // the same whatever order the figures were added in
 			} else {
 				r.Value = round(t.means/float64(t.orgs), 2)
 			}
 			for i, pv := range periods[bi.ID] {
 				sn := sums[bi.ID][i]
 				if bi.Rollup == "sum" {
-					pv.Value = sn[0]
+					pv.Value = round(sn[0], 6)
 				} else {
 					pv.Value = round(sn[0]/sn[1], 2)
 				}
