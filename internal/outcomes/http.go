@@ -876,6 +876,10 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 		prevV = append(prevV, float64(before[i]))
 	}
 	chart := web.BarChart("Organisations on each step", labels, web.Series{Name: "Now", Values: nowV, Class: "bar"}, web.Series{Name: "A year ago", Values: prevV, Class: "bar--prev"})
+	workshops, err := Workshops(ctx, s.DB.Q(), now.AddDate(-2, 0, 0), now)
+	if err != nil {
+		return err
+	}
 	var shown []LadderEntry
 	moved := r.URL.Query().Get("moved") == "up"
 	for _, e := range list {
@@ -897,7 +901,8 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 		Render: func(lp web.ListPage[LadderEntry]) error {
 			return s.render(w, r, 200, "ladder.html", map[string]any{"Title": "Outcomes adoption ladder", "L": lp,
 				"Pager": lp.PagerData(r), "CSV": lp.CSVURL, "JSONURL": lp.JSONURL, "Counts": counts, "Before": before,
-				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list)})
+				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list),
+				"Workshops": workshops, "WorkshopRule": WorkshopRule})
 		},
 	})
 }

@@ -201,7 +201,9 @@ const RollupRule = `Only indicators adopted from the outcome bank roll up, becau
 
 // ThemeRollups rolls every bank indicator up across organisations for
 // measurement periods starting in [from, to); figures from fewer than
-// MinReporting organisations are hidden (Hidden, Value 0).
+// MinReporting organisations are hidden (Hidden, Value 0). For a calendar
+// year (what the pages ask for) it reads the per-organisation year totals
+// and leaves ByPeriod and Periods empty.
 func ThemeRollups(ctx context.Context, q db.Querier, from, to time.Time) ([]Rollup, error) {
 	return rollups(ctx, q, from, to, nil, MinReporting)
 }
@@ -215,32 +217,55 @@ func MemberRollups(ctx context.Context, q db.Querier, from, to time.Time, orgs [
 	return rollups(ctx, q, from, to, orgs, 1)
 }
 
+// rollupTotal is a bank indicator's figures over the organisations
+// reporting it.
+type rollupTotal struct {
+	orgs       int
+	sum, means float64 // means: the sum of each organisation's mean
+	people     int64
+}
+
+// rollupData is what a roll-up is assembled from: per bank indicator its
+// totals, and its periods with each period's (sum, count).
+type rollupData struct {
+	totals  map[int64]*rollupTotal
+	periods map[int64][]PeriodValue
+	sums    map[int64][][2]float64
+}
+
 func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64, min int) ([]Rollup, error) {
+	var d *rollupData
+	var err error
+	if y, ok := calendarYear(from, to); ok && orgs == nil {
+		d, err = yearRollupData(ctx, q, y)
+	} else {
+		d, err = scanRollupData(ctx, q, from, to, orgs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return assembleRollups(ctx, q, d, min)
+}
+
+// scanRollupData reads the figures of periods starting in [from, to) (of
+// orgs only, when not nil) in one pass over the roll-up index
+// (0601: period_start, bank_indicator_id, owner_type, owner_id, ...),
+// adding up per bank indicator and organisation and per bank indicator and
+// period (an organisation's rows of a period come together).
+func scanRollupData(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64) (*rollupData, error) {
 	args := []any{dateOf(from), dateOf(to)}
 	where := `bank_indicator_id IS NOT NULL AND period_start >= $1 AND period_start < $2 AND owner_type = 'organisation'`
 	if orgs != nil {
 		where += ` AND owner_id IN (` + db.Placeholders(&args, orgs) + `)`
 	}
-	type total struct {
-		orgs       int
-		sum, means float64
-		people     int64
-	}
 	type orgTotal struct {
 		sum float64
 		n   int
 	}
-	totals := map[int64]*total{}
+	totals := map[int64]*rollupTotal{}
 	byOrg := map[[2]int64]*orgTotal{} // bank indicator, organisation
 	periods := map[int64][]PeriodValue{}
 	sums := map[int64][][2]float64{}
-	// One pass over the year's figures in the order of the roll-up index
-	// (0601: period_start, bank_indicator_id, owner_type, owner_id, ...),
-	// so neither database sorts or groups them: per bank indicator and
-	// organisation (sum, count) and per bank indicator and period (sum,
-	// count, organisations: an organisation's rows of a period are next to
-	// each other). Grouping in SQL took two sorts of the year's rows
-	// (8.8 s for 560,000 figures on SQLite; see BenchmarkLadderAndRollups).
 	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, owner_id, period_start, period, value, COALESCE(people, 0)
 		FROM outcome_measurements WHERE `+where+` ORDER BY period_start, bank_indicator_id, owner_type, owner_id`, args...)
 	if err != nil {
@@ -259,7 +284,7 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 		}
 		t := totals[bank]
 		if t == nil {
-			t = &total{}
+			t = &rollupTotal{}
 			totals[bank] = t
 		}
 		t.people += people
@@ -295,6 +320,42 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 		t.sum += ot.sum
 		t.means += ot.sum / float64(ot.n)
 	}
+	return &rollupData{totals: totals, periods: periods, sums: sums}, nil
+}
+
+// yearRollupData reads a calendar year's town-wide totals from
+// outcome_bank_org_years (one row per organisation and bank indicator,
+// read in key order), without the period-by-period figures, which no
+// town-wide page shows. Grouping every figure of the year by organisation
+// and by period in SQL took 8.8 s at 200,000 organisations and 2.8 million
+// figures on SQLite (BenchmarkLadderAndRollups).
+func yearRollupData(ctx context.Context, q db.Querier, year int) (*rollupData, error) {
+	d := &rollupData{totals: map[int64]*rollupTotal{}, periods: map[int64][]PeriodValue{}, sums: map[int64][][2]float64{}}
+	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, COUNT(*), SUM(total), SUM(total / n), SUM(people)
+		FROM outcome_bank_org_years WHERE year = $1 GROUP BY bank_indicator_id`, year)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var bank int64
+		t := &rollupTotal{}
+		if err := rows.Scan(&bank, &t.orgs, &t.sum, &t.means, &t.people); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		d.totals[bank] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// assembleRollups puts the bank's names to the figures, hiding those from
+// fewer than min organisations.
+func assembleRollups(ctx context.Context, q db.Querier, d *rollupData, min int) ([]Rollup, error) {
+	totals, periods, sums := d.totals, d.periods, d.sums
 	bank, err := Bank(ctx, q)
 	if err != nil {
 		return nil, err

@@ -503,6 +503,11 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 			if err := ladderPeriod(ctx, tx, in.OwnerID, m, now); err != nil {
 				return 0, err
 			}
+			if in.BankIndicatorID != 0 {
+				if err := refreshBankYear(ctx, tx, in.BankIndicatorID, in.OwnerID, m.Start); err != nil {
+					return 0, err
+				}
+			}
 		}
 		return Created, audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_add", "outcome_indicator", in.ID, m.Period+" "+in.Format(m.Value))
 	case err != nil:
@@ -520,6 +525,11 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outcome_measurements SET value = $1, parts = $2, people = $3, source = $4, note = $5, updated_at = $6`+set+` WHERE id = $7`, args...); err != nil {
 		return 0, db.Err(err, "measurement")
+	}
+	if in.OwnerType == OwnerOrg && in.BankIndicatorID != 0 {
+		if err := refreshBankYear(ctx, tx, in.BankIndicatorID, in.OwnerID, m.Start); err != nil {
+			return 0, err
+		}
 	}
 	return Updated, audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_update", "outcome_indicator", in.ID, m.Period+" "+in.Format(m.Value))
 }
@@ -582,6 +592,9 @@ func RebuildLadder(ctx context.Context, tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
 		}
+	}
+	if err := rebuildBankYears(ctx, tx); err != nil {
+		return err
 	}
 	_, err := RefreshSteps(ctx, tx, db.Now())
 	return err
