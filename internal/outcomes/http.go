@@ -876,12 +876,16 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 		prevV = append(prevV, float64(before[i]))
 	}
 	chart := web.BarChart("Organisations on each step", labels, web.Series{Name: "Now", Values: nowV, Class: "bar"}, web.Series{Name: "A year ago", Values: prevV, Class: "bar--prev"})
-	workshops, err := Workshops(ctx, s.DB.Q(), now.AddDate(-2, 0, 0), now)
-	if err != nil {
-		return err
-	}
 	var shown []LadderEntry
 	moved := r.URL.Query().Get("moved") == "up"
+	// Each workshop's attendees, on the page without filters (the filters
+	// choose the organisations listed below, and the export lists them).
+	var workshops []Workshop
+	if step < 0 && !moved {
+		if workshops, err = Workshops(ctx, s.DB.Q(), now.AddDate(-2, 0, 0), now); err != nil {
+			return err
+		}
+	}
 	for _, e := range list {
 		if (step < 0 || e.Step == step) && (!moved || e.Step > e.Before) {
 			shown = append(shown, e)
@@ -902,7 +906,7 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 			return s.render(w, r, 200, "ladder.html", map[string]any{"Title": "Outcomes adoption ladder", "L": lp,
 				"Pager": lp.PagerData(r), "CSV": lp.CSVURL, "JSONURL": lp.JSONURL, "Counts": counts, "Before": before,
 				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list),
-				"Workshops": workshops, "WorkshopRule": WorkshopRule})
+				"Workshops": workshops, "WorkshopRule": WorkshopRule, "Filtered": step >= 0 || moved})
 		},
 	})
 }
