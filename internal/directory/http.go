@@ -114,7 +114,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
 				"Title": "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-				"Steps": stepOptions(), // the outcomes ladder's steps (StepFilter)
+				"Steps":       stepOptions(), // the outcomes ladder's steps (StepFilter)
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
 				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
 				"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
