@@ -48,7 +48,9 @@ func LadderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 // query reads an index by organisation or a short range by date: step 4
 // (a review in the year and a period measured in it) is looked for only
 // among the organisations reviewed in the year, by organisation, instead
-// of reading every organisation's periods of the year.
+// of reading every organisation's periods of the year. (A scalar subquery
+// with LIMIT, not EXISTS, which PostgreSQL turns into a join over every
+// period of the year.)
 func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (map[int64]int, error) {
 	yearAgo := at.AddDate(-1, 0, 0)
 	in := func(col string, args *[]any) string {
@@ -87,7 +89,7 @@ func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 			SELECT owner_id FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'`+in("owner_id", &args)+`
 			UNION SELECT p.owner_id FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
 			WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'`+in("p.owner_id", &args)+`) r
-		WHERE EXISTS (SELECT 1 FROM outcome_org_periods op WHERE op.organisation_id = r.owner_id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1)`, args...)
+		WHERE (SELECT op.organisation_id FROM outcome_org_periods op WHERE op.organisation_id = r.owner_id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1 LIMIT 1) IS NOT NULL`, args...)
 	if err != nil {
 		return nil, err
 	}
