@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +186,19 @@ func TestOutcomesJourney(t *testing.T) {
 	if !strings.Contains(text(t, admin, "main"), name) {
 		t.Fatalf("%s is not on step 4: %s", name, text(t, admin, "main"))
 	}
+	// The directory finds it by its step; the unfiltered ladder shows
+	// each outcome-based workshop.
+	if st := visit(t, admin, "/directory?outcomes_step=4&q="+url.QueryEscape(name)); st != http.StatusOK {
+		t.Fatalf("directory by step: %d", st)
+	}
+	checkPage(t, admin, "directory by ladder step")
+	if !strings.Contains(text(t, admin, "main"), name) {
+		t.Fatalf("%s is not in the directory's step 4: %s", name, text(t, admin, "main"))
+	}
+	if st := visit(t, admin, "/admin/outcomes/ladder"); st != http.StatusOK {
+		t.Fatalf("ladder: %d", st)
+	}
+	checkPage(t, admin, "ladder with workshops")
 	if st := visit(t, admin, "/partnerships/measures"); st != http.StatusOK {
 		t.Fatalf("measures: %d", st)
 	}

@@ -106,6 +106,10 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
 	a.Outcomes = outcomes.New(d, w)
+	// Commissioners' KPIs on contracts a consortium won, and the
+	// directory's filter by outcomes ladder step (issue 17).
+	a.Outcomes.RequiredKPIs = bids.DeliveredKPIs
+	directory.SetStepFilter(directory.StepFilter{Labels: outcomes.StepNames(), SQL: outcomes.StepFilterSQL})
 	a.Partnerships.AddMeasureSource(outcomesMeasures())
 	a.Library = library.New(d, w)
 	a.Partnerships.AddMeasureSource(library.MeasureSource())

@@ -332,9 +332,13 @@ func (s *Service) renderBuilder(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	kpis, err := builderKPIs(ctx, s.DB.Q(), b, o, now)
+	if err != nil {
+		return err
+	}
 	return s.Web.Render(w, r, status, "bids/builder.html", map[string]any{"Title": b.Title, "B": b, "O": o, "C": c, "Form": f, "Err": ferr,
 		"Work": work, "Value": value, "Signed": signed, "Roles": []string{RoleMember, RoleSubcontractor}, "Now": now, "OrgSlug": r.PathValue("org"),
-		"Gaps": len(c.MandatoryGaps()), "Awards": awards})
+		"Gaps": len(c.MandatoryGaps()), "Awards": awards, "KPIs": kpis})
 }
 
 func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {

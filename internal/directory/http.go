@@ -36,6 +36,7 @@ func filterFrom(v url.Values) Filter {
 		LocalAuthority: v.Get("local_authority"), Service: id("service"), ClientGroup: id("client_group"), Theme: id("theme"),
 		IncomeBand: v.Get("income_band"), QualityMark: v.Get("quality_mark"), Policy: v.Get("policy"),
 		CommissioningReady: v.Get("commissioning_ready") == "1" || v.Get("commissioning_ready") == "true", Sort: v.Get("sort"),
+		OutcomesStep: strings.TrimSpace(v.Get("outcomes_step")),
 	}
 }
 
@@ -119,6 +120,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				"Refreshes": refreshes,
 				"Title":     "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
 				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
+				"Steps":       stepOptions(), // the outcomes ladder's steps (StepFilter)
 				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
 				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
 				"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
@@ -266,7 +268,7 @@ func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
 // page opens its "Filters" control when there are some.
 func filtersActive(v url.Values) int {
 	n := 0
-	for _, k := range []string{"sector", "legal_form", "service", "client_group", "theme", "ward", "local_authority", "income_band", "policy", "quality_mark", "commissioning_ready"} {
+	for _, k := range []string{"sector", "legal_form", "service", "client_group", "theme", "ward", "local_authority", "income_band", "policy", "quality_mark", "commissioning_ready", "outcomes_step"} {
 		if strings.TrimSpace(v.Get(k)) != "" {
 			n++
 		}

@@ -26,6 +26,7 @@ type Filter struct {
 	QualityMark        string // "any" or a quality mark's name
 	Policy             string // policy kind held
 	CommissioningReady bool
+	OutcomesStep       string // "" or a step of the outcomes adoption ladder, "0" to "4" (see StepFilter)
 	Sort               string // relevance, name, updated
 	Limit, Offset      int
 
@@ -86,6 +87,7 @@ func (f *Filter) Validate() error {
 	}
 	v.Check(f.IncomeBand == "" || contains(IncomeBands, f.IncomeBand), "income_band", "Select an income band from the list")
 	v.Check(f.Policy == "" || contains(PolicyKinds, f.Policy), "policy", "Select a policy from the list")
+	v.Check(f.OutcomesStep == "" || validStep(f.OutcomesStep), "outcomes_step", "Select an outcomes ladder step from the list")
 	v.Check(f.Sort == "" || contains(Sorts, f.Sort), "sort", "Select a sort order from the list")
 	// Term ids are positive; a negative one would reach the FTS5 filter
 	// tokens as "zzt-1", which FTS5 refuses (a 500 on SQLite only).
@@ -119,7 +121,7 @@ func searchSQL(d db.Dialect, f Filter, now time.Time, prefix bool) (list, count 
 	}
 	words := f.terms()
 	ranked := len(words) > 0
-	if d == db.SQLite && !ranked && f.Sort != "updated" && !f.CommissioningReady {
+	if d == db.SQLite && !ranked && f.Sort != "updated" && !f.CommissioningReady && f.OutcomesStep == "" {
 		// Walk the name index, checking the filters row by row (see
 		// search_scale.go; not for "commissioning ready", held by few
 		// organisations: the planner starts from them and sorts, see

@@ -120,7 +120,7 @@ func existsFilters(f Filter, now time.Time, id string, args *[]any) []string {
 		// (by last update at 200,000: 89 ms to under 1 ms).
 		where = append(where, id+` IN (SELECT b.organisation_id FROM org_badges b WHERE b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= `+arg(today(now))+`))`)
 	}
-	return where
+	return append(where, stepWhere(f, id, arg)...)
 }
 
 // sqliteFilters splits a filter into its FTS5 part (filter tokens, ANDed)

@@ -135,6 +135,7 @@ func FromForm(f url.Values, buyerID int64) (*Opportunity, *apperr.Validation) {
 		}
 		o.Requirements = append(o.Requirements, Requirement{Kind: kind, Code: code, LotPosition: lot, Mandatory: f.Get("req_mandatory_"+k) != "desirable"})
 	}
+	o.KPIs = kpisFromForm(v, f)
 	return o, v
 }
 
@@ -205,6 +206,7 @@ func FormValues(o *Opportunity) url.Values {
 			f.Set("req_mandatory_"+k, "mandatory")
 		}
 	}
+	kpiValues(f, o.KPIs)
 	f.Set("lots", strconv.Itoa(len(o.Lots)+blankLots))
 	f.Set("reqs", strconv.Itoa(len(o.Requirements)+blankReqs))
 	return f

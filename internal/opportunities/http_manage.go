@@ -40,6 +40,7 @@ type formOptions struct {
 	Themes, Services, ClientGroups                   []taxonomy.Term
 	Wards                                            []string
 	LotRows, ReqRows                                 []int
+	KPIs                                             []KPI // the outcome bank's indicators
 }
 
 func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, org *accounts.Organisation, o *Opportunity, form url.Values, err error) error {
@@ -53,6 +54,9 @@ func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, o
 		return terr
 	}
 	if fo.ClientGroups, terr = taxonomy.List(ctx, s.DB.Q(), taxonomy.ClientGroups, false); terr != nil {
+		return terr
+	}
+	if fo.KPIs, terr = KPIChoices(ctx, s.DB.Q()); terr != nil {
 		return terr
 	}
 	fo.LotRows, fo.ReqRows = formRows(form)

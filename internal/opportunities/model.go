@@ -157,6 +157,7 @@ type Opportunity struct {
 
 	Lots         []Lot
 	Requirements []Requirement // the opportunity's own and every lot's (LotPosition set)
+	KPIs         []KPI         // the commissioner's required KPIs (outcome bank indicators)
 	Interests    int           // expressions of interest (in lists)
 }
 

@@ -186,7 +186,11 @@ func loadParts(ctx context.Context, q db.Querier, o *Opportunity) error {
 		}
 		o.Requirements = append(o.Requirements, r)
 	}
-	return db.Err(rows.Err(), "")
+	if err := rows.Err(); err != nil {
+		return db.Err(err, "")
+	}
+	o.KPIs, err = KPIsOf(ctx, q, o.ID)
+	return err
 }
 
 // resolveRequirements checks each requirement's code against its kind
@@ -263,6 +267,9 @@ func (s *Store) Create(ctx context.Context, tx *db.Tx, o *Opportunity, userID in
 		return err
 	}
 	if err := resolveRequirements(ctx, tx, o.Requirements); err != nil {
+		return err
+	}
+	if err := resolveKPIs(ctx, tx, o.KPIs); err != nil {
 		return err
 	}
 	if o.Status == "" {
@@ -383,6 +390,9 @@ func writeParts(ctx context.Context, tx *db.Tx, o *Opportunity, before *Opportun
 		}
 		lotIDs[l.Position] = l.ID
 	}
+	if err := writeKPIs(ctx, tx, o.ID, o.KPIs); err != nil {
+		return err
+	}
 	if before != nil { // a new opportunity has nothing to replace
 		if _, err := tx.ExecContext(ctx, `DELETE FROM opportunity_requirements WHERE opportunity_id = $1`, o.ID); err != nil {
 			return err
@@ -442,6 +452,9 @@ func (s *Store) Update(ctx context.Context, tx *db.Tx, o *Opportunity, userID in
 		return err
 	}
 	if err := resolveRequirements(ctx, tx, o.Requirements); err != nil {
+		return err
+	}
+	if err := resolveKPIs(ctx, tx, o.KPIs); err != nil {
 		return err
 	}
 	changed := Diff(cur, o)
@@ -543,6 +556,7 @@ func Diff(a, b *Opportunity) []string {
 	}
 	add(lots, "lots")
 	add(reqKey(a.Requirements) != reqKey(b.Requirements), "requirements")
+	add(kpiKey(a.KPIs) != kpiKey(b.KPIs), "required KPIs")
 	return out
 }
 

@@ -265,6 +265,10 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
+	kpis, err := s.requiredKPIs(ctx, s.DB.Q(), ps.ID)
+	if err != nil {
+		return err
+	}
 	id := web.IdentityFrom(ctx)
 	canEdit := false
 	for _, org := range ps.Leads {
@@ -275,7 +279,8 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 		years = append(years, i)
 	}
 	return s.render(w, r, 200, "partnership.html", map[string]any{"Title": ps.Name + ": outcomes", "P": ps, "Plans": plans, "Rollups": rs,
-		"Year": y, "Years": years, "Rule": RollupRule, "CanEdit": canEdit, "Members": len(orgs), "Err": verr})
+		"Year": y, "Years": years, "Rule": RollupRule, "CanEdit": canEdit, "Members": len(orgs), "Err": verr,
+		"KPIs": KPIRows(kpis, rs)})
 }
 
 func (s *Service) newPartnershipPlan(w http.ResponseWriter, r *http.Request) error {
@@ -873,6 +878,14 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 	chart := web.BarChart("Organisations on each step", labels, web.Series{Name: "Now", Values: nowV, Class: "bar"}, web.Series{Name: "A year ago", Values: prevV, Class: "bar--prev"})
 	var shown []LadderEntry
 	moved := r.URL.Query().Get("moved") == "up"
+	// Each workshop's attendees, on the page without filters (the filters
+	// choose the organisations listed below, and the export lists them).
+	var workshops []Workshop
+	if step < 0 && !moved {
+		if workshops, err = Workshops(ctx, s.DB.Q(), now.AddDate(-2, 0, 0), now); err != nil {
+			return err
+		}
+	}
 	for _, e := range list {
 		if (step < 0 || e.Step == step) && (!moved || e.Step > e.Before) {
 			shown = append(shown, e)
@@ -892,7 +905,8 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 		Render: func(lp web.ListPage[LadderEntry]) error {
 			return s.render(w, r, 200, "ladder.html", map[string]any{"Title": "Outcomes adoption ladder", "L": lp,
 				"Pager": lp.PagerData(r), "CSV": lp.CSVURL, "JSONURL": lp.JSONURL, "Counts": counts, "Before": before,
-				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list)})
+				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list),
+				"Workshops": workshops, "WorkshopRule": WorkshopRule, "Filtered": step >= 0 || moved})
 		},
 	})
 }

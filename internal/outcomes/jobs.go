@@ -15,6 +15,12 @@ func (s *Service) Jobs() []jobs.Job {
 	return []jobs.Job{{Name: "outcomes-review-reminders", Every: 6 * time.Hour, Run: func(ctx context.Context) error {
 		_, err := RemindReviews(ctx, s.DB, s.Now(), s.baseURL())
 		return err
+	}}, {Name: "outcomes-steps", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+		// Step 4 lapses with time: the directory's per-organisation steps.
+		return s.DB.WriteBulk(ctx, func(tx *db.Tx) error {
+			_, err := RefreshSteps(ctx, tx, s.Now())
+			return err
+		})
 	}}}
 }
 

@@ -7,6 +7,7 @@
 package outcomes
 
 import (
+	"context"
 	"embed"
 	"time"
 
@@ -23,6 +24,9 @@ type Service struct {
 	Web *web.Server
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+	// RequiredKPIs lists the commissioners' required KPIs on contracts a
+	// partnership delivers (wired in internal/app from bids).
+	RequiredKPIs func(ctx context.Context, q db.Querier, partnershipID int64) ([]RequiredKPI, error)
 }
 
 // New returns the outcomes feature.

@@ -133,6 +133,11 @@ func Revise(ctx context.Context, tx *db.Tx, p *Plan, next *Plan, note string, by
 		next.Title, next.Aim, next.Problem, next.Assumptions, dateOf(next.Start), dateOf(next.End), dateOf(next.Review), now, p.ID); err != nil {
 		return db.Err(err, "plan")
 	}
+	if p.OwnerType == OwnerOrg {
+		if err := refreshStep(ctx, tx, p.OwnerID); err != nil {
+			return err
+		}
+	}
 	return audit.Record(ctx, tx, auditOrg(p), "outcomes.plan_revise", "outcome_plan", p.ID, note)
 }
 
@@ -498,6 +503,11 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 			if err := ladderPeriod(ctx, tx, in.OwnerID, m, now); err != nil {
 				return 0, err
 			}
+			if in.BankIndicatorID != 0 {
+				if err := refreshBankYear(ctx, tx, in.BankIndicatorID, in.OwnerID, m.Start); err != nil {
+					return 0, err
+				}
+			}
 		}
 		return Created, audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_add", "outcome_indicator", in.ID, m.Period+" "+in.Format(m.Value))
 	case err != nil:
@@ -516,6 +526,11 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 	if _, err := tx.ExecContext(ctx, `UPDATE outcome_measurements SET value = $1, parts = $2, people = $3, source = $4, note = $5, updated_at = $6`+set+` WHERE id = $7`, args...); err != nil {
 		return 0, db.Err(err, "measurement")
 	}
+	if in.OwnerType == OwnerOrg && in.BankIndicatorID != 0 {
+		if err := refreshBankYear(ctx, tx, in.BankIndicatorID, in.OwnerID, m.Start); err != nil {
+			return 0, err
+		}
+	}
 	return Updated, audit.Record(ctx, tx, ownerOrg(in), "outcomes.measurement_update", "outcome_indicator", in.ID, m.Period+" "+in.Format(m.Value))
 }
 
@@ -531,7 +546,10 @@ func ownerOrg(in *Indicator) int64 {
 func ladderMark(ctx context.Context, tx *db.Tx, org int64, column string, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO outcome_org_ladder (organisation_id, `+column+`) VALUES ($1, $2)
 		ON CONFLICT (organisation_id) DO UPDATE SET `+column+` = COALESCE(outcome_org_ladder.`+column+`, excluded.`+column+`)`, org, at)
-	return err
+	if err != nil {
+		return err
+	}
+	return refreshStep(ctx, tx, org)
 }
 
 // ladderPeriod records that an organisation measured a period, and the
@@ -550,7 +568,7 @@ func ladderPeriod(ctx context.Context, tx *db.Tx, org int64, m *Measurement, at 
 		return err
 	}
 	if periods < 2 {
-		return nil
+		return refreshStep(ctx, tx, org)
 	}
 	return ladderMark(ctx, tx, org, "periods2_at", at)
 }
@@ -575,7 +593,11 @@ func RebuildLadder(ctx context.Context, tx *db.Tx) error {
 			return err
 		}
 	}
-	return nil
+	if err := rebuildBankYears(ctx, tx); err != nil {
+		return err
+	}
+	_, err := RefreshSteps(ctx, tx, db.Now())
+	return err
 }
 
 // Bank lists the outcome bank, by theme.
@@ -740,6 +762,9 @@ func Declare(ctx context.Context, tx *db.Tx, o *OtherSystem, by int64) error {
 		o.OrgID, o.System, o.Evidence, idArg(by), now); err != nil {
 		return db.Err(err, "declaration")
 	}
+	if err := refreshStep(ctx, tx, o.OrgID); err != nil {
+		return err
+	}
 	return audit.Record(ctx, tx, o.OrgID, "outcomes.system_declare", "organisation", o.OrgID, o.System)
 }
 
@@ -751,6 +776,9 @@ func Verify(ctx context.Context, tx *db.Tx, orgID int64, until time.Time, by int
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return apperr.NotFound("Declaration")
+	}
+	if err := refreshStep(ctx, tx, orgID); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, orgID, "outcomes.system_verify", "organisation", orgID, "until "+until.Format(time.DateOnly))
 }
