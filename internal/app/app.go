@@ -97,11 +97,6 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Accounts.Privileged = append(a.Accounts.Privileged, assess.IsAssessor)
 	w.RequireSecondFactor(assess.ReviewerPaths...)
 	a.Opportunities = opportunities.New(d, w)
-	oppMeasures := partnerships.MeasureSource{Count: opportunities.CountMeasures}
-	for _, m := range opportunities.MeasureDefs {
-		oppMeasures.Definitions = append(oppMeasures.Definitions, partnerships.MeasureDef(m))
-	}
-	a.Partnerships.AddMeasureSource(oppMeasures)
 	// Every change to a published opportunity adds an OCDS release.
 	a.OCDS = ocds.New(d, w, a.Opportunities.Store)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Opportunities.FitsPanel)
@@ -110,9 +105,7 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	// directory's filter by outcomes ladder step (issue 17).
 	a.Outcomes.RequiredKPIs = bids.DeliveredKPIs
 	directory.SetStepFilter(directory.StepFilter{Labels: outcomes.StepNames(), SQL: outcomes.StepFilterSQL})
-	a.Partnerships.AddMeasureSource(outcomesMeasures())
 	a.Library = library.New(d, w)
-	a.Partnerships.AddMeasureSource(library.MeasureSource())
 	// News about a consortium, an event or an opportunity shows on its page.
 	for _, kind := range []string{"partnership", "event", "opportunity"} {
 		w.AddRelated(kind, library.RelatedNews(kind))
@@ -121,23 +114,20 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	a.Partnerships.AddDefinitionHook(library.DefinitionAdopted)
 	a.Partnerships.SetDefinitionDoc(a.Library.DefinitionDoc)
 	a.Grants = grants.New(d, w)
-	grantMeasures := partnerships.MeasureSource{Count: grants.CountMeasures}
-	for _, m := range grants.Measures {
-		grantMeasures.Definitions = append(grantMeasures.Definitions, partnerships.MeasureDef(m))
-	}
-	a.Partnerships.AddMeasureSource(grantMeasures)
 	a.Bids = bids.New(d, w, a.Opportunities.Store)
 	// Awarded opportunities' releases carry their bids and awards.
 	a.OCDS.AddSection(bids.ReleaseSection)
 	// Awards in imported OCDS releases are recorded and matched to bids.
 	a.OCDS.OnImportedAwards(bids.ImportedAwards)
-	a.Partnerships.AddMeasureSource(bids.Measures())
 	a.Partnerships.AddPageLink(bids.ImpactLink)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Bids.Panel)
 	a.Accounts.OrgPanels = append(a.Accounts.OrgPanels, a.Partnerships.InvitationsPanel)
-	// The strategy as data and the State of the Sector report read every
-	// measure above; it adds the events' figures to them.
-	a.Partnerships.AddMeasureSource(strategy.EventMeasures())
+	// The other features' figures among the strategy's measures (one list,
+	// which the demo's reports use too); the strategy as data and the State
+	// of the Sector report read them all.
+	for _, src := range strategy.MeasureSources() {
+		a.Partnerships.AddMeasureSource(src)
+	}
 	a.Strategy = strategy.New(d, w, a.Partnerships)
 	// The signed-in home (/home) gathers each feature's "what needs doing".
 	a.Accounts.Todos = append(a.Accounts.Todos, a.Events.Todos, a.Assess.Todos, a.Directory.Todos,
@@ -194,15 +184,4 @@ func (a *App) ImportKinds() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// outcomesMeasures puts the outcomes ladder among the strategy's measures
-// (outcomes cannot import partnerships: the demo generator imports
-// outcomes and partnerships' tests import the generator).
-func outcomesMeasures() partnerships.MeasureSource {
-	var defs []partnerships.MeasureDef
-	for _, d := range outcomes.MeasureDefs() {
-		defs = append(defs, partnerships.MeasureDef{Key: d.Key, Label: d.Label, Definition: d.Definition})
-	}
-	return partnerships.MeasureSource{Definitions: defs, Count: outcomes.CountMeasures}
 }

@@ -5,12 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"partnerhub/internal/bids"
 	"partnerhub/internal/db"
-	"partnerhub/internal/grants"
-	"partnerhub/internal/library"
-	"partnerhub/internal/opportunities"
-	"partnerhub/internal/outcomes"
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/testkit"
 )
@@ -20,24 +15,6 @@ import (
 // init runs after bids' (this package imports bids), so the demo's bids
 // are in the published reports.
 func init() { testkit.Extra = append(testkit.Extra, Demo) }
-
-// AllSources are the measures' sources as internal/app wires them, for
-// the demo (which runs without the app) and the benchmarks.
-func AllSources() []partnerships.MeasureSource {
-	opp := partnerships.MeasureSource{Count: opportunities.CountMeasures}
-	for _, m := range opportunities.MeasureDefs {
-		opp.Definitions = append(opp.Definitions, partnerships.MeasureDef(m))
-	}
-	out := partnerships.MeasureSource{Count: outcomes.CountMeasures}
-	for _, d := range outcomes.MeasureDefs() {
-		out.Definitions = append(out.Definitions, partnerships.MeasureDef(d))
-	}
-	gr := partnerships.MeasureSource{Count: grants.CountMeasures}
-	for _, m := range grants.Measures {
-		gr.Definitions = append(gr.Definitions, partnerships.MeasureDef(m))
-	}
-	return []partnerships.MeasureSource{opp, out, library.MeasureSource(), gr, bids.Measures(), EventMeasures()}
-}
 
 // demoCommentary is what the demo's administrators wrote in the
 // published reports.
@@ -59,7 +36,7 @@ var demoCommentary = map[int]map[string]string{
 // the Sector reports for 2011 and 2012 with their commentary.
 func Demo(ctx context.Context, t *testkit.Town) error {
 	now := time.Now().UTC()
-	known := knownKeys(AllSources())
+	known := knownKeys(MeasureSources())
 	doc, problems := Parse(seedJSON, func(k string) bool { _, ok := known[k]; return ok })
 	if len(problems) > 0 {
 		return fmt.Errorf("strategy seed: %v", problems)
@@ -82,7 +59,7 @@ func Demo(ctx context.Context, t *testkit.Town) error {
 					return err
 				}
 			}
-			b := &Builder{Q: tx, StartMonth: set.YearStartMonth, Sources: AllSources(), Now: time.Date(year+1, 3, 15, 10, 0, 0, 0, time.UTC)}
+			b := &Builder{Q: tx, StartMonth: set.YearStartMonth, Sources: MeasureSources(), Now: time.Date(year+1, 3, 15, 10, 0, 0, 0, time.UTC)}
 			rep, err := b.Build(ctx, year, st, demoCommentary[year])
 			if err != nil {
 				return err

@@ -6,7 +6,7 @@ import (
 )
 
 func known() func(string) bool {
-	k := knownKeys(AllSources())
+	k := knownKeys(MeasureSources())
 	return func(s string) bool { _, ok := k[s]; return ok }
 }
 
