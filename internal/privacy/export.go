@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -189,16 +188,9 @@ func WriteZip(w io.Writer, s Subject, kinds []Kind, site string) error {
 				return err
 			}
 			buf.Reset()
-			cw := csv.NewWriter(&buf)
-			cw.Write(sec.Columns)
-			for _, r := range sec.Rows {
-				safe := make([]string, len(r))
-				for i, v := range r {
-					safe[i] = web.SafeCell(v)
-				}
-				cw.Write(safe)
+			if err := web.WriteSpreadsheetCSV(&buf, sec.Columns, sec.Rows); err != nil {
+				return err
 			}
-			cw.Flush()
 			if err := add("data/"+sec.File+".csv", buf.Bytes()); err != nil {
 				return err
 			}

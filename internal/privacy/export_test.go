@@ -64,8 +64,8 @@ func TestExportHoldsThePersonsData(t *testing.T) {
 		if _, ok := account.Rows[0]["password_hash"]; ok {
 			t.Error("the export holds the password hash")
 		}
-		if !strings.Contains(files["data/messages.csv"], "Hello "+canaryName) {
-			t.Errorf("messages.csv: %q", files["data/messages.csv"])
+		if c := files["data/messages.csv"]; !strings.Contains(c, "Hello "+canaryName) || !strings.HasPrefix(c, "\ufeff") || !strings.Contains(c, "\r\n") {
+			t.Errorf("messages.csv (want the text, a byte-order mark and CRLF as every CSV export): %q", c)
 		}
 		if !strings.Contains(files["data/audit.json"], "directory.profile_update") {
 			t.Errorf("audit.json lacks the person's own action: %s", files["data/audit.json"])

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -40,6 +41,14 @@ func CSV(w http.ResponseWriter, filename string, header []string, rows [][]strin
 // byte-order mark, CRLF line ends, formulas neutralised.
 func SpreadsheetCSV(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
 	csvHeaders(w, filename)
+	return writeCSV(w, header, rows, true)
+}
+
+// WriteSpreadsheetCSV writes rows as list exports are written (byte-order
+// mark, CRLF line ends, formulas neutralised) to any writer: for CSV files
+// that are not downloads of their own, such as those in a subject-access
+// ZIP.
+func WriteSpreadsheetCSV(w io.Writer, header []string, rows [][]string) error {
 	return writeCSV(w, header, rows, true)
 }
 
