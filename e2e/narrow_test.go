@@ -69,6 +69,14 @@ func TestNarrowScreenReading(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatal(err)
 	}
+	// ... and the directory's results take the wide column beside its
+	// filters (they were squeezed into a third of the page).
+	visit(t, ctx, "/directory?q=food")
+	filters := num(`document.querySelector('.ph-grid > form.ph-filters').getBoundingClientRect().width`)
+	results := num(`document.querySelector('.ph-grid > form.ph-filters').nextElementSibling.getBoundingClientRect().width`)
+	if results <= filters {
+		t.Errorf("at 1280 px the directory's results are %.0f px wide beside %.0f px of filters", results, filters)
+	}
 	signIn(t, ctx, "narrow-admin@example.org", Password)
 	visit(t, ctx, "/admin")
 	overlaps := num(`[...document.querySelectorAll('.ph-card .ph-summary-list__row')].filter(r => {
