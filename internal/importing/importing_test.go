@@ -99,6 +99,11 @@ func TestReportAndExitCode(t *testing.T) {
 	if c := ExitCode(rep, nil); c != ExitSome {
 		t.Errorf("rows rejected: %d", c)
 	}
+	// A report without a format name (the registers' refresh) starts with
+	// the counts, not a stray colon.
+	if got := (&Report{Rows: 2, Created: 2}).Summary(); got != "2 rows read; 2 created, 0 updated, 0 unchanged, 0 rejected" {
+		t.Errorf("summary without a format: %q", got)
+	}
 	if c := ExitCode(&Report{Rows: 2, Created: 2}, nil); c != ExitAll {
 		t.Errorf("all taken: %d", c)
 	}

@@ -108,7 +108,10 @@ func (r *Report) Summary() string {
 	if r.DryRun {
 		verb = "would be "
 	}
-	s := fmt.Sprintf("%s: %d rows read; %d %screated, %d %supdated, %d unchanged, %d rejected", r.Format, r.Rows, r.Created, verb, r.Updated, verb, r.Unchanged, len(r.Rejected))
+	s := fmt.Sprintf("%d rows read; %d %screated, %d %supdated, %d unchanged, %d rejected", r.Rows, r.Created, verb, r.Updated, verb, r.Unchanged, len(r.Rejected))
+	if r.Format != "" {
+		s = r.Format + ": " + s
+	}
 	for i, c := range r.Also {
 		sep := ", "
 		if i == 0 {
