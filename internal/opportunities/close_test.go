@@ -78,3 +78,41 @@ func TestOpportunitiesCloseAtTheirClosingDate(t *testing.T) {
 		}
 	})
 }
+
+// TestBuyerHomeSaysWhatWaits: a buyer's editors see on /home the
+// clarification questions not yet answered and the closed tenders
+// waiting for an award; a viewer and other organisations do not.
+func TestBuyerHomeSaysWhatWaits(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		env.User("buyer@x.test", false)
+		env.User("viewer@x.test", false)
+		env.User("charity@x.test", false)
+		buyer := env.Org("Blackpool Council", "public", map[string]string{"buyer@x.test": "editor", "viewer@x.test": "viewer"})
+		charity := env.Org("Blackpool Advocacy", "vcs", map[string]string{"charity@x.test": "owner"})
+		st := env.App.Opportunities.Store
+		closes := time.Now().UTC().Add(48 * time.Hour)
+		o := &opportunities.Opportunity{Kind: opportunities.KindTender, Title: "Advocacy service", BuyerID: buyer.ID, Procedure: "open", SubmissionDeadline: &closes}
+		exec := func(q string, args ...any) {
+			t.Helper()
+			if err := d.Write(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, q, args...); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			if err := st.Create(ctx, tx, o, 0); err != nil {
+				return err
+			}
+			return st.Publish(ctx, tx, o.ID, 0)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		env.As("buyer@x.test").Get("/home").Status(t, 200).NotContains(t, "Clarification questions waiting", "waiting for an award")
+		exec(`INSERT INTO opportunity_questions (opportunity_id, organisation_id, question, created_at) VALUES ($1, $2, 'Is TUPE likely?', $3)`, o.ID, charity.ID, time.Now().UTC())
+		exec(`UPDATE opportunities SET closes_at = $1 WHERE id = $2`, time.Now().UTC().Add(-time.Hour), o.ID)
+		env.As("buyer@x.test").Get("/home").Status(t, 200).Contains(t, "Clarification questions waiting for Blackpool Council", "Closed opportunities of Blackpool Council waiting for an award")
+		env.As("viewer@x.test").Get("/home").Status(t, 200).NotContains(t, "Clarification questions waiting", "waiting for an award")
+		env.As("charity@x.test").Get("/home").Status(t, 200).NotContains(t, "Clarification questions waiting", "waiting for an award")
+	})
+}
