@@ -7,6 +7,7 @@ import (
 	"partnerhub/internal/db"
 	"partnerhub/internal/library"
 	"partnerhub/internal/partnerships"
+	"partnerhub/internal/partnerships/models"
 )
 
 // definitionDemo: the town's definition of a consortium in two versions
@@ -50,7 +51,7 @@ func definitionDemo(ctx context.Context, t *Town) error {
 		if err != nil {
 			return err
 		}
-		cons, err := db.Column[int64](ctx, tx, `SELECT id FROM partnerships WHERE model IN ('lead_contractor_consortium','hub_and_spoke_consortium','consortium_legal_body') ORDER BY id`)
+		cons, err := db.Column[int64](ctx, tx, `SELECT id FROM partnerships WHERE model IN `+models.ConsortiumSQL()+` ORDER BY id`)
 		if err != nil {
 			return err
 		}
