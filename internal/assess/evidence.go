@@ -53,7 +53,7 @@ func AddFile(ctx context.Context, tx *db.Tx, a *Assessment, f *Framework, indica
 	}
 	e := &Evidence{AssessmentID: a.ID, Indicator: indicator, Kind: "file", Name: file.Name, StorageName: stored, ContentType: file.Type.ContentType, Size: int64(len(file.Data))}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, storage_name, content_type, size_bytes, added_by, created_at)
-		VALUES ($1, $2, 'file', $3, $4, $5, $6, $7, $8) RETURNING id`, a.ID, indicator, e.Name, stored, e.ContentType, e.Size, nullID(audit.ActorFrom(ctx).UserID), db.Now()).Scan(&e.ID); err != nil {
+		VALUES ($1, $2, 'file', $3, $4, $5, $6, $7, $8) RETURNING id`, a.ID, indicator, e.Name, stored, e.ContentType, e.Size, db.NullID(audit.ActorFrom(ctx).UserID), db.Now()).Scan(&e.ID); err != nil {
 		return nil, err
 	}
 	return e, History(ctx, tx, a, "evidence.add", e.Name)
@@ -69,7 +69,7 @@ func AddLink(ctx context.Context, tx *db.Tx, a *Assessment, f *Framework, indica
 		return apperr.Errorf(apperr.ECONFLICT, "Evidence cannot be added after the assessment has been submitted")
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assess_evidence (assessment_id, indicator, kind, name, link_type, link_id, added_by, created_at)
-		VALUES ($1, $2, 'link', $3, $4, $5, $6, $7)`, a.ID, indicator, label, linkType, linkID, nullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
+		VALUES ($1, $2, 'link', $3, $4, $5, $6, $7)`, a.ID, indicator, label, linkType, linkID, db.NullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
 		return err
 	}
 	return History(ctx, tx, a, "evidence.link", label)

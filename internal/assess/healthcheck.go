@@ -111,7 +111,7 @@ func OpenRound(ctx context.Context, tx *db.Tx, partnershipID int64, title string
 	}
 	var id int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO assess_hc_rounds (partnership_id, framework_id, title, opened_at, closes_on, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		partnershipID, fw.ID, title, db.Now(), closesOn, nullID(audit.ActorFrom(ctx).UserID)).Scan(&id); err != nil {
+		partnershipID, fw.ID, title, db.Now(), closesOn, db.NullID(audit.ActorFrom(ctx).UserID)).Scan(&id); err != nil {
 		return nil, err
 	}
 	if err := audit.Record(ctx, tx, 0, "healthcheck.open", "health_check", id, title); err != nil {

@@ -60,7 +60,7 @@ func InviteByEmail(ctx context.Context, tx *db.Tx, a *Assessment, email, ip, bas
 	now := db.Now()
 	act := audit.ActorFrom(ctx)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assess_invitations (assessment_id, email, token_hash, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		a.ID, email, hash, nullID(act.UserID), now, now.Add(InvitationTTL)); err != nil {
+		a.ID, email, hash, db.NullID(act.UserID), now, now.Add(InvitationTTL)); err != nil {
 		return err
 	}
 	who := act.Name
@@ -134,7 +134,7 @@ func AcceptInvitation(ctx context.Context, tx *db.Tx, token string, user int64, 
 			return nil, err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO assess_contributors (assessment_id, user_id, role, invited_by, created_at) VALUES ($1, $2, 'contributor', $3, $4)`,
-			a.ID, user, nullID(by.Int64), db.Now()); err != nil {
+			a.ID, user, db.NullID(by.Int64), db.Now()); err != nil {
 			return nil, err
 		}
 	}

@@ -88,7 +88,7 @@ func AppointAssessor(ctx context.Context, tx *db.Tx, email string) error {
 		return v.Err()
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO assess_assessors (user_id, appointed_by, appointed_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`,
-		uid, nullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
+		uid, db.NullID(audit.ActorFrom(ctx).UserID), db.Now()); err != nil {
 		return err
 	}
 	accounts.IdentityChanged(tx) // assessors must use two-factor sign-in
@@ -301,11 +301,4 @@ func tell(ctx context.Context, tx *db.Tx, baseURL string, a *Assessment, to, kin
 	}
 	_, err := notify.Send(ctx, tx, baseURL, notify.Notice{To: to, OrgID: org, Kind: kind, Subject: subject, Text: body, Why: why})
 	return err
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }

@@ -140,7 +140,7 @@ func RecordAward(ctx context.Context, tx *db.Tx, st *opportunities.Store, in Awa
 		cands = append(cands, c)
 	}
 	rows.Close()
-	a := &Award{OpportunityID: o.ID, LotID: in.LotID, Value: in.Value, Date: day(in.Date), Source: in.Source, OCDSID: clean.Line(in.OCDSID), CreatedAt: now}
+	a := &Award{OpportunityID: o.ID, LotID: in.LotID, Value: in.Value, Date: db.Day(in.Date), Source: in.Source, OCDSID: clean.Line(in.OCDSID), CreatedAt: now}
 	var unmatched []string
 	for i, s := range in.Suppliers {
 		sp := Supplier{OrgID: s.OrgID, Name: clean.Line(s.Name), Identifier: strings.ToUpper(clean.Line(s.Identifier)), Match: "none", State: "unmatched"}
@@ -352,7 +352,7 @@ func awardsWhere(ctx context.Context, q db.Querier, where string, arg any) ([]*A
 			rows.Close()
 			return nil, err
 		}
-		a.Value = nullInt(v)
+		a.Value = db.Int64Ptr(v)
 		out = append(out, a)
 	}
 	rows.Close()

@@ -123,7 +123,7 @@ func ComputeCover(ctx context.Context, q db.Querier, b *Bid, o *opportunities.Op
 	if err != nil {
 		return nil, err
 	}
-	today := day(now)
+	today := db.Day(now)
 	for _, rq := range Requirements(o, b.LotID) {
 		row := Row{Req: rq}
 		switch rq.Kind {
@@ -407,7 +407,7 @@ func loadProfiles(ctx context.Context, q db.Querier, ids []int64, now time.Time)
 		if err := r.Scan(&id, &k, &rd); err != nil {
 			return err
 		}
-		out[id].policies[k] = nullTime(rd)
+		out[id].policies[k] = db.TimePtr(rd)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -423,12 +423,12 @@ func loadProfiles(ctx context.Context, q db.Querier, ids []int64, now time.Time)
 		if cur, ok := out[id].marks[k]; ok && (cur == nil || (ex.Valid && cur.After(ex.Time))) {
 			return nil
 		}
-		out[id].marks[k] = nullTime(ex)
+		out[id].marks[k] = db.TimePtr(ex)
 		return nil
 	}); err != nil {
 		return nil, err
 	}
-	today := day(now)
+	today := db.Day(now)
 	if err := each(`SELECT organisation_id, valid_until, revoked_at FROM org_badges WHERE kind = 'commissioning_ready' AND organisation_id IN (?)`, func(r *sql.Rows) error {
 		var vu, rv sql.NullTime
 		if err := r.Scan(&id, &vu, &rv); err != nil {
@@ -438,7 +438,7 @@ func loadProfiles(ctx context.Context, q db.Querier, ids []int64, now time.Time)
 		if !rv.Valid && (!vu.Valid || !vu.Time.Before(today)) {
 			p.ready = 2
 		} else if p.ready == 0 && !rv.Valid {
-			p.ready, p.readyTo = 1, nullTime(vu)
+			p.ready, p.readyTo = 1, db.TimePtr(vu)
 		}
 		return nil
 	}); err != nil {

@@ -169,7 +169,7 @@ type consortiumChoice struct {
 
 func consortiaOf(ctx context.Context, q db.Querier, orgID int64, now time.Time) ([]consortiumChoice, error) {
 	var args []any
-	args = append(args, orgID, day(now))
+	args = append(args, orgID, db.Day(now))
 	in := db.Placeholders(&args, partnerships.ConsortiumModels)
 	rows, err := q.QueryContext(ctx, `SELECT DISTINCT p.id, p.name FROM partnerships p JOIN partnership_members m ON m.partnership_id = p.id
 		WHERE m.organisation_id = $1 AND (m.left_on IS NULL OR m.left_on >= $2) AND p.status <> 'ended' AND p.model IN (`+in+`) ORDER BY p.name`, args...)

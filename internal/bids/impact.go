@@ -132,14 +132,14 @@ func Count(ctx context.Context, q db.Querier, pid int64, from, to time.Time) (Fi
 		if won {
 			w = 1
 		}
-		if holds(qm[b.pid], day(b.at)) {
+		if holds(qm[b.pid], db.Day(b.at)) {
 			f.QM.Won, f.QM.Decided = f.QM.Won+w, f.QM.Decided+1
 		} else {
 			f.NoQM.Won, f.NoQM.Decided = f.NoQM.Won+w, f.NoQM.Decided+1
 		}
 		r := false
 		for _, o := range members[b.id] {
-			r = r || holds(ready[o], day(b.at))
+			r = r || holds(ready[o], db.Day(b.at))
 		}
 		if r {
 			f.Ready.Won, f.Ready.Decided = f.Ready.Won+w, f.Ready.Decided+1
@@ -147,7 +147,7 @@ func Count(ctx context.Context, q db.Querier, pid int64, from, to time.Time) (Fi
 			f.NotReady.Won, f.NotReady.Decided = f.NotReady.Won+w, f.NotReady.Decided+1
 		}
 	}
-	end := day(to.Add(-time.Nanosecond))
+	end := db.Day(to.Add(-time.Nanosecond))
 	dargs := []any{end}
 	dcond := `partnership_id IS NOT NULL`
 	if pid != 0 {
@@ -171,9 +171,9 @@ func intervals(ctx context.Context, q db.Querier, query string, args []any, out 
 		if err := rows.Scan(&id, &from, &to); err != nil {
 			return err
 		}
-		iv := interval{from: day(from)}
+		iv := interval{from: db.Day(from)}
 		if to.Valid {
-			iv.to = day(to.Time)
+			iv.to = db.Day(to.Time)
 		}
 		out[id] = append(out[id], iv)
 	}
@@ -221,7 +221,7 @@ func SurvivalOf(ctx context.Context, q db.Querier, pid int64, year int, now time
 		}
 		s.Formed++
 		for n := 1; n <= 3; n++ {
-			at := day(st).AddDate(n, 0, 0)
+			at := db.Day(st).AddDate(n, 0, 0)
 			if !en.Valid || en.Time.After(at) {
 				alive[n-1]++
 			}
@@ -240,7 +240,7 @@ func SurvivalOf(ctx context.Context, q db.Querier, pid int64, year int, now time
 
 // HeldQM counts the consortia holding a current Quality Mark on day.
 func HeldQM(ctx context.Context, q db.Querier, pid int64, on time.Time) (int, error) {
-	args := []any{day(on)}
+	args := []any{db.Day(on)}
 	cond := ""
 	if pid != 0 {
 		args = append(args, pid)

@@ -34,27 +34,6 @@ type NewBid struct {
 	OriginPostID int64
 }
 
-func day(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func nullTime(n sql.NullTime) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time.UTC()
-	return &t
-}
-
-func nullInt(n sql.NullInt64) *int64 {
-	if !n.Valid {
-		return nil
-	}
-	v := n.Int64
-	return &v
-}
-
 func invalid(field, msg string) error {
 	return &apperr.Error{Code: apperr.EINVALID, Message: "There is a problem", Fields: []apperr.FieldError{{Field: field, Message: msg}}}
 }
@@ -144,7 +123,7 @@ func create(ctx context.Context, tx *db.Tx, in NewBid, userID int64, now time.Ti
 		}
 		p := &partnerships.Partnership{Name: name, Model: in.Model, Status: "forming", Visibility: "public", Origin: "other",
 			Purpose: "Formed to bid for " + title + " (" + o.BuyerName + ").",
-			Members: []partnerships.Member{{OrgID: in.LeadOrgID, Role: "lead", Joined: ptr(day(now))}}}
+			Members: []partnerships.Member{{OrgID: in.LeadOrgID, Role: "lead", Joined: ptr(db.Day(now))}}}
 		if in.OriginPostID != 0 {
 			p.Origin, p.OriginPostID = "looking_for_partners", &in.OriginPostID
 		}
@@ -249,7 +228,7 @@ func scanBid(row interface{ Scan(...any) error }) (*Bid, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.SubmittedAt, b.DecidedAt, b.WithdrawnAt, b.ValueAwarded = nullTime(sub), nullTime(dec), nullTime(wd), nullInt(val)
+	b.SubmittedAt, b.DecidedAt, b.WithdrawnAt, b.ValueAwarded = db.TimePtr(sub), db.TimePtr(dec), db.TimePtr(wd), db.Int64Ptr(val)
 	return b, nil
 }
 
@@ -302,7 +281,7 @@ func Get(ctx context.Context, q db.Querier, id int64) (*Bid, error) {
 	var st, en sql.NullTime
 	err = q.QueryRowContext(ctx, `SELECT partnership_id, value_pence, start_date, end_date FROM bid_contracts WHERE bid_id = $1`, id).Scan(&pid, &val, &st, &en)
 	if err == nil {
-		c.PartnershipID, c.Value, c.Start, c.End = pid.Int64, nullInt(val), nullTime(st), nullTime(en)
+		c.PartnershipID, c.Value, c.Start, c.End = pid.Int64, db.Int64Ptr(val), db.TimePtr(st), db.TimePtr(en)
 		b.Contract = &c
 	} else if err != sql.ErrNoRows {
 		return nil, err
@@ -325,7 +304,7 @@ func membersOf(ctx context.Context, q db.Querier, bidID int64) ([]Member, error)
 		if err := rows.Scan(&m.ID, &m.OrgID, &m.OrgName, &m.OrgSlug, &m.Sector, &m.Role, &m.WorkShare, &m.ValueShare, &m.SignOff, &m.SignOffReason, &at, &m.InvitedAt); err != nil {
 			return nil, err
 		}
-		m.SignOffAt = nullTime(at)
+		m.SignOffAt = db.TimePtr(at)
 		out = append(out, m)
 	}
 	return out, rows.Err()
@@ -554,7 +533,7 @@ func SignOff(ctx context.Context, tx *db.Tx, bidID, orgID, userID int64, accept 
 			in = in || (x.OrgID == orgID && x.Current(now))
 		}
 		if !in {
-			nm := partnerships.Member{PartnershipID: b.PartnershipID, OrgID: orgID, Role: m.Role, Joined: ptr(day(now))}
+			nm := partnerships.Member{PartnershipID: b.PartnershipID, OrgID: orgID, Role: m.Role, Joined: ptr(db.Day(now))}
 			if err := partnerships.InsertMember(ctx, tx, &nm); err != nil {
 				return err
 			}
@@ -713,10 +692,10 @@ func deliver(ctx context.Context, tx *db.Tx, b *Bid, value *int64, userID int64,
 	}
 	var st, en any
 	if o.ContractStart != nil {
-		st = day(*o.ContractStart)
+		st = db.Day(*o.ContractStart)
 	}
 	if o.ContractEnd != nil {
-		en = day(*o.ContractEnd)
+		en = db.Day(*o.ContractEnd)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO bid_contracts (bid_id, partnership_id, value_pence, start_date, end_date) VALUES ($1,$2,$3,$4,$5)
 		ON CONFLICT (bid_id) DO UPDATE SET partnership_id = excluded.partnership_id, value_pence = excluded.value_pence, start_date = excluded.start_date, end_date = excluded.end_date`,
@@ -733,9 +712,9 @@ func deliver(ctx context.Context, tx *db.Tx, b *Bid, value *int64, userID int64,
 	if p.Status == "proposed" || p.Status == "forming" {
 		old := p.Status
 		p.Status = "active"
-		start := day(now)
+		start := db.Day(now)
 		if o.ContractStart != nil && !o.ContractStart.After(now) {
-			start = day(*o.ContractStart)
+			start = db.Day(*o.ContractStart)
 		}
 		if p.Start == nil || p.Start.After(start) {
 			p.Start = &start

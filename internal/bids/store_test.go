@@ -122,9 +122,9 @@ func TestConsortiumBidFromDraftToWinAndItsBadInput(t *testing.T) {
 		gap := mkOrg(t, d, "Talbot Community Advice", "vcs")
 		adv := termID(t, d, "service", "advice-advocacy")
 		setProfile(t, d, gap.ID, []int64{adv}, nil)
-		exec(t, d, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2)`, lead.ID, day(now.AddDate(1, 0, 0)))
+		exec(t, d, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2)`, lead.ID, db.Day(now.AddDate(1, 0, 0)))
 		exec(t, d, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2)`, mind.ID, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-		exec(t, d, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2)`, gap.ID, day(now.AddDate(1, 0, 0)))
+		exec(t, d, `INSERT INTO org_policies (organisation_id, kind, review_date) VALUES ($1, 'safeguarding', $2)`, gap.ID, db.Day(now.AddDate(1, 0, 0)))
 		setProfile(t, d, mind.ID, nil, []string{"BPL"})
 		o := openTender(t, d, buyer.ID)
 

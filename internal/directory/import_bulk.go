@@ -494,7 +494,7 @@ func (w *importWriter) addProfile(row *importRow, audited bool) error {
 		// (half the values to bind).
 		err = w.short.add(p.ID, p.Description, p.Address, p.Postcode, p.IncomeBand, p.Website, w.now)
 	} else {
-		err = w.profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
+		err = w.profiles.add(p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, db.NullPtr(p.Staff), db.NullPtr(p.Volunteers), p.OutcomesMethod,
 			p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, w.now)
 	}
 	if err != nil {

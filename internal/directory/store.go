@@ -180,20 +180,13 @@ func SaveProfile(ctx context.Context, tx *db.Tx, p *Profile) ([]string, error) {
 	return changed, audit.Record(ctx, tx, p.ID, "directory.profile_update", "organisation", p.ID, detail)
 }
 
-func nullInt(p *int) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 func upsertProfile(ctx context.Context, q db.Querier, p *Profile, now time.Time) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (organisation_id) DO UPDATE SET other_names = EXCLUDED.other_names, description = EXCLUDED.description, mission = EXCLUDED.mission,
 		address = EXCLUDED.address, postcode = EXCLUDED.postcode, income_band = EXCLUDED.income_band, staff = EXCLUDED.staff, volunteers = EXCLUDED.volunteers,
 		outcomes_method = EXCLUDED.outcomes_method, website = EXCLUDED.website, social_links = EXCLUDED.social_links, published = EXCLUDED.published, updated_at = EXCLUDED.updated_at`,
-		p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, nullInt(p.Staff), nullInt(p.Volunteers), p.OutcomesMethod,
+		p.ID, p.OtherNames, p.Description, p.Mission, p.Address, p.Postcode, p.IncomeBand, db.NullPtr(p.Staff), db.NullPtr(p.Volunteers), p.OutcomesMethod,
 		p.Website, strings.Join(p.SocialLinks, "\n"), p.Published, now)
 	return err
 }

@@ -232,13 +232,6 @@ func (g *Grant) hash() string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
 // write stores the grants of res in tx: matched, inserted or updated
 // (or left as they are), and proposals made for recipients not matched.
 func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
@@ -318,7 +311,7 @@ func write(ctx context.Context, tx *db.Tx, res *Result, o Options) error {
 		h := g.hash()
 		args := []any{g.Identifier, g.Title, g.Description, g.Currency, g.AmountMinor, g.AwardDate, g.AwardYear,
 			g.FunderIdentifier, g.FunderName, g.RecipientKey, g.RecipientIdentifier, g.RecipientName, g.RecipientPostcode,
-			g.RecipientCharityNumber, g.RecipientCompanyNumber, nullID(g.RecipientOrgID), g.MatchMethod, g.Programme,
+			g.RecipientCharityNumber, g.RecipientCompanyNumber, db.NullID(g.RecipientOrgID), g.MatchMethod, g.Programme,
 			g.BeneficiaryLocation, g.BeneficiaryWard, g.ThemeCode, g.DataSource, h, g.Origin, now}
 		old, ok := existing[g.Identifier]
 		switch {

@@ -336,7 +336,7 @@ func (s *Service) Sign(ctx context.Context, org int64, signatory string, by int6
 			return fieldErr("signatory", fmt.Sprintf("This organisation has already signed version %d of the Compact", cur.Version))
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO compact_signatures (organisation_id, version, signed_on, signed_by, signatory, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-			org, cur.Version, today(), nullID(by), signatory, db.Now())
+			org, cur.Version, today(), db.NullID(by), signatory, db.Now())
 		if err != nil {
 			return err
 		}
@@ -400,7 +400,7 @@ func (s *Service) RaiseDispute(ctx context.Context, n *NewDispute, by int64) (in
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		t := today()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO compact_disputes (raised_by, against, commitments, subject, about, stage, raised_on, stage_since, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'raised', $6, $6, $7, $8) RETURNING id`,
-			n.RaisedBy, n.Against, strings.Join(nums, ", "), n.Subject, n.About, t, nullID(by), db.Now()).Scan(&id); err != nil {
+			n.RaisedBy, n.Against, strings.Join(nums, ", "), n.Subject, n.About, t, db.NullID(by), db.Now()).Scan(&id); err != nil {
 			return err
 		}
 		if err := insertStep(ctx, tx, id, Step{Stage: "raised", On: t, Note: n.Subject}, by); err != nil {
@@ -495,7 +495,7 @@ func (s *Service) Adopt(ctx context.Context, d *Document, org int64, adopted, ne
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO library_adoptions (organisation_id, document_id, version, adopted_on, next_review_on, adopted_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			org, d.ID, in.Version, *adopted, *next, nullID(by), db.Now()); err != nil {
+			org, d.ID, in.Version, *adopted, *next, db.NullID(by), db.Now()); err != nil {
 			return err
 		}
 		if slices.Contains(directory.PolicyKinds, d.PolicyKind) {

@@ -149,7 +149,7 @@ func insertDocument(ctx context.Context, tx *db.Tx, d *Document) error {
 	now := db.Now()
 	return tx.QueryRowContext(ctx, `INSERT INTO library_documents (slug, kind, title, summary, policy_kind, owner_id, verifier_id, status, review_months, next_review_on, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-		d.Slug, d.Kind, d.Title, d.Summary, d.PolicyKind, nullID(d.OwnerID), nullID(d.VerifierID), d.Status, d.ReviewMonths, d.NextReviewOn, now).Scan(&d.ID)
+		d.Slug, d.Kind, d.Title, d.Summary, d.PolicyKind, db.NullID(d.OwnerID), db.NullID(d.VerifierID), d.Status, d.ReviewMonths, d.NextReviewOn, now).Scan(&d.ID)
 }
 
 // insertVersion stores v as the document's next version; an adopted
@@ -160,7 +160,7 @@ func insertVersion(ctx context.Context, tx *db.Tx, d *Document, v *Version, next
 	}
 	v.CreatedAt = db.Now()
 	if err := tx.QueryRowContext(ctx, `INSERT INTO library_versions (document_id, version, body, notes, adopted_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		d.ID, v.Version, v.Body, v.Notes, v.AdoptedOn, nullID(by), v.CreatedAt).Scan(&v.ID); err != nil {
+		d.ID, v.Version, v.Body, v.Notes, v.AdoptedOn, db.NullID(by), v.CreatedAt).Scan(&v.ID); err != nil {
 		return err
 	}
 	if v.AdoptedOn != nil {
@@ -175,15 +175,8 @@ func insertVersion(ctx context.Context, tx *db.Tx, d *Document, v *Version, next
 // updateSettings saves a document's owner, verifier, status, summary and review.
 func updateSettings(ctx context.Context, tx *db.Tx, d *Document) error {
 	_, err := tx.ExecContext(ctx, `UPDATE library_documents SET title = $1, summary = $2, owner_id = $3, verifier_id = $4, status = $5, review_months = $6, next_review_on = $7, updated_at = $8 WHERE id = $9`,
-		d.Title, d.Summary, nullID(d.OwnerID), nullID(d.VerifierID), d.Status, d.ReviewMonths, d.NextReviewOn, db.Now(), d.ID)
+		d.Title, d.Summary, db.NullID(d.OwnerID), db.NullID(d.VerifierID), d.Status, d.ReviewMonths, d.NextReviewOn, db.Now(), d.ID)
 	return err
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // userByEmail finds an active person by email.
@@ -234,7 +227,7 @@ func attachmentByID(ctx context.Context, q db.Querier, docID, id int64) (*Attach
 
 func insertAttachment(ctx context.Context, tx *db.Tx, docID int64, a *Attachment, by int64) error {
 	return tx.QueryRowContext(ctx, `INSERT INTO library_attachments (document_id, title, filename, content_type, size, stored_name, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		docID, a.Title, a.Filename, a.ContentType, a.Size, a.Stored, nullID(by), db.Now()).Scan(&a.ID)
+		docID, a.Title, a.Filename, a.ContentType, a.Size, a.Stored, db.NullID(by), db.Now()).Scan(&a.ID)
 }
 
 // ---- consultation comments ----
@@ -470,7 +463,7 @@ func disputesFor(ctx context.Context, q db.Querier, orgs []int64, all bool, limi
 }
 
 func insertStep(ctx context.Context, tx *db.Tx, id int64, s Step, by int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO compact_dispute_steps (dispute_id, stage, on_date, note, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, id, s.Stage, s.On, s.Note, nullID(by), db.Now())
+	_, err := tx.ExecContext(ctx, `INSERT INTO compact_dispute_steps (dispute_id, stage, on_date, note, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, id, s.Stage, s.On, s.Note, db.NullID(by), db.Now())
 	return err
 }
 
@@ -631,7 +624,7 @@ func insertArticle(ctx context.Context, tx *db.Tx, a *Article, by int64) error {
 	a.UpdatedAt = db.Now()
 	return tx.QueryRowContext(ctx, `INSERT INTO news_articles (slug, title, summary, body, category, image_name, image_type, image_alt, partnership_id, event_id, opportunity_id, published_at, author_id, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
-		a.Slug, a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, nullID(a.PartnershipID), nullID(a.EventID), nullID(a.OpportunityID), a.PublishedAt, nullID(by), a.UpdatedAt).Scan(&a.ID)
+		a.Slug, a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, db.NullID(a.PartnershipID), db.NullID(a.EventID), db.NullID(a.OpportunityID), a.PublishedAt, db.NullID(by), a.UpdatedAt).Scan(&a.ID)
 }
 
 // updateArticle stores an article's changed fields (its slug and date
@@ -640,7 +633,7 @@ func updateArticle(ctx context.Context, tx *db.Tx, a *Article) error {
 	a.UpdatedAt = db.Now()
 	res, err := tx.ExecContext(ctx, `UPDATE news_articles SET title = $1, summary = $2, body = $3, category = $4, image_name = $5, image_type = $6, image_alt = $7,
 		partnership_id = $8, event_id = $9, opportunity_id = $10, updated_at = $11 WHERE id = $12`,
-		a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, nullID(a.PartnershipID), nullID(a.EventID), nullID(a.OpportunityID), a.UpdatedAt, a.ID)
+		a.Title, a.Summary, a.Body, a.Category, a.ImageName, a.ImageType, a.ImageAlt, db.NullID(a.PartnershipID), db.NullID(a.EventID), db.NullID(a.OpportunityID), a.UpdatedAt, a.ID)
 	if err != nil {
 		return err
 	}

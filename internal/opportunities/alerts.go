@@ -248,7 +248,7 @@ func SetOrgAlert(ctx context.Context, q db.Querier, orgID, userID int64, on bool
 	}
 	now := db.Now()
 	_, err := q.ExecContext(ctx, `INSERT INTO opportunity_org_alerts (organisation_id, last_run_at, created_by, created_at) VALUES ($1, $2, $3, $2) ON CONFLICT (organisation_id) DO NOTHING`,
-		orgID, now, nullID(userID))
+		orgID, now, db.NullID(userID))
 	return err
 }
 

@@ -161,7 +161,7 @@ func loadCandidates(ctx context.Context, q db.Querier, since, now time.Time) (ma
 			return nil, err
 		}
 		c.PublishedAt, c.UpdatedAt = c.PublishedAt.UTC(), c.UpdatedAt.UTC()
-		c.ClosesAt = nullTime(closes)
+		c.ClosesAt = db.TimePtr(closes)
 		out[c.ID] = &c
 	}
 	return out, rows.Err()

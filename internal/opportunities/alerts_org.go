@@ -85,7 +85,7 @@ func FittingSince(ctx context.Context, q db.Querier, orgID int64, since, now tim
 		if err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Kind, &c.Status, &c.BuyerName, &c.PublishedAt, &c.UpdatedAt, &closes); err != nil {
 			return nil, err
 		}
-		c.ClosesAt = nullTime(closes)
+		c.ClosesAt = db.TimePtr(closes)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -125,15 +125,8 @@ func PublishYouSaid(ctx context.Context, q db.Querier, oppID, userID int64, text
 	if err := ensureSettings(ctx, q, oppID); err != nil {
 		return err
 	}
-	_, err := q.ExecContext(ctx, `UPDATE consultation_settings SET you_said = $1, you_said_at = $2, you_said_by = $3 WHERE opportunity_id = $4`, text, at, nullID(userID), oppID)
+	_, err := q.ExecContext(ctx, `UPDATE consultation_settings SET you_said = $1, you_said_at = $2, you_said_by = $3 WHERE opportunity_id = $4`, text, at, db.NullID(userID), oppID)
 	return err
-}
-
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // CResponse is one organisation's response to a consultation.
@@ -221,13 +214,13 @@ func SaveResponse(ctx context.Context, q db.Querier, oppID, orgID, userID int64,
 	case errors.Is(err, sql.ErrNoRows):
 		created = true
 		if err := q.QueryRowContext(ctx, `INSERT INTO consultation_responses (opportunity_id, organisation_id, user_id, submitted_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
-			oppID, orgID, nullID(userID), now).Scan(&id); err != nil {
+			oppID, orgID, db.NullID(userID), now).Scan(&id); err != nil {
 			return false, db.Err(err, "response")
 		}
 	case err != nil:
 		return false, err
 	default:
-		if _, err := q.ExecContext(ctx, `UPDATE consultation_responses SET updated_at = $1, user_id = $2 WHERE id = $3`, now, nullID(userID), id); err != nil {
+		if _, err := q.ExecContext(ctx, `UPDATE consultation_responses SET updated_at = $1, user_id = $2 WHERE id = $3`, now, db.NullID(userID), id); err != nil {
 			return false, err
 		}
 		if _, err := q.ExecContext(ctx, `DELETE FROM consultation_answers WHERE response_id = $1`, id); err != nil {

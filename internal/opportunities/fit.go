@@ -201,7 +201,7 @@ func orgFacts(ctx context.Context, q db.Querier, orgID int64, now time.Time) (*f
 		var kind string
 		var rd sql.NullTime
 		err := r.Scan(&kind, &rd)
-		f.policies[kind] = nullTime(rd)
+		f.policies[kind] = db.TimePtr(rd)
 		return err
 	}); err != nil {
 		return nil, err

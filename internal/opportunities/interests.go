@@ -172,7 +172,7 @@ func Interests(ctx context.Context, q db.Querier, oppID int64, now time.Time) ([
 		if err := r.Scan(&o, &p.Kind, &rd); err != nil {
 			return err
 		}
-		p.ReviewDate = nullTime(rd)
+		p.ReviewDate = db.TimePtr(rd)
 		p.Overdue = p.ReviewDate != nil && p.ReviewDate.Before(today)
 		byOrg[o].Policies = append(byOrg[o].Policies, p)
 		return nil

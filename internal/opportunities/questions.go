@@ -77,14 +77,14 @@ func CheckAnswer(text string) (string, error) {
 func AddClarification(ctx context.Context, q db.Querier, c *Clarification) error {
 	c.CreatedAt = db.Now()
 	return q.QueryRowContext(ctx, `INSERT INTO opportunity_questions (opportunity_id, organisation_id, asked_by, question, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		c.OpportunityID, nullID(c.OrgID), nullID(c.AskedBy), c.Question, c.CreatedAt).Scan(&c.ID)
+		c.OpportunityID, db.NullID(c.OrgID), db.NullID(c.AskedBy), c.Question, c.CreatedAt).Scan(&c.ID)
 }
 
 // AnswerClarification stores the buyer's answer (it may be changed) and
 // whether it is published.
 func AnswerClarification(ctx context.Context, q db.Querier, oppID, id, userID int64, answer string, publish bool) error {
 	res, err := q.ExecContext(ctx, `UPDATE opportunity_questions SET answer = $1, answered_by = $2, answered_at = $3, published = $4 WHERE id = $5 AND opportunity_id = $6`,
-		answer, nullID(userID), db.Now(), publish, id, oppID)
+		answer, db.NullID(userID), db.Now(), publish, id, oppID)
 	if err != nil {
 		return err
 	}

@@ -65,22 +65,6 @@ const oppCols = `p.id, p.uuid, p.slug, p.ocid, p.kind, p.status, p.title, p.desc
 
 const oppFrom = ` FROM opportunities p JOIN organisations o ON o.id = p.buyer_org_id`
 
-func nullTime(n sql.NullTime) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := n.Time.UTC()
-	return &t
-}
-
-func nullInt(n sql.NullInt64) *int64 {
-	if !n.Valid {
-		return nil
-	}
-	v := n.Int64
-	return &v
-}
-
 func scanOpp(row interface{ Scan(...any) error }) (*Opportunity, error) {
 	var o Opportunity
 	var vmin, vmax sql.NullInt64
@@ -93,9 +77,9 @@ func scanOpp(row interface{ Scan(...any) error }) (*Opportunity, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.ValueMin, o.ValueMax = nullInt(vmin), nullInt(vmax)
-	o.ContractStart, o.ContractEnd, o.AwardExpected = nullTime(cs), nullTime(ce), nullTime(award)
-	o.PublishedAt, o.QuestionsCloseAt, o.EOIDeadline, o.SubmissionDeadline = nullTime(pub), nullTime(qc), nullTime(eoi), nullTime(sub)
+	o.ValueMin, o.ValueMax = db.Int64Ptr(vmin), db.Int64Ptr(vmax)
+	o.ContractStart, o.ContractEnd, o.AwardExpected = db.TimePtr(cs), db.TimePtr(ce), db.TimePtr(award)
+	o.PublishedAt, o.QuestionsCloseAt, o.EOIDeadline, o.SubmissionDeadline = db.TimePtr(pub), db.TimePtr(qc), db.TimePtr(eoi), db.TimePtr(sub)
 	o.CPVCodes = strings.Fields(cpv)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return &o, nil
@@ -156,7 +140,7 @@ func loadParts(ctx context.Context, q db.Querier, o *Opportunity) error {
 			rows.Close()
 			return db.Err(err, "")
 		}
-		l.Value = nullInt(v)
+		l.Value = db.Int64Ptr(v)
 		posByID[l.ID] = l.Position
 		o.Lots = append(o.Lots, l)
 	}

@@ -22,7 +22,7 @@ func refreshBankYear(ctx context.Context, tx *db.Tx, bank, org int64, periodStar
 	_, err := tx.ExecContext(ctx, `INSERT INTO outcome_bank_org_years (year, bank_indicator_id, organisation_id, total, n, people)
 		SELECT $1, $2, $3, SUM(m.value), COUNT(*), SUM(COALESCE(m.people, 0))
 		FROM outcome_indicators i JOIN outcome_measurements m ON m.indicator_id = i.id AND m.period_start >= $4 AND m.period_start < $5
-		WHERE i.owner_type = 'organisation' AND i.owner_id = $3 AND i.bank_indicator_id = $2 HAVING COUNT(*) > 0`, y, bank, org, dateOf(from), dateOf(to))
+		WHERE i.owner_type = 'organisation' AND i.owner_id = $3 AND i.bank_indicator_id = $2 HAVING COUNT(*) > 0`, y, bank, org, db.Day(from), db.Day(to))
 	return err
 }
 
@@ -53,7 +53,7 @@ func rebuildBankYears(ctx context.Context, tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO outcome_bank_org_years (year, bank_indicator_id, organisation_id, total, n, people)
 			SELECT $1, bank_indicator_id, owner_id, SUM(value), COUNT(*), SUM(COALESCE(people, 0)) FROM outcome_measurements
 			WHERE bank_indicator_id IS NOT NULL AND owner_type = 'organisation' AND period_start >= $2 AND period_start < $3
-			GROUP BY bank_indicator_id, owner_id`, y, dateOf(from), dateOf(to)); err != nil {
+			GROUP BY bank_indicator_id, owner_id`, y, db.Day(from), db.Day(to)); err != nil {
 			return err
 		}
 	}

@@ -365,7 +365,7 @@ func (s *Service) updatePlan(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) reviseForm(w http.ResponseWriter, r *http.Request) error {
 	p := planFrom(r)
 	f := PlanForm(p)
-	f.Set("review_date", day(dateOf(s.Now()).AddDate(1, 0, 0)))
+	f.Set("review_date", day(db.Day(s.Now()).AddDate(1, 0, 0)))
 	return s.planForm(w, r, 200, p.OwnerName, p, "revise", f, nil)
 }
 
@@ -917,7 +917,7 @@ func (s *Service) systems(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, 200, "systems.html", map[string]any{"Title": "Other outcomes systems to verify", "Systems": list, "Now": s.Now(),
-		"Until": day(dateOf(s.Now()).AddDate(1, 0, 0))})
+		"Until": day(db.Day(s.Now()).AddDate(1, 0, 0))})
 }
 
 func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {

@@ -36,7 +36,7 @@ func (s *Service) baseURL() string {
 // once per plan version: reviewing makes a new version, whose own review
 // date is reminded in its turn. It returns how many plans were reminded.
 func RemindReviews(ctx context.Context, d *db.DB, now time.Time, baseURL string) (int, error) {
-	rows, err := d.Q().QueryContext(ctx, `SELECT id, 0 FROM outcome_plans WHERE review_date <= $1 AND end_date >= $1 AND review_reminded_at IS NULL ORDER BY id LIMIT 500`, dateOf(now))
+	rows, err := d.Q().QueryContext(ctx, `SELECT id, 0 FROM outcome_plans WHERE review_date <= $1 AND end_date >= $1 AND review_reminded_at IS NULL ORDER BY id LIMIT 500`, db.Day(now))
 	if err != nil {
 		return 0, err
 	}

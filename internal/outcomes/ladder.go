@@ -84,7 +84,7 @@ func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 	}
 	// Step 4: on step 3, a plan created or reviewed, and a period ending,
 	// in the 12 months before at.
-	args = []any{at, yearAgo, dateOf(at), dateOf(yearAgo)}
+	args = []any{at, yearAgo, db.Day(at), db.Day(yearAgo)}
 	rows, err = q.QueryContext(ctx, `SELECT r.owner_id, 0 FROM (
 			SELECT owner_id FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'`+in("owner_id", &args)+`
 			UNION SELECT p.owner_id FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
@@ -100,7 +100,7 @@ func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 	}); err != nil {
 		return nil, err
 	}
-	args = []any{at, dateOf(at)}
+	args = []any{at, db.Day(at)}
 	rows, err = q.QueryContext(ctx, `SELECT organisation_id, 0 FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $2`+in("organisation_id", &args), args...)
 	if err != nil {
 		return nil, err
@@ -255,7 +255,7 @@ func rollups(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64
 // adding up per bank indicator and organisation and per bank indicator and
 // period (an organisation's rows of a period come together).
 func scanRollupData(ctx context.Context, q db.Querier, from, to time.Time, orgs []int64) (*rollupData, error) {
-	args := []any{dateOf(from), dateOf(to)}
+	args := []any{db.Day(from), db.Day(to)}
 	where := `bank_indicator_id IS NOT NULL AND period_start >= $1 AND period_start < $2 AND owner_type = 'organisation'`
 	if orgs != nil {
 		where += ` AND owner_id IN (` + db.Placeholders(&args, orgs) + `)`
@@ -301,7 +301,7 @@ func scanRollupData(ctx context.Context, q db.Querier, from, to time.Time, orgs 
 		ot.n++
 		ps := periods[bank]
 		if n := len(ps); n == 0 || !ps[n-1].Start.Equal(start) {
-			periods[bank] = append(ps, PeriodValue{Period: period, Start: dateOf(start)})
+			periods[bank] = append(ps, PeriodValue{Period: period, Start: db.Day(start)})
 			sums[bank] = append(sums[bank], [2]float64{})
 			lastOrg = 0
 		}

@@ -32,7 +32,7 @@ func PartnershipBy(ctx context.Context, q db.Querier, slug string, id int64) (*P
 		return nil, err
 	}
 	p.Public = vis == "public"
-	today := dateOf(time.Now())
+	today := db.Day(time.Now())
 	rows, err := q.QueryContext(ctx, `SELECT organisation_id, role FROM partnership_members WHERE partnership_id = $1 AND (left_on IS NULL OR left_on >= $2) ORDER BY id`, p.ID, today)
 	if err != nil {
 		return nil, err

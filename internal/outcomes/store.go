@@ -15,33 +15,6 @@ import (
 	"partnerhub/internal/db"
 )
 
-func dateOf(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-func dateArg(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return dateOf(*t)
-}
-
-func nullDate(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	d := dateOf(t.Time)
-	return &d
-}
-
-func nullF(x sql.NullFloat64) *float64 {
-	if !x.Valid {
-		return nil
-	}
-	return &x.Float64
-}
-
 func fArg(x *float64) any {
 	if x == nil {
 		return nil
@@ -70,7 +43,7 @@ func CreatePlan(ctx context.Context, tx *db.Tx, p *Plan, by int64) error {
 	p.Version, p.CreatedBy, p.CreatedAt, p.UpdatedAt = 1, by, now, now
 	err := tx.QueryRowContext(ctx, `INSERT INTO outcome_plans (owner_type, owner_id, title, aim, problem, assumptions, start_date, end_date, review_date, version, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $11) RETURNING id`,
-		p.OwnerType, p.OwnerID, p.Title, p.Aim, p.Problem, p.Assumptions, dateOf(p.Start), dateOf(p.End), dateOf(p.Review), idArg(by), now).Scan(&p.ID)
+		p.OwnerType, p.OwnerID, p.Title, p.Aim, p.Problem, p.Assumptions, db.Day(p.Start), db.Day(p.End), db.Day(p.Review), idArg(by), now).Scan(&p.ID)
 	if err != nil {
 		return db.Err(err, "plan")
 	}
@@ -88,7 +61,7 @@ func UpdatePlan(ctx context.Context, tx *db.Tx, p *Plan) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE outcome_plans SET title = $1, aim = $2, problem = $3, assumptions = $4, start_date = $5, end_date = $6, review_date = $7, updated_at = $8 WHERE id = $9`,
-		p.Title, p.Aim, p.Problem, p.Assumptions, dateOf(p.Start), dateOf(p.End), dateOf(p.Review), db.Now(), p.ID)
+		p.Title, p.Aim, p.Problem, p.Assumptions, db.Day(p.Start), db.Day(p.End), db.Day(p.Review), db.Now(), p.ID)
 	if err != nil {
 		return db.Err(err, "plan")
 	}
@@ -100,7 +73,7 @@ func UpdatePlan(ctx context.Context, tx *db.Tx, p *Plan) error {
 func checkMeasuredWithin(ctx context.Context, tx *db.Tx, p *Plan) error {
 	var n int
 	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM outcome_measurements m JOIN outcome_indicators i ON i.id = m.indicator_id
-		WHERE i.plan_id = $1 AND (m.period_start > $2 OR m.period_end <= $3)`, p.ID, dateOf(p.End), dateOf(p.Start)).Scan(&n)
+		WHERE i.plan_id = $1 AND (m.period_start > $2 OR m.period_end <= $3)`, p.ID, db.Day(p.End), db.Day(p.Start)).Scan(&n)
 	if err != nil {
 		return err
 	}
@@ -130,7 +103,7 @@ func Revise(ctx context.Context, tx *db.Tx, p *Plan, next *Plan, note string, by
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE outcome_plans SET title = $1, aim = $2, problem = $3, assumptions = $4, start_date = $5, end_date = $6, review_date = $7,
 		version = version + 1, reviewed_at = $8, review_reminded_at = NULL, updated_at = $8 WHERE id = $9`,
-		next.Title, next.Aim, next.Problem, next.Assumptions, dateOf(next.Start), dateOf(next.End), dateOf(next.Review), now, p.ID); err != nil {
+		next.Title, next.Aim, next.Problem, next.Assumptions, db.Day(next.Start), db.Day(next.End), db.Day(next.Review), now, p.ID); err != nil {
 		return db.Err(err, "plan")
 	}
 	if p.OwnerType == OwnerOrg {
@@ -193,7 +166,7 @@ func scanPlan(row interface{ Scan(...any) error }) (*Plan, error) {
 	if err := row.Scan(&p.ID, &p.OwnerType, &p.OwnerID, &p.Title, &p.Aim, &p.Problem, &p.Assumptions, &p.Start, &p.End, &p.Review, &p.Version, &rev, &p.CreatedBy, &p.CreatedAt, &p.UpdatedAt, &p.OwnerName); err != nil {
 		return nil, err
 	}
-	p.Start, p.End, p.Review = dateOf(p.Start), dateOf(p.End), dateOf(p.Review)
+	p.Start, p.End, p.Review = db.Day(p.Start), db.Day(p.End), db.Day(p.Review)
 	if rev.Valid {
 		p.ReviewedAt = &rev.Time
 	}
@@ -308,7 +281,7 @@ func indicators(ctx context.Context, q db.Querier, where string, args ...any) ([
 			&b, &bd, &t, &td, &in.Frequency, &parts, &in.BankIndicatorID, &in.CreatedAt); err != nil {
 			return nil, err
 		}
-		in.Baseline, in.Target, in.BaselineDate, in.TargetDate = nullF(b), nullF(t), nullDate(bd), nullDate(td)
+		in.Baseline, in.Target, in.BaselineDate, in.TargetDate = db.Float64Ptr(b), db.Float64Ptr(t), db.DayPtr(bd), db.DayPtr(td)
 		if parts != "" {
 			in.Parts = strings.Split(parts, "\n")
 		}
@@ -333,7 +306,7 @@ func measurements(ctx context.Context, q db.Querier, where string, args ...any) 
 		if err := rows.Scan(&m.ID, &m.IndicatorID, &m.Period, &m.Start, &m.End, &m.Value, &parts, &people, &m.Source, &m.Note, &m.EvidenceStored, &m.EvidenceName, &m.EvidenceType, &m.CreatedAt); err != nil {
 			return nil, err
 		}
-		m.Start, m.End = dateOf(m.Start), dateOf(m.End)
+		m.Start, m.End = db.Day(m.Start), db.Day(m.End)
 		if people.Valid {
 			m.People = &people.Int64
 		}
@@ -429,7 +402,7 @@ func SaveIndicator(ctx context.Context, tx *db.Tx, p *Plan, in *Indicator) error
 			baseline_value, baseline_date, target_value, target_date, frequency, parts, bank_indicator_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
 			p.ID, in.OutcomeID, p.OwnerType, p.OwnerID, in.Name, in.Definition, in.Kind, in.Unit, sMin, sMax, in.ScaleLabels,
-			fArg(in.Baseline), dateArg(in.BaselineDate), fArg(in.Target), dateArg(in.TargetDate), in.Frequency, parts, idArg(in.BankIndicatorID), db.Now()).Scan(&in.ID)
+			fArg(in.Baseline), db.NullDay(in.BaselineDate), fArg(in.Target), db.NullDay(in.TargetDate), in.Frequency, parts, idArg(in.BankIndicatorID), db.Now()).Scan(&in.ID)
 		if err != nil {
 			return db.Err(err, "indicator")
 		}
@@ -453,7 +426,7 @@ func SaveIndicator(ctx context.Context, tx *db.Tx, p *Plan, in *Indicator) error
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE outcome_indicators SET outcome_id = $1, name = $2, definition = $3, kind = $4, unit = $5, scale_min = $6, scale_max = $7, scale_labels = $8,
 		baseline_value = $9, baseline_date = $10, target_value = $11, target_date = $12, frequency = $13, parts = $14 WHERE id = $15 AND plan_id = $16`,
-		in.OutcomeID, in.Name, in.Definition, in.Kind, in.Unit, sMin, sMax, in.ScaleLabels, fArg(in.Baseline), dateArg(in.BaselineDate), fArg(in.Target), dateArg(in.TargetDate),
+		in.OutcomeID, in.Name, in.Definition, in.Kind, in.Unit, sMin, sMax, in.ScaleLabels, fArg(in.Baseline), db.NullDay(in.BaselineDate), fArg(in.Target), db.NullDay(in.TargetDate),
 		in.Frequency, parts, in.ID, p.ID)
 	if err != nil {
 		return db.Err(err, "indicator")
@@ -488,13 +461,13 @@ func SaveMeasurement(ctx context.Context, tx *db.Tx, in *Indicator, m *Measureme
 	var oldV float64
 	var oldParts, oldSrc, oldNote string
 	var oldPeople sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT id, value, parts, people, source, note FROM outcome_measurements WHERE indicator_id = $1 AND period_start = $2`, in.ID, dateOf(m.Start)).
+	err := tx.QueryRowContext(ctx, `SELECT id, value, parts, people, source, note FROM outcome_measurements WHERE indicator_id = $1 AND period_start = $2`, in.ID, db.Day(m.Start)).
 		Scan(&id, &oldV, &oldParts, &oldPeople, &oldSrc, &oldNote)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		err = tx.QueryRowContext(ctx, `INSERT INTO outcome_measurements (indicator_id, owner_type, owner_id, period, period_start, period_end, value, parts, people, source, note, evidence_stored, evidence_name, evidence_type, created_by, created_at, updated_at, bank_indicator_id)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) RETURNING id`,
-			in.ID, in.OwnerType, in.OwnerID, m.Period, dateOf(m.Start), dateOf(m.End), m.Value, parts, people, m.Source, m.Note, m.EvidenceStored, m.EvidenceName, m.EvidenceType, idArg(by), now,
+			in.ID, in.OwnerType, in.OwnerID, m.Period, db.Day(m.Start), db.Day(m.End), m.Value, parts, people, m.Source, m.Note, m.EvidenceStored, m.EvidenceName, m.EvidenceType, idArg(by), now,
 			idArg(in.BankIndicatorID)).Scan(&m.ID)
 		if err != nil {
 			return 0, db.Err(err, "measurement")
@@ -556,7 +529,7 @@ func ladderMark(ctx context.Context, tx *db.Tx, org int64, column string, at tim
 // moment it first had two measured periods.
 func ladderPeriod(ctx context.Context, tx *db.Tx, org int64, m *Measurement, at time.Time) error {
 	res, err := tx.ExecContext(ctx, `INSERT INTO outcome_org_periods (organisation_id, period_start, period_end, recorded_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (organisation_id, period_start) DO NOTHING`, org, dateOf(m.Start), dateOf(m.End), at)
+		ON CONFLICT (organisation_id, period_start) DO NOTHING`, org, db.Day(m.Start), db.Day(m.End), at)
 	if err != nil {
 		return err
 	}
@@ -748,7 +721,7 @@ type OtherSystem struct {
 
 // InDate reports whether the verification holds on day d.
 func (o *OtherSystem) InDate(d time.Time) bool {
-	return o.VerifiedAt != nil && o.ValidUntil != nil && !o.ValidUntil.Before(dateOf(d))
+	return o.VerifiedAt != nil && o.ValidUntil != nil && !o.ValidUntil.Before(db.Day(d))
 }
 
 // Declare records (or replaces) an organisation's declaration; a changed
@@ -770,7 +743,7 @@ func Declare(ctx context.Context, tx *db.Tx, o *OtherSystem, by int64) error {
 
 // Verify records an admin's verification, in date until until.
 func Verify(ctx context.Context, tx *db.Tx, orgID int64, until time.Time, by int64) error {
-	res, err := tx.ExecContext(ctx, `UPDATE outcome_other_systems SET verified_by = $1, verified_at = $2, valid_until = $3 WHERE organisation_id = $4`, idArg(by), db.Now(), dateOf(until), orgID)
+	res, err := tx.ExecContext(ctx, `UPDATE outcome_other_systems SET verified_by = $1, verified_at = $2, valid_until = $3 WHERE organisation_id = $4`, idArg(by), db.Now(), db.Day(until), orgID)
 	if err != nil {
 		return err
 	}
@@ -806,7 +779,7 @@ func OtherSystems(ctx context.Context, q db.Querier, orgID int64) ([]OtherSystem
 		if va.Valid {
 			o.VerifiedAt = &va.Time
 		}
-		o.ValidUntil = nullDate(vu)
+		o.ValidUntil = db.DayPtr(vu)
 		out = append(out, o)
 	}
 	return out, rows.Err()

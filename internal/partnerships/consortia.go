@@ -23,9 +23,9 @@ type Lifespan struct {
 
 // LifespanOf measures a partnership's life on day today.
 func LifespanOf(p *Partnership, today time.Time) Lifespan {
-	l := Lifespan{Formed: p.Start, Dissolved: p.End, Active: p.End == nil || p.End.After(dayOf(today))}
+	l := Lifespan{Formed: p.Start, Dissolved: p.End, Active: p.End == nil || p.End.After(db.Day(today))}
 	if p.Start != nil {
-		end := dayOf(today)
+		end := db.Day(today)
 		if p.End != nil && p.End.Before(end) {
 			end = *p.End
 		}
@@ -143,7 +143,7 @@ func DefinitionVersions(ctx context.Context, q db.Querier) ([]Definition, error)
 			rows.Close()
 			return nil, err
 		}
-		d.AdoptedOn, d.NextReviewOn = dayOf(d.AdoptedOn), dayOf(d.NextReviewOn)
+		d.AdoptedOn, d.NextReviewOn = db.Day(d.AdoptedOn), db.Day(d.NextReviewOn)
 		out = append(out, d)
 	}
 	rows.Close()
@@ -187,7 +187,7 @@ func InForce(defs []Definition, day time.Time) *Definition {
 	var best *Definition
 	for i := range defs {
 		d := &defs[i]
-		if !d.AdoptedOn.After(dayOf(day)) && (best == nil || d.AdoptedOn.After(best.AdoptedOn) || (d.AdoptedOn.Equal(best.AdoptedOn) && d.Version > best.Version)) {
+		if !d.AdoptedOn.After(db.Day(day)) && (best == nil || d.AdoptedOn.After(best.AdoptedOn) || (d.AdoptedOn.Equal(best.AdoptedOn) && d.Version > best.Version)) {
 			best = d
 		}
 	}
@@ -216,7 +216,7 @@ func AddDefinition(ctx context.Context, tx db.Querier, d *Definition, criteria [
 		return err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO consortium_definitions (version, adopted_on, next_review_on, notes, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		d.Version, dayOf(d.AdoptedOn), dayOf(d.NextReviewOn), d.Notes, db.Now()).Scan(&d.ID); err != nil {
+		d.Version, db.Day(d.AdoptedOn), db.Day(d.NextReviewOn), d.Notes, db.Now()).Scan(&d.ID); err != nil {
 		return db.Err(err, "definition")
 	}
 	d.Criteria = nil

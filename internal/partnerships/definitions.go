@@ -39,7 +39,7 @@ func markNew(cur, prev []Criterion) {
 
 // ReviewOverdue reports whether the review date has passed on day today.
 func (d *Definition) ReviewOverdue(today time.Time) bool {
-	return d.NextReviewOn.Before(dayOf(today))
+	return d.NextReviewOn.Before(db.Day(today))
 }
 
 // ChangedCount is the number of criteria new in this version.
@@ -213,7 +213,7 @@ func RemindDefinitionReview(ctx context.Context, d *db.DB, today time.Time, base
 			return err
 		}
 		def := InForce(defs, today)
-		if def == nil || dayOf(today).Before(def.NextReviewOn.AddDate(0, 0, -ReviewReminderDays)) {
+		if def == nil || db.Day(today).Before(def.NextReviewOn.AddDate(0, 0, -ReviewReminderDays)) {
 			return nil
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO consortium_review_reminders (definition_id, reminded_at) VALUES ($1, $2) ON CONFLICT (definition_id) DO NOTHING`, def.ID, db.Now())

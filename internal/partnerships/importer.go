@@ -228,7 +228,7 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportRes
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnership_members WHERE partnership_id = $1 AND organisation_id = $2 AND role = $3
 				AND (joined_on = $4 OR (joined_on IS NULL AND $4 IS NULL)) AND (left_on = $5 OR (left_on IS NULL AND $5 IS NULL))`,
-				pid, row.orgID, row.role, dateArg(row.joined), dateArg(row.left)).Scan(&n); err != nil {
+				pid, row.orgID, row.role, db.NullDay(row.joined), db.NullDay(row.left)).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {

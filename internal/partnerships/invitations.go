@@ -95,7 +95,7 @@ func Accept(ctx context.Context, tx db.Querier, inv *Invitation, by int64) (*Mem
 	if err := decide(ctx, tx, inv, InviteAccepted, by); err != nil {
 		return nil, err
 	}
-	today := dayOf(time.Now())
+	today := db.Day(time.Now())
 	m := &Member{PartnershipID: inv.PartnershipID, OrgID: inv.OrgID, Role: inv.Role, Joined: &today}
 	return m, InsertMember(ctx, tx, m)
 }

@@ -2,6 +2,7 @@ package partnerships
 
 import (
 	"math"
+	"partnerhub/internal/db"
 	"sort"
 	"time"
 )
@@ -298,5 +299,5 @@ func Compute(ps []PartnershipRec, ms []MemberRec, periods []Period) []Raw {
 
 // days between two calendar days.
 func days(a, b time.Time) int {
-	return int(math.Round(dayOf(b).Sub(dayOf(a)).Hours() / 24))
+	return int(math.Round(db.Day(b).Sub(db.Day(a)).Hours() / 24))
 }

@@ -47,7 +47,7 @@ const foreverDay = 2932896
 
 // dayNum is t's calendar day as whole days since 1970-01-01.
 func dayNum(t time.Time) int64 {
-	u := dayOf(t).Unix()
+	u := db.Day(t).Unix()
 	if u < 0 {
 		return -((-u + 86399) / 86400)
 	}
@@ -352,7 +352,7 @@ func Load(ctx context.Context, q db.Querier) ([]PartnershipRec, []MemberRec, err
 			rows.Close()
 			return nil, nil, err
 		}
-		p.Start, p.End = nullDate(s), nullDate(e)
+		p.Start, p.End = db.DayPtr(s), db.DayPtr(e)
 		ps = append(ps, p)
 	}
 	rows.Close()
@@ -368,23 +368,8 @@ func Load(ctx context.Context, q db.Querier) ([]PartnershipRec, []MemberRec, err
 		if err := rows.Scan(&m.PartnershipID, &m.OrgID, &m.Sector, &s, &e); err != nil {
 			return nil, nil, err
 		}
-		m.Joined, m.Left = nullDate(s), nullDate(e)
+		m.Joined, m.Left = db.DayPtr(s), db.DayPtr(e)
 		ms = append(ms, m)
 	}
 	return ps, ms, rows.Err()
-}
-
-func nullDate(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	d := dayOf(t.Time)
-	return &d
-}
-
-func dateArg(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return dayOf(*t)
 }

@@ -77,9 +77,3 @@ var codeLabels = map[string]string{
 
 // Date returns midnight UTC of a calendar day.
 func Date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
-
-// dayOf truncates t to its UTC calendar day.
-func dayOf(t time.Time) time.Time {
-	t = t.UTC()
-	return Date(t.Year(), t.Month(), t.Day())
-}

@@ -137,7 +137,7 @@ func InsertPost(ctx context.Context, tx db.Querier, p *PartnerPost, today time.T
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO partner_posts (organisation_id, title, description, opportunity, opportunity_url, needed_by, closes_on, status, created_by, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-		p.OrgID, p.Title, p.Description, p.Opportunity, p.OpportunityURL, postDateArg(p.NeededBy), dayOf(p.ClosesOn), p.Status, by, now).Scan(&p.ID)
+		p.OrgID, p.Title, p.Description, p.Opportunity, p.OpportunityURL, db.NullDay(p.NeededBy), db.Day(p.ClosesOn), p.Status, by, now).Scan(&p.ID)
 	if err != nil {
 		return db.Err(err, "organisation")
 	}
@@ -152,7 +152,7 @@ func UpdatePost(ctx context.Context, tx db.Querier, p *PartnerPost, today time.T
 	p.UpdatedAt = db.Now()
 	res, err := tx.ExecContext(ctx, `UPDATE partner_posts SET title = $1, description = $2, opportunity = $3, opportunity_url = $4, needed_by = $5, closes_on = $6, updated_at = $7
 		WHERE id = $8 AND status = 'open'`,
-		p.Title, p.Description, p.Opportunity, p.OpportunityURL, postDateArg(p.NeededBy), dayOf(p.ClosesOn), p.UpdatedAt, p.ID)
+		p.Title, p.Description, p.Opportunity, p.OpportunityURL, db.NullDay(p.NeededBy), db.Day(p.ClosesOn), p.UpdatedAt, p.ID)
 	if err != nil {
 		return err
 	}
@@ -217,9 +217,9 @@ func scanPost(row interface{ Scan(...any) error }) (*PartnerPost, error) {
 		&pid, &p.CreatedBy, &p.CreatedAt, &p.UpdatedAt, &closedAt, &p.Responses); err != nil {
 		return nil, err
 	}
-	p.NeededBy = postDate(need)
+	p.NeededBy = db.DayPtr(need)
 	if closes.Valid {
-		p.ClosesOn = dayOf(closes.Time)
+		p.ClosesOn = db.Day(closes.Time)
 	}
 	if pid.Valid {
 		p.PartnershipID = &pid.Int64
@@ -357,7 +357,7 @@ func ListPosts(ctx context.Context, q db.Querier, f PostFilter) ([]*PartnerPost,
 		return "$" + strconv.Itoa(len(args))
 	}
 	if f.OpenOnly {
-		where = append(where, "p.status = 'open' AND p.closes_on >= "+arg(dayOf(f.Today)))
+		where = append(where, "p.status = 'open' AND p.closes_on >= "+arg(db.Day(f.Today)))
 	}
 	if f.OrgID != 0 {
 		where = append(where, "p.organisation_id = "+arg(f.OrgID))
@@ -467,21 +467,6 @@ func SetNotifyPartnerRequests(ctx context.Context, tx db.Querier, org int64, on 
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO partner_request_prefs (organisation_id, notify_partner_requests, updated_at) VALUES ($1, $2, $3)`, org, on, now)
 	return db.Err(err, "organisation")
-}
-
-func postDate(t sql.NullTime) *time.Time {
-	if !t.Valid {
-		return nil
-	}
-	d := dayOf(t.Time)
-	return &d
-}
-
-func postDateArg(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return dayOf(*t)
 }
 
 // postNoticeCount is how many organisations were told about a post.

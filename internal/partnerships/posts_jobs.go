@@ -124,7 +124,7 @@ func ClosePastPosts(ctx context.Context, d *db.DB, today time.Time, baseURL stri
 		n := 0
 		claimed := 0
 		err := d.Write(ctx, func(tx *db.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+d.SkipLocked(), dayOf(today))
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM partner_posts WHERE status = 'open' AND closes_on < $1 ORDER BY id LIMIT `+strconv.Itoa(closeBatch)+d.SkipLocked(), db.Day(today))
 			if err != nil {
 				return err
 			}

@@ -208,7 +208,7 @@ func ResponsesByOrg(ctx context.Context, q db.Querier, orgID int64, limit int) (
 		if err := rows.Scan(&x.ID, &x.PostID, &x.Status, &x.CreatedAt, &x.PostTitle, &x.PosterName, &x.ClosesOn); err != nil {
 			return nil, err
 		}
-		x.ClosesOn = dayOf(x.ClosesOn)
+		x.ClosesOn = db.Day(x.ClosesOn)
 		out = append(out, x)
 	}
 	return out, rows.Err()

@@ -54,7 +54,7 @@ type Member struct {
 }
 
 // Current reports whether the membership has not ended by day d.
-func (m Member) Current(d time.Time) bool { return m.Left == nil || !m.Left.Before(dayOf(d)) }
+func (m Member) Current(d time.Time) bool { return m.Left == nil || !m.Left.Before(db.Day(d)) }
 
 // IsConsortium reports whether the partnership is a consortium.
 func (p *Partnership) IsConsortium() bool { return IsConsortium(p.Model) }
@@ -105,20 +105,6 @@ func uniqueSlug(ctx context.Context, q db.Querier, name string, self int64) (str
 	return db.UniqueSlug(ctx, q, "partnerships", base, self)
 }
 
-func nullStr(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func nullID(p *int64) any {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
 // Insert stores a new partnership with its members, terms and areas and
 // the first status history row. It does not audit (callers do).
 func Insert(ctx context.Context, tx db.Querier, p *Partnership, by int64) error {
@@ -136,8 +122,8 @@ func Insert(ctx context.Context, tx db.Querier, p *Partnership, by int64) error 
 	p.Slug, p.CreatedAt, p.UpdatedAt = slug, now, now
 	err = tx.QueryRowContext(ctx, `INSERT INTO partnerships (uuid, slug, name, purpose, model, status, start_date, end_date, visibility, origin, origin_event_id, origin_post_id, import_ref, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
-		p.UUID, p.Slug, p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin,
-		nullID(p.OriginEventID), nullID(p.OriginPostID), nullStr(p.ImportRef), now).Scan(&p.ID)
+		p.UUID, p.Slug, p.Name, p.Purpose, p.Model, p.Status, db.NullDay(p.Start), db.NullDay(p.End), p.Visibility, p.Origin,
+		db.NullPtr(p.OriginEventID), db.NullPtr(p.OriginPostID), db.NullString(p.ImportRef), now).Scan(&p.ID)
 	if err != nil {
 		return db.Err(err, "partnership")
 	}
@@ -211,7 +197,7 @@ func InsertMember(ctx context.Context, tx db.Querier, m *Member) error {
 		return err
 	}
 	err := tx.QueryRowContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		m.PartnershipID, m.OrgID, m.Role, dateArg(m.Joined), dateArg(m.Left), db.Now()).Scan(&m.ID)
+		m.PartnershipID, m.OrgID, m.Role, db.NullDay(m.Joined), db.NullDay(m.Left), db.Now()).Scan(&m.ID)
 	if err != nil {
 		return db.Err(err, "organisation")
 	}
@@ -227,7 +213,7 @@ func scanP(row interface{ Scan(...any) error }) (*Partnership, error) {
 	if err := row.Scan(&p.ID, &p.UUID, &p.Slug, &p.Name, &p.Purpose, &p.Model, &p.Status, &s, &e, &p.Visibility, &p.Origin, &ev, &po, &p.ImportRef, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
-	p.Start, p.End = nullDate(s), nullDate(e)
+	p.Start, p.End = db.DayPtr(s), db.DayPtr(e)
 	if ev.Valid {
 		p.OriginEventID = &ev.Int64
 	}
@@ -303,7 +289,7 @@ func MembersOf(ctx context.Context, q db.Querier, pid int64) ([]Member, error) {
 		if err := rows.Scan(&m.ID, &m.PartnershipID, &m.OrgID, &m.OrgName, &m.OrgSlug, &m.Sector, &m.Role, &j, &l); err != nil {
 			return nil, err
 		}
-		m.Joined, m.Left = nullDate(j), nullDate(l)
+		m.Joined, m.Left = db.DayPtr(j), db.DayPtr(l)
 		out = append(out, m)
 	}
 	return out, rows.Err()

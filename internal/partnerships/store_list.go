@@ -20,7 +20,7 @@ func Update(ctx context.Context, tx db.Querier, p *Partnership, oldStatus string
 	p.UpdatedAt = db.Now()
 	res, err := tx.ExecContext(ctx, `UPDATE partnerships SET name = $1, purpose = $2, model = $3, status = $4, start_date = $5, end_date = $6,
 		visibility = $7, origin = $8, origin_event_id = $9, updated_at = $10 WHERE id = $11`,
-		p.Name, p.Purpose, p.Model, p.Status, dateArg(p.Start), dateArg(p.End), p.Visibility, p.Origin, nullID(p.OriginEventID), p.UpdatedAt, p.ID)
+		p.Name, p.Purpose, p.Model, p.Status, db.NullDay(p.Start), db.NullDay(p.End), p.Visibility, p.Origin, db.NullPtr(p.OriginEventID), p.UpdatedAt, p.ID)
 	if err != nil {
 		return db.Err(err, "partnership")
 	}
@@ -41,7 +41,7 @@ func UpdateMember(ctx context.Context, tx db.Querier, m *Member) error {
 		return err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE partnership_members SET role = $1, joined_on = $2, left_on = $3 WHERE id = $4 AND partnership_id = $5`,
-		m.Role, dateArg(m.Joined), dateArg(m.Left), m.ID, m.PartnershipID)
+		m.Role, db.NullDay(m.Joined), db.NullDay(m.Left), m.ID, m.PartnershipID)
 	if err != nil {
 		return db.Err(err, "membership")
 	}
@@ -290,7 +290,7 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Row, int, error) {
 		if u, ok := scannedDate(until); ok && r.QualityMark {
 			r.QualityMarkUntil = &u
 		}
-		r.Start, r.End = nullDate(s), nullDate(e)
+		r.Start, r.End = db.DayPtr(s), db.DayPtr(e)
 		var ms []Member
 		if third > 0 {
 			ms = append(ms, Member{Sector: "vcs"})

@@ -259,7 +259,7 @@ func demoAssessment(ctx context.Context, tx *db.Tx, t *Town, fw *assess.Framewor
 	res := assess.Score(fw.F, ratings)
 	var id int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO assess_assessments (framework_id, kind, subject_type, subject_id, subject_name, status, created_by, created_at, updated_at, submitted_at, self_score)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`, fw.ID, fw.Kind, st, sid, name, status, nullable(lead), started, when, submitted, res.Overall).Scan(&id); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`, fw.ID, fw.Kind, st, sid, name, status, db.NullID(lead), started, when, submitted, res.Overall).Scan(&id); err != nil {
 		return 0, err
 	}
 	if lead != 0 {
@@ -275,7 +275,7 @@ func demoAssessment(ctx context.Context, tx *db.Tx, t *Town, fw *assess.Framewor
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO assess_answers (assessment_id, indicator, rating, comment, updated_by, updated_at) VALUES ($1, $2, $3, '', $4, $5)`,
-				id, in.Code, ratings[in.Code], nullable(lead), started.AddDate(0, 0, n%20)); err != nil {
+				id, in.Code, ratings[in.Code], db.NullID(lead), started.AddDate(0, 0, n%20)); err != nil {
 				return 0, err
 			}
 		}
@@ -309,13 +309,6 @@ func demoReview(ctx context.Context, tx *db.Tx, id int64, ratings map[string]int
 		}
 	}
 	return nil
-}
-
-func nullable(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // demoHealthChecks runs two closed rounds for three partnerships, each

@@ -281,7 +281,7 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 			}
 			slugs[slug] = true
 			var pid int64
-			if err := insP.QueryRowContext(ctx, NewUUID(t), slug, p.name, p.purpose, p.model, p.status, dateOrNil(p.start), dateOrNil(p.end), p.visibility, p.origin, now).Scan(&pid); err != nil {
+			if err := insP.QueryRowContext(ctx, NewUUID(t), slug, p.name, p.purpose, p.model, p.status, db.NullPtr(p.start), db.NullPtr(p.end), p.visibility, p.origin, now).Scan(&pid); err != nil {
 				return fmt.Errorf("demo partnership %s: %w", p.name, err)
 			}
 			nParts++
@@ -341,7 +341,7 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 						left = &l
 					}
 				}
-				if _, err := insM.ExecContext(ctx, pid, o.ID, role, dateOrNil(joined), dateOrNil(left), now); err != nil {
+				if _, err := insM.ExecContext(ctx, pid, o.ID, role, db.NullPtr(joined), db.NullPtr(left), now); err != nil {
 					return err
 				}
 				nMembers++
@@ -382,11 +382,4 @@ func pickThemes(t *Town, themes []int64) []int64 {
 		return []int64{a}
 	}
 	return []int64{a, b}
-}
-
-func dateOrNil(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return *t
 }
