@@ -73,14 +73,9 @@ func ftsTerms(q string) []string {
 	return f
 }
 
-// ftsQuery turns concepts (searchTerms, expanded) into the dialect's
+// ftsQueryOp turns concepts (searchTerms, expanded) into the dialect's
 // query syntax, every concept required; the last word is a prefix when
-// prefix is set (see lastIsPrefix).
-func ftsQuery(d db.Dialect, words []string, prefix bool) string {
-	return ftsQueryOp(d, words, prefix, false)
-}
-
-// ftsQueryOp is ftsQuery; with anyWord, one concept is enough (closer
+// prefix is set (see lastIsPrefix). With anyWord, one concept is enough (closer
 // matches, SearchHelp). A concept with alternatives ("foodbank|food+bank")
 // matches any of them; an alternative's words are all required.
 func ftsQueryOp(d db.Dialect, words []string, prefix, anyWord bool) string {

@@ -90,7 +90,7 @@ func TestUploadPreviewConfirmMatchAndPages(t *testing.T) {
 			t.Fatalf("a decided match changed")
 		}
 		// Re-importing the same file changes nothing, the confirmed match included.
-		res = upload(t, admin, "grants.csv", []byte(csvFile)).Status(t, 200).Contains(t, "Already up to date</dt><dd>3", "nothing to import")
+		upload(t, admin, "grants.csv", []byte(csvFile)).Status(t, 200).Contains(t, "Already up to date</dt><dd>3", "nothing to import")
 
 		anon := env.Anon()
 		anon.Get("/funding").Status(t, 200).Contains(t, "Fylde Fund", "£3,700", "1 grants were awarded in another currency")
