@@ -234,6 +234,80 @@ type Tx struct {
 	// bumps are data versions to move just before the commit (BumpVersion).
 	bumps []string
 	conn  *sql.Conn // the connection of a WriteBulk transaction (Raw)
+	// stmts are the statements kept for reuse (CacheStatements).
+	stmts map[string]*sql.Stmt
+}
+
+// maxCachedStatements bounds CacheStatements' cache: SQL built with a
+// varying number of placeholders (InList) runs unprepared beyond it.
+const maxCachedStatements = 256
+
+// CacheStatements makes the transaction keep every statement it runs
+// prepared until it ends, so a statement run again is not parsed again:
+// for a transaction that runs the same few statements thousands of times
+// (an import), where parsing the SQL was a fifth of SQLite's time. On
+// PostgreSQL it does nothing (pgx keeps its own statement cache per
+// connection, and behind a transaction pooler prepares nothing).
+func (tx *Tx) CacheStatements() {
+	if tx.Dialect == SQLite && tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+}
+
+// stmt is the kept statement for query, prepared on first use; nil when
+// statements are not kept or the cache is full.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if tx.stmts == nil {
+		return nil, nil
+	}
+	if s, ok := tx.stmts[query]; ok {
+		return s, nil
+	}
+	if len(tx.stmts) >= maxCachedStatements {
+		return nil, nil
+	}
+	s, err := tx.Tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	tx.stmts[query] = s // closed by database/sql when the transaction ends
+	return s, nil
+}
+
+// ExecContext is sql.Tx's, through the kept statements (CacheStatements).
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return tx.Tx.ExecContext(ctx, query, args...)
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryContext is sql.Tx's, through the kept statements (CacheStatements).
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return tx.Tx.QueryContext(ctx, query, args...)
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRowContext is sql.Tx's, through the kept statements
+// (CacheStatements).
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := tx.stmt(ctx, query)
+	if err != nil || s == nil {
+		// Unprepared: a statement that failed to prepare fails here
+		// again, with its error in the row.
+		return tx.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 // ErrNoRaw: the transaction has no connection of its own to lend (Raw).

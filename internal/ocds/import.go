@@ -122,6 +122,8 @@ func (s *Service) Import(ctx context.Context, data []byte, dryRun bool, userID i
 	ictx := context.WithValue(ctx, importingKey{}, true)
 	var added, buyers int
 	err = importing.Apply(ctx, s.DB.Write, rep, func(tx *db.Tx) error {
+		// Each process runs the same few statements: parsed once.
+		tx.CacheStatements()
 		stored, err := releasesForMany(ctx, tx, tx.Dialect, order)
 		if err != nil {
 			return err

@@ -232,3 +232,59 @@ func TestMergeRules(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// Releases are validated one by one beside the package's own fields
+// (validateReleasePackage); the problems must be those of the package
+// schema validating the whole package: paths, messages and order, for
+// broken releases, a release that is not an object, a duplicate release
+// and a broken package field.
+func TestReleasesValidatedApartAsInThePackage(t *testing.T) {
+	s, err := loadSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile("testdata/find-a-tender-style.json")
+	pkg := decode(t, b).(map[string]any)
+	good := pkg["releases"].([]any)[0].(map[string]any)
+	broken := func(f func(r map[string]any)) any {
+		r := decode(t, mustJSON(t, good)).(map[string]any)
+		f(r)
+		return r
+	}
+	var rels []any
+	for i := range 12 {
+		switch i % 4 {
+		case 0:
+			rels = append(rels, broken(func(r map[string]any) { r["id"] = "r" + string(rune('a'+i)) }))
+		case 1:
+			rels = append(rels, broken(func(r map[string]any) {
+				r["id"] = "r" + string(rune('a'+i))
+				r["tender"].(map[string]any)["suitability"] = map[string]any{"sme": "no", "vcse": 3}
+				delete(r, "date")
+			}))
+		case 2:
+			rels = append(rels, "not a release")
+		case 3:
+			rels = append(rels, good) // the same release twice: not unique
+		}
+	}
+	pkg["releases"] = rels
+	pkg["uri"] = 7
+	want := validate(s.releasePackage, pkg)
+	got := validateReleasePackage(s, pkg)
+	if len(want) < 10 {
+		t.Fatalf("the package schema found only %v", want)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("validated apart:\n%v\nwhole package:\n%v", got, want)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

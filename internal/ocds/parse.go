@@ -91,7 +91,7 @@ func Parse(data []byte) (*File, error) {
 		return nil, &ParseError{[]Problem{{Path: "$", Message: "not an OCDS package: it has both \"releases\" and \"records\""}}}
 	case hasReleases:
 		f.Kind = "release package"
-		problems = validate(s.releasePackage, obj)
+		problems = validateReleasePackage(s, obj)
 	case hasRecords:
 		f.Kind = "record package"
 		problems = validate(s.recordPackage, obj)
@@ -207,7 +207,7 @@ func validateBytes(b []byte, record bool) []Problem {
 	if record {
 		return validate(s.recordPackage, doc)
 	}
-	return validate(s.releasePackage, doc)
+	return validateReleasePackage(s, doc)
 }
 
 func jsonType(v any) string {

@@ -5,9 +5,12 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -23,15 +26,16 @@ var schemaFS embed.FS
 
 // Schema URLs as the package schemas refer to them.
 const (
-	releaseSchemaURL        = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
-	releasePackageURL       = "https://standard.open-contracting.org/schema/1__1__5/release-package-schema.json"
-	recordPackageURL        = "https://standard.open-contracting.org/schema/1__1__5/record-package-schema.json"
-	versionedReleaseURL     = "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json"
-	UKExtensionURL          = "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json"
-	SuitabilityExtensionURL = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_suitability_extension/master/extension.json"
-	LotsExtensionURL        = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json"
-	OtherRequirementsURL    = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_otherRequirements_extension/master/extension.json"
-	BidExtensionURL         = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json"
+	releasePackageShallowURL = "partnerhub:release-package-shallow.json"
+	releaseSchemaURL         = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
+	releasePackageURL        = "https://standard.open-contracting.org/schema/1__1__5/release-package-schema.json"
+	recordPackageURL         = "https://standard.open-contracting.org/schema/1__1__5/record-package-schema.json"
+	versionedReleaseURL      = "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json"
+	UKExtensionURL           = "https://raw.githubusercontent.com/cabinetoffice/ocds_uk_extension/main/extension.json"
+	SuitabilityExtensionURL  = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_suitability_extension/master/extension.json"
+	LotsExtensionURL         = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json"
+	OtherRequirementsURL     = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_otherRequirements_extension/master/extension.json"
+	BidExtensionURL          = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json"
 )
 
 // Extensions lists the extensions every package Partnerhub publishes
@@ -98,7 +102,11 @@ func ReleaseSchema() map[string]any {
 
 type schemas struct {
 	release, releasePackage, recordPackage *jsonschema.Schema
-	rules                                  rules
+	// releasePackageShallow is the release package schema with any item
+	// in "releases": the package's own fields, releases checked apart
+	// (validateReleasePackage).
+	releasePackageShallow *jsonschema.Schema
+	rules                 rules
 }
 
 var (
@@ -131,10 +139,13 @@ func toSchemaDoc(m map[string]any) any {
 func loadSchemas() (*schemas, error) {
 	compileOnce.Do(func() {
 		rel := ReleaseSchema()
+		shallow := readSchema("release-package-schema.json")
+		shallow["properties"].(map[string]any)["releases"].(map[string]any)["items"] = map[string]any{}
 		l := loader{
-			releaseSchemaURL:  toSchemaDoc(rel),
-			releasePackageURL: toSchemaDoc(readSchema("release-package-schema.json")),
-			recordPackageURL:  toSchemaDoc(readSchema("record-package-schema.json")),
+			releasePackageShallowURL: toSchemaDoc(shallow),
+			releaseSchemaURL:         toSchemaDoc(rel),
+			releasePackageURL:        toSchemaDoc(readSchema("release-package-schema.json")),
+			recordPackageURL:         toSchemaDoc(readSchema("record-package-schema.json")),
 			// Not among the published files; records' versionedRelease
 			// is accepted as it is.
 			versionedReleaseURL: map[string]any{},
@@ -154,6 +165,10 @@ func loadSchemas() (*schemas, error) {
 			return
 		}
 		if s.recordPackage, err = c.Compile(recordPackageURL); err != nil {
+			compileErr = err
+			return
+		}
+		if s.releasePackageShallow, err = c.Compile(releasePackageShallowURL); err != nil {
 			compileErr = err
 			return
 		}
@@ -201,6 +216,37 @@ func validate(sch *jsonschema.Schema, v any) []Problem {
 		}
 	}
 	walk(ve)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// validateReleasePackage is validate(s.releasePackage, obj) with the
+// releases checked against the release schema side by side, on every
+// core: the package's fields (and the releases' count and uniqueness)
+// against the package schema, then each release on its own, its problems'
+// paths under $.releases[i]. The problems are the same, sorted by path.
+func validateReleasePackage(s *schemas, obj any) []Problem {
+	out := validate(s.releasePackageShallow, obj)
+	m, _ := obj.(map[string]any)
+	list, _ := m["releases"].([]any)
+	each := make([][]Problem, len(list))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(list)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(list); i = int(next.Add(1) - 1) {
+				each[i] = validate(s.release, list[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, ps := range each {
+		for _, p := range ps {
+			out = append(out, Problem{Path: "$.releases[" + strconv.Itoa(i) + "]" + strings.TrimPrefix(p.Path, "$"), Message: p.Message})
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }

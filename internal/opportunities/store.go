@@ -65,15 +65,17 @@ const oppCols = `p.id, p.uuid, p.slug, p.ocid, p.kind, p.status, p.title, p.desc
 
 const oppFrom = ` FROM opportunities p JOIN organisations o ON o.id = p.buyer_org_id`
 
-func scanOpp(row interface{ Scan(...any) error }) (*Opportunity, error) {
+// scanOpp reads oppCols into an opportunity; extra receives the columns
+// a query selects after them.
+func scanOpp(row interface{ Scan(...any) error }, extra ...any) (*Opportunity, error) {
 	var o Opportunity
 	var vmin, vmax sql.NullInt64
 	var cs, ce, pub, qc, eoi, sub, award sql.NullTime
 	var cpv string
-	err := row.Scan(&o.ID, &o.UUID, &o.Slug, &o.OCID, &o.Kind, &o.Status, &o.Title, &o.Description, &o.BuyerID, &o.BuyerName, &o.BuyerSlug,
+	err := row.Scan(append([]any{&o.ID, &o.UUID, &o.Slug, &o.OCID, &o.Kind, &o.Status, &o.Title, &o.Description, &o.BuyerID, &o.BuyerName, &o.BuyerSlug,
 		&o.ContactName, &o.ContactEmail, &vmin, &vmax, &o.Currency, &cs, &ce, &pub, &qc, &eoi, &sub, &award, &o.Procedure, &cpv,
 		&o.SuitableSME, &o.SuitableVCSE, &o.ReservedVCSE, &o.CommissioningReadyRequired, &o.SourceURL, &o.CreatedBy,
-		&o.CreatedAt, &o.UpdatedAt)
+		&o.CreatedAt, &o.UpdatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

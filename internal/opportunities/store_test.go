@@ -308,11 +308,13 @@ func TestMeasuresCountTheYear(t *testing.T) {
 }
 
 // The listing counts its matches in the page's own query (a window
-// count): every page, and a page past the end, still says how many match.
+// count): every page, and a page past the end, still says how many match;
+// each row carries its expressions of interest, in the page's order.
 func TestListCountsMatchesOnEveryPage(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		buyer := mkOrg(t, d, "Blackpool Council", "public")
+		charities := []*accounts.Organisation{mkOrg(t, d, "Blackpool Advocacy", "vcs"), mkOrg(t, d, "Fylde Carers", "vcs")}
 		s := &Store{}
 		now := time.Now().UTC()
 		if err := d.Write(ctx, func(tx *db.Tx) error {
@@ -323,6 +325,12 @@ func TestListCountsMatchesOnEveryPage(t *testing.T) {
 				}
 				if err := s.Publish(ctx, tx, o.ID, 0); err != nil {
 					return err
+				}
+				// Lot i has i%3 expressions of interest.
+				for _, c := range charities[:i%3] {
+					if _, err := RegisterInterest(ctx, tx, o.ID, c.ID, 0, false, "", now); err != nil {
+						return err
+					}
 				}
 			}
 			return nil
@@ -336,6 +344,11 @@ func TestListCountsMatchesOnEveryPage(t *testing.T) {
 			}
 			if total != 5 || len(os) != c.rows {
 				t.Errorf("offset %d: %d rows of %d, want %d of 5", c.offset, len(os), total, c.rows)
+			}
+			for i, o := range os {
+				if want := fmt.Sprintf("Advocacy lot %d", c.offset+i); o.Title != want || o.Interests != (c.offset+i)%3 || o.BuyerName != "Blackpool Council" {
+					t.Errorf("offset %d row %d: %q with %d interests from %q, want %q with %d from Blackpool Council", c.offset, i, o.Title, o.Interests, o.BuyerName, want, (c.offset+i)%3)
+				}
 			}
 		}
 		if os, total, err := List(ctx, d.Q(), Query{Words: "nothing-like-this"}, now, 2, 0); err != nil || total != 0 || len(os) != 0 {
