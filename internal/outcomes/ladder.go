@@ -66,7 +66,9 @@ func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 // into a join over every period of the year); then the verified
 // declarations of another system.
 func LadderSQL(at time.Time, orgs []int64) (string, []any) {
-	args := []any{at, at.AddDate(-1, 0, 0), db.Day(at), db.Day(at.AddDate(-1, 0, 0))}
+	// $5: no period is longer than a year, so one ending in the 12 months
+	// starts after two years before at; the newest periods are read first.
+	args := []any{at, at.AddDate(-1, 0, 0), db.Day(at), db.Day(at.AddDate(-1, 0, 0)), db.Day(at.AddDate(-2, 0, 0))}
 	in := func(col string) string {
 		if orgs == nil {
 			return ""
@@ -79,7 +81,8 @@ func LadderSQL(at time.Time, orgs []int64) (string, []any) {
 	verified := `SELECT DISTINCT organisation_id AS id FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $3` + in("organisation_id")
 	return `WITH cur AS (
 			SELECT r.id FROM (` + reviewed + `) r
-			WHERE (SELECT op.organisation_id FROM outcome_org_periods op WHERE op.organisation_id = r.id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1 LIMIT 1) IS NOT NULL),
+			WHERE (SELECT op.organisation_id FROM outcome_org_periods op WHERE op.organisation_id = r.id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1
+				AND op.period_start > $5 ORDER BY op.period_start DESC LIMIT 1) IS NOT NULL),
 		ver AS (` + verified + `)
 		SELECT o.id, CASE WHEN ver.id IS NOT NULL THEN 4
 			WHEN l.plan_at IS NULL OR l.plan_at >= $1 THEN 0
