@@ -149,6 +149,7 @@ func TestOutcomesJourney(t *testing.T) {
 	}
 	checkPage(t, owner, "indicator chart")
 	outShot(t, owner, "indicator")
+	outChartsReadable(t, owner, "indicator page")
 	if count(t, owner, "main figure svg polyline") < 2 {
 		t.Fatal("the indicator page has no line chart of measurements and trajectory")
 	}
@@ -163,6 +164,7 @@ func TestOutcomesJourney(t *testing.T) {
 	}
 	checkPage(t, owner, "outcomes report")
 	outShot(t, owner, "report")
+	outChartsReadable(t, owner, "report")
 	if !strings.Contains(text(t, owner, "main"), "Progress by indicator") {
 		t.Fatal("the report has no progress table")
 	}
@@ -183,6 +185,7 @@ func TestOutcomesJourney(t *testing.T) {
 		t.Fatalf("ladder: %d", st)
 	}
 	checkPage(t, admin, "ladder")
+	outChartsReadable(t, admin, "ladder")
 	if !strings.Contains(text(t, admin, "main"), name) {
 		t.Fatalf("%s is not on step 4: %s", name, text(t, admin, "main"))
 	}
@@ -211,4 +214,37 @@ func TestOutcomesJourney(t *testing.T) {
 		}
 		checkPage(t, admin, p)
 	}
+}
+
+// outChartsReadable checks every chart on the page at 320 px: a title (for
+// screen readers and drawn), a legend, labels drawn at 8 px or more (the
+// chart scrolls inside its wrapper rather than shrinking), and no text cut
+// by the chart's edges; the page itself does not scroll sideways.
+func outChartsReadable(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 800)); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+	problems := jrEval[[]string](t, ctx, `[...document.querySelectorAll('main svg.ph-chart')].flatMap((s, i) => {
+		const vb = s.viewBox.baseVal, out = [], n = 'chart ' + (i + 1) + ': ';
+		const title = s.querySelector('title'), drawn = s.querySelector('.ph-chart__title');
+		if (!title || !title.textContent.trim() || !drawn || !drawn.textContent.trim()) out.push(n + 'no title');
+		if (!s.querySelectorAll('.ph-chart__legend text').length) out.push(n + 'no legend');
+		const px = s.getBoundingClientRect().width / vb.width * 11;
+		if (px < 8) out.push(n + 'labels drawn at ' + px.toFixed(1) + ' px');
+		for (const e of s.querySelectorAll('text')) {
+			const b = e.getBBox();
+			if (b.x < vb.x - 0.5 || b.x + b.width > vb.x + vb.width + 0.5 || b.y < vb.y - 0.5 || b.y + b.height > vb.y + vb.height + 0.5)
+				out.push(n + JSON.stringify(e.textContent) + ' cut: x ' + b.x.toFixed(0) + ' to ' + (b.x + b.width).toFixed(0) + ', y ' + b.y.toFixed(0) + ' to ' + (b.y + b.height).toFixed(0) + ' in ' + vb.width + ' x ' + vb.height);
+		}
+		return out;
+	})`)
+	if n := jrEval[int](t, ctx, `document.querySelectorAll('main svg.ph-chart').length`); n == 0 {
+		t.Errorf("%s: no chart", name)
+	}
+	for _, p := range problems {
+		t.Errorf("%s at 320 px: %s", name, p)
+	}
+	jrFits320(t, ctx, name)
 }

@@ -204,6 +204,17 @@ func Demo(ctx context.Context, t *testkit.Town) error {
 			nAwards++
 		}
 
+		// A commissioner's required KPIs from the outcome bank on a
+		// contract a consortium won, so its outcomes page shows them with
+		// the members' figures.
+		kpiOpp, err := demoKPIs(ctx, tx, store, now)
+		if err != nil {
+			return fmt.Errorf("required KPIs: %w", err)
+		}
+		if kpiOpp != 0 {
+			t.Result.Counts["contracts with required KPIs"] = 1
+		}
+
 		// Open opportunities (tenders first): a consortium formed from a looking-for-partners post,
 		// and Blackpool Advocacy's bid still being drafted with a gap.
 		open, err := db.Column[int64](ctx, tx, `SELECT id FROM opportunities WHERE kind IN ('tender','grant') AND status = 'open' ORDER BY kind DESC, closes_at`)
@@ -288,4 +299,61 @@ func demoOrgName(ctx context.Context, q db.Querier, id int64) (string, error) {
 	var n string
 	err := q.QueryRowContext(ctx, `SELECT name FROM organisations WHERE id = $1`, id).Scan(&n)
 	return n, err
+}
+
+// demoKPIs gives the latest contract won by a consortium whose members
+// measure shared indicators the commissioner's required KPIs: the two
+// bank indicators most of its current members measured last year,
+// each with a target in words, added through the opportunities store as
+// an amendment (KPIs agreed for contract monitoring after the award). It
+// returns the opportunity's id, or 0 when no consortium measures any.
+func demoKPIs(ctx context.Context, tx *db.Tx, store *opportunities.Store, now time.Time) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT b.opportunity_id, b.partnership_id FROM bids b
+		WHERE b.status = $1 AND b.partnership_id IS NOT NULL ORDER BY b.decided_at DESC, b.id DESC`, StatusWon)
+	if err != nil {
+		return 0, err
+	}
+	type won struct{ opp, partnership int64 }
+	var ws []won
+	for rows.Next() {
+		var w won
+		if err := rows.Scan(&w.opp, &w.partnership); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ws = append(ws, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	// Last year: the year a consortium's outcomes page shows first.
+	lastYear := time.Date(now.Year()-1, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, w := range ws {
+		banks, err := db.Column[int64](ctx, tx, `SELECT i.bank_indicator_id FROM outcome_indicators i
+			JOIN partnership_members m ON m.organisation_id = i.owner_id AND i.owner_type = 'organisation'
+			WHERE m.partnership_id = $1 AND m.left_on IS NULL AND i.bank_indicator_id IS NOT NULL
+			AND EXISTS (SELECT 1 FROM outcome_measurements x WHERE x.indicator_id = i.id AND x.period_start >= $2 AND x.period_start < $3)
+			GROUP BY i.bank_indicator_id ORDER BY COUNT(DISTINCT i.owner_id) DESC, i.bank_indicator_id LIMIT 2`, w.partnership, lastYear, lastYear.AddDate(1, 0, 0))
+		if err != nil {
+			return 0, err
+		}
+		if len(banks) == 0 {
+			continue
+		}
+		o, err := opportunities.GetByID(ctx, tx, w.opp)
+		if err != nil {
+			return 0, err
+		}
+		targets := []string{"An improvement every quarter, reported within 30 days of the quarter's end", "At least the figure of the contract's first year, every year"}
+		o.KPIs = nil
+		for i, id := range banks {
+			o.KPIs = append(o.KPIs, opportunities.KPI{BankIndicatorID: id, Target: targets[i]})
+		}
+		if err := store.Update(ctx, tx, o, 0, "Required KPIs from the outcome bank agreed for contract monitoring"); err != nil {
+			return 0, err
+		}
+		return o.ID, nil
+	}
+	return 0, nil
 }

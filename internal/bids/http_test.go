@@ -18,6 +18,7 @@ import (
 	"partnerhub/internal/directory"
 	"partnerhub/internal/ocds"
 	"partnerhub/internal/opportunities"
+	"partnerhub/internal/outcomes"
 	"partnerhub/internal/testkit"
 )
 
@@ -235,6 +236,33 @@ func TestDemoTownHasTheIssuesBids(t *testing.T) {
 		}
 		if len(c.Gaps) == 0 || b.LeadName != "Blackpool Advocacy" {
 			t.Fatalf("the drafting bid: %s, %d gaps", b.LeadName, len(c.Gaps))
+		}
+		// A contract won by a consortium has the commissioner's required
+		// KPIs from the outcome bank, and its members' figures for last
+		// year (the year the consortium's outcomes page shows first) roll
+		// up for each.
+		var kpiOpp, kpiPartnership int64
+		if err := d.Q().QueryRowContext(ctx, `SELECT b.opportunity_id, b.partnership_id FROM bids b WHERE b.status = 'won' AND b.partnership_id IS NOT NULL
+			AND EXISTS (SELECT 1 FROM opportunity_kpis k WHERE k.opportunity_id = b.opportunity_id)`).Scan(&kpiOpp, &kpiPartnership); err != nil {
+			t.Fatalf("no contract won by a consortium with required KPIs: %v", err)
+		}
+		kpis, err := bids.DeliveredKPIs(ctx, d.Q(), kpiPartnership)
+		if err != nil || len(kpis) == 0 {
+			t.Fatalf("the consortium's delivered KPIs: %v, %v", kpis, err)
+		}
+		members, err := db.Column[int64](ctx, d.Q(), `SELECT organisation_id FROM partnership_members WHERE partnership_id = $1 AND left_on IS NULL`, kpiPartnership)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := time.Date(time.Now().Year()-1, 1, 1, 0, 0, 0, 0, time.UTC)
+		rs, err := outcomes.MemberRollups(ctx, d.Q(), from, from.AddDate(1, 0, 0), members)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range outcomes.KPIRows(kpis, rs) {
+			if row.Rollup == nil || row.Rollup.Orgs == 0 {
+				t.Errorf("KPI %q of %s: no member's figures for %d", row.Name, row.Opportunity, from.Year())
+			}
 		}
 	})
 }

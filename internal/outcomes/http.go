@@ -185,7 +185,7 @@ func (s *Service) orgPlans(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	steps, err := Ladder(ctx, s.DB.Q(), s.Now())
+	steps, err := LadderOf(ctx, s.DB.Q(), s.Now(), []int64{org.ID}) // this organisation's step only
 	if err != nil {
 		return err
 	}

@@ -44,75 +44,74 @@ func LadderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (ma
 	return steps, err
 }
 
-// ladderOf is Ladder over every organisation (orgs nil) or over orgs. Each
-// query reads an index by organisation or a short range by date: step 4
-// (a review in the year and a period measured in it) is looked for only
-// among the organisations reviewed in the year, by organisation, instead
-// of reading every organisation's periods of the year. (A scalar subquery
-// with LIMIT, not EXISTS, which PostgreSQL turns into a join over every
-// period of the year.)
+// ladderOf is Ladder over every organisation (orgs nil) or over orgs.
 func ladderOf(ctx context.Context, q db.Querier, at time.Time, orgs []int64) (map[int64]int, error) {
-	yearAgo := at.AddDate(-1, 0, 0)
-	in := func(col string, args *[]any) string {
+	query, args := LadderSQL(at, orgs)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	steps := map[int64]int{}
+	err = eachID(rows, func(id, step int64) { steps[id] = int(step) })
+	return steps, err
+}
+
+// LadderSQL is the query of the step (id, step) of every third-sector
+// organisation (orgs nil) or of those among orgs, at at: one pass over the
+// organisations joined to the read model (0601: when each first had a
+// plan, targets and a second measured period). Step 4 is looked for only
+// among the organisations whose plan was created or reviewed in the 12
+// months (a short range by date), each by organisation for a period ending
+// in them (a scalar subquery with LIMIT, not EXISTS, which PostgreSQL turns
+// into a join over every period of the year); then the verified
+// declarations of another system.
+func LadderSQL(at time.Time, orgs []int64) (string, []any) {
+	// $5: no period is longer than a year, so one ending in the 12 months
+	// starts after two years before at; the newest periods are read first.
+	args := []any{at, at.AddDate(-1, 0, 0), db.Day(at), db.Day(at.AddDate(-1, 0, 0)), db.Day(at.AddDate(-2, 0, 0))}
+	in := func(col string) string {
 		if orgs == nil {
 			return ""
 		}
-		return ` AND ` + col + ` IN (` + db.Placeholders(args, orgs) + `)`
+		return ` AND ` + col + ` IN (` + db.Placeholders(&args, orgs) + `)`
 	}
-	steps := map[int64]int{}
-	var args []any
-	rows, err := q.QueryContext(ctx, `SELECT id, 0 FROM organisations WHERE sector IN ('vcs','social_enterprise','faith')`+in("id", &args), args...)
+	reviewed := `SELECT owner_id AS id FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'` + in("owner_id") + `
+		UNION SELECT p.owner_id FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
+		WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'` + in("p.owner_id")
+	verified := `SELECT DISTINCT organisation_id AS id FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $3` + in("organisation_id")
+	return `WITH cur AS (
+			SELECT r.id FROM (` + reviewed + `) r
+			WHERE (SELECT op.organisation_id FROM outcome_org_periods op WHERE op.organisation_id = r.id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1
+				AND op.period_start > $5 ORDER BY op.period_start DESC LIMIT 1) IS NOT NULL),
+		ver AS (` + verified + `)
+		SELECT o.id, CASE WHEN ver.id IS NOT NULL THEN 4
+			WHEN l.plan_at IS NULL OR l.plan_at >= $1 THEN 0
+			WHEN l.periods2_at < $1 THEN CASE WHEN cur.id IS NOT NULL THEN 4 ELSE 3 END
+			WHEN l.targets_at < $1 THEN 2 ELSE 1 END AS step
+		FROM organisations o LEFT JOIN outcome_org_ladder l ON l.organisation_id = o.id
+		LEFT JOIN cur ON cur.id = o.id LEFT JOIN ver ON ver.id = o.id
+		WHERE o.sector IN ('vcs','social_enterprise','faith')` + in("o.id"), args
+}
+
+// LadderCountsSQL counts the organisations on each step at at (rows step,
+// count; steps nobody is on are left out): LadderSQL grouped by step in the
+// database, so the strategy's measures move five rows, not one per
+// organisation.
+func LadderCountsSQL(at time.Time) (string, []any) {
+	q, args := LadderSQL(at, nil)
+	return `SELECT step, COUNT(*) FROM (` + q + `) s GROUP BY step`, args
+}
+
+// LadderCounts counts the third-sector organisations on each step at at.
+func LadderCounts(ctx context.Context, q db.Querier, at time.Time) ([5]int, error) {
+	var c [5]int
+	query, args := LadderCountsSQL(at)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return c, err
 	}
-	if err := eachID(rows, func(id int64, _ int64) { steps[id] = 0 }); err != nil {
-		return nil, err
-	}
-	// Steps 1 to 3 from the read model: when each was first reached.
-	args = []any{at}
-	rows, err = q.QueryContext(ctx, `SELECT organisation_id, CASE WHEN periods2_at < $1 THEN 3 WHEN targets_at < $1 THEN 2 ELSE 1 END
-		FROM outcome_org_ladder WHERE plan_at < $1`+in("organisation_id", &args), args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := eachID(rows, func(id, step int64) {
-		if _, ok := steps[id]; ok {
-			steps[id] = int(step)
-		}
-	}); err != nil {
-		return nil, err
-	}
-	// Step 4: on step 3, a plan created or reviewed, and a period ending,
-	// in the 12 months before at.
-	args = []any{at, yearAgo, db.Day(at), db.Day(yearAgo)}
-	rows, err = q.QueryContext(ctx, `SELECT r.owner_id, 0 FROM (
-			SELECT owner_id FROM outcome_plans WHERE created_at >= $2 AND created_at < $1 AND owner_type = 'organisation'`+in("owner_id", &args)+`
-			UNION SELECT p.owner_id FROM outcome_plan_versions v JOIN outcome_plans p ON p.id = v.plan_id
-			WHERE v.created_at >= $2 AND v.created_at < $1 AND p.owner_type = 'organisation'`+in("p.owner_id", &args)+`) r
-		WHERE (SELECT op.organisation_id FROM outcome_org_periods op WHERE op.organisation_id = r.owner_id AND op.period_end > $4 AND op.period_start < $3 AND op.recorded_at < $1 LIMIT 1) IS NOT NULL`, args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := eachID(rows, func(id, _ int64) {
-		if steps[id] == 3 {
-			steps[id] = 4
-		}
-	}); err != nil {
-		return nil, err
-	}
-	args = []any{at, db.Day(at)}
-	rows, err = q.QueryContext(ctx, `SELECT organisation_id, 0 FROM outcome_other_systems WHERE verified_at < $1 AND valid_until >= $2`+in("organisation_id", &args), args...)
-	if err != nil {
-		return nil, err
-	}
-	if err := eachID(rows, func(id, _ int64) {
-		if _, ok := steps[id]; ok {
-			steps[id] = 4
-		}
-	}); err != nil {
-		return nil, err
-	}
-	return steps, nil
+	err = eachID(rows, func(step, n int64) { c[step] = int(n) })
+	return c, err
 }
 
 func eachID(rows *sql.Rows, fn func(id, v int64)) error {
@@ -154,11 +153,10 @@ func MeasureDefs() []MeasureDef {
 
 // CountMeasures counts the ladder's measures at to (the end of the period).
 func CountMeasures(ctx context.Context, q db.Querier, from, to time.Time) (map[string]float64, error) {
-	steps, err := Ladder(ctx, q, to)
+	c, err := LadderCounts(ctx, q, to)
 	if err != nil {
 		return nil, err
 	}
-	c := StepCounts(steps)
 	out := map[string]float64{}
 	total := 0
 	for i, n := range c {
@@ -325,6 +323,11 @@ func scanRollupData(ctx context.Context, q db.Querier, from, to time.Time, orgs 
 	return &rollupData{totals: totals, periods: periods, sums: sums}, nil
 }
 
+// YearRollupSQL is the town's totals of a calendar year ($1) per bank
+// indicator: organisations, sum, sum of each organisation's mean, people.
+const YearRollupSQL = `SELECT bank_indicator_id, COUNT(*), SUM(total), SUM(total / n), SUM(people)
+	FROM outcome_bank_org_years WHERE year = $1 GROUP BY bank_indicator_id`
+
 // yearRollupData reads a calendar year's town-wide totals from
 // outcome_bank_org_years (one row per organisation and bank indicator,
 // read in key order), without the period-by-period figures, which no
@@ -333,8 +336,7 @@ func scanRollupData(ctx context.Context, q db.Querier, from, to time.Time, orgs 
 // figures on SQLite (BenchmarkLadderAndRollups).
 func yearRollupData(ctx context.Context, q db.Querier, year int) (*rollupData, error) {
 	d := &rollupData{totals: map[int64]*rollupTotal{}, periods: map[int64][]PeriodValue{}, sums: map[int64][][2]float64{}}
-	rows, err := q.QueryContext(ctx, `SELECT bank_indicator_id, COUNT(*), SUM(total), SUM(total / n), SUM(people)
-		FROM outcome_bank_org_years WHERE year = $1 GROUP BY bank_indicator_id`, year)
+	rows, err := q.QueryContext(ctx, YearRollupSQL, year)
 	if err != nil {
 		return nil, err
 	}

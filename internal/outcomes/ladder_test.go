@@ -149,6 +149,22 @@ func TestLadderSteps(t *testing.T) {
 		if steps[star.ID] != 4 {
 			t.Errorf("verified declaration: step %d, want 4", steps[star.ID])
 		}
+		// The measures count the same steps in the database (GROUP BY):
+		// none on 0; one, two, three on 1 to 3; four and star on 4.
+		c, err := outcomes.LadderCounts(ctx, d.Q(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := outcomes.StepCounts(steps); c != want || c != [5]int{1, 1, 1, 1, 2} {
+			t.Errorf("ladder counts %v, want %v from the steps and [1 1 1 1 2]", c, want)
+		}
+		m, err := outcomes.CountMeasures(ctx, d.Q(), at.AddDate(-1, 0, 0), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["outcomes_step_4"] != 2 || m["outcomes_step_0"] != 1 || m["outcomes_share_steps_3_4"] != 50 {
+			t.Errorf("measures %v, want 2 on step 4, 1 on step 0, 50%% on steps 3-4", m)
+		}
 		steps, _ = outcomes.Ladder(ctx, d.Q(), now.AddDate(0, 7, 0))
 		if steps[star.ID] != 0 {
 			t.Errorf("run-out verification: step %d, want 0", steps[star.ID])

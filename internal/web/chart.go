@@ -149,10 +149,16 @@ func LineChart(title string, labels []string, series ...Series) template.HTML {
 	const w, left, top, bottom = 640, 48, chartTop, 40 + chartLegendH
 	const h = 200 + top + bottom
 	maxV := chartMax(series)
-	plotW, plotH := float64(w-left-16), float64(h-top-bottom)
+	// The last label is centred on the right edge of the plot: leave room
+	// for half of it (about 6.8 px a character at 11 px), so it is not cut.
+	right := 16
+	if n := len(labels); n > 0 {
+		right = max(right, int(math.Ceil(3.4*float64(len([]rune(labels[n-1])))))+4)
+	}
+	plotW, plotH := float64(w-left-right), float64(h-top-bottom)
 	var b strings.Builder
 	id := chartID("l", title, labels, series)
-	chartFrame(&b, id, title, labels, series, w, h, left, w-16, top, plotH, maxV)
+	chartFrame(&b, id, title, labels, series, w, h, left, w-right, top, plotH, maxV)
 	step := plotW
 	if len(labels) > 1 {
 		step = plotW / float64(len(labels)-1)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -51,5 +52,24 @@ func TestWrapLabel(t *testing.T) {
 		if got := strings.Join(wrapLabel(in, 12), "|"); got != want {
 			t.Errorf("wrapLabel(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A line chart's last label, centred on the plot's right edge, fits inside
+// the chart (an indicator chart cut "2026-Q3" to "2026-Q" at 640 px).
+func TestLineChartLastLabelFits(t *testing.T) {
+	labels := []string{"2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"}
+	svg := string(LineChart("People attending weekly", labels, Series{Name: "Measured", Values: []float64{20, 25, 30, 35}}))
+	m := regexp.MustCompile(`<text x="([0-9.]+)" y="[0-9]+" text-anchor="middle">2026-Q3</text>`).FindStringSubmatch(svg)
+	if m == nil {
+		t.Fatal("no 2026-Q3 label")
+	}
+	var x float64
+	if _, err := fmt.Sscan(m[1], &x); err != nil {
+		t.Fatal(err)
+	}
+	// About 6.8 px a character at 11 px: half the label right of x.
+	if right := x + 3.4*float64(len("2026-Q3")); right > 640 {
+		t.Errorf("the last label ends at about %.0f px in a 640 px chart", right)
 	}
 }
