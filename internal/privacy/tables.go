@@ -213,6 +213,8 @@ var Registry = Tables{
 	{Name: "audit_people", Match: "user_id = {user}",
 		Plain: map[string]string{"pseudonym": "a random id, meaningless without this row"},
 		Erase: Delete},
+	{Name: "audit_chain", Plain: plain("SHA-256 hashes over audit_log rows (pseudonyms, codes, times), never over audit_details", "prev_hash hash"),
+		Erase: Keep, Why: "The audit log's hash chain holds no personal data and must outlive erasure for the log to verify"},
 	{Name: "privacy_requests", Kind: "subject access requests", Whose: "requester", Match: "lower(email) = {email}",
 		Personal: map[string]string{"email": "email address of who asked", "name": "name of who asked"},
 		Plain:    map[string]string{"kind": "access or erasure: a code", "channel": "how the request came: a code"},
