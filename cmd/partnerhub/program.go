@@ -68,6 +68,7 @@ Usage:
   partnerhub user erase  --email EMAIL [--yes]          (erasure; asks to confirm)
   partnerhub backup   --out FILE.tar.gz [--data-dir DIR]   (database and uploads, one archive)
   partnerhub restore  --from FILE.tar.gz [--data-dir DIR]  (partnerhub stopped; checks before replacing)
+  partnerhub audit verify   (checks the audit log's hash chain; exit 1 names the first broken entry)
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
                       row taken, 1: some rows rejected, 2: the file refused, nothing written)
@@ -102,6 +103,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.backup(ctx, rest)
 	case "restore":
 		err = m.restore(ctx, rest)
+	case "audit":
+		err = m.auditCmd(ctx, rest)
 	case "jobs":
 		err = m.jobs(ctx, rest)
 	case "import":

@@ -147,6 +147,9 @@ func Verify(ctx context.Context, d *db.DB) (Verification, error) {
 // String is the one-line verdict the CLI and the admin page show.
 func (v Verification) String() string {
 	if v.OK() {
+		if v.Entries == 1 {
+			return "Chain verified: 1 entry"
+		}
 		return fmt.Sprintf("Chain verified: %d entries", v.Entries)
 	}
 	return fmt.Sprintf("Chain broken at entry %d: %s (%d entries before it verified)", v.BadID, v.Problem, v.Entries)
