@@ -593,7 +593,7 @@ func (m *Main) restore(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "restored the backup of %s (Partnerhub %s): the database and %d uploaded files are in %s\n",
 		res.Manifest.CreatedAt.Format(time.RFC3339), res.Manifest.Partnerhub, res.Uploads, cfg.DataDir)
 	if res.Previous != "" {
-		fmt.Fprintf(m.Stdout, "the data it replaced is in %s: delete it once the restored site is right\n", res.Previous)
+		fmt.Fprintf(m.Stdout, "the data it replaced is in %s: delete it once the restored site is right (the retention job deletes it after %s)\n", res.Previous, config.FormatPeriod(cfg.RetentionPeriod("pre-restore")))
 	}
 	if len(res.Pending) > 0 {
 		fmt.Fprintf(m.Stdout, "the backup's schema is older than this Partnerhub (%d migrations to apply): run partnerhub migrate --data-dir %s, or serve with --migrate\n", len(res.Pending), cfg.DataDir)
