@@ -24,6 +24,7 @@ import (
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
 	"partnerhub/internal/importing"
+	"partnerhub/internal/secretkey"
 	"partnerhub/internal/testkit"
 )
 
@@ -400,7 +401,11 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	res, err := testkit.Generate(ctx, d, testkit.Options{Seed: seed, Orgs: orgs, Hasher: accounts.ProductionHasher})
+	key, err := secretkey.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	res, err := testkit.Generate(ctx, d, testkit.Options{Seed: seed, Orgs: orgs, Hasher: accounts.ProductionHasher, Key: key})
 	if err != nil {
 		return err
 	}
@@ -500,7 +505,11 @@ func (m *Main) totpCode(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	code, err := accounts.CurrentTOTPCode(ctx, d.Q(), email, time.Now())
+	key, err := secretkey.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	code, err := accounts.CurrentTOTPCode(ctx, d.Q(), key, email, time.Now())
 	if err != nil {
 		return fmt.Errorf("%s", apperr.Message(err))
 	}
