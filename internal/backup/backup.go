@@ -36,8 +36,8 @@ import (
 	"time"
 
 	"partnerhub/internal/db"
-	"partnerhub/internal/secretkey"
 	"partnerhub/internal/retention"
+	"partnerhub/internal/secretkey"
 )
 
 // Names inside an archive.
@@ -46,10 +46,10 @@ const (
 	DatabaseName = "partnerhub.db"
 	// KeyName is the server's secret key (internal/secretkey), beside
 	// the database.
-	KeyName = secretkey.FileName
-	SumsName     = "SHA256SUMS"
-	UploadsDir   = "uploads"
-	Format       = "partnerhub-backup"
+	KeyName    = secretkey.FileName
+	SumsName   = "SHA256SUMS"
+	UploadsDir = "uploads"
+	Format     = "partnerhub-backup"
 	// FormatVersion is the archive layout this binary writes and the
 	// newest it reads.
 	FormatVersion = 1
