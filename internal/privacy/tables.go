@@ -284,3 +284,22 @@ var Registry = Tables{
 	{Name: "partnerships", Plain: plain("a partnership's name", "name")},
 	{Name: "taxonomy_terms", Plain: plain("a vocabulary term", "name")},
 }
+
+// UploadFolders declares whose the files in each upload folder are
+// (internal/retention's Folders lists the folders and the column naming
+// their files). Erasure deletes a person's own files; every folder today
+// holds an organisation's files, which stay when the person who uploaded
+// them is erased (the uploader column points at the anonymised account,
+// and names in titles are scrubbed as Mentions). A folder for a person's
+// own files (a profile photo, an attachment to their consultation
+// response) must not be added here as an organisation's: its rows need
+// Erase: Delete and erasure must remove the files after its commit.
+// TestEveryUploadFolderIsDeclared fails on a folder missing here.
+var UploadFolders = map[string]string{
+	"assess":        "an organisation's assessment evidence",
+	"consortia":     "a consortium's documents",
+	"opportunities": "a commissioner's notice documents",
+	"library":       "shared documents' attachments",
+	"news":          "news articles' images",
+	"outcomes":      "an organisation's outcome evidence",
+}
