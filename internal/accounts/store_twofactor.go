@@ -64,6 +64,12 @@ func sealTOTP(key *secretkey.Key, userID int64, secret string) string {
 	return key.Seal(secret, totpAD(userID))
 }
 
+// OpenTOTPSecret is the secret a user_totp.secret value holds (sealed or,
+// from before sealing, plain), for tools that read the database itself.
+func OpenTOTPSecret(key *secretkey.Key, userID int64, stored string) (string, error) {
+	return key.Open(stored, totpAD(userID))
+}
+
 // TOTPFor reads a user's secret; nil (and no error) when they have none.
 func TOTPFor(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64) (*TOTP, error) {
 	var t TOTP
@@ -75,7 +81,7 @@ func TOTPFor(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64
 	if err != nil {
 		return nil, db.Err(err, "")
 	}
-	if t.Secret, err = key.Open(t.Secret, totpAD(userID)); err != nil {
+	if t.Secret, err = OpenTOTPSecret(key, userID, t.Secret); err != nil {
 		return nil, apperr.Wrap(apperr.EUNAVAILABLE, "Two-factor sign-in cannot read its secrets: the server's secret key is not the one they were stored with.", err)
 	}
 	return &t, nil
