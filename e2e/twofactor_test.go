@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"partnerhub/internal/accounts"
+	"partnerhub/internal/secretkey"
 )
 
 // secondStep completes the second step of a sign-in when the server asks
@@ -53,8 +54,16 @@ func totpCode(t testing.TB, dataDir, email string) string {
 	}
 	defer d.Close()
 	var secret string
-	var last int64
-	if err := d.QueryRow(`SELECT t.secret, t.last_step FROM user_totp t JOIN users u ON u.id = t.user_id WHERE u.email = $1`, strings.ToLower(email)).Scan(&secret, &last); err != nil {
+	var uid, last int64
+	if err := d.QueryRow(`SELECT t.user_id, t.secret, t.last_step FROM user_totp t JOIN users u ON u.id = t.user_id WHERE u.email = $1`, strings.ToLower(email)).Scan(&uid, &secret, &last); err != nil {
+		t.Fatalf("two-factor secret of %s: %v", email, err)
+	}
+	// Stored sealed with the data directory's key.
+	key, err := secretkey.Load(dataDir, "")
+	if err == nil {
+		secret, err = accounts.OpenTOTPSecret(key, uid, secret)
+	}
+	if err != nil {
 		t.Fatalf("two-factor secret of %s: %v", email, err)
 	}
 	step := max(accounts.TOTPStep(time.Now())-1, last+1)

@@ -428,7 +428,7 @@ func TestPostgres(t *testing.T) {
 	}
 	mustRun(t, "", "migrate", "--database-url", u)
 	mustRun(t, "correct horse battery staple\n", "user", "create", "--email", "pg@example.org", "--database-url", u)
-	s := serve(t, "--database-url", u)
+	s := serve(t, "--data-dir", t.TempDir(), "--database-url", u)
 	if st, _ := get(t, nil, s.URL+"/readyz"); st != 200 {
 		t.Errorf("/readyz: %d", st)
 	}
@@ -445,7 +445,7 @@ func TestPostgres(t *testing.T) {
 
 	// serve --migrate on another fresh schema.
 	u2, _ := dbtest.NewSchema(t, base)
-	s2 := serve(t, "--database-url", u2, "--migrate")
+	s2 := serve(t, "--data-dir", t.TempDir(), "--database-url", u2, "--migrate")
 	if st, _ := get(t, nil, s2.URL+"/readyz"); st != 200 {
 		t.Errorf("/readyz after serve --migrate: %d", st)
 	}
@@ -463,7 +463,7 @@ func TestReadyzWhenDatabaseGoesAway(t *testing.T) {
 	du, _ := url.Parse(direct)
 	px := newProxy(t, du.Host)
 	du.Host = px.addr
-	s := serve(t, "--database-url", du.String(), "--jobs=false")
+	s := serve(t, "--data-dir", t.TempDir(), "--database-url", du.String(), "--jobs=false")
 	c := signIn(t, s.URL, "flaky@example.org", "correct horse battery staple")
 	if st, _ := get(t, c, s.URL+"/account"); st != 200 {
 		t.Fatalf("/account before the outage: %d", st)

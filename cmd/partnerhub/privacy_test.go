@@ -52,6 +52,10 @@ func TestUserExportAndErase(t *testing.T) {
 	if !strings.Contains(p.Out.String(), "erased leaver@example.org") || !strings.Contains(p.Out.String(), "users: anonymised 1 rows") {
 		t.Errorf("erase output: %s", p.Out)
 	}
+	// The audit log still verifies after the erasure.
+	if p := mustRun(t, "", "audit", "verify", "--data-dir", dir); !strings.Contains(p.Out.String(), "Chain verified: ") {
+		t.Errorf("audit verify after erasure: %s", p.Out)
+	}
 	out2 := filepath.Join(t.TempDir(), "after.zip")
 	mustRun(t, "", "user", "export", "--email", "leaver@example.org", "--out", out2, "--data-dir", dir)
 	z, err = zip.OpenReader(out2)

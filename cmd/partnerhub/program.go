@@ -24,6 +24,7 @@ import (
 	"partnerhub/internal/config"
 	"partnerhub/internal/db"
 	"partnerhub/internal/importing"
+	"partnerhub/internal/secretkey"
 	"partnerhub/internal/testkit"
 )
 
@@ -68,6 +69,7 @@ Usage:
   partnerhub user erase  --email EMAIL [--yes]          (erasure; asks to confirm)
   partnerhub backup   --out FILE.tar.gz [--data-dir DIR]   (database and uploads, one archive)
   partnerhub restore  --from FILE.tar.gz [--data-dir DIR]  (partnerhub stopped; checks before replacing)
+  partnerhub audit verify   (checks the audit log's hash chain; exit 1 names the first broken entry)
   partnerhub jobs run NAME
   partnerhub import KIND FILE [--dry-run]   (kinds: ocds, orgs, partnerships; exit 0: every
                       row taken, 1: some rows rejected, 2: the file refused, nothing written)
@@ -102,6 +104,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.backup(ctx, rest)
 	case "restore":
 		err = m.restore(ctx, rest)
+	case "audit":
+		err = m.auditCmd(ctx, rest)
 	case "jobs":
 		err = m.jobs(ctx, rest)
 	case "import":
@@ -397,7 +401,11 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 		return err
 	}
 	start := time.Now()
-	res, err := testkit.Generate(ctx, d, testkit.Options{Seed: seed, Orgs: orgs, Hasher: accounts.ProductionHasher})
+	key, err := secretkey.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	res, err := testkit.Generate(ctx, d, testkit.Options{Seed: seed, Orgs: orgs, Hasher: accounts.ProductionHasher, Key: key})
 	if err != nil {
 		return err
 	}
@@ -497,7 +505,11 @@ func (m *Main) totpCode(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	code, err := accounts.CurrentTOTPCode(ctx, d.Q(), email, time.Now())
+	key, err := secretkey.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	code, err := accounts.CurrentTOTPCode(ctx, d.Q(), key, email, time.Now())
 	if err != nil {
 		return fmt.Errorf("%s", apperr.Message(err))
 	}
@@ -590,7 +602,7 @@ func (m *Main) restore(ctx context.Context, args []string) error {
 	fmt.Fprintf(m.Stdout, "restored the backup of %s (Partnerhub %s): the database and %d uploaded files are in %s\n",
 		res.Manifest.CreatedAt.Format(time.RFC3339), res.Manifest.Partnerhub, res.Uploads, cfg.DataDir)
 	if res.Previous != "" {
-		fmt.Fprintf(m.Stdout, "the data it replaced is in %s: delete it once the restored site is right\n", res.Previous)
+		fmt.Fprintf(m.Stdout, "the data it replaced is in %s: delete it once the restored site is right (the retention job deletes it after %s)\n", res.Previous, config.FormatPeriod(cfg.RetentionPeriod("pre-restore")))
 	}
 	if len(res.Pending) > 0 {
 		fmt.Fprintf(m.Stdout, "the backup's schema is older than this Partnerhub (%d migrations to apply): run partnerhub migrate --data-dir %s, or serve with --migrate\n", len(res.Pending), cfg.DataDir)

@@ -9,6 +9,7 @@ import (
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/secretkey"
 	"partnerhub/internal/web"
 )
 
@@ -18,6 +19,9 @@ type Service struct {
 	DB     *db.DB
 	Web    *web.Server
 	Hasher Hasher
+	// Key seals two-factor secrets (internal/secretkey); New sets a
+	// random one, app.Build the server's.
+	Key *secretkey.Key
 	// Revokers end the credentials other packages keep for a user when the
 	// account's password is changed or reset, in the same transaction
 	// (after its own API tokens).
@@ -68,7 +72,7 @@ func New(d *db.DB, w *web.Server) *Service {
 	if w != nil && w.Config.PasswordCost == "test" {
 		h = FastHasher
 	}
-	s := &Service{DB: d, Web: w, Hasher: h}
+	s := &Service{DB: d, Web: w, Hasher: h, Key: secretkey.Random()}
 	if w != nil {
 		w.Resolve("api-token", s.resolveToken) // http_tokens.go
 	}

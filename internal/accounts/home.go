@@ -64,7 +64,7 @@ func (s *Service) twoFactorTodos(ctx context.Context, id *web.Identity) ([]web.T
 	if id.SecondFactor || !id.Privileged {
 		return nil, nil
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
 	if err != nil || t.Enrolled() {
 		return nil, err
 	}

@@ -46,7 +46,7 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
 	if err != nil {
 		return err
 	}

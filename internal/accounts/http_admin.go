@@ -209,7 +209,11 @@ func (s *Service) adminAudit(w http.ResponseWriter, r *http.Request) error {
 				"action": e.Action, "object_type": e.ObjectType, "object_id": e.ObjectID, "subject": e.Subject, "request_id": e.RequestID, "detail": e.Detail}
 		},
 		Render: func(p web.ListPage[audit.Entry]) error {
-			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": p.Items, "Total": p.Total,
+			chain, err := audit.Verify(r.Context(), s.DB)
+			if err != nil {
+				return err
+			}
+			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": p.Items, "Total": p.Total, "Chain": chain,
 				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
 		},
 	})

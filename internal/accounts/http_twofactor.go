@@ -54,7 +54,7 @@ func (s *Service) deviceCookie(r *http.Request) string {
 // a second factor is offered its set-up straight away.
 func (s *Service) afterPassword(w http.ResponseWriter, r *http.Request, u *User, next string) error {
 	ctx := r.Context()
-	t, err := TOTPFor(ctx, s.DB.Q(), u.ID)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, u.ID)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Service) challengeFor(r *http.Request) (*challenge, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), uid)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +304,7 @@ func (s *Service) reauthForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) renderReauth(w http.ResponseWriter, r *http.Request, status int, err error) error {
 	id := web.IdentityFrom(r.Context())
-	t, terr := TOTPFor(r.Context(), s.DB.Q(), id.UserID)
+	t, terr := TOTPFor(r.Context(), s.DB.Q(), s.Key, id.UserID)
 	if terr != nil {
 		return terr
 	}
@@ -325,7 +325,7 @@ func (s *Service) reauth(w http.ResponseWriter, r *http.Request) error {
 	if id.SessionHash == "" {
 		return apperr.Errorf(apperr.EFORBIDDEN, "Sign in with your password to do this.")
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
 	if err != nil {
 		return err
 	}
@@ -367,7 +367,7 @@ func (s *Service) reauth(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) twoFactorPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
-	t, err := TOTPFor(ctx, s.DB.Q(), id.UserID)
+	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
 	if err != nil {
 		return err
 	}
@@ -441,7 +441,7 @@ func (s *Service) renderSetup(w http.ResponseWriter, r *http.Request, status int
 	if r.Method == http.MethodPost {
 		next = r.PostForm.Get("next")
 	}
-	t, err := PendingTOTP(ctx, s.DB.W(), id.UserID)
+	t, err := PendingTOTP(ctx, s.DB.W(), s.Key, id.UserID)
 	if apperr.Is(err, apperr.ECONFLICT) {
 		return web.Redirect(w, r, "/account/two-factor", "Two-factor sign-in is already on.")
 	}
@@ -529,7 +529,7 @@ func (s *Service) ownTwoFactor(w http.ResponseWriter, r *http.Request, back stri
 		return nil, nil, false, err
 	}
 	id := web.IdentityFrom(r.Context())
-	t, err := TOTPFor(r.Context(), s.DB.Q(), id.UserID)
+	t, err := TOTPFor(r.Context(), s.DB.Q(), s.Key, id.UserID)
 	return id, t, err == nil, err
 }
 
@@ -620,7 +620,7 @@ func (s *Service) adminTarget(r *http.Request) (*User, *TOTP, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := TOTPFor(r.Context(), s.DB.Q(), uid)
+	t, err := TOTPFor(r.Context(), s.DB.Q(), s.Key, uid)
 	return u, t, err
 }
 

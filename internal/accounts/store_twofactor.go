@@ -15,6 +15,7 @@ import (
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/secretkey"
 )
 
 // Two-factor sign-in (RFC 6238 TOTP: 6 digits, 30-second steps, SHA-1, as
@@ -46,8 +47,31 @@ type TOTP struct {
 // Enrolled reports whether two-factor sign-in is switched on.
 func (t *TOTP) Enrolled() bool { return t != nil && t.ConfirmedAt != nil }
 
+// The secret is stored sealed with the server's key (internal/secretkey,
+// AES-GCM, the user id as additional data, "v1:" prefix); a plain one from
+// before sealing still reads, and SealTOTPSecrets seals it at start-up.
+
+// totpAD binds a sealed secret to its user.
+func totpAD(userID int64) []byte { return []byte("user_totp:" + strconv.FormatInt(userID, 10)) }
+
+// sealTOTP is what user_totp.secret stores for secret. Without a key (the
+// demo generator given none) it stays plain until the next start-up's
+// SealTOTPSecrets.
+func sealTOTP(key *secretkey.Key, userID int64, secret string) string {
+	if key == nil {
+		return secret
+	}
+	return key.Seal(secret, totpAD(userID))
+}
+
+// OpenTOTPSecret is the secret a user_totp.secret value holds (sealed or,
+// from before sealing, plain), for tools that read the database itself.
+func OpenTOTPSecret(key *secretkey.Key, userID int64, stored string) (string, error) {
+	return key.Open(stored, totpAD(userID))
+}
+
 // TOTPFor reads a user's secret; nil (and no error) when they have none.
-func TOTPFor(ctx context.Context, q db.Querier, userID int64) (*TOTP, error) {
+func TOTPFor(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64) (*TOTP, error) {
 	var t TOTP
 	err := q.QueryRowContext(ctx, `SELECT user_id, secret, confirmed_at, last_step, created_at FROM user_totp WHERE user_id = $1`, userID).
 		Scan(&t.UserID, &t.Secret, &t.ConfirmedAt, &t.LastStep, &t.CreatedAt)
@@ -57,7 +81,48 @@ func TOTPFor(ctx context.Context, q db.Querier, userID int64) (*TOTP, error) {
 	if err != nil {
 		return nil, db.Err(err, "")
 	}
+	if t.Secret, err = OpenTOTPSecret(key, userID, t.Secret); err != nil {
+		return nil, apperr.Wrap(apperr.EUNAVAILABLE, "Two-factor sign-in cannot read its secrets: the server's secret key is not the one they were stored with.", err)
+	}
 	return &t, nil
+}
+
+// SealTOTPSecrets seals the secrets stored in plain text before sealing
+// existed (run at start-up); it returns how many it sealed.
+func SealTOTPSecrets(ctx context.Context, d *db.DB, key *secretkey.Key) (int, error) {
+	n := 0
+	err := d.Write(ctx, func(tx *db.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT user_id, secret FROM user_totp WHERE secret NOT LIKE 'v1:%'`)
+		if err != nil {
+			return err
+		}
+		type plain struct {
+			id     int64
+			secret string
+		}
+		var todo []plain
+		for rows.Next() {
+			var p plain
+			if err := rows.Scan(&p.id, &p.secret); err != nil {
+				rows.Close()
+				return err
+			}
+			todo = append(todo, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range todo {
+			if _, err := tx.ExecContext(ctx, `UPDATE user_totp SET secret = $1 WHERE user_id = $2 AND secret = $3`, sealTOTP(key, p.id, p.secret), p.id, p.secret); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 // NewTOTPSecret returns a random 160-bit secret in base32 (RFC 4226's
@@ -70,8 +135,8 @@ func NewTOTPSecret() string {
 
 // PendingTOTP returns the secret waiting to be confirmed, making one when
 // there is none. It fails with ECONFLICT when two-factor sign-in is on.
-func PendingTOTP(ctx context.Context, q db.Querier, userID int64) (*TOTP, error) {
-	t, err := TOTPFor(ctx, q, userID)
+func PendingTOTP(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64) (*TOTP, error) {
+	t, err := TOTPFor(ctx, q, key, userID)
 	if err != nil || t != nil {
 		if t.Enrolled() {
 			return nil, apperr.Errorf(apperr.ECONFLICT, "Two-factor sign-in is already on.")
@@ -80,21 +145,21 @@ func PendingTOTP(ctx context.Context, q db.Querier, userID int64) (*TOTP, error)
 	}
 	now := db.Now()
 	t = &TOTP{UserID: userID, Secret: NewTOTPSecret(), CreatedAt: now}
-	_, err = q.ExecContext(ctx, `INSERT INTO user_totp (user_id, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`, userID, t.Secret, now)
+	_, err = q.ExecContext(ctx, `INSERT INTO user_totp (user_id, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING`, userID, sealTOTP(key, userID, t.Secret), now)
 	if err != nil {
 		return nil, db.Err(err, "")
 	}
-	return TOTPFor(ctx, q, userID)
+	return TOTPFor(ctx, q, key, userID)
 }
 
 // EnrolTOTP switches two-factor sign-in on with a known secret (the demo's
 // fixed secret, tests); it replaces any secret the user had.
-func EnrolTOTP(ctx context.Context, q db.Querier, userID int64, secret string) error {
+func EnrolTOTP(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64, secret string) error {
 	now := db.Now()
 	if _, err := q.ExecContext(ctx, `DELETE FROM user_totp WHERE user_id = $1`, userID); err != nil {
 		return db.Err(err, "")
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO user_totp (user_id, secret, confirmed_at, created_at) VALUES ($1, $2, $3, $3)`, userID, secret, now)
+	_, err := q.ExecContext(ctx, `INSERT INTO user_totp (user_id, secret, confirmed_at, created_at) VALUES ($1, $2, $3, $3)`, userID, sealTOTP(key, userID, secret), now)
 	return db.Err(err, "")
 }
 
@@ -142,12 +207,12 @@ func useStep(ctx context.Context, q db.Querier, userID, step int64, confirm bool
 
 // CurrentTOTPCode is the code a user's authenticator shows now (the
 // `partnerhub user totp-code` command, for the demo and operators).
-func CurrentTOTPCode(ctx context.Context, q db.Querier, email string, now time.Time) (string, error) {
+func CurrentTOTPCode(ctx context.Context, q db.Querier, key *secretkey.Key, email string, now time.Time) (string, error) {
 	u, err := UserByEmail(ctx, q, email)
 	if err != nil {
 		return "", err
 	}
-	t, err := TOTPFor(ctx, q, u.ID)
+	t, err := TOTPFor(ctx, q, key, u.ID)
 	if err != nil {
 		return "", err
 	}

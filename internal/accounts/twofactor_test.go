@@ -292,7 +292,7 @@ func TestAdminResetsSecondFactor(t *testing.T) {
 		if !strings.HasPrefix(res.Location(), "/admin/users?q=") {
 			t.Fatalf("after the reset: %s", res.Location())
 		}
-		tt, err := accounts.TOTPFor(env.Ctx, d.Q(), id)
+		tt, err := accounts.TOTPFor(env.Ctx, d.Q(), env.App.Accounts.Key, id)
 		if err != nil || tt != nil {
 			t.Fatalf("secret still there after the reset (%v)", err)
 		}

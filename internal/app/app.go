@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -29,6 +30,7 @@ import (
 	"partnerhub/internal/partnerships"
 	"partnerhub/internal/privacy"
 	"partnerhub/internal/retention"
+	"partnerhub/internal/secretkey"
 	"partnerhub/internal/strategy"
 	"partnerhub/internal/web"
 )
@@ -87,6 +89,16 @@ func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
 	}
 	a := &App{Config: cfg, Logger: logger, DB: d, Web: w, Importers: map[string]ImportFunc{}}
 	a.Accounts = accounts.New(d, w)
+	// The server's key seals two-factor secrets; plain ones written before
+	// sealing (or by a demo given no key) are sealed now.
+	if a.Accounts.Key, err = secretkey.Load(cfg.DataDir, cfg.SecretKey); err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	if n, err := accounts.SealTOTPSecrets(context.Background(), d, a.Accounts.Key); err != nil {
+		return nil, fmt.Errorf("seal two-factor secrets: %w", err)
+	} else if n > 0 {
+		logger.Info("sealed two-factor secrets stored in plain text", "count", n)
+	}
 	w.Auth = a.Accounts
 	a.Directory = directory.New(d, w)
 	a.Partnerships = partnerships.New(d, w)

@@ -310,7 +310,7 @@ func (e *Env) EnrolTOTP(email string) {
 	e.T.Helper()
 	u, err := accounts.UserByEmail(e.Ctx, e.DB.Q(), email)
 	if err == nil {
-		err = accounts.EnrolTOTP(e.Ctx, e.DB.W(), u.ID, TOTPSecret)
+		err = accounts.EnrolTOTP(e.Ctx, e.DB.W(), e.App.Accounts.Key, u.ID, TOTPSecret)
 	}
 	if err != nil {
 		e.T.Fatal(err)
@@ -326,7 +326,7 @@ func (e *Env) TOTPCode(email string) string {
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	t, err := accounts.TOTPFor(e.Ctx, e.DB.Q(), u.ID)
+	t, err := accounts.TOTPFor(e.Ctx, e.DB.Q(), e.App.Accounts.Key, u.ID)
 	if err != nil || t == nil {
 		e.T.Fatalf("TOTPCode(%s): no secret (%v)", email, err)
 	}

@@ -62,7 +62,31 @@ type Entry struct {
 // subject_pid and object_id. The actor's name as it was and the detail,
 // free text that can hold personal data, go to audit_details, which
 // erasure deletes; the append-only audit_log row never changes.
+//
+// Each row is linked into the log's hash chain (see chain.go). q is a
+// *db.Tx, whose other writes the row joins, or the store's writer (*sql.DB,
+// DB.W()), in which case the row and its link get a transaction of their
+// own.
 func Record(ctx context.Context, q db.Querier, orgID int64, action, objectType string, objectID any, detail string) error {
+	switch v := q.(type) {
+	case *db.Tx:
+		return record(ctx, v, orgID, action, objectType, objectID, detail)
+	case *sql.DB:
+		d, _ := db.DialectOf(v)
+		stx, err := v.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer stx.Rollback()
+		if err := record(ctx, &db.Tx{Tx: stx, Dialect: d}, orgID, action, objectType, objectID, detail); err != nil {
+			return err
+		}
+		return stx.Commit()
+	}
+	return fmt.Errorf("audit.Record: %T is neither a *db.Tx nor the writer *sql.DB", q)
+}
+
+func record(ctx context.Context, q *db.Tx, orgID int64, action, objectType string, objectID any, detail string) error {
 	a := ActorFrom(ctx)
 	var oid, actorPID, subjectPID any
 	if orgID != 0 {
@@ -90,11 +114,17 @@ func Record(ctx context.Context, q db.Querier, orgID int64, action, objectType s
 			}
 		}
 	}
+	if err := lockChain(ctx, q); err != nil {
+		return err
+	}
 	var id int64
 	err := q.QueryRowContext(ctx, `INSERT INTO audit_log (at, actor, organisation_id, action, object_type, object_id, request_id, actor_pid, subject_pid)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		db.Now(), actor, oid, action, objectType, object, a.RequestID, actorPID, subjectPID).Scan(&id)
 	if err != nil {
+		return err
+	}
+	if err := link(ctx, q, id); err != nil {
 		return err
 	}
 	name := ""

@@ -37,15 +37,19 @@ import (
 
 	"partnerhub/internal/db"
 	"partnerhub/internal/retention"
+	"partnerhub/internal/secretkey"
 )
 
 // Names inside an archive.
 const (
 	ManifestName = "manifest.json"
 	DatabaseName = "partnerhub.db"
-	SumsName     = "SHA256SUMS"
-	UploadsDir   = "uploads"
-	Format       = "partnerhub-backup"
+	// KeyName is the server's secret key (internal/secretkey), beside
+	// the database.
+	KeyName    = secretkey.FileName
+	SumsName   = "SHA256SUMS"
+	UploadsDir = "uploads"
+	Format     = "partnerhub-backup"
 	// FormatVersion is the archive layout this binary writes and the
 	// newest it reads.
 	FormatVersion = 1
@@ -158,6 +162,16 @@ func createOnce(ctx context.Context, d *db.DB, uploadDir, snap, partial, version
 		return nil, nil, err
 	}
 	sums = append(sums, sum+"  "+DatabaseName)
+	// The server's key, without which the two-factor secrets in the copy
+	// cannot be read (PARTNERHUB_SECRET_KEY, when used, is not a file and
+	// is kept by whoever set it).
+	keyFile := filepath.Join(filepath.Dir(d.SQLitePath()), KeyName)
+	switch sum, err := writeFile(tw, KeyName, keyFile); {
+	case err == nil:
+		sums = append(sums, sum+"  "+KeyName)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, nil, err
+	}
 	for _, rel := range files {
 		sum, err := writeFile(tw, path.Join(UploadsDir, rel), filepath.Join(uploadDir, filepath.FromSlash(rel)))
 		if errors.Is(err, fs.ErrNotExist) {

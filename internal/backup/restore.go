@@ -174,7 +174,11 @@ func extract(from, stage string) (Manifest, int, error) {
 			return m, 0, damaged(fmt.Errorf("%s is not listed in %s", name, SumsName))
 		}
 	}
-	return m, len(got) - 1, nil
+	n := len(got) - 1
+	if _, ok := got[KeyName]; ok {
+		n--
+	}
+	return m, n, nil
 }
 
 // entryName is a tar entry's checked name: the manifest, the sums, the
@@ -188,7 +192,7 @@ func entryName(h *tar.Header) (string, bool) {
 		return "", false
 	}
 	switch {
-	case name == ManifestName, name == SumsName, name == DatabaseName:
+	case name == ManifestName, name == SumsName, name == DatabaseName, name == KeyName:
 		return name, true
 	case strings.HasPrefix(name, UploadsDir+"/") && !slices.Contains(strings.Split(name, "/"), ".."):
 		return name, true
@@ -281,7 +285,14 @@ func swap(stage, dataDir string) (string, error) {
 	prev := filepath.Join(dataDir, "pre-restore-"+time.Now().UTC().Format("20060102T150405Z"))
 	type move struct{ from, to string }
 	var moves []move
-	for _, n := range []string{DatabaseName, DatabaseName + "-wal", DatabaseName + "-shm", UploadsDir} {
+	// The key is replaced only by a backup that holds one (older
+	// backups do not: the current key stays).
+	_, serr := os.Lstat(filepath.Join(stage, KeyName))
+	newKey := serr == nil
+	for _, n := range []string{DatabaseName, DatabaseName + "-wal", DatabaseName + "-shm", UploadsDir, KeyName} {
+		if n == KeyName && !newKey {
+			continue
+		}
 		if _, err := os.Lstat(filepath.Join(dataDir, n)); err == nil {
 			moves = append(moves, move{filepath.Join(dataDir, n), filepath.Join(prev, n)})
 		}
@@ -291,7 +302,7 @@ func swap(stage, dataDir string) (string, error) {
 	} else if err := os.Mkdir(prev, 0o750); err != nil {
 		return "", err
 	}
-	for _, n := range []string{UploadsDir, DatabaseName + "-wal", DatabaseName} {
+	for _, n := range []string{KeyName, UploadsDir, DatabaseName + "-wal", DatabaseName} {
 		if _, err := os.Lstat(filepath.Join(stage, n)); err == nil {
 			moves = append(moves, move{filepath.Join(stage, n), filepath.Join(dataDir, n)})
 		}

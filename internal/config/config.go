@@ -40,6 +40,10 @@ type Config struct {
 	// Retention is each retention period by setting name
 	// (RetentionSettings); a missing entry is the setting's default.
 	Retention map[string]time.Duration
+	// SecretKey (PARTNERHUB_SECRET_KEY, 64 hex digits; environment only)
+	// replaces the data directory's secret.key, the key that encrypts
+	// two-factor secrets (internal/secretkey).
+	SecretKey string
 }
 
 // Default returns the defaults before environment and flags.
@@ -64,6 +68,7 @@ var envNames = map[string]string{
 	"addr":           "PARTNERHUB_ADDR",
 	"metrics-addr":   "PARTNERHUB_METRICS_ADDR",
 	"data-dir":       "PARTNERHUB_DATA_DIR",
+	"secret-key":     "PARTNERHUB_SECRET_KEY",
 	"database-url":   "PARTNERHUB_DATABASE_URL",
 	"pooler":         "PARTNERHUB_DATABASE_POOLER",
 	"base-url":       "PARTNERHUB_BASE_URL",
@@ -129,6 +134,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	str("addr", &c.Addr)
 	str("metrics-addr", &c.MetricsAddr)
 	str("data-dir", &c.DataDir)
+	str("secret-key", &c.SecretKey)
 	str("database-url", &c.DatabaseURL)
 	str("pooler", &c.DatabasePooler)
 	str("base-url", &c.BaseURL)
@@ -236,6 +242,7 @@ func (c *Config) Redacted() [][2]string {
 		{"jobs", strconv.FormatBool(c.Jobs)},
 		{"max_body_bytes", strconv.FormatInt(c.MaxBodyBytes, 10)},
 		{"session_ttl", c.SessionTTL.String()},
+		{"secret_key", redactSecret(c.SecretKey)},
 	}, c.redactedRetention()...)
 }
 
@@ -264,3 +271,10 @@ func redactURL(s string) string {
 
 // OSLookup is os.LookupEnv, for FromEnv.
 var OSLookup = os.LookupEnv
+
+func redactSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(set)"
+}

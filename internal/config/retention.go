@@ -35,6 +35,7 @@ var RetentionSettings = []RetentionSetting{
 	{Name: "tokens", Default: 7 * Day, Meaning: "emailed single-use links (confirmation, password reset, email change, sign-in unlock) are deleted this long after they expired, revoked API tokens this long after revocation"},
 	{Name: "uploads", Default: 30 * Day, Min: Day, Meaning: "uploaded files whose record was deleted (no table refers to them) are removed this long after they were first found without one"},
 	{Name: "import-uploads", Default: 7 * Day, Min: Day, Meaning: "files uploaded for an import preview and never confirmed are removed this long after upload; at least the 24-hour life of a preview"},
+	{Name: "pre-restore", Default: 30 * Day, Min: Day, Meaning: "pre-restore-TIMESTAMP folders (the database and uploads a restore replaced) are deleted this long after the restore"},
 	{Name: "subject-access-requests", Default: 365 * Day, Min: 30 * Day, Meaning: "closed subject-access requests (and the record of what was sent) are deleted this long after they were closed; applied by the subject-access feature's own rule"},
 }
 

@@ -97,6 +97,7 @@ func sqliteDSN(path string, writer bool) string {
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
+	registerSQLiteFunctions()
 	w, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package privacy_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -141,6 +142,13 @@ func TestErasureLeavesNoTrace(t *testing.T) {
 		if len(got) != 1 || got[0].Actor != "admin@example.org" || got[0].Subject != "erased person" {
 			t.Errorf("admin's entry about the erased person: %+v", got)
 		}
+		// The hash chain covers no erased part: it still verifies, every
+		// row, and the admin's page says so beside "erased person".
+		if v, err := audit.Verify(ctx, d); err != nil || !v.OK() || v.Entries != after {
+			t.Errorf("audit chain after erasure (%d rows): %s %v", after, v, err)
+		}
+		env.As("admin@example.org").Get("/admin/audit").Status(t, 200).
+			Contains(t, fmt.Sprintf("Chain verified: %d entries", after), "erased person")
 		// The organisation keeps working, owned by the admin.
 		var owner string
 		if err := d.Q().QueryRowContext(ctx, `SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.organisation_id = $1 AND m.role = 'owner'`, orgID).Scan(&owner); err != nil || owner != "admin@example.org" {

@@ -213,6 +213,8 @@ var Registry = Tables{
 	{Name: "audit_people", Match: "user_id = {user}",
 		Plain: map[string]string{"pseudonym": "a random id, meaningless without this row"},
 		Erase: Delete},
+	{Name: "audit_chain", Plain: plain("SHA-256 hashes over audit_log rows (pseudonyms, codes, times), never over audit_details", "prev_hash hash"),
+		Erase: Keep, Why: "The audit log's hash chain holds no personal data and must outlive erasure for the log to verify"},
 	{Name: "privacy_requests", Kind: "subject access requests", Whose: "requester", Match: "lower(email) = {email}",
 		Personal: map[string]string{"email": "email address of who asked", "name": "name of who asked"},
 		Plain:    map[string]string{"kind": "access or erasure: a code", "channel": "how the request came: a code"},
@@ -281,4 +283,23 @@ var Registry = Tables{
 	{Name: "partner_posts", Plain: plain("an organisation's published partner request", "description opportunity opportunity_url status title")},
 	{Name: "partnerships", Plain: plain("a partnership's name", "name")},
 	{Name: "taxonomy_terms", Plain: plain("a vocabulary term", "name")},
+}
+
+// UploadFolders declares whose the files in each upload folder are
+// (internal/retention's Folders lists the folders and the column naming
+// their files). Erasure deletes a person's own files; every folder today
+// holds an organisation's files, which stay when the person who uploaded
+// them is erased (the uploader column points at the anonymised account,
+// and names in titles are scrubbed as Mentions). A folder for a person's
+// own files (a profile photo, an attachment to their consultation
+// response) must not be added here as an organisation's: its rows need
+// Erase: Delete and erasure must remove the files after its commit.
+// TestEveryUploadFolderIsDeclared fails on a folder missing here.
+var UploadFolders = map[string]string{
+	"assess":        "an organisation's assessment evidence",
+	"consortia":     "a consortium's documents",
+	"opportunities": "a commissioner's notice documents",
+	"library":       "shared documents' attachments",
+	"news":          "news articles' images",
+	"outcomes":      "an organisation's outcome evidence",
 }

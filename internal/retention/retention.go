@@ -36,6 +36,7 @@ const JobName = "retention"
 type Env struct {
 	DB        *db.DB
 	UploadDir string    // the data directory's uploads folder
+	DataDir   string    // the data directory ("" when none is configured)
 	Now       time.Time // when this run started
 }
 
@@ -105,7 +106,7 @@ func (s *Service) Run(ctx context.Context) ([]Count, error) {
 		now = s.Now()
 	}
 	now = now.UTC().Truncate(time.Microsecond)
-	env := Env{DB: s.DB, UploadDir: s.Config.UploadDir(), Now: now}
+	env := Env{DB: s.DB, UploadDir: s.Config.UploadDir(), DataDir: s.Config.DataDir, Now: now}
 	var out []Count
 	var errs []error
 	for _, r := range s.rules {

@@ -367,3 +367,33 @@ func TestEverySettingHasARule(t *testing.T) {
 	mustPanic("a rule without a setting", retention.Rule{Name: "whatever"})
 	mustPanic("a second sessions rule", retention.Rule{Name: "sessions"})
 }
+
+// The folders a restore leaves (pre-restore-TIMESTAMP, the data it
+// replaced) go once the restore is older than the period; other folders
+// and names that do not parse stay.
+func TestPreRestoreFoldersGoAfterThePeriod(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		data := f.s.Config.DataDir
+		mk := func(name string) string {
+			p := filepath.Join(data, name)
+			if err := os.MkdirAll(filepath.Join(p, "uploads"), 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(p, "partnerhub.db"), []byte("old data"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		old := mk("pre-restore-" + f.ago(31*day).UTC().Format("20060102T150405Z"))
+		recent := mk("pre-restore-" + f.ago(29*day).UTC().Format("20060102T150405Z"))
+		odd := mk("pre-restore-by-hand")
+		other := mk("keep-me")
+		if got := f.run()["pre-restore"]; got != 1 {
+			t.Errorf("removed %d, want 1", got)
+		}
+		if exists(old) || !exists(recent) || !exists(odd) || !exists(other) {
+			t.Errorf("31 days old kept: %v; 29 days old kept: %v; unparsed name kept: %v; other folder kept: %v", exists(old), exists(recent), exists(odd), exists(other))
+		}
+	})
+}

@@ -27,6 +27,7 @@ func builtin() []Rule {
 			`DELETE FROM privacy_requests WHERE completed_at IS NOT NULL AND completed_at < $1`)},
 		{Name: "uploads", Apply: orphanUploads},
 		{Name: "import-uploads", Apply: importUploads},
+		{Name: "pre-restore", Apply: preRestore},
 	}
 }
 

@@ -178,7 +178,7 @@ func users(ctx context.Context, t *Town) error {
 			t.Users[du.Email] = u
 			for _, e := range DemoTwoFactor {
 				if e == du.Email {
-					if err := accounts.EnrolTOTP(ctx, tx, u.ID, DemoTOTPSecret); err != nil {
+					if err := accounts.EnrolTOTP(ctx, tx, t.Opts.Key, u.ID, DemoTOTPSecret); err != nil {
 						return err
 					}
 				}

@@ -16,6 +16,7 @@ import (
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/db"
+	"partnerhub/internal/secretkey"
 )
 
 //go:embed data/wards.txt
@@ -52,6 +53,10 @@ type Options struct {
 	Seed   int64
 	Orgs   int
 	Hasher accounts.Hasher
+	// Key seals the demo's two-factor secrets: the server's key
+	// (secretkey.Load); when nil they are stored plain and sealed by the
+	// server's next start-up (accounts.SealTOTPSecrets).
+	Key *secretkey.Key
 }
 
 // Login is one demo user to print.

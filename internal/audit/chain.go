@@ -1,0 +1,156 @@
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"partnerhub/internal/db"
+)
+
+// The audit log is a hash chain. Every audit_log row has one audit_chain
+// row (append-only, like the log) holding
+//
+//	hash = hex(SHA-256(prev_hash + "\n" + message))
+//
+// where prev_hash is the hash of the row before it (by id; "" for the
+// first) and message is the row's own immutable columns, each written as
+// "|" + length + ":" + text ("|~" for NULL), after "v1". The columns are
+// those of audit_log only (pseudonyms, action, object, organisation, time,
+// request id), never audit_details or audit_people, which erasure deletes:
+// erasing a person leaves the chain verifiable. Changing, inserting or
+// deleting a row in the middle breaks the link at that row; deleting rows
+// at the end is seen only against a head hash kept elsewhere (Verify
+// returns it; `partnerhub audit verify` prints it).
+//
+// Migration 0023 wrote the chain of the rows before it with the same
+// message (its SQL spells chainMessage out; TestChainMigrationMatchesVerify
+// holds them together).
+
+// chainColumns are the hashed columns of audit_log, in order.
+var chainColumns = []string{"id", "at", "user_id", "actor", "organisation_id", "action", "object_type", "object_id", "request_id", "detail", "actor_pid", "subject_pid"}
+
+// chainMessage is the SQL expression of a row's message (table alias a).
+// The time is the stored text on SQLite and microseconds in UTC on
+// PostgreSQL, so it does not depend on a session's time zone.
+func chainMessage(d db.Dialect) string {
+	parts := []string{"'v1'"}
+	for _, c := range chainColumns {
+		col := "CAST(a." + c + " AS TEXT)"
+		if c == "at" && d == db.Postgres {
+			col = `to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
+		}
+		parts = append(parts, fmt.Sprintf("CASE WHEN a.%s IS NULL THEN '|~' ELSE '|' || CAST(length(%s) AS TEXT) || ':' || %s END", c, col, col))
+	}
+	return strings.Join(parts, " || ")
+}
+
+// chainHash is one link.
+func chainHash(prev, message string) string {
+	sum := sha256.Sum256([]byte(prev + "\n" + message))
+	return hex.EncodeToString(sum[:])
+}
+
+// chainKey is the lock that makes audit writers take turns on PostgreSQL.
+const chainKey = "partnerhub.audit_chain"
+
+// lockChain makes the calling transaction the only audit writer until it
+// ends, before its row takes an id: ids then follow the chain's order and
+// two writers never link to the same head. A SQLite write transaction is
+// already the only writer.
+func lockChain(ctx context.Context, tx *db.Tx) error {
+	return tx.LockKey(ctx, chainKey)
+}
+
+// link writes the chain row of audit row id, the newest row, in tx.
+func link(ctx context.Context, tx *db.Tx, id int64) error {
+	var prev string
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain WHERE audit_id < $1 ORDER BY audit_id DESC LIMIT 1`, id).Scan(&prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var msg string
+	if err := tx.QueryRowContext(ctx, `SELECT `+chainMessage(tx.Dialect)+` FROM audit_log a WHERE a.id = $1`, id).Scan(&msg); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_chain (audit_id, prev_hash, hash) VALUES ($1, $2, $3)`, id, prev, chainHash(prev, msg))
+	return err
+}
+
+// Verification is what Verify found.
+type Verification struct {
+	Entries int    // rows checked
+	Head    string // hash of the newest row ("" for an empty log)
+	// BadID is the first row that does not verify (0 when all do), and
+	// Problem says why.
+	BadID   int64
+	Problem string
+}
+
+// OK reports whether the whole chain verified.
+func (v Verification) OK() bool { return v.BadID == 0 && v.Problem == "" }
+
+// Verify walks the log in id order and recomputes every link, in one
+// read transaction (a consistent snapshot).
+func Verify(ctx context.Context, d *db.DB) (Verification, error) {
+	var v Verification
+	err := d.Read(ctx, func(tx *db.Tx) error {
+		v = Verification{}
+		rows, err := tx.QueryContext(ctx, `SELECT a.id, `+chainMessage(tx.Dialect)+`, c.prev_hash, c.hash
+			FROM audit_log a LEFT JOIN audit_chain c ON c.audit_id = a.id ORDER BY a.id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		prev := ""
+		for rows.Next() {
+			var id int64
+			var msg string
+			var p, h sql.NullString
+			if err := rows.Scan(&id, &msg, &p, &h); err != nil {
+				return err
+			}
+			switch {
+			case !h.Valid:
+				v.BadID, v.Problem = id, "it has no link in the chain (added without audit.Record)"
+			case p.String != prev:
+				v.BadID, v.Problem = id, "it does not follow the row before it (a row before it was removed or added)"
+			case chainHash(prev, msg) != h.String:
+				v.BadID, v.Problem = id, "its content does not match its hash (the row was changed)"
+			}
+			if v.BadID != 0 {
+				return nil
+			}
+			v.Entries++
+			prev = h.String
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		v.Head = prev
+		var orphan sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(audit_id) FROM audit_chain c WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.id = c.audit_id)`).Scan(&orphan); err != nil {
+			return err
+		}
+		if orphan.Valid {
+			v.BadID, v.Problem = orphan.Int64, "the row was deleted from the log"
+		}
+		return nil
+	})
+	return v, err
+}
+
+// String is the one-line verdict the CLI and the admin page show.
+func (v Verification) String() string {
+	if v.OK() {
+		if v.Entries == 1 {
+			return "Chain verified: 1 entry"
+		}
+		return fmt.Sprintf("Chain verified: %d entries", v.Entries)
+	}
+	return fmt.Sprintf("Chain broken at entry %d: %s (%d entries before it verified)", v.BadID, v.Problem, v.Entries)
+}
