@@ -301,13 +301,17 @@ func fixOf(row *Row, ms []Member) string {
 
 // Suggest fills each capability gap (services, client groups, themes,
 // wards, local authorities) with up to limit organisations from the
-// partner finder (directory.FindPartners, the same ranking and reasons),
+// partner finder (the same ranking and reasons as directory.FindPartners),
 // leaving out the bid's members, the buyer and public bodies, and, when
-// vcseOnly, every organisation outside the third sector.
+// vcseOnly, every organisation outside the third sector. Every gap is
+// answered by one directory.FindPartnersEach: each gap's candidates from
+// its own search, then the candidates' details loaded once for all gaps.
 func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude []int64, limit int, vcseOnly bool) error {
 	for _, m := range c.Members {
 		exclude = append(exclude, m.OrgID)
 	}
+	var qs []directory.FinderQuery
+	var gaps []*Gap
 	for i := range c.Gaps {
 		g := &c.Gaps[i]
 		fq := directory.FinderQuery{ExcludeOrgs: exclude, Limit: limit * 3}
@@ -326,11 +330,17 @@ func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude 
 		default:
 			continue
 		}
-		ms, err := directory.FindPartners(ctx, q, d, fq)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
+		qs, gaps = append(qs, fq), append(gaps, g)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	found, err := directory.FindPartnersEach(ctx, q, d, qs)
+	if err != nil {
+		return err
+	}
+	for i, g := range gaps {
+		for _, m := range found[i] {
 			if len(g.Suggestions) == limit {
 				break
 			}
