@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -284,11 +285,17 @@ func coverBareSQL(ctx context.Context, d *db.DB, bidID int64, members []int64, c
 		default:
 			continue
 		}
-		ids, err := drain(`SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`, `"`+token+`" NOT "zzunlisted"`, 200+len(members)+1)
+		// 30 candidates a gap: 3 suggestions times the bids feature's gapPool.
+		ids, err := drain(`SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`, `"`+token+`" NOT "zzunlisted"`, 30+len(members)+1)
 		if err != nil {
 			return err
 		}
+		kept := 0
 		for _, id := range ids {
+			if slices.Contains(members, id) || kept == 30 {
+				continue
+			}
+			kept++
 			if !seen[id] {
 				seen[id] = true
 				union = append(union, id)

@@ -23,6 +23,11 @@ type FinderQuery struct {
 	Complement                     int64 // organisation id whose gaps to fill, 0 for none
 	ExcludeOrgs                    []int64
 	Limit                          int
+	// Pool is how many coarse candidates are scored (1 to 200; 0 or more
+	// than 200: 200, the finder's own). A caller that wants a handful of
+	// suggestions for many needs at once (the bid builder's gaps) scores
+	// fewer; the search tiers still pick them.
+	Pool int
 }
 
 // Match is one ranked organisation with the reasons it was chosen.
@@ -59,6 +64,7 @@ type finderPlan struct {
 	wards, las      []string
 	asker, askerSvc map[int64]bool
 	exclude         map[int64]bool
+	pool            int
 }
 
 // planFinder weighs the needs, canonicalises the areas and, in
@@ -125,7 +131,11 @@ func planFinder(ctx context.Context, q db.Querier, fq FinderQuery) (*finderPlan,
 	if len(need) == 0 && len(wards) == 0 && len(lasq) == 0 {
 		return nil, apperr.Errorf(apperr.EINVALID, "Choose at least one service, theme, client group or area to find partners")
 	}
-	return &finderPlan{need: need, wards: wards, las: lasq, asker: asker, askerSvc: askerSvc, exclude: exclude}, nil
+	pool := candidatePool
+	if fq.Pool > 0 && fq.Pool < candidatePool {
+		pool = fq.Pool
+	}
+	return &finderPlan{need: need, wards: wards, las: lasq, asker: asker, askerSvc: askerSvc, exclude: exclude, pool: pool}, nil
 }
 
 // FindPartners ranks organisations for a partner search and explains each
@@ -684,13 +694,13 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 	seen := map[int64]bool{}
 	var out []int64
 	for _, t := range tiers {
-		if len(out) >= candidatePool {
+		if len(out) >= pl.pool {
 			break
 		}
 		if d != db.Postgres {
 			t += ` NOT "zzunlisted"`
 		}
-		rows, err := q.QueryContext(ctx, stmt, t, candidatePool+len(out)+len(pl.exclude))
+		rows, err := q.QueryContext(ctx, stmt, t, pl.pool+len(out)+len(pl.exclude))
 		if err != nil {
 			return nil, err
 		}
@@ -700,7 +710,7 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 				rows.Close()
 				return nil, err
 			}
-			if !seen[id] && !pl.exclude[id] && len(out) < candidatePool {
+			if !seen[id] && !pl.exclude[id] && len(out) < pl.pool {
 				seen[id] = true
 				out = append(out, id)
 			}

@@ -178,7 +178,7 @@ func TestFindPartnersEachMatchesOneByOne(t *testing.T) {
 			{Services: []int64{svc[0].ID}, ExcludeOrgs: []int64{1, 2}, Limit: 9},
 			{ClientGroups: []int64{cg[0].ID}, Limit: 9},
 			{},
-			{Themes: []int64{th[1].ID}, Limit: 5},
+			{Themes: []int64{th[1].ID}, Limit: 5, Pool: 20},
 			{Wards: []string{"Talbot"}, Limit: 9},
 			{LocalAuthorities: []string{"BPL"}, Limit: 9},
 			{Services: []int64{svc[2].ID, svc[4].ID}, Wards: []string{"Park"}, Complement: 4, Limit: 30},
