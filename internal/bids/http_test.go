@@ -104,6 +104,9 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 			v.Set("role_"+tid, "subcontractor")
 		}, func(v url.Values) { v.Set("work_"+tid, "10") }, "The shares of the work add up to 90%", page)
 
+		// Mind's owner has it on their home page (web.OrgTodos).
+		env.As("mind@x.test").Get("/home").Status(t, 200).Contains(t, "Bids waiting for Blackpool Mind’s sign-off")
+
 		// Submitting before anyone signed off.
 		c.PostForm(page+"/submit", url.Values{}).Status(t, 422).Contains(t, "Blackpool Mind has not signed off yet")
 
