@@ -227,17 +227,30 @@ func RecordAward(ctx context.Context, tx *db.Tx, st *opportunities.Store, in Awa
 	if err := applyWins(ctx, tx, a, won, userID, now); err != nil {
 		return nil, err
 	}
-	if o.Status != opportunities.StatusAwarded && (len(o.Lots) == 0 || in.LotID == 0) {
-		if st == nil {
-			st = &opportunities.Store{}
-		}
-		if err := st.SetStatus(ctx, tx, o.ID, userID, opportunities.StatusAwarded, "Awarded"); err != nil && !apperr.Is(err, apperr.ECONFLICT) {
-			return nil, err
-		}
-	}
 	names := make([]string, len(a.Suppliers))
 	for i, s := range a.Suppliers {
 		names[i] = s.Name + " (" + s.State + ")"
+	}
+	// Each award adds its own release (tagged award): the whole
+	// opportunity's by its change of status, a lot's (or a further
+	// award's) through Store.Awarded.
+	if st == nil {
+		st = &opportunities.Store{}
+	}
+	if o.Status != opportunities.StatusAwarded && (len(o.Lots) == 0 || in.LotID == 0) {
+		if err := st.SetStatus(ctx, tx, o.ID, userID, opportunities.StatusAwarded, "Awarded"); err != nil && !apperr.Is(err, apperr.ECONFLICT) {
+			return nil, err
+		}
+	} else {
+		what := "Awarded"
+		for _, l := range o.Lots {
+			if l.ID == in.LotID {
+				what = fmt.Sprintf("Lot %d (%s) awarded", l.Position, l.Title)
+			}
+		}
+		if err := st.Awarded(ctx, tx, o.ID, userID, what); err != nil && !apperr.Is(err, apperr.ECONFLICT) {
+			return nil, err
+		}
 	}
 	return a, audit.Record(ctx, tx, o.BuyerID, "award.create", "opportunity", o.ID, o.Title+": "+strings.Join(names, ", "))
 }

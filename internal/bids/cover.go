@@ -299,18 +299,31 @@ func fixOf(row *Row, ms []Member) string {
 	return strings.Join(who, "; ")
 }
 
+// gapPool times the suggestions wanted is how many of the partner
+// finder's candidates each gap scores (the finder's own 200 for every one
+// of 16 gaps was most of the cover matrix's time at 200,000
+// organisations): every candidate of a gap's first search tier covers
+// the gap, so the ranking among them is by policies, quality marks,
+// partnerships and readiness, and 30 leave enough to choose from.
+const gapPool = 10
+
 // Suggest fills each capability gap (services, client groups, themes,
 // wards, local authorities) with up to limit organisations from the
-// partner finder (directory.FindPartners, the same ranking and reasons),
+// partner finder (the same ranking and reasons as directory.FindPartners),
 // leaving out the bid's members, the buyer and public bodies, and, when
-// vcseOnly, every organisation outside the third sector.
+// vcseOnly, every organisation outside the third sector. Every gap is
+// answered by one directory.FindPartnersEach: each gap's candidates from
+// its own search (gapPool of them), then the candidates' details loaded
+// once for all gaps.
 func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude []int64, limit int, vcseOnly bool) error {
 	for _, m := range c.Members {
 		exclude = append(exclude, m.OrgID)
 	}
+	var qs []directory.FinderQuery
+	var gaps []*Gap
 	for i := range c.Gaps {
 		g := &c.Gaps[i]
-		fq := directory.FinderQuery{ExcludeOrgs: exclude, Limit: limit * 3}
+		fq := directory.FinderQuery{ExcludeOrgs: exclude, Limit: limit * 3, Pool: limit * gapPool}
 		r := g.Row.Req
 		switch r.Kind {
 		case opportunities.ReqService:
@@ -326,11 +339,17 @@ func Suggest(ctx context.Context, q db.Querier, d db.Dialect, c *Cover, exclude 
 		default:
 			continue
 		}
-		ms, err := directory.FindPartners(ctx, q, d, fq)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
+		qs, gaps = append(qs, fq), append(gaps, g)
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	found, err := directory.FindPartnersEach(ctx, q, d, qs)
+	if err != nil {
+		return err
+	}
+	for i, g := range gaps {
+		for _, m := range found[i] {
 			if len(g.Suggestions) == limit {
 				break
 			}

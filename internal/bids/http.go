@@ -64,6 +64,34 @@ func (s *Service) led(r *http.Request) (*Bid, error) {
 	return b, nil
 }
 
+// onBid is the shape of the builder's POST handlers: parse the form, load
+// the bid the organisation in the path leads, run write in one
+// transaction, then redirect to the builder (at anchor) with flash; when
+// write refuses (invalid or a conflict) the builder is shown again with a
+// 422 and the error, keeping what was sent when keep is set (forms), else
+// the bid as stored (buttons).
+func (s *Service) onBid(w http.ResponseWriter, r *http.Request, anchor, flash string, keep bool, write func(ctx context.Context, tx *db.Tx, b *Bid, f url.Values) error) error {
+	if err := web.ParseForm(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	b, err := s.led(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return write(ctx, tx, b, f) }); err != nil {
+		if !formError(err) {
+			return err
+		}
+		if !keep {
+			f = nil
+		}
+		return s.renderBuilder(w, r, 422, f, err)
+	}
+	return web.Redirect(w, r, s.bidURL(r, b.ID)+anchor, flash)
+}
+
 func formError(err error) bool {
 	c := apperr.Code(err)
 	return c == apperr.EINVALID || c == apperr.ECONFLICT
@@ -417,19 +445,10 @@ func (s *Service) removeConfirm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) remove(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	b, err := s.led(r)
-	if err != nil {
-		return err
-	}
 	org := formInt(url.Values{"m": {r.PathValue("member")}}, "m")
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return RemoveMember(ctx, tx, b.ID, org, s.Now()) }); err != nil {
-		if formError(err) {
-			return s.renderBuilder(w, r, 422, nil, err)
-		}
-		return err
-	}
-	return web.Redirect(w, r, s.bidURL(r, b.ID)+"#members", "Removed from the bid. Share its part out again.")
+	return s.onBid(w, r, "#members", "Removed from the bid. Share its part out again.", false, func(ctx context.Context, tx *db.Tx, b *Bid, _ url.Values) error {
+		return RemoveMember(ctx, tx, b.ID, org, s.Now())
+	})
 }
 
 func pct(s string) (int, bool) {
@@ -439,78 +458,35 @@ func pct(s string) (int, bool) {
 }
 
 func (s *Service) shares(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	b, err := s.led(r)
-	if err != nil {
-		return err
-	}
-	f := r.PostForm
-	sh := map[int64]Share{}
-	for _, m := range b.Members {
-		id := strconv.FormatInt(m.OrgID, 10)
-		wv, wok := pct(f.Get("work_" + id))
-		vv, vok := pct(f.Get("value_" + id))
-		sh[m.OrgID] = Share{Role: f.Get("role_" + id), Work: wv, Value: vv, WorkOK: wok, ValueOK: vok}
-	}
-	err = s.DB.Write(ctx, func(tx *db.Tx) error {
+	return s.onBid(w, r, "#shares", "Shares saved. Members whose share changed were asked to sign off again.", true, func(ctx context.Context, tx *db.Tx, b *Bid, f url.Values) error {
+		sh := map[int64]Share{}
+		for _, m := range b.Members {
+			id := strconv.FormatInt(m.OrgID, 10)
+			wv, wok := pct(f.Get("work_" + id))
+			vv, vok := pct(f.Get("value_" + id))
+			sh[m.OrgID] = Share{Role: f.Get("role_" + id), Work: wv, Value: vv, WorkOK: wok, ValueOK: vok}
+		}
 		if err := SetShares(ctx, tx, b.ID, sh, s.Now()); err != nil {
 			return err
 		}
 		return s.tellMembers(ctx, tx, b.ID, 0)
 	})
-	if err != nil {
-		if formError(err) {
-			return s.renderBuilder(w, r, 422, f, err)
-		}
-		return err
-	}
-	return web.Redirect(w, r, s.bidURL(r, b.ID)+"#shares", "Shares saved. Members whose share changed were asked to sign off again.")
 }
 
 func (s *Service) checklist(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	b, err := s.led(r)
-	if err != nil {
-		return err
-	}
-	f := r.PostForm
-	var items []CheckItem
-	for _, it := range ChecklistItems {
-		items = append(items, CheckItem{Item: it, Owner: f.Get("owner_" + it), Note: f.Get("note_" + it), Done: f.Get("done_"+it) == "yes"})
-	}
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return SaveChecklist(ctx, tx, b.ID, items, s.Now()) }); err != nil {
-		if formError(err) {
-			return s.renderBuilder(w, r, 422, f, err)
+	return s.onBid(w, r, "#checklist", "Checklist saved.", true, func(ctx context.Context, tx *db.Tx, b *Bid, f url.Values) error {
+		var items []CheckItem
+		for _, it := range ChecklistItems {
+			items = append(items, CheckItem{Item: it, Owner: f.Get("owner_" + it), Note: f.Get("note_" + it), Done: f.Get("done_"+it) == "yes"})
 		}
-		return err
-	}
-	return web.Redirect(w, r, s.bidURL(r, b.ID)+"#checklist", "Checklist saved.")
+		return SaveChecklist(ctx, tx, b.ID, items, s.Now())
+	})
 }
 
 func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
-	if err := web.ParseForm(r); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	b, err := s.led(r)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error {
-		return Submit(ctx, tx, b.ID, r.PostForm.Get("gap_reason"), web.IdentityFrom(ctx).UserID, s.Now())
-	}); err != nil {
-		if formError(err) {
-			return s.renderBuilder(w, r, 422, r.PostForm, err)
-		}
-		return err
-	}
-	return web.Redirect(w, r, s.bidURL(r, b.ID), "Bid marked submitted. Record the outcome here when the buyer decides.")
+	return s.onBid(w, r, "", "Bid marked submitted. Record the outcome here when the buyer decides.", true, func(ctx context.Context, tx *db.Tx, b *Bid, f url.Values) error {
+		return Submit(ctx, tx, b.ID, f.Get("gap_reason"), web.IdentityFrom(ctx).UserID, s.Now())
+	})
 }
 
 func (s *Service) withdrawConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -524,18 +500,9 @@ func (s *Service) withdrawConfirm(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) withdraw(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	b, err := s.led(r)
-	if err != nil {
-		return err
-	}
-	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return Withdraw(ctx, tx, b.ID, s.Now()) }); err != nil {
-		if formError(err) {
-			return s.renderBuilder(w, r, 422, nil, err)
-		}
-		return err
-	}
-	return web.Redirect(w, r, s.bidURL(r, b.ID), "Bid withdrawn.")
+	return s.onBid(w, r, "", "Bid withdrawn.", false, func(ctx context.Context, tx *db.Tx, b *Bid, _ url.Values) error {
+		return Withdraw(ctx, tx, b.ID, s.Now())
+	})
 }
 
 // scoreRows reads the feedback score rows criterion_N, score_N, max_N.

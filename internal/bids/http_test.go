@@ -105,6 +105,9 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 			v.Set("role_"+tid, "subcontractor")
 		}, func(v url.Values) { v.Set("work_"+tid, "10") }, "The shares of the work add up to 90%", page)
 
+		// Mind's owner has it on their home page (web.OrgTodos).
+		env.As("mind@x.test").Get("/home").Status(t, 200).Contains(t, "Bids waiting for Blackpool Mind’s sign-off")
+
 		// Submitting before anyone signed off.
 		c.PostForm(page+"/submit", url.Values{}).Status(t, 422).Contains(t, "Blackpool Mind has not signed off yet")
 
@@ -136,7 +139,7 @@ func TestThreeCharitiesBuildSignAndWinAConsortiumBid(t *testing.T) {
 		}
 		year := strconv.Itoa(now.Year())
 		env.Anon().Get("/consortia/impact/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "Bids and impact of Advocacy Together", "£250,000", "<th scope=\"row\">"+year+"</th><td>1</td><td>1</td><td>100.0%</td>")
-		env.Anon().Get("/partnerships/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "/consortia/impact/"+bid.PartnershipSlug)
+		env.Anon().Get("/partnerships/"+bid.PartnershipSlug).Status(t, 200).Contains(t, "/consortia/impact/"+bid.PartnershipSlug, "Bid for an opportunity")
 		if !strings.Contains(env.Anon().Get("/partnerships/measures").Status(t, 200).Body, "Consortium bids won") {
 			t.Fatal("measures do not list the bids figures")
 		}
@@ -220,6 +223,9 @@ func TestDemoTownHasTheIssuesBids(t *testing.T) {
 		if count(`SELECT COUNT(*) FROM bids b JOIN partnerships p ON p.id = b.partnership_id WHERE b.created_partnership AND p.origin = 'looking_for_partners'`) != 1 {
 			t.Fatal("no consortium formed from a looking-for-partners post")
 		}
+		if count(`SELECT COUNT(*) FROM partnerships WHERE name = 'Blackpool Advocacy Alliance' AND origin = 'bid'`) != 1 {
+			t.Fatal("the drafting bid's consortium is not recorded as formed for a bid")
+		}
 		var draft int64
 		d.Q().QueryRowContext(ctx, `SELECT id FROM bids WHERE status = 'drafting'`).Scan(&draft)
 		b, err := bids.Get(ctx, d.Q(), draft)
@@ -263,6 +269,83 @@ func TestDemoTownHasTheIssuesBids(t *testing.T) {
 			if row.Rollup == nil || row.Rollup.Orgs == 0 {
 				t.Errorf("KPI %q of %s: no member's figures for %d", row.Name, row.Opportunity, from.Year())
 			}
+		}
+	})
+}
+
+// TestLotAwardAddsItsOwnRelease: awarding one lot of an opportunity with
+// two adds a release tagged award (the opportunity stays open for the
+// other lot), and so does the second lot's award; the record validates and
+// its compiled release has both awards, each related to its lot.
+func TestLotAwardAddsItsOwnRelease(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		ctx := context.Background()
+		buyer := env.Org("Blackpool Council", "public", nil)
+		closes := time.Now().UTC().AddDate(0, 0, 30)
+		o := &opportunities.Opportunity{Kind: opportunities.KindTender, Title: "Two-lot service", BuyerID: buyer.ID, SubmissionDeadline: &closes, Procedure: "open",
+			Lots: []opportunities.Lot{{Position: 1, Title: "North"}, {Position: 2, Title: "South"}}}
+		st := env.App.Opportunities.Store
+		if err := d.Write(ctx, func(tx *db.Tx) error {
+			if err := st.Create(ctx, tx, o, 0); err != nil {
+				return err
+			}
+			return st.Publish(ctx, tx, o.ID, 0)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := opportunities.GetByID(ctx, d.Q(), o.ID)
+		if err != nil || len(o.Lots) != 2 {
+			t.Fatalf("%v %+v", err, o)
+		}
+		awardTags := func() int {
+			rs, err := ocds.ReleasesFor(ctx, d.Q(), o.OCID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, r := range rs {
+				if slices.Contains(r.Tags, "award") {
+					n++
+				}
+			}
+			return n
+		}
+		for i, lot := range o.Lots {
+			now := time.Now().UTC()
+			if err := d.Write(ctx, func(tx *db.Tx) error {
+				_, err := bids.RecordAward(ctx, tx, st, bids.AwardIn{OpportunityID: o.ID, LotID: lot.ID, Date: now,
+					Suppliers: []bids.SupplierIn{{Name: "Outside Supplier " + lot.Title + " Ltd"}}, AllowUnmatched: true}, 0, now)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n := awardTags(); n != i+1 {
+				t.Fatalf("after lot %d's award: %d releases tagged award, want %d", lot.Position, n, i+1)
+			}
+		}
+		got, _ := opportunities.GetByID(ctx, d.Q(), o.ID)
+		if got.Status != opportunities.StatusOpen {
+			t.Errorf("status after the lots' awards: %s", got.Status)
+		}
+		rec := env.Anon().Get("/api/ocds/records/"+url.PathEscape(o.OCID)).Status(t, 200)
+		if probs := ocds.ValidateRecordPackage([]byte(rec.Body)); len(probs) > 0 {
+			t.Fatalf("the record does not validate: %v", probs)
+		}
+		var pkg struct {
+			Records []struct {
+				CompiledRelease ocds.ReleaseDoc `json:"compiledRelease"`
+			} `json:"records"`
+		}
+		if err := json.Unmarshal([]byte(rec.Body), &pkg); err != nil || len(pkg.Records) != 1 {
+			t.Fatalf("record package: %v", err)
+		}
+		var lots []string
+		for _, a := range pkg.Records[0].CompiledRelease.Awards {
+			lots = append(lots, strings.Join(a.RelatedLots, ","))
+		}
+		if strings.Join(lots, " ") != "1 2" {
+			t.Errorf("compiled awards' lots %v, want 1 and 2", lots)
 		}
 	})
 }

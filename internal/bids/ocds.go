@@ -181,14 +181,43 @@ func OCDSFor(ctx context.Context, q db.Querier, oppID int64) ([]OCDSBid, []OCDSA
 // as tenderers, and each expression of interest), bids.statistics, and
 // the awards recorded here with their suppliers and related bids. Before
 // the award nothing is disclosed: bids stay private while they are
-// evaluated.
+// evaluated. An opportunity still open for some of its lots discloses the
+// awards of the lots awarded so far and those lots' bids only (the
+// release each lot award adds, tagged award).
 func ReleaseSection(ctx context.Context, q db.Querier, o *opportunities.Opportunity, r *ocds.ReleaseDoc) error {
-	if o.Status != opportunities.StatusAwarded {
+	awarded := o.Status == opportunities.StatusAwarded
+	if !awarded && len(o.Lots) == 0 {
 		return nil
 	}
 	bs, as, stats, err := OCDSFor(ctx, q, o.ID)
 	if err != nil {
 		return err
+	}
+	if !awarded {
+		lotsAwarded := map[string]bool{}
+		for _, a := range as {
+			for _, l := range a.RelatedLots {
+				lotsAwarded[l] = true
+			}
+		}
+		if len(lotsAwarded) == 0 {
+			return nil
+		}
+		var shown []OCDSBid
+		for _, b := range bs {
+			if len(b.RelatedLots) == 1 && lotsAwarded[b.RelatedLots[0]] {
+				shown = append(shown, b)
+			}
+		}
+		bs = shown
+		stats = OCDSBidStats{}
+		for _, b := range bs {
+			if b.Kind == "requestToParticipate" {
+				stats.RequestsToParticipate++
+			} else {
+				stats.Bids++
+			}
+		}
 	}
 	lots := map[string]string{} // lot id here -> the lot's id in the release (its position)
 	for _, l := range o.Lots {

@@ -121,7 +121,7 @@ func create(ctx context.Context, tx *db.Tx, in NewBid, userID int64, now time.Ti
 		if !partnerships.IsConsortium(in.Model) {
 			return nil, invalid("model", "Choose the consortium model")
 		}
-		p := &partnerships.Partnership{Name: name, Model: in.Model, Status: "forming", Visibility: "public", Origin: "other",
+		p := &partnerships.Partnership{Name: name, Model: in.Model, Status: "forming", Visibility: "public", Origin: "bid",
 			Purpose: "Formed to bid for " + title + " (" + o.BuyerName + ").",
 			Members: []partnerships.Member{{OrgID: in.LeadOrgID, Role: "lead", Joined: ptr(db.Day(now))}}}
 		if in.OriginPostID != 0 {

@@ -20,6 +20,9 @@ var migrationFS embed.FS
 type migration struct {
 	name string
 	body string
+	// step is Go run in the migration's transaction after body (see
+	// goSteps).
+	step func(context.Context, *Tx) error
 }
 
 // Macros let one file serve both dialects.
@@ -66,7 +69,7 @@ func (d *DB) migrations() ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{name: name, body: macros[d.Dialect].Replace(string(b))})
+		out = append(out, migration{name: name, body: macros[d.Dialect].Replace(string(b)), step: goSteps[base]})
 	}
 	return out, nil
 }
@@ -126,6 +129,17 @@ func (d *DB) Status(ctx context.Context) (pending, unknown []string, err error) 
 // Migrate applies every pending migration, each in its own transaction.
 // On PostgreSQL an advisory lock keeps concurrent processes apart.
 func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	return d.migrate(ctx, "")
+}
+
+// MigrateBefore applies the pending migrations named before stop (a
+// migration's name without its dialect and .sql): upgrade tests build the
+// database an older release left, with data, and then Migrate it.
+func (d *DB) MigrateBefore(ctx context.Context, stop string) (applied []string, err error) {
+	return d.migrate(ctx, stop)
+}
+
+func (d *DB) migrate(ctx context.Context, stop string) (applied []string, err error) {
 	ms, err := d.migrations()
 	if err != nil {
 		return nil, err
@@ -134,6 +148,9 @@ func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	for _, m := range ms {
+		if stop != "" && m.name >= stop {
+			break
+		}
 		done := false
 		err := d.Write(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
@@ -151,6 +168,11 @@ func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
 			}
 			if _, err := tx.ExecContext(ctx, m.body); err != nil {
 				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+			if m.step != nil {
+				if err := m.step(ctx, tx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.name, err)
+				}
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)", m.name, Now().Format("2006-01-02T15:04:05Z"))
 			return err

@@ -23,6 +23,11 @@ type FinderQuery struct {
 	Complement                     int64 // organisation id whose gaps to fill, 0 for none
 	ExcludeOrgs                    []int64
 	Limit                          int
+	// Pool is how many coarse candidates are scored (1 to 200; 0 or more
+	// than 200: 200, the finder's own). A caller that wants a handful of
+	// suggestions for many needs at once (the bid builder's gaps) scores
+	// fewer; the search tiers still pick them.
+	Pool int
 }
 
 // Match is one ranked organisation with the reasons it was chosen.
@@ -59,6 +64,7 @@ type finderPlan struct {
 	wards, las      []string
 	asker, askerSvc map[int64]bool
 	exclude         map[int64]bool
+	pool            int
 }
 
 // planFinder weighs the needs, canonicalises the areas and, in
@@ -125,7 +131,11 @@ func planFinder(ctx context.Context, q db.Querier, fq FinderQuery) (*finderPlan,
 	if len(need) == 0 && len(wards) == 0 && len(lasq) == 0 {
 		return nil, apperr.Errorf(apperr.EINVALID, "Choose at least one service, theme, client group or area to find partners")
 	}
-	return &finderPlan{need: need, wards: wards, las: lasq, asker: asker, askerSvc: askerSvc, exclude: exclude}, nil
+	pool := candidatePool
+	if fq.Pool > 0 && fq.Pool < candidatePool {
+		pool = fq.Pool
+	}
+	return &finderPlan{need: need, wards: wards, las: lasq, asker: asker, askerSvc: askerSvc, exclude: exclude, pool: pool}, nil
 }
 
 // FindPartners ranks organisations for a partner search and explains each
@@ -161,23 +171,90 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	if err != nil {
 		return nil, err
 	}
+	return rankMatches(out, fq.Limit), nil
+}
+
+// FindPartnersEach answers several partner-finder queries at once (the
+// bid builder's gaps): each query's coarse candidates come from its own
+// search-token tiers as in FindPartners, then what scoring needs is loaded
+// once for the union of every query's candidates (a query per table, not
+// a query per table per query), and each query is scored and ranked in Go
+// exactly as FindPartners ranks it. out[i] answers qs[i]; a query with no
+// needs or areas answers nil.
+func FindPartnersEach(ctx context.Context, q db.Querier, d db.Dialect, qs []FinderQuery) ([][]Match, error) {
+	out := make([][]Match, len(qs))
+	plans := make([]*finderPlan, len(qs))
+	cands := make([][]int64, len(qs))
+	seen := map[int64]bool{}
+	var union []int64
+	for i, fq := range qs {
+		pl, err := planFinder(ctx, q, fq)
+		if apperr.Is(err, apperr.EINVALID) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var ids []int64
+		if !relationalOnly {
+			ids, err = finderCandidatesFTS(ctx, q, d, pl)
+		} else {
+			ids, err = finderCandidates(ctx, q, d, pl.need, pl.wards, pl.las, pl.exclude)
+		}
+		if err != nil {
+			return nil, err
+		}
+		plans[i], cands[i] = pl, ids
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				union = append(union, id)
+			}
+		}
+	}
+	if len(union) == 0 {
+		return out, nil
+	}
+	cd, err := loadCandidates(ctx, q, d, union)
+	if err != nil {
+		return nil, err
+	}
+	for i, fq := range qs {
+		if plans[i] == nil || len(cands[i]) == 0 {
+			continue
+		}
+		out[i] = rankMatches(plans[i].rank(fq, cands[i], cd), fq.Limit)
+	}
+	return out, nil
+}
+
+// rankMatches sorts matches best first (then by name) and keeps limit
+// (20 when out of 1 to 100).
+func rankMatches(out []Match, limit int) []Match {
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {
 			return out[i].Score > out[j].Score
 		}
 		return out[i].Org.Name < out[j].Org.Name
 	})
-	if len(out) > fq.Limit {
-		out = out[:fq.Limit]
+	if len(out) > limit {
+		out = out[:limit]
 	}
-	return out, nil
+	return out
 }
 
-// score ranks the candidates ids against the plan: the needs each
-// covers, area overlap, complement, policies, quality marks,
-// partnerships and readiness, with the reasons in words.
-func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, ids []int64) ([]Match, error) {
-	need, wards, lasq, asker, askerSvc := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc
+// candidates is what scoring reads of a set of organisations.
+type candidates struct {
+	infos map[int64]*candInfo
+	orgs  map[int64]*accounts.Organisation
+	names map[int64]string
+	svcs  map[int64]bool
+}
+
+func loadCandidates(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) (*candidates, error) {
 	infos, orgs, err := candidateDetails(ctx, q, d, ids)
 	if err != nil {
 		return nil, err
@@ -186,6 +263,24 @@ func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq 
 	if err != nil {
 		return nil, err
 	}
+	return &candidates{infos, orgs, names, svcs}, nil
+}
+
+// score ranks the candidates ids against the plan: the needs each
+// covers, area overlap, complement, policies, quality marks,
+// partnerships and readiness, with the reasons in words.
+func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, ids []int64) ([]Match, error) {
+	cd, err := loadCandidates(ctx, q, d, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pl.rank(fq, ids, cd), nil
+}
+
+// rank scores the candidates ids (loaded in cd) against the plan.
+func (pl *finderPlan) rank(fq FinderQuery, ids []int64, cd *candidates) []Match {
+	need, wards, lasq, asker, askerSvc := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc
+	infos, orgs, names, svcs := cd.infos, cd.orgs, cd.names, cd.svcs
 	var totalNeed float64
 	for id, w := range need {
 		if fq.Complement != 0 && asker[id] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
@@ -294,7 +389,7 @@ func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq 
 		m.Score = float64(int(score*10+0.5)) / 10
 		out = append(out, m)
 	}
-	return out, nil
+	return out
 }
 
 // ScoreOrganisation scores one organisation against a partner-finder
@@ -599,13 +694,13 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 	seen := map[int64]bool{}
 	var out []int64
 	for _, t := range tiers {
-		if len(out) >= candidatePool {
+		if len(out) >= pl.pool {
 			break
 		}
 		if d != db.Postgres {
 			t += ` NOT "zzunlisted"`
 		}
-		rows, err := q.QueryContext(ctx, stmt, t, candidatePool+len(out)+len(pl.exclude))
+		rows, err := q.QueryContext(ctx, stmt, t, pl.pool+len(out)+len(pl.exclude))
 		if err != nil {
 			return nil, err
 		}
@@ -615,7 +710,7 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 				rows.Close()
 				return nil, err
 			}
-			if !seen[id] && !pl.exclude[id] && len(out) < candidatePool {
+			if !seen[id] && !pl.exclude[id] && len(out) < pl.pool {
 				seen[id] = true
 				out = append(out, id)
 			}

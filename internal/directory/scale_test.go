@@ -161,6 +161,53 @@ func TestFinderTiersMatchRelational(t *testing.T) {
 	})
 }
 
+// TestFindPartnersEachMatchesOneByOne: several finder queries answered
+// at once (the bid builder's gaps share one load of the candidates'
+// details) rank exactly as each asked alone, with the same scores and
+// reasons; a query with no needs answers nothing.
+func TestFindPartnersEachMatchesOneByOne(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 6, Orgs: 150}); err != nil {
+			t.Fatal(err)
+		}
+		svc, _ := taxonomy.List(ctx, d.Q(), taxonomy.Services, false)
+		cg, _ := taxonomy.List(ctx, d.Q(), taxonomy.ClientGroups, false)
+		th, _ := taxonomy.List(ctx, d.Q(), taxonomy.Themes, false)
+		queries := []directory.FinderQuery{
+			{Services: []int64{svc[0].ID}, ExcludeOrgs: []int64{1, 2}, Limit: 9},
+			{ClientGroups: []int64{cg[0].ID}, Limit: 9},
+			{},
+			{Themes: []int64{th[1].ID}, Limit: 5, Pool: 20},
+			{Wards: []string{"Talbot"}, Limit: 9},
+			{LocalAuthorities: []string{"BPL"}, Limit: 9},
+			{Services: []int64{svc[2].ID, svc[4].ID}, Wards: []string{"Park"}, Complement: 4, Limit: 30},
+		}
+		all, err := directory.FindPartnersEach(ctx, d.Q(), d.Dialect, queries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != len(queries) {
+			t.Fatalf("%d answers for %d queries", len(all), len(queries))
+		}
+		for i, fq := range queries {
+			one, err := directory.FindPartners(ctx, d.Q(), d.Dialect, fq)
+			if i == 2 {
+				if err == nil || all[i] != nil {
+					t.Errorf("a query with no needs: alone %v, together %d matches", err, len(all[i]))
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(fq, err)
+			}
+			if len(one) == 0 || fmt.Sprint(one) != fmt.Sprint(all[i]) {
+				t.Errorf("query %d %+v:\nalone    %s\ntogether %s", i, fq, matches(one), matches(all[i]))
+			}
+		}
+	})
+}
+
 // TestSearchWindowSurvivesEdits: a capped search's pages are the same
 // after organisations on its first page are edited. SQLite orders its
 // window by id, so every organisation on the page is edited. PostgreSQL's

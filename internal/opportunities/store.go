@@ -671,6 +671,33 @@ func (s *Store) setStatus(ctx context.Context, tx *db.Tx, id, userID int64, stat
 	return s.finish(ctx, tx, cur, action, summary, now, userID)
 }
 
+// Awarded records that part of an opportunity was awarded without a
+// change of status (a lot of an opportunity still open for its other
+// lots, or a further award of one already awarded): summary becomes an
+// amendment when it is published, and the change hooks hear of an
+// "award" (the OCDS hook adds a release tagged award, as it does when
+// the whole opportunity is awarded).
+func (s *Store) Awarded(ctx context.Context, tx *db.Tx, id, userID int64, summary string) error {
+	cur, err := lock(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Status == StatusCancelled {
+		return apperr.Errorf(apperr.ECONFLICT, "This opportunity has been cancelled")
+	}
+	now := db.Now()
+	summary = clean.Text(summary)
+	if cur.Published() {
+		if summary == "" {
+			summary = "Awarded"
+		}
+		if err := addAmendment(ctx, tx, id, now, summary, userID); err != nil {
+			return err
+		}
+	}
+	return s.finish(ctx, tx, cur, "award", summary, now, userID)
+}
+
 // Amendments lists a published opportunity's changes, oldest first.
 func Amendments(ctx context.Context, q db.Querier, oppID int64) ([]Amendment, error) {
 	rows, err := q.QueryContext(ctx, `SELECT a.id, a.at, a.summary, COALESCE(u.name, '') FROM opportunity_amendments a

@@ -155,6 +155,7 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 		"Report":      rep,
 		"Figures":     rep.Figures(),
 		"Models":      rep.ModelFigures(),
+		"Origins":     rep.OriginFigures(),
 		"Series":      series,
 		"Keys":        AllDefinitions(s.Sources),
 		"Charts":      charts,

@@ -19,6 +19,11 @@ import (
 // ImportColumns are the columns of a partnerships CSV, one row per membership.
 var ImportColumns = []string{"partnership_ref", "name", "model", "status", "start_date", "end_date", "member_identifier", "member_role", "joined", "left"}
 
+// ImportOptionalColumns may be left out of a partnerships CSV: origin (how
+// the partnership came about, "other" when empty or missing; an imported
+// partnership keeps its origin when the column is left out).
+var ImportOptionalColumns = []string{"origin"}
+
 // Importers are the `partnerhub import` kinds of this feature.
 func (s *Service) Importers() map[string]importing.Func {
 	return map[string]importing.Func{
@@ -51,6 +56,7 @@ var (
 	modelEnum  = importing.NewEnum(Models, label)
 	statusEnum = importing.NewEnum(Statuses, label)
 	roleEnum   = importing.NewEnum(MemberRoles, label)
+	originEnum = importing.NewEnum(Origins, label)
 )
 
 func label(code string) string { return codeLabels[code] }
@@ -58,6 +64,7 @@ func label(code string) string { return codeLabels[code] }
 type importRow struct {
 	line                     int
 	ref, name, model, status string
+	origin                   string // "" when the file does not say
 	start, end, joined, left *time.Time
 	identifier, role         string
 	orgID                    int64
@@ -103,6 +110,9 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportRes
 			return code
 		}
 		row.model, row.status, row.role = enum(modelEnum, "model"), enum(statusEnum, "status"), enum(roleEnum, "member_role")
+		if get("origin") != "" {
+			row.origin = enum(originEnum, "origin")
+		}
 		date := func(c string) *time.Time {
 			v := get(c)
 			if v == "" {
@@ -177,8 +187,8 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportRes
 			kept = append(kept, *row)
 			continue
 		}
-		if f.name != row.name || f.model != row.model || f.status != row.status || isoDate(f.start) != isoDate(row.start) || isoDate(f.end) != isoDate(row.end) {
-			res.Reject(row.line, "partnership_ref", fmt.Sprintf("partnership %s has a different name, model, status or dates on line %d", row.ref, f.line))
+		if f.name != row.name || f.model != row.model || f.status != row.status || isoDate(f.start) != isoDate(row.start) || isoDate(f.end) != isoDate(row.end) || (row.origin != "" && f.origin != row.origin) {
+			res.Reject(row.line, "partnership_ref", fmt.Sprintf("partnership %s has a different name, model, status, dates or origin on line %d", row.ref, f.line))
 			continue
 		}
 		kept = append(kept, *row)
@@ -187,7 +197,11 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportRes
 		ids := map[string]int64{}
 		for _, ref := range order {
 			f := first[ref]
-			p := &Partnership{Name: f.name, Model: f.model, Status: f.status, Start: f.start, End: f.end, Visibility: "public", Origin: "other", ImportRef: ref}
+			origin := f.origin
+			if origin == "" {
+				origin = "other"
+			}
+			p := &Partnership{Name: f.name, Model: f.model, Status: f.status, Start: f.start, End: f.end, Visibility: "public", Origin: origin, ImportRef: ref}
 			var id int64
 			var oldStatus string
 			err := tx.QueryRowContext(ctx, `SELECT id, status FROM partnerships WHERE import_ref = $1`, ref).Scan(&id, &oldStatus)
@@ -209,11 +223,17 @@ func Import(ctx context.Context, d *db.DB, r io.Reader, dryRun bool) (*ImportRes
 				if err != nil {
 					return err
 				}
-				if cur.Name == p.Name && cur.Model == p.Model && cur.Status == p.Status && isoDate(cur.Start) == isoDate(p.Start) && isoDate(cur.End) == isoDate(p.End) {
+				if f.origin == "" {
+					p.Origin = cur.Origin // the file does not say: kept
+				}
+				if cur.Name == p.Name && cur.Model == p.Model && cur.Status == p.Status && isoDate(cur.Start) == isoDate(p.Start) && isoDate(cur.End) == isoDate(p.End) && cur.Origin == p.Origin {
 					res.Unchanged++
 					continue
 				}
-				cur.Name, cur.Model, cur.Status, cur.Start, cur.End = p.Name, p.Model, p.Status, p.Start, p.End
+				if cur.Origin != p.Origin {
+					cur.OriginEventID = nil
+				}
+				cur.Name, cur.Model, cur.Status, cur.Start, cur.End, cur.Origin = p.Name, p.Model, p.Status, p.Start, p.End, p.Origin
 				if err := Update(ctx, tx, cur, oldStatus, 0, "Imported"); err != nil {
 					return fmt.Errorf("line %d: %s", f.line, apperr.Message(err))
 				}

@@ -64,7 +64,7 @@ func TestImport(t *testing.T) {
 			"line 8: rejected: no organisation in the directory has the identifier GB-CHC-999",
 			`line 9: rejected: start_date "2020-13-01" is not a date`,
 			"left is before joined",
-			"line 10: rejected: partnership BP-2 has a different name, model, status or dates on line 5",
+			"line 10: rejected: partnership BP-2 has a different name, model, status, dates or origin on line 5",
 			"line 11: rejected: status is ended but end_date is empty",
 			"Dry run: nothing was written.\nPartnerships CSV: 10 rows read; 2 would be created",
 		} {
@@ -147,6 +147,57 @@ func TestImportAcceptsTheLabelsThePagesShow(t *testing.T) {
 		p, err = BySlug(ctx, d.Q(), "label-project")
 		if err != nil || p.Model != "joint_project" || p.Status != "forming" || p.Members[0].Role != "subcontractor" {
 			t.Fatalf("%+v %v", p, err)
+		}
+	})
+}
+
+// TestImportOrigin: the optional origin column takes a code or the label
+// the pages show ("Bid for an opportunity"); a file without it makes
+// "other" and leaves an imported partnership's origin as it is; an origin
+// outside the list is a rejected row.
+func TestImportOrigin(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		fx := newFixture(t, d)
+		org := fx.org("Origin Trust", "vcs")
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO org_identifiers (identifier, organisation_id, scheme) VALUES ('GB-CHC-555', $1, 'GB-CHC')`, org); err != nil {
+			t.Fatal(err)
+		}
+		head := strings.Join(ImportColumns, ",")
+		csv := head + ",origin\n" +
+			"OR-1,Origin Bidders,lead_contractor_consortium,active,2024-01-01,,GB-CHC-555,lead,,,bid for an opportunity\n" +
+			"OR-2,Origin Finders,joint_project,active,2024-01-01,,GB-CHC-555,lead,,,partner_finder\n" +
+			"OR-3,Origin Nowhere,joint_project,active,2024-01-01,,GB-CHC-555,lead,,,a dream\n"
+		res, err := Import(ctx, d, strings.NewReader(csv), false)
+		if err != nil || res.Created != 2 || len(res.Rejected) != 1 || res.Rejected[0].Column != "origin" {
+			t.Fatalf("%v %+v", err, res)
+		}
+		origin := func(slug string) string {
+			p, err := BySlug(ctx, d.Q(), slug)
+			if err != nil {
+				t.Fatal(slug, err)
+			}
+			return p.Origin
+		}
+		if o := origin("origin-bidders"); o != "bid" {
+			t.Errorf("by label: origin %q", o)
+		}
+		if o := origin("origin-finders"); o != "partner_finder" {
+			t.Errorf("by code: origin %q", o)
+		}
+		// Without the column: new ones are "other", imported ones keep theirs.
+		csv = head + "\n" +
+			"OR-1,Origin Bidders,lead_contractor_consortium,active,2024-01-01,,GB-CHC-555,lead,,\n" +
+			"OR-4,Origin Unsaid,joint_project,active,2024-01-01,,GB-CHC-555,lead,,\n"
+		res, err = Import(ctx, d, strings.NewReader(csv), false)
+		if err != nil || res.Created != 1 || res.Unchanged != 1 {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if o := origin("origin-bidders"); o != "bid" {
+			t.Errorf("a file without origins changed it to %q", o)
+		}
+		if o := origin("origin-unsaid"); o != "other" {
+			t.Errorf("no origin: %q", o)
 		}
 	})
 }

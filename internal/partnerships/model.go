@@ -24,7 +24,7 @@ var Statuses = []string{"proposed", "forming", "active", "dormant", "ended"}
 var MemberRoles = []string{"lead", "member", "associate", "subcontractor"}
 
 // Origins say how a partnership came about.
-var Origins = []string{"event", "partner_finder", "looking_for_partners", "other"}
+var Origins = []string{"event", "partner_finder", "looking_for_partners", "bid", "other"}
 
 // Visibilities of a partnership.
 var Visibilities = []string{"public", "members"}
@@ -62,6 +62,7 @@ var codeLabels = map[string]string{
 	"event":                        "Introduced at an event",
 	"partner_finder":               "Through the partner finder",
 	"looking_for_partners":         "A “looking for partners” post",
+	"bid":                          "Bid for an opportunity",
 	"other":                        "Other",
 	"members":                      "Members only",
 	"third_third":                  "Third sector only",

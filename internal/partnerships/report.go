@@ -38,20 +38,36 @@ type Report struct {
 
 // Extra are the measures other features feed into the strategy's figures.
 type Extra struct {
-	FromEvents              int // partnerships started in the period that were introduced at an event
+	FromEvents int // partnerships started in the period that were introduced at an event
+	// Origins are the partnerships started in the period per origin (how
+	// each came about: an event, the partner finder, a post, a bid ...).
+	Origins                 map[string]int
 	QualityMarkApplications int
 	QualityMarkAwards       int
 }
 
 // extras counts the Extra measures for a period.
 func extras(ctx context.Context, q db.Querier, p Period) (Extra, error) {
-	var x Extra
+	x := Extra{Origins: map[string]int{}}
 	from, to := p.Start, p.End // End is the day after the last day
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM partnerships WHERE origin = 'event' AND status <> 'proposed'
-		AND start_date >= $1 AND start_date < $2`, from, to).Scan(&x.FromEvents); err != nil {
+	rows, err := q.QueryContext(ctx, `SELECT origin, COUNT(*) FROM partnerships WHERE status <> 'proposed'
+		AND start_date >= $1 AND start_date < $2 GROUP BY origin`, from, to)
+	if err != nil {
 		return x, err
 	}
-	var err error
+	defer rows.Close()
+	for rows.Next() {
+		var o string
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			return x, err
+		}
+		x.Origins[o] = n
+	}
+	if err := rows.Err(); err != nil {
+		return x, err
+	}
+	x.FromEvents = x.Origins["event"]
 	x.QualityMarkApplications, x.QualityMarkAwards, err = assess.QualityMarkCountsBetween(ctx, q, from, to)
 	return x, err
 }
@@ -154,6 +170,18 @@ func (r Report) ModelFigures() []Figure {
 	return out
 }
 
+// OriginFigures are the partnerships started per origin (how each came
+// about), every origin listed.
+func (r Report) OriginFigures() []Figure {
+	var out []Figure
+	for _, o := range Origins {
+		fg := Figure{Key: o, Label: codeLabels[o], Value: f(float64(r.NowX.Origins[o])), Previous: f(float64(r.BeforeX.Origins[o]))}
+		fg.Change = change(fg.Value, fg.Previous)
+		out = append(out, fg)
+	}
+	return out
+}
+
 func change(a, b *float64) *float64 {
 	if a == nil || b == nil {
 		return nil
@@ -177,6 +205,11 @@ func (r Report) JSON() map[string]any {
 		models[fg.Key] = fg
 	}
 	measures["models"] = models
+	origins := map[string]any{}
+	for _, fg := range r.OriginFigures() {
+		origins[fg.Key] = fg
+	}
+	measures["origins"] = origins
 	return map[string]any{
 		"year":            r.Period.Year,
 		"label":           r.Period.Label,
@@ -202,6 +235,9 @@ func (r Report) CSVRows() [][]string {
 	}
 	for _, fg := range r.ModelFigures() {
 		add("models."+fg.Key, fg)
+	}
+	for _, fg := range r.OriginFigures() {
+		add("origins."+fg.Key, fg)
 	}
 	return rows
 }
