@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"partnerhub/internal/clean"
-	"strconv"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
@@ -157,9 +156,9 @@ func (s *Service) actionUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	aid, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	aid, err := web.PathID(r, "aid", "action")
 	if err != nil {
-		return apperr.NotFound("action")
+		return err
 	}
 	if err := web.ParseForm(r); err != nil {
 		return err

@@ -576,19 +576,12 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 		return nil, nil, err
 	}
 	t := today(now)
-	if err := each(`SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`, []any{t}, func(r *sql.Rows) error {
-		var o int64
-		var n, l string
-		if err := r.Scan(&o, &n, &l); err != nil {
-			return err
-		}
-		if l != "" {
-			n += " (" + l + ")"
-		}
-		infos[o].marks = append(infos[o].marks, n)
-		return nil
-	}); err != nil {
+	marks, err := CurrentQualityMarks(ctx, q, d, ids, t)
+	if err != nil {
 		return nil, nil, err
+	}
+	for o, m := range marks {
+		infos[o].marks = m
 	}
 	if err := each(`SELECT organisation_id, COUNT(DISTINCT partnership_id) FROM partnership_members WHERE organisation_id IN (IDS) GROUP BY organisation_id`, nil, func(r *sql.Rows) error {
 		var o int64

@@ -110,9 +110,9 @@ type previewRow struct {
 // previewRows lists the rows the importer accepts, each marked new or
 // existing by its identifier. It uses the importer's own parsers (the
 // counts on the page come from the importer's dry run itself).
-func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, error) {
+func previewRows(ctx context.Context, d *db.DB, data []byte) ([]previewRow, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	pp, err := newImportPrep(ctx, q)
+	pp, err := newImportPrep(ctx, d.Q())
 	if err != nil {
 		return nil, err
 	}
@@ -124,27 +124,16 @@ func previewRows(ctx context.Context, q db.Querier, data []byte) ([]previewRow, 
 	for i, r := range rows {
 		out[i] = previewRow{Line: r.line, Identifier: r.identifier, Name: r.p.Name}
 	}
-	for start := 0; start < len(out); start += 500 {
-		end := min(start+500, len(out))
-		var args []any
-		pos := map[string][]int{}
-		for i := start; i < end; i++ {
-			args = append(args, out[i].Identifier)
-			pos[out[i].Identifier] = append(pos[out[i].Identifier], i)
-		}
-		ph := make([]string, len(args))
-		for i := range args {
-			ph[i] = "$" + itoa(i+1)
-		}
-		found, err := db.Column[string](ctx, q, `SELECT identifier FROM org_identifiers WHERE identifier IN (`+strings.Join(ph, ", ")+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range found {
-			for _, i := range pos[id] {
-				out[i].Exists = true
-			}
-		}
+	ids := make([]string, len(out))
+	for i := range out {
+		ids[i] = out[i].Identifier
+	}
+	known, err := knownIdentifiers(ctx, d, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Exists = known[out[i].Identifier]
 	}
 	return out, nil
 }
@@ -170,7 +159,7 @@ func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := previewRows(ctx, s.DB.Q(), data)
+	rows, err := previewRows(ctx, s.DB, data)
 	if err != nil {
 		return err
 	}

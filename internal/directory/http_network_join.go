@@ -67,9 +67,9 @@ func (s *Service) joinRequest(r *http.Request) (Network, *accounts.Organisation,
 	if web.OrgFrom(r.Context()) != n.OwnerOrgID {
 		return n, nil, apperr.NotFound("network")
 	}
-	member, err := strconv.ParseInt(r.PathValue("member"), 10, 64)
+	member, err := web.PathID(r, "member", "request")
 	if err != nil {
-		return n, nil, apperr.NotFound("request")
+		return n, nil, err
 	}
 	asked, err := joinRequested(r.Context(), s.DB.Q(), n.ID, member)
 	if err != nil {

@@ -40,9 +40,9 @@ func (s *Service) resolveShortlistEntry(r *http.Request) (*web.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := web.PathID(r, "id", "shortlist entry")
 	if err != nil {
-		return nil, apperr.NotFound("shortlist entry")
+		return nil, err
 	}
 	e, err := ShortlistEntryByID(ctx, s.DB.Q(), org.ID, id)
 	if err != nil {
@@ -95,13 +95,9 @@ func (s *Service) shortlistAdd(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	p, err := LoadProfileBySlug(ctx, s.DB.Q(), r.PostForm.Get("candidate"))
+	p, err := VisibleProfile(ctx, s.DB.Q(), r.PostForm.Get("candidate"))
 	if err != nil {
 		return err
-	}
-	me := web.IdentityFrom(ctx)
-	if !p.Published && !me.Admin && me.RoleIn(p.ID) == web.RoleNone {
-		return apperr.NotFound("organisation")
 	}
 	orgs := accounts.EditableOrgs(r, s.DB.Q(), p.ID) // whose shortlist: not its own
 	if len(orgs) == 0 {
@@ -129,7 +125,7 @@ func (s *Service) shortlistAdd(w http.ResponseWriter, r *http.Request) error {
 	var added bool
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		var err error
-		if added, err = AddToShortlist(ctx, tx, org.ID, p.ID, note, me.UserID); err != nil {
+		if added, err = AddToShortlist(ctx, tx, org.ID, p.ID, note, web.IdentityFrom(ctx).UserID); err != nil {
 			return err
 		}
 		switch {

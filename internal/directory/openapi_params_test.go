@@ -26,25 +26,29 @@ type docParam struct {
 // that validates against the operation's response schema; a value outside
 // them (one past each end, not a number, not in the enum, too long)
 // answers 422 with a problem naming the parameter.
+// apiDoc is the served OpenAPI document's GET operations: parameters
+// and the schema reference of each response.
+type apiDoc struct {
+	Paths map[string]struct {
+		Get *struct {
+			Parameters []docParam `json:"parameters"`
+			Responses  map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"get"`
+	} `json:"paths"`
+}
+
 func TestOpenAPIParametersMatchResponses(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		env := apptest.New(t, d)
 		env.Org("Talbot Youth Project", "vcs", nil)
 		body := env.Anon().Get("/api/v1/openapi.json").Status(t, 200).Body
-		var doc struct {
-			Paths map[string]struct {
-				Get *struct {
-					Parameters []docParam `json:"parameters"`
-					Responses  map[string]struct {
-						Content map[string]struct {
-							Schema struct {
-								Ref string `json:"$ref"`
-							} `json:"schema"`
-						} `json:"content"`
-					} `json:"responses"`
-				} `json:"get"`
-			} `json:"paths"`
-		}
+		var doc apiDoc
 		if err := json.Unmarshal([]byte(body), &doc); err != nil {
 			t.Fatal(err)
 		}

@@ -120,3 +120,36 @@ func TestOpenAPIDocument(t *testing.T) {
 		env.Anon().Get("/api/oruk/").Status(t, 200).Contains(t, "/api/oruk/openapi.json")
 	})
 }
+
+// TestStatsAPIAnswersItsDocumentedSchema: the stats endpoint's response
+// schema in the served OpenAPI document describes the document it sends
+// (it was an empty object, which anything matches).
+func TestStatsAPIAnswersItsDocumentedSchema(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		body := env.Anon().Get("/api/v1/openapi.json").Status(t, 200).Body
+		var doc apiDoc
+		if err := json.Unmarshal([]byte(body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		op := doc.Paths["/api/v1/stats/partnerships"].Get
+		if op == nil {
+			t.Fatal("no GET /api/v1/stats/partnerships in the document")
+		}
+		if ref := op.Responses["200"].Content["application/json"].Schema.Ref; ref != "#/components/schemas/PartnershipStats" {
+			t.Fatalf("the stats response's schema is %q, want PartnershipStats", ref)
+		}
+		schema := openAPISchemas(t, body, "PartnershipStats")["PartnershipStats"]
+		if schema.Validate(map[string]any{}) == nil {
+			t.Fatal("the stats response schema accepts an empty object: it describes nothing")
+		}
+		stats := env.Anon().Get("/api/v1/stats/partnerships?year=2024").Status(t, 200).Body
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(stats))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(v); err != nil {
+			t.Errorf("the stats response does not match its schema: %v\n%s", err, stats)
+		}
+	})
+}

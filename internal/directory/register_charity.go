@@ -108,37 +108,26 @@ type ccImport struct {
 }
 
 func (cc *ccImport) readTSV(r io.Reader) error {
-	t, err := newTSV(r, ccWhat, ccFileColumns...)
+	t, err := importing.NewStream(r, ccText(ccWhat, ccFileColumns...))
 	if err != nil {
 		return err
 	}
 	idx := make([]int, len(ccTSVColumns))
 	for i, c := range ccTSVColumns {
-		idx[i] = t.col(c)
+		idx[i] = t.Header().Index(c)
 	}
 	iNum, iLinked, iStatus, iPC, iCo := idx[1], idx[2], idx[5], idx[13], idx[15]
 	var f ccFields
 	ptrs := f.ptrs()
-	ri := cc.ri
-	for {
-		fields, err := t.next()
-		if err == io.EOF {
-			return nil
-		}
-		if ri.rejected(err) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		ri.rep.Rows++
+	return t.Each(cc.ri.rep, func(row *importing.Row) error {
+		fields := row.Fields
 		// Sorted out on a few fields first, without building the row.
 		co := ""
 		if iCo >= 0 {
 			co = string(bytes.TrimSpace(fields[iCo]))
 		}
 		if !cc.wanted(bytes.TrimSpace(fields[iNum]), bytes.TrimSpace(fields[iLinked]), bytes.TrimSpace(fields[iStatus]), co, fields[iPC]) {
-			continue
+			return nil
 		}
 		for i, p := range ptrs {
 			*p = ""
@@ -146,10 +135,8 @@ func (cc *ccImport) readTSV(r io.Reader) error {
 				*p = flex(fields[idx[i]])
 			}
 		}
-		if err := cc.row(t.line, &f); err != nil {
-			return err
-		}
-	}
+		return cc.row(row.Line, &f)
+	})
 }
 
 func (cc *ccImport) readJSON(r io.Reader) error {
@@ -341,7 +328,7 @@ func (ri *regImport) readClassification(r io.Reader) (*classification, error) {
 		return nil, nil
 	}
 	const what = "the Charity Commission's classification file (publicextract.charity_classification.txt)"
-	t, err := newTSV(r, what, "registered_charity_number", "linked_charity_number", "classification_description")
+	t, err := importing.NewStream(r, ccText(what, "registered_charity_number", "linked_charity_number", "classification_description"))
 	if err != nil {
 		return nil, fmt.Errorf("classification file: %w", err)
 	}
@@ -364,20 +351,14 @@ func (ri *regImport) readClassification(r io.Reader) (*classification, error) {
 			}
 		}
 	}
-	iNum, iLinked, iDesc := t.col("registered_charity_number"), t.col("linked_charity_number"), t.col("classification_description")
-	for {
-		fields, err := t.next()
-		if err == io.EOF {
-			return c, nil
-		}
-		if _, ok := err.(*importing.RowError); ok {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("classification file: %w", err)
-		}
+	h := t.Header()
+	iNum, iLinked, iDesc := h.Index("registered_charity_number"), h.Index("linked_charity_number"), h.Index("classification_description")
+	// Rows the file cannot hand over are skipped: the charity file's
+	// report is the import's.
+	err = t.Each(&importing.Report{}, func(row *importing.Row) error {
+		fields := row.Fields
 		if l := bytes.TrimSpace(fields[iLinked]); len(l) > 0 && string(l) != "0" {
-			continue
+			return nil
 		}
 		desc := strings.ToLower(string(fields[iDesc]))
 		var bits uint32
@@ -389,5 +370,10 @@ func (ri *regImport) readClassification(r io.Reader) (*classification, error) {
 		if bits != 0 {
 			c.byNumber[string(bytes.TrimSpace(fields[iNum]))] |= bits
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("classification file: %w", err)
 	}
+	return c, nil
 }

@@ -38,11 +38,11 @@ const chWhat = "Companies House's basic company data (BasicCompanyData-*.csv)"
 func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOptions) (*importing.Report, error) {
 	return runRegister(ctx, d, RegisterCompany, opt, func(ri *regImport) error {
 		ri.format = "Companies House basic company data"
-		c, err := newCHCSV(r, chWhat, chColumns...)
+		c, err := importing.NewStream(r, importing.Format{What: chWhat, Want: chColumns, Limit: registerRows})
 		if err != nil {
 			return err
 		}
-		col := func(name string) int { return headerIndex(c.header, name) }
+		col := c.Header().Index
 		iName, iNum, iPC, iCat, iStatus, iDiss := col("companyname"), col("companynumber"), col("regaddress.postcode"), col("companycategory"), col("companystatus"), col("dissolutiondate")
 		var iAddr []int
 		for _, n := range []string{"regaddress.careof", "regaddress.pobox", "regaddress.addressline1", "regaddress.addressline2", "regaddress.posttown", "regaddress.county"} {
@@ -56,24 +56,14 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 				iPrev = append(iPrev, i)
 			}
 		}
-		get := func(rec []string, i int) string {
+		get := func(rec [][]byte, i int) string {
 			if i < 0 || i >= len(rec) {
 				return ""
 			}
-			return strings.TrimSpace(rec[i])
+			return strings.TrimSpace(string(rec[i]))
 		}
-		for {
-			rec, line, err := c.next()
-			if err == io.EOF {
-				return ri.flush()
-			}
-			if ri.rejected(err) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			ri.rep.Rows++
+		err = c.Each(ri.rep, func(r *importing.Row) error {
+			rec, line := r.Fields, r.Line
 			num := padCompany(get(rec, iNum))
 			ident := "GB-COH-" + num
 			known := ri.isKnown(ident)
@@ -88,22 +78,22 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 			// (a partner company: kept up to date, marked when dissolved).
 			if !cic && !charitable && !known {
 				ri.notThird++
-				continue
+				return nil
 			}
 			status := strings.ToLower(get(rec, iStatus))
 			dissolvedOn, _ := parseRegisterDate(get(rec, iDiss))
 			dissolved := strings.Contains(status, "dissolved") || dissolvedOn != ""
 			if dissolved && !known {
 				ri.skippedRemoved++
-				continue
+				return nil
 			}
 			if !known && ri.area != nil && !ri.area.has([]byte(get(rec, iPC))) {
 				ri.outside++
-				continue
+				return nil
 			}
 			if _, _, err := ParseIdentifier(ident); err != nil || num == "" {
 				ri.rep.Reject(line, "CompanyNumber", fmt.Sprintf("CompanyNumber: %q is not a company number", get(rec, iNum)))
-				continue
+				return nil
 			}
 			row := regRow{line: line, register: RegisterCompany, number: num, identifier: ident, name: name, sector: "vcs", legalForm: "company"}
 			switch owner, ok := ri.known[ident]; {
@@ -139,10 +129,12 @@ func ImportCompanies(ctx context.Context, d *db.DB, r io.Reader, opt RegisterOpt
 					row.otherNames = append(row.otherNames, v)
 				}
 			}
-			if err := ri.keep(row); err != nil {
-				return err
-			}
+			return ri.keep(row)
+		})
+		if err != nil {
+			return err
 		}
+		return ri.flush()
 	})
 }
 

@@ -175,3 +175,29 @@ func TestShortlist(t *testing.T) {
 		}
 	})
 }
+
+// TestUnlistedOrganisationLooksMissing: an organisation whose profile is
+// not published cannot be shortlisted or invited by outsiders (404, as a
+// missing one); its own members and admins can (directory.VisibleProfile,
+// the one check both forms use).
+func TestUnlistedOrganisationLooksMissing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		for _, u := range []string{"owner@mine.example", "owner@hidden.example"} {
+			env.User(u, false)
+		}
+		env.User("admin@example.test", true)
+		mine := env.Org("Fylde Food Bank", "vcs", map[string]string{"owner@mine.example": "owner", "owner@hidden.example": "owner"})
+		hidden := env.Org("Quiet Trust", "vcs", map[string]string{"owner@hidden.example": "owner"})
+		unlist(t, d, hidden.ID)
+		add := url.Values{"candidate": {hidden.Slug}, "org": {strconv.FormatInt(mine.ID, 10)}}
+		env.As("owner@mine.example").PostForm("/shortlist", add).Status(t, 404)
+		env.As("owner@mine.example").Get("/partnerships/invite?org="+hidden.Slug).Status(t, 404)
+		if n := len(shortlistIDs(t, d, mine.ID)); n != 0 {
+			t.Fatalf("%d entries shortlisted", n)
+		}
+		// Its own member sees it; so does an admin.
+		env.As("owner@hidden.example").PostForm("/shortlist", add).Status(t, 303)
+		env.As("admin@example.test").Get("/partnerships/invite?org="+hidden.Slug).Status(t, 200)
+	})
+}

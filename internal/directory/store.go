@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"partnerhub/internal/clean"
+	"partnerhub/internal/web"
 	"sort"
 	"strings"
 	"time"
@@ -61,6 +62,21 @@ func LoadProfileBySlug(ctx context.Context, q db.Querier, slug string) (*Profile
 		return nil, err
 	}
 	return p, loadLists(ctx, q, p)
+}
+
+// VisibleProfile loads the profile named by slug if the caller (the
+// identity in ctx) may see it: a published one, or an unpublished one to
+// its members and admins. To anyone else it is missing (ENOTFOUND), as
+// an organisation that does not exist.
+func VisibleProfile(ctx context.Context, q db.Querier, slug string) (*Profile, error) {
+	p, err := LoadProfileBySlug(ctx, q, slug)
+	if err != nil {
+		return nil, err
+	}
+	if id := web.IdentityFrom(ctx); !p.Published && (id == nil || !id.Admin && id.RoleIn(p.ID) == web.RoleNone) {
+		return nil, apperr.NotFound("organisation")
+	}
+	return p, nil
 }
 
 func loadLists(ctx context.Context, q db.Querier, p *Profile) error {
@@ -485,4 +501,39 @@ func PartnershipHistory(ctx context.Context, q db.Querier, orgID int64, publicOn
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// knownIdentifiers says which of ids the directory already has.
+func knownIdentifiers(ctx context.Context, d *db.DB, ids []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	err := db.QueryEach(ctx, d.Q(), d.Dialect, `SELECT identifier FROM org_identifiers WHERE identifier IN (IDS)`, nil, ids, func(rows *sql.Rows) error {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		known[id] = true
+		return nil
+	})
+	return known, err
+}
+
+// CurrentQualityMarks lists the quality marks each of the organisations
+// holds on day (not expired), by name, each as "name (level)" when it has
+// a level.
+func CurrentQualityMarks(ctx context.Context, q db.Querier, d db.Dialect, orgIDs []int64, day time.Time) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	err := db.QueryEach(ctx, q, d, `SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`,
+		[]any{day}, orgIDs, func(r *sql.Rows) error {
+			var o int64
+			var n, l string
+			if err := r.Scan(&o, &n, &l); err != nil {
+				return err
+			}
+			if l != "" {
+				n += " (" + l + ")"
+			}
+			out[o] = append(out[o], n)
+			return nil
+		})
+	return out, err
 }

@@ -143,21 +143,14 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	lon := londonLoc()
 	now := s.Now()
 	when := q.Get("when")
-	if from := q.Get("from"); from != "" {
-		if d, err := time.ParseInLocation("2006-01-02", from, lon); err == nil {
-			du := d.UTC()
-			f.From = &du
-		} else {
-			v.Add("from", "Enter the from date as a real date, for example 2027-01-31")
-		}
+	// The dates are days in the UK: from its first moment, to its last.
+	if d := web.FormDate(&v, q, "from", "Enter the from date as a real date, for example 2027-01-31"); d != nil {
+		du := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, lon).UTC()
+		f.From = &du
 	}
-	if to := q.Get("to"); to != "" {
-		if d, err := time.ParseInLocation("2006-01-02", to, lon); err == nil {
-			du := d.AddDate(0, 0, 1).UTC()
-			f.To = &du
-		} else {
-			v.Add("to", "Enter the to date as a real date, for example 2027-12-31")
-		}
+	if d := web.FormDate(&v, q, "to", "Enter the to date as a real date, for example 2027-12-31"); d != nil {
+		du := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, lon).UTC()
+		f.To = &du
 	}
 	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
 		v.Add("to", "The to date must be on or after the from date")

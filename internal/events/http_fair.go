@@ -245,9 +245,9 @@ func (s *Service) publishSlots(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) slotOf(r *http.Request, e *Event) (*Slot, error) {
-	sid, err := strconv.ParseInt(r.PathValue("slot"), 10, 64)
+	sid, err := web.PathID(r, "slot", "Meeting slot")
 	if err != nil {
-		return nil, apperr.NotFound("Meeting slot")
+		return nil, err
 	}
 	ss, err := querySlots(r.Context(), s.DB.Q(), "s.id = $1 AND s.event_id = $2", sid, e.ID)
 	if err != nil {

@@ -2,7 +2,6 @@ package events
 
 import (
 	"net/http"
-	"strconv"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
@@ -43,9 +42,9 @@ func (s *Service) resolveBooking(r *http.Request) (*web.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	bid, err := strconv.ParseInt(r.PathValue("booking"), 10, 64)
+	bid, err := web.PathID(r, "booking", "Booking")
 	if err != nil {
-		return nil, apperr.NotFound("Booking")
+		return nil, err
 	}
 	b, err := GetBooking(ctx, s.DB.Q(), bid)
 	if err != nil {

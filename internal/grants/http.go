@@ -111,8 +111,10 @@ func (s *Service) overview(w http.ResponseWriter, r *http.Request) error {
 		all.GBPMinor += y.GBPMinor
 		all.NonGBP += y.NonGBP
 	}
-	orgs := 0
-	s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(DISTINCT recipient_org_id) FROM grants`).Scan(&orgs)
+	orgs, err := RecipientCount(ctx, s.DB.Q())
+	if err != nil {
+		return err
+	}
 	cols := append([]web.Column[Totals]{}, totalsColumns...)
 	cols = append(cols,
 		web.Column[Totals]{Header: "First year", Cell: func(t Totals) string { return strconv.Itoa(t.FirstYear) }},

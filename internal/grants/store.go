@@ -298,3 +298,10 @@ func Decide(ctx context.Context, tx *db.Tx, id int64, confirm bool, userID int64
 	detail := fmt.Sprintf("%s %q as %s (organisation %d): %d grants matched", status, p.RecipientName, p.OrgName, p.OrgID, n)
 	return p, n, audit.Record(ctx, tx, 0, "grants.match."+status, "grant_match_proposal", id, detail)
 }
+
+// RecipientCount is how many organisations received a grant.
+func RecipientCount(ctx context.Context, q db.Querier) (int, error) {
+	n := 0
+	err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT recipient_org_id) FROM grants`).Scan(&n)
+	return n, err
+}

@@ -79,6 +79,15 @@ func NewHeader(names []string) (*Header, error) {
 	return h, nil
 }
 
+// Index is a column's position (-1 if the file has no such column);
+// the name is matched as headers are (see Normalize).
+func (h *Header) Index(column string) int {
+	if i, ok := h.index[Normalize(column)]; ok {
+		return i
+	}
+	return -1
+}
+
 // Has says whether the file has a column.
 func (h *Header) Has(column string) bool {
 	_, ok := h.index[column]
@@ -108,8 +117,13 @@ func (h *Header) Require(columns ...string) error {
 // counting rows on rep and rejecting (on rep) the ones the source cannot
 // hand over. An error from src or fn stops it and refuses the file.
 func Each(src Source, rep *Report, fn func(*Record) error) error {
+	return each(src.Next, rep, fn)
+}
+
+// each is Each for any kind of record (a Record, a streamed Row).
+func each[T any](next func() (T, error), rep *Report, fn func(T) error) error {
 	for {
-		rec, err := src.Next()
+		rec, err := next()
 		if err == io.EOF {
 			return nil
 		}

@@ -65,6 +65,9 @@ func TestConsortiumDefinitionIsALibraryDocument(t *testing.T) {
 		env.Anon().Get(doc).Status(t, 200).Contains(t, ">2, adopted on", "/versions/1", "Meets at least four times a year").NotContains(t, "overdue for review")
 		env.Anon().Get(doc+"/diff?from=1&to=2").Status(t, 200).Contains(t, "Meets twice a year</del>", "Meets at least four times a year")
 		env.Anon().Get(doc+"/versions/1").Status(t, 200).Contains(t, "Meets twice a year")
+		// A version that is not a number is missing too (it showed the current one).
+		env.Anon().Get(doc+"/versions/abc").Status(t, 404)
+		env.Anon().Get(doc+"/versions/99").Status(t, 404)
 		if n := count(t, env, `SELECT COUNT(*) FROM library_versions`); n != 0 {
 			t.Fatalf("%d definition versions were copied into the library", n)
 		}

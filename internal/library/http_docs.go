@@ -216,8 +216,12 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, d *Document, err error, form url.Values) error {
 	ctx := r.Context()
 	shown := d.Shown(today())
-	if n, e := strconv.Atoi(r.PathValue("n")); e == nil {
-		if shown = d.VersionN(n); shown == nil {
+	if r.PathValue("n") != "" { // /library/{slug}/versions/{n}
+		n, e := web.PathID(r, "n", "version")
+		if e != nil {
+			return e
+		}
+		if shown = d.VersionN(int(n)); shown == nil {
 			return apperr.NotFound("version")
 		}
 	}

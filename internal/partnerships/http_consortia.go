@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"partnerhub/internal/clean"
-	"strconv"
 	"strings"
 	"time"
 
@@ -202,7 +201,10 @@ func (s *Service) document(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := web.PathID(r, "id", "document")
+	if err != nil {
+		return err
+	}
 	d, err := documentByID(ctx, s.DB.Q(), p.ID, id)
 	if err != nil {
 		return err

@@ -54,12 +54,9 @@ type inviteChoice struct {
 func (s *Service) inviteChoices(r *http.Request, slug string) (*inviteChoice, error) {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
-	t, err := directory.LoadProfileBySlug(ctx, s.DB.Q(), slug)
+	t, err := directory.VisibleProfile(ctx, s.DB.Q(), slug)
 	if err != nil {
 		return nil, err
-	}
-	if !t.Published && !id.Admin && id.RoleIn(t.ID) == web.RoleNone {
-		return nil, apperr.NotFound("organisation")
 	}
 	c := &inviteChoice{Target: t}
 	var orgs []int64
@@ -229,9 +226,9 @@ func (s *Service) resolveInvitation(r *http.Request) (*web.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := web.PathID(r, "id", "invitation")
 	if err != nil {
-		return nil, apperr.NotFound("invitation")
+		return nil, err
 	}
 	inv, err := InvitationOf(ctx, s.DB.Q(), org.ID, id)
 	if err != nil {
@@ -310,24 +307,17 @@ func (s *Service) answerInvitation(w http.ResponseWriter, r *http.Request, accep
 // InvitationsPanel is the organisation dashboard's list of partnership
 // invitations waiting for its answer (accounts.OrgPanels).
 func (s *Service) InvitationsPanel(ctx context.Context, org *accounts.Organisation, role web.Role) (*accounts.OrgPanel, error) {
-	rows, err := s.DB.Q().QueryContext(ctx, `SELECT i.id, p.name, i.role FROM partnership_invitations i JOIN partnerships p ON p.id = i.partnership_id
-		WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.created_at, i.id`, org.ID)
+	pending, err := PendingInvitations(ctx, s.DB.Q(), org.ID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var items []accounts.OrgPanelItem
-	for rows.Next() {
-		var id int64
-		var name, role string
-		if err := rows.Scan(&id, &name, &role); err != nil {
-			return nil, err
-		}
-		items = append(items, accounts.OrgPanelItem{Title: name, Href: "/orgs/" + org.Slug + "/partnership-invitations/" + strconv.FormatInt(id, 10),
-			Detail: "Invited as " + roleWord(role)})
+	for _, p := range pending {
+		items = append(items, accounts.OrgPanelItem{Title: p.Partnership, Href: "/orgs/" + org.Slug + "/partnership-invitations/" + strconv.FormatInt(p.ID, 10),
+			Detail: "Invited as " + roleWord(p.Role)})
 	}
-	if err := rows.Err(); err != nil || len(items) == 0 {
-		return nil, err
+	if len(items) == 0 {
+		return nil, nil
 	}
 	return &accounts.OrgPanel{Heading: "Invitations to join partnerships", Intro: "Its editors and owners accept or decline them.", Items: items}, nil
 }

@@ -455,7 +455,10 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Service) member(r *http.Request, p *Partnership) (*Member, error) {
-	mid, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	mid, err := web.PathID(r, "id", "membership")
+	if err != nil {
+		return nil, err
+	}
 	for i := range p.Members {
 		if p.Members[i].ID == mid {
 			return &p.Members[i], nil

@@ -151,9 +151,9 @@ func (s *Service) editorOrgs(r *http.Request) []accounts.OrgWithRole {
 
 // loadPost returns the post named by {id}.
 func (s *Service) loadPost(r *http.Request) (*PartnerPost, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, apperr.NotFound("post")
+	id, err := web.PathID(r, "id", "post")
+	if err != nil {
+		return nil, err
 	}
 	return PostByID(r.Context(), s.DB.Q(), id)
 }

@@ -176,3 +176,30 @@ func InvitationsFor(ctx context.Context, q db.Querier, pid int64) ([]Invitation,
 	}
 	return out, rows.Err()
 }
+
+// PendingInvitation is an invitation waiting for an organisation's answer.
+type PendingInvitation struct {
+	ID          int64
+	Partnership string // its name
+	Role        string
+}
+
+// PendingInvitations lists the invitations waiting for an organisation's
+// answer, oldest first.
+func PendingInvitations(ctx context.Context, q db.Querier, org int64) ([]PendingInvitation, error) {
+	rows, err := q.QueryContext(ctx, `SELECT i.id, p.name, i.role FROM partnership_invitations i JOIN partnerships p ON p.id = i.partnership_id
+		WHERE i.organisation_id = $1 AND i.status = 'pending' ORDER BY i.created_at, i.id`, org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []PendingInvitation
+	for rows.Next() {
+		var p PendingInvitation
+		if err := rows.Scan(&p.ID, &p.Partnership, &p.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -2,7 +2,6 @@ package partnerships
 
 import (
 	"net/http"
-	"strconv"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/web"
@@ -40,7 +39,10 @@ func (s *Service) resolveResponse(r *http.Request) (*web.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	rid, _ := strconv.ParseInt(r.PathValue("rid"), 10, 64)
+	rid, err := web.PathID(r, "rid", "response")
+	if err != nil {
+		return nil, err
+	}
 	rs, err := ResponsesFor(r.Context(), s.DB.Q(), p.ID)
 	if err != nil {
 		return nil, err
