@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"partnerhub/internal/benchkit"
+)
+
+// startup times exec -> first 200 from /readyz for one or more partnerhub
+// binaries over an existing data directory (for example a 200,000
+// organisation town made once with `partnerhub demo --orgs 200000`), next
+// to the physical limit: a bare process that opens the same SQLite file,
+// reads its schema and answers /readyz. Runs are interleaved (bare, then
+// each binary in turn) so a noisy machine hits each alike.
+//
+//	loadbench startup --data-dir DIR --bin before=/tmp/a --bin after=bin/partnerhub --runs 9
+func startup(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("loadbench startup", flag.ContinueOnError)
+	dataDir := fs.String("data-dir", "", "an existing partnerhub data directory (SQLite)")
+	runs := fs.Int("runs", 9, "runs of each, interleaved")
+	var bins []string
+	fs.Func("bin", "NAME=PATH of a partnerhub binary to time (repeat to compare)", func(s string) error {
+		bins = append(bins, s)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dataDir == "" || len(bins) == 0 {
+		return errors.New("startup needs --data-dir and at least one --bin NAME=PATH")
+	}
+	type subject struct {
+		name, bin string
+		args      []string
+		times     []time.Duration
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	subjects := []*subject{{name: "bare", bin: self,
+		args: []string{"bare-db", "--db", filepath.Join(*dataDir, "partnerhub.db")}}}
+	for _, b := range bins {
+		name, path, ok := strings.Cut(b, "=")
+		if !ok {
+			name, path = b, b
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		subjects = append(subjects, &subject{name: name, bin: abs, args: []string{"serve", "--data-dir", *dataDir}})
+	}
+	logDir, err := os.MkdirTemp("", "partnerhub-startup-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(logDir)
+	for i := 0; i < *runs; i++ {
+		for j, s := range subjects {
+			p, d, err := startTimed(ctx, s.bin, s.args, filepath.Join(logDir, fmt.Sprintf("%d-%d.log", j, i)))
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			p.stop()
+			s.times = append(s.times, d)
+		}
+	}
+	median := func(ts []time.Duration) time.Duration {
+		c := append([]time.Duration(nil), ts...)
+		sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+		return c[len(c)/2]
+	}
+	bare := median(subjects[0].times)
+	fmt.Fprintf(out, "start-up to ready (exec -> /readyz 200) over %s, %d interleaved runs each\n", *dataDir, *runs)
+	fmt.Fprintln(out, "  (bare: a process that opens the SQLite file, reads its schema and answers /readyz)")
+	for _, s := range subjects {
+		c := append([]time.Duration(nil), s.times...)
+		sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+		fmt.Fprintf(out, "  %-12s median %6s ms  min %6s  max %6s  %.1fx bare\n", s.name, benchkit.Ms(median(s.times)), benchkit.Ms(c[0]), benchkit.Ms(c[len(c)-1]), float64(median(s.times))/float64(bare))
+	}
+	return nil
+}
+
+// bareDB is the start-up baseline: open the SQLite file, read its schema
+// (as any program using it must), then answer /readyz.
+func bareDB(args []string) error {
+	fs := flag.NewFlagSet("bare-db", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	file := fs.String("db", "", "the SQLite file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := sql.Open("sqlite", "file:"+*file+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var n int
+	if err := d.QueryRow(`SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := d.PingContext(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
