@@ -130,14 +130,22 @@ func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.applied(ctx); err != nil {
+	got, err := d.applied(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, m := range ms {
+		if got[m.name] {
+			// Applied already: no transaction (a current database is
+			// checked with one query, which `serve --migrate` does at
+			// every start-up). One that looks pending is checked again
+			// under the lock below, in case another process applied it.
+			continue
+		}
 		done := false
 		err := d.Write(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727274)"); err != nil {
+				if err := lockMigrations(ctx, tx); err != nil {
 					return err
 				}
 			}
@@ -163,6 +171,15 @@ func (d *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		}
 	}
 	return applied, nil
+}
+
+// lockMigrations keeps processes migrating the same PostgreSQL schema
+// apart until the transaction ends. The lock is per schema (advisory
+// locks are per database already): migrations of other schemas, such as
+// the tests' one schema each, do not wait for each other.
+func lockMigrations(ctx context.Context, tx *Tx) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727274, hashtext(current_schema()))")
+	return err
 }
 
 // CheckSchema refuses a database whose schema does not match the binary.
