@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -203,4 +205,20 @@ func unwrapInternal(err error) error {
 		return u.Unwrap()
 	}
 	return err
+}
+
+// MigrationsDigest identifies the migrations this binary applies on
+// dialect (their names and bodies): a database migrated by a binary with
+// the same digest has the same schema. dbtest keys its migrated SQLite
+// template by it.
+func MigrationsDigest(dialect Dialect) (string, error) {
+	ms, err := (&DB{Dialect: dialect}).migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d:%s\n%d:%s\n", len(m.name), m.name, len(m.body), m.body)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
