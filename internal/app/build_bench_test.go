@@ -10,7 +10,8 @@ import (
 )
 
 // BenchmarkBuild is the part of start-up after the database is open:
-// building every feature, parsing every template and the route table
+// building every feature, listing every page (pages are parsed on first
+// use or by ParseAll once serve is ready) and the route table
 // (what `serve` does before it listens; start-up reads almost nothing of
 // the database, so this is the same at 200,000 organisations).
 //

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"partnerhub/internal/web"
 )
 
 // TestPagesParseOnFirstUseAndParseAllFindsBrokenOnes: AddPages only lists
@@ -13,14 +11,7 @@ import (
 // stops start-up, and ParseAll names every page that does not parse,
 // including one whose feature partial is broken, and no page that does.
 func TestPagesParseOnFirstUseAndParseAllFindsBrokenOnes(t *testing.T) {
-	st, err := web.NewStatic()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := web.NewRenderer(st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := newRenderer(t)
 	if err := rd.ParseAll(); err != nil {
 		t.Fatalf("the core pages do not parse: %v", err)
 	}
@@ -50,7 +41,7 @@ func TestPagesParseOnFirstUseAndParseAllFindsBrokenOnes(t *testing.T) {
 	if err := rd.AddPages(good, "t", "alpha"); err == nil || !strings.Contains(err.Error(), "defined twice") {
 		t.Errorf("the same pages added twice: %v, want defined twice", err)
 	}
-	err = rd.ParseAll()
+	err := rd.ParseAll()
 	if err == nil {
 		t.Fatal("ParseAll found no broken page")
 	}

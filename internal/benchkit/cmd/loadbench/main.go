@@ -395,7 +395,13 @@ func bare(args []string) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(body)
 	})
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return serveUntilSignal(*addr, mux)
+}
+
+// serveUntilSignal serves h on addr until an interrupt or SIGTERM (a
+// baseline process of the benchmark).
+func serveUntilSignal(addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() { <-ctx.Done(); srv.Close() }()
