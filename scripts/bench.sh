@@ -8,6 +8,9 @@
 #   scripts/bench.sh                      # defaults: 20k requests x 32 workers
 #   REQUESTS=5000 WORKERS=16 ROUNDS=1 scripts/bench.sh
 #   BENCHTIME=1s scripts/bench.sh         # longer Go benchmarks
+#   STARTUP_DATA_DIR=/tmp/town200k scripts/bench.sh   # also start-up over a big town
+#     (made once: bench-out/partnerhub demo --data-dir /tmp/town200k --orgs 200000;
+#     STARTUP_BEFORE=/path/to/old/partnerhub times an older binary beside it)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CGO_ENABLED=0
@@ -23,6 +26,16 @@ bench-out/loadbench --bin bench-out/partnerhub \
   --requests "${REQUESTS:-20000}" --workers "${WORKERS:-32}" --orgs "${ORGS:-300}" --rounds "${ROUNDS:-3}" \
   | tee bench-out/loadbench.txt
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+
+if [ -n "${STARTUP_DATA_DIR:-}" ]; then
+  echo
+  echo "== start-up to ready over $STARTUP_DATA_DIR, against a bare process opening the same file"
+  bins=(--bin "now=bench-out/partnerhub")
+  [ -n "${STARTUP_BEFORE:-}" ] && bins=(--bin "before=$STARTUP_BEFORE" "${bins[@]}")
+  bench-out/loadbench startup --data-dir "$STARTUP_DATA_DIR" "${bins[@]}" --runs "${STARTUP_RUNS:-9}" \
+    | tee bench-out/startup.txt
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 
 echo
 echo "== network map (computed after a write vs cached) and start-up's build, 30 samples each"

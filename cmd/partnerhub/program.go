@@ -323,6 +323,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Pages are parsed on first use; parse the rest now the server
+	// answers, so start-up does not wait for them (issue 20, target 7).
+	go func() {
+		if err := a.Web.R.ParseAll(); err != nil {
+			logger.Error("pages that do not parse", "err", err)
+		}
+	}()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

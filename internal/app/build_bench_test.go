@@ -10,7 +10,8 @@ import (
 )
 
 // BenchmarkBuild is the part of start-up after the database is open:
-// building every feature, parsing every template and the route table
+// building every feature, listing every page (pages are parsed on first
+// use or by ParseAll once serve is ready) and the route table
 // (what `serve` does before it listens; start-up reads almost nothing of
 // the database, so this is the same at 200,000 organisations).
 //
@@ -26,4 +27,20 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/build")
+}
+
+// TestEveryPageParses: pages are parsed on first use (start-up only lists
+// them), so this parses every page of every feature: a broken template
+// fails here rather than in front of a visitor.
+func TestEveryPageParses(t *testing.T) {
+	d := dbtest.SQLite(t)
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	a, err := Build(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Web.R.ParseAll(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -343,3 +343,48 @@ func TestWriteBulkRawCopy(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationLockIsPerSchema: on PostgreSQL the lock a process takes to
+// migrate a schema does not stop another schema's migration (every test
+// has its own schema; with one lock for the whole server their migrations
+// all waited for each other, across packages and across checkouts).
+func TestMigrationLockIsPerSchema(t *testing.T) {
+	base := dbtest.RequirePostgres(t)
+	ctx := context.Background()
+	holder := dbtest.Postgres(t, base)
+	locked, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- holder.Write(ctx, func(tx *db.Tx) error {
+			if err := db.LockMigrations(ctx, tx); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}()
+	// Another schema migrates while the first one's lock is held. The
+	// limit only ends a migration stuck behind the lock; it is no speed
+	// check (a migration takes seconds on a loaded machine).
+	u, _ := dbtest.NewSchema(t, base)
+	other, err := db.Open(ctx, db.Options{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	mctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := other.Migrate(mctx); err != nil {
+		t.Fatalf("migrating another schema while one schema's migration lock is held: %v", err)
+	}
+	if err := other.CheckSchema(ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -2,7 +2,9 @@ package db
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -144,17 +146,25 @@ func (d *DB) migrate(ctx context.Context, stop string) (applied []string, err er
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.applied(ctx); err != nil {
+	got, err := d.applied(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, m := range ms {
 		if stop != "" && m.name >= stop {
 			break
 		}
+		if got[m.name] {
+			// Applied already: no transaction (a current database is
+			// checked with one query, which `serve --migrate` does at
+			// every start-up). One that looks pending is checked again
+			// under the lock below, in case another process applied it.
+			continue
+		}
 		done := false
 		err := d.Write(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727274)"); err != nil {
+				if err := lockMigrations(ctx, tx); err != nil {
 					return err
 				}
 			}
@@ -187,6 +197,15 @@ func (d *DB) migrate(ctx context.Context, stop string) (applied []string, err er
 	return applied, nil
 }
 
+// lockMigrations keeps processes migrating the same PostgreSQL schema
+// apart until the transaction ends. The lock is per schema (advisory
+// locks are per database already): migrations of other schemas, such as
+// the tests' one schema each, do not wait for each other.
+func lockMigrations(ctx context.Context, tx *Tx) error {
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(727274, hashtext(current_schema()))")
+	return err
+}
+
 // CheckSchema refuses a database whose schema does not match the binary.
 func (d *DB) CheckSchema(ctx context.Context) error {
 	pending, unknown, err := d.Status(ctx)
@@ -208,4 +227,20 @@ func unwrapInternal(err error) error {
 		return u.Unwrap()
 	}
 	return err
+}
+
+// MigrationsDigest identifies the migrations this binary applies on
+// dialect (their names and bodies): a database migrated by a binary with
+// the same digest has the same schema. dbtest keys its migrated SQLite
+// template by it.
+func MigrationsDigest(dialect Dialect) (string, error) {
+	ms, err := (&DB{Dialect: dialect}).migrations()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d:%s\n%d:%s\n", len(m.name), m.name, len(m.body), m.body)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

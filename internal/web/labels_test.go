@@ -12,14 +12,7 @@ import (
 // feature registered stop start-up naming both, and a code nobody
 // registered shows as itself.
 func TestLabelsPerFeature(t *testing.T) {
-	st, err := web.NewStatic()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := web.NewRenderer(st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rd := newRenderer(t)
 	if got := rd.Label("vcs"); got != "vcs" {
 		t.Errorf("web itself labels vcs as %q; feature codes belong to their feature", got)
 	}
@@ -29,7 +22,7 @@ func TestLabelsPerFeature(t *testing.T) {
 	if err := rd.AddLabels("beta", map[string]string{"open": "Open", "closed_early": "Closed early"}); err != nil {
 		t.Fatalf("same words for the same code refused: %v", err)
 	}
-	err = rd.AddLabels("gamma", map[string]string{"draft": "In progress"})
+	err := rd.AddLabels("gamma", map[string]string{"draft": "In progress"})
 	if err == nil || !strings.Contains(err.Error(), "alpha") || !strings.Contains(err.Error(), "gamma") || !strings.Contains(err.Error(), `"draft"`) {
 		t.Fatalf("conflicting label not refused with both features named: %v", err)
 	}
@@ -41,4 +34,18 @@ func TestLabelsPerFeature(t *testing.T) {
 			t.Errorf("Label(%q) = %q, want %q", code, got, want)
 		}
 	}
+}
+
+// newRenderer is a renderer with the layout and the core pages.
+func newRenderer(t *testing.T) *web.Renderer {
+	t.Helper()
+	st, err := web.NewStatic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := web.NewRenderer(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rd
 }

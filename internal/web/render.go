@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +22,74 @@ import (
 //go:embed templates/*.html
 var coreTemplates embed.FS
 
-// Renderer holds every page template, parsed once at start-up.
+// Renderer holds every page template. Start-up lists the pages (a
+// missing or doubly defined one still stops it) but parses each page on
+// its first use, or when ParseAll warms them after the server is ready:
+// parsing every page was two thirds of start-up (issue 20, target 7).
+// TestEveryPageParses in internal/app parses them all, so a broken
+// template still fails the tests.
 type Renderer struct {
 	base   *template.Template
-	pages  map[string]*template.Template
+	pages  map[string]*lazyPage
 	static *Static
 	labels map[string]codeLabel // code -> words, and the feature that gave them
+}
+
+// partialSet is a feature's partials (_*.html) over the layout, parsed
+// once, on the first use of one of the feature's pages.
+type partialSet struct {
+	once  sync.Once
+	root  *template.Template
+	fsys  fs.FS
+	dir   string
+	files []string
+	t     *template.Template
+	err   error
+}
+
+func (ps *partialSet) load() (*template.Template, error) {
+	ps.once.Do(func() {
+		fb, err := ps.root.Clone()
+		if err != nil {
+			ps.err = err
+			return
+		}
+		if ps.t, err = fb.ParseFS(ps.fsys, ps.files...); err != nil {
+			ps.err = fmt.Errorf("parse partials in %s: %w", ps.dir, err)
+		}
+	})
+	return ps.t, ps.err
+}
+
+// lazyPage is one page, parsed once on first use.
+type lazyPage struct {
+	once     sync.Once
+	root     *template.Template // the layout, when the feature has no partials
+	partials *partialSet
+	fsys     fs.FS
+	file     string
+	t        *template.Template
+	err      error
+}
+
+func (p *lazyPage) load() (*template.Template, error) {
+	p.once.Do(func() {
+		base := p.root
+		if p.partials != nil {
+			if base, p.err = p.partials.load(); p.err != nil {
+				return
+			}
+		}
+		t, err := base.Clone()
+		if err != nil {
+			p.err = err
+			return
+		}
+		if p.t, err = t.ParseFS(p.fsys, p.file); err != nil {
+			p.t, p.err = nil, fmt.Errorf("parse template %s: %w", p.file, err)
+		}
+	})
+	return p.t, p.err
 }
 
 var london = mustLocation("Europe/London")
@@ -152,7 +216,7 @@ func (rd *Renderer) funcs() template.FuncMap {
 
 // NewRenderer parses the layout and core pages.
 func NewRenderer(static *Static) (*Renderer, error) {
-	rd := &Renderer{pages: map[string]*template.Template{}, static: static, labels: map[string]codeLabel{}}
+	rd := &Renderer{pages: map[string]*lazyPage{}, static: static, labels: map[string]codeLabel{}}
 	base, err := template.New("layout.html").Funcs(rd.funcs()).ParseFS(coreTemplates, "templates/layout.html", "templates/partials.html")
 	if err != nil {
 		return nil, err
@@ -164,9 +228,10 @@ func NewRenderer(static *Static) (*Renderer, error) {
 	return rd, nil
 }
 
-// AddPages parses every *.html in dir of fsys as a page named
+// AddPages registers every *.html in dir of fsys as a page named
 // prefix/file.html (or file.html with an empty prefix). Files starting
-// with "_" are partials shared by that feature's pages.
+// with "_" are partials shared by that feature's pages. Pages are parsed
+// on first use (or by ParseAll); the names are checked here.
 func (rd *Renderer) AddPages(fsys fs.FS, dir, prefix string) error {
 	files, err := fs.Glob(fsys, dir+"/*.html")
 	if err != nil {
@@ -180,27 +245,14 @@ func (rd *Renderer) AddPages(fsys fs.FS, dir, prefix string) error {
 	}
 	// The feature's partials are parsed once into its own base, which
 	// each page clones (parsing them again per page was most of start-up).
-	base := rd.base
+	var ps *partialSet
 	if len(partials) > 0 {
-		fb, err := rd.base.Clone()
-		if err != nil {
-			return err
-		}
-		if base, err = fb.ParseFS(fsys, partials...); err != nil {
-			return fmt.Errorf("parse partials in %s: %w", dir, err)
-		}
+		ps = &partialSet{root: rd.base, fsys: fsys, dir: dir, files: partials}
 	}
 	for _, f := range files {
 		b := path.Base(f)
 		if b == "layout.html" || b == "partials.html" || strings.HasPrefix(b, "_") {
 			continue
-		}
-		t, err := base.Clone()
-		if err != nil {
-			return err
-		}
-		if t, err = t.ParseFS(fsys, f); err != nil {
-			return fmt.Errorf("parse template %s: %w", f, err)
 		}
 		name := b
 		if prefix != "" {
@@ -209,9 +261,28 @@ func (rd *Renderer) AddPages(fsys fs.FS, dir, prefix string) error {
 		if _, dup := rd.pages[name]; dup {
 			return fmt.Errorf("template %s defined twice", name)
 		}
-		rd.pages[name] = t
+		rd.pages[name] = &lazyPage{root: rd.base, partials: ps, fsys: fsys, file: f}
 	}
 	return nil
+}
+
+// ParseAll parses every page not parsed yet and reports every page that
+// does not parse. `serve` calls it once the server is ready (so the first
+// visitors do not wait for parsing); the tests call it to fail on a broken
+// template.
+func (rd *Renderer) ParseAll() error {
+	names := make([]string, 0, len(rd.pages))
+	for name := range rd.pages {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		if _, err := rd.pages[name].load(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Has reports whether a page exists.
@@ -305,9 +376,13 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Request, name string, data any) error {
-	t, ok := s.R.pages[name]
+	lp, ok := s.R.pages[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
+	}
+	t, err := lp.load()
+	if err != nil {
+		return err
 	}
 	p := &Page{
 		Req:       r,

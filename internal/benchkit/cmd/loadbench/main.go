@@ -43,8 +43,22 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "bare-db" {
+		if err := bareDB(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench bare-db:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "startup" {
+		if err := startup(ctx, os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench startup:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
@@ -381,7 +395,13 @@ func bare(args []string) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Write(body)
 	})
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return serveUntilSignal(*addr, mux)
+}
+
+// serveUntilSignal serves h on addr until an interrupt or SIGTERM (a
+// baseline process of the benchmark).
+func serveUntilSignal(addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() { <-ctx.Done(); srv.Close() }()

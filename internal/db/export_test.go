@@ -1,0 +1,4 @@
+package db
+
+// LockMigrations is lockMigrations for the tests in db_test.
+var LockMigrations = lockMigrations
