@@ -47,6 +47,8 @@ type Server struct {
 	strong map[string]bool
 
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
+
+	views *viewRecord // with RecordViews: the data types each page got
 }
 
 // New builds a server shell. Auth is set by the accounts feature before
