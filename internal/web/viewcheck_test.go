@@ -94,7 +94,7 @@ func TestRenderView(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := w.Body.String()
-		return b[strings.Index(b, "["):strings.Index(b, "]")+1]
+		return b[strings.Index(b, "[") : strings.Index(b, "]")+1]
 	}
 	v := checkView{View: View{Title: "T", Description: "D", Form: url.Values{"a": {"1"}}, Errors: []apperr.FieldError{{Field: "f", Message: "m"}}}, Count: 3}
 	if got := render(v); got != "[T|D|1|f=m;|3]" {
