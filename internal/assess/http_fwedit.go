@@ -137,7 +137,7 @@ func draftForm[P any](s *Service, r *http.Request, find func(*http.Request, *Fra
 // editPage is one page of the editor.
 type editPage struct {
 	tmpl, title string
-	fields      []string // form fields; validation messages elsewhere go to the first
+	fields      []string   // form fields; validation messages elsewhere go to the first
 	data        fwEditView // the page's own fields; renderEdit adds the rest
 }
 
