@@ -329,10 +329,10 @@ func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Reques
 	case map[string]any: // deprecated: see liftMap
 		liftMap(v, p)
 	}
-	s.recordView(name, data)
 	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
+	s.recordView(name, data) // after: executing first settles the page's trees
 	return nil
 }
 

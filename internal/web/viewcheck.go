@@ -23,24 +23,37 @@ type viewRecord struct {
 }
 
 // RecordViews makes the server remember which type of data each page is
-// rendered with, for CheckViews. Tests turn it on; it costs a map update
-// per page otherwise spared.
+// rendered with, for CheckViews. Tests turn it on (apptest, and
+// PARTNERHUB_CHECK_VIEWS=1 for the browser tests); it costs a lock and a
+// map look-up per page otherwise spared.
 func (s *Server) RecordViews() {
 	if s.views == nil {
 		s.views = &viewRecord{types: map[string]map[reflect.Type]bool{}}
 	}
 }
 
+// recordView notes that page name was rendered with data; the first time
+// a page gets a type, its problems are logged as errors too (the browser
+// tests, which run the binary, fail on an error in its log).
 func (s *Server) recordView(name string, data any) {
 	if s.views == nil || data == nil {
 		return
 	}
+	typ := reflect.TypeOf(data)
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
 	if s.views.types[name] == nil {
 		s.views.types[name] = map[reflect.Type]bool{}
 	}
-	s.views.types[name][reflect.TypeOf(data)] = true
+	if s.views.types[name][typ] {
+		return
+	}
+	s.views.types[name][typ] = true
+	if s.Logger != nil {
+		for _, p := range s.R.CheckView(name, typ) {
+			s.Logger.Error("view check", "problem", p)
+		}
+	}
 }
 
 // CheckViews checks every page rendered since RecordViews against the
