@@ -35,14 +35,6 @@ type checkView struct {
 // . or .D); fields, promoted fields, methods on pointer receivers and map
 // values pass.
 func TestCheckView(t *testing.T) {
-	st, err := NewStatic()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := NewRenderer(st)
-	if err != nil {
-		t.Fatal(err)
-	}
 	page := `{{define "content"}}
 <h1>{{.D.Title}} {{.Title}}</h1>
 {{if .D.Count}}{{.D.Org.Name}}{{else}}{{.D.Nope}}{{end}}
@@ -54,10 +46,7 @@ func TestCheckView(t *testing.T) {
 {{if eq (len .D.Org.Items) .D.Bad}}x{{end}}
 {{end}}`
 	parts := `{{define "_bits"}}{{.D.InPartial}}{{end}}{{define "_view"}}{{.Org.Name}}{{.Nowhere}}{{end}}`
-	fsys := fstest.MapFS{"t/p.html": {Data: []byte(page)}, "t/_parts.html": {Data: []byte(parts)}}
-	if err := rd.AddPages(fsys, "t", "x"); err != nil {
-		t.Fatal(err)
-	}
+	rd := testRenderer(t, fstest.MapFS{"t/p.html": {Data: []byte(page)}, "t/_parts.html": {Data: []byte(parts)}})
 	got := strings.Join(rd.CheckView("x/p.html", reflect.TypeOf(checkView{})), "\n")
 	for _, want := range []string{".D.Nope", ".Missing", ".Gone", "$it.Lost", "$.D.Wrong", "$o.Absent", ".D.InPartial", ".Nowhere", ".D.Bad"} {
 		if !strings.Contains(got, ": "+want+": ") {
@@ -74,18 +63,7 @@ func TestCheckView(t *testing.T) {
 // TestRenderView: a struct embedding View gives the Page its title,
 // description, form and errors, as the map keys did; Err becomes errors.
 func TestRenderView(t *testing.T) {
-	st, err := NewStatic()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := NewRenderer(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys := fstest.MapFS{"t/p.html": {Data: []byte(`{{define "content"}}[{{.Title}}|{{.Description}}|{{value .Form "a"}}|{{range .Errors}}{{.Field}}={{.Message}};{{end}}|{{.D.Count}}]{{end}}`)}}
-	if err := rd.AddPages(fsys, "t", "x"); err != nil {
-		t.Fatal(err)
-	}
+	rd := testRenderer(t, fstest.MapFS{"t/p.html": {Data: []byte(`{{define "content"}}[{{.Title}}|{{.Description}}|{{value .Form "a"}}|{{range .Errors}}{{.Field}}={{.Message}};{{end}}|{{.D.Count}}]{{end}}`)}})
 	s := &Server{R: rd}
 	s.RecordViews()
 	render := func(data any) string {
@@ -120,4 +98,22 @@ func TestRenderView(t *testing.T) {
 	if p := s.CheckViews(); len(p) != 0 {
 		t.Errorf("view problems: %v", p)
 	}
+}
+
+// testRenderer is the core renderer with the pages of fsys's folder t,
+// named x/NAME.
+func testRenderer(t *testing.T, fsys fstest.MapFS) *Renderer {
+	t.Helper()
+	st, err := NewStatic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := NewRenderer(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rd.AddPages(fsys, "t", "x"); err != nil {
+		t.Fatal(err)
+	}
+	return rd
 }
