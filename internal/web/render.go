@@ -329,10 +329,14 @@ func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Reques
 	case map[string]any: // deprecated: see liftMap
 		liftMap(v, p)
 	}
-	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
+	err := t.ExecuteTemplate(buf, "layout.html", p)
+	// Recorded after executing, which escapes the page's trees once (so
+	// the check reads them settled), and also when it failed: the check
+	// then names the field that made it fail.
+	s.recordView(name, data)
+	if err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	s.recordView(name, data) // after: executing first settles the page's trees
 	return nil
 }
 
