@@ -171,7 +171,9 @@ var listenRE = regexp.MustCompile(`msg=listening url=(http://\S+)`)
 func startServer(bin, dataDir string, extra ...string) (*server, error) {
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--migrate"}, extra...)
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test")
+	// PARTNERHUB_CHECK_VIEWS: a template field its view lacks is logged as
+	// an error, which fails the run (stop).
+	cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test", "PARTNERHUB_CHECK_VIEWS=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

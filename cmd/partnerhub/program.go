@@ -196,6 +196,9 @@ func (m *Main) parseArgs(name string, args []string, bind func(*config.Config, *
 	if v, ok := m.Lookup("PARTNERHUB_PASSWORD_COST"); ok {
 		cfg.PasswordCost = v
 	}
+	if v, ok := m.Lookup("PARTNERHUB_CHECK_VIEWS"); ok {
+		cfg.CheckViews = v == "1"
+	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, fs, pos, usageError{err}
 	}

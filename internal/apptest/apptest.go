@@ -63,6 +63,14 @@ func New(t testing.TB, d *db.DB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every page this test renders is checked against its view struct,
+	// all branches of its template, when the test ends.
+	a.Web.RecordViews()
+	t.Cleanup(func() {
+		for _, p := range a.Web.CheckViews() {
+			t.Errorf("view check: %s", p)
+		}
+	})
 	return &Env{T: t, DB: d, App: a, Ctx: context.Background()}
 }
 

@@ -93,8 +93,16 @@ func (s *Service) renderOverview(w http.ResponseWriter, r *http.Request, v *view
 			return cerr
 		}
 	}
-	return s.Web.Render(w, r, status, "assess/assessment.html", map[string]any{"Title": v.FW.F.Name + ": " + v.A.SubjectName, "V": v, "Rows": rows,
-		"Res": res, "Contributors": contributors, "Invited": invited, "Assessors": assessors, "Request": request, "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, status, "assess/assessment.html", assessmentView{
+		View:         web.View{Title: v.FW.F.Name + ": " + v.A.SubjectName, Err: err, Form: r.PostForm},
+		V:            v,
+		Rows:         rows,
+		Res:          res,
+		Contributors: contributors,
+		Invited:      invited,
+		Assessors:    assessors,
+		Request:      request,
+	})
 }
 
 func (s *Service) areaOf(r *http.Request, v *view) (*Area, error) {
@@ -131,8 +139,16 @@ func (s *Service) renderArea(w http.ResponseWriter, r *http.Request, v *view, ar
 	if lerr != nil {
 		return lerr
 	}
-	return s.Web.Render(w, r, status, "assess/area.html", map[string]any{"Title": area.Title, "V": v, "Area": area, "Answers": ans, "Evidence": ev, "FileHint": EvidencePolicy.Hint(),
-		"Links": links, "Err": err, "Form": r.PostForm, "Editable": v.Ac.Contributor && v.A.Editable()})
+	return s.Web.Render(w, r, status, "assess/area.html", areaView{
+		View:     web.View{Title: area.Title, Err: err, Form: r.PostForm},
+		V:        v,
+		Area:     area,
+		Answers:  ans,
+		Evidence: ev,
+		FileHint: EvidencePolicy.Hint(),
+		Links:    links,
+		Editable: v.Ac.Contributor && v.A.Editable(),
+	})
 }
 
 // readAnswers reads r_<code> and c_<code> fields for an area's indicators.
@@ -395,8 +411,14 @@ func (s *Service) submitForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "assess/submit.html", map[string]any{"Title": "Check your answers before you submit", "V": v, "Rows": rows,
-		"Answers": ans, "Evidence": ev, "Res": Score(v.FW.F, Ratings(ans))})
+	return s.Web.Render(w, r, 200, "assess/submit.html", submitView{
+		View:     web.View{Title: "Check your answers before you submit"},
+		V:        v,
+		Rows:     rows,
+		Answers:  ans,
+		Evidence: ev,
+		Res:      Score(v.FW.F, Ratings(ans)),
+	})
 }
 
 func (s *Service) submit(w http.ResponseWriter, r *http.Request) error {
@@ -469,8 +491,13 @@ func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"at": e.At, "by": e.Actor, "action": e.Action, "note": e.Note}
 		},
 		Render: func(p web.ListPage[HistoryEntry]) error {
-			return s.Web.Render(w, r, 200, "assess/history.html", map[string]any{"Title": "History: " + v.A.SubjectName, "V": v, "History": p.Items,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "assess/history.html", historyView{
+				View:    web.View{Title: "History: " + v.A.SubjectName},
+				V:       v,
+				History: p.Items,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }

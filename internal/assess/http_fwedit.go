@@ -137,8 +137,8 @@ func draftForm[P any](s *Service, r *http.Request, find func(*http.Request, *Fra
 // editPage is one page of the editor.
 type editPage struct {
 	tmpl, title string
-	fields      []string // form fields; validation messages elsewhere go to the first
-	data        map[string]any
+	fields      []string   // form fields; validation messages elsewhere go to the first
+	data        fwEditView // the page's own fields; renderEdit adds the rest
 }
 
 // saveEdit applies change to a copy of the draft and stores it. Invalid
@@ -156,10 +156,9 @@ func (s *Service) saveEdit(w http.ResponseWriter, r *http.Request, fw *Framework
 }
 
 func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, fw *FrameworkRow, pg editPage, status int, form url.Values, err error) error {
-	data := map[string]any{"Title": pg.title, "FW": fw, "Form": form, "Err": err, "Action": r.URL.Path}
-	for k, v := range pg.data {
-		data[k] = v
-	}
+	data := pg.data
+	data.View = web.View{Title: pg.title, Form: form, Err: err}
+	data.FW, data.Action = fw, r.URL.Path
 	return s.Web.Render(w, r, status, "assess/"+pg.tmpl, data)
 }
 
@@ -221,13 +220,13 @@ func (s *Service) fwNameSave(w http.ResponseWriter, r *http.Request) error {
 // Areas.
 
 func (s *Service) areaPage(fw *FrameworkRow, a *Area) editPage {
-	pg := editPage{tmpl: "fw-area.html", title: "Add an area", fields: []string{"title", "summary", "weight", "text", "guidance", "evidence", "scale", "levels", "ind_weight", "gate"}, data: map[string]any{"New": a == nil}}
+	pg := editPage{tmpl: "fw-area.html", title: "Add an area", fields: []string{"title", "summary", "weight", "text", "guidance", "evidence", "scale", "levels", "ind_weight", "gate"}, data: fwEditView{New: a == nil}}
 	if a != nil {
 		pg.title = "Change area: " + a.Title
 		pg.fields = pg.fields[:3]
-		pg.data["Area"] = a
+		pg.data.Area = a
 	}
-	pg.data["HealthCheck"] = fw.Kind == KindHealthCheck
+	pg.data.HealthCheck = fw.Kind == KindHealthCheck
 	return pg
 }
 
@@ -359,10 +358,10 @@ func indicatorFrom(v *apperr.Validation, form url.Values, weightField string) In
 
 func (s *Service) indicatorPage(fw *FrameworkRow, a *Area, in *Indicator) editPage {
 	pg := editPage{tmpl: "fw-indicator.html", title: "Add an indicator to " + a.Title, fields: []string{"text", "guidance", "evidence", "scale", "levels", "ind_weight", "gate"},
-		data: map[string]any{"Area": a, "HealthCheck": fw.Kind == KindHealthCheck}}
+		data: fwEditView{Area: a, HealthCheck: fw.Kind == KindHealthCheck}}
 	if in != nil {
 		pg.title = "Change indicator"
-		pg.data["Indicator"] = in
+		pg.data.Indicator = in
 	}
 	return pg
 }
@@ -481,10 +480,10 @@ func (s *Service) fwIndicatorRemove(w http.ResponseWriter, r *http.Request) erro
 // Result bands (thresholds).
 
 func resultPage(o *Outcome) editPage {
-	pg := editPage{tmpl: "fw-result.html", title: "Add a result band", fields: []string{"label", "min_overall", "min_area", "counts"}, data: map[string]any{}}
+	pg := editPage{tmpl: "fw-result.html", title: "Add a result band", fields: []string{"label", "min_overall", "min_area", "counts"}}
 	if o != nil {
 		pg.title = "Change result band: " + o.Label
-		pg.data["Result"] = o
+		pg.data.Result = o
 	}
 	return pg
 }

@@ -46,8 +46,15 @@ func (s *Service) renderHCList(w http.ResponseWriter, r *http.Request, status in
 		if ferr != nil {
 			return ferr
 		}
-		return s.Web.Render(w, r, status, "assess/hc-list.html", map[string]any{"Title": "Partnership health checks", "Rounds": p.Items, "Owned": owned,
-			"F": fw.F, "Today": Today(s.Now()), "Err": err, "Form": r.PostForm, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		return s.Web.Render(w, r, status, "assess/hc-list.html", hcListView{
+			View:    web.View{Title: "Partnership health checks", Err: err, Form: r.PostForm},
+			Rounds:  p.Items,
+			Owned:   owned,
+			F:       fw.F,
+			Today:   Today(s.Now()),
+			CSV:     p.CSVURL,
+			JSONURL: p.JSONURL,
+		})
 	})
 	if status != http.StatusOK { // the start form's answer, never an export
 		return l.Render(web.ListPage[*Round]{Items: rounds, Total: len(rounds), CSVURL: web.ExportURL(r, "csv"), JSONURL: web.ExportURL(r, "json")})
@@ -135,9 +142,19 @@ func (s *Service) renderRound(w http.ResponseWriter, r *http.Request, round *Rou
 		return s.serveRoundTable(w, r, round, res)
 	}
 	owner, _ := IsSubjectOwner(ctx, s.DB.Q(), "partnership", round.PartnershipID, id.UserID)
-	data := map[string]any{"Title": "Health check: " + round.PartnershipName, "Round": round, "F": fw.F, "Res": res, "Rates": rates,
-		"CanRespond": org != 0 && !responded && !round.Closed(day), "Responded": responded, "Closed": round.Closed(day),
-		"CanClose": (owner || id.Admin) && !round.Closed(day), "Min": MinRespondents, "Err": err, "Form": r.PostForm, "Trend": trend}
+	data := hcRoundView{
+		View:       web.View{Title: "Health check: " + round.PartnershipName, Err: err, Form: r.PostForm},
+		Round:      round,
+		F:          fw.F,
+		Res:        res,
+		Rates:      rates,
+		CanRespond: org != 0 && !responded && !round.Closed(day),
+		Responded:  responded,
+		Closed:     round.Closed(day),
+		CanClose:   (owner || id.Admin) && !round.Closed(day),
+		Min:        MinRespondents,
+		Trend:      trend,
+	}
 	if res.Shown {
 		var labels []string
 		var means []float64
@@ -145,14 +162,14 @@ func (s *Service) renderRound(w http.ResponseWriter, r *http.Request, round *Rou
 			labels = append(labels, p.Title)
 			means = append(means, p.Mean)
 		}
-		data["Chart"] = web.BarChart("Average agreement by principle (1 to 5)", labels, web.Series{Name: "Average", Values: means})
+		data.Chart = web.BarChart("Average agreement by principle (1 to 5)", labels, web.Series{Name: "Average", Values: means})
 	}
 	if len(trend.Rounds) > 1 {
 		var series []web.Series
 		for i, p := range trend.Principles {
 			series = append(series, web.Series{Name: p, Values: trend.Means[i]})
 		}
-		data["TrendChart"] = web.LineChart("Average by principle across rounds", trend.Rounds, series...)
+		data.TrendChart = web.LineChart("Average by principle across rounds", trend.Rounds, series...)
 	}
 	return s.Web.Render(w, r, status, "assess/hc-round.html", data)
 }

@@ -30,10 +30,14 @@ func (s *Service) invitationPage(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) renderInvitation(w http.ResponseWriter, r *http.Request, status int, err error) error {
 	ctx := r.Context()
 	tok := r.PathValue("token")
-	data := map[string]any{"Title": "Invitation to contribute to an assessment", "Token": tok, "Next": r.URL.Path, "Err": err}
+	data := invitationView{
+		View:  web.View{Title: "Invitation to contribute to an assessment", Err: err},
+		Token: tok,
+		Next:  r.URL.Path,
+	}
 	inv, ierr := InvitationByToken(ctx, s.DB.Q(), tok)
 	if apperr.Is(ierr, apperr.EINVALID) {
-		data["Bad"] = apperr.Message(ierr)
+		data.Bad = apperr.Message(ierr)
 		return s.Web.Render(w, r, http.StatusNotFound, "assess/invitation.html", data)
 	}
 	if ierr != nil {
@@ -43,9 +47,9 @@ func (s *Service) renderInvitation(w http.ResponseWriter, r *http.Request, statu
 	if aerr != nil {
 		return aerr
 	}
-	data["Invitation"], data["A"] = inv, a
+	data.Invitation, data.A = inv, a
 	if id := web.IdentityFrom(ctx); id != nil {
-		data["WrongUser"] = accounts.NormaliseEmail(id.Email) != inv.Email
+		data.WrongUser = accounts.NormaliseEmail(id.Email) != inv.Email
 	}
 	return s.Web.Render(w, r, status, "assess/invitation.html", data)
 }

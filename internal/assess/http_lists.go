@@ -92,8 +92,14 @@ func (s *Service) hub(w http.ResponseWriter, r *http.Request) error {
 					mine = append(mine, x.A)
 				}
 			}
-			return s.Web.Render(w, r, 200, "assess/hub.html", map[string]any{"Title": "Assessments", "Mine": mine, "Reviews": reviews, "Rounds": rounds,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "assess/hub.html", hubView{
+				View:    web.View{Title: "Assessments"},
+				Mine:    mine,
+				Reviews: reviews,
+				Rounds:  rounds,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -119,8 +125,13 @@ func (s *Service) reviewList(w http.ResponseWriter, r *http.Request) error {
 					return err
 				}
 			}
-			return s.Web.Render(w, r, 200, "assess/review-list.html", map[string]any{"Title": "Reviews", "List": p.Items, "Assessors": assessors,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "assess/review-list.html", reviewListView{
+				View:      web.View{Title: "Reviews"},
+				List:      p.Items,
+				Assessors: assessors,
+				CSV:       p.CSVURL,
+				JSONURL:   p.JSONURL,
+			})
 		},
 	})
 }

@@ -42,8 +42,13 @@ func (s *Service) qualityMark(w http.ResponseWriter, r *http.Request) error {
 				"awarded_on": a.AwardedOn.Format(time.DateOnly), "valid_until": date(a.ValidUntil)}
 		},
 		Render: func(p web.ListPage[Award]) error {
-			return s.Web.Render(w, r, 200, "assess/quality-mark.html", map[string]any{"Title": "The Consortia Quality Mark", "F": fw.F, "Register": p.Items,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "assess/quality-mark.html", qualityMarkView{
+				View:     web.View{Title: "The Consortia Quality Mark"},
+				F:        fw.F,
+				Register: p.Items,
+				CSV:      p.CSVURL,
+				JSONURL:  p.JSONURL,
+			})
 		},
 	})
 }
@@ -56,13 +61,13 @@ func (s *Service) readiness(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "Commissioning readiness", "F": fw.F}
+	data := readinessView{View: web.View{Title: "Commissioning readiness"}, F: fw.F}
 	if id := web.IdentityFrom(ctx); id != nil {
 		subs, err := OwnedSubjects(ctx, s.DB.Q(), fw.F, id.UserID)
 		if err != nil {
 			return err
 		}
-		data["Subjects"] = subs
+		data.Subjects = subs
 	}
 	return s.Web.Render(w, r, 200, "assess/readiness.html", data)
 }
@@ -84,8 +89,12 @@ func (s *Service) renderStart(w http.ResponseWriter, r *http.Request, key string
 	if serr != nil {
 		return serr
 	}
-	return s.Web.Render(w, r, status, "assess/start.html", map[string]any{"Title": "Apply for the " + fw.F.Name, "F": fw.F, "Subjects": subs, "Err": err, "Form": r.PostForm,
-		"Action": r.URL.Path})
+	return s.Web.Render(w, r, status, "assess/start.html", startView{
+		View:     web.View{Title: "Apply for the " + fw.F.Name, Err: err, Form: r.PostForm},
+		F:        fw.F,
+		Subjects: subs,
+		Action:   r.URL.Path,
+	})
 }
 
 // start begins an assessment of the chosen subject.
@@ -138,5 +147,9 @@ func (s *Service) readinessErr(w http.ResponseWriter, r *http.Request, err error
 		return ferr
 	}
 	subs, _ := OwnedSubjects(ctx, s.DB.Q(), fw.F, web.IdentityFrom(ctx).UserID)
-	return s.Web.Render(w, r, 422, "assess/readiness.html", map[string]any{"Title": "Commissioning readiness", "F": fw.F, "Subjects": subs, "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, 422, "assess/readiness.html", readinessView{
+		View:     web.View{Title: "Commissioning readiness", Err: err, Form: r.PostForm},
+		F:        fw.F,
+		Subjects: subs,
+	})
 }

@@ -67,9 +67,18 @@ func (s *Service) results(w http.ResponseWriter, r *http.Request) error {
 		series = append(series, web.Series{Name: "Reviewer", Values: finalV})
 	}
 	day := Today(s.Now())
-	return s.Web.Render(w, r, 200, "assess/results.html", map[string]any{"Title": "Results: " + v.A.SubjectName, "V": v, "Self": self, "Final": final,
-		"Reviewed": reviewed, "Chart": web.BarChart("Score by area (0 to 100)", labels, series...), "Actions": actions, "Awards": awards, "Today": day,
-		"CanEdit": v.Ac.Contributor, "Form": r.PostForm})
+	return s.Web.Render(w, r, 200, "assess/results.html", resultsView{
+		View:     web.View{Title: "Results: " + v.A.SubjectName, Form: r.PostForm},
+		V:        v,
+		Self:     self,
+		Final:    final,
+		Reviewed: reviewed,
+		Chart:    web.BarChart("Score by area (0 to 100)", labels, series...),
+		Actions:  actions,
+		Awards:   awards,
+		Today:    day,
+		CanEdit:  v.Ac.Contributor,
+	})
 }
 
 func (s *Service) readAction(r *http.Request, x *Action) error {

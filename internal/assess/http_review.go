@@ -68,8 +68,15 @@ func (s *Service) renderReview(w http.ResponseWriter, r *http.Request, v *view, 
 	}
 	res := Score(v.FW.F, Ratings(rev))
 	cerr := CheckReviewer(r.Context(), s.DB.Q(), v.A, v.Ac, web.IdentityFrom(r.Context()).UserID)
-	return s.Web.Render(w, r, status, "assess/review.html", map[string]any{"Title": "Review: " + v.A.SubjectName, "V": v, "Rows": rows, "Res": res,
-		"Self": Score(v.FW.F, Ratings(ans)), "CanReview": cerr == nil, "Why": errMsgOrEmpty(cerr), "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, status, "assess/review.html", reviewView{
+		View:      web.View{Title: "Review: " + v.A.SubjectName, Err: err, Form: r.PostForm},
+		V:         v,
+		Rows:      rows,
+		Res:       res,
+		Self:      Score(v.FW.F, Ratings(ans)),
+		CanReview: cerr == nil,
+		Why:       errMsgOrEmpty(cerr),
+	})
 }
 
 func errMsgOrEmpty(err error) string {
@@ -101,8 +108,15 @@ func (s *Service) renderReviewArea(w http.ResponseWriter, r *http.Request, v *vi
 		return rerr
 	}
 	cerr := CheckReviewer(r.Context(), s.DB.Q(), v.A, v.Ac, web.IdentityFrom(r.Context()).UserID)
-	return s.Web.Render(w, r, status, "assess/review-area.html", map[string]any{"Title": "Review: " + area.Title, "V": v, "Area": area, "Answers": ans,
-		"Reviews": rev, "Evidence": ev, "CanReview": cerr == nil, "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, status, "assess/review-area.html", reviewAreaView{
+		View:      web.View{Title: "Review: " + area.Title, Err: err, Form: r.PostForm},
+		V:         v,
+		Area:      area,
+		Answers:   ans,
+		Reviews:   rev,
+		Evidence:  ev,
+		CanReview: cerr == nil,
+	})
 }
 
 func (s *Service) reviewAreaSave(w http.ResponseWriter, r *http.Request) error {
@@ -173,7 +187,7 @@ func (s *Service) frameworks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "assess/frameworks.html", map[string]any{"Title": "Assessment frameworks", "List": list})
+	return s.Web.Render(w, r, 200, "assess/frameworks.html", frameworksView{View: web.View{Title: "Assessment frameworks"}, List: list})
 }
 
 func (s *Service) loadFramework(r *http.Request) (*FrameworkRow, error) {
@@ -205,8 +219,12 @@ func (s *Service) renderFramework(w http.ResponseWriter, r *http.Request, fw *Fr
 			err = v.Err()
 		}
 	}
-	return s.Web.Render(w, r, status, "assess/framework.html", map[string]any{"Title": fmt.Sprintf("%s, version %d", fw.Name, fw.Version), "FW": fw,
-		"Definition": def, "Editable": fw.Status == "draft" && fw.InUse == 0, "Err": err})
+	return s.Web.Render(w, r, status, "assess/framework.html", frameworkView{
+		View:       web.View{Title: fmt.Sprintf("%s, version %d", fw.Name, fw.Version), Err: err},
+		FW:         fw,
+		Definition: def,
+		Editable:   fw.Status == "draft" && fw.InUse == 0,
+	})
 }
 
 func (s *Service) frameworkExport(w http.ResponseWriter, r *http.Request) error {
@@ -236,7 +254,7 @@ func (s *Service) frameworkImport(w http.ResponseWriter, r *http.Request) error 
 			if lerr != nil {
 				return lerr
 			}
-			return s.Web.Render(w, r, uploads.Status(err), "assess/frameworks.html", map[string]any{"Title": "Assessment frameworks", "List": list, "Err": fieldAs(err, "definition")})
+			return s.Web.Render(w, r, uploads.Status(err), "assess/frameworks.html", frameworksView{View: web.View{Title: "Assessment frameworks", Err: fieldAs(err, "definition")}, List: list})
 		}
 		body = f.Data
 	} else {
@@ -258,8 +276,11 @@ func (s *Service) frameworkImport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		if apperr.Is(err, apperr.EINVALID) {
 			list, _ := ListFrameworks(ctx, s.DB.Q())
-			return s.Web.Render(w, r, 422, "assess/frameworks.html", map[string]any{"Title": "Assessment frameworks", "List": list,
-				"Err": fieldAs(err, "definition"), "Definition": string(body)})
+			return s.Web.Render(w, r, 422, "assess/frameworks.html", frameworksView{
+				View:       web.View{Title: "Assessment frameworks", Err: fieldAs(err, "definition")},
+				List:       list,
+				Definition: string(body),
+			})
 		}
 		return err
 	}
@@ -342,7 +363,7 @@ func (s *Service) renderAssessors(w http.ResponseWriter, r *http.Request, status
 	if lerr != nil {
 		return lerr
 	}
-	return s.Web.Render(w, r, status, "assess/assessors.html", map[string]any{"Title": "Assessors", "List": list, "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, status, "assess/assessors.html", assessorsView{View: web.View{Title: "Assessors", Err: err, Form: r.PostForm}, List: list})
 }
 
 func (s *Service) assessorAdd(w http.ResponseWriter, r *http.Request) error {

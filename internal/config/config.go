@@ -34,6 +34,10 @@ type Config struct {
 	// PasswordCost lowers argon2id memory for tests and the demo generator
 	// ("test"); empty means the production parameters.
 	PasswordCost string
+	// CheckViews (tests: PARTNERHUB_CHECK_VIEWS=1) logs, as an error, each
+	// field a page's template reads that its view struct lacks, checked on
+	// every branch when the page is first rendered with that type.
+	CheckViews bool
 	// DatabasePooler is "transaction" when the database URL leads to a
 	// pooler in transaction pooling mode (PgBouncer); "none" otherwise.
 	DatabasePooler string

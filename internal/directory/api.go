@@ -2,8 +2,6 @@ package directory
 
 import (
 	"time"
-
-	"partnerhub/internal/taxonomy"
 )
 
 // APIOrg is the JSON shape of an organisation (/api/v1 and the page's JSON).
@@ -56,7 +54,7 @@ func nz(s []string) []string {
 	return s
 }
 
-func apiOrg(p *Profile, data map[string]any) APIOrg {
+func apiOrg(p *Profile, data orgData) APIOrg {
 	a := APIOrg{ID: p.UUID, Slug: p.Slug, Name: p.Name, OtherNames: p.OtherNames, Sector: p.Sector, LegalForm: p.LegalForm,
 		Identifiers: nz(p.Identifiers), Description: p.Description, Mission: p.Mission, Address: p.Address, Postcode: p.Postcode,
 		Wards: nz(p.Wards), LocalAuths: nz(p.LocalAuths), IncomeBand: p.IncomeBand, Staff: p.Staff, Volunteers: p.Volunteers,
@@ -65,31 +63,23 @@ func apiOrg(p *Profile, data map[string]any) APIOrg {
 	if p.ProfileUpdated != nil {
 		a.UpdatedAt = *p.ProfileUpdated
 	}
-	if terms, ok := data["Terms"].(map[string][]taxonomy.Term); ok {
-		for _, t := range terms["service"] {
-			a.Services = append(a.Services, t.Code)
-		}
-		for _, t := range terms["client_group"] {
-			a.ClientGroups = append(a.ClientGroups, t.Code)
-		}
-		for _, t := range terms["theme"] {
-			a.Themes = append(a.Themes, t.Code)
-		}
+	for _, t := range data.Terms["service"] {
+		a.Services = append(a.Services, t.Code)
 	}
-	if ps, ok := data["Policies"].([]Policy); ok {
-		for _, x := range ps {
-			a.Policies = append(a.Policies, apiPolicy(x))
-		}
+	for _, t := range data.Terms["client_group"] {
+		a.ClientGroups = append(a.ClientGroups, t.Code)
 	}
-	if ms, ok := data["Marks"].([]QualityMark); ok {
-		for _, m := range ms {
-			a.QualityMarks = append(a.QualityMarks, apiMark{m.Name, m.Level, m.AwardedOn, m.ExpiresOn})
-		}
+	for _, t := range data.Terms["theme"] {
+		a.Themes = append(a.Themes, t.Code)
 	}
-	if bs, ok := data["Badges"].([]Badge); ok {
-		for _, b := range bs {
-			a.Badges = append(a.Badges, b.Kind)
-		}
+	for _, x := range data.Policies {
+		a.Policies = append(a.Policies, apiPolicy(x))
+	}
+	for _, m := range data.Marks {
+		a.QualityMarks = append(a.QualityMarks, apiMark{m.Name, m.Level, m.AwardedOn, m.ExpiresOn})
+	}
+	for _, b := range data.Badges {
+		a.Badges = append(a.Badges, b.Kind)
 	}
 	return a
 }

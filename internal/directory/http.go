@@ -116,14 +116,25 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, status, "directory/list.html", map[string]any{
-				"Refreshes": refreshes,
-				"Title":     "Directory of organisations", "Result": res, "Help": help, "FiltersActive": filtersActive(r.URL.Query()), "Pager": p.PagerData(r), "Filter": f, "Err": p.Err,
-				"Form": r.URL.Query(), "Voc": voc, "Wards": Wards(), "LAs": LocalAuthorities(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-				"Steps":       stepOptions(), // the outcomes ladder's steps (StepFilter)
-				"Sectors":     []string{"vcs", "social_enterprise", "faith", "public", "private"},
-				"LegalForms":  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
-				"IncomeBands": IncomeBands, "PolicyKinds": PolicyKinds, "Sorts": Sorts,
+			return s.Web.Render(w, r, status, "directory/list.html", listView{
+				View:          web.View{Title: "Directory of organisations", Err: p.Err, Form: r.URL.Query()},
+				Refreshes:     refreshes,
+				Result:        res,
+				Help:          help,
+				FiltersActive: filtersActive(r.URL.Query()),
+				Pager:         p.PagerData(r),
+				Filter:        f,
+				Voc:           voc,
+				Wards:         Wards(),
+				LAs:           LocalAuthorities(),
+				CSV:           p.CSVURL,
+				JSONURL:       p.JSONURL,
+				Steps:         stepOptions(),
+				Sectors:       []string{"vcs", "social_enterprise", "faith", "public", "private"},
+				LegalForms:    []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
+				IncomeBands:   IncomeBands,
+				PolicyKinds:   PolicyKinds,
+				Sorts:         Sorts,
 			})
 		},
 	})
@@ -146,67 +157,70 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 	if !p.Published && !member && removedOn == "" {
 		return apperr.NotFound("organisation")
 	}
-	data, err := s.pageData(ctx, p, member)
+	od, err := s.pageData(ctx, p, member)
 	if err != nil {
 		return err
 	}
 	if t, err := time.Parse("2006-01-02", removedOn); err == nil {
 		removedOn = t.Format("2 January 2006")
 	}
-	data["RemovedFrom"], data["RemovedOn"] = register, removedOn
 	if web.WantsJSON(r) {
-		return web.JSON(w, http.StatusOK, apiOrg(p, data))
+		return web.JSON(w, http.StatusOK, apiOrg(p, od))
 	}
-	data["Title"] = p.Name
-	data["Description"] = firstNonEmpty(p.Description, p.Mission)
-	data["P"] = p
-	data["CanEdit"] = id != nil && id.Can(p.ID, web.RoleEditor)
-	data["IsAdmin"] = id != nil && id.Admin
-	if err := s.shortlistData(r, p, data); err != nil {
+	data := orgView{
+		View:        web.View{Title: p.Name, Description: firstNonEmpty(p.Description, p.Mission)},
+		orgData:     od,
+		P:           p,
+		RemovedFrom: register,
+		RemovedOn:   removedOn,
+		CanEdit:     id != nil && id.Can(p.ID, web.RoleEditor),
+		IsAdmin:     id != nil && id.Admin,
+	}
+	if err := s.shortlistData(r, p, &data); err != nil {
 		return err
 	}
 	members, err := memberCount(ctx, s.DB.Q(), p.ID)
 	if err != nil {
 		return err
 	}
-	data["Claimable"] = members == 0
+	data.Claimable = members == 0
 	return s.Web.Render(w, r, http.StatusOK, "directory/org.html", data)
 }
 
 // pageData gathers what an organisation page shows; contacts are filtered
 // to consented fields unless the viewer is a member.
-func (s *Service) pageData(ctx context.Context, p *Profile, member bool) (map[string]any, error) {
+func (s *Service) pageData(ctx context.Context, p *Profile, member bool) (orgData, error) {
 	q := s.DB.Q()
 	pols, err := Policies(ctx, q, p.ID)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	marks, err := QualityMarks(ctx, q, p.ID)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	badges, err := Badges(ctx, q, p.ID)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	hist, err := PartnershipHistory(ctx, q, p.ID, !member)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	contacts, err := Contacts(ctx, q, p.ID)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	if !member {
 		contacts = publicContacts(contacts)
 	}
 	terms, err := termsByVocabulary(ctx, q, p.TermIDs)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	nets, err := OrgNetworks(ctx, q, p.ID)
 	if err != nil {
-		return nil, err
+		return orgData{}, err
 	}
 	var laNames []string
 	for _, c := range p.LocalAuths {
@@ -214,8 +228,8 @@ func (s *Service) pageData(ctx context.Context, p *Profile, member bool) (map[st
 			laNames = append(laNames, la.Name)
 		}
 	}
-	return map[string]any{"Policies": pols, "Marks": marks, "Badges": badges, "Partnerships": hist, "Contacts": contacts,
-		"Terms": terms, "Networks": nets, "LANames": laNames, "Completeness": Completeness(p, pols, contacts)}, nil
+	return orgData{Policies: pols, Marks: marks, Badges: badges, Partnerships: hist, Contacts: contacts,
+		Terms: terms, Networks: nets, LANames: laNames, Completeness: Completeness(p, pols, contacts)}, nil
 }
 
 // publicContacts keeps only the fields each person agreed to publish.
@@ -261,7 +275,7 @@ func (s *Service) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/history.html", map[string]any{"Title": "Profile history: " + p.Name, "P": p, "Entries": entries})
+	return s.Web.Render(w, r, http.StatusOK, "directory/history.html", historyView{View: web.View{Title: "Profile history: " + p.Name}, P: p, Entries: entries})
 }
 
 // filtersActive counts the filters in use besides the search words, so the

@@ -65,8 +65,11 @@ func (s *Service) uploadDir() string {
 }
 
 func (s *Service) renderImportForm(w http.ResponseWriter, r *http.Request, status int, err error) error {
-	return s.Web.Render(w, r, status, "directory/admin_import.html", map[string]any{"Title": "Import organisations", "Err": err,
-		"LimitMB": float64(s.uploadLimit()) / (1 << 20), "Columns": csvColumns})
+	return s.Web.Render(w, r, status, "directory/admin_import.html", adminImportView{
+		View:    web.View{Title: "Import organisations", Err: err},
+		LimitMB: float64(s.uploadLimit()) / (1 << 20),
+		Columns: csvColumns,
+	})
 }
 
 func (s *Service) importForm(w http.ResponseWriter, r *http.Request) error {
@@ -176,8 +179,16 @@ func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	if len(rows) > maxPreviewRows {
 		more, rows = len(rows)-maxPreviewRows, rows[:maxPreviewRows]
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_preview.html", map[string]any{"Title": "Check the import", "Report": rep,
-		"Rows": rows, "More": more, "Upload": name, "SHA256": sum, "Filename": filename, "Size": len(data)})
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_preview.html", adminImportPreviewView{
+		View:     web.View{Title: "Check the import"},
+		Report:   rep,
+		Rows:     rows,
+		More:     more,
+		Upload:   name,
+		SHA256:   sum,
+		Filename: filename,
+		Size:     len(data),
+	})
 }
 
 func lastLine(s string) string {
@@ -213,5 +224,5 @@ func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_result.html", map[string]any{"Title": "Import finished", "Report": rep, "Filename": filename})
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_import_result.html", adminImportResultView{View: web.View{Title: "Import finished"}, Report: rep, Filename: filename})
 }

@@ -81,9 +81,15 @@ func (s *Service) renderRegistersForm(w http.ResponseWriter, r *http.Request, st
 	if perr != nil {
 		return perr
 	}
-	return s.Web.Render(w, r, status, "directory/admin_registers.html", map[string]any{"Title": "Refresh from the registers", "Err": err,
-		"Form": form, "Refreshes": refreshes, "ServerFiles": s.serverFiles(), "ServerDir": s.serverDir(), "Pending": pending,
-		"LimitMB": float64(s.uploadLimit()) / (1 << 20)})
+	return s.Web.Render(w, r, status, "directory/admin_registers.html", adminRegistersView{
+		View:        web.View{Title: "Refresh from the registers", Err: err},
+		Form:        form,
+		Refreshes:   refreshes,
+		ServerFiles: s.serverFiles(),
+		ServerDir:   s.serverDir(),
+		Pending:     pending,
+		LimitMB:     float64(s.uploadLimit()) / (1 << 20),
+	})
 }
 
 func (s *Service) registersForm(w http.ResponseWriter, r *http.Request) error {
@@ -249,8 +255,13 @@ func (s *Service) registersPreview(w http.ResponseWriter, r *http.Request) error
 	}); err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_registers_preview.html", map[string]any{"Title": "Check the refresh", "Report": rep, "Req": req,
-		"RegisterLabel": registerLabel(req.Register), "Counts": reportCounts(rep)})
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_registers_preview.html", adminRegistersPreviewView{
+		View:          web.View{Title: "Check the refresh"},
+		Report:        rep,
+		Req:           req,
+		RegisterLabel: registerLabel(req.Register),
+		Counts:        reportCounts(rep),
+	})
 }
 
 func (s *Service) registersConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -280,8 +291,13 @@ func (s *Service) registersConfirm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_registers_result.html", map[string]any{"Title": "Refresh finished", "Report": rep, "Req": req,
-		"RegisterLabel": registerLabel(req.Register), "Counts": reportCounts(rep)})
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_registers_result.html", adminRegistersResultView{
+		View:          web.View{Title: "Refresh finished"},
+		Report:        rep,
+		Req:           req,
+		RegisterLabel: registerLabel(req.Register),
+		Counts:        reportCounts(rep),
+	})
 }
 
 // reportCount is one line of a report's counts, as the pages show them.
@@ -321,8 +337,15 @@ func (s *Service) registerMatches(w http.ResponseWriter, r *http.Request) error 
 			{Header: "Why", Cell: func(p MatchProposal) string { return p.Reason }},
 		},
 		Render: func(p web.ListPage[MatchProposal]) error {
-			return s.Web.Render(w, r, http.StatusOK, "directory/admin_register_matches.html", map[string]any{"Title": "Register entries to match",
-				"Rows": p.Items, "Status": status, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "directory/admin_register_matches.html", adminRegisterMatchesView{
+				View:    web.View{Title: "Register entries to match"},
+				Rows:    p.Items,
+				Status:  status,
+				Total:   p.Total,
+				Pager:   p.PagerData(r),
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }

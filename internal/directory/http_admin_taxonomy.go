@@ -53,7 +53,7 @@ func (s *Service) taxonomyList(w http.ResponseWriter, r *http.Request) error {
 		}
 		vs = append(vs, vocabView{v, vocabularyTitles[v], vocabularySingular[v], ts})
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/admin_taxonomy.html", map[string]any{"Title": "Taxonomy", "Vocabs": vs, "Usage": usage})
+	return s.Web.Render(w, r, http.StatusOK, "directory/admin_taxonomy.html", adminTaxonomyView{View: web.View{Title: "Taxonomy"}, Vocabs: vs, Usage: usage})
 }
 
 func termForm(t taxonomy.Term) url.Values {
@@ -88,16 +88,21 @@ func termFromForm(f url.Values, t *taxonomy.Term) error {
 }
 
 func (s *Service) renderTermForm(w http.ResponseWriter, r *http.Request, status int, t *taxonomy.Term, form url.Values, err error) error {
-	data := map[string]any{"Term": t, "Form": form, "Err": err, "Singular": vocabularySingular[t.Vocabulary], "VocabTitle": vocabularyTitles[t.Vocabulary]}
+	data := adminTaxonomyFormView{
+		View:       web.View{Form: form, Err: err},
+		Term:       t,
+		Singular:   vocabularySingular[t.Vocabulary],
+		VocabTitle: vocabularyTitles[t.Vocabulary],
+	}
 	if t.ID == 0 {
-		data["Title"] = "Add a " + vocabularySingular[t.Vocabulary]
+		data.Title = "Add a " + vocabularySingular[t.Vocabulary]
 	} else {
-		data["Title"] = "Edit " + vocabularySingular[t.Vocabulary] + ": " + t.Name
+		data.Title = "Edit " + vocabularySingular[t.Vocabulary] + ": " + t.Name
 		_, by, uerr := taxonomy.Usage(r.Context(), s.DB, t.ID)
 		if uerr != nil {
 			return uerr
 		}
-		data["UsageByTable"] = by
+		data.UsageByTable = by
 	}
 	return s.Web.Render(w, r, status, "directory/admin_taxonomy_form.html", data)
 }

@@ -80,10 +80,21 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", map[string]any{"Title": "Find partners", "Form": v, "Voc": voc,
-				"Wards": Wards(), "LAs": LocalAuthorities(), "MyOrgs": myOrgs, "Asked": asked, "Matches": p.Items, "Err": p.Err,
-				"Pager": p.PagerData(r), "Start": p.Pager.First(), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-				"Shortlist": shortlistOffers(r, s.DB.Q(), p.Items), "Back": r.URL.RequestURI()})
+			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", finderView{
+				View:      web.View{Title: "Find partners", Form: v, Err: p.Err},
+				Voc:       voc,
+				Wards:     Wards(),
+				LAs:       LocalAuthorities(),
+				MyOrgs:    myOrgs,
+				Asked:     asked,
+				Matches:   p.Items,
+				Pager:     p.PagerData(r),
+				Start:     p.Pager.First(),
+				CSV:       p.CSVURL,
+				JSONURL:   p.JSONURL,
+				Shortlist: shortlistOffers(r, s.DB.Q(), p.Items),
+				Back:      r.URL.RequestURI(),
+			})
 		},
 	})
 }

@@ -30,9 +30,9 @@ func (s *Service) messagePage(w http.ResponseWriter, r *http.Request, status int
 	if oerr != nil {
 		return oerr
 	}
-	data := map[string]any{"Title": "Send a message to " + p.Name, "P": p, "NoMembers": n == 0, "Orgs": orgs}
+	data := messageView{View: web.View{Title: "Send a message to " + p.Name}, P: p, NoMembers: n == 0, Orgs: orgs}
 	if err != nil {
-		data["Err"], data["Form"] = err, r.PostForm
+		data.Err, data.Form = err, r.PostForm
 	}
 	return s.Web.Render(w, r, status, "directory/message.html", data)
 }

@@ -119,8 +119,12 @@ func (s *Service) acceptMember(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderDecline(w http.ResponseWriter, r *http.Request, status int, n Network, o *accounts.Organisation, err error) error {
-	return s.Web.Render(w, r, status, "directory/network-decline.html", map[string]any{"Title": "Decline " + o.Name + "'s request", "N": n, "O": o,
-		"Action": r.URL.Path, "Err": err, "Form": r.PostForm})
+	return s.Web.Render(w, r, status, "directory/network-decline.html", networkDeclineView{
+		View:   web.View{Title: "Decline " + o.Name + "'s request", Err: err, Form: r.PostForm},
+		N:      n,
+		O:      o,
+		Action: r.URL.Path,
+	})
 }
 
 func (s *Service) declineForm(w http.ResponseWriter, r *http.Request) error {

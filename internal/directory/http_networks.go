@@ -50,8 +50,12 @@ func (s *Service) networks(w http.ResponseWriter, r *http.Request) error {
 				"members": n.Members, "updated_at": n.UpdatedAt, "url": url(n)}
 		},
 		Render: func(p web.ListPage[Network]) error {
-			return s.Web.Render(w, r, http.StatusOK, "directory/networks.html", map[string]any{"Title": "Networks and forums", "Networks": p.Items,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "directory/networks.html", networksView{
+				View:     web.View{Title: "Networks and forums"},
+				Networks: p.Items,
+				CSV:      p.CSVURL,
+				JSONURL:  p.JSONURL,
+			})
 		},
 	})
 }
@@ -99,11 +103,18 @@ func (s *Service) network(w http.ResponseWriter, r *http.Request) error {
 	if isOwner {
 		ownerSlug = n.OwnerSlug
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/network.html", map[string]any{"Title": n.Name, "N": n, "Members": members, "Requests": requests, "CanJoin": canJoin, "OwnerSlug": ownerSlug})
+	return s.Web.Render(w, r, http.StatusOK, "directory/network.html", networkView{
+		View:      web.View{Title: n.Name},
+		N:         n,
+		Members:   members,
+		Requests:  requests,
+		CanJoin:   canJoin,
+		OwnerSlug: ownerSlug,
+	})
 }
 
 func (s *Service) newNetworkForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, http.StatusOK, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org")})
+	return s.Web.Render(w, r, http.StatusOK, "directory/network-new.html", networkNewView{View: web.View{Title: "Add a network"}, Org: r.PathValue("org")})
 }
 
 func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
@@ -123,7 +134,7 @@ func (s *Service) newNetwork(w http.ResponseWriter, r *http.Request) error {
 	checkLen(&v, "meeting_pattern", "Meeting pattern", n.MeetingPattern, MaxShortText)
 	checkLen(&v, "contact", "Contact", n.Contact, MaxShortText)
 	if err := v.Err(); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/network-new.html", map[string]any{"Title": "Add a network", "Org": r.PathValue("org"), "Err": err, "Form": f})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/network-new.html", networkNewView{View: web.View{Title: "Add a network", Err: err, Form: f}, Org: r.PathValue("org")})
 	}
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := CreateNetwork(ctx, tx, &n); err != nil {

@@ -64,7 +64,7 @@ func profileForm(p *Profile) url.Values {
 
 func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, status int, p *Profile, form url.Values, err error) error {
 	ctx := r.Context()
-	data, derr := s.pageData(ctx, p, true)
+	od, derr := s.pageData(ctx, p, true)
 	if derr != nil {
 		return derr
 	}
@@ -72,10 +72,18 @@ func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, status int,
 	if verr != nil {
 		return verr
 	}
-	for k, v := range map[string]any{"Title": "Edit profile: " + p.Name, "P": p, "Form": form, "Err": err, "Voc": voc, "Wards": Wards(),
-		"Sectors": accounts.Sectors, "LegalForms": accounts.LegalForms, "IncomeBands": IncomeBands, "OutcomeMethods": OutcomeMethods,
-		"PolicyKinds": PolicyKinds, "PolicyMap": policyMap(data["Policies"].([]Policy))} {
-		data[k] = v
+	data := editView{
+		View:           web.View{Title: "Edit profile: " + p.Name, Form: form, Err: err},
+		orgData:        od,
+		P:              p,
+		Voc:            voc,
+		Wards:          Wards(),
+		Sectors:        accounts.Sectors,
+		LegalForms:     accounts.LegalForms,
+		IncomeBands:    IncomeBands,
+		OutcomeMethods: OutcomeMethods,
+		PolicyKinds:    PolicyKinds,
+		PolicyMap:      policyMap(od.Policies),
 	}
 	return s.Web.Render(w, r, status, "directory/edit.html", data)
 }
@@ -334,7 +342,7 @@ func (s *Service) claimForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/claim.html", map[string]any{"Title": "Claim " + p.Name, "P": p})
+	return s.Web.Render(w, r, http.StatusOK, "directory/claim.html", claimView{View: web.View{Title: "Claim " + p.Name}, P: p})
 }
 
 func (s *Service) claim(w http.ResponseWriter, r *http.Request) error {
@@ -351,7 +359,7 @@ func (s *Service) claim(w http.ResponseWriter, r *http.Request) error {
 	v.Check(msg != "", "message", "Tell us your role in the organisation")
 	checkLen(&v, "message", "Your message", msg, 2000)
 	if err := v.Err(); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/claim.html", map[string]any{"Title": "Claim " + p.Name, "P": p, "Err": err, "Form": r.PostForm})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/claim.html", claimView{View: web.View{Title: "Claim " + p.Name, Err: err, Form: r.PostForm}, P: p})
 	}
 	id := web.IdentityFrom(ctx)
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -372,7 +380,7 @@ func (s *Service) claims(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "directory/claims.html", map[string]any{"Title": "Organisation claims", "Claims": cs})
+	return s.Web.Render(w, r, http.StatusOK, "directory/claims.html", claimsView{View: web.View{Title: "Organisation claims"}, Claims: cs})
 }
 
 func (s *Service) decideClaim(w http.ResponseWriter, r *http.Request) error {

@@ -82,10 +82,17 @@ func (s *Service) shortlistPage(w http.ResponseWriter, r *http.Request) error {
 				"added_by": e.AddedBy, "added_on": e.CreatedAt.Format("2006-01-02"), "url": base + e.CandidateSlug}
 		},
 		Render: func(p web.ListPage[ShortlistEntry]) error {
-			return s.Web.Render(w, r, http.StatusOK, "directory/shortlist.html", map[string]any{
-				"Title": org.Name + ": shortlist", "Org": org, "Entries": p.Items, "Total": p.Total, "Pager": p.PagerData(r),
-				"CanEdit": web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-				"Back": r.URL.RequestURI()})
+			return s.Web.Render(w, r, http.StatusOK, "directory/shortlist.html", shortlistView{
+				View:    web.View{Title: org.Name + ": shortlist"},
+				Org:     org,
+				Entries: p.Items,
+				Total:   p.Total,
+				Pager:   p.PagerData(r),
+				CanEdit: web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor),
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+				Back:    r.URL.RequestURI(),
+			})
 		},
 	})
 }
@@ -119,8 +126,12 @@ func (s *Service) shortlistAdd(w http.ResponseWriter, r *http.Request) error {
 	v.Check(org != nil, "org", "Choose whose shortlist to add "+p.Name+" to")
 	checkLen(&v, "note", "The note", note, maxShortlistNote)
 	if err := v.Err(); err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/shortlist_add.html", map[string]any{
-			"Title": "Add " + p.Name + " to a shortlist", "P": p, "Orgs": orgs, "Back": back, "Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "directory/shortlist_add.html", shortlistAddView{
+			View: web.View{Title: "Add " + p.Name + " to a shortlist", Form: r.PostForm, Err: err},
+			P:    p,
+			Orgs: orgs,
+			Back: back,
+		})
 	}
 	var added bool
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -176,9 +187,9 @@ func (s *Service) shortlistRemove(w http.ResponseWriter, r *http.Request) error 
 // shortlistData adds the profile page's "Add to shortlist" form (the
 // caller's organisations that may shortlist p) and the shortlists of
 // theirs that hold it already.
-func (s *Service) shortlistData(r *http.Request, p *Profile, data map[string]any) error {
+func (s *Service) shortlistData(r *http.Request, p *Profile, data *orgView) error {
 	orgs := accounts.EditableOrgs(r, s.DB.Q(), p.ID)
-	data["Shortlist"], data["Back"] = orgs, "/directory/"+p.Slug
+	data.Shortlist, data.Back = orgs, "/directory/"+p.Slug
 	ids := make([]int64, len(orgs))
 	for i, o := range orgs {
 		ids[i] = o.ID
@@ -193,7 +204,7 @@ func (s *Service) shortlistData(r *http.Request, p *Profile, data map[string]any
 			holders = append(holders, o)
 		}
 	}
-	data["OnShortlists"] = holders
+	data.OnShortlists = holders
 	return nil
 }
 

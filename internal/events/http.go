@@ -217,10 +217,23 @@ func (s *Service) renderList(w http.ResponseWriter, r *http.Request, p web.ListP
 	if lv.typ != "" {
 		title = Label(lv.typ) + "s"
 	}
-	return s.Web.Render(w, r, 200, "events/list.html", map[string]any{
-		"Title": title, "Events": p.Items, "Types": Types, "Themes": lv.themes, "Theme": theme, "Organiser": organiser, "Organisers": organisers,
-		"Form": form, "Err": p.Err, "Pager": p.PagerData(r), "Total": p.Total, "When": when, "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-		"Feed": feed, "FeedTitle": feedTitle, "Now": lv.now, "Organise": organise,
+	return s.Web.Render(w, r, 200, "events/list.html", listPageView{
+		View:       web.View{Title: title, Form: form, Err: p.Err},
+		Events:     p.Items,
+		Types:      Types,
+		Themes:     lv.themes,
+		Theme:      theme,
+		Organiser:  organiser,
+		Organisers: organisers,
+		Pager:      p.PagerData(r),
+		Total:      p.Total,
+		When:       when,
+		CSV:        p.CSVURL,
+		JSONURL:    p.JSONURL,
+		Feed:       feed,
+		FeedTitle:  feedTitle,
+		Now:        lv.now,
+		Organise:   organise,
 	})
 }
 
@@ -309,11 +322,16 @@ func (s *Service) renderEvent(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "events/event.html", map[string]any{
-		"Related": related,
-		"Title":   e.Title, "Description": cmp.Or(e.Summary, e.Description), "Event": e, "B": bv, "JSONLD": template.JS(ld), "Form": form, "Err": formErr,
-		"CanManage": id.Can(e.OrganiserID, web.RoleEditor), "Now": now, "Fair": fair,
-		"Feed": "/calendar/organisers/" + e.OrganiserSlug + "/events.ics",
+	return s.Web.Render(w, r, status, "events/event.html", eventView{
+		View:      web.View{Title: e.Title, Description: cmp.Or(e.Summary, e.Description), Form: form, Err: formErr},
+		Related:   related,
+		Event:     e,
+		B:         bv,
+		JSONLD:    template.JS(ld),
+		CanManage: id.Can(e.OrganiserID, web.RoleEditor),
+		Now:       now,
+		Fair:      fair,
+		Feed:      "/calendar/organisers/" + e.OrganiserSlug + "/events.ics",
 	})
 }
 
@@ -465,8 +483,14 @@ func (s *Service) mine(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, 200, "events/mine.html", map[string]any{"Title": "Your events", "Upcoming": upcoming, "Past": past, "Meetings": meetings,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "events/mine.html", mineView{
+				View:     web.View{Title: "Your events"},
+				Upcoming: upcoming,
+				Past:     past,
+				Meetings: meetings,
+				CSV:      p.CSVURL,
+				JSONURL:  p.JSONURL,
+			})
 		},
 	})
 }
@@ -502,8 +526,15 @@ func (s *Service) stats(w http.ResponseWriter, r *http.Request) error {
 		},
 		Render: func(p web.ListPage[TypeStat]) error {
 			chart := web.BarChart("Partnerships sparked by type of event", labelsX, web.Series{Name: "Partnerships", Values: series})
-			return s.Web.Render(w, r, 200, "events/stats.html", map[string]any{"Title": "Event measures", "Stats": p.Items, "Unknown": unknown, "Top": top, "Chart": chart,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "events/stats.html", statsView{
+				View:    web.View{Title: "Event measures"},
+				Stats:   p.Items,
+				Unknown: unknown,
+				Top:     top,
+				Chart:   chart,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }

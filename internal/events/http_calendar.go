@@ -150,7 +150,7 @@ func (s *Service) personalPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "events/calendar.html", map[string]any{"Title": "Your calendar feed", "Created": created})
+	return s.Web.Render(w, r, 200, "events/calendar.html", calendarView{View: web.View{Title: "Your calendar feed"}, Created: created})
 }
 
 func (s *Service) resetPersonal(w http.ResponseWriter, r *http.Request) error {
@@ -168,5 +168,5 @@ func (s *Service) resetPersonal(w http.ResponseWriter, r *http.Request) error {
 	now := db.Now()
 	feed := s.baseURL() + "/calendar/personal/" + tok + "/events.ics"
 	w.Header().Set("Cache-Control", "no-store")
-	return s.Web.Render(w, r, 200, "events/calendar.html", map[string]any{"Title": "Your calendar feed", "Created": &now, "FeedURL": feed})
+	return s.Web.Render(w, r, 200, "events/calendar.html", calendarView{View: web.View{Title: "Your calendar feed"}, Created: &now, FeedURL: feed})
 }

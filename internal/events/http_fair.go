@@ -122,7 +122,7 @@ func (s *Service) renderApply(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "events/stand_apply.html", map[string]any{"Title": "Apply for a stand", "Event": e, "Orgs": orgs, "Form": form, "Err": ferr})
+	return s.Web.Render(w, r, status, "events/stand_apply.html", standApplyView{View: web.View{Title: "Apply for a stand", Form: form, Err: ferr}, Event: e, Orgs: orgs})
 }
 
 func (s *Service) apply(w http.ResponseWriter, r *http.Request) error {
@@ -199,10 +199,17 @@ func (s *Service) renderMeetings(w http.ResponseWriter, r *http.Request, status 
 	if form == nil {
 		form = url.Values{"date": {e.StartsAt.In(londonLoc()).Format("2006-01-02")}, "start": {e.StartsAt.In(londonLoc()).Format("15:04")}, "count": {"6"}, "minutes": {"20"}}
 	}
-	return s.Web.Render(w, r, status, "events/meetings.html", map[string]any{
-		"Title": "Meet the buyer: " + e.Title, "Event": e, "Slots": slots, "Orgs": orgs, "BookFor": bookFor, "BuyerOrgs": buyerOrgs,
-		"MyOrgs": mineOrg, "UserID": id.UserID, "CanPublish": id.Commissioner || id.Admin, "Form": form, "Err": ferr,
-		"Open": e.BookingOpen(s.Now()),
+	return s.Web.Render(w, r, status, "events/meetings.html", meetingsView{
+		View:       web.View{Title: "Meet the buyer: " + e.Title, Form: form, Err: ferr},
+		Event:      e,
+		Slots:      slots,
+		Orgs:       orgs,
+		BookFor:    bookFor,
+		BuyerOrgs:  buyerOrgs,
+		MyOrgs:     mineOrg,
+		UserID:     id.UserID,
+		CanPublish: id.Commissioner || id.Admin,
+		Open:       e.BookingOpen(s.Now()),
 	})
 }
 
@@ -334,7 +341,12 @@ func (s *Service) renderStands(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "events/stands.html", map[string]any{"Title": "Stands: " + e.Title, "Event": e, "Stands": st, "Apps": apps, "Form": form, "Err": ferr})
+	return s.Web.Render(w, r, status, "events/stands.html", standsView{
+		View:   web.View{Title: "Stands: " + e.Title, Form: form, Err: ferr},
+		Event:  e,
+		Stands: st,
+		Apps:   apps,
+	})
 }
 
 func (s *Service) addStands(w http.ResponseWriter, r *http.Request) error {

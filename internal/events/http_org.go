@@ -28,8 +28,14 @@ func (s *Service) orgEvents(w http.ResponseWriter, r *http.Request) error {
 			return ListEvents(ctx, s.DB.Q(), f)
 		},
 		Render: func(p web.ListPage[*Event]) error {
-			return s.Web.Render(w, r, 200, "events/org_events.html", map[string]any{"Title": "Events organised by " + org.Name, "Org": org, "Events": p.Items,
-				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "events/org_events.html", orgEventsView{
+				View:    web.View{Title: "Events organised by " + org.Name},
+				Org:     org,
+				Events:  p.Items,
+				Pager:   p.PagerData(r),
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -43,8 +49,14 @@ func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, o
 	if e != nil {
 		title = "Change " + e.Title
 	}
-	return s.Web.Render(w, r, status, "events/form.html", map[string]any{"Title": title, "Org": org, "Event": e, "Form": form, "Err": err,
-		"Types": Types, "Audiences": Audiences, "Themes": themes})
+	return s.Web.Render(w, r, status, "events/form.html", formView{
+		View:      web.View{Title: title, Form: form, Err: err},
+		Org:       org,
+		Event:     e,
+		Types:     Types,
+		Audiences: Audiences,
+		Themes:    themes,
+	})
 }
 
 func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
@@ -197,8 +209,13 @@ func (s *Service) attendees(w http.ResponseWriter, r *http.Request) error {
 		},
 		Meta: func() map[string]any { return map[string]any{"event": e.Slug} },
 		Render: func(p web.ListPage[*Booking]) error {
-			return s.Web.Render(w, r, 200, "events/attendees.html", map[string]any{"Title": "Attendees: " + e.Title, "Event": e, "Bookings": p.Items,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "events/attendees.html", attendeesView{
+				View:     web.View{Title: "Attendees: " + e.Title},
+				Event:    e,
+				Bookings: p.Items,
+				CSV:      p.CSVURL,
+				JSONURL:  p.JSONURL,
+			})
 		},
 	})
 }
@@ -225,7 +242,10 @@ func (s *Service) messageForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "events/message.html", map[string]any{"Title": "Message attendees", "Event": e, "Form": url.Values{"subject": {"About " + e.Title}}})
+	return s.Web.Render(w, r, 200, "events/message.html", messageView{
+		View:  web.View{Title: "Message attendees", Form: url.Values{"subject": {"About " + e.Title}}},
+		Event: e,
+	})
 }
 
 func (s *Service) message(w http.ResponseWriter, r *http.Request) error {
@@ -241,7 +261,7 @@ func (s *Service) message(w http.ResponseWriter, r *http.Request) error {
 	})
 	if err != nil {
 		if apperr.Is(err, apperr.EINVALID) {
-			return s.Web.Render(w, r, 422, "events/message.html", map[string]any{"Title": "Message attendees", "Event": e, "Form": r.PostForm, "Err": err})
+			return s.Web.Render(w, r, 422, "events/message.html", messageView{View: web.View{Title: "Message attendees", Form: r.PostForm, Err: err}, Event: e})
 		}
 		return err
 	}

@@ -181,7 +181,7 @@ func (s *Service) feedbackForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "events/feedback.html", map[string]any{"Title": "Feedback: " + e.Title, "Event": e, "Booking": b, "Done": done})
+	return s.Web.Render(w, r, 200, "events/feedback.html", feedbackView{View: web.View{Title: "Feedback: " + e.Title}, Event: e, Booking: b, Done: done})
 }
 
 // SaveFeedback stores one rating per booking.
@@ -216,13 +216,13 @@ func (s *Service) feedback(w http.ResponseWriter, r *http.Request) error {
 			return SaveFeedback(r.Context(), tx, e, b.ID, r.PostForm.Get("rating"), r.PostForm.Get("comments"))
 		})
 		if apperr.Is(err, apperr.EINVALID) {
-			return s.Web.Render(w, r, 422, "events/feedback.html", map[string]any{"Title": "Feedback: " + e.Title, "Event": e, "Booking": b, "Form": r.PostForm, "Err": err})
+			return s.Web.Render(w, r, 422, "events/feedback.html", feedbackView{View: web.View{Title: "Feedback: " + e.Title, Form: r.PostForm, Err: err}, Event: e, Booking: b})
 		}
 		if err != nil && !apperr.Is(err, apperr.ECONFLICT) {
 			return err
 		}
 	}
-	return s.Web.Render(w, r, 200, "events/feedback.html", map[string]any{"Title": "Thank you", "Event": e, "Booking": b, "Done": true, "Thanks": true})
+	return s.Web.Render(w, r, 200, "events/feedback.html", feedbackView{View: web.View{Title: "Thank you"}, Event: e, Booking: b, Done: true, Thanks: true})
 }
 
 // FeedbackSummary is what the organiser sees.
@@ -290,7 +290,7 @@ func (s *Service) feedbackSummary(w http.ResponseWriter, r *http.Request) error 
 		vals[i] = float64(n)
 	}
 	chart := web.BarChart("Ratings (1 = poor, 5 = excellent)", labelsX, web.Series{Name: "Responses", Values: vals})
-	return s.Web.Render(w, r, 200, "events/feedback_summary.html", map[string]any{"Title": "Feedback: " + e.Title, "Event": e, "S": fs, "Chart": chart})
+	return s.Web.Render(w, r, 200, "events/feedback_summary.html", feedbackSummaryView{View: web.View{Title: "Feedback: " + e.Title}, Event: e, S: fs, Chart: chart})
 }
 
 // SparkedEvent is an event with the partnerships it sparked.

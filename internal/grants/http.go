@@ -132,9 +132,16 @@ func (s *Service) overview(w http.ResponseWriter, r *http.Request) error {
 			if len(years) > 0 {
 				chart = web.BarChart("Value of grants into the town by year of award (£, GBP grants)", labels, web.Series{Name: "£ awarded", Values: values})
 			}
-			return s.Web.Render(w, r, http.StatusOK, "grants/funding.html", map[string]any{"Title": "Funding into the town",
-				"Funders": rows(p.Items), "Years": rows(years), "Chart": chart, "All": totalsRow{all, Money(all.GBPMinor, "GBP")}, "Orgs": orgs,
-				"CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/funding.html", fundingView{
+				View:    web.View{Title: "Funding into the town"},
+				Funders: rows(p.Items),
+				Years:   rows(years),
+				Chart:   chart,
+				All:     totalsRow{all, Money(all.GBPMinor, "GBP")},
+				Orgs:    orgs,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -227,9 +234,18 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			return List(ctx, s.DB.Q(), f, limit, offset)
 		},
 		Render: func(p web.ListPage[Grant]) error {
-			return s.Web.Render(w, r, http.StatusOK, "grants/list.html", map[string]any{"Title": "Grants", "Grants": grantRows(p.Items),
-				"Total": p.Total, "Pager": p.PagerData(r), "Err": p.Err, "Form": r.URL.Query(), "Themes": themes, "Funders": funders,
-				"Wards": directory.Wards(), "All": f.All, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/list.html", listView{
+				View:    web.View{Title: "Grants", Err: p.Err, Form: r.URL.Query()},
+				Grants:  grantRows(p.Items),
+				Total:   p.Total,
+				Pager:   p.PagerData(r),
+				Themes:  themes,
+				Funders: funders,
+				Wards:   directory.Wards(),
+				All:     f.All,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -267,8 +283,13 @@ func (s *Service) wards(w http.ResponseWriter, r *http.Request) error {
 			if len(labels) > 0 {
 				chart = web.BarChart("Value of grants by ward (£, GBP grants)", labels, web.Series{Name: "£ awarded", Values: values})
 			}
-			return s.Web.Render(w, r, http.StatusOK, "grants/wards.html", map[string]any{"Title": "Grants by ward", "Rows": rows(p.Items),
-				"Chart": chart, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/wards.html", wardsView{
+				View:    web.View{Title: "Grants by ward"},
+				Rows:    rows(p.Items),
+				Chart:   chart,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -302,8 +323,13 @@ func (s *Service) themes(w http.ResponseWriter, r *http.Request) error {
 			if len(labels) > 0 {
 				chart = web.BarChart("Value of grants by theme (£, GBP grants)", labels, web.Series{Name: "£ awarded", Values: values})
 			}
-			return s.Web.Render(w, r, http.StatusOK, "grants/themes.html", map[string]any{"Title": "Grants by theme", "Rows": rows(p.Items),
-				"Chart": chart, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/themes.html", themesView{
+				View:    web.View{Title: "Grants by theme"},
+				Rows:    rows(p.Items),
+				Chart:   chart,
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -326,8 +352,16 @@ func (s *Service) orgGrants(w http.ResponseWriter, r *http.Request) error {
 			return List(ctx, s.DB.Q(), Filter{OrgID: org.ID}, limit, offset)
 		},
 		Render: func(p web.ListPage[Grant]) error {
-			return s.Web.Render(w, r, http.StatusOK, "grants/org.html", map[string]any{"Title": "Grants received by " + org.Name, "Org": org,
-				"Grants": grantRows(p.Items), "Years": rows(years), "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/org.html", orgView{
+				View:    web.View{Title: "Grants received by " + org.Name},
+				Org:     org,
+				Grants:  grantRows(p.Items),
+				Years:   rows(years),
+				Total:   p.Total,
+				Pager:   p.PagerData(r),
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }
@@ -358,8 +392,7 @@ func (s *Service) importForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderImportForm(w http.ResponseWriter, r *http.Request, status int, err error) error {
-	return s.Web.Render(w, r, status, "grants/admin_import.html", map[string]any{"Title": "Import 360Giving grants", "Err": err,
-		"Hint": uploadPolicy.Hint()})
+	return s.Web.Render(w, r, status, "grants/admin_import.html", adminImportView{View: web.View{Title: "Import 360Giving grants", Err: err}, Hint: uploadPolicy.Hint()})
 }
 
 func fileErr(code, msg string) error {
@@ -399,9 +432,16 @@ func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	if len(preview) > 200 {
 		preview, more = preview[:200], len(preview)-200
 	}
-	return s.Web.Render(w, r, http.StatusOK, "grants/admin_preview.html", map[string]any{"Title": "Check the grants import",
-		"Report": res.Report, "Res": res, "Grants": grantRows(preview), "More": more, "Filename": f.Name,
-		"Upload": stored, "SHA256": hex.EncodeToString(sum[:])})
+	return s.Web.Render(w, r, http.StatusOK, "grants/admin_preview.html", adminPreviewView{
+		View:     web.View{Title: "Check the grants import"},
+		Report:   res.Report,
+		Res:      res,
+		Grants:   grantRows(preview),
+		More:     more,
+		Filename: f.Name,
+		Upload:   stored,
+		SHA256:   hex.EncodeToString(sum[:]),
+	})
 }
 
 // importConfirm imports the file previewed, if it is still the same.
@@ -463,16 +503,19 @@ func (s *Service) matches(w http.ResponseWriter, r *http.Request) error {
 			{Header: "Total GBP", Cell: func(p Proposal) string { return plainMoney(p.GBP) }},
 		},
 		Render: func(p web.ListPage[Proposal]) error {
-			type row struct {
-				Proposal
-				Money string
-			}
-			out := make([]row, len(p.Items))
+			out := make([]proposalRow, len(p.Items))
 			for i, x := range p.Items {
-				out[i] = row{x, Money(x.GBP, "GBP")}
+				out[i] = proposalRow{x, Money(x.GBP, "GBP")}
 			}
-			return s.Web.Render(w, r, http.StatusOK, "grants/admin_matches.html", map[string]any{"Title": "Grant recipients to match",
-				"Rows": out, "Status": status, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, http.StatusOK, "grants/admin_matches.html", adminMatchesView{
+				View:    web.View{Title: "Grant recipients to match"},
+				Rows:    out,
+				Status:  status,
+				Total:   p.Total,
+				Pager:   p.PagerData(r),
+				CSV:     p.CSVURL,
+				JSONURL: p.JSONURL,
+			})
 		},
 	})
 }

@@ -32,7 +32,7 @@ func (s *Service) renderCompact(w http.ResponseWriter, r *http.Request, status i
 	ctx := r.Context()
 	c, e := DocumentByKind(ctx, s.DB.Q(), "code")
 	if apperr.Code(e) == apperr.ENOTFOUND {
-		return s.Web.Render(w, r, http.StatusOK, "library/compact.html", map[string]any{"Title": "The Compact"})
+		return s.Web.Render(w, r, http.StatusOK, "library/compact.html", compactView{View: web.View{Title: "The Compact"}})
 	}
 	if e != nil {
 		return e
@@ -66,9 +66,15 @@ func (s *Service) renderCompact(w http.ResponseWriter, r *http.Request, status i
 			mine = append(mine, ownedOrg{ID: o.ID, Slug: o.Slug, Name: o.Name, Signed: signed[o.ID]})
 		}
 	}
-	return s.Web.Render(w, r, status, "library/compact.html", map[string]any{"Title": "The Compact", "Doc": c, "Current": cur, "Sections": secs,
-		"Description": "The Blackpool Compact: numbered commitments between the public sector and the third sector, its signatories and how concerns are resolved.",
-		"Signatories": total, "Mine": mine, "Form": form, "Err": err, "Today": today()})
+	return s.Web.Render(w, r, status, "library/compact.html", compactView{
+		View:        web.View{Title: "The Compact", Description: "The Blackpool Compact: numbered commitments between the public sector and the third sector, its signatories and how concerns are resolved.", Form: form, Err: err},
+		Doc:         c,
+		Current:     cur,
+		Sections:    secs,
+		Signatories: total,
+		Mine:        mine,
+		Today:       today(),
+	})
 }
 
 func (s *Service) signatories(w http.ResponseWriter, r *http.Request) error {
@@ -89,7 +95,11 @@ func (s *Service) signatories(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"organisation": x.OrgName, "slug": x.OrgSlug, "sector": x.Sector, "first_signed_on": x.FirstOn.Format(time.DateOnly), "version": x.Version, "signed_on": x.SignedOn.Format(time.DateOnly)}
 		},
 		Render: func(p web.ListPage[Signature]) error {
-			return s.Web.Render(w, r, http.StatusOK, "library/signatories.html", map[string]any{"Title": "Signatories of the Compact", "List": p, "Pager": p.PagerData(r), "Form": url.Values{"q": {search}}})
+			return s.Web.Render(w, r, http.StatusOK, "library/signatories.html", signatoriesView{
+				View:  web.View{Title: "Signatories of the Compact", Form: url.Values{"q": {search}}},
+				List:  p,
+				Pager: p.PagerData(r),
+			})
 		},
 	})
 }
@@ -140,7 +150,7 @@ func (s *Service) disputes(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "library/disputes.html", map[string]any{"Title": "Compact disputes", "List": p, "Pager": p.PagerData(r), "Mine": mine})
+			return s.Web.Render(w, r, http.StatusOK, "library/disputes.html", disputesView{View: web.View{Title: "Compact disputes"}, List: p, Pager: p.PagerData(r), Mine: mine})
 		},
 	})
 }
@@ -166,7 +176,12 @@ func (s *Service) renderDisputeForm(w http.ResponseWriter, r *http.Request, stat
 			secs = ParseCompact(cur.Body)
 		}
 	}
-	return s.Web.Render(w, r, status, "library/dispute_form.html", map[string]any{"Title": "Raise a concern under the Compact", "Org": self[0], "Others": others, "Sections": secs, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "library/dispute_form.html", disputeFormView{
+		View:     web.View{Title: "Raise a concern under the Compact", Form: form, Err: err},
+		Org:      self[0],
+		Others:   others,
+		Sections: secs,
+	})
 }
 
 func (s *Service) raise(w http.ResponseWriter, r *http.Request) error {
@@ -194,8 +209,13 @@ func (s *Service) dispute(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) renderDispute(w http.ResponseWriter, r *http.Request, status int, d *Dispute, form url.Values, err error) error {
 	id := web.IdentityFrom(r.Context())
 	canEdit := id.Admin || id.RoleIn(d.RaisedBy) >= web.RoleEditor || id.RoleIn(d.Against) >= web.RoleEditor
-	return s.Web.Render(w, r, status, "library/dispute.html", map[string]any{"Title": fmt.Sprintf("Compact dispute %d", d.ID), "Dispute": d, "Form": form, "Err": err, "CanEdit": canEdit,
-		"Stages": append([]string{d.Stage}, d.NextStages()...), "Days": stageDays(r.Context(), s.DB.Q())})
+	return s.Web.Render(w, r, status, "library/dispute.html", disputeView{
+		View:    web.View{Title: fmt.Sprintf("Compact dispute %d", d.ID), Form: form, Err: err},
+		Dispute: d,
+		CanEdit: canEdit,
+		Stages:  append([]string{d.Stage}, d.NextStages()...),
+		Days:    stageDays(r.Context(), s.DB.Q()),
+	})
 }
 
 func (s *Service) moveDispute(w http.ResponseWriter, r *http.Request) error {
@@ -220,7 +240,7 @@ func (s *Service) moveDispute(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) settingsPage(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, http.StatusOK, "library/settings.html", map[string]any{"Title": "Library settings", "Form": url.Values{"dispute_stage_days": {strconv.Itoa(stageDays(r.Context(), s.DB.Q()))}}})
+	return s.Web.Render(w, r, http.StatusOK, "library/settings.html", web.View{Title: "Library settings", Form: url.Values{"dispute_stage_days": {strconv.Itoa(stageDays(r.Context(), s.DB.Q()))}}})
 }
 
 func (s *Service) saveLibrarySettings(w http.ResponseWriter, r *http.Request) error {
@@ -229,8 +249,7 @@ func (s *Service) saveLibrarySettings(w http.ResponseWriter, r *http.Request) er
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostForm.Get("dispute_stage_days")))
 	if err != nil || n < 1 || n > 365 {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "library/settings.html", map[string]any{"Title": "Library settings", "Form": r.PostForm,
-			"Err": fieldErr("dispute_stage_days", "Enter a whole number of days from 1 to 365")})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "library/settings.html", web.View{Title: "Library settings", Form: r.PostForm, Err: fieldErr("dispute_stage_days", "Enter a whole number of days from 1 to 365")})
 	}
 	ctx := r.Context()
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error {

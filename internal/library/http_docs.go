@@ -175,9 +175,14 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		Item: func(d *Document) any { return docJSON(d, s.baseURL()) },
 		Render: func(p web.ListPage[*Document]) error {
 			form := url.Values{"kind": {f.Kind}, "status": {f.Status}, "q": {f.Q}, "sort": {f.Sort}}
-			return s.Web.Render(w, r, http.StatusOK, "library/list.html", map[string]any{"Title": "Library", "Form": form, "Err": p.Err,
-				"Description": "The town's living documents: the good practice guide and development policy for consortia, the Compact, standard policy templates and guidance, each with its owner and review date.",
-				"List":        p, "Pager": p.PagerData(r), "Kinds": Kinds, "Statuses": Statuses, "Today": today()})
+			return s.Web.Render(w, r, http.StatusOK, "library/list.html", listView{
+				View:     web.View{Title: "Library", Form: form, Err: p.Err, Description: "The town's living documents: the good practice guide and development policy for consortia, the Compact, standard policy templates and guidance, each with its owner and review date."},
+				List:     p,
+				Pager:    p.PagerData(r),
+				Kinds:    Kinds,
+				Statuses: Statuses,
+				Today:    today(),
+			})
 		},
 	})
 }
@@ -234,17 +239,25 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 		return e
 	}
 	id := web.IdentityFrom(ctx)
-	data := map[string]any{"Title": d.Title, "Description": d.Summary, "Doc": d, "Shown": shown, "Rendered": rendered, "Attachments": atts,
-		"Today": today(), "Manage": canManage(id, d), "Latest": d.Latest(), "Err": err, "Form": form}
+	data := showView{
+		View:        web.View{Title: d.Title, Description: d.Summary, Err: err, Form: form},
+		Doc:         d,
+		Shown:       shown,
+		Rendered:    rendered,
+		Attachments: atts,
+		Today:       today(),
+		Manage:      canManage(id, d),
+		Latest:      d.Latest(),
+	}
 	if d.Kind == "code" && shown != nil {
-		data["Sections"] = ParseCompact(shown.Body)
+		data.Sections = ParseCompact(shown.Body)
 	}
 	if d.IsDefinition() && shown != nil {
 		check, e := definitionChecklist(ctx, s.DB.Q(), shown.Version)
 		if e != nil {
 			return e
 		}
-		data["Checklist"], data["DefinitionAdmin"] = check, DefinitionAdminURL
+		data.Checklist, data.DefinitionAdmin = check, DefinitionAdminURL
 	}
 	return s.Web.Render(w, r, status, "library/show.html", data)
 }
@@ -288,8 +301,15 @@ func (s *Service) diff(w http.ResponseWriter, r *http.Request) error {
 	if v.Err() != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.Web.Render(w, r, status, "library/diff.html", map[string]any{"Title": "Changes to " + d.Title, "Doc": d, "From": from, "To": to,
-		"Lines": lines, "Added": added, "Removed": removed, "Err": v.Err(), "Form": url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}})
+	return s.Web.Render(w, r, status, "library/diff.html", diffView{
+		View:    web.View{Title: "Changes to " + d.Title, Err: v.Err(), Form: url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}},
+		Doc:     d,
+		From:    from,
+		To:      to,
+		Lines:   lines,
+		Added:   added,
+		Removed: removed,
+	})
 }
 
 func (s *Service) attachment(w http.ResponseWriter, r *http.Request) error {
@@ -317,7 +337,11 @@ func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderNew(w http.ResponseWriter, r *http.Request, status int, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "library/new.html", map[string]any{"Title": "New library document", "Form": form, "Err": err, "Kinds": Kinds, "Policies": TemplatePolicies})
+	return s.Web.Render(w, r, status, "library/new.html", newView{
+		View:     web.View{Title: "New library document", Form: form, Err: err},
+		Kinds:    Kinds,
+		Policies: TemplatePolicies,
+	})
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
@@ -358,8 +382,13 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, status int, d *Document, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "library/edit.html", map[string]any{"Title": "Manage " + d.Title, "Doc": d, "Form": form, "Err": err,
-		"Statuses": Statuses, "Policy": attachmentPolicy.Hint(), "DefinitionAdmin": DefinitionAdminURL})
+	return s.Web.Render(w, r, status, "library/edit.html", editView{
+		View:            web.View{Title: "Manage " + d.Title, Form: form, Err: err},
+		Doc:             d,
+		Statuses:        Statuses,
+		Policy:          attachmentPolicy.Hint(),
+		DefinitionAdmin: DefinitionAdminURL,
+	})
 }
 
 func (s *Service) addVersion(w http.ResponseWriter, r *http.Request) error {
@@ -477,7 +506,12 @@ func (s *Service) renderComments(w http.ResponseWriter, r *http.Request, status 
 	if e != nil {
 		return e
 	}
-	return s.Web.Render(w, r, status, "library/comments.html", map[string]any{"Title": "Consultation comments on " + d.Title, "Doc": d, "Comments": cs, "Outcomes": Outcomes, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "library/comments.html", commentsView{
+		View:     web.View{Title: "Consultation comments on " + d.Title, Form: form, Err: err},
+		Doc:      d,
+		Comments: cs,
+		Outcomes: Outcomes,
+	})
 }
 
 func (s *Service) handleComment(w http.ResponseWriter, r *http.Request) error {
@@ -529,7 +563,12 @@ func (s *Service) renderAdopt(w http.ResponseWriter, r *http.Request, status int
 	if e != nil {
 		return e
 	}
-	return s.Web.Render(w, r, status, "library/adopt.html", map[string]any{"Title": "Adopt the " + d.Title + " template", "Doc": d, "Orgs": orgs, "Form": form, "Err": err, "InForce": d.InForce(today())})
+	return s.Web.Render(w, r, status, "library/adopt.html", adoptView{
+		View:    web.View{Title: "Adopt the " + d.Title + " template", Form: form, Err: err},
+		Doc:     d,
+		Orgs:    orgs,
+		InForce: d.InForce(today()),
+	})
 }
 
 func (s *Service) adopt(w http.ResponseWriter, r *http.Request) error {
@@ -581,5 +620,11 @@ func (s *Service) orgPolicies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || len(orgs) == 0 {
 		return apperr.NotFound("organisation")
 	}
-	return s.Web.Render(w, r, http.StatusOK, "library/org_policies.html", map[string]any{"Title": orgs[0].Name + ": policies from the town's templates", "Org": orgs[0], "Adoptions": ads, "Templates": templates, "Today": today()})
+	return s.Web.Render(w, r, http.StatusOK, "library/org_policies.html", orgPoliciesView{
+		View:      web.View{Title: orgs[0].Name + ": policies from the town's templates"},
+		Org:       orgs[0],
+		Adoptions: ads,
+		Templates: templates,
+		Today:     today(),
+	})
 }

@@ -64,9 +64,14 @@ func (s *Service) newsList(w http.ResponseWriter, r *http.Request, f NewsFilter,
 			if f.Category != "" && v.Err() == nil {
 				feedURL = "/news/category/" + f.Category + "/feed.atom"
 			}
-			return s.Web.Render(w, r, http.StatusOK, "library/news.html", map[string]any{"Title": title, "Page": page, "List": p, "Pager": p.PagerData(r), "Err": p.Err,
-				"Form": url.Values{"category": {f.Category}, "q": {f.Q}}, "Categories": Categories, "Feed": feedURL,
-				"Description": "News about Blackpool's consortia, commissioning, events and funding."})
+			return s.Web.Render(w, r, http.StatusOK, "library/news.html", newsView{
+				View:       web.View{Title: title, Err: p.Err, Form: url.Values{"category": {f.Category}, "q": {f.Q}}, Description: "News about Blackpool's consortia, commissioning, events and funding."},
+				Page:       page,
+				List:       p,
+				Pager:      p.PagerData(r),
+				Categories: Categories,
+				Feed:       feedURL,
+			})
 		},
 	})
 }
@@ -116,8 +121,13 @@ func (s *Service) article(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "library/article.html", map[string]any{"Title": a.Title, "Description": a.Summary, "Article": a, "Rendered": markdown.Render(a.Body),
-		"AboutTitle": aboutTitle, "AboutHref": aboutHref})
+	return s.Web.Render(w, r, http.StatusOK, "library/article.html", articleView{
+		View:       web.View{Title: a.Title, Description: a.Summary},
+		Article:    a,
+		Rendered:   markdown.Render(a.Body),
+		AboutTitle: aboutTitle,
+		AboutHref:  aboutHref,
+	})
 }
 
 func (s *Service) articleImage(w http.ResponseWriter, r *http.Request) error {
@@ -141,9 +151,14 @@ func (s *Service) articleForm(w http.ResponseWriter, r *http.Request) error {
 
 // renderArticleForm shows the publish form, or the edit form of a.
 func (s *Service) renderArticleForm(w http.ResponseWriter, r *http.Request, status int, a *Article, form url.Values, err error) error {
-	data := map[string]any{"Title": "Publish news", "Form": form, "Err": err, "Categories": Categories, "ImageHint": imagePolicy.Hint(), "Action": "/news/new"}
+	data := articleFormView{
+		View:       web.View{Title: "Publish news", Form: form, Err: err},
+		Categories: Categories,
+		ImageHint:  imagePolicy.Hint(),
+		Action:     "/news/new",
+	}
 	if a != nil {
-		data["Title"], data["Article"], data["Action"] = "Change “"+a.Title+"”", a, "/news/"+a.Slug+"/edit"
+		data.Title, data.Article, data.Action = "Change “"+a.Title+"”", a, "/news/"+a.Slug+"/edit"
 	}
 	return s.Web.Render(w, r, status, "library/article_form.html", data)
 }
@@ -370,8 +385,9 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	if !mail.ValidAddress(email) {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "library/subscribe.html", map[string]any{"Title": "Subscribe to the news digest", "Form": r.PostForm,
-			"Err": fieldErr("email", "Enter an email address in the right format, like name@example.org")})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "library/subscribe.html", subscribeView{
+			View: web.View{Title: "Subscribe to the news digest", Form: r.PostForm, Err: fieldErr("email", "Enter an email address in the right format, like name@example.org")},
+		})
 	}
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -386,16 +402,16 @@ func (s *Service) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The same answer whether or not the address was already subscribed.
-	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Check your email", "Sent": email})
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", subscribeView{View: web.View{Title: "Check your email"}, Sent: email})
 }
 
 func (s *Service) confirmPage(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	email, err := pendingSubscriber(r.Context(), s.DB.Q(), r.PathValue("token"))
 	if err != nil {
-		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", map[string]any{"Title": "This link does not work", "Bad": apperr.Message(err)})
+		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", subscribeView{View: web.View{Title: "This link does not work"}, Bad: apperr.Message(err)})
 	}
-	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Confirm your subscription", "Confirm": email, "Action": r.URL.Path})
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", subscribeView{View: web.View{Title: "Confirm your subscription"}, Confirm: email, Action: r.URL.Path})
 }
 
 func (s *Service) confirm(w http.ResponseWriter, r *http.Request) error {
@@ -408,10 +424,10 @@ func (s *Service) confirm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	})
 	if apperr.Code(err) == apperr.ENOTFOUND {
-		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", map[string]any{"Title": "This link does not work", "Bad": apperr.Message(err)})
+		return s.Web.Render(w, r, http.StatusNotFound, "library/subscribe.html", subscribeView{View: web.View{Title: "This link does not work"}, Bad: apperr.Message(err)})
 	}
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", map[string]any{"Title": "Subscribed", "Done": email})
+	return s.Web.Render(w, r, http.StatusOK, "library/subscribe.html", subscribeView{View: web.View{Title: "Subscribed"}, Done: email})
 }

@@ -41,7 +41,7 @@ func (s *Service) page(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	return s.Web.Render(w, r, http.StatusOK, "notify/unsubscribe.html", map[string]any{"Title": "Stop these emails", "Sub": sub, "Action": r.URL.Path})
+	return s.Web.Render(w, r, http.StatusOK, "notify/unsubscribe.html", unsubscribeView{View: web.View{Title: "Stop these emails"}, Sub: sub, Action: r.URL.Path})
 }
 
 func (s *Service) unsubscribe(w http.ResponseWriter, r *http.Request) error {
@@ -55,5 +55,5 @@ func (s *Service) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	sub.Off = true
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	return s.Web.Render(w, r, http.StatusOK, "notify/unsubscribe.html", map[string]any{"Title": "You will not get these emails", "Sub": sub, "Action": r.URL.Path})
+	return s.Web.Render(w, r, http.StatusOK, "notify/unsubscribe.html", unsubscribeView{View: web.View{Title: "You will not get these emails"}, Sub: sub, Action: r.URL.Path})
 }

@@ -162,7 +162,7 @@ func TellEach(ctx context.Context, q db.Querier, baseURL string, who []Recipient
 // Render makes the text and HTML bodies of n from the notice templates
 // (without an unsubscribe link when unsubscribe is "").
 func Render(n Notice, unsubscribe string) (string, string, error) {
-	data := map[string]any{"Paragraphs": paragraphs(n.Text), "Text": strings.TrimSpace(n.Text), "Why": n.Why, "Unsubscribe": unsubscribe}
+	data := noticeMail{Paragraphs: paragraphs(n.Text), Text: strings.TrimSpace(n.Text), Why: n.Why, Unsubscribe: unsubscribe}
 	var t, h strings.Builder
 	if err := textTmpl.Execute(&t, data); err != nil {
 		return "", "", err
@@ -171,6 +171,14 @@ func Render(n Notice, unsubscribe string) (string, string, error) {
 		return "", "", err
 	}
 	return t.String(), h.String(), nil
+}
+
+// noticeMail is what the notice templates read.
+type noticeMail struct {
+	Paragraphs  [][]string
+	Text        string
+	Why         string
+	Unsubscribe string
 }
 
 func paragraphs(s string) [][]string {

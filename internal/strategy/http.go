@@ -66,7 +66,7 @@ func (s *Service) page(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	st, err := Load(ctx, s.DB.Q())
 	if err == ErrNoStrategy {
-		return s.Web.Render(w, r, http.StatusOK, "strategy/strategy.html", map[string]any{"Title": "The strategy"})
+		return s.Web.Render(w, r, http.StatusOK, "strategy/strategy.html", strategyView{View: web.View{Title: "The strategy"}})
 	}
 	if err != nil {
 		return err
@@ -89,10 +89,18 @@ func (s *Service) page(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "strategy/strategy.html", map[string]any{
-		"Title": st.Title, "Description": "Blackpool's Consortia and Partnership Strategy as a live record: its aims, each outcome's trend and status, and its milestones.",
-		"Strategy": st, "Aims": aims, "Trends": tr, "Year": tr.Labels[len(tr.Labels)-1], "Rule": RAGRule, "Counts": counts, "RAG": RAGLabels,
-		"Today": s.Now(), "Reports": reports, "Current": tr.To + 1,
+	return s.Web.Render(w, r, http.StatusOK, "strategy/strategy.html", strategyView{
+		View:     web.View{Title: st.Title, Description: "Blackpool's Consortia and Partnership Strategy as a live record: its aims, each outcome's trend and status, and its milestones."},
+		Strategy: st,
+		Aims:     aims,
+		Trends:   tr,
+		Year:     tr.Labels[len(tr.Labels)-1],
+		Rule:     RAGRule,
+		Counts:   counts,
+		RAG:      RAGLabels,
+		Today:    s.Now(),
+		Reports:  reports,
+		Current:  tr.To + 1,
 	})
 }
 
@@ -124,12 +132,7 @@ func (s *Service) outcomePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return web.SpreadsheetCSV(w, "strategy-outcome-"+strconv.FormatInt(o.ID, 10)+".csv", header, rows)
 	}
-	type chart struct {
-		MeasureStatus
-		SVG  any
-		Rows [][2]string
-	}
-	var charts []chart
+	var charts []outcomeChart
 	for _, m := range os.Measures {
 		series := []web.Series{{Name: m.Trend.Label, Values: m.Trend.Floats()}}
 		if o.Target != nil {
@@ -139,15 +142,19 @@ func (s *Service) outcomePage(w http.ResponseWriter, r *http.Request) error {
 			}
 			series = append(series, web.Series{Name: "Target", Values: tv})
 		}
-		c := chart{MeasureStatus: m, SVG: web.LineChart(m.Trend.Label+" by year", tr.Labels, series...)}
+		c := outcomeChart{MeasureStatus: m, SVG: web.LineChart(m.Trend.Label+" by year", tr.Labels, series...)}
 		for i, l := range m.Trend.Labels {
 			c.Rows = append(c.Rows, [2]string{l, NumPtr(m.Trend.Values[i])})
 		}
 		charts = append(charts, c)
 	}
-	return s.Web.Render(w, r, http.StatusOK, "strategy/outcome.html", map[string]any{
-		"Title": o.Title, "Description": "The outcome \u201c" + o.Title + "\u201d of the strategy: its measures year by year and its status.",
-		"Outcome": os, "Charts": charts, "Labels": tr.Labels, "Rule": RAGRule, "RAGWords": RAGLabels,
+	return s.Web.Render(w, r, http.StatusOK, "strategy/outcome.html", outcomeView{
+		View:     web.View{Title: o.Title, Description: "The outcome \u201c" + o.Title + "\u201d of the strategy: its measures year by year and its status."},
+		Outcome:  os,
+		Charts:   charts,
+		Labels:   tr.Labels,
+		Rule:     RAGRule,
+		RAGWords: RAGLabels,
 	})
 }
 
@@ -162,7 +169,7 @@ func (s *Service) admin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil && err != ErrNoStrategy {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "strategy/admin.html", map[string]any{"Title": "Manage the strategy", "Strategy": st, "Today": s.Now()})
+	return s.Web.Render(w, r, http.StatusOK, "strategy/admin.html", adminView{View: web.View{Title: "Manage the strategy"}, Strategy: st, Today: s.Now()})
 }
 
 // export is the stored strategy as a strategy file (JSON download).
@@ -198,7 +205,12 @@ func (s *Service) renderMilestone(w http.ResponseWriter, r *http.Request, status
 	if id != 0 {
 		title = "Edit milestone"
 	}
-	return s.Web.Render(w, r, status, "strategy/milestone_form.html", map[string]any{"Title": title, "Form": form, "Err": err, "ID": id, "Aims": st.Aims, "Statuses": Statuses})
+	return s.Web.Render(w, r, status, "strategy/milestone_form.html", milestoneFormView{
+		View:     web.View{Title: title, Form: form, Err: err},
+		ID:       id,
+		Aims:     st.Aims,
+		Statuses: Statuses,
+	})
 }
 
 func (s *Service) newMilestone(w http.ResponseWriter, r *http.Request) error {
@@ -322,8 +334,11 @@ func (s *Service) deleteMilestone(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Service) renderOutcome(w http.ResponseWriter, r *http.Request, status int, o *Outcome, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "strategy/outcome_form.html", map[string]any{"Title": "Edit outcome", "Form": form, "Err": err, "Outcome": o,
-		"Defs": partnerships.AllDefinitions(s.Sources())})
+	return s.Web.Render(w, r, status, "strategy/outcome_form.html", outcomeFormView{
+		View:    web.View{Title: "Edit outcome", Form: form, Err: err},
+		Outcome: o,
+		Defs:    partnerships.AllDefinitions(s.Sources()),
+	})
 }
 
 func (s *Service) editOutcome(w http.ResponseWriter, r *http.Request) error {

@@ -101,8 +101,11 @@ func (s *Service) reports(w http.ResponseWriter, r *http.Request) error {
 			drafts = append(drafts, y)
 		}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "strategy/reports.html", map[string]any{"Title": "State of the Sector reports",
-		"Description": "The yearly State of the Sector report on Blackpool's third sector, built from Partnerhub's records.", "Published": pub, "Drafts": drafts})
+	return s.Web.Render(w, r, http.StatusOK, "strategy/reports.html", reportsView{
+		View:      web.View{Title: "State of the Sector reports", Description: "The yearly State of the Sector report on Blackpool's third sector, built from Partnerhub's records."},
+		Published: pub,
+		Drafts:    drafts,
+	})
 }
 
 // chartView is a chart as the pages draw it.
@@ -188,9 +191,14 @@ func (s *Service) report(w http.ResponseWriter, r *http.Request) error {
 		ch := &rep.Chapters[i]
 		chs = append(chs, chapterView{Chapter: ch, Charts: viewCharts(ch, s.Web.R.Label), Commentary: markdownHTML(ch.Commentary)})
 	}
-	return s.Web.Render(w, r, http.StatusOK, "strategy/report.html", map[string]any{"Title": rep.Title,
-		"Description": "Blackpool's State of the Sector report for " + rep.Period + ": the third sector's size and shape, partnership working, consortia, commissioning, funding, events, quality and the strategy's milestones.",
-		"Report":      rep, "Chapters": chs, "StatusLabels": StatusLabels, "RAG": RAGLabels, "Rule": RAGRule})
+	return s.Web.Render(w, r, http.StatusOK, "strategy/report.html", reportView{
+		View:         web.View{Title: rep.Title, Description: "Blackpool's State of the Sector report for " + rep.Period + ": the third sector's size and shape, partnership working, consortia, commissioning, funding, events, quality and the strategy's milestones."},
+		Report:       rep,
+		Chapters:     chs,
+		StatusLabels: StatusLabels,
+		RAG:          RAGLabels,
+		Rule:         RAGRule,
+	})
 }
 
 func (s *Service) reportAdmin(w http.ResponseWriter, r *http.Request) error {
@@ -213,7 +221,11 @@ func (s *Service) renderReportAdmin(w http.ResponseWriter, r *http.Request, stat
 			form.Set("body-"+ch.Key, ch.Commentary)
 		}
 	}
-	return s.Web.Render(w, r, status, "strategy/report_admin.html", map[string]any{"Title": "Edit " + rep.Title, "Report": rep, "Form": form, "Err": ferr, "Chapter": chapter})
+	return s.Web.Render(w, r, status, "strategy/report_admin.html", reportAdminView{
+		View:    web.View{Title: "Edit " + rep.Title, Form: form, Err: ferr},
+		Report:  rep,
+		Chapter: chapter,
+	})
 }
 
 func (s *Service) saveCommentary(w http.ResponseWriter, r *http.Request) error {

@@ -38,5 +38,5 @@ func (s *Server) Confirm(w http.ResponseWriter, r *http.Request, c Confirm) erro
 	if c.Title == "" {
 		c.Title = c.Question
 	}
-	return s.Render(w, r, http.StatusOK, "confirm.html", map[string]any{"Title": c.Title, "Confirm": c})
+	return s.Render(w, r, http.StatusOK, "confirm.html", confirmView{View: View{Title: c.Title}, Confirm: c})
 }

@@ -124,7 +124,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		msg = "Try again later. If it keeps happening, tell us the reference below."
 	}
-	data := map[string]any{"Status": status, "Heading": StatusTitle(status), "Message": msg, "Fields": apperr.Fields(err)}
+	data := errorView{Status: status, Heading: StatusTitle(status), Message: msg, Fields: apperr.Fields(err)}
 	if rerr := s.Render(w, r, status, "error.html", data); rerr != nil {
 		s.Logger.Error("render error page", "err", rerr)
 		http.Error(w, StatusTitle(status), status)

@@ -6,7 +6,7 @@ import "net/http"
 func (s *Server) InfoRoutes() []Route {
 	page := func(name, title, desc string) HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) error {
-			return s.RenderStatic(w, r, name, map[string]any{"Title": title, "Description": desc})
+			return s.RenderStatic(w, r, name, View{Title: title, Description: desc})
 		}
 	}
 	return []Route{

@@ -361,8 +361,10 @@ type Form struct {
 
 var bufPool = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(16 << 10); return b }}
 
-// Render executes page name into w with status. Data may be a map with the
-// keys "Title", "Form" (url.Values), "Errors" or "Err" lifted into the Page.
+// Render executes page name into w with status. Data is a struct embedding
+// View, whose Title, Description, Form, Errors and Err are lifted into the
+// Page (see View). A map[string]any with those keys still works, but is
+// deprecated and goes once every feature uses view structs.
 func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
@@ -396,27 +398,18 @@ func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Reques
 	if w != nil {
 		p.Flash = takeFlash(w, r)
 	}
-	if m, ok := data.(map[string]any); ok {
-		if v, ok := m["Title"].(string); ok {
-			p.Title = v
-		}
-		if v, ok := m["Description"].(string); ok {
-			p.Description = v
-		}
-		if v, ok := m["Form"].(url.Values); ok {
-			p.Form = v
-		}
-		if v, ok := m["Errors"].([]apperr.FieldError); ok {
-			p.Errors = v
-		}
-		if v, ok := m["Err"].(error); ok && v != nil {
-			p.Errors = apperr.Fields(v)
-			if len(p.Errors) == 0 {
-				p.Errors = []apperr.FieldError{{Message: apperr.Message(v)}}
-			}
-		}
+	switch v := data.(type) {
+	case Viewer:
+		v.PageView().lift(p)
+	case map[string]any: // deprecated: see liftMap
+		liftMap(v, p)
 	}
-	if err := t.ExecuteTemplate(buf, "layout.html", p); err != nil {
+	err = t.ExecuteTemplate(buf, "layout.html", p)
+	// Recorded after executing, which escapes the page's trees once (so
+	// the check reads them settled), and also when it failed: the check
+	// then names the field that made it fail.
+	s.recordView(name, data)
+	if err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	return nil

@@ -47,6 +47,8 @@ type Server struct {
 	strong map[string]bool
 
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
+
+	views *viewRecord // with RecordViews: the data types each page got
 }
 
 // New builds a server shell. Auth is set by the accounts feature before
@@ -60,7 +62,11 @@ func New(cfg config.Config, logger *slog.Logger, d *db.DB) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Config: cfg, Logger: logger, DB: d, R: rd, Static: st, metrics: newMetrics(d)}, nil
+	s := &Server{Config: cfg, Logger: logger, DB: d, R: rd, Static: st, metrics: newMetrics(d)}
+	if cfg.CheckViews {
+		s.RecordViews()
+	}
+	return s, nil
 }
 
 // CoreRoutes are the shell's own routes.

@@ -75,8 +75,7 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Render(w, r, http.StatusOK, "privacy.html", map[string]any{"Title": "Privacy notice", "Controller": dc,
-		"Description": "What personal data Partnerhub holds about you, why, for how long, and how to see, correct or erase it."})
+	return s.Render(w, r, http.StatusOK, "privacy.html", privacyView{View: View{Title: "Privacy notice", Description: "What personal data Partnerhub holds about you, why, for how long, and how to see, correct or erase it."}, Controller: dc})
 }
 
 func (s *Server) privacySettingsForm(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +84,7 @@ func (s *Server) privacySettingsForm(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	form := map[string][]string{"controller_name": {dc.Name}, "controller_contact": {dc.Contact}}
-	return s.Render(w, r, http.StatusOK, "admin-privacy.html", map[string]any{"Title": "Data controller for the privacy notice", "Form": url.Values(form)})
+	return s.Render(w, r, http.StatusOK, "admin-privacy.html", View{Title: "Data controller for the privacy notice", Form: url.Values(form)})
 }
 
 func (s *Server) savePrivacySettings(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +100,7 @@ func (s *Server) savePrivacySettings(w http.ResponseWriter, r *http.Request) err
 		return audit.Record(ctx, tx, 0, "site.data_controller", "site_settings", settingControllerName, dc.Name)
 	})
 	if apperr.Code(err) == apperr.EINVALID {
-		return s.Render(w, r, http.StatusUnprocessableEntity, "admin-privacy.html", map[string]any{"Title": "Data controller for the privacy notice", "Form": r.PostForm, "Err": err})
+		return s.Render(w, r, http.StatusUnprocessableEntity, "admin-privacy.html", View{Title: "Data controller for the privacy notice", Form: r.PostForm, Err: err})
 	}
 	if err != nil {
 		return err
