@@ -35,7 +35,9 @@ type handMatcher struct {
 	register string
 	orgs     []handOrg
 	byWord   map[string][]int
-	rejected map[string]bool // number \x00 org id
+	// byPostcode: the organisations at each (normalised) postcode.
+	byPostcode map[string][]int
+	rejected   map[string]bool // number \x00 org id
 }
 
 type handOrg struct {
@@ -45,7 +47,7 @@ type handOrg struct {
 }
 
 func loadHandMatcher(ctx context.Context, q db.Querier, register string) (*handMatcher, error) {
-	m := &handMatcher{register: register, byWord: map[string][]int{}, rejected: map[string]bool{}}
+	m := &handMatcher{register: register, byWord: map[string][]int{}, byPostcode: map[string][]int{}, rejected: map[string]bool{}}
 	rows, err := q.QueryContext(ctx, `SELECT o.id, o.name, COALESCE(p.postcode, '') FROM organisations o LEFT JOIN org_profiles p ON p.organisation_id = o.id
 		WHERE NOT EXISTS (SELECT 1 FROM org_identifiers i WHERE i.organisation_id = o.id) ORDER BY o.id`)
 	if err != nil {
@@ -57,12 +59,7 @@ func loadHandMatcher(ctx context.Context, q db.Querier, register string) (*handM
 			rows.Close()
 			return nil, err
 		}
-		o.postcode = normPostcode(o.postcode)
-		o.tokens = NameTokens(noApostrophes.Replace(o.name))
-		for _, w := range o.tokens {
-			m.byWord[w] = append(m.byWord[w], len(m.orgs))
-		}
-		m.orgs = append(m.orgs, o)
+		m.add(o)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -84,45 +81,31 @@ func loadHandMatcher(ctx context.Context, q db.Querier, register string) (*handM
 	return m, rows.Err()
 }
 
+// add indexes an organisation typed in by hand by its name's words and
+// its postcode.
+func (m *handMatcher) add(o handOrg) {
+	o.postcode = normPostcode(o.postcode)
+	o.tokens = NameTokens(noApostrophes.Replace(o.name))
+	for _, w := range o.tokens {
+		m.byWord[w] = append(m.byWord[w], len(m.orgs))
+	}
+	if o.postcode != "" {
+		m.byPostcode[o.postcode] = append(m.byPostcode[o.postcode], len(m.orgs))
+	}
+	m.orgs = append(m.orgs, o)
+}
+
 // propose records the likely matches of a new register row among the
 // organisations typed in by hand (the best three of minProposal or more)
 // and says whether there were any (then the row is not created).
 func (m *handMatcher) propose(ctx context.Context, tx *db.Tx, row *regRow) (bool, error) {
-	if len(m.orgs) == 0 {
-		return false, nil
-	}
 	pc := normPostcode(row.postcode)
-	name := noApostrophes.Replace(row.name)
-	seen := map[int]bool{}
-	type scored struct {
-		i, c int
-		why  string
-	}
-	var best []scored
-	for _, w := range NameTokens(name) {
-		if len(m.byWord[w]) > 500 { // a word most names have says nothing
-			continue
-		}
-		for _, i := range m.byWord[w] {
-			if seen[i] {
-				continue
-			}
-			seen[i] = true
-			o := m.orgs[i]
-			if m.rejected[row.number+"\x00"+strconv.FormatInt(o.id, 10)] {
-				continue
-			}
-			if c, why := MatchScore(name, pc, o.tokens, o.postcode); c >= minProposal {
-				best = append(best, scored{i, c, why})
-			}
-		}
-	}
+	best := m.best(noApostrophes.Replace(row.name), pc, row.number)
 	if len(best) == 0 {
 		return false, nil
 	}
-	slices.SortFunc(best, func(a, b scored) int { return b.c - a.c })
 	now := db.Now()
-	for _, b := range best[:min(3, len(best))] {
+	for _, b := range best {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO register_match_proposals (register, number, identifier, register_name, register_postcode, organisation_id, confidence, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (register, number, organisation_id) DO NOTHING`,
 			m.register, row.number, row.identifier, row.name, pc, m.orgs[b.i].id, b.c, b.why, now); err != nil {
@@ -130,6 +113,67 @@ func (m *handMatcher) propose(ctx context.Context, tx *db.Tx, row *regRow) (bool
 		}
 	}
 	return true, nil
+}
+
+// commonWord is how many names a word may be in and still pick
+// candidates: a word most names have says little.
+const commonWord = 500
+
+type scored struct {
+	i, c int
+	why  string
+}
+
+// best scores the organisations typed in by hand that share the row's
+// postcode or a word of its name, and returns the best three of
+// minProposal or more. Words in more than commonWord names are passed
+// over, except that a name made only of such words (at national scale
+// "Blackpool Community Trust" is) still looks among its rarest word's
+// names, so a row is never created beside its hand-typed twin only
+// because its words are common.
+func (m *handMatcher) best(name, pc, number string) []scored {
+	if len(m.orgs) == 0 {
+		return nil
+	}
+	seen := map[int]bool{}
+	var best []scored
+	consider := func(is []int) {
+		for _, i := range is {
+			if seen[i] {
+				continue
+			}
+			seen[i] = true
+			o := m.orgs[i]
+			if m.rejected[number+"\x00"+strconv.FormatInt(o.id, 10)] {
+				continue
+			}
+			if c, why := MatchScore(name, pc, o.tokens, o.postcode); c >= minProposal {
+				best = append(best, scored{i, c, why})
+			}
+		}
+	}
+	if pc != "" && len(m.byPostcode[pc]) <= commonWord {
+		consider(m.byPostcode[pc])
+	}
+	var rarest string
+	used := false
+	for _, w := range NameTokens(name) {
+		switch n := len(m.byWord[w]); {
+		case n == 0:
+		case n > commonWord:
+			if rarest == "" || n < len(m.byWord[rarest]) {
+				rarest = w
+			}
+		default:
+			used = true
+			consider(m.byWord[w])
+		}
+	}
+	if !used && rarest != "" {
+		consider(m.byWord[rarest])
+	}
+	slices.SortFunc(best, func(a, b scored) int { return b.c - a.c })
+	return best[:min(3, len(best))]
 }
 
 // MatchProposal is a register entry proposed as an organisation typed in
