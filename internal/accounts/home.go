@@ -32,7 +32,7 @@ func (s *Service) homePage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return s.Web.Render(w, r, 200, "accounts/home.html", map[string]any{"Title": "What needs doing", "Todos": todos, "Name": id.Name})
+	return s.Web.Render(w, r, 200, "accounts/home.html", homeView{View: web.View{Title: "What needs doing"}, Todos: todos, Name: id.Name})
 }
 
 // invitationTodos: invitations to join an organisation sent to the

@@ -78,7 +78,7 @@ func (s *Service) signupForm(w http.ResponseWriter, r *http.Request) error {
 	if web.IdentityFrom(r.Context()) != nil {
 		return web.Redirect(w, r, "/home", "")
 	}
-	return s.Web.Render(w, r, 200, "accounts/signup.html", map[string]any{"Title": "Create an account", "Next": web.SafeNext(r.URL.Query().Get("next"), "")})
+	return s.Web.Render(w, r, 200, "accounts/signup.html", nextView{View: web.View{Title: "Create an account"}, Next: web.SafeNext(r.URL.Query().Get("next"), "")})
 }
 
 func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
@@ -88,7 +88,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	name, email, pw := clean.Line(r.PostForm.Get("name")), NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("password")
 	next := web.SafeNext(r.PostForm.Get("next"), "")
 	render := func(status int, err error) error {
-		return s.Web.Render(w, r, status, "accounts/signup.html", map[string]any{"Title": "Create an account", "Form": r.PostForm, "Err": err, "Next": next})
+		return s.Web.Render(w, r, status, "accounts/signup.html", nextView{View: web.View{Title: "Create an account", Form: r.PostForm, Err: err}, Next: next})
 	}
 	if err := ValidateSignup(name, email, pw); err != nil {
 		return render(http.StatusUnprocessableEntity, err)
@@ -131,7 +131,7 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "verify"})
+	return s.Web.Render(w, r, 200, "accounts/check-email.html", checkEmailView{View: web.View{Title: "Check your email"}, Email: email, Purpose: "verify"})
 }
 
 func (s *Service) sendVerification(ctx context.Context, q db.Querier, u *User) error {
@@ -153,7 +153,7 @@ func (s *Service) signinForm(w http.ResponseWriter, r *http.Request) error {
 	if web.IdentityFrom(r.Context()) != nil {
 		return web.Redirect(w, r, web.SafeNext(r.URL.Query().Get("next"), "/home"), "")
 	}
-	return s.Web.Render(w, r, 200, "accounts/signin.html", map[string]any{"Title": "Sign in", "Next": r.URL.Query().Get("next")})
+	return s.Web.Render(w, r, 200, "accounts/signin.html", nextView{View: web.View{Title: "Sign in"}, Next: r.URL.Query().Get("next")})
 }
 
 func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
@@ -165,7 +165,7 @@ func (s *Service) signin(w http.ResponseWriter, r *http.Request) error {
 	v.Check(strings.TrimSpace(email) != "", "email", "Enter your email address")
 	v.Check(pw != "", "password", "Enter your password")
 	render := func(status int, err error) error {
-		return s.Web.Render(w, r, status, "accounts/signin.html", map[string]any{"Title": "Sign in", "Form": r.PostForm, "Err": err, "Next": next})
+		return s.Web.Render(w, r, status, "accounts/signin.html", nextView{View: web.View{Title: "Sign in", Form: r.PostForm, Err: err}, Next: next})
 	}
 	if err := v.Err(); err != nil {
 		return render(http.StatusUnprocessableEntity, err)
@@ -209,8 +209,8 @@ func (s *Service) signout(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	_, _, err := PeekToken(r.Context(), s.DB.Q(), tok, "verify")
-	return s.Web.Render(w, r, 200, "accounts/verify.html", map[string]any{"Title": "Confirm your email address", "Token": tok, "Bad": err != nil,
-		"Next": web.SafeNext(r.URL.Query().Get("next"), "")})
+	return s.Web.Render(w, r, 200, "accounts/verify.html", verifyView{tokenView: tokenView{View: web.View{Title: "Confirm your email address"}, Token: tok, Bad: err != nil},
+		Next: web.SafeNext(r.URL.Query().Get("next"), "")})
 }
 
 func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
@@ -230,7 +230,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, tx, 0, "user.verify", "user", uid, "")
 	})
 	if apperr.Is(err, apperr.EINVALID) {
-		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/verify.html", map[string]any{"Title": "Confirm your email address", "Bad": true})
+		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/verify.html", verifyView{tokenView: tokenView{View: web.View{Title: "Confirm your email address"}, Bad: true}})
 	}
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) resendForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, 200, "accounts/resend.html", map[string]any{"Title": "Send the confirmation link again", "MailLimit": mailsPerAddress})
+	return s.Web.Render(w, r, 200, "accounts/resend.html", mailFormView{View: web.View{Title: "Send the confirmation link again"}, MailLimit: mailsPerAddress})
 }
 
 func (s *Service) resend(w http.ResponseWriter, r *http.Request) error {
@@ -260,11 +260,11 @@ func (s *Service) resend(w http.ResponseWriter, r *http.Request) error {
 	if email == "" || err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "verify"})
+	return s.Web.Render(w, r, 200, "accounts/check-email.html", checkEmailView{View: web.View{Title: "Check your email"}, Email: email, Purpose: "verify"})
 }
 
 func (s *Service) forgotForm(w http.ResponseWriter, r *http.Request) error {
-	return s.Web.Render(w, r, 200, "accounts/forgot.html", map[string]any{"Title": "Reset your password", "MailLimit": mailsPerAddress})
+	return s.Web.Render(w, r, 200, "accounts/forgot.html", mailFormView{View: web.View{Title: "Reset your password"}, MailLimit: mailsPerAddress})
 }
 
 func (s *Service) forgot(w http.ResponseWriter, r *http.Request) error {
@@ -286,13 +286,13 @@ func (s *Service) forgot(w http.ResponseWriter, r *http.Request) error {
 	if email == "" || err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "reset"})
+	return s.Web.Render(w, r, 200, "accounts/check-email.html", checkEmailView{View: web.View{Title: "Check your email"}, Email: email, Purpose: "reset"})
 }
 
 func (s *Service) resetForm(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	_, _, err := PeekToken(r.Context(), s.DB.Q(), tok, "reset")
-	return s.Web.Render(w, r, 200, "accounts/reset.html", map[string]any{"Title": "Choose a new password", "Token": tok, "Bad": err != nil})
+	return s.Web.Render(w, r, 200, "accounts/reset.html", tokenView{View: web.View{Title: "Choose a new password"}, Token: tok, Bad: err != nil})
 }
 
 func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
@@ -303,7 +303,7 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 	tok, pw := r.PostForm.Get("token"), r.PostForm.Get("password")
 	uid, _, err := PeekToken(ctx, s.DB.Q(), tok, "reset")
 	if err != nil {
-		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/reset.html", map[string]any{"Title": "Choose a new password", "Bad": true})
+		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/reset.html", tokenView{View: web.View{Title: "Choose a new password"}, Bad: true})
 	}
 	u, err := UserByID(ctx, s.DB.Q(), uid)
 	if err != nil {
@@ -311,7 +311,7 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 	}
 	if msg := CheckPassword(pw, u.Email, u.Name); msg != "" {
 		err := &apperr.Error{Code: apperr.EINVALID, Fields: []apperr.FieldError{{Field: "password", Message: msg}}}
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/reset.html", map[string]any{"Title": "Choose a new password", "Token": tok, "Err": err})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "accounts/reset.html", tokenView{View: web.View{Title: "Choose a new password", Err: err}, Token: tok})
 	}
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
 		if _, _, err := ConsumeToken(ctx, tx, tok, "reset"); err != nil {
@@ -338,7 +338,7 @@ func (s *Service) reset(w http.ResponseWriter, r *http.Request) error {
 		return audit.Record(ctx, tx, 0, "user.password_reset", "user", uid, revokedNote(revoked))
 	})
 	if apperr.Is(err, apperr.EINVALID) {
-		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/reset.html", map[string]any{"Title": "Choose a new password", "Bad": true})
+		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/reset.html", tokenView{View: web.View{Title: "Choose a new password"}, Bad: true})
 	}
 	if err != nil {
 		return err
@@ -355,7 +355,7 @@ func (s *Service) mailForm(w http.ResponseWriter, r *http.Request, page, title s
 		return "", err
 	}
 	render := func(status int, err error) (string, error) {
-		return "", s.Web.Render(w, r, status, page, map[string]any{"Title": title, "Form": r.PostForm, "Err": err, "MailLimit": mailsPerAddress})
+		return "", s.Web.Render(w, r, status, page, mailFormView{View: web.View{Title: title, Form: r.PostForm, Err: err}, MailLimit: mailsPerAddress})
 	}
 	email := NormaliseEmail(r.PostForm.Get("email"))
 	if !mail.ValidAddress(email) {

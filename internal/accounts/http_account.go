@@ -50,7 +50,7 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/account.html", map[string]any{"Title": "Your account", "Account": u, "Orgs": orgs, "Sessions": sessions, "TwoFactor": t.Enrolled()})
+	return s.Web.Render(w, r, 200, "accounts/account.html", accountView{View: web.View{Title: "Your account"}, Account: u, Orgs: orgs, Sessions: sessions, TwoFactor: t.Enrolled()})
 }
 
 // checkCurrentPassword verifies the signed-in user's password through the
@@ -90,7 +90,7 @@ func (s *Service) passwordForm(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := s.RequireRecentAuth(w, r, ""); !ok {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/account-password.html", map[string]any{"Title": "Change your password"})
+	return s.Web.Render(w, r, 200, "accounts/account-password.html", web.View{Title: "Change your password"})
 }
 
 func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
@@ -103,7 +103,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 	id := web.IdentityFrom(r.Context())
 	ctx := r.Context()
 	render := func(err error) error {
-		return s.Web.Render(w, r, formStatus(err), "accounts/account-password.html", map[string]any{"Title": "Change your password", "Err": err})
+		return s.Web.Render(w, r, formStatus(err), "accounts/account-password.html", web.View{Title: "Change your password", Err: err})
 	}
 	cur, pw := r.PostForm.Get("current_password"), r.PostForm.Get("password")
 	var v apperr.Validation
@@ -152,7 +152,7 @@ func (s *Service) emailForm(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := s.RequireRecentAuth(w, r, ""); !ok {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/account-email.html", map[string]any{"Title": "Change your email address"})
+	return s.Web.Render(w, r, 200, "accounts/account-email.html", web.View{Title: "Change your email address"})
 }
 
 func (s *Service) requestEmailChange(w http.ResponseWriter, r *http.Request) error {
@@ -165,7 +165,7 @@ func (s *Service) requestEmailChange(w http.ResponseWriter, r *http.Request) err
 	id := web.IdentityFrom(r.Context())
 	ctx := r.Context()
 	render := func(err error) error {
-		return s.Web.Render(w, r, formStatus(err), "accounts/account-email.html", map[string]any{"Title": "Change your email address", "Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, formStatus(err), "accounts/account-email.html", web.View{Title: "Change your email address", Form: r.PostForm, Err: err})
 	}
 	email, cur := NormaliseEmail(r.PostForm.Get("email")), r.PostForm.Get("current_password")
 	var v apperr.Validation
@@ -214,13 +214,13 @@ func (s *Service) requestEmailChange(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/check-email.html", map[string]any{"Title": "Check your email", "Email": email, "Purpose": "email_change"})
+	return s.Web.Render(w, r, 200, "accounts/check-email.html", checkEmailView{View: web.View{Title: "Check your email"}, Email: email, Purpose: "email_change"})
 }
 
 func (s *Service) emailConfirmForm(w http.ResponseWriter, r *http.Request) error {
 	tok := r.URL.Query().Get("token")
 	_, newEmail, err := PeekToken(r.Context(), s.DB.Q(), tok, "email_change")
-	return s.Web.Render(w, r, 200, "accounts/email-confirm.html", map[string]any{"Title": "Confirm your new email address", "Token": tok, "Email": newEmail, "Bad": err != nil})
+	return s.Web.Render(w, r, 200, "accounts/email-confirm.html", emailConfirmView{tokenView: tokenView{View: web.View{Title: "Confirm your new email address"}, Token: tok, Bad: err != nil}, Email: newEmail})
 }
 
 func (s *Service) confirmEmailChange(w http.ResponseWriter, r *http.Request) error {
@@ -257,10 +257,10 @@ func (s *Service) confirmEmailChange(w http.ResponseWriter, r *http.Request) err
 	})
 	if taken {
 		err := apperr.Errorf(apperr.ECONFLICT, "That email address is now used by another account, so it cannot be moved to yours. Choose a different address.")
-		return s.Web.Render(w, r, http.StatusConflict, "accounts/email-confirm.html", map[string]any{"Title": "Confirm your new email address", "Bad": true, "Err": err})
+		return s.Web.Render(w, r, http.StatusConflict, "accounts/email-confirm.html", emailConfirmView{tokenView: tokenView{View: web.View{Title: "Confirm your new email address", Err: err}, Bad: true}})
 	}
 	if apperr.Is(err, apperr.EINVALID) {
-		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/email-confirm.html", map[string]any{"Title": "Confirm your new email address", "Bad": true})
+		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/email-confirm.html", emailConfirmView{tokenView: tokenView{View: web.View{Title: "Confirm your new email address"}, Bad: true}})
 	}
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func (s *Service) adminHome(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/admin.html", map[string]any{"Title": "Administration", "O": o})
+	return s.Web.Render(w, r, 200, "accounts/admin.html", adminView{View: web.View{Title: "Administration"}, O: o})
 }
 
 func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
@@ -66,8 +66,8 @@ func (s *Service) adminUsers(w http.ResponseWriter, r *http.Request) error {
 				"disabled": u.DisabledAt != nil, "two_factor": twoFactor[u.ID], "created_at": u.CreatedAt}
 		},
 		Render: func(p web.ListPage[User]) error {
-			return s.Web.Render(w, r, 200, "accounts/admin-users.html", map[string]any{"Title": "Users", "Users": p.Items, "Q": q, "Total": p.Total,
-				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "TwoFactor": twoFactor})
+			return s.Web.Render(w, r, 200, "accounts/admin-users.html", adminUsersView{View: web.View{Title: "Users", Form: r.URL.Query()}, Users: p.Items, Q: q, Total: p.Total,
+				Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, TwoFactor: twoFactor})
 		},
 	})
 }
@@ -213,8 +213,8 @@ func (s *Service) adminAudit(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", map[string]any{"Title": "Audit log", "Entries": p.Items, "Total": p.Total, "Chain": chain,
-				"Pager": p.PagerData(r), "Form": r.URL.Query(), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "accounts/admin-audit.html", adminAuditView{View: web.View{Title: "Audit log", Form: r.URL.Query()}, Entries: p.Items, Total: p.Total, Chain: chain,
+				Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL})
 		},
 	})
 }
@@ -248,8 +248,8 @@ func (s *Service) adminOutbox(w http.ResponseWriter, r *http.Request) error {
 				"delivery": m.Delivery, "attempts": m.Attempts, "last_error": m.LastError, "body": m.Body}
 		},
 		Render: func(p web.ListPage[mail.Outgoing]) error {
-			return s.Web.Render(w, r, 200, "accounts/admin-outbox.html", map[string]any{"Title": "Outbox", "Msgs": p.Items, "Total": p.Total, "To": to,
-				"Pager": p.PagerData(r), "Form": r.URL.Query(), "SMTP": s.Web.Config.SMTPURL != "", "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "accounts/admin-outbox.html", adminOutboxView{View: web.View{Title: "Outbox", Form: r.URL.Query()}, Msgs: p.Items, Total: p.Total, To: to,
+				Pager: p.PagerData(r), SMTP: s.Web.Config.SMTPURL != "", CSV: p.CSVURL, JSONURL: p.JSONURL})
 		},
 	})
 }

@@ -51,8 +51,8 @@ func (s *Service) renderMembers(w http.ResponseWriter, r *http.Request, status i
 			return merr
 		}
 	}
-	return s.Web.Render(w, r, status, "accounts/members.html", map[string]any{"Title": "Members of " + org.Name, "Org": org, "Members": members,
-		"Pending": pending, "CanManage": canManage, "Roles": roleOptions(), "Form": r.PostForm, "Err": err, "Me": id.UserID})
+	return s.Web.Render(w, r, status, "accounts/members.html", membersView{View: web.View{Title: "Members of " + org.Name, Form: r.PostForm, Err: err}, Org: org, Members: members,
+		Pending: pending, CanManage: canManage, Roles: roleOptions(), Me: id.UserID})
 }
 
 func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
@@ -222,21 +222,21 @@ func (s *Service) renderInvitation(w http.ResponseWriter, r *http.Request, statu
 	ctx := r.Context()
 	tok := r.PathValue("token")
 	inv, ierr := InvitationByToken(ctx, s.DB.Q(), tok)
-	data := map[string]any{"Title": "Invitation to join an organisation", "Token": tok, "Err": err, "Next": r.URL.Path}
+	data := invitationView{View: web.View{Title: "Invitation to join an organisation", Err: err}, Token: tok, Next: r.URL.Path}
 	if ierr != nil {
 		if !apperr.Is(ierr, apperr.EINVALID) {
 			return ierr
 		}
-		data["Bad"] = true
+		data.Bad = true
 		return s.Web.Render(w, r, http.StatusNotFound, "accounts/invitation.html", data)
 	}
 	org, oerr := OrgByID(ctx, s.DB.Q(), inv.OrgID)
 	if oerr != nil {
 		return oerr
 	}
-	data["Invitation"], data["Org"] = inv, org
+	data.Invitation, data.Org = inv, org
 	if id := web.IdentityFrom(ctx); id != nil {
-		data["WrongUser"] = NormaliseEmail(id.Email) != inv.Email
+		data.WrongUser = NormaliseEmail(id.Email) != inv.Email
 	}
 	return s.Web.Render(w, r, status, "accounts/invitation.html", data)
 }

@@ -23,7 +23,7 @@ func (s *Service) orgsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/orgs.html", map[string]any{"Title": "Your organisations", "Orgs": orgs})
+	return s.Web.Render(w, r, 200, "accounts/orgs.html", orgsView{View: web.View{Title: "Your organisations"}, Orgs: orgs})
 }
 
 // sectorsFor lists the sectors a user may choose when adding an organisation.
@@ -50,8 +50,8 @@ var errUnverifiedOrg = apperr.Errorf(apperr.EFORBIDDEN, "Confirm your email addr
 
 func (s *Service) renderNewOrg(w http.ResponseWriter, r *http.Request, status int, err error) error {
 	id := web.IdentityFrom(r.Context())
-	return s.Web.Render(w, r, status, "accounts/org-new.html", map[string]any{"Title": "Add an organisation", "Form": r.PostForm, "Err": err,
-		"Sectors": sectorsFor(id), "LegalForms": legalFormOptions(), "Unverified": !id.Verified})
+	return s.Web.Render(w, r, status, "accounts/org-new.html", orgNewView{View: web.View{Title: "Add an organisation", Form: r.PostForm, Err: err},
+		Sectors: sectorsFor(id), LegalForms: legalFormOptions(), Unverified: !id.Verified})
 }
 
 func (s *Service) newOrgForm(w http.ResponseWriter, r *http.Request) error {
@@ -106,6 +106,6 @@ func (s *Service) orgHome(w http.ResponseWriter, r *http.Request) error {
 			panels = append(panels, p)
 		}
 	}
-	return s.Web.Render(w, r, 200, "accounts/org.html", map[string]any{"Title": org.Name, "Org": org, "Role": role.String(),
-		"Members": len(members), "CanManage": id.Can(org.ID, web.RoleOwner), "Panels": panels})
+	return s.Web.Render(w, r, 200, "accounts/org.html", orgView{View: web.View{Title: org.Name}, Org: org, Role: role.String(),
+		Members: len(members), CanManage: id.Can(org.ID, web.RoleOwner), Panels: panels})
 }

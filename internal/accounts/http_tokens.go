@@ -3,7 +3,6 @@ package accounts
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
@@ -20,9 +19,9 @@ import (
 var ownToken = web.ObjectRole("api-token", web.RoleOwner)
 
 func (s *Service) resolveToken(r *http.Request) (*web.Object, error) {
-	tid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	tid, err := web.PathID(r, "id", "token")
 	if err != nil {
-		return nil, apperr.NotFound("token")
+		return nil, err
 	}
 	t, owner, err := apiToken(r.Context(), s.DB.Q(), tid)
 	if err != nil {
@@ -50,8 +49,8 @@ func (s *Service) renderTokens(w http.ResponseWriter, r *http.Request, status in
 	if lerr != nil {
 		return lerr
 	}
-	return s.Web.Render(w, r, status, "accounts/tokens.html", map[string]any{"Title": "API tokens", "Tokens": ts, "Err": err,
-		"Form": r.PostForm, "Secret": secret, "BaseURL": s.Web.Config.BaseURL})
+	return s.Web.Render(w, r, status, "accounts/tokens.html", tokensView{View: web.View{Title: "API tokens", Form: r.PostForm, Err: err},
+		Tokens: ts, Secret: secret, BaseURL: s.Web.Config.BaseURL})
 }
 
 func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {

@@ -165,7 +165,7 @@ func (s *Service) codeForm(w http.ResponseWriter, r *http.Request) error {
 	if done, err := s.codeRedirect(w, r, c, next); done {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/signin-code.html", map[string]any{"Title": "Enter your sign-in code", "Next": next, "StepUp": c.id != nil})
+	return s.Web.Render(w, r, 200, "accounts/signin-code.html", signinCodeView{View: web.View{Title: "Enter your sign-in code"}, Next: next, StepUp: c.id != nil})
 }
 
 func (s *Service) code(w http.ResponseWriter, r *http.Request) error {
@@ -184,8 +184,8 @@ func (s *Service) code(w http.ResponseWriter, r *http.Request) error {
 		if d := RetryAfter(err); d > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 		}
-		return s.Web.Render(w, r, formStatus(err), "accounts/signin-code.html", map[string]any{"Title": "Enter your sign-in code", "Next": next, "StepUp": c.id != nil,
-			"Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, formStatus(err), "accounts/signin-code.html", signinCodeView{View: web.View{Title: "Enter your sign-in code", Form: r.PostForm, Err: err},
+			Next: next, StepUp: c.id != nil})
 	}
 	ctx := r.Context()
 	how, err := s.checkSecondFactor(ctx, c.user.ID, c.totp, r.PostForm.Get("code"), s.Web.ClientIP(r))
@@ -312,8 +312,8 @@ func (s *Service) renderReauth(w http.ResponseWriter, r *http.Request, status in
 	if r.Method == http.MethodPost {
 		next = r.PostForm.Get("next")
 	}
-	return s.Web.Render(w, r, status, "accounts/reauth.html", map[string]any{"Title": "Confirm it is you", "Next": web.SafeNext(next, "/account"),
-		"Enrolled": t.Enrolled(), "Form": r.PostForm, "Err": err})
+	return s.Web.Render(w, r, status, "accounts/reauth.html", reauthView{View: web.View{Title: "Confirm it is you", Form: r.PostForm, Err: err}, Next: web.SafeNext(next, "/account"),
+		Enrolled: t.Enrolled()})
 }
 
 func (s *Service) reauth(w http.ResponseWriter, r *http.Request) error {
@@ -383,8 +383,8 @@ func (s *Service) twoFactorPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.DB.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM remembered_devices WHERE user_id = $1 AND expires_at > $2`, id.UserID, db.Now()).Scan(&devices); err != nil {
 		return db.Err(err, "")
 	}
-	return s.Web.Render(w, r, 200, "accounts/two-factor.html", map[string]any{"Title": "Two-factor sign-in", "TOTP": t, "Enrolled": t.Enrolled(),
-		"Left": left, "Required": priv, "Devices": devices})
+	return s.Web.Render(w, r, 200, "accounts/two-factor.html", twoFactorView{View: web.View{Title: "Two-factor sign-in"}, TOTP: t, Enrolled: t.Enrolled(),
+		Left: left, Required: priv, Devices: devices})
 }
 
 // otpauthURL is what the QR code holds (Key Uri Format of authenticator
@@ -456,8 +456,8 @@ func (s *Service) renderSetup(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "accounts/two-factor-setup.html", map[string]any{"Title": "Set up two-factor sign-in", "QR": svg,
-		"Secret": groupSecret(t.Secret), "Next": web.SafeNext(next, ""), "Required": priv, "Form": r.PostForm, "Err": ferr})
+	return s.Web.Render(w, r, status, "accounts/two-factor-setup.html", twoFactorSetupView{View: web.View{Title: "Set up two-factor sign-in", Form: r.PostForm, Err: ferr}, QR: svg,
+		Secret: groupSecret(t.Secret), Next: web.SafeNext(next, ""), Required: priv})
 }
 
 func (s *Service) setup(w http.ResponseWriter, r *http.Request) error {
@@ -535,7 +535,7 @@ func (s *Service) ownTwoFactor(w http.ResponseWriter, r *http.Request, back stri
 
 // renderCodes shows new recovery codes, once.
 func (s *Service) renderCodes(w http.ResponseWriter, r *http.Request, codes []string, heading, next string) error {
-	return s.Web.Render(w, r, 200, "accounts/two-factor-codes.html", map[string]any{"Title": "Your recovery codes", "Heading": heading, "Codes": codes, "Next": next})
+	return s.Web.Render(w, r, 200, "accounts/two-factor-codes.html", twoFactorCodesView{View: web.View{Title: "Your recovery codes"}, Heading: heading, Codes: codes, Next: next})
 }
 
 func (s *Service) newCodesForm(w http.ResponseWriter, r *http.Request) error {

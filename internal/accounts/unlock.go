@@ -47,7 +47,7 @@ func (s *Service) unlockForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "accounts/unlock.html", map[string]any{"Title": "Unlock sign-in", "Token": tok, "Bad": n == 0})
+	return s.Web.Render(w, r, 200, "accounts/unlock.html", tokenView{View: web.View{Title: "Unlock sign-in"}, Token: tok, Bad: n == 0})
 }
 
 // unlock uses an emailed link: the account's failed sign-ins are forgotten,
@@ -79,7 +79,7 @@ func (s *Service) unlock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !found {
-		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/unlock.html", map[string]any{"Title": "Unlock sign-in", "Bad": true})
+		return s.Web.Render(w, r, http.StatusBadRequest, "accounts/unlock.html", tokenView{View: web.View{Title: "Unlock sign-in"}, Bad: true})
 	}
 	return web.Redirect(w, r, "/signin", "Sign-in is unlocked. Sign in with your password.")
 }

@@ -121,8 +121,8 @@ func (s *Service) orgList(w http.ResponseWriter, r *http.Request) error {
 				"status": b.Status, "started": b.CreatedAt, "submitted": b.SubmittedAt, "decided": b.DecidedAt, "value_awarded_pence": b.ValueAwarded}
 		},
 		Render: func(p web.ListPage[*Bid]) error {
-			return s.Web.Render(w, r, 200, "bids/list.html", map[string]any{"Title": "Bids of " + org.Name, "Org": org, "Bids": p.Items,
-				"Statuses": Statuses, "Status": status, "Err": p.Err, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "bids/list.html", listView{View: web.View{Title: "Bids of " + org.Name, Err: p.Err}, Org: org, Bids: p.Items,
+				Statuses: Statuses, Status: status, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL})
 		},
 	})
 }
@@ -186,8 +186,8 @@ func (s *Service) renderNew(w http.ResponseWriter, r *http.Request, status int, 
 	if f.Get("consortium_name") == "" && status == 200 {
 		f.Set("consortium_name", org.Name+" consortium for "+o.Title)
 	}
-	return s.Web.Render(w, r, status, "bids/new.html", map[string]any{"Title": "Bid for " + o.Title, "Org": org, "O": o,
-		"Consortia": cons, "Models": partnerships.ConsortiumModels, "Form": f, "Err": ferr, "Open": o.OpenAt(s.Now())})
+	return s.Web.Render(w, r, status, "bids/new.html", newView{View: web.View{Title: "Bid for " + o.Title, Form: f, Err: ferr}, Org: org, O: o,
+		Consortia: cons, Models: partnerships.ConsortiumModels, Open: o.OpenAt(s.Now())})
 }
 
 type consortiumChoice struct {
@@ -364,9 +364,9 @@ func (s *Service) renderBuilder(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "bids/builder.html", map[string]any{"Title": b.Title, "B": b, "O": o, "C": c, "Form": f, "Err": ferr,
-		"Work": work, "Value": value, "Signed": signed, "Roles": []string{RoleMember, RoleSubcontractor}, "Now": now, "OrgSlug": r.PathValue("org"),
-		"Gaps": len(c.MandatoryGaps()), "Awards": awards, "KPIs": kpis})
+	return s.Web.Render(w, r, status, "bids/builder.html", builderView{View: web.View{Title: b.Title, Form: f, Err: ferr}, B: b, O: o, C: c,
+		Work: work, Value: value, Signed: signed, Roles: []string{RoleMember, RoleSubcontractor}, Now: now, OrgSlug: r.PathValue("org"),
+		Gaps: len(c.MandatoryGaps()), Awards: awards, KPIs: kpis})
 }
 
 func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
@@ -433,19 +433,25 @@ func (s *Service) removeConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	org := formInt(url.Values{"m": {r.PathValue("member")}}, "m")
+	org, err := web.PathID(r, "member", "Bid member")
+	if err != nil {
+		return err
+	}
 	for _, m := range b.Members {
 		if m.OrgID == org && m.Role != RoleLead {
-			return s.Web.Render(w, r, 200, "bids/confirm.html", map[string]any{"Title": "Remove " + m.OrgName + " from the bid?", "B": b,
-				"Text": m.OrgName + " will be taken out of " + b.Title + ". Its share goes back to be shared out again.", "Button": "Yes, remove " + m.OrgName,
-				"Back": s.bidURL(r, b.ID)})
+			return s.Web.Render(w, r, 200, "bids/confirm.html", confirmView{View: web.View{Title: "Remove " + m.OrgName + " from the bid?"}, B: b,
+				Text: m.OrgName + " will be taken out of " + b.Title + ". Its share goes back to be shared out again.", Button: "Yes, remove " + m.OrgName,
+				Back: s.bidURL(r, b.ID)})
 		}
 	}
 	return apperr.NotFound("Bid member")
 }
 
 func (s *Service) remove(w http.ResponseWriter, r *http.Request) error {
-	org := formInt(url.Values{"m": {r.PathValue("member")}}, "m")
+	org, err := web.PathID(r, "member", "Bid member")
+	if err != nil {
+		return err
+	}
 	return s.onBid(w, r, "#members", "Removed from the bid. Share its part out again.", false, func(ctx context.Context, tx *db.Tx, b *Bid, _ url.Values) error {
 		return RemoveMember(ctx, tx, b.ID, org, s.Now())
 	})
@@ -494,9 +500,9 @@ func (s *Service) withdrawConfirm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "bids/confirm.html", map[string]any{"Title": "Withdraw the bid for " + b.Title + "?", "B": b,
-		"Text": "The bid will be marked withdrawn and can no longer be changed or submitted. The consortium stays as it is.", "Button": "Yes, withdraw the bid",
-		"Back": s.bidURL(r, b.ID)})
+	return s.Web.Render(w, r, 200, "bids/confirm.html", confirmView{View: web.View{Title: "Withdraw the bid for " + b.Title + "?"}, B: b,
+		Text: "The bid will be marked withdrawn and can no longer be changed or submitted. The consortium stays as it is.", Button: "Yes, withdraw the bid",
+		Back: s.bidURL(r, b.ID)})
 }
 
 func (s *Service) withdraw(w http.ResponseWriter, r *http.Request) error {
@@ -593,7 +599,7 @@ func (s *Service) renderSignoff(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "bids/signoff.html", map[string]any{"Title": "Sign off " + m.OrgName + "'s part in " + b.Title, "B": b, "M": m, "O": o, "Form": f, "Err": ferr})
+	return s.Web.Render(w, r, status, "bids/signoff.html", signoffView{View: web.View{Title: "Sign off " + m.OrgName + "'s part in " + b.Title, Form: f, Err: ferr}, B: b, M: m, O: o})
 }
 
 func (s *Service) signoff(w http.ResponseWriter, r *http.Request) error {

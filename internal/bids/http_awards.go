@@ -97,8 +97,8 @@ func (s *Service) renderAward(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "bids/award.html", map[string]any{"Title": "Record the award of " + o.Title, "O": o, "Bidders": bidders,
-		"Awards": awards, "Form": f, "Err": ferr, "OrgSlug": r.PathValue("org")})
+	return s.Web.Render(w, r, status, "bids/award.html", awardView{View: web.View{Title: "Record the award of " + o.Title, Form: f, Err: ferr}, O: o, Bidders: bidders,
+		Awards: awards, OrgSlug: r.PathValue("org")})
 }
 
 func (s *Service) award(w http.ResponseWriter, r *http.Request) error {
@@ -169,7 +169,7 @@ func (s *Service) matches(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, 200, "bids/matches.html", map[string]any{"Title": "Award suppliers to match", "Matches": ps})
+	return s.Web.Render(w, r, 200, "bids/matches.html", matchesView{View: web.View{Title: "Award suppliers to match"}, Matches: ps})
 }
 
 func (s *Service) resolveMatch(w http.ResponseWriter, r *http.Request) error {
@@ -277,10 +277,7 @@ func (s *Service) impactPage(w http.ResponseWriter, r *http.Request, p *partners
 		}
 		bids = kept
 	}
-	cmp := []struct {
-		Label string
-		Rate  Rate
-	}{{"Consortia holding the Quality Mark", all.QM}, {"Consortia without the Quality Mark", all.NoQM},
+	cmp := []impactCmp{{"Consortia holding the Quality Mark", all.QM}, {"Consortia without the Quality Mark", all.NoQM},
 		{"With a commissioning-ready member", all.Ready}, {"Without a commissioning-ready member", all.NotReady}}
 	var cmpLabels []string
 	var cmpVals []float64
@@ -288,11 +285,11 @@ func (s *Service) impactPage(w http.ResponseWriter, r *http.Request, p *partners
 		cmpLabels = append(cmpLabels, c.Label)
 		cmpVals = append(cmpVals, max(c.Rate.Pct(), 0))
 	}
-	return s.Web.Render(w, r, 200, "bids/impact.html", map[string]any{"Title": title, "P": p, "Rows": view, "First": first, "Last": last,
-		"Chart":     web.BarChart("Consortium bids submitted and won by year", labels, web.Series{Name: "Submitted", Values: sub, Class: "bar"}, web.Series{Name: "Won", Values: won, Class: "bar--prev"}),
-		"RateChart": web.LineChart("Success rate by year (%)", labels, web.Series{Name: "Success rate", Values: rate, Class: "line"}),
-		"CmpChart":  web.BarChart("Success rate compared (%)", cmpLabels, web.Series{Name: "Success rate", Values: cmpVals, Class: "bar"}),
-		"Cmp":       cmp, "Bids": bids})
+	return s.Web.Render(w, r, 200, "bids/impact.html", impactView{View: web.View{Title: title}, P: p, Rows: view, First: first, Last: last,
+		Chart:     web.BarChart("Consortium bids submitted and won by year", labels, web.Series{Name: "Submitted", Values: sub, Class: "bar"}, web.Series{Name: "Won", Values: won, Class: "bar--prev"}),
+		RateChart: web.LineChart("Success rate by year (%)", labels, web.Series{Name: "Success rate", Values: rate, Class: "line"}),
+		CmpChart:  web.BarChart("Success rate compared (%)", cmpLabels, web.Series{Name: "Success rate", Values: cmpVals, Class: "bar"}),
+		Cmp:       cmp, Bids: bids})
 }
 
 func (s *Service) townImpact(w http.ResponseWriter, r *http.Request) error {

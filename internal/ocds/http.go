@@ -143,8 +143,8 @@ func (s *Service) uploadLimit() int64 {
 }
 
 func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int, err error) error {
-	return s.Web.Render(w, r, status, "ocds/import.html", map[string]any{"Title": "Import OCDS notices", "Err": err,
-		"LimitMB": s.uploadLimit() >> 20})
+	return s.Web.Render(w, r, status, "ocds/import.html", importView{View: web.View{Title: "Import OCDS notices", Err: err},
+		LimitMB: s.uploadLimit() >> 20})
 }
 
 func (s *Service) importForm(w http.ResponseWriter, r *http.Request) error {
@@ -186,8 +186,8 @@ func (s *Service) importPreview(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "ocds/import_preview.html", map[string]any{"Title": "Check the OCDS import",
-		"Report": res.Report, "Outcomes": res.Outcomes, "Upload": name, "SHA256": sum, "Filename": f.Name})
+	return s.Web.Render(w, r, http.StatusOK, "ocds/import_preview.html", importPreviewView{View: web.View{Title: "Check the OCDS import"},
+		Report: res.Report, Outcomes: res.Outcomes, Upload: name, SHA256: sum, Filename: f.Name})
 }
 
 func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
@@ -213,6 +213,6 @@ func (s *Service) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "ocds/import_result.html", map[string]any{"Title": "OCDS import finished",
-		"Report": res.Report, "Outcomes": res.Outcomes, "Filename": filename})
+	return s.Web.Render(w, r, http.StatusOK, "ocds/import_result.html", importResultView{View: web.View{Title: "OCDS import finished"},
+		Report: res.Report, Outcomes: res.Outcomes, Filename: filename})
 }

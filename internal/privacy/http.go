@@ -70,7 +70,7 @@ func (s *Service) dataPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "privacy/data.html", map[string]any{"Title": "Your data", "Kinds": kinds})
+	return s.Web.Render(w, r, http.StatusOK, "privacy/data.html", dataView{View: web.View{Title: "Your data"}, Kinds: kinds})
 }
 
 // sendZip answers with the person's export as a download.
@@ -156,7 +156,7 @@ func (s *Service) close(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
 	render := func(status int, err error) error {
-		return s.Web.Render(w, r, status, "privacy/close.html", map[string]any{"Title": "Enter your password to close your account", "Err": err})
+		return s.Web.Render(w, r, status, "privacy/close.html", web.View{Title: "Enter your password to close your account", Err: err})
 	}
 	if r.PostForm.Get("step") != "password" {
 		return render(http.StatusOK, nil)

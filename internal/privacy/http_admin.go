@@ -42,15 +42,15 @@ func (s *Service) requests(w http.ResponseWriter, r *http.Request) error {
 				"extension_reason": q.ExtensionReason, "exported_at": q.ExportedAt, "completed_at": q.CompletedAt}
 		},
 		Render: func(p web.ListPage[Request]) error {
-			return s.Web.Render(w, r, http.StatusOK, "privacy/requests.html", map[string]any{"Title": "Subject access and erasure requests",
-				"Requests": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "Today": day})
+			return s.Web.Render(w, r, http.StatusOK, "privacy/requests.html", requestsView{View: web.View{Title: "Subject access and erasure requests"},
+				Requests: p.Items, Total: p.Total, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, Today: day})
 		},
 	})
 }
 
 func (s *Service) renderRequestForm(w http.ResponseWriter, r *http.Request, status int, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "privacy/request-new.html", map[string]any{"Title": "Log a request", "Form": form, "Err": err,
-		"Kinds": RequestKinds, "Channels": RequestChannels, "Words": requestWords})
+	return s.Web.Render(w, r, status, "privacy/request-new.html", requestNewView{View: web.View{Title: "Log a request", Form: form, Err: err},
+		Kinds: RequestKinds, Channels: RequestChannels, Words: requestWords})
 }
 
 func (s *Service) requestForm(w http.ResponseWriter, r *http.Request) error {
@@ -111,8 +111,8 @@ func (s *Service) renderRequest(w http.ResponseWriter, r *http.Request, status i
 			held = append(held, h)
 		}
 	}
-	return s.Web.Render(w, r, status, "privacy/request.html", map[string]any{"Title": "Request " + strconv.FormatInt(q.ID, 10), "R": q,
-		"Status": q.Status(today()), "Subject": sub, "Kinds": kinds, "Holds": held, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "privacy/request.html", requestView{View: web.View{Title: "Request " + strconv.FormatInt(q.ID, 10), Form: form, Err: err}, R: q,
+		Status: q.Status(today()), Subject: sub, Kinds: kinds, Holds: held})
 }
 
 func (s *Service) request(w http.ResponseWriter, r *http.Request) error {
@@ -231,7 +231,7 @@ func (s *Service) renderHolds(w http.ResponseWriter, r *http.Request, status int
 	if herr != nil {
 		return herr
 	}
-	return s.Web.Render(w, r, status, "privacy/holds.html", map[string]any{"Title": "Legal holds", "Holds": holds, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "privacy/holds.html", holdsView{View: web.View{Title: "Legal holds", Form: form, Err: err}, Holds: holds})
 }
 
 func (s *Service) holds(w http.ResponseWriter, r *http.Request) error {
