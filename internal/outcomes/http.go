@@ -195,7 +195,7 @@ func (s *Service) orgPlans(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	step, listed := steps[org.ID]
-	return s.render(w, r, 200, "org.html", orgView{View: web.View{Title: "Outcomes plans"}, Org: org, Plans: plans, Step: step, Listed: listed, StepLabels: StepLabels, Rule: LadderRule, Systems: sys, Now: s.Now(), CanEdit: web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor)})
+	return s.render(w, r, 200, "org.html", orgPlansView{View: web.View{Title: "Outcomes plans"}, Org: org, Plans: plans, Step: step, Listed: listed, StepLabels: StepLabels, Rule: LadderRule, Systems: sys, Now: s.Now(), CanEdit: web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor)})
 }
 
 func (s *Service) planForm(w http.ResponseWriter, r *http.Request, status int, owner string, p *Plan, action string, f url.Values, err error) error {

@@ -1,5 +1,8 @@
 package outcomes
 
+// The data of each page, one type per template (see web.View); a page with
+// nothing beyond a title and a form gets a web.View itself.
+
 import (
 	"html/template"
 	"partnerhub/internal/accounts"
@@ -9,9 +12,6 @@ import (
 	"partnerhub/internal/web"
 	"time"
 )
-
-// The data of each page, one type per template (see web.View); a page with
-// nothing beyond a title and a form gets a web.View itself.
 
 // adoptView is the data of adopt.html.
 type adoptView struct {
@@ -113,8 +113,8 @@ type measurementsView struct {
 	JSONURL string
 }
 
-// orgView is the data of org.html.
-type orgView struct {
+// orgPlansView is the data of org.html.
+type orgPlansView struct {
 	web.View
 	Org        *accounts.Organisation
 	Plans      []Plan
