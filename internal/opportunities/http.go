@@ -229,12 +229,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if enc != "" {
 				enc = "?" + enc
 			}
-			return s.Web.Render(w, r, 200, "opportunities/list.html", map[string]any{
-				"Title": "Opportunities", "Items": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-				"Err": p.Err, "Form": form, "F": lf, "Kinds": Kinds, "Statuses": QueryStatuses, "Bands": ValueBands, "Sorts": Sorts,
-				"Atom": "/opportunities.atom" + enc, "ICS": "/opportunities.ics" + enc, "Publish": publish, "Now": now,
-				"Alert": "/alerts/new" + enc,
-			})
+			return s.Web.Render(w, r, 200, "opportunities/list.html", listView{View: web.View{Title: "Opportunities", Err: p.Err, Form: form}, Items: p.Items, Total: p.Total, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, F: lf, Kinds: Kinds, Statuses: QueryStatuses, Bands: ValueBands, Sorts: Sorts, Atom: "/opportunities.atom" + enc, ICS: "/opportunities.ics" + enc, Publish: publish, Now: now, Alert: "/alerts/new" + enc})
 		},
 	})
 }
@@ -355,10 +350,6 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	now := s.Now()
 	// The caller's organisations that may register interest, with the
 	// interest each has registered.
-	type orgInterest struct {
-		Org      accounts.OrgWithRole
-		Interest *Interest
-	}
 	var mine []orgInterest
 	if id != nil {
 		orgs, err := accounts.OrgsForUser(ctx, s.DB.Q(), id.UserID)
@@ -392,13 +383,7 @@ func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "opportunities/show.html", map[string]any{
-		"Related": related,
-		"Title":   o.Title, "Description": markdown.Plain(o.Description), "O": o, "Amendments": am, "Documents": docs,
-		"Reqs": lotReqs, "Mine": mine, "Form": form, "Err": formErr, "Now": now,
-		"Open":      o.OpenAt(now) || (o.Status == StatusPlanned && o.Published()),
-		"CanManage": id.Can(o.BuyerID, web.RoleEditor), "Interests": o.Interests, "DocHint": documentPolicy.Hint(),
-	})
+	return s.Web.Render(w, r, status, "opportunities/show.html", showView{View: web.View{Title: o.Title, Description: markdown.Plain(o.Description), Form: form, Err: formErr}, Related: related, O: o, Amendments: am, Documents: docs, Reqs: lotReqs, Mine: mine, Now: now, Open: o.OpenAt(now) || (o.Status == StatusPlanned && o.Published()), CanManage: id.Can(o.BuyerID, web.RoleEditor), Interests: o.Interests, DocHint: documentPolicy.Hint()})
 }
 
 func (s *Service) interest(w http.ResponseWriter, r *http.Request) error {

@@ -41,8 +41,7 @@ func (s *Service) alertsPage(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "opportunities/alerts.html", map[string]any{"Title": "Your opportunity alerts", "Alerts": p.Items, "Total": p.Total,
-				"Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "Hidden": hidden})
+			return s.Web.Render(w, r, http.StatusOK, "opportunities/alerts.html", alertsView{View: web.View{Title: "Your opportunity alerts"}, Alerts: p.Items, Total: p.Total, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, Hidden: hidden})
 		},
 	})
 }
@@ -67,8 +66,7 @@ func (s *Service) renderAlertForm(w http.ResponseWriter, r *http.Request, status
 	if a.ID != 0 {
 		title = "Change your alert"
 	}
-	return s.Web.Render(w, r, status, "opportunities/alert_form.html", map[string]any{"Title": title, "A": a, "Form": form, "Err": formErr,
-		"Frequencies": AlertFrequencies, "FrequencyLabels": AlertFrequencyLabels, "Email": web.IdentityFrom(r.Context()).Email})
+	return s.Web.Render(w, r, status, "opportunities/alert_form.html", alertFormView{View: web.View{Title: title, Form: form, Err: formErr}, A: a, Frequencies: AlertFrequencies, FrequencyLabels: AlertFrequencyLabels, Email: web.IdentityFrom(r.Context()).Email})
 }
 
 func (s *Service) alertNewForm(w http.ResponseWriter, r *http.Request) error {
@@ -194,7 +192,7 @@ func (s *Service) orgAlertForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/org_alert.html", map[string]any{"Title": "Opportunities that fit " + org.Name, "Org": org, "On": on})
+	return s.Web.Render(w, r, http.StatusOK, "opportunities/org_alert.html", orgAlertView{View: web.View{Title: "Opportunities that fit " + org.Name}, Org: org, On: on})
 }
 
 func (s *Service) orgAlertSave(w http.ResponseWriter, r *http.Request) error {
@@ -242,7 +240,7 @@ func (s *Service) adminSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/admin_settings.html", map[string]any{"Title": "Opportunity settings", "Form": url.Values{"weeks": {strconv.Itoa(n)}}})
+	return s.Web.Render(w, r, http.StatusOK, "opportunities/admin_settings.html", web.View{Title: "Opportunity settings", Form: url.Values{"weeks": {strconv.Itoa(n)}}})
 }
 
 func (s *Service) adminSettingsSave(w http.ResponseWriter, r *http.Request) error {
@@ -261,7 +259,7 @@ func (s *Service) adminSettingsSave(w http.ResponseWriter, r *http.Request) erro
 		return audit.Record(ctx, tx, 0, "opportunity_settings.compact_weeks", "site_settings", settingCompactWeeks, strconv.Itoa(n))
 	})
 	if apperr.Is(err, apperr.EINVALID) {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "opportunities/admin_settings.html", map[string]any{"Title": "Opportunity settings", "Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "opportunities/admin_settings.html", web.View{Title: "Opportunity settings", Form: r.PostForm, Err: err})
 	}
 	if err != nil {
 		return err

@@ -67,15 +67,15 @@ func (s *Service) renderConsultation(w http.ResponseWriter, r *http.Request, o *
 			chosen = x.ID
 		}
 	}
-	data := map[string]any{"Title": o.Title + ": consultation", "O": o, "C": c, "Questions": qs, "Open": o.OpenAt(now), "Buyer": id.Can(o.BuyerID, web.RoleEditor),
-		"AnswerAs": as, "Chosen": chosen, "Err": formErr, "ScaleLabels": ScaleLabels}
+	data := consultationView{View: web.View{Title: o.Title + ": consultation", Err: formErr}, O: o, C: c, Questions: qs, Open: o.OpenAt(now), Buyer: id.Can(o.BuyerID, web.RoleEditor),
+		AnswerAs: as, Chosen: chosen, ScaleLabels: ScaleLabels}
 	if formErr != nil {
-		data["Form"] = r.PostForm
+		data.Form = r.PostForm
 	} else if chosen != 0 {
 		resp, err := ResponseOf(ctx, s.DB.Q(), o.ID, chosen)
 		switch {
 		case err == nil:
-			data["Form"], data["Existing"] = resp.Answers.Form(qs), resp
+			data.Form, data.Existing = resp.Answers.Form(qs), resp
 		case !apperr.Is(err, apperr.ENOTFOUND):
 			return err
 		}
@@ -171,12 +171,12 @@ func (s *Service) renderQuestionnaire(w http.ResponseWriter, r *http.Request, o 
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "Questionnaire: " + o.Title, "O": o, "C": c, "Questions": qs, "Kinds": QuestionKinds, "KindLabels": QuestionKindLabels,
-		"Responses": n, "Err": formErr, "Base": buyerURL(o)}
+	data := questionnaireView{View: web.View{Title: "Questionnaire: " + o.Title, Err: formErr}, O: o, C: c, Questions: qs, Kinds: QuestionKinds, KindLabels: QuestionKindLabels,
+		Responses: n, Base: buyerURL(o)}
 	if formErr != nil {
-		data["Form"] = r.PostForm
+		data.Form = r.PostForm
 	} else {
-		data["Form"] = url.Values{"reason": {c.Settings.ShortReason}, "kind": {QText}}
+		data.Form = url.Values{"reason": {c.Settings.ShortReason}, "kind": {QText}}
 	}
 	return s.Web.Render(w, r, status, "opportunities/questionnaire.html", data)
 }
@@ -280,8 +280,7 @@ func (s *Service) renderQuestionForm(w http.ResponseWriter, r *http.Request, o *
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "opportunities/cquestion_form.html", map[string]any{"Title": "Change a question", "O": o, "Q": q, "Form": form, "Err": formErr,
-		"Kinds": QuestionKinds, "KindLabels": QuestionKindLabels, "Responses": n, "Base": buyerURL(o)})
+	return s.Web.Render(w, r, status, "opportunities/cquestion_form.html", cquestionFormView{View: web.View{Title: "Change a question", Form: form, Err: formErr}, O: o, Q: q, Kinds: QuestionKinds, KindLabels: QuestionKindLabels, Responses: n, Base: buyerURL(o)})
 }
 
 func (s *Service) editQuestion(w http.ResponseWriter, r *http.Request) error {
@@ -403,16 +402,16 @@ func (s *Service) responses(w http.ResponseWriter, r *http.Request) error {
 				ras[i] = ResponseAnswers{OrgName: x.OrgName, Answers: x.Answers}
 			}
 			sums := Summarise(qs, ras)
-			charts := make([]map[string]any, len(sums))
+			charts := make([]summaryChart, len(sums))
 			for i, sm := range sums {
-				ch := map[string]any{"S": sm, "N": i + 1}
+				ch := summaryChart{S: sm, N: i + 1}
 				if len(sm.Counts) > 0 && sm.Answered > 0 {
 					labels := make([]string, len(sm.Counts))
 					vals := make([]float64, len(sm.Counts))
 					for j, c := range sm.Counts {
 						labels[j], vals[j] = c.Option, float64(c.Count)
 					}
-					ch["SVG"] = web.BarChart(fmt.Sprintf("Question %d: %s", i+1, sm.Q.Prompt), labels, web.Series{Name: "Responses", Values: vals, Class: "bar"})
+					ch.SVG = web.BarChart(fmt.Sprintf("Question %d: %s", i+1, sm.Q.Prompt), labels, web.Series{Name: "Responses", Values: vals, Class: "bar"})
 				}
 				charts[i] = ch
 			}
@@ -420,8 +419,7 @@ func (s *Service) responses(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "opportunities/responses.html", map[string]any{"Title": "Responses: " + o.Title, "O": o, "C": c,
-				"Summaries": charts, "Rows": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "Base": buyerURL(o)})
+			return s.Web.Render(w, r, http.StatusOK, "opportunities/responses.html", responsesView{View: web.View{Title: "Responses: " + o.Title}, O: o, C: c, Summaries: charts, Rows: p.Items, Total: p.Total, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, Base: buyerURL(o)})
 		},
 	})
 }
@@ -450,8 +448,7 @@ func (s *Service) renderYouSaid(w http.ResponseWriter, r *http.Request, o *Oppor
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, status, "opportunities/you_said.html", map[string]any{"Title": "You said, we did: " + o.Title, "O": o, "C": c, "Form": form, "Err": formErr,
-		"Responses": n, "Closed": !o.OpenAt(s.Now()) && o.Published(), "Base": buyerURL(o)})
+	return s.Web.Render(w, r, status, "opportunities/you_said.html", youSaidView{View: web.View{Title: "You said, we did: " + o.Title, Form: form, Err: formErr}, O: o, C: c, Responses: n, Closed: !o.OpenAt(s.Now()) && o.Published(), Base: buyerURL(o)})
 }
 
 func (s *Service) publishYouSaid(w http.ResponseWriter, r *http.Request) error {

@@ -28,8 +28,7 @@ func (s *Service) orgList(w http.ResponseWriter, r *http.Request) error {
 			return ListBuyer(ctx, s.DB.Q(), []int64{org.ID}, limit, offset)
 		},
 		Render: func(p web.ListPage[*Opportunity]) error {
-			return s.Web.Render(w, r, 200, "opportunities/org_list.html", map[string]any{"Title": "Opportunities from " + org.Name, "Org": org,
-				"Items": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL, "Public": org.Sector == "public"})
+			return s.Web.Render(w, r, 200, "opportunities/org_list.html", orgListView{View: web.View{Title: "Opportunities from " + org.Name}, Org: org, Items: p.Items, Total: p.Total, Pager: p.PagerData(r), CSV: p.CSVURL, JSONURL: p.JSONURL, Public: org.Sector == "public"})
 		},
 	})
 }
@@ -64,8 +63,7 @@ func (s *Service) formPage(w http.ResponseWriter, r *http.Request, status int, o
 	if o != nil {
 		title = "Change " + o.Title
 	}
-	return s.Web.Render(w, r, status, "opportunities/form.html", map[string]any{"Title": title, "Org": org, "O": o, "Form": form, "Err": err,
-		"Opt": fo, "ProcedureLabels": ProcedureLabels})
+	return s.Web.Render(w, r, status, "opportunities/form.html", formView{View: web.View{Title: title, Form: form, Err: err}, Org: org, O: o, Opt: fo, ProcedureLabels: ProcedureLabels})
 }
 
 func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
@@ -246,7 +244,7 @@ func (s *Service) renderStatusForm(w http.ResponseWriter, r *http.Request, statu
 	if action == "close" {
 		title = "Close " + o.Title + " now?"
 	}
-	return s.Web.Render(w, r, status, "opportunities/status.html", map[string]any{"Title": title, "O": o, "Org": org, "Action": action, "Form": form, "Err": ferr})
+	return s.Web.Render(w, r, status, "opportunities/status.html", statusView{View: web.View{Title: title, Form: form, Err: ferr}, O: o, Org: org, Action: action})
 }
 
 func (s *Service) setStatus(w http.ResponseWriter, r *http.Request) error {
@@ -320,8 +318,7 @@ func (s *Service) interests(w http.ResponseWriter, r *http.Request) error {
 				"quality_marks": nz(i.QualityMarks), "policies": i.Policies, "note": i.Note}
 		},
 		Render: func(p web.ListPage[InterestRow]) error {
-			return s.Web.Render(w, r, 200, "opportunities/interests.html", map[string]any{"Title": "Expressions of interest: " + o.Title, "O": o,
-				"Items": p.Items, "Total": p.Total, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+			return s.Web.Render(w, r, 200, "opportunities/interests.html", interestsView{View: web.View{Title: "Expressions of interest: " + o.Title}, O: o, Items: p.Items, Total: p.Total, CSV: p.CSVURL, JSONURL: p.JSONURL})
 		},
 	})
 }

@@ -55,6 +55,5 @@ func (s *Service) publishFor(w http.ResponseWriter, r *http.Request) error {
 	if formErr != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	return s.Web.Render(w, r, status, "opportunities/publish_for.html", map[string]any{"Title": "Publish an opportunity for a buyer",
-		"Buyers": buyers, "Form": r.URL.Query(), "Err": formErr})
+	return s.Web.Render(w, r, status, "opportunities/publish_for.html", publishForView{View: web.View{Title: "Publish an opportunity for a buyer", Form: r.URL.Query(), Err: formErr}, Buyers: buyers})
 }

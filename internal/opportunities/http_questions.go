@@ -118,13 +118,13 @@ func (s *Service) renderQuestions(w http.ResponseWriter, r *http.Request, o *Opp
 	for _, x := range asAs {
 		mine[x.ID] = true
 	}
-	data := map[string]any{"Title": "Questions about " + o.Title, "O": o, "Questions": qs, "Buyer": buyer, "AskAs": asAs, "Mine": mine,
-		"Open": o.QuestionsOpenAt(s.Now()), "Err": formErr}
+	data := questionsView{View: web.View{Title: "Questions about " + o.Title, Err: formErr}, O: o, Questions: qs, Buyer: buyer, AskAs: asAs, Mine: mine,
+		Open: o.QuestionsOpenAt(s.Now())}
 	if formErr != nil {
-		data["Form"] = r.PostForm
+		data.Form = r.PostForm
 	}
 	if id != nil {
-		if data["Following"], err = Follows(ctx, s.DB.Q(), o.ID, id.UserID); err != nil {
+		if data.Following, err = Follows(ctx, s.DB.Q(), o.ID, id.UserID); err != nil {
 			return err
 		}
 	}
@@ -200,7 +200,7 @@ func (s *Service) answerForm(w http.ResponseWriter, r *http.Request) error {
 	if c.Published || !c.Answered() {
 		form["publish"] = []string{"yes"}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "opportunities/answer.html", map[string]any{"Title": "Answer a question", "O": o, "C": c, "Form": form})
+	return s.Web.Render(w, r, http.StatusOK, "opportunities/answer.html", answerView{View: web.View{Title: "Answer a question", Form: form}, O: o, C: c})
 }
 
 func (s *Service) answer(w http.ResponseWriter, r *http.Request) error {
@@ -215,7 +215,7 @@ func (s *Service) answer(w http.ResponseWriter, r *http.Request) error {
 	}
 	text, err := CheckAnswer(r.PostForm.Get("answer"))
 	if err != nil {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "opportunities/answer.html", map[string]any{"Title": "Answer a question", "O": o, "C": c, "Form": r.PostForm, "Err": err})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "opportunities/answer.html", answerView{View: web.View{Title: "Answer a question", Form: r.PostForm, Err: err}, O: o, C: c})
 	}
 	publish := r.PostForm.Get("publish") == "yes"
 	told := 0

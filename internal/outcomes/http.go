@@ -3,6 +3,7 @@ package outcomes
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
+	"partnerhub/internal/importing"
 	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/uploads"
 	"partnerhub/internal/web"
@@ -115,7 +117,7 @@ func (s *Service) resolvePartnershipLead(r *http.Request) (*web.Object, error) {
 
 func planFrom(r *http.Request) *Plan { return web.ObjectFrom(r.Context()).(*Plan) }
 
-func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name string, d map[string]any) error {
+func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, name string, d web.Viewer) error {
 	return s.Web.Render(w, r, status, "outcomes/"+name, d)
 }
 
@@ -135,7 +137,7 @@ func (s *Service) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return s.render(w, r, 200, "home.html", map[string]any{"Title": "Outcomes planning and monitoring", "Orgs": orgs, "StepLabels": StepLabels})
+	return s.render(w, r, 200, "home.html", homeView{View: web.View{Title: "Outcomes planning and monitoring"}, Orgs: orgs, StepLabels: StepLabels})
 }
 
 func (s *Service) bank(w http.ResponseWriter, r *http.Request) error {
@@ -143,7 +145,7 @@ func (s *Service) bank(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, 200, "bank.html", map[string]any{"Title": "Outcome bank", "Bank": b})
+	return s.render(w, r, 200, "bank.html", bankView{View: web.View{Title: "Outcome bank"}, Bank: b})
 }
 
 func yearParam(r *http.Request, now time.Time) (int, error) {
@@ -171,8 +173,7 @@ func (s *Service) themes(w http.ResponseWriter, r *http.Request) error {
 	for i := s.Now().Year(); i >= 2010; i-- {
 		years = append(years, i)
 	}
-	return s.render(w, r, 200, "themes.html", map[string]any{"Title": fmt.Sprintf("Outcomes across the town, %d", y), "Year": y, "Years": years,
-		"Rollups": rs, "Rule": RollupRule, "Min": MinReporting, "Err": verr})
+	return s.render(w, r, 200, "themes.html", themesView{View: web.View{Title: fmt.Sprintf("Outcomes across the town, %d", y), Err: verr}, Year: y, Years: years, Rollups: rs, Rule: RollupRule, Min: MinReporting})
 }
 
 func (s *Service) orgPlans(w http.ResponseWriter, r *http.Request) error {
@@ -194,9 +195,7 @@ func (s *Service) orgPlans(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	step, listed := steps[org.ID]
-	return s.render(w, r, 200, "org.html", map[string]any{"Title": "Outcomes plans", "Org": org, "Plans": plans, "Step": step, "Listed": listed,
-		"StepLabels": StepLabels, "Rule": LadderRule, "Systems": sys, "Now": s.Now(),
-		"CanEdit": web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor)})
+	return s.render(w, r, 200, "org.html", orgPlansView{View: web.View{Title: "Outcomes plans"}, Org: org, Plans: plans, Step: step, Listed: listed, StepLabels: StepLabels, Rule: LadderRule, Systems: sys, Now: s.Now(), CanEdit: web.IdentityFrom(ctx).Can(org.ID, web.RoleEditor)})
 }
 
 func (s *Service) planForm(w http.ResponseWriter, r *http.Request, status int, owner string, p *Plan, action string, f url.Values, err error) error {
@@ -204,7 +203,7 @@ func (s *Service) planForm(w http.ResponseWriter, r *http.Request, status int, o
 	if p != nil {
 		title = "Change " + p.Title
 	}
-	return s.render(w, r, status, "plan-form.html", map[string]any{"Title": title, "Owner": owner, "Plan": p, "Action": action, "Form": f, "Err": err})
+	return s.render(w, r, status, "plan-form.html", planFormView{View: web.View{Title: title, Form: f, Err: err}, Owner: owner, Plan: p, Action: action})
 }
 
 func newPlanValues(now time.Time) url.Values {
@@ -278,9 +277,7 @@ func (s *Service) partnershipOutcomes(w http.ResponseWriter, r *http.Request) er
 	for i := s.Now().Year(); i >= 2010; i-- {
 		years = append(years, i)
 	}
-	return s.render(w, r, 200, "partnership.html", map[string]any{"Title": ps.Name + ": outcomes", "P": ps, "Plans": plans, "Rollups": rs,
-		"Year": y, "Years": years, "Rule": RollupRule, "CanEdit": canEdit, "Members": len(orgs), "Err": verr,
-		"KPIs": KPIRows(kpis, rs)})
+	return s.render(w, r, 200, "partnership.html", partnershipView{View: web.View{Title: ps.Name + ": outcomes", Err: verr}, P: ps, Plans: plans, Rollups: rs, Year: y, Years: years, Rule: RollupRule, CanEdit: canEdit, Members: len(orgs), KPIs: KPIRows(kpis, rs)})
 }
 
 func (s *Service) newPartnershipPlan(w http.ResponseWriter, r *http.Request) error {
@@ -333,8 +330,7 @@ func (s *Service) plan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, 200, "plan.html", map[string]any{"Title": p.Title, "P": p, "Indicators": views(p), "Versions": vs,
-		"CanEdit": s.canEdit(r, p), "Rule": StatusRule, "ReviewDue": !p.Review.After(s.Now())})
+	return s.render(w, r, 200, "plan.html", planView{View: web.View{Title: p.Title}, P: p, Indicators: views(p), Versions: vs, CanEdit: s.canEdit(r, p), Rule: StatusRule, ReviewDue: !p.Review.After(s.Now())})
 }
 
 func (s *Service) editPlan(w http.ResponseWriter, r *http.Request) error {
@@ -396,16 +392,16 @@ func (s *Service) revise(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) version(w http.ResponseWriter, r *http.Request) error {
 	p := planFrom(r)
-	n, err := strconv.Atoi(r.PathValue("version"))
+	id, err := web.PathID(r, "version", "Version")
 	if err != nil {
-		return apperr.NotFound("Version")
+		return err
 	}
+	n := int(id)
 	old, at, note, err := Version(r.Context(), s.DB.Q(), p.ID, n)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, 200, "version.html", map[string]any{"Title": fmt.Sprintf("%s: version %d", p.Title, n), "P": p, "Old": old, "At": at, "Note": note,
-		"Indicators": views(old)})
+	return s.render(w, r, 200, "version.html", versionView{View: web.View{Title: fmt.Sprintf("%s: version %d", p.Title, n)}, P: p, Old: old, At: at, Note: note, Indicators: views(old)})
 }
 
 func (s *Service) themeList(r *http.Request) ([]taxonomy.Term, error) {
@@ -422,7 +418,7 @@ func (s *Service) outcomePage(w http.ResponseWriter, r *http.Request, status int
 		return terr
 	}
 	p := planFrom(r)
-	return s.render(w, r, status, "outcome-form.html", map[string]any{"Title": "Add an outcome", "P": p, "Form": f, "Err": err, "Themes": themes, "Terms": Terms, "TermLabels": TermLabels})
+	return s.render(w, r, status, "outcome-form.html", outcomeFormView{View: web.View{Title: "Add an outcome", Form: f, Err: err}, P: p, Themes: themes, Terms: Terms, TermLabels: TermLabels})
 }
 
 func (s *Service) addOutcome(w http.ResponseWriter, r *http.Request) error {
@@ -449,7 +445,7 @@ func (s *Service) stepForm(w http.ResponseWriter, r *http.Request) error {
 	if k := r.URL.Query().Get("kind"); k == "output" {
 		f.Set("kind", k)
 	}
-	return s.render(w, r, 200, "step-form.html", map[string]any{"Title": "Add an output or activity", "P": planFrom(r), "Form": f})
+	return s.render(w, r, 200, "step-form.html", stepFormView{View: web.View{Title: "Add an output or activity", Form: f}, P: planFrom(r)})
 }
 
 func (s *Service) addStep(w http.ResponseWriter, r *http.Request) error {
@@ -464,7 +460,7 @@ func (s *Service) addStep(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if formErr(err) {
-			return s.render(w, r, 422, "step-form.html", map[string]any{"Title": "Add an output or activity", "P": p, "Form": r.PostForm, "Err": err})
+			return s.render(w, r, 422, "step-form.html", stepFormView{View: web.View{Title: "Add an output or activity", Form: r.PostForm, Err: err}, P: p})
 		}
 		return err
 	}
@@ -510,8 +506,7 @@ func (s *Service) indicatorPage(w http.ResponseWriter, r *http.Request, status i
 	if len(p.Outcomes) == 0 && err == nil {
 		return web.Redirect(w, r, planURL(p)+"/outcomes/new", "Add an outcome first: every indicator measures an outcome.")
 	}
-	return s.render(w, r, status, "indicator-form.html", map[string]any{"Title": title, "P": p, "In": in, "Form": f, "Err": err,
-		"Kinds": Kinds, "Frequencies": Frequencies})
+	return s.render(w, r, status, "indicator-form.html", indicatorFormView{View: web.View{Title: title, Form: f, Err: err}, P: p, In: in, Kinds: Kinds, Frequencies: Frequencies})
 }
 
 func (s *Service) saveIndicator(w http.ResponseWriter, r *http.Request) error {
@@ -570,12 +565,11 @@ func (s *Service) indicator(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	labels, series := ChartSeries(in)
-	var chart any
+	var chart template.HTML
 	if len(labels) > 0 {
 		chart = web.LineChart(in.Name, labels, series...)
 	}
-	return s.render(w, r, 200, "indicator.html", map[string]any{"Title": in.Name, "P": p, "In": IndicatorView{in, in.Status()}, "Chart": chart,
-		"Series": series, "Rule": StatusRule, "CanEdit": s.canEdit(r, p)})
+	return s.render(w, r, 200, "indicator.html", indicatorView{View: web.View{Title: in.Name}, P: p, In: IndicatorView{in, in.Status()}, Chart: chart, Series: series, Rule: StatusRule, CanEdit: s.canEdit(r, p)})
 }
 
 func (s *Service) measurementForm(w http.ResponseWriter, r *http.Request) error {
@@ -592,8 +586,7 @@ func (s *Service) measurementPage(w http.ResponseWriter, r *http.Request, status
 	for i, part := range in.Parts {
 		parts = append(parts, map[string]string{"Name": fmt.Sprintf("part_%d", i), "Label": part})
 	}
-	return s.render(w, r, status, "measurement-form.html", map[string]any{"Title": "Record a measurement", "P": p, "In": in, "Form": f, "Err": err,
-		"Example": example, "Parts": parts, "Policy": evidencePolicy})
+	return s.render(w, r, status, "measurement-form.html", measurementFormView{View: web.View{Title: "Record a measurement", Form: f, Err: err}, P: p, In: in, Example: example, Parts: parts, Policy: evidencePolicy})
 }
 
 var evidencePolicy = uploads.Policy{Field: "evidence", Max: 5 << 20, Types: []uploads.Type{uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.CSV, uploads.PNG, uploads.JPEG}, Fallback: "evidence"}
@@ -666,7 +659,7 @@ func (s *Service) adoptForm(w http.ResponseWriter, r *http.Request) error {
 	for _, in := range p.Indicators {
 		adopted[in.BankIndicatorID] = true
 	}
-	return s.render(w, r, 200, "adopt.html", map[string]any{"Title": "Adopt from the outcome bank", "P": p, "Bank": b, "Adopted": adopted})
+	return s.render(w, r, 200, "adopt.html", adoptView{View: web.View{Title: "Adopt from the outcome bank"}, P: p, Bank: b, Adopted: adopted})
 }
 
 func (s *Service) adopt(w http.ResponseWriter, r *http.Request) error {
@@ -689,7 +682,7 @@ func (s *Service) adopt(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) importForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, 200, "import.html", map[string]any{"Title": "Import measurements", "P": planFrom(r), "Columns": ImportColumns})
+	return s.render(w, r, 200, "import.html", importView{View: web.View{Title: "Import measurements"}, P: planFrom(r), Columns: ImportColumns})
 }
 
 var csvPolicy = uploads.Policy{Field: "file", Max: 5 << 20, Types: []uploads.Type{uploads.CSV}, Fallback: "measurements.csv"}
@@ -698,7 +691,7 @@ func (s *Service) importCSV(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	p := planFrom(r)
 	form, err := uploads.ReadForm(r, csvPolicy.Max)
-	var rep any
+	var rep *importing.Report
 	if err == nil {
 		var f *uploads.File
 		if f, err = csvPolicy.Check(form); err == nil {
@@ -710,7 +703,7 @@ func (s *Service) importCSV(w http.ResponseWriter, r *http.Request) error {
 			err = ierr
 			if err == nil {
 				if dry {
-					return s.render(w, r, 200, "import.html", map[string]any{"Title": "Import measurements", "P": p, "Columns": ImportColumns, "Report": res, "Form": form.Values})
+					return s.render(w, r, 200, "import.html", importView{View: web.View{Title: "Import measurements", Form: form.Values}, P: p, Columns: ImportColumns, Report: res})
 				}
 				return web.Redirect(w, r, planURL(p), fmt.Sprintf("Imported: %d added, %d changed, %d unchanged.", res.Created, res.Updated, res.Unchanged))
 			}
@@ -723,27 +716,23 @@ func (s *Service) importCSV(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if formErr(err) {
-		return s.render(w, r, uploads.Status(err), "import.html", map[string]any{"Title": "Import measurements", "P": p, "Columns": ImportColumns, "Err": err, "Report": rep, "Form": form.Values})
+		return s.render(w, r, uploads.Status(err), "import.html", importView{View: web.View{Title: "Import measurements", Err: err, Form: form.Values}, P: p, Columns: ImportColumns, Report: rep})
 	}
 	return err
 }
 
 func (s *Service) report(w http.ResponseWriter, r *http.Request) error {
 	p := planFrom(r)
-	type chart struct {
-		In    IndicatorView
-		Chart any
-	}
-	var charts []chart
+	var charts []reportChart
 	for _, v := range views(p) {
 		labels, series := ChartSeries(v.Indicator)
-		c := chart{In: v}
+		c := reportChart{In: v}
 		if len(labels) > 0 {
 			c.Chart = web.LineChart(v.Name, labels, series...)
 		}
 		charts = append(charts, c)
 	}
-	return s.render(w, r, 200, "report.html", map[string]any{"Title": p.Title + ": outcomes report", "P": p, "Charts": charts, "Rule": StatusRule, "Now": s.Now()})
+	return s.render(w, r, 200, "report.html", reportView{View: web.View{Title: p.Title + ": outcomes report"}, P: p, Charts: charts, Rule: StatusRule, Now: s.Now()})
 }
 
 // MeasurementRow is a measurement with its indicator for the list and
@@ -794,8 +783,7 @@ func (s *Service) measurementList(w http.ResponseWriter, r *http.Request) error 
 				"value": x.M.Value, "unit": x.Indicator.Unit, "parts": x.M.Parts, "people": x.M.People, "source": x.M.Source, "note": x.M.Note}
 		},
 		Render: func(lp web.ListPage[MeasurementRow]) error {
-			return s.render(w, r, 200, "measurements.html", map[string]any{"Title": p.Title + ": all measurements", "P": p, "L": lp,
-				"Pager": lp.PagerData(r), "CSV": lp.CSVURL, "JSONURL": lp.JSONURL})
+			return s.render(w, r, 200, "measurements.html", measurementsView{View: web.View{Title: p.Title + ": all measurements"}, P: p, L: lp, Pager: lp.PagerData(r), CSV: lp.CSVURL, JSONURL: lp.JSONURL})
 		},
 	})
 }
@@ -813,8 +801,7 @@ func (s *Service) bankAdminPage(w http.ResponseWriter, r *http.Request, status i
 	if terr != nil {
 		return terr
 	}
-	return s.render(w, r, status, "bank-admin.html", map[string]any{"Title": "Curate the outcome bank", "Bank": b, "Themes": themes, "Form": f, "Err": err,
-		"Kinds": Kinds, "Frequencies": Frequencies, "Rollups": Rollups})
+	return s.render(w, r, status, "bank-admin.html", bankAdminView{View: web.View{Title: "Curate the outcome bank", Form: f, Err: err}, Bank: b, Themes: themes, Kinds: Kinds, Frequencies: Frequencies, Rollups: Rollups})
 }
 
 func (s *Service) addBankOutcome(w http.ResponseWriter, r *http.Request) error {
@@ -903,10 +890,7 @@ func (s *Service) ladder(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"organisation": e.Name, "slug": e.Slug, "step": e.Step, "step_a_year_ago": e.Before, "outcome_workshops_attended": len(e.WorkshopDates)}
 		},
 		Render: func(lp web.ListPage[LadderEntry]) error {
-			return s.render(w, r, 200, "ladder.html", map[string]any{"Title": "Outcomes adoption ladder", "L": lp,
-				"Pager": lp.PagerData(r), "CSV": lp.CSVURL, "JSONURL": lp.JSONURL, "Counts": counts, "Before": before,
-				"StepLabels": StepLabels, "Rule": LadderRule, "Chart": chart, "Effect": Effect(list), "Step": step, "Moved": moved, "Total": len(list),
-				"Workshops": workshops, "WorkshopRule": WorkshopRule, "Filtered": step >= 0 || moved})
+			return s.render(w, r, 200, "ladder.html", ladderView{View: web.View{Title: "Outcomes adoption ladder"}, L: lp, Pager: lp.PagerData(r), CSV: lp.CSVURL, JSONURL: lp.JSONURL, Counts: counts, Before: before, StepLabels: StepLabels, Rule: LadderRule, Chart: chart, Effect: Effect(list), Step: step, Moved: moved, Total: len(list), Workshops: workshops, WorkshopRule: WorkshopRule, Filtered: step >= 0 || moved})
 		},
 	})
 }
@@ -916,8 +900,7 @@ func (s *Service) systems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, 200, "systems.html", map[string]any{"Title": "Other outcomes systems to verify", "Systems": list, "Now": s.Now(),
-		"Until": day(db.Day(s.Now()).AddDate(1, 0, 0))})
+	return s.render(w, r, 200, "systems.html", systemsView{View: web.View{Title: "Other outcomes systems to verify"}, Systems: list, Now: s.Now(), Until: day(db.Day(s.Now()).AddDate(1, 0, 0))})
 }
 
 func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
@@ -942,8 +925,7 @@ func (s *Service) verify(w http.ResponseWriter, r *http.Request) error {
 		if lerr != nil {
 			return lerr
 		}
-		return s.render(w, r, 422, "systems.html", map[string]any{"Title": "Other outcomes systems to verify", "Systems": list, "Now": s.Now(),
-			"Until": r.PostForm.Get("valid_until"), "Err": err})
+		return s.render(w, r, 422, "systems.html", systemsView{View: web.View{Title: "Other outcomes systems to verify", Err: err}, Systems: list, Now: s.Now(), Until: r.PostForm.Get("valid_until")})
 	}
 	if err := s.DB.Write(ctx, func(tx *db.Tx) error { return Verify(ctx, tx, id, *until, web.IdentityFrom(ctx).UserID) }); err != nil {
 		return err
@@ -962,7 +944,7 @@ func (s *Service) systemForm(w http.ResponseWriter, r *http.Request) error {
 		f.Set("system", sys[0].System)
 		f.Set("evidence", sys[0].Evidence)
 	}
-	return s.render(w, r, 200, "system-form.html", map[string]any{"Title": "Declare another outcomes system", "Org": org, "Form": f})
+	return s.render(w, r, 200, "system-form.html", systemFormView{View: web.View{Title: "Declare another outcomes system", Form: f}, Org: org})
 }
 
 func (s *Service) declareSystem(w http.ResponseWriter, r *http.Request) error {
@@ -984,7 +966,7 @@ func (s *Service) declareSystem(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if formErr(err) {
-			return s.render(w, r, 422, "system-form.html", map[string]any{"Title": "Declare another outcomes system", "Org": org, "Form": r.PostForm, "Err": err})
+			return s.render(w, r, 422, "system-form.html", systemFormView{View: web.View{Title: "Declare another outcomes system", Form: r.PostForm, Err: err}, Org: org})
 		}
 		return err
 	}

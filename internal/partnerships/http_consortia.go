@@ -36,8 +36,9 @@ func (s *Service) consortiumRoutes() []web.Route {
 }
 
 // consortiumData adds a consortium's extras to the show page data.
-func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[string]any) error {
-	data["Lifespan"] = LifespanOf(p, time.Now())
+func (s *Service) consortiumData(ctx context.Context, p *Partnership, data *showView) error {
+	life := LifespanOf(p, time.Now())
+	data.Lifespan = &life
 	det, err := DetailsOf(ctx, s.DB.Q(), p.ID)
 	if err != nil {
 		return err
@@ -67,8 +68,8 @@ func (s *Service) consortiumData(ctx context.Context, p *Partnership, data map[s
 	if err != nil {
 		return err
 	}
-	data["Consortium"] = map[string]any{"QualityMark": qm, "QualityMarkUntil": qmUntil, "DocHint": documentPolicy.Hint(), "Details": det, "Definition": def, "Criteria": crit, "MetCount": n, "Tiers": tiers, "Ready": ready, "FullMembers": fullMembers(p, tiers, ready), "Docs": docs, "LegalStructures": LegalStructures, "TierCodes": Tiers,
-		"Form": consortiumForm{Details: det, Tiers: tiers, Criteria: crit}}
+	data.Consortium = &consortiumView{QualityMark: qm, QualityMarkUntil: qmUntil, DocHint: documentPolicy.Hint(), Details: det, Definition: def, Criteria: crit, MetCount: n, Tiers: tiers, Ready: ready, FullMembers: fullMembers(p, tiers, ready), Docs: docs, LegalStructures: LegalStructures, TierCodes: Tiers,
+		Form: consortiumForm{Details: det, Tiers: tiers, Criteria: crit}}
 	return nil
 }
 
@@ -83,13 +84,13 @@ type consortiumForm struct {
 // keepConsortiumInput puts the details, tiers and criteria that were sent
 // into the form of the show page data (the summary above it keeps what is
 // stored).
-func keepConsortiumInput(d Details, tiers map[int64]string, met []int64) func(map[string]any) {
-	return func(data map[string]any) {
-		c, ok := data["Consortium"].(map[string]any)
-		if !ok {
+func keepConsortiumInput(d Details, tiers map[int64]string, met []int64) func(*showView) {
+	return func(data *showView) {
+		c := data.Consortium
+		if c == nil {
 			return
 		}
-		f := c["Form"].(consortiumForm)
+		f := c.Form
 		f.Details = d
 		kept := map[int64]string{}
 		for id, t := range f.Tiers {
@@ -107,7 +108,7 @@ func keepConsortiumInput(d Details, tiers map[int64]string, met []int64) func(ma
 		for i := range f.Criteria {
 			f.Criteria[i].Met = sent[f.Criteria[i].ID]
 		}
-		c["Form"] = f
+		c.Form = f
 	}
 }
 
@@ -232,10 +233,10 @@ func (s *Service) definitionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "The town's definition of a consortium", "Defs": defs, "InForce": InForce(defs, time.Now()), "Today": time.Now()}
+	data := definitionView{View: web.View{Title: "The town's definition of a consortium"}, Defs: defs, InForce: InForce(defs, time.Now()), Today: time.Now()}
 	if s.definitionDoc != nil {
 		if doc, ok := s.definitionDoc(r.Context()); ok {
-			data["Doc"] = doc
+			data.Doc = &doc
 		}
 	}
 	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition.html", data)
@@ -254,7 +255,7 @@ func (s *Service) definitionForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		form["criteria"] = []string{strings.Join(lines, "\n")}
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition_form.html", map[string]any{"Title": "New version of the consortium definition", "Form": urlValues(form)})
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/definition_form.html", web.View{Title: "New version of the consortium definition", Form: urlValues(form)})
 }
 
 func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
@@ -288,7 +289,7 @@ func (s *Service) addDefinition(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		if apperr.Code(err) == apperr.EINVALID {
-			return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/definition_form.html", map[string]any{"Title": "New version of the consortium definition", "Form": r.PostForm, "Err": err})
+			return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/definition_form.html", web.View{Title: "New version of the consortium definition", Form: r.PostForm, Err: err})
 		}
 		return err
 	}

@@ -91,8 +91,7 @@ func (p *Partnership) currentMember(org int64) bool {
 }
 
 func (s *Service) renderInvite(w http.ResponseWriter, r *http.Request, status int, c *inviteChoice, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "partnerships/invite.html", map[string]any{
-		"Title": "Invite " + c.Target.Name, "C": c, "Roles": InviteRoles, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "partnerships/invite.html", inviteView{View: web.View{Title: "Invite " + c.Target.Name, Form: form, Err: err}, C: c, Roles: InviteRoles})
 }
 
 func (s *Service) inviteForm(w http.ResponseWriter, r *http.Request) error {
@@ -243,8 +242,7 @@ func (s *Service) resolveInvitation(r *http.Request) (*web.Object, error) {
 
 func (s *Service) invitationPage(w http.ResponseWriter, r *http.Request) error {
 	x := web.ObjectFrom(r.Context()).(*invited)
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/invitation.html", map[string]any{
-		"Title": "Invitation to join " + x.P.Name, "X": x})
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/invitation.html", invitationView{View: web.View{Title: "Invitation to join " + x.P.Name}, X: x})
 }
 
 func (s *Service) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -292,8 +290,7 @@ func (s *Service) answerInvitation(w http.ResponseWriter, r *http.Request, accep
 		return nil
 	})
 	if apperr.Is(err, apperr.ECONFLICT) {
-		return s.Web.Render(w, r, http.StatusConflict, "partnerships/invitation.html", map[string]any{
-			"Title": "Invitation to join " + x.P.Name, "X": x, "Err": err})
+		return s.Web.Render(w, r, http.StatusConflict, "partnerships/invitation.html", invitationView{View: web.View{Title: "Invitation to join " + x.P.Name, Err: err}, X: x})
 	}
 	if err != nil {
 		return err

@@ -128,20 +128,20 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 			vals[fg.Key] = append(vals[fg.Key], v)
 		}
 	}
-	charts := []map[string]any{
-		{"Title": "Organisations working in partnership, and those doing so for the first time", "SVG": web.LineChart("Organisations working in partnership and first-time partners by year", labels,
+	charts := []measureChart{
+		{Title: "Organisations working in partnership, and those doing so for the first time", SVG: web.LineChart("Organisations working in partnership and first-time partners by year", labels,
 			web.Series{Name: "Organisations in partnership", Values: vals["organisations_in_partnership"]},
 			web.Series{Name: "First-time partners", Values: vals["first_time_partners"]})},
-		{"Title": "Partnerships active, started and ended", "SVG": web.BarChart("Partnerships active, started and ended by year", labels,
+		{Title: "Partnerships active, started and ended", SVG: web.BarChart("Partnerships active, started and ended by year", labels,
 			web.Series{Name: "Active", Values: vals["partnerships_active"]},
 			web.Series{Name: "Started", Values: vals["partnerships_started"], Class: "bar--prev"},
 			web.Series{Name: "Ended", Values: vals["partnerships_ended"], Class: "bar--alt"})},
-		{"Title": "Cross-sector partnerships", "SVG": web.LineChart("Public and third sector, and private and third sector partnerships by year", labels,
+		{Title: "Cross-sector partnerships", SVG: web.LineChart("Public and third sector, and private and third sector partnerships by year", labels,
 			web.Series{Name: "Public and third sector", Values: vals["public_third_partnerships"]},
 			web.Series{Name: "Private and third sector", Values: vals["private_third_partnerships"]})},
-		{"Title": "Diversity of partnership models (Shannon index)", "SVG": web.LineChart("Diversity of partnership models by year", labels,
+		{Title: "Diversity of partnership models (Shannon index)", SVG: web.LineChart("Diversity of partnership models by year", labels,
 			web.Series{Name: "Model diversity", Values: vals["model_diversity"]})},
-		{"Title": "Consortia active, formed and dissolved", "SVG": web.BarChart("Consortia active, formed and dissolved by year", labels,
+		{Title: "Consortia active, formed and dissolved", SVG: web.BarChart("Consortia active, formed and dissolved by year", labels,
 			web.Series{Name: "Active", Values: vals["consortia_active"]},
 			web.Series{Name: "Formed", Values: vals["consortia_formed"], Class: "bar--prev"},
 			web.Series{Name: "Dissolved", Values: vals["consortia_dissolved"], Class: "bar--alt"})},
@@ -150,21 +150,7 @@ func (s *Service) dashboard(w http.ResponseWriter, r *http.Request) error {
 	for y := currentYear(time.Now(), st.YearStartMonth) + 1; y >= currentYear(time.Now(), st.YearStartMonth)-20; y-- {
 		years = append(years, y)
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/measures.html", map[string]any{
-		"Title":       "Partnership measures " + rep.Period.Label,
-		"Report":      rep,
-		"Figures":     rep.Figures(),
-		"Models":      rep.ModelFigures(),
-		"Origins":     rep.OriginFigures(),
-		"Series":      series,
-		"Keys":        AllDefinitions(s.Sources),
-		"Charts":      charts,
-		"Rules":       Rules,
-		"Year":        year,
-		"Years":       years,
-		"April":       st.YearStartMonth == time.April,
-		"Definitions": AllDefinitions(s.Sources),
-	})
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/measures.html", measuresView{View: web.View{Title: "Partnership measures " + rep.Period.Label}, Report: rep, Figures: rep.Figures(), Models: rep.ModelFigures(), Origins: rep.OriginFigures(), Series: series, Keys: AllDefinitions(s.Sources), Charts: charts, Rules: Rules, Year: year, Years: years, April: st.YearStartMonth == time.April, Definitions: AllDefinitions(s.Sources)})
 }
 
 func (s *Service) settingsForm(w http.ResponseWriter, r *http.Request) error {
@@ -172,7 +158,7 @@ func (s *Service) settingsForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/settings.html", map[string]any{"Title": "Partnership measures settings", "Month": int(st.YearStartMonth)})
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/settings.html", settingsView{View: web.View{Title: "Partnership measures settings"}, Month: int(st.YearStartMonth)})
 }
 
 func (s *Service) saveSettings(w http.ResponseWriter, r *http.Request) error {
@@ -187,7 +173,7 @@ func (s *Service) saveSettings(w http.ResponseWriter, r *http.Request) error {
 		st.YearStartMonth = time.April
 	default:
 		err := fieldErr("year_start", "Select when the measuring year starts")
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/settings.html", map[string]any{"Title": "Partnership measures settings", "Err": err, "Month": 0})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/settings.html", settingsView{View: web.View{Title: "Partnership measures settings", Err: err}, Month: 0})
 	}
 	ctx := r.Context()
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {

@@ -88,11 +88,7 @@ func (s *Service) networkMap(w http.ResponseWriter, r *http.Request) error {
 	for y := currentYear(timeNow(), 1); y >= 2000; y-- {
 		years = append(years, y)
 	}
-	return s.Web.Render(w, r, status, "partnerships/network.html", map[string]any{
-		"Form": r.URL.Query(), "Err": focusErr,
-		"Title": "Network map", "View": view, "Focus": focus, "Never": never, "Themes": themes, "Models": Models,
-		"Sectors": append([]string{"third"}, accounts.Sectors...), "Years": years, "F": f, "Q": r.URL.Query(),
-	})
+	return s.Web.Render(w, r, status, "partnerships/network.html", networkView{View: web.View{Form: r.URL.Query(), Err: focusErr, Title: "Network map"}, Net: view, Focus: focus, Never: never, Themes: themes, Models: Models, Sectors: append([]string{"third"}, accounts.Sectors...), Years: years, F: f, Q: r.URL.Query()})
 }
 
 func (s *Service) networkNodes(w http.ResponseWriter, r *http.Request) error {

@@ -124,11 +124,7 @@ func (s *Service) listing(w http.ResponseWriter, r *http.Request, consortia bool
 			if err != nil {
 				return err
 			}
-			return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", map[string]any{
-				"Services": services, "Wards": directory.Wards(),
-				"Title": title, "Rows": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "Consortia": consortia,
-				"Models": Models, "Statuses": Statuses, "Themes": themes, "Q": qv, "CSV": p.CSVURL, "JSONURL": p.JSONURL,
-			})
+			return s.Web.Render(w, r, http.StatusOK, "partnerships/list.html", listView{View: web.View{Title: title}, Services: services, Wards: directory.Wards(), Rows: p.Items, Total: p.Total, Pager: p.PagerData(r), Consortia: consortia, Models: Models, Statuses: Statuses, Themes: themes, Q: qv, CSV: p.CSVURL, JSONURL: p.JSONURL})
 		},
 	})
 }
@@ -158,7 +154,7 @@ func (s *Service) show(w http.ResponseWriter, r *http.Request) error {
 // showData is what the show page needs, the same for a plain view and for a
 // 422 re-render of one of its forms (so an error page shows the partnership
 // as it is, not with its themes and services blanked).
-func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any, error) {
+func (s *Service) showData(ctx context.Context, p *Partnership) (*showView, error) {
 	hist, err := History(ctx, s.DB.Q(), p.ID)
 	if err != nil {
 		return nil, err
@@ -174,35 +170,27 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 	for _, id := range p.Services {
 		services = append(services, names[id])
 	}
-	data := map[string]any{
-		"Title": p.Name, "P": p, "History": hist, "Themes": themes, "Services": services,
-		"Mix": SectorMix(p.Members), "Manage": CanManage(web.IdentityFrom(ctx), p), "Roles": MemberRoles,
-		"Orgs": nil,
-	}
-	type link struct{ Label, Href string }
-	var links []link
+	data := &showView{View: web.View{Title: p.Name}, P: p, History: hist, Themes: themes, Services: services,
+		Mix: SectorMix(p.Members), Manage: CanManage(web.IdentityFrom(ctx), p), Roles: MemberRoles}
 	for _, l := range s.PageLinks {
 		if label, href, ok := l(p); ok {
-			links = append(links, link{label, href})
+			data.Links = append(data.Links, pageLinkView{label, href})
 		}
 	}
-	data["Links"] = links
 	if p.Origin == "event" && p.OriginEventID != nil {
 		ev, err := originEventLink(ctx, s.DB.Q(), *p.OriginEventID)
 		switch {
 		case err == nil:
-			data["OriginEvent"] = ev
+			data.OriginEvent = &ev
 		case !apperr.Is(err, apperr.ENOTFOUND):
 			return nil, err
 		}
 	}
-	if data["Manage"].(bool) {
-		orgs, err := orgChoices(ctx, s.DB.Q())
-		if err != nil {
+	if data.Manage {
+		if data.Orgs, err = orgChoices(ctx, s.DB.Q()); err != nil {
 			return nil, err
 		}
-		data["Orgs"] = orgs
-		if data["Invitations"], err = InvitationsFor(ctx, s.DB.Q(), p.ID); err != nil {
+		if data.Invitations, err = InvitationsFor(ctx, s.DB.Q(), p.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -211,7 +199,7 @@ func (s *Service) showData(ctx context.Context, p *Partnership) (map[string]any,
 			return nil, err
 		}
 	}
-	if data["Related"], err = s.Web.RelatedSections(ctx, s.DB.Q(), "partnership", p.ID); err != nil {
+	if data.Related, err = s.Web.RelatedSections(ctx, s.DB.Q(), "partnership", p.ID); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -278,7 +266,7 @@ func fromForm(p *Partnership, form url.Values) *apperr.Validation {
 }
 
 // renderForm renders the partnership form with what it needs and extra.
-func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int, title string, extra map[string]any) error {
+func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int, title string, v formView) error {
 	ctx := r.Context()
 	themes, err := taxonomy.List(ctx, s.DB.Q(), taxonomy.Themes, false)
 	if err != nil {
@@ -292,17 +280,14 @@ func (s *Service) renderForm(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		return err
 	}
-	m := map[string]any{"Title": title, "Themes": themes, "ServiceTerms": services, "Models": Models, "Statuses": Statuses,
-		"Visibilities": Visibilities, "Origins": Origins, "LeadOrgs": accounts.EditableOrgs(r, s.DB.Q()), "Events": events}
-	for k, v := range extra {
-		m[k] = v
-	}
-	return s.Web.Render(w, r, status, "partnerships/form.html", m)
+	v.Title, v.Themes, v.ServiceTerms, v.Models, v.Statuses = title, themes, services, Models, Statuses
+	v.Visibilities, v.Origins, v.LeadOrgs, v.Events = Visibilities, Origins, accounts.EditableOrgs(r, s.DB.Q()), events
+	return s.Web.Render(w, r, status, "partnerships/form.html", v)
 }
 
 func (s *Service) newForm(w http.ResponseWriter, r *http.Request) error {
 	form := url.Values{"status": {"active"}, "visibility": {"public"}, "origin": {"other"}, "model": {"joint_project"}}
-	return s.renderForm(w, r, http.StatusOK, "Record a partnership", map[string]any{"Form": form, "New": true})
+	return s.renderForm(w, r, http.StatusOK, "Record a partnership", formView{View: web.View{Form: form}, New: true})
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
@@ -320,7 +305,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Members = []Member{{OrgID: leadID, Role: "lead", Joined: p.Start}}
 	if err := v.Err(); err != nil {
-		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Record a partnership", map[string]any{"Form": r.PostForm, "Err": err, "New": true})
+		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Record a partnership", formView{View: web.View{Form: r.PostForm, Err: err}, New: true})
 	}
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
 		if err := Insert(ctx, tx, p, id.UserID); err != nil {
@@ -344,7 +329,7 @@ func (s *Service) editForm(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range p.Services {
 		form.Add("service", strconv.FormatInt(t, 10))
 	}
-	return s.renderForm(w, r, http.StatusOK, "Change "+p.Name, map[string]any{"Form": form, "P": p})
+	return s.renderForm(w, r, http.StatusOK, "Change "+p.Name, formView{View: web.View{Form: form}, P: p})
 }
 
 func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
@@ -359,7 +344,7 @@ func (s *Service) edit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := v.Err(); err != nil {
-		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Change "+old.Name, map[string]any{"Form": r.PostForm, "Err": err, "P": &old})
+		return s.renderForm(w, r, http.StatusUnprocessableEntity, "Change "+old.Name, formView{View: web.View{Form: r.PostForm, Err: err}, P: &old})
 	}
 	note := clean.Text(r.PostForm.Get("status_note"))
 	err := s.DB.Write(ctx, func(tx *db.Tx) error {
@@ -436,18 +421,18 @@ func (s *Service) addMember(w http.ResponseWriter, r *http.Request) error {
 // renderShowWithErr answers a form of the show page with a 422: the page as
 // it is, with the form's input kept (edit, if not nil, puts the input into
 // page data that the template reads from elsewhere than the form).
-func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error, edit ...func(map[string]any)) error {
+func (s *Service) renderShowWithErr(w http.ResponseWriter, r *http.Request, p *Partnership, err error, edit ...func(*showView)) error {
 	return s.renderShow(w, r, http.StatusUnprocessableEntity, p, err, edit...)
 }
 
 // renderShow renders the partnership page with err's field errors and the
 // input kept, with status (422, or 413 for a file over the limit).
-func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, p *Partnership, err error, edit ...func(map[string]any)) error {
+func (s *Service) renderShow(w http.ResponseWriter, r *http.Request, status int, p *Partnership, err error, edit ...func(*showView)) error {
 	data, derr := s.showData(r.Context(), p)
 	if derr != nil {
 		return derr
 	}
-	data["Form"], data["Err"] = r.PostForm, err
+	data.Form, data.Err = r.PostForm, err
 	for _, f := range edit {
 		f(data)
 	}
@@ -480,7 +465,7 @@ func (s *Service) managedMember(r *http.Request) (*Partnership, *Member, error) 
 
 // renderMember renders the membership form.
 func (s *Service) renderMember(w http.ResponseWriter, r *http.Request, status int, p *Partnership, m *Member, form url.Values, err error) error {
-	return s.Web.Render(w, r, status, "partnerships/member.html", map[string]any{"Title": "Change " + m.OrgName + "'s membership", "P": p, "M": m, "Roles": MemberRoles, "Form": form, "Err": err})
+	return s.Web.Render(w, r, status, "partnerships/member.html", memberView{View: web.View{Title: "Change " + m.OrgName + "'s membership", Form: form, Err: err}, P: p, M: m, Roles: MemberRoles})
 }
 
 func (s *Service) memberForm(w http.ResponseWriter, r *http.Request) error {

@@ -117,14 +117,10 @@ func (s *Service) postsList(w http.ResponseWriter, r *http.Request) error {
 		f.Area = a
 	}
 	return s.postList(w, r, "looking-for-partners", 20, f, func(p web.ListPage[postView]) error {
-		data := map[string]any{"Title": "Looking for partners", "Posts": p.Items, "Total": p.Total, "Pager": p.PagerData(r), "Q": qv,
-			"Wards": directory.Wards(), "PostAs": s.editorOrgs(r), "CSV": p.CSVURL, "JSONURL": p.JSONURL}
-		for k, voc := range map[string]string{"Themes": taxonomy.Themes, "ServiceTerms": taxonomy.Services, "GroupTerms": taxonomy.ClientGroups} {
-			ts, err := taxonomy.List(ctx, s.DB.Q(), voc, false)
-			if err != nil {
-				return err
-			}
-			data[k] = ts
+		data := postsListView{View: web.View{Title: "Looking for partners"}, Posts: p.Items, Total: p.Total, Pager: p.PagerData(r), Q: qv,
+			Wards: directory.Wards(), PostAs: s.editorOrgs(r), CSV: p.CSVURL, JSONURL: p.JSONURL}
+		if err := s.postTerms(ctx, &data.postTermsView); err != nil {
+			return err
 		}
 		return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_list.html", data)
 	})
@@ -185,9 +181,9 @@ func (s *Service) renderPost(w http.ResponseWriter, r *http.Request, p *PartnerP
 	}
 	v := vs[0]
 	manage := id.Can(p.OrgID, web.RoleEditor)
-	data := map[string]any{"Title": p.Title, "P": v, "Manage": manage, "Err": formErr}
+	data := postsShowView{View: web.View{Title: p.Title, Err: formErr}, P: v, Manage: manage}
 	if formErr != nil {
-		data["Form"] = r.PostForm
+		data.Form = r.PostForm
 	}
 	var responses []PostResponse
 	if id != nil {
@@ -205,40 +201,40 @@ func (s *Service) renderPost(w http.ResponseWriter, r *http.Request, p *PartnerP
 			mine = append(mine, x)
 		}
 	}
-	data["Mine"] = mine
+	data.Mine = mine
 	var canRespondAs []accounts.OrgWithRole
 	for _, o := range s.editorOrgs(r) {
 		if o.ID != p.OrgID && !responded[o.ID] {
 			canRespondAs = append(canRespondAs, o)
 		}
 	}
-	data["RespondAs"] = canRespondAs
-	data["Open"] = v.State == PostOpen
+	data.RespondAs = canRespondAs
+	data.Open = v.State == PostOpen
 	if manage {
-		data["Responses"] = responses
+		data.Responses = responses
 		active := 0
 		for _, x := range responses {
 			if x.Status == "active" {
 				active++
 			}
 		}
-		data["Active"] = active
+		data.Active = active
 		if p.Status != PostFormed {
 			matches, err := directory.FindPartners(ctx, s.DB.Q(), s.DB.Dialect, p.FinderQuery(10))
 			if err != nil && !apperr.Is(err, apperr.EINVALID) {
 				return err
 			}
-			data["Matches"] = matches
+			data.Matches = matches
 		}
 		told, err := postNoticeCount(ctx, s.DB.Q(), p.ID)
 		if err != nil {
 			return err
 		}
-		data["Told"] = told
+		data.Told = told
 	}
 	if p.PartnershipID != nil {
 		if ps, err := ByID(ctx, s.DB.Q(), *p.PartnershipID); err == nil && CanSee(id, ps) {
-			data["Partnership"] = ps
+			data.Partnership = ps
 		}
 	}
 	return s.Web.Render(w, r, status, "partnerships/posts_show.html", data)
@@ -338,4 +334,20 @@ func paragraphs(s string) []string {
 		}
 	}
 	return out
+}
+
+// postTerms fills t with the themes, services and client groups posts are
+// tagged with.
+func (s *Service) postTerms(ctx context.Context, t *postTermsView) error {
+	for _, x := range []struct {
+		to  *[]taxonomy.Term
+		voc string
+	}{{&t.Themes, taxonomy.Themes}, {&t.ServiceTerms, taxonomy.Services}, {&t.GroupTerms, taxonomy.ClientGroups}} {
+		ts, err := taxonomy.List(ctx, s.DB.Q(), x.voc, false)
+		if err != nil {
+			return err
+		}
+		*x.to = ts
+	}
+	return nil
 }

@@ -51,21 +51,15 @@ func (s *Service) orgPosts(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_org.html", map[string]any{
-			"Title": org.Name + ": looking for partners", "Org": org, "Posts": p.Items, "Total": p.Total, "Pager": p.PagerData(r),
-			"Owner": web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), "Notify": notify, "Responses": mine, "CSV": p.CSVURL, "JSONURL": p.JSONURL})
+		return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_org.html", postsOrgView{View: web.View{Title: org.Name + ": looking for partners"}, Org: org, Posts: p.Items, Total: p.Total, Pager: p.PagerData(r), Owner: web.IdentityFrom(ctx).Can(org.ID, web.RoleOwner), Notify: notify, Responses: mine, CSV: p.CSVURL, JSONURL: p.JSONURL})
 	})
 }
 
 // renderPostForm renders the post form with what it needs.
 func (s *Service) renderPostForm(w http.ResponseWriter, r *http.Request, status int, title string, org *accounts.Organisation, form url.Values, err error, p *PartnerPost) error {
-	data := map[string]any{"Title": title, "Org": org, "Form": form, "Err": err, "P": p, "Wards": directory.Wards()}
-	for k, voc := range map[string]string{"Themes": taxonomy.Themes, "ServiceTerms": taxonomy.Services, "GroupTerms": taxonomy.ClientGroups} {
-		ts, err := taxonomy.List(r.Context(), s.DB.Q(), voc, false)
-		if err != nil {
-			return err
-		}
-		data[k] = ts
+	data := postsFormView{View: web.View{Title: title, Form: form, Err: err}, Org: org, P: p, Wards: directory.Wards()}
+	if err := s.postTerms(r.Context(), &data.postTermsView); err != nil {
+		return err
 	}
 	return s.Web.Render(w, r, status, "partnerships/posts_form.html", data)
 }
@@ -308,9 +302,7 @@ func (s *Service) renderFormPartnership(w http.ResponseWriter, r *http.Request, 
 			active = append(active, x)
 		}
 	}
-	return s.Web.Render(w, r, status, "partnerships/posts_partnership.html", map[string]any{
-		"Title": "Form a partnership from your post", "P": p, "Responses": active, "Models": Models, "Visibilities": Visibilities,
-		"Form": form, "Err": ferr})
+	return s.Web.Render(w, r, status, "partnerships/posts_partnership.html", postsPartnershipView{View: web.View{Title: "Form a partnership from your post", Form: form, Err: ferr}, P: p, Responses: active, Models: Models, Visibilities: Visibilities})
 }
 
 func (s *Service) postFormPartnershipForm(w http.ResponseWriter, r *http.Request) error {
@@ -383,7 +375,7 @@ func (s *Service) partnerRequestSettings(w http.ResponseWriter, r *http.Request)
 	if on {
 		form.Set("notify", "yes")
 	}
-	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_settings.html", map[string]any{"Title": "Partner request emails", "Org": org, "Form": form})
+	return s.Web.Render(w, r, http.StatusOK, "partnerships/posts_settings.html", postsSettingsView{View: web.View{Title: "Partner request emails", Form: form}, Org: org})
 }
 
 func (s *Service) savePartnerRequestSettings(w http.ResponseWriter, r *http.Request) error {
@@ -397,8 +389,7 @@ func (s *Service) savePartnerRequestSettings(w http.ResponseWriter, r *http.Requ
 	}
 	choice := strings.TrimSpace(r.PostForm.Get("notify"))
 	if choice != "yes" && choice != "no" {
-		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/posts_settings.html", map[string]any{"Title": "Partner request emails", "Org": org,
-			"Form": r.PostForm, "Err": fieldErr("notify", "Select whether to get emails about organisations looking for partners")})
+		return s.Web.Render(w, r, http.StatusUnprocessableEntity, "partnerships/posts_settings.html", postsSettingsView{View: web.View{Title: "Partner request emails", Form: r.PostForm, Err: fieldErr("notify", "Select whether to get emails about organisations looking for partners")}, Org: org})
 	}
 	on := choice == "yes"
 	err = s.DB.Write(ctx, func(tx *db.Tx) error {
