@@ -394,12 +394,11 @@ func touch(ctx context.Context, tx *db.Tx, bidID int64, now time.Time) error {
 
 // Share is a member's role and shares as the lead sets them.
 type Share struct {
-	Role             string
-	Work, Value      int
-	WorkOK, ValueOK  bool // the numbers were whole numbers 0-100
-	WorkRaw, ValRaw  string
-	OrgName          string
-	changed, present bool
+	Role            string
+	Work, Value     int
+	WorkOK, ValueOK bool // the numbers were whole numbers 0-100
+	WorkRaw, ValRaw string
+	OrgName         string
 }
 
 // SetShares stores each member's role and shares (by organisation id).

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -783,11 +782,6 @@ func OtherSystems(ctx context.Context, q db.Querier, orgID int64) ([]OtherSystem
 		out = append(out, o)
 	}
 	return out, rows.Err()
-}
-
-// sortMeasurements orders measurements by period.
-func sortMeasurements(ms []Measurement) {
-	sort.Slice(ms, func(i, j int) bool { return ms[i].Start.Before(ms[j].Start) })
 }
 
 func round(x float64, n int) float64 {

@@ -363,8 +363,8 @@ var bufPool = sync.Pool{New: func() any { b := new(bytes.Buffer); b.Grow(16 << 1
 
 // Render executes page name into w with status. Data is a struct embedding
 // View, whose Title, Description, Form, Errors and Err are lifted into the
-// Page (see View). A map[string]any with those keys still works, but is
-// deprecated and goes once every feature uses view structs.
+// Page (see View). Any other data (a map, say) is refused with an error,
+// so a page cannot render without its typed view.
 func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); bufPool.Put(buf) }()
@@ -398,12 +398,11 @@ func (s *Server) render(buf *bytes.Buffer, w http.ResponseWriter, r *http.Reques
 	if w != nil {
 		p.Flash = takeFlash(w, r)
 	}
-	switch v := data.(type) {
-	case Viewer:
-		v.PageView().lift(p)
-	case map[string]any: // deprecated: see liftMap
-		liftMap(v, p)
+	v, ok := data.(Viewer)
+	if !ok {
+		return fmt.Errorf("render %s: page data %T is not a view (a struct embedding web.View)", name, data)
 	}
+	v.PageView().lift(p)
 	err = t.ExecuteTemplate(buf, "layout.html", p)
 	// Recorded after executing, which escapes the page's trees once (so
 	// the check reads them settled), and also when it failed: the check

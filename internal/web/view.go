@@ -46,30 +46,3 @@ func (v View) lift(p *Page) {
 		}
 	}
 }
-
-// liftMap is the old way: data as map[string]any with the magic keys
-// "Title", "Description", "Form", "Errors" and "Err".
-//
-// Deprecated: maps as page data are kept only until the last features
-// (accounts, privacy, bids, partnerships, outcomes, opportunities, ocds)
-// are converted to view structs; then this goes.
-func liftMap(m map[string]any, p *Page) {
-	if v, ok := m["Title"].(string); ok {
-		p.Title = v
-	}
-	if v, ok := m["Description"].(string); ok {
-		p.Description = v
-	}
-	if v, ok := m["Form"].(url.Values); ok {
-		p.Form = v
-	}
-	if v, ok := m["Errors"].([]apperr.FieldError); ok {
-		p.Errors = v
-	}
-	if v, ok := m["Err"].(error); ok && v != nil {
-		p.Errors = apperr.Fields(v)
-		if len(p.Errors) == 0 {
-			p.Errors = []apperr.FieldError{{Message: apperr.Message(v)}}
-		}
-	}
-}

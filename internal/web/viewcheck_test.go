@@ -91,9 +91,10 @@ func TestRenderView(t *testing.T) {
 	if got := render(v); !strings.HasPrefix(got, "[T|D|1|=") {
 		t.Errorf("plain Err: %s", got)
 	}
-	m := map[string]any{"Title": "T", "Description": "D", "Form": url.Values{"a": {"1"}}, "Errors": []apperr.FieldError{{Field: "f", Message: "m"}}, "Count": 3}
-	if got := render(m); got != "[T|D|1|f=m;|3]" {
-		t.Errorf("map (deprecated): %s", got)
+	// Data that is not a view (the old map with magic keys) is refused.
+	m := map[string]any{"Title": "T", "Count": 3}
+	if err := s.Render(httptest.NewRecorder(), httptest.NewRequest("GET", "/p", nil), 200, "x/p.html", m); err == nil || !strings.Contains(err.Error(), "not a view") {
+		t.Errorf("a map as page data: %v", err)
 	}
 	if p := s.CheckViews(); len(p) != 0 {
 		t.Errorf("view problems: %v", p)
