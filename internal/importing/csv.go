@@ -21,7 +21,6 @@ type CSV struct {
 	data  []byte
 	s     *Stream
 	limit int
-	rows  int
 }
 
 // NewCSV checks data is UTF-8 text (a byte-order mark is dropped), reads
