@@ -52,6 +52,9 @@ func TestSecretKeyTravelsWithBackupAndRestore(t *testing.T) {
 	if got, _ := os.ReadFile(filepath.Join(other, "secret.key")); !bytes.Equal(got, key) {
 		t.Error("the restored directory does not hold the backup's key")
 	}
+	if info, err := os.Stat(filepath.Join(other, "secret.key")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the restored key's mode: %v %v (want 0600, as when it is made)", info.Mode(), err)
+	}
 	if p := mustRun(t, "", "user", "totp-code", "--email", admin, "--data-dir", other); !codeOK(p.Out.String()) {
 		t.Errorf("totp-code after restore: %q", p.Out)
 	}

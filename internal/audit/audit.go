@@ -114,7 +114,7 @@ func record(ctx context.Context, q *db.Tx, orgID int64, action, objectType strin
 			}
 		}
 	}
-	if err := lockChain(ctx, q); err != nil {
+	if err := LockChain(ctx, q); err != nil {
 		return err
 	}
 	var id int64
@@ -124,7 +124,7 @@ func record(ctx context.Context, q *db.Tx, orgID int64, action, objectType strin
 	if err != nil {
 		return err
 	}
-	if err := link(ctx, q, id); err != nil {
+	if err := LinkPending(ctx, q); err != nil {
 		return err
 	}
 	name := ""

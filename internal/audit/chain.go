@@ -58,27 +58,81 @@ func chainHash(prev, message string) string {
 // chainKey is the lock that makes audit writers take turns on PostgreSQL.
 const chainKey = "partnerhub.audit_chain"
 
-// lockChain makes the calling transaction the only audit writer until it
-// ends, before its row takes an id: ids then follow the chain's order and
+// LockChain makes the calling transaction the only audit writer until it
+// ends, before its rows take ids: ids then follow the chain's order and
 // two writers never link to the same head. A SQLite write transaction is
-// already the only writer.
-func lockChain(ctx context.Context, tx *db.Tx) error {
+// already the only writer. Record takes it; a writer that inserts audit
+// rows itself (the directory's bulk import) takes it before its first row
+// and calls LinkPending after its last.
+func LockChain(ctx context.Context, tx *db.Tx) error {
 	return tx.LockKey(ctx, chainKey)
 }
 
-// link writes the chain row of audit row id, the newest row, in tx.
-func link(ctx context.Context, tx *db.Tx, id int64) error {
+// LinkPending links every audit row after the newest linked one, in id
+// order: the row Record has just written, or the rows a bulk writer
+// inserted (with any Record rows among them linked again in order). A row
+// slipped into the log by other means is named by Verify until the next
+// audited write links it: the hashes have no key, so the chain shows rows
+// changed or removed, not rows appended by someone who can write to the
+// database (the head hash kept elsewhere is what shows those).
+func LinkPending(ctx context.Context, tx *db.Tx) error {
+	var head int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(audit_id), 0) FROM audit_chain`).Scan(&head)
+	if err != nil {
+		return err
+	}
+	return linkAfter(ctx, tx, head)
+}
+
+// linkBatch is how many chain rows one INSERT writes.
+const linkBatch = 300
+
+// linkAfter writes, in tx and in id order, the chain rows of the audit
+// rows after id after (the newest linked row), the first linked to it.
+func linkAfter(ctx context.Context, tx *db.Tx, after int64) error {
 	var prev string
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain WHERE audit_id < $1 ORDER BY audit_id DESC LIMIT 1`, id).Scan(&prev)
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain WHERE audit_id <= $1 ORDER BY audit_id DESC LIMIT 1`, after).Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	var msg string
-	if err := tx.QueryRowContext(ctx, `SELECT `+chainMessage(tx.Dialect)+` FROM audit_log a WHERE a.id = $1`, id).Scan(&msg); err != nil {
+	type pending struct {
+		id         int64
+		prev, hash string
+	}
+	var links []pending
+	rows, err := tx.QueryContext(ctx, `SELECT a.id, `+chainMessage(tx.Dialect)+` FROM audit_log a WHERE a.id > $1 ORDER BY a.id`, after)
+	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_chain (audit_id, prev_hash, hash) VALUES ($1, $2, $3)`, id, prev, chainHash(prev, msg))
-	return err
+	for rows.Next() {
+		var id int64
+		var msg string
+		if err := rows.Scan(&id, &msg); err != nil {
+			rows.Close()
+			return err
+		}
+		h := chainHash(prev, msg)
+		links = append(links, pending{id, prev, h})
+		prev = h
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return db.Chunks(links, linkBatch, func(batch []pending) error {
+		args := make([]any, 0, 3*len(batch))
+		var b strings.Builder
+		b.WriteString(`INSERT INTO audit_chain (audit_id, prev_hash, hash) VALUES `)
+		for i, l := range batch {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + db.Marks(3*i+1, 3) + ")")
+			args = append(args, l.id, l.prev, l.hash)
+		}
+		_, err := tx.ExecContext(ctx, b.String(), args...)
+		return err
+	})
 }
 
 // Verification is what Verify found.

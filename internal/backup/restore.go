@@ -219,7 +219,11 @@ func extractFile(r io.Reader, dst string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return "", err
 	}
-	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	mode := os.FileMode(0o640)
+	if filepath.Base(dst) == KeyName {
+		mode = 0o600 // the secret key is the server's alone, as when it is made
+	}
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return "", err
 	}

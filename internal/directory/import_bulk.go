@@ -282,6 +282,11 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *import
 	if err := w.docs.stage(); err != nil {
 		return nil, err
 	}
+	// The audit rows this import inserts are linked into the audit chain
+	// by finish; until then no other audit writer may take an id.
+	if err := audit.LockChain(ctx, tx); err != nil {
+		return nil, err
+	}
 	a := audit.ActorFrom(ctx)
 	// The audit log names people by pseudonym only (see audit.Record);
 	// the detail, an organisation's name, is left out (the row's object id
@@ -540,6 +545,9 @@ func (w *importWriter) finish() error {
 		if err := b.flush(); err != nil {
 			return err
 		}
+	}
+	if err := audit.LinkPending(w.ctx, w.tx); err != nil {
+		return err
 	}
 	return w.docs.settle()
 }
