@@ -288,7 +288,7 @@ func (s *Service) interests(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	rows, err := Interests(ctx, s.DB.Q(), o.ID, s.Now())
+	rows, err := Interests(ctx, s.DB.Q(), s.DB.Dialect, o.ID, s.Now())
 	if err != nil {
 		return err
 	}

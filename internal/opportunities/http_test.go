@@ -85,7 +85,14 @@ func TestCommissionerPublishesAndCharityRegistersInterest(t *testing.T) {
 		ch.Get("/opportunities.ics").Status(t, 200).Contains(t, "SUMMARY:Submission deadline: Independent advocacy service")
 		ch.PostForm("/opportunities/"+slug+"/interest", url.Values{"organisation": {itoa(charity.ID)}, "note": {"We lead the advocacy consortium."}}).Status(t, 303)
 		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/interests").Status(t, 200).Contains(t, "Blackpool Advocacy", "We lead the advocacy consortium.")
-		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/interests?format=csv").Status(t, 200).Contains(t, "Blackpool Advocacy")
+		// The buyer sees each organisation's current quality marks (an
+		// expired one is left out).
+		for _, qm := range []struct{ name, expires string }{{"PQASSO", "2099-01-01"}, {"Old Mark", "2001-01-01"}} {
+			if _, err := d.W().ExecContext(context.Background(), `INSERT INTO org_quality_marks (organisation_id, name, level, expires_on) VALUES ($1, $2, 'Level 2', $3)`, charity.ID, qm.name, qm.expires); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Get("/orgs/"+council.Slug+"/opportunities/"+slug+"/interests?format=csv").Status(t, 200).Contains(t, "Blackpool Advocacy", "PQASSO (Level 2)").NotContains(t, "Old Mark")
 		// The charity cannot manage the council's opportunity.
 		if r := ch.Get("/orgs/" + council.Slug + "/opportunities/" + slug + "/interests"); r.Code == 200 {
 			t.Fatal("the charity sees the buyer's list")

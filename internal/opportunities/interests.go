@@ -10,6 +10,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/clean"
 	"partnerhub/internal/db"
+	"partnerhub/internal/directory"
 )
 
 // RegisterInterest records (or updates) orgID's expression of interest in
@@ -113,7 +114,7 @@ func GetInterest(ctx context.Context, q db.Querier, oppID, orgID int64) (*Intere
 // Interests lists the expressions of interest in an opportunity, oldest
 // first, with each organisation's readiness, quality marks and policies
 // at now.
-func Interests(ctx context.Context, q db.Querier, oppID int64, now time.Time) ([]InterestRow, error) {
+func Interests(ctx context.Context, q db.Querier, d db.Dialect, oppID int64, now time.Time) ([]InterestRow, error) {
 	rows, err := interests(ctx, q, `i.opportunity_id = $1`, oppID)
 	if err != nil || len(rows) == 0 {
 		return rows, err
@@ -125,19 +126,7 @@ func Interests(ctx context.Context, q db.Querier, oppID int64, now time.Time) ([
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	each := func(query string, extra []any, fn func(*sql.Rows) error) error {
-		args := append([]any{}, extra...)
-		in := db.Placeholders(&args, ids)
-		r, err := q.QueryContext(ctx, strings.Replace(query, "IDS", in, 1), args...)
-		if err != nil {
-			return db.Err(err, "")
-		}
-		defer r.Close()
-		for r.Next() {
-			if err := fn(r); err != nil {
-				return db.Err(err, "")
-			}
-		}
-		return db.Err(r.Err(), "")
+		return db.Err(db.QueryEach(ctx, q, d, query, extra, ids, fn), "")
 	}
 	if err := each(`SELECT DISTINCT organisation_id FROM org_badges WHERE kind = 'commissioning_ready' AND revoked_at IS NULL AND (valid_until IS NULL OR valid_until >= $1) AND organisation_id IN (IDS)`,
 		[]any{today}, func(r *sql.Rows) error {
@@ -150,20 +139,12 @@ func Interests(ctx context.Context, q db.Querier, oppID int64, now time.Time) ([
 		}); err != nil {
 		return nil, err
 	}
-	if err := each(`SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`,
-		[]any{today}, func(r *sql.Rows) error {
-			var o int64
-			var n, l string
-			if err := r.Scan(&o, &n, &l); err != nil {
-				return err
-			}
-			if l != "" {
-				n += " (" + l + ")"
-			}
-			byOrg[o].QualityMarks = append(byOrg[o].QualityMarks, n)
-			return nil
-		}); err != nil {
-		return nil, err
+	marks, err := directory.CurrentQualityMarks(ctx, q, d, ids, today)
+	if err != nil {
+		return nil, db.Err(err, "")
+	}
+	for o, ms := range marks {
+		byOrg[o].QualityMarks = ms
 	}
 	if err := each(`SELECT organisation_id, kind, review_date FROM org_policies WHERE organisation_id IN (IDS) ORDER BY kind`, nil, func(r *sql.Rows) error {
 		var o int64
