@@ -190,6 +190,11 @@ func (c *Config) Validate() error {
 	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("a data directory is needed when no database URL is given")
 	}
+	if strings.TrimSpace(c.DataDir) == "" && strings.TrimSpace(c.SecretKey) == "" {
+		// Without either, each process would make up its own key and the
+		// two-factor secrets sealed by one could not be read by the next.
+		return fmt.Errorf("with no data directory, set PARTNERHUB_SECRET_KEY (64 hexadecimal digits, for example from: openssl rand -hex 32): two-factor secrets are sealed with it and must outlive the process")
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
 	}

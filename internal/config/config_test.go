@@ -46,6 +46,17 @@ func TestEnvAndValidation(t *testing.T) {
 	if err := c.Validate(); err == nil {
 		t.Error("relative base URL accepted")
 	}
+	// PostgreSQL with no data directory: the secret key must come from the
+	// environment, or each process would seal with a key of its own.
+	c = Default()
+	c.DatabaseURL, c.DataDir = "postgres://db/partnerhub", ""
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "PARTNERHUB_SECRET_KEY") {
+		t.Errorf("no data directory and no secret key: %v", err)
+	}
+	c.SecretKey = strings.Repeat("ab", 32)
+	if err := c.Validate(); err != nil {
+		t.Errorf("no data directory with PARTNERHUB_SECRET_KEY: %v", err)
+	}
 }
 
 func TestRedacted(t *testing.T) {

@@ -76,28 +76,12 @@ func Load(dataDir, env string) (*Key, error) {
 	p := filepath.Join(dataDir, FileName)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		b = make([]byte, 32)
-		rand.Read(b)
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		b, err = create(dataDir, p)
 		if errors.Is(err, fs.ErrExist) { // another process made it first
 			return Load(dataDir, "")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("create %s: %w", p, err)
-		}
-		_, err = f.Write(b)
-		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			os.Remove(p)
-			return nil, fmt.Errorf("write %s: %w", p, err)
+			return nil, err
 		}
 		return New(b)
 	}
@@ -142,4 +126,66 @@ func (k *Key) Open(v string, ad []byte) (string, error) {
 		return "", ErrWrongKey
 	}
 	return string(plain), nil
+}
+
+// create writes a new random key to p without ever leaving a short file
+// there: the bytes go to a temporary file in the same folder, synced, then
+// hard-linked to p (which fails with fs.ErrExist when another process made
+// p first, rather than replacing its key), and the folder is synced so the
+// name survives a crash.
+func create(dataDir, p string) ([]byte, error) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dataDir, ".secret.key-*")
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", p, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", p, err)
+	}
+	if err := publish(tmp, p); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("create %s: %w", p, err)
+	}
+	if d, err := os.Open(dataDir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return b, nil
+}
+
+// publish gives the written key its name: a hard link, which fails with
+// fs.ErrExist rather than replace a key another process made first, or on
+// a file system without hard links a rename unless p appeared. A variable
+// so that a test can stop between the write and the name (a crash there
+// leaves no secret.key, never a short one).
+var publish = func(tmp, p string) error {
+	err := os.Link(tmp, p)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(p); serr == nil {
+		return fs.ErrExist
+	}
+	if rerr := os.Rename(tmp, p); rerr != nil {
+		return err
+	}
+	return nil
 }

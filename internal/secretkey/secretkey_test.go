@@ -1,6 +1,8 @@
 package secretkey_test
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,5 +54,29 @@ func TestKeyFileSealAndOpen(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, secretkey.FileName), []byte("short"), 0o600)
 	if _, err := secretkey.Load(dir, ""); err == nil || !strings.Contains(err.Error(), "not 32") {
 		t.Errorf("a damaged key file: %v", err)
+	}
+}
+
+// A crash between writing the key and giving it its name leaves no
+// secret.key (never a short one that the next start refuses), and the
+// next start makes a whole key.
+func TestKeyFileNeverShort(t *testing.T) {
+	dir := t.TempDir()
+	restore := secretkey.SetPublish(t, func(string, string) error { return errors.New("crash") })
+	if _, err := secretkey.Load(dir, ""); err == nil {
+		t.Fatal("Load succeeded without naming the key file")
+	}
+	if _, err := os.Stat(filepath.Join(dir, secretkey.FileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("after a failed creation secret.key is there: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".secret.key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	restore()
+	if _, err := secretkey.Load(dir, ""); err != nil {
+		t.Fatalf("the next start: %v", err)
+	}
+	if info, err := os.Stat(filepath.Join(dir, secretkey.FileName)); err != nil || info.Size() != 32 || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file after the next start: %v %v", info, err)
 	}
 }
