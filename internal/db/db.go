@@ -333,11 +333,14 @@ func (tx *Tx) CanRaw() bool { return tx.conn != nil }
 // write transaction already excludes every other writer (BEGIN IMMEDIATE);
 // on PostgreSQL it is a transaction-scoped advisory lock, which works
 // through transaction-pooling PgBouncer too. Lock several keys in one order.
+// The key is per schema (advisory locks are database-wide): Partnerhubs
+// in other schemas of the same database, and the tests' schemas, do not
+// wait for each other's audit chain or throttles.
 func (tx *Tx) LockKey(ctx context.Context, key string) error {
 	if tx.Dialect != Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, key)
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || $1, 0))`, key)
 	return err
 }
 

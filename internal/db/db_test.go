@@ -388,3 +388,44 @@ func TestMigrationLockIsPerSchema(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestLockKeyIsPerSchema: a key locked in one schema does not hold up the
+// same key in another schema of the same database (advisory locks are
+// database-wide; an import holding the audit chain's lock in one schema
+// stopped every other schema's audited writes).
+func TestLockKeyIsPerSchema(t *testing.T) {
+	base := dbtest.RequirePostgres(t)
+	ctx := context.Background()
+	holder, other := dbtest.Postgres(t, base), dbtest.Postgres(t, base)
+	locked, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- holder.Write(ctx, func(tx *db.Tx) error {
+			if err := tx.LockKey(ctx, "audit_chain"); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}()
+	// The limit only ends a lock stuck behind the other schema's; it is no
+	// speed check.
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := other.Write(lctx, func(tx *db.Tx) error { return tx.LockKey(lctx, "audit_chain") }); err != nil {
+		t.Fatalf("locking a key in another schema while the first schema holds it: %v", err)
+	}
+	// In the same schema the key still excludes: a second holder waits.
+	sctx, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel2()
+	if err := holder.Write(sctx, func(tx *db.Tx) error { return tx.LockKey(sctx, "audit_chain") }); err == nil {
+		t.Fatal("the same schema's key was locked twice at once")
+	}
+}
