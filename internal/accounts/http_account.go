@@ -34,7 +34,7 @@ func accountRoutes(s *Service) []web.Route {
 func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	id := web.IdentityFrom(r.Context())
 	ctx := r.Context()
-	u, err := UserByID(ctx, s.DB.Q(), id.UserID)
+	u, twoFactor, err := UserWithTwoFactor(ctx, s.DB.Q(), id.UserID)
 	if err != nil {
 		return err
 	}
@@ -46,11 +46,7 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, 200, "accounts/account.html", accountView{View: web.View{Title: "Your account"}, Account: u, Orgs: orgs, Sessions: sessions, TwoFactor: t.Enrolled()})
+	return s.Web.Render(w, r, 200, "accounts/account.html", accountView{View: web.View{Title: "Your account"}, Account: u, Orgs: orgs, Sessions: sessions, TwoFactor: twoFactor})
 }
 
 // checkCurrentPassword verifies the signed-in user's password through the
