@@ -34,15 +34,15 @@ func accountRoutes(s *Service) []web.Route {
 func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	id := web.IdentityFrom(r.Context())
 	ctx := r.Context()
-	u, twoFactor, err := UserWithTwoFactor(ctx, s.DB.Q(), id.UserID)
+	u, twoFactor, err := UserWithTwoFactor(ctx, s.q(), id.UserID)
 	if err != nil {
 		return err
 	}
-	orgs, err := OrgsForUser(ctx, s.DB.Q(), id.UserID)
+	orgs, err := OrgsForUser(ctx, s.q(), id.UserID)
 	if err != nil {
 		return err
 	}
-	sessions, err := SessionsForUser(ctx, s.DB.Q(), id.UserID, id.SessionHash)
+	sessions, err := SessionsForUser(ctx, s.q(), id.UserID, id.SessionHash)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func (s *Service) createOrg(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) orgHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
-	org, members, err := OrgWithMembers(ctx, s.DB.Q(), web.OrgFrom(ctx))
+	org, members, err := OrgWithMembers(ctx, s.q(), web.OrgFrom(ctx))
 	if err != nil {
 		return err
 	}
