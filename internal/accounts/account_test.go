@@ -141,3 +141,25 @@ func TestSignoutEverywhere(t *testing.T) {
 		}
 	})
 }
+
+// The account page and an organisation's dashboard read their facts in
+// one query each (two-factor status with the user, the member count with
+// the organisation) through kept statements: each shows the change a
+// write made on the very next request.
+func TestAccountAndDashboardShowCurrentFacts(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("pat@example.org", false)
+		sam := env.User("sam@example.org", false)
+		org := env.Org("Pat Advocacy", "vcs", map[string]string{"pat@example.org": "owner"})
+		c := env.As("pat@example.org")
+		c.Get("/orgs/"+org.Slug).Status(t, 200).Contains(t, "<dt>Members</dt><dd>1</dd>")
+		if err := accounts.AddMember(env.Ctx, d.W(), org.ID, sam.ID, "viewer"); err != nil {
+			t.Fatal(err)
+		}
+		c.Get("/orgs/"+org.Slug).Status(t, 200).Contains(t, "<dt>Members</dt><dd>2</dd>")
+		c.Get("/account").Status(t, 200).Contains(t, "<dt>Two-factor sign-in</dt><dd>Off</dd>")
+		env.EnrolTOTP("pat@example.org")
+		c.Get("/account").Status(t, 200).Contains(t, "<dt>Two-factor sign-in</dt><dd>On</dd>")
+	})
+}

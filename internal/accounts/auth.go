@@ -40,6 +40,17 @@ type Service struct {
 	dummy     string
 
 	identities identityCache // identity_cache.go
+
+	readsOnce sync.Once
+	reads     db.Querier
+}
+
+// q is the read Querier of the signed-in pages' own queries (resolving an
+// organisation, /account, the dashboard): their statements are kept
+// prepared on SQLite (db.NewReadStatements), as they run on every request.
+func (s *Service) q() db.Querier {
+	s.readsOnce.Do(func() { s.reads = db.NewReadStatements(s.DB) })
+	return s.reads
 }
 
 // Revoker ends a user's credentials kept outside this package; it returns
@@ -331,7 +342,7 @@ func loadMemberships(ctx context.Context, q db.Querier, id *web.Identity) error 
 // ResolveOrg implements web.Auth: {org} path values are organisation slugs.
 func (s *Service) ResolveOrg(ctx context.Context, key string) (int64, error) {
 	var id int64
-	err := db.Err(s.DB.Q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE slug = $1`, key).Scan(&id), "organisation")
+	err := db.Err(s.q().QueryRowContext(ctx, `SELECT id FROM organisations WHERE slug = $1`, key).Scan(&id), "organisation")
 	if apperr.Is(err, apperr.ENOTFOUND) {
 		// Exactly the answer a non-member gets for an organisation that
 		// exists, so slugs cannot be probed.

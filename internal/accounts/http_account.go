@@ -34,23 +34,19 @@ func accountRoutes(s *Service) []web.Route {
 func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 	id := web.IdentityFrom(r.Context())
 	ctx := r.Context()
-	u, err := UserByID(ctx, s.DB.Q(), id.UserID)
+	u, twoFactor, err := UserWithTwoFactor(ctx, s.q(), id.UserID)
 	if err != nil {
 		return err
 	}
-	orgs, err := OrgsForUser(ctx, s.DB.Q(), id.UserID)
+	orgs, err := OrgsForUser(ctx, s.q(), id.UserID)
 	if err != nil {
 		return err
 	}
-	sessions, err := SessionsForUser(ctx, s.DB.Q(), id.UserID, id.SessionHash)
+	sessions, err := SessionsForUser(ctx, s.q(), id.UserID, id.SessionHash)
 	if err != nil {
 		return err
 	}
-	t, err := TOTPFor(ctx, s.DB.Q(), s.Key, id.UserID)
-	if err != nil {
-		return err
-	}
-	return s.Web.Render(w, r, 200, "accounts/account.html", accountView{View: web.View{Title: "Your account"}, Account: u, Orgs: orgs, Sessions: sessions, TwoFactor: t.Enrolled()})
+	return s.Web.Render(w, r, 200, "accounts/account.html", accountView{View: web.View{Title: "Your account"}, Account: u, Orgs: orgs, Sessions: sessions, TwoFactor: twoFactor})
 }
 
 // checkCurrentPassword verifies the signed-in user's password through the

@@ -87,11 +87,7 @@ func (s *Service) createOrg(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) orgHome(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := web.IdentityFrom(ctx)
-	org, err := OrgByID(ctx, s.DB.Q(), web.OrgFrom(ctx))
-	if err != nil {
-		return err
-	}
-	members, err := Members(ctx, s.DB.Q(), org.ID)
+	org, members, err := OrgWithMembers(ctx, s.q(), web.OrgFrom(ctx))
 	if err != nil {
 		return err
 	}
@@ -107,5 +103,5 @@ func (s *Service) orgHome(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return s.Web.Render(w, r, 200, "accounts/org.html", orgView{View: web.View{Title: org.Name}, Org: org, Role: role.String(),
-		Members: len(members), CanManage: id.Can(org.ID, web.RoleOwner), Panels: panels})
+		Members: members, CanManage: id.Can(org.ID, web.RoleOwner), Panels: panels})
 }

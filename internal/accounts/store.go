@@ -206,6 +206,20 @@ func OrgByID(ctx context.Context, q db.Querier, id int64) (*Organisation, error)
 	return scanOrg(q.QueryRowContext(ctx, `SELECT `+orgCols+` FROM organisations WHERE id = $1`, id))
 }
 
+// OrgWithMembers reads an organisation and how many members it has, in
+// one query (its dashboard shows the count, not the members).
+func OrgWithMembers(ctx context.Context, q db.Querier, id int64) (*Organisation, int, error) {
+	var o Organisation
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, o.created_at, o.updated_at,
+		(SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) FROM organisations o WHERE o.id = $1`, id).
+		Scan(&o.ID, &o.UUID, &o.Slug, &o.Name, &o.Sector, &o.LegalForm, &o.CreatedAt, &o.UpdatedAt, &n)
+	if err != nil {
+		return nil, 0, db.Err(err, "organisation")
+	}
+	return &o, n, nil
+}
+
 // OrgWithRole is an organisation with the viewer's role in it.
 type OrgWithRole struct {
 	Organisation

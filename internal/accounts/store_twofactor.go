@@ -70,6 +70,21 @@ func OpenTOTPSecret(key *secretkey.Key, userID int64, stored string) (string, er
 	return key.Open(stored, totpAD(userID))
 }
 
+// UserWithTwoFactor reads a user and whether they have confirmed
+// two-factor sign-in, in one query (the account page shows On or Off and
+// needs no secret).
+func UserWithTwoFactor(ctx context.Context, q db.Querier, id int64) (*User, bool, error) {
+	var u User
+	var enrolled bool
+	err := q.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.email_verified_at, u.is_admin, u.disabled_at, u.created_at, u.updated_at,
+		t.confirmed_at IS NOT NULL FROM users u LEFT JOIN user_totp t ON t.user_id = u.id WHERE u.id = $1`, id).
+		Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerifiedAt, &u.IsAdmin, &u.DisabledAt, &u.CreatedAt, &u.UpdatedAt, &enrolled)
+	if err != nil {
+		return nil, false, db.Err(err, "user")
+	}
+	return &u, enrolled, nil
+}
+
 // TOTPFor reads a user's secret; nil (and no error) when they have none.
 func TOTPFor(ctx context.Context, q db.Querier, key *secretkey.Key, userID int64) (*TOTP, error) {
 	var t TOTP

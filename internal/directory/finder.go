@@ -397,19 +397,51 @@ func (pl *finderPlan) rank(fq FinderQuery, ids []int64, cd *candidates) []Match 
 // opportunities feature ranks opportunities for an organisation by it).
 // ok is false when the query has no needs or areas.
 func ScoreOrganisation(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, orgID int64) (m Match, ok bool, err error) {
-	fq.Complement = 0
-	pl, err := planFinder(ctx, q, fq)
-	if apperr.Is(err, apperr.EINVALID) {
-		return Match{}, false, nil
+	ms, err := ScoreOrganisationEach(ctx, q, d, []FinderQuery{fq}, orgID)
+	if err != nil || ms[0] == nil {
+		return Match{}, false, err
 	}
+	return *ms[0], true, nil
+}
+
+// ScoreOrganisationEach scores one organisation against several
+// partner-finder queries (an organisation's fit to every open
+// opportunity) as ScoreOrganisation scores each, reading the
+// organisation's details once rather than once per query. out[i] answers
+// qs[i]: nil when that query has no needs or areas, or the organisation
+// is not found.
+func ScoreOrganisationEach(ctx context.Context, q db.Querier, d db.Dialect, qs []FinderQuery, orgID int64) ([]*Match, error) {
+	out := make([]*Match, len(qs))
+	plans := make([]*finderPlan, len(qs))
+	some := false
+	for i := range qs {
+		qs[i].Complement = 0
+		pl, err := planFinder(ctx, q, qs[i])
+		if apperr.Is(err, apperr.EINVALID) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		plans[i], some = pl, true
+	}
+	if !some {
+		return out, nil
+	}
+	ids := []int64{orgID}
+	cd, err := loadCandidates(ctx, q, d, ids)
 	if err != nil {
-		return Match{}, false, err
+		return nil, err
 	}
-	out, err := pl.score(ctx, q, d, fq, []int64{orgID})
-	if err != nil || len(out) == 0 {
-		return Match{}, false, err
+	for i, pl := range plans {
+		if pl == nil {
+			continue
+		}
+		if ms := pl.rank(qs[i], ids, cd); len(ms) > 0 {
+			out[i] = &ms[0]
+		}
 	}
-	return out[0], true, nil
+	return out, nil
 }
 
 func plural(n int) string {

@@ -285,7 +285,7 @@ func (s *Service) withoutHidden(ctx context.Context, fits []Fit, limit int) ([]F
 	var hidden map[int64]bool
 	if id := web.IdentityFrom(ctx); id != nil {
 		var err error
-		if hidden, err = Hidden(ctx, s.DB.Q(), id.UserID); err != nil {
+		if hidden, err = Hidden(ctx, s.q(), id.UserID); err != nil {
 			return nil, err
 		}
 	}

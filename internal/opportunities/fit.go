@@ -42,7 +42,10 @@ func FitsFor(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, now t
 	if err != nil {
 		return nil, err
 	}
-	var out []Fit
+	// The organisation is scored against every opportunity's
+	// requirements at once: its details are read once, not per opportunity.
+	var cands []*Opportunity
+	var fqs []directory.FinderQuery
 	for _, o := range os {
 		if o.BuyerID == orgID {
 			continue
@@ -62,11 +65,17 @@ func FitsFor(ctx context.Context, q db.Querier, d db.Dialect, orgID int64, now t
 				fq.LocalAuthorities = append(fq.LocalAuthorities, r.Code)
 			}
 		}
-		m, ok, err := directory.ScoreOrganisation(ctx, q, d, fq, orgID)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || !facts.sharesAny(o.Requirements) {
+		cands = append(cands, o)
+		fqs = append(fqs, fq)
+	}
+	ms, err := directory.ScoreOrganisationEach(ctx, q, d, fqs, orgID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Fit
+	for i, o := range cands {
+		m := ms[i]
+		if m == nil || !facts.sharesAny(o.Requirements) {
 			continue
 		}
 		out = append(out, Fit{O: o, Score: m.Score, Reasons: m.Reasons, Unmet: facts.unmet(o)})

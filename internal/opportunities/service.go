@@ -3,6 +3,7 @@ package opportunities
 import (
 	"context"
 	"embed"
+	"sync"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -20,6 +21,17 @@ type Service struct {
 	Store *Store
 	// Now is the clock (tests replace it).
 	Now func() time.Time
+
+	readsOnce sync.Once
+	reads     db.Querier
+}
+
+// q is the read Querier of the dashboard's "Opportunities that fit you",
+// which runs on every view of an organisation's dashboard: its statements
+// are kept prepared on SQLite (db.NewReadStatements).
+func (s *Service) q() db.Querier {
+	s.readsOnce.Do(func() { s.reads = db.NewReadStatements(s.DB) })
+	return s.reads
 }
 
 // New returns the opportunities feature.
@@ -56,7 +68,7 @@ func (s *Service) FitsPanel(ctx context.Context, org *accounts.Organisation, rol
 		return &accounts.OrgPanel{Heading: "Opportunities you publish", Empty: "Tenders, grant programmes, consultations and pipeline notices.",
 			More: "/orgs/" + org.Slug + "/opportunities", MoreText: "Your opportunities, drafts and expressions of interest"}, nil
 	}
-	fits, err := FitsFor(ctx, s.DB.Q(), s.DB.Dialect, org.ID, s.Now(), 25)
+	fits, err := FitsFor(ctx, s.q(), s.DB.Dialect, org.ID, s.Now(), 25)
 	if err != nil {
 		return nil, err
 	}

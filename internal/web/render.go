@@ -342,12 +342,43 @@ type NavItem struct {
 
 // Current reports whether the item is the section of the page at path.
 func (n NavItem) Current(path string) bool {
-	for _, h := range append([]string{n.Href}, n.Also...) {
-		if path == h || strings.HasPrefix(path, h+"/") {
+	if inSection(path, n.Href) {
+		return true
+	}
+	for _, h := range n.Also {
+		if inSection(path, h) {
 			return true
 		}
 	}
 	return false
+}
+
+// inSection reports whether path is section h or a page under it.
+func inSection(path, h string) bool {
+	return strings.HasPrefix(path, h) && (len(path) == len(h) || path[len(h)] == '/')
+}
+
+// NavHTML is the main navigation's items after Home, the item of the
+// page's section marked aria-current. It is written here rather than
+// ranged over in the layout: a reflective method call and an allocation
+// per item, on every page, were a good part of a signed-in page's
+// rendering (BenchmarkHandler in cmd/partnerhub). The items are the
+// features' constants, escaped all the same.
+func (p *Page) NavHTML() template.HTML {
+	var b strings.Builder
+	b.Grow(64 * len(p.Nav))
+	for _, n := range p.Nav {
+		b.WriteString(`<li><a href="`)
+		b.WriteString(template.HTMLEscapeString(n.Href))
+		b.WriteByte('"')
+		if n.Current(p.Path) {
+			b.WriteString(` aria-current="page"`)
+		}
+		b.WriteByte('>')
+		b.WriteString(template.HTMLEscapeString(n.Label))
+		b.WriteString(`</a></li>`)
+	}
+	return template.HTML(b.String())
 }
 
 // AddNav adds an entry to the main navigation (at start-up).

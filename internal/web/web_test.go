@@ -310,3 +310,55 @@ func TestClientIPTakesTheAddressTheTrustedProxyAppended(t *testing.T) {
 		}
 	}
 }
+
+// TestNavMarksTheCurrentSection: the main navigation marks the item of the
+// page's section (its own path, a page under it, or a section it also
+// stands for), and no other: not one whose path is only a prefix of the
+// page's (/lib is not /library), nor any on a page of no section.
+func TestNavMarksTheCurrentSection(t *testing.T) {
+	var srv *web.Server
+	page := func(w http.ResponseWriter, r *http.Request) error {
+		return srv.Render(w, r, http.StatusOK, "about.html", web.View{Title: "A page"})
+	}
+	h := newServerWith(t, func(s *web.Server) {
+		srv = s
+		s.AddNav(web.NavItem{Label: "Partnerships", Href: "/partnerships", Also: []string{"/network-map"}})
+		s.AddNav(web.NavItem{Label: "Lib & co", Href: "/lib"})
+		s.AddNav(web.NavItem{Label: "Library", Href: "/library"})
+	}, web.Get("/partnerships", web.Public, page), web.Get("/partnerships/{slug}", web.Public, page),
+		web.Get("/network-map", web.Public, page), web.Get("/library/{doc}", web.Public, page),
+		web.Get("/lib", web.Public, page), web.Get("/elsewhere", web.Public, page))
+	for path, want := range map[string]string{
+		"/partnerships":      "Partnerships",
+		"/partnerships/ours": "Partnerships",
+		"/network-map":       "Partnerships",
+		"/library/compact":   "Library",
+		"/lib":               "Lib &amp; co",
+		"/elsewhere":         "",
+	} {
+		body := do(h, "GET", path, "viewer", "", nil).Body.String()
+		_, nav, _ := strings.Cut(body, `<nav aria-label="Main"`)
+		nav, _, _ = strings.Cut(nav, `</nav>`)
+		var current []string
+		for rest := nav; ; {
+			_, after, ok := strings.Cut(rest, `aria-current="page">`)
+			if !ok {
+				break
+			}
+			label, _, _ := strings.Cut(after, `<`)
+			current = append(current, label)
+			rest = after
+		}
+		switch {
+		case want == "" && len(current) > 0:
+			t.Errorf("%s: nav marks %q, want none", path, current)
+		case want != "" && (len(current) != 1 || current[0] != want):
+			t.Errorf("%s: nav marks %q, want %q", path, current, want)
+		}
+		for _, item := range []string{`href="/partnerships"`, `href="/lib"`, `href="/library"`, `Lib &amp; co</a>`} {
+			if !strings.Contains(nav, item) {
+				t.Errorf("%s: nav lacks %s", path, item)
+			}
+		}
+	}
+}
