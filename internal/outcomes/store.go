@@ -568,6 +568,14 @@ func RebuildLadder(ctx context.Context, tx *db.Tx) error {
 	if err := rebuildBankYears(ctx, tx); err != nil {
 		return err
 	}
+	if tx.Dialect == db.Postgres {
+		// The tables were just refilled in this transaction: without fresh
+		// statistics PostgreSQL plans the steps below as if they were empty
+		// (nested loops over every organisation; minutes at national scale).
+		if _, err := tx.ExecContext(ctx, `ANALYZE outcome_org_periods, outcome_org_ladder, outcome_bank_org_years`); err != nil {
+			return err
+		}
+	}
 	_, err := RefreshSteps(ctx, tx, db.Now())
 	return err
 }
