@@ -198,9 +198,19 @@ func pct(lat []time.Duration, q float64) float64 {
 
 // sideBySide runs op and the bare query alternately, b.N times each, and
 // reports both latencies and their ratio.
-func sideBySide(b *testing.B, op, bare func(i int) error) {
+func sideBySide(b *testing.B, op, bare func(i int) error) { sideBySideN(b, op, bare, nil) }
+
+// sideBySideN is sideBySide with a second baseline run in turn too (nil:
+// none), reported as pagesql-p50-ms... (see BenchmarkSearch).
+func sideBySideN(b *testing.B, op, bare, bare2 func(i int) error) {
+	var lat2 []time.Duration
+	var cpu2 time.Duration
 	lat := make([]time.Duration, 0, b.N)
 	blat := make([]time.Duration, 0, b.N)
+	// CPU time of each (the process's user+system time around it; the
+	// operations run on one goroutine): on a shared machine wall time is
+	// mostly waiting for a core.
+	var cpu, bcpu time.Duration
 	// Warm the caches (page cache, each pooled connection's page cache and
 	// plans, taxonomy) with one round of the inputs (they cycle through
 	// 10 words, 21 wards...): the figures are a running server's, not its
@@ -212,27 +222,42 @@ func sideBySide(b *testing.B, op, bare func(i int) error) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
+		c0, t0 := cpuTime(), time.Now()
 		if err := op(i); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
+		cpu += cpuTime() - c0
 		if bare == nil {
 			continue
 		}
 		b.StopTimer()
-		t1 := time.Now()
+		c1, t1 := cpuTime(), time.Now()
 		if err := bare(i); err != nil {
 			b.Fatal(err)
 		}
 		blat = append(blat, time.Since(t1))
+		bcpu += cpuTime() - c1
+		if bare2 != nil {
+			c2, t2 := cpuTime(), time.Now()
+			if err := bare2(i); err != nil {
+				b.Fatal(err)
+			}
+			lat2 = append(lat2, time.Since(t2))
+			cpu2 += cpuTime() - c2
+		}
 		b.StartTimer()
 	}
 	b.StopTimer()
 	p50, p99 := pct(lat, 0.50), pct(lat, 0.99)
 	b.ReportMetric(p50, "p50-ms")
 	b.ReportMetric(p99, "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	if bare != nil {
+		b.ReportMetric(float64(bcpu.Microseconds())/1000/float64(b.N), "bare-cpu-ms/op")
+		if bcpu > 0 {
+			b.ReportMetric(float64(cpu)/float64(bcpu), "x-cpu")
+		}
 		bp50, bp99 := pct(blat, 0.50), pct(blat, 0.99)
 		b.ReportMetric(bp50, "bare-p50-ms")
 		b.ReportMetric(bp99, "bare-p99-ms")
@@ -241,6 +266,14 @@ func sideBySide(b *testing.B, op, bare func(i int) error) {
 		}
 		if bp99 > 0 {
 			b.ReportMetric(p99/bp99, "x-p99")
+		}
+		if len(lat2) > 0 {
+			b.ReportMetric(pct(lat2, 0.99), "pagesql-p99-ms")
+			b.ReportMetric(p99/pct(lat2, 0.99), "x-pagesql-p99")
+			b.ReportMetric(float64(cpu2.Microseconds())/1000/float64(b.N), "pagesql-cpu-ms/op")
+			if cpu2 > 0 {
+				b.ReportMetric(float64(cpu)/float64(cpu2), "x-pagesql-cpu")
+			}
 		}
 	}
 }
@@ -309,7 +342,22 @@ func BenchmarkSearch(b *testing.B) {
 			for _, name := range []string{"word", "word+ward", "word+sector+service", "ward+income-band", "listing", "sector", "word-by-update", "listing-by-update"} {
 				mk := cases[name]
 				b.Run(fmt.Sprintf("%sN=%d/%s", town.prefix, n, name), func(b *testing.B) {
-					sideBySide(b, func(i int) error {
+					// The second baseline, where there is one: a single
+					// statement giving the same page (rows, columns,
+					// details) and the same count, checked here first.
+					var pageSQL func(i int) error
+					if _, _, ok := directory.SearchPageSQL(d.Dialect, mk(0)); ok {
+						for i := 0; i < 10; i++ {
+							if err := samePage(ctx, d, mk(i)); err != nil {
+								b.Fatal(err)
+							}
+						}
+						pageSQL = func(i int) error {
+							s, args, _ := directory.SearchPageSQL(d.Dialect, mk(i))
+							return drain(ctx, d.Q(), s, args)
+						}
+					}
+					sideBySideN(b, func(i int) error {
 						_, err := directory.Search(ctx, d.Q(), d.Dialect, mk(i))
 						return err
 					}, func(i int) error {
@@ -318,11 +366,52 @@ func BenchmarkSearch(b *testing.B) {
 							return err
 						}
 						return drain(ctx, d.Q(), s, args)
-					})
+					}, pageSQL)
 				})
 			}
 		}
 	}
+}
+
+// samePage checks that SearchPageSQL gives what Search gives: the same
+// rows in the same order with the same details, and the same count.
+func samePage(ctx context.Context, d *db.DB, f directory.Filter) error {
+	res, err := directory.Search(ctx, d.Q(), d.Dialect, f)
+	if err != nil {
+		return err
+	}
+	var want []string
+	for _, it := range res.Items {
+		want = append(want, fmt.Sprintf("%s %s %s/%s/%s", it.Slug, it.Name, strings.Join(it.Wards, "|"), strings.Join(it.Services, "|"), strings.Join(it.Identifiers, "|")))
+	}
+	s, args, _ := directory.SearchPageSQL(d.Dialect, f)
+	rows, err := d.Q().QueryContext(ctx, s, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var got []string
+	n := 0
+	for rows.Next() {
+		var id int64
+		var uuid, slug, name, sector, form, desc, pc, band, web string
+		var pu, ou any
+		var wards, svc, ids sql.NullString
+		if err := rows.Scan(&id, &uuid, &slug, &name, &sector, &form, &desc, &pc, &band, &web, &pu, &ou, &n, &wards, &svc, &ids); err != nil {
+			return err
+		}
+		got = append(got, fmt.Sprintf("%s %s %s/%s/%s", slug, name, wards.String, svc.String, ids.String))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(got) > 0 && (min(n, 1000) != res.Total || (n > 1000) != res.TotalCapped) {
+		return fmt.Errorf("%+v: the page SQL counts %d, Search %d (capped %v)", f, n, res.Total, res.TotalCapped)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		return fmt.Errorf("%+v: the page SQL gives\n%s\nSearch gives\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	return nil
 }
 
 // finderCases: 2 services + 1 client group + 2 wards, with and without

@@ -251,39 +251,40 @@ func Search(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, 
 	return res, fillItems(ctx, q, res.Items, idx, ids)
 }
 
-// fillItems adds wards, services and identifiers to a page of results.
+// fillItems adds wards, services and identifiers to a page of results, in
+// one statement (three cost a prepare and a step each: a fifth of a
+// search at 200,000 organisations).
 func fillItems(ctx context.Context, q db.Querier, items []Item, idx map[int64]int, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	var args []any
 	in := db.Placeholders(&args, ids)
-	type qf struct {
-		sql string
-		fn  func(*Item, string)
+	rows, err := q.QueryContext(ctx, `SELECT 0 AS part, organisation_id, code AS v, code AS k, 0 AS pos FROM org_areas WHERE kind || '' = 'ward' AND organisation_id IN (`+in+`)
+		UNION ALL SELECT 1, ot.organisation_id, t.name, '', t.position FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE t.vocabulary = 'service' AND ot.organisation_id IN (`+in+`)
+		UNION ALL SELECT 2, organisation_id, identifier, identifier, 0 FROM org_identifiers WHERE organisation_id IN (`+in+`)
+		ORDER BY part, k, pos`, args...)
+	if err != nil {
+		return err
 	}
-	for _, x := range []qf{
-		{`SELECT organisation_id, code FROM org_areas WHERE kind || '' = 'ward' AND organisation_id IN (` + in + `) ORDER BY code`, func(it *Item, s string) { it.Wards = append(it.Wards, s) }},
-		{`SELECT ot.organisation_id, t.name FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE t.vocabulary = 'service' AND ot.organisation_id IN (` + in + `) ORDER BY t.position`, func(it *Item, s string) { it.Services = append(it.Services, s) }},
-		{`SELECT organisation_id, identifier FROM org_identifiers WHERE organisation_id IN (` + in + `) ORDER BY identifier`, func(it *Item, s string) { it.Identifiers = append(it.Identifiers, s) }},
-	} {
-		rows, err := q.QueryContext(ctx, x.sql, args...)
-		if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var part int
+		var id int64
+		var v, k string
+		var pos int
+		if err := rows.Scan(&part, &id, &v, &k, &pos); err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var s string
-			if err := rows.Scan(&id, &s); err != nil {
-				rows.Close()
-				return err
-			}
-			x.fn(&items[idx[id]], s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+		it := &items[idx[id]]
+		switch part {
+		case 0:
+			it.Wards = append(it.Wards, v)
+		case 1:
+			it.Services = append(it.Services, v)
+		default:
+			it.Identifiers = append(it.Identifiers, v)
 		}
 	}
-	return nil
+	return rows.Err()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -313,80 +312,72 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 	if res.TotalCapped {
 		res.RankedAmong = len(ids)
 	}
-	// Order the window: tier (when ranked), then name or last update.
-	type key struct {
-		id      int64
-		name    string
-		updated time.Time
-	}
-	keys := make([]key, 0, len(ids))
-	js, _ := json.Marshal(ids)
-	keySQL := `SELECT o.id, o.name, NULL FROM json_each($1) j JOIN organisations o ON o.id = j.value`
-	if pl.desc {
-		keySQL = `SELECT o.id, o.name, COALESCE(p.updated_at, o.updated_at) FROM json_each($1) j JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`
-	}
-	rows, err := q.QueryContext(ctx, keySQL, string(js))
-	if err != nil {
-		return res, true, true, err
-	}
-	for rows.Next() {
-		var k key
-		var u any
-		if err := rows.Scan(&k.id, &k.name, &u); err != nil {
-			rows.Close()
-			return res, true, true, err
-		}
-		k.updated = asTime(u)
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return res, true, true, err
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if pl.ranked && tier[a.id] != tier[b.id] {
-			return tier[a.id] < tier[b.id]
-		}
-		if pl.desc {
-			if !a.updated.Equal(b.updated) {
-				return a.updated.After(b.updated)
-			}
-			return a.id < b.id
-		}
-		if a.name != b.name {
-			return a.name < b.name
-		}
-		return a.id < b.id
-	})
-	if f.Offset >= len(keys) {
+	// Order the window (tier when ranked, then name or last update) and
+	// read the page's rows in one statement: the window's ids and tiers go
+	// in as JSON pairs, SQLite sorts them by the organisations' name (or
+	// last update) keeping only the page, and only the page's rows join
+	// their profiles. (Reading every window row's key into Go and sorting
+	// there cost a row scan each, 30% of the search.)
+	if f.Offset >= len(ids) {
 		return res, true, true, nil
 	}
-	keys = keys[f.Offset:min(len(keys), f.Offset+f.Limit)]
-	page := make([]int64, len(keys))
-	for i, k := range keys {
-		page[i] = k.id
+	keyed := make([]int64, len(ids))
+	for i, id := range ids {
+		keyed[i] = int64(tier[id])<<tierShift | id
 	}
-	res.Items, err = loadItems(ctx, q, db.SQLite, page)
+	js, _ := json.Marshal(keyed)
+	res.Items, err = loadItemsSQL(ctx, q, windowPageSQL(pl.desc), string(js), f.Limit, f.Offset)
 	return res, true, true, err
 }
 
-// asTime reads a timestamp scanned from an expression (the driver returns
-// a time.Time or, for an expression, sometimes its text).
-func asTime(v any) time.Time {
-	switch t := v.(type) {
-	case time.Time:
-		return t
-	case string:
-		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
-			if x, err := time.Parse(layout, t); err == nil {
-				return x
-			}
-		}
-	case []byte:
-		return asTime(string(t))
+// tierShift packs a window entry's tier above its id (tier<<tierShift | id)
+// so that the window goes to SQLite as a JSON array of integers: reading
+// [id, tier] pairs with ->> parsed each pair again (a sixth of the search).
+const tierShift = 48
+
+// windowPageSQL selects a page of a window ($1: a JSON array of
+// tier<<tierShift | id),
+// ordered by tier, then name (or last update, newest first), then id,
+// with the result columns (listCols) and the page's order kept.
+func windowPageSQL(desc bool) string {
+	key, dir := `o.name`, ``
+	if desc {
+		key, dir = `COALESCE(p.updated_at, o.updated_at)`, ` DESC`
 	}
-	return time.Time{}
+	sh := strconv.Itoa(tierShift)
+	inner := `SELECT o.id AS id, j.value >> ` + sh + ` AS tier, ` + key + ` AS k FROM json_each($1) j JOIN organisations o ON o.id = j.value & ((1 << ` + sh + `) - 1)`
+	if desc {
+		inner += ` LEFT JOIN org_profiles p ON p.organisation_id = o.id`
+	}
+	inner += ` ORDER BY tier, k` + dir + `, o.id LIMIT $2 OFFSET $3`
+	return listCols + ` FROM (` + inner + `) w JOIN organisations o ON o.id = w.id LEFT JOIN org_profiles p ON p.organisation_id = o.id ORDER BY w.tier, w.k` + dir + `, w.id`
+}
+
+// loadItemsSQL reads result items (listCols, in the statement's order)
+// and fills their wards, services and identifiers.
+func loadItemsSQL(ctx context.Context, q db.Querier, query string, args ...any) ([]Item, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Item
+	idx := map[int64]int{}
+	var ids []int64
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		idx[it.ID] = len(items)
+		ids = append(ids, it.ID)
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return items, fillItems(ctx, q, items, idx, ids)
 }
 
 // loadItems reads result items by id, in the order given.
