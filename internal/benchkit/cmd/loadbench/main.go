@@ -52,6 +52,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "pages" {
+		if err := pages(ctx, os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench pages:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "startup" {
 		if err := startup(ctx, os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "loadbench startup:", err)
@@ -378,22 +385,43 @@ func fetch(u, cookie string) (string, error) {
 
 // bare serves a fixed HTML body from a plain net/http handler: the
 // baseline. It answers /readyz too, so it starts like the real server.
+// With --route URI=FILE (repeatable) a request whose path and query are URI
+// gets that file's bytes instead (loadbench pages: each page's own bytes).
 func bare(args []string) error {
 	fs := flag.NewFlagSet("bare", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	bodyFile := fs.String("body", "", "file holding the HTML body to serve")
+	routes := map[string][]byte{}
+	fs.Func("route", "URI=FILE: serve FILE's bytes for exactly this path and query (repeat)", func(s string) error {
+		i := strings.LastIndexByte(s, '=') // the URI's query holds '=' too
+		uri, file, ok := s[:max(i, 0)], s[i+1:], i > 0
+		if !ok {
+			return fmt.Errorf("route %q is not URI=FILE", s)
+		}
+		b, err := os.ReadFile(file)
+		routes[uri] = b
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	body, err := os.ReadFile(*bodyFile)
-	if err != nil {
-		return err
+	var body []byte
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			return err
+		}
+		body = b
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ready\n")) })
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		b, ok := routes[r.URL.RequestURI()]
+		if !ok {
+			b = body
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(body)
+		w.Write(b)
 	})
 	return serveUntilSignal(*addr, mux)
 }
