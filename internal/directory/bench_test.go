@@ -459,20 +459,49 @@ func BenchmarkFinder(b *testing.B) {
 			for _, name := range []string{"2svc+1cg+2wards", "2svc+1cg+2wards+complement", "complement-only"} {
 				mk := cases[name]
 				b.Run(fmt.Sprintf("%sN=%d/%s", town.prefix, n, name), func(b *testing.B) {
+					// CPU time of this process per call (the machine is
+					// shared: wall time is mostly queueing), the finder's and
+					// the bare query's, and their ratio.
+					var cpu, bareCPU time.Duration
+					var calls, bareCalls int
 					sideBySide(b, func(i int) error {
+						t0 := cpuTime()
 						ms, err := directory.FindPartners(ctx, d.Q(), d.Dialect, mk(i))
+						cpu += cpuTime() - t0
+						calls++
 						if err == nil && len(ms) == 0 {
 							err = fmt.Errorf("no matches for %+v", mk(i))
 						}
 						return err
 					}, func(i int) error {
-						// Bare: the candidate query alone (FTS5 tiers on SQLite).
+						// Bare: the candidate query alone (FTS5 tiers on SQLite,
+						// filter tokens on PostgreSQL): the same candidates the
+						// finder then scores.
+						t0 := cpuTime()
 						_, err := directory.FinderCandidates(ctx, d.Q(), d.Dialect, mk(i))
+						bareCPU += cpuTime() - t0
+						bareCalls++
 						return err
 					})
+					reportCPU(b, cpu, calls, bareCPU, bareCalls)
 				})
 			}
 		}
+	}
+}
+
+// reportCPU reports the CPU milliseconds per call of an operation and of
+// its bare query, and their ratio.
+func reportCPU(b *testing.B, cpu time.Duration, calls int, bareCPU time.Duration, bareCalls int) {
+	if calls == 0 || bareCalls == 0 {
+		return
+	}
+	op := float64(cpu.Microseconds()) / 1000 / float64(calls)
+	bare := float64(bareCPU.Microseconds()) / 1000 / float64(bareCalls)
+	b.ReportMetric(op, "cpu-ms/op")
+	b.ReportMetric(bare, "bare-cpu-ms/op")
+	if bare > 0 {
+		b.ReportMetric(op/bare, "x-cpu")
 	}
 }
 
