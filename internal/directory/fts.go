@@ -474,11 +474,10 @@ func (s *searchDocs) settle() error {
 		return nil
 	}
 	if s.staged {
-		// Set-wise, the documents of every copied row at once. They are
-		// new organisations' (made inside BulkSearchDocs, which has the
-		// insert trigger write no document): a plain INSERT, without the
-		// upsert's speculative insertion for every row.
-		if _, err := s.tx.ExecContext(s.ctx, pgDocSelect+`import_search_docs v`+pgDocWords); err != nil {
+		// Set-wise, the documents of every copied row at once (an
+		// upsert: the register imports stage documents of organisations
+		// that have one, TestLinkedCharityBeforeItsMain).
+		if _, err := s.tx.ExecContext(s.ctx, pgDocSelect+`import_search_docs v`+pgDocWords+pgDocUpsert); err != nil {
 			return err
 		}
 		if _, err := s.tx.ExecContext(s.ctx, `TRUNCATE import_search_docs`); err != nil {
