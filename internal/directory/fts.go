@@ -405,28 +405,22 @@ func (s *searchDocs) add(p *Profile, desc, services string) error {
 // pgDocInsert writes org_search rows (migration 0126) from the values the
 // bulk writers have: (id, name, other names, description, services,
 // facets, kind), the last two as facetTokens makes them. It computes what
-// org_search_write computes from the tables (TestSearchDocsAgree), with
-// each text parsed once: the documents are stripped (no positions), so the
-// whole document's words are those of the names and the services joined
-// (||) with the description's, as to_tsvector of the texts joined by
-// spaces gives them.
+// org_search_write computes from the tables (TestSearchDocsAgree).
 const pgDocInsert = pgDocSelect + `(VALUES`
 
 const pgDocSelect = `INSERT INTO org_search (organisation_id, name, listed, names, services, doc)
-	SELECT v.id, v.name, NOT ('zzunlisted' = ANY(string_to_array(v.facets, ' '))), x.names, x.services,
-		x.names || x.services || strip(to_tsvector('english', v.descr)) ||
+	SELECT v.id, v.name, NOT ('zzunlisted' = ANY(string_to_array(v.facets, ' '))),
+		strip(to_tsvector('english', v.name || ' ' || v.other)),
+		strip(to_tsvector('english', v.svc)),
+		strip(to_tsvector('english', v.name || ' ' || v.other || ' ' || v.svc || ' ' || v.descr)) ||
 		array_to_tsvector(ARRAY(SELECT '#' || t FROM unnest(string_to_array(v.facets || ' ' || v.kind, ' ')) t WHERE t <> '' AND t <> 'zzunlisted'))
 	FROM `
-
-// pgDocWords follows the source (aliased v) of pgDocSelect.
-const pgDocWords = ` CROSS JOIN LATERAL (SELECT strip(to_tsvector('english', v.name || ' ' || v.other)) AS names,
-		strip(to_tsvector('english', v.svc)) AS services) x`
 
 // pgDocUpsert is what a conflict does (after pgDocConflict's alias).
 const pgDocUpsert = `
 	ON CONFLICT (organisation_id) DO UPDATE SET name = EXCLUDED.name, listed = EXCLUDED.listed, names = EXCLUDED.names, services = EXCLUDED.services, doc = EXCLUDED.doc`
 
-const pgDocConflict = `) v(id, name, other, descr, svc, facets, kind)` + pgDocWords + pgDocUpsert
+const pgDocConflict = `) v(id, name, other, descr, svc, facets, kind)` + pgDocUpsert
 
 // addPrepared is add with p's filter tokens already made (facetTokens).
 func (s *searchDocs) addPrepared(p *Profile, desc, services, facets, kind string) error {
@@ -474,10 +468,8 @@ func (s *searchDocs) settle() error {
 		return nil
 	}
 	if s.staged {
-		// Set-wise, the documents of every copied row at once (an
-		// upsert: the register imports stage documents of organisations
-		// that have one, TestLinkedCharityBeforeItsMain).
-		if _, err := s.tx.ExecContext(s.ctx, pgDocSelect+`import_search_docs v`+pgDocWords+pgDocUpsert); err != nil {
+		// Set-wise, the documents of every copied row at once.
+		if _, err := s.tx.ExecContext(s.ctx, pgDocSelect+`import_search_docs v`+pgDocUpsert); err != nil {
 			return err
 		}
 		if _, err := s.tx.ExecContext(s.ctx, `TRUNCATE import_search_docs`); err != nil {
