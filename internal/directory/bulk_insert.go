@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -39,6 +40,8 @@ type bulkInserter struct {
 	// COPY (pgx CopyFrom) instead of INSERTs.
 	copyTable string
 	copyCols  []string
+	// spent is the time flush has taken (the import logs it per table).
+	spent time.Duration
 }
 
 // copyChunk is how many rows one COPY carries.
@@ -122,6 +125,7 @@ func (b *bulkInserter) flush() error {
 	if len(b.buf) == 0 {
 		return nil
 	}
+	defer func(t0 time.Time) { b.spent += time.Since(t0) }(time.Now())
 	if b.copyTable != "" {
 		return b.copyFlush()
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -235,10 +236,17 @@ type importWriter struct {
 	pid            any
 	actor, request string
 	copying        bool // COPY on PostgreSQL: ids come from nextIDs
+
+	// spent is the time each step took, logged at debug level by
+	// finish (with each table's writes) to show where an import goes.
+	spent map[string]time.Duration
 }
 
+// took adds the time since t0 to step's.
+func (w *importWriter) took(step string, t0 time.Time) { w.spent[step] += time.Since(t0) }
+
 func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *importing.Report) (*importWriter, error) {
-	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}} // accounts' reserved /orgs/new
+	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}, spent: map[string]time.Duration{}} // accounts' reserved /orgs/new
 	// SQLite: OR FAIL instead of the default ABORT. An ABORT undoes the
 	// failing statement's earlier rows, so every multi-row INSERT keeps a
 	// statement journal of the pages it changes; after a FAIL the import
@@ -322,6 +330,7 @@ func (w *importWriter) apply(rows []importRow) error {
 	if w.empty {
 		idents = nil
 	}
+	t0 := time.Now()
 	if err := db.QueryEach(ctx, tx, tx.Dialect, `SELECT identifier, organisation_id FROM org_identifiers WHERE identifier IN (IDS)`, nil, idents, func(r *sql.Rows) error {
 		var s string
 		var id int64
@@ -333,6 +342,7 @@ func (w *importWriter) apply(rows []importRow) error {
 	}); err != nil {
 		return err
 	}
+	w.took("match", t0)
 	var existing []int64
 	var fresh []*importRow
 	for i := range rows {
@@ -349,7 +359,9 @@ func (w *importWriter) apply(rows []importRow) error {
 		}
 		return fmt.Errorf("line %d: %w", row.line, err)
 	}
+	t0 = time.Now()
 	if len(existing) > 0 {
+		defer w.took("existing organisations", t0)
 		olds, err := loadProfiles(ctx, tx, tx.Dialect, existing)
 		if err != nil {
 			return err
@@ -443,9 +455,11 @@ func (w *importWriter) create(fresh []*importRow) error {
 	var ids []int64
 	if w.copying {
 		var err error
+		t0 := time.Now()
 		if ids, err = db.Column[int64](ctx, tx, `SELECT nextval(pg_get_serial_sequence('organisations', 'id')) FROM generate_series(1, $1)`, len(batch)); err != nil {
 			return err
 		}
+		w.took("ids", t0)
 	}
 	for i, row := range batch {
 		p := row.fresh
@@ -546,10 +560,35 @@ func (w *importWriter) finish() error {
 			return err
 		}
 	}
+	t0 := time.Now()
 	if err := audit.LinkPending(w.ctx, w.tx); err != nil {
 		return err
 	}
-	return w.docs.settle()
+	w.took("audit chain", t0)
+	t0 = time.Now()
+	err := w.docs.settle()
+	w.took("search documents", t0)
+	return err
+}
+
+// log writes, at debug level, the time each step and table took.
+func (w *importWriter) log() {
+	args := []any{"created", w.rep.Created}
+	for _, b := range []struct {
+		name string
+		b    *bulkInserter
+	}{{"organisations", w.orgs}, {"profiles", w.profiles}, {"short profiles", w.short}, {"identifiers", w.idents}, {"areas", w.areas}, {"terms", w.terms}, {"audit rows", w.audits}, {"search values", w.docs.ins}} {
+		args = append(args, b.name, b.b.spent.Round(time.Millisecond))
+	}
+	steps := make([]string, 0, len(w.spent))
+	for k := range w.spent {
+		steps = append(steps, k)
+	}
+	sort.Strings(steps)
+	for _, k := range steps {
+		args = append(args, k, w.spent[k].Round(time.Millisecond))
+	}
+	slog.DebugContext(w.ctx, "directory import steps", args...)
 }
 
 // close releases the prepared statements.

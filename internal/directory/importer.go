@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
@@ -166,19 +167,27 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 		}
 		defer w.close()
 		err = BulkSearchDocs(ctx, tx, func() error {
+			t0 := time.Now()
 			for b := range batches {
+				w.took("waiting for the parser", t0)
 				if err := w.apply(b); err != nil {
 					return err
 				}
+				t0 = time.Now()
 			}
 			wg.Wait()
+			w.took("waiting for the parser", t0)
 			if perr != nil {
 				return perr
 			}
 			if err := w.finish(); err != nil {
 				return err
 			}
-			return rebuild()
+			t0 = time.Now()
+			err := rebuild()
+			w.took("index rebuild", t0)
+			w.log()
+			return err
 		})
 		halt()
 		wg.Wait()
