@@ -32,6 +32,7 @@ func bidJS(t *testing.T, ctx context.Context, what, script string) {
 // commissioner awards it to the three members; the consortium's impact
 // page shows the win. Every page passes axe-core.
 func TestConsortiumBidJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	people := evPeople(t, tag, "admin", "commissioner", "lead", "mind", "talbot")
 	com, lead, mind, talbot, admin := people["commissioner"].Ctx, people["lead"].Ctx, people["mind"].Ctx, people["talbot"].Ctx, people["admin"].Ctx

@@ -219,6 +219,7 @@ func evHTTPGet(t *testing.T, u string) (*http.Response, string) {
 // and the waiting one is promoted; the organiser exports and marks the
 // attendance, messages attendees, and collects feedback after the event.
 func TestWorkshopEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := app(t)
 	// A short tag: long unbreakable addresses would widen other pages' tables.
 	tag := evTag()
@@ -609,6 +610,7 @@ func evChooseByText(t *testing.T, ctx context.Context, id, label string) string 
 // publishes meet-the-buyer slots, the organisation books one, and both
 // sides see the schedule on Partnerhub and by email.
 func TestTradeFairEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := app(t)
 	tag := evTag()
 	short := tag

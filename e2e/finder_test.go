@@ -90,6 +90,7 @@ func pfFlash(t *testing.T, ctx context.Context) string {
 // Every page is checked (structure and axe-core) at 1280 px and the
 // results at 320 px.
 func TestFindPartnersJourneys(t *testing.T) {
+	t.Parallel()
 	f := &pfFixture{}
 	s := psDemoServerWith(t, pfPrepare(t, f))
 

@@ -14,6 +14,7 @@ import (
 // problems; a visitor reads the funders, grants, wards and themes pages.
 // Every page passes axe-core.
 func TestGrantsJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	p := evPeople(t, tag, "admin")
 	ctx := p["admin"].Ctx

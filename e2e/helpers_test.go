@@ -39,9 +39,13 @@ const (
 var (
 	tmpRoot string
 
-	srvOnce sync.Once
-	srv     *server
-	srvErr  error
+	binOnce sync.Once
+	binPath string
+	binErr  error
+
+	// servers are the journeys' servers, one per top-level test (see app).
+	serversMu sync.Mutex
+	servers   = map[string]*serverSlot{}
 
 	browserOnce   sync.Once
 	browserCtx    context.Context
@@ -64,14 +68,20 @@ func TestMain(m *testing.M) {
 	if browserCancel != nil {
 		browserCancel()
 	}
-	if srv != nil {
-		if bad := srv.stop(); bad != "" {
-			fmt.Fprintf(os.Stderr, "e2e: the server logged errors during the browser tests:\n%s\n", bad)
+	// Servers first started by a subtest live until now (see app).
+	serversMu.Lock()
+	for name, sl := range servers {
+		if sl.s == nil || sl.stopped {
+			continue
+		}
+		if bad := sl.s.stop(); bad != "" {
+			fmt.Fprintf(os.Stderr, "e2e: the server of %s logged errors:\n%s\n", name, bad)
 			if code == 0 {
 				code = 1
 			}
 		}
 	}
+	serversMu.Unlock()
 	os.RemoveAll(tmpRoot)
 	os.Exit(code)
 }
@@ -125,22 +135,60 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// app returns the shared server, building and starting it on first use.
+// serverSlot is one top-level test's server, started once.
+type serverSlot struct {
+	once    sync.Once
+	s       *server
+	err     error
+	stopped bool
+}
+
+// app returns the server of the calling test: every top-level test (with
+// its subtests) has a server and SQLite database of its own, started on
+// first use, so the journeys run side by side (t.Parallel) without seeing
+// each other's rows; they share the one Chromium, a tab (browser context)
+// each. The server stops when the top-level test ends (a test fails if
+// its server logged an error), or at the end of the package when a
+// subtest started it.
 func app(t testing.TB) *server {
 	t.Helper()
 	requireBrowser(t)
-	srvOnce.Do(func() {
-		var bin string
-		bin, srvErr = buildBinary()
-		if srvErr != nil {
+	binOnce.Do(func() { binPath, binErr = buildBinary() })
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	name, _, sub := strings.Cut(t.Name(), "/")
+	serversMu.Lock()
+	sl := servers[name]
+	if sl == nil {
+		sl = &serverSlot{}
+		servers[name] = sl
+	}
+	serversMu.Unlock()
+	sl.once.Do(func() {
+		dir := filepath.Join(tmpRoot, "data-"+strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '_'
+		}, name))
+		sl.s, sl.err = startServer(binPath, dir)
+		if sl.err != nil || sub {
 			return
 		}
-		srv, srvErr = startServer(bin, filepath.Join(tmpRoot, "data"))
+		t.Cleanup(func() {
+			serversMu.Lock()
+			sl.stopped = true
+			serversMu.Unlock()
+			if bad := sl.s.stop(); bad != "" {
+				t.Errorf("the server logged errors:\n%s", bad)
+			}
+		})
 	})
-	if srvErr != nil {
-		t.Fatal(srvErr)
+	if sl.err != nil {
+		t.Fatal(sl.err)
 	}
-	return srv
+	return sl.s
 }
 
 func goTool() string {

@@ -16,6 +16,7 @@ import (
 // sees the diff; a charity signs the Compact and raises a concern that the
 // council resolves; news appears in the Atom feed. axe-core checks each page.
 func TestLibraryJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	p := evPeople(t, tag, "admin", "charity")
 	admin, charity := p["admin"].Ctx, p["charity"].Ctx

@@ -14,6 +14,7 @@ import (
 // chart keeps readable labels; at 1280 px the admin dashboard's figures do
 // not overlap their labels, and the signed-in navigation is one row.
 func TestNarrowScreenReading(t *testing.T) {
+	t.Parallel()
 	s := app(t)
 	createUser(t, "narrow-admin@example.org", true)
 	ctx := newTab(t)

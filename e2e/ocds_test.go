@@ -42,6 +42,7 @@ func ocUpload(t *testing.T, ctx context.Context, file string) int {
 // importing it adds the opportunity, and the OCDS API publishes its
 // release. Every page passes axe-core.
 func TestOCDSImportJourney(t *testing.T) {
+	t.Parallel()
 	requireBrowser(t)
 	srv := app(t)
 	people := evPeople(t, evTag(), "admin")

@@ -37,6 +37,7 @@ func clickID(t *testing.T, ctx context.Context, id string) {
 // responds to the consultation, and the commissioner reads the summary.
 // axe-core checks each page on the way.
 func TestConsultationQuestionsJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	// Only an administrator adds a public-sector organisation; they own it
 	// and commission for it here.

@@ -30,6 +30,7 @@ func opSet(t *testing.T, ctx context.Context, fields ...string) {
 // the commissioner sees the charity in the expressions of interest; every
 // page passes axe-core.
 func TestOpportunityJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	people := evPeople(t, tag, "admin", "commissioner", "charity")
 	com, ch, admin := people["commissioner"].Ctx, people["charity"].Ctx, people["admin"].Ctx

@@ -58,6 +58,7 @@ func outShot(t *testing.T, ctx context.Context, name string) {
 // admin sees the organisation on the ladder and the ladder among the
 // strategy's measures. Every page is checked with axe-core.
 func TestOutcomesJourney(t *testing.T) {
+	t.Parallel()
 	tag := evTag()
 	people := evPeople(t, tag, "admin", "owner")
 	admin, owner := people["admin"].Ctx, people["owner"].Ctx

@@ -222,6 +222,7 @@ func psDemoPages(t *testing.T, ctx context.Context, s *server, who string, full 
 // and as the owner of Blackpool Advocacy, who then records a partnership
 // with a second member.
 func TestDemoPartnerships(t *testing.T) {
+	t.Parallel()
 	s := psDemoServer(t)
 
 	t.Run("anonymous", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 // page lists register entries like organisations typed in by hand.
 // Every page passes axe-core.
 func TestRegistersJourney(t *testing.T) {
+	t.Parallel()
 	requireBrowser(t)
 	tag := evTag()
 	people := evPeople(t, tag, "admin")

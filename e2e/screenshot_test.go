@@ -16,6 +16,7 @@ import (
 //
 //	PARTNERHUB_SCREENSHOT=../docs/screenshot.png go test -run TestScreenshot ./e2e
 func TestScreenshot(t *testing.T) {
+	t.Parallel()
 	out := os.Getenv("PARTNERHUB_SCREENSHOT")
 	if out == "" {
 		t.Skip("set PARTNERHUB_SCREENSHOT=path.png to write the README screenshot")

@@ -18,6 +18,7 @@ import (
 // strategy page (each outcome's trend and status), reads the report,
 // prints it and downloads its PDF. Every page passes axe-core.
 func TestStrategyJourney(t *testing.T) {
+	t.Parallel()
 	srv := app(t)
 	file := filepath.Join("..", "internal", "strategy", "seed", "blackpool-2010.json")
 	cmd := exec.Command(srv.Bin, "import", "strategy", file, "--data-dir", srv.DataDir)

@@ -14,6 +14,7 @@ import (
 
 // TestPublicPages visits every public page of the shell, and a 404.
 func TestPublicPages(t *testing.T) {
+	t.Parallel()
 	ctx := newTab(t)
 	pages := []struct {
 		path, name string
@@ -49,6 +50,7 @@ func TestPublicPages(t *testing.T) {
 // TestSignInErrors submits the sign-in form empty, then half-filled: the
 // error summary must link to each field in error, and what was typed stays.
 func TestSignInErrors(t *testing.T) {
+	t.Parallel()
 	ctx := newTab(t)
 	visit(t, ctx, "/signin")
 	if st := submit(t, ctx, `main form[action="/signin"] button[type=submit]`); st != http.StatusUnprocessableEntity {
@@ -124,6 +126,7 @@ func summaryLinks(t testing.TB, ctx context.Context) map[string]bool {
 // from the outbox, sign in, create an organisation, invite a member, and
 // sign out, with every page checked.
 func TestJourney(t *testing.T) {
+	t.Parallel()
 	s := app(t)
 	ctx := newTab(t)
 	email := fmt.Sprintf("ada-%d@example.org", time.Now().UnixNano())
@@ -275,6 +278,7 @@ func TestJourney(t *testing.T) {
 // TestAdminOutbox signs in as an administrator made with `partnerhub user
 // create --admin` and reads the outbox page.
 func TestAdminOutbox(t *testing.T) {
+	t.Parallel()
 	email := fmt.Sprintf("admin-%d@example.org", time.Now().UnixNano())
 	createUser(t, email, true)
 	ctx := newTab(t)

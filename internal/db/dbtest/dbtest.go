@@ -149,10 +149,18 @@ func copyFile(from, to string) error {
 	return os.WriteFile(to, b, 0o600)
 }
 
-// Postgres opens a migrated PostgreSQL database in a new schema.
+// Postgres opens a migrated PostgreSQL database: a schema of the pool of
+// migrated schemas (see pool.go), reset to the state migrating leaves and
+// held by this test alone until it ends. A test that needs a schema of
+// its own to migrate step by step uses NewSchema.
 func Postgres(t testing.TB, base string) *db.DB {
 	t.Helper()
-	u, schema := NewSchema(t, base)
+	return postgresFrom(t, base, poolPrefix)
+}
+
+func postgresFrom(t testing.TB, base, prefix string) *db.DB {
+	t.Helper()
+	u, schema := poolSchema(t, base, prefix)
 	d, err := db.Open(context.Background(), db.Options{URL: u})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,390 @@
+package dbtest
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"partnerhub/internal/db"
+)
+
+// The PostgreSQL fixtures come from a pool of migrated schemas. Migrating
+// a new schema (65 migrations, each its own transaction) took 1-10 s of
+// wall time per test, nearly all of it waiting on PostgreSQL; emptying a
+// schema that is already migrated takes one statement.
+//
+// A pool schema is named <prefix>_<digest>_<n>, where digest identifies
+// the migrations (db.MigrationsDigest), so a checkout with other
+// migrations has a pool of its own. A test takes the first schema whose
+// session advisory lock it gets (pg_try_advisory_lock: the lock keeps
+// every other test, in this process or another, out of it until the test
+// ends and the lock's connection lets it go; a test binary that dies
+// loses its connections and so its locks), and makes it the migrated
+// state again before handing it out:
+//
+//   - The schema's catalog (tables, columns, defaults, constraints,
+//     indexes, triggers and whether they are enabled, functions, types,
+//     rules) is compared with the fingerprint recorded when it was
+//     migrated. A test that changed the schema (several drop a trigger,
+//     rename a table or add one) leaves a different fingerprint, and the
+//     schema is dropped and migrated again.
+//   - Otherwise one transaction, with triggers off (session_replication_role
+//     = replica: the append-only and audit-chain triggers would refuse it,
+//     and the rows restored already include what triggers derived), empties
+//     every table, copies back the rows the migrations wrote (taxonomy
+//     terms, settings, schema_migrations...; kept in the companion schema
+//     <name>_seed when the schema was migrated) and sets every sequence
+//     back to where the migrations left it, so ids start where they start
+//     on a fresh schema.
+//
+// Resetting when a schema is taken rather than when it is given back
+// covers a test binary that died holding it. TestPoolSchemaIsResetForTheNextTest
+// shows that a test does not see the rows, schema changes or sequence
+// positions of the one before.
+const poolLockClass = 727275 // the first key of the pool's advisory locks (migrations use 727274)
+
+// poolMark starts a pool schema's comment; a new reset script (or
+// snapshot) format gets a new mark, so older pool schemas are built again.
+const poolMark = "partnerhub-dbtest-pool-2"
+
+// poolPrefix names the shared pool; tests of the pool itself use their own.
+const poolPrefix = "tp"
+
+var adminDBs struct {
+	mu sync.Mutex
+	m  map[string]*sql.DB
+}
+
+// adminDB is one connection pool per server URL for the pool's
+// bookkeeping (each test holds one of its connections, with its lock).
+func adminDB(base string) (*sql.DB, error) {
+	adminDBs.mu.Lock()
+	defer adminDBs.mu.Unlock()
+	if d := adminDBs.m[base]; d != nil {
+		return d, nil
+	}
+	d, err := sql.Open("pgx", base)
+	if err != nil {
+		return nil, err
+	}
+	if adminDBs.m == nil {
+		adminDBs.m = map[string]*sql.DB{}
+	}
+	adminDBs.m[base] = d
+	return d, nil
+}
+
+// poolSchema takes a schema of the pool named by prefix, in the migrated
+// state, and returns a URL whose search_path selects it; the schema goes
+// back to the pool when the test ends.
+func poolSchema(t testing.TB, base, prefix string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	digest, err := db.MigrationsDigest(db.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := adminDB(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatalf("dbtest: connect to %s: %v", base, err)
+	}
+	for n := 0; ; n++ {
+		schema := fmt.Sprintf("%s_%s_%d", prefix, digest[:16], n)
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, schema).Scan(&got); err != nil {
+			conn.Close()
+			t.Fatalf("dbtest: lock %s: %v", schema, err)
+		}
+		if !got {
+			continue
+		}
+		t.Cleanup(func() { release(conn, schema) })
+		u, err := withSearchPath(base, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		how, err := prepare(ctx, conn, u, schema, digest)
+		if err != nil {
+			t.Fatalf("dbtest: prepare pool schema %s: %v", schema, err)
+		}
+		if testing.Verbose() {
+			t.Logf("dbtest: pool schema %s: %s in %v", schema, how, time.Since(start).Round(time.Millisecond))
+		}
+		lastPrepared.Store(how)
+		return u, schema
+	}
+}
+
+// release gives the schema back: the lock is let go and the connection
+// returns to the admin pool (or is discarded when unlocking failed, which
+// also ends its session and with it the lock).
+func release(conn *sql.Conn, schema string) {
+	var ok bool
+	err := conn.QueryRowContext(context.Background(), `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, schema).Scan(&ok)
+	if err != nil || !ok {
+		conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	conn.Close()
+}
+
+func withSearchPath(base, schema string) (string, error) {
+	pu, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	q := pu.Query()
+	q.Set("search_path", schema)
+	pu.RawQuery = q.Encode()
+	return pu.String(), nil
+}
+
+// skipReset is for TestPoolSchemaIsResetForTheNextTest's own check that it
+// can fail: with it set, a pool schema is handed out as the last test left it.
+var skipReset bool
+
+// lastPrepared is what prepare last did (for the pool's tests).
+var lastPrepared atomic.Value
+
+// prepare makes the locked schema the migrated state: reset when its
+// catalog is still the one recorded after migrating, built anew
+// otherwise; it says which, and why it built.
+func prepare(ctx context.Context, conn *sql.Conn, u, schema, digest string) (string, error) {
+	var comment sql.NullString
+	err := conn.QueryRowContext(ctx, `SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = $1`, schema).Scan(&comment)
+	if err != nil && err != sql.ErrNoRows {
+		return "", err
+	}
+	why := "new schema"
+	if comment.Valid {
+		why = "not a complete pool schema of these migrations"
+		if f := strings.Fields(comment.String); len(f) == 4 && f[0] == poolMark && f[1] == digest {
+			fp, err := fingerprint(ctx, conn, schema)
+			if err != nil {
+				return "", err
+			}
+			why = "the last test changed the schema"
+			if fp == f[2] {
+				if skipReset {
+					return "handed out as left (skipReset)", nil
+				}
+				var script string
+				err := conn.QueryRowContext(ctx, `SELECT script FROM `+quoteIdent(schema+"_seed")+`.dbtest_reset`).Scan(&script)
+				if err == nil {
+					if _, err = conn.ExecContext(ctx, script); err == nil {
+						return "reset", nil
+					}
+					conn.ExecContext(ctx, "ROLLBACK")
+				}
+				// For example without the privilege to set
+				// session_replication_role: build anew.
+				why = fmt.Sprintf("reset failed: %v", err)
+			}
+		}
+	}
+	if err := build(ctx, conn, u, schema, digest); err != nil {
+		return "", err
+	}
+	return "migrated (" + why + ")", nil
+}
+
+// build drops the schema, migrates it from nothing, keeps the rows the
+// migrations wrote and the sequences' positions in <schema>_seed with the
+// script that restores them, and records the digest and the catalog's
+// fingerprint in the schema's comment (last, so a schema whose build was
+// interrupted is built again).
+func build(ctx context.Context, conn *sql.Conn, u, schema, digest string) error {
+	s, seed := quoteIdent(schema), quoteIdent(schema+"_seed")
+	for _, q := range []string{
+		`DROP SCHEMA IF EXISTS ` + s + ` CASCADE`,
+		`DROP SCHEMA IF EXISTS ` + seed + ` CASCADE`,
+		`CREATE SCHEMA ` + s,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	d, err := db.Open(ctx, db.Options{URL: u})
+	if err != nil {
+		return err
+	}
+	_, err = d.Migrate(ctx)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	script, err := snapshot(ctx, conn, schema)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	fp, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO `+seed+`.dbtest_reset (script) VALUES ($1)`, script); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON SCHEMA %s IS '%s %s %s %s'`, s, poolMark, digest, fp, time.Now().UTC().Format("2006-01-02T15:04:05Z")))
+	return err
+}
+
+// snapshot copies the non-empty tables of schema into <schema>_seed and
+// returns the script that brings schema back to this state.
+func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
+	s, seed := quoteIdent(schema), quoteIdent(schema+"_seed")
+	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA `+seed+`; CREATE TABLE `+seed+`.dbtest_reset (script TEXT NOT NULL)`); err != nil {
+		return "", err
+	}
+	tables, err := strings1(ctx, conn, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, schema)
+	if err != nil {
+		return "", err
+	}
+	if len(tables) == 0 {
+		return "", fmt.Errorf("no tables in %s", schema)
+	}
+	var b strings.Builder
+	// DELETE, not TRUNCATE: a test leaves a few rows in a few tables,
+	// and TRUNCATE gives each of the ~100 tables and their indexes new
+	// files, synced to disk at commit (1-5 s a reset on the loaded test
+	// machine, against milliseconds). With triggers off, foreign keys are
+	// not checked, so the order does not matter.
+	b.WriteString("BEGIN;\nSET LOCAL session_replication_role = replica;\n")
+	for _, tb := range tables {
+		b.WriteString("DELETE FROM " + s + "." + quoteIdent(tb) + ";\n")
+	}
+	for _, tb := range tables {
+		var rows bool
+		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+s+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
+			return "", err
+		}
+		if !rows {
+			continue
+		}
+		// Generated columns are computed again on insert; the others,
+		// identity columns included, are copied as they are.
+		cols, err := strings1(ctx, conn, `SELECT quote_ident(a.attname) FROM pg_attribute a
+			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+			ORDER BY a.attnum`, schema, tb)
+		if err != nil {
+			return "", err
+		}
+		list := strings.Join(cols, ", ")
+		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+seed+`.`+quoteIdent(tb)+` AS SELECT `+list+` FROM `+s+`.`+quoteIdent(tb)); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", s, quoteIdent(tb), list, list, seed, quoteIdent(tb))
+	}
+	seqs, err := strings1(ctx, conn, `SELECT format('SELECT setval(%L, %s, %s);', quote_ident(schemaname) || '.' || quote_ident(sequencename),
+			COALESCE(last_value, start_value), CASE WHEN last_value IS NULL THEN 'false' ELSE 'true' END)
+		FROM pg_sequences WHERE schemaname = $1 ORDER BY sequencename`, schema)
+	if err != nil {
+		return "", err
+	}
+	for _, q := range seqs {
+		b.WriteString(q + "\n")
+	}
+	b.WriteString("COMMIT;\n")
+	return b.String(), nil
+}
+
+// fingerprint is a digest of schema's catalog: what a test could change
+// besides rows and sequence positions.
+func fingerprint(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
+	var fp string
+	err := conn.QueryRowContext(ctx, `
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1)
+SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
+  SELECT 'rel ' || c.relname || ' ' || c.relkind::text || ' ' || c.relrowsecurity::text
+         || CASE WHEN c.relkind IN ('v', 'm') THEN ' ' || pg_get_viewdef(c.oid) ELSE '' END AS x
+    FROM pg_class c JOIN ns ON c.relnamespace = ns.oid
+  UNION ALL
+  SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text
+         || ' ' || a.attidentity::text || a.attgenerated::text || ' ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'con ' || conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(pc.oid)
+    FROM pg_constraint pc JOIN ns ON pc.connamespace = ns.oid
+  UNION ALL
+  SELECT 'idx ' || pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN ns ON c.relnamespace = ns.oid
+  UNION ALL
+  SELECT 'trg ' || pg_get_triggerdef(tg.oid) || ' ' || tg.tgenabled::text
+    FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN ns ON c.relnamespace = ns.oid
+   WHERE NOT tg.tgisinternal
+  UNION ALL
+  SELECT 'rule ' || c.relname || ' ' || r.rulename || ' ' || r.ev_enabled::text || ' ' || pg_get_ruledef(r.oid)
+    FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN ns ON c.relnamespace = ns.oid
+  UNION ALL
+  SELECT 'fn ' || p.oid::regprocedure::text || ' ' || md5(COALESCE(p.prosrc, ''))
+    FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
+  UNION ALL
+  SELECT 'type ' || t.typname || ' ' || t.typtype::text
+    FROM pg_type t JOIN ns ON t.typnamespace = ns.oid
+) parts`, schema).Scan(&fp)
+	return fp, err
+}
+
+func strings1(ctx context.Context, conn *sql.Conn, q string, args ...any) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// dropPool drops every schema of the pool named by prefix (and their
+// _seed companions) that no test holds: the pool's own test cleans up
+// after itself with it.
+func dropPool(ctx context.Context, base, prefix string) error {
+	admin, err := adminDB(base)
+	if err != nil {
+		return err
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	names, err := strings1(ctx, conn, `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1 AND nspname NOT LIKE '%\_seed' ORDER BY nspname`, prefix+`\_%`)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, n).Scan(&got); err != nil || !got {
+			continue
+		}
+		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(n)+` CASCADE; DROP SCHEMA IF EXISTS `+quoteIdent(n+"_seed")+` CASCADE`)
+		conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
