@@ -166,12 +166,18 @@ func app(t testing.TB) *server {
 	}
 	serversMu.Unlock()
 	sl.once.Do(func() {
-		dir := filepath.Join(tmpRoot, "data-"+strings.Map(func(r rune) rune {
+		// A directory of its own per run (go test -count=2 runs a test
+		// again in the same process).
+		dir, err := os.MkdirTemp(tmpRoot, "data-"+strings.Map(func(r rune) rune {
 			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
 				return r
 			}
 			return '_'
-		}, name))
+		}, name)+"-")
+		if err != nil {
+			sl.err = err
+			return
+		}
 		sl.s, sl.err = startServer(binPath, dir)
 		if sl.err != nil || sub {
 			return
@@ -179,6 +185,9 @@ func app(t testing.TB) *server {
 		t.Cleanup(func() {
 			serversMu.Lock()
 			sl.stopped = true
+			if servers[name] == sl { // the next run of this test starts its own
+				delete(servers, name)
+			}
 			serversMu.Unlock()
 			if bad := sl.s.stop(); bad != "" {
 				t.Errorf("the server logged errors:\n%s", bad)

@@ -172,20 +172,33 @@ func create(dataDir, p string) ([]byte, error) {
 }
 
 // publish gives the written key its name: a hard link, which fails with
-// fs.ErrExist rather than replace a key another process made first, or on
-// a file system without hard links a rename unless p appeared. A variable
-// so that a test can stop between the write and the name (a crash there
-// leaves no secret.key, never a short one).
+// fs.ErrExist rather than replace a key another process made first. On a
+// file system without hard links it falls back to creating p exclusively
+// and writing the key into it (a crash there can leave a short file, which
+// Load refuses with its message). A variable so that a test can stop
+// between the write and the name (a crash there leaves no secret.key).
 var publish = func(tmp, p string) error {
 	err := os.Link(tmp, p)
 	if err == nil || errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if _, serr := os.Lstat(p); serr == nil {
-		return fs.ErrExist
-	}
-	if rerr := os.Rename(tmp, p); rerr != nil {
+	b, rerr := os.ReadFile(tmp)
+	if rerr != nil {
 		return err
 	}
-	return nil
+	f, ferr := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if ferr != nil {
+		return ferr // fs.ErrExist when another process made it first
+	}
+	_, werr := f.Write(b)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(p)
+	}
+	return werr
 }
