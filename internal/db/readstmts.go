@@ -39,21 +39,30 @@ func NewReadStatements(d *DB) Querier {
 func (c *ReadStatements) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.RLock()
 	s, ok := c.stmts[query]
+	full := len(c.stmts) >= maxCachedStatements
 	c.mu.RUnlock()
 	if ok {
 		return s, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.stmts[query]; ok {
-		return s, nil
-	}
-	if len(c.stmts) >= maxCachedStatements {
+	if full {
 		return nil, nil
 	}
+	// Prepared without the lock: preparing waits for a free read
+	// connection, and queries whose statements are kept must not wait
+	// behind it (their callers may hold the connections it waits for).
 	s, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.stmts[query]; ok { // another caller kept it first
+		s.Close()
+		return kept, nil
+	}
+	if len(c.stmts) >= maxCachedStatements {
+		s.Close()
+		return nil, nil
 	}
 	c.stmts[query] = s
 	return s, nil
