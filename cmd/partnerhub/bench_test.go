@@ -13,6 +13,7 @@ import (
 
 	"partnerhub/internal/app"
 	"partnerhub/internal/apptest"
+	"partnerhub/internal/benchkit"
 	"partnerhub/internal/db/dbtest"
 	"partnerhub/internal/testkit"
 )
@@ -62,7 +63,7 @@ func BenchmarkHandler(b *testing.B) {
 	acctReq := httptest.NewRequest("GET", "/account", nil)
 	acctReq.Header.Set("Cookie", townCookie)
 	ta.Handler.ServeHTTP(acct, acctReq)
-	townOrg := firstOrgPath(acct.Body.String())
+	townOrg := benchkit.FirstOrgPath(acct.Body.String())
 	if townOrg == "" {
 		b.Fatal("the demo owner's /account lists no organisation")
 	}
@@ -112,21 +113,6 @@ func BenchmarkHandler(b *testing.B) {
 				b.ReportMetric(bareNs/ns, "of-bare")
 			}
 		})
-	}
-}
-
-// firstOrgPath finds the first /orgs/{slug} link of an account page.
-func firstOrgPath(page string) string {
-	for rest := page; ; {
-		_, after, ok := strings.Cut(rest, `href="/orgs/`)
-		if !ok {
-			return ""
-		}
-		slug, _, _ := strings.Cut(after, `"`)
-		if slug != "new" && slug != "" && !strings.Contains(slug, "/") {
-			return "/orgs/" + slug
-		}
-		rest = after
 	}
 }
 

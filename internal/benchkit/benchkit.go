@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -191,3 +192,19 @@ func Load(ctx context.Context, c *http.Client, t Target, n, workers int) (Result
 
 // Ms formats a duration as milliseconds with two decimals.
 func Ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d.Microseconds())/1000) }
+
+// FirstOrgPath finds the first /orgs/{slug} link of a signed-in account
+// page (the organisation dashboard the load benchmarks measure), or "".
+func FirstOrgPath(page string) string {
+	for rest := page; ; {
+		_, after, ok := strings.Cut(rest, `href="/orgs/`)
+		if !ok {
+			return ""
+		}
+		slug, _, _ := strings.Cut(after, `"`)
+		if slug != "new" && slug != "" && !strings.Contains(slug, "/") {
+			return "/orgs/" + slug
+		}
+		rest = after
+	}
+}

@@ -77,3 +77,16 @@ func TestLoadRefusesOtherHosts(t *testing.T) {
 		}
 	}
 }
+
+// FirstOrgPath skips the "new organisation" link and deeper paths and
+// finds the first dashboard link.
+func TestFirstOrgPath(t *testing.T) {
+	for page, want := range map[string]string{
+		`<a href="/orgs/new">New</a><a href="/orgs/blackpool-advocacy/members">M</a><a href="/orgs/blackpool-advocacy">B</a>`: "/orgs/blackpool-advocacy",
+		`<a href="/account">Account</a>`: "",
+	} {
+		if got := FirstOrgPath(page); got != want {
+			t.Errorf("FirstOrgPath(%q) = %q, want %q", page, got, want)
+		}
+	}
+}

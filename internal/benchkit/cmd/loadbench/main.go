@@ -170,7 +170,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("/account with the session cookie does not show %s: signed-in page not measured", o.email)
 	}
 	// The signed-in person's first organisation: its dashboard is measured too.
-	orgPath := firstOrgPath(account)
+	orgPath := benchkit.FirstOrgPath(account)
 	if orgPath == "" {
 		return fmt.Errorf("/account lists no organisation of %s: the dashboard is not measured", o.email)
 	}
@@ -437,19 +437,4 @@ func serveUntilSignal(addr string, h http.Handler) error {
 		return err
 	}
 	return nil
-}
-
-// firstOrgPath finds the first /orgs/{slug} link of the account page.
-func firstOrgPath(page string) string {
-	for rest := page; ; {
-		_, after, ok := strings.Cut(rest, `href="/orgs/`)
-		if !ok {
-			return ""
-		}
-		slug, _, _ := strings.Cut(after, `"`)
-		if slug != "new" && slug != "" && !strings.Contains(slug, "/") {
-			return "/orgs/" + slug
-		}
-		rest = after
-	}
 }
