@@ -7,6 +7,7 @@ import (
 	"partnerhub/internal/accounts"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"partnerhub/internal/apperr"
@@ -52,6 +53,43 @@ func vocabularies(ctx context.Context, q db.Querier) (map[string][]taxonomy.Term
 	}
 	return out, nil
 }
+
+// termOptions are a vocabulary's terms as a select's options (their ids
+// as values).
+func termOptions(ts []taxonomy.Term) *web.Choices { return web.OptionChoices(termChoices(ts)) }
+
+// termChecks are a vocabulary's terms as checkboxes named name, with ids
+// prefix-ID.
+func termChecks(name, prefix string, ts []taxonomy.Term) *web.Choices {
+	return web.CheckboxChoices(name, prefix, termChoices(ts))
+}
+
+func termChoices(ts []taxonomy.Term) []web.Choice {
+	cs := make([]web.Choice, len(ts))
+	for i, t := range ts {
+		cs[i] = web.Choice{Value: strconv.FormatInt(t.ID, 10), Label: t.Name}
+	}
+	return cs
+}
+
+// laOptions are the local authorities as a select's options (codes as
+// values), made once.
+var laOptions = sync.OnceValue(func() *web.Choices {
+	var cs []web.Choice
+	for _, la := range LocalAuthorities() {
+		cs = append(cs, web.Choice{Value: la.Code, Label: la.Name})
+	}
+	return web.OptionChoices(cs)
+})
+
+// wardChecks are the wards as checkboxes named ward, made once.
+var wardChecks = sync.OnceValue(func() *web.Choices {
+	var cs []web.Choice
+	for _, w := range Wards() {
+		cs = append(cs, web.Choice{Value: w, Label: w, ID: web.HTMLID(w)})
+	}
+	return web.CheckboxChoices("ward", "ward", cs)
+})
 
 // directoryColumns are the CSV columns of a directory search.
 func (s *Service) directoryColumns() []web.Column[Item] {
@@ -124,17 +162,20 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 				FiltersActive: filtersActive(r.URL.Query()),
 				Pager:         p.PagerData(r),
 				Filter:        f,
-				Voc:           voc,
-				Wards:         Wards(),
-				LAs:           LocalAuthorities(),
-				CSV:           p.CSVURL,
-				JSONURL:       p.JSONURL,
-				Steps:         stepOptions(),
-				Sectors:       []string{"vcs", "social_enterprise", "faith", "public", "private"},
-				LegalForms:    []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
-				IncomeBands:   IncomeBands,
-				PolicyKinds:   PolicyKinds,
-				Sorts:         Sorts,
+				Terms: map[string]*web.Choices{
+					taxonomy.Services: termOptions(voc[taxonomy.Services]), taxonomy.ClientGroups: termOptions(voc[taxonomy.ClientGroups]),
+					taxonomy.Themes: termOptions(voc[taxonomy.Themes]),
+				},
+				Wards:       Wards(),
+				LAs:         laOptions(),
+				CSV:         p.CSVURL,
+				JSONURL:     p.JSONURL,
+				Steps:       stepOptions(),
+				Sectors:     []string{"vcs", "social_enterprise", "faith", "public", "private"},
+				LegalForms:  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
+				IncomeBands: IncomeBands,
+				PolicyKinds: PolicyKinds,
+				Sorts:       Sorts,
 			})
 		},
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
 )
 
@@ -81,10 +82,13 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", finderView{
-				View:      web.View{Title: "Find partners", Form: v, Err: p.Err},
-				Voc:       voc,
-				Wards:     Wards(),
-				LAs:       LocalAuthorities(),
+				View: web.View{Title: "Find partners", Form: v, Err: p.Err},
+				Checks: map[string]*web.Choices{
+					taxonomy.Services:     termChecks("service", "svc", voc[taxonomy.Services]),
+					taxonomy.ClientGroups: termChecks("client_group", "cg", voc[taxonomy.ClientGroups]),
+					taxonomy.Themes:       termChecks("theme", "th", voc[taxonomy.Themes]),
+					"ward":                wardChecks(),
+				},
 				MyOrgs:    myOrgs,
 				Asked:     asked,
 				Matches:   p.Items,

@@ -13,6 +13,7 @@ import (
 	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/notify"
+	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
 )
 
@@ -73,10 +74,14 @@ func (s *Service) renderEdit(w http.ResponseWriter, r *http.Request, status int,
 		return verr
 	}
 	data := editView{
-		View:           web.View{Title: "Edit profile: " + p.Name, Form: form, Err: err},
-		orgData:        od,
-		P:              p,
-		Voc:            voc,
+		View:    web.View{Title: "Edit profile: " + p.Name, Form: form, Err: err},
+		orgData: od,
+		P:       p,
+		Checks: map[string]*web.Choices{
+			taxonomy.Services:     termChecks("term", "s", voc[taxonomy.Services]),
+			taxonomy.ClientGroups: termChecks("term", "c", voc[taxonomy.ClientGroups]),
+			taxonomy.Themes:       termChecks("term", "t", voc[taxonomy.Themes]),
+		},
 		Wards:          Wards(),
 		Sectors:        accounts.Sectors,
 		LegalForms:     accounts.LegalForms,

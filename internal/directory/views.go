@@ -110,9 +110,7 @@ type claimsView struct {
 // finderView is the data of directory/finder.html.
 type finderView struct {
 	web.View
-	Voc       map[string][]taxonomy.Term
-	Wards     []string
-	LAs       []LocalAuthority
+	Checks    map[string]*web.Choices // the vocabularies' checkboxes, and "ward"
 	MyOrgs    []map[string]any
 	Asked     bool
 	Matches   []Match
@@ -140,9 +138,9 @@ type listView struct {
 	FiltersActive int
 	Pager         map[string]any
 	Filter        Filter
-	Voc           map[string][]taxonomy.Term
+	Terms         map[string]*web.Choices // by vocabulary, as options
 	Wards         []string
-	LAs           []LocalAuthority
+	LAs           *web.Choices
 	CSV           string
 	JSONURL       string
 	Steps         []StepOption
@@ -248,7 +246,7 @@ type editView struct {
 	web.View
 	orgData
 	P              *Profile
-	Voc            map[string][]taxonomy.Term
+	Checks         map[string]*web.Choices // the vocabularies' checkboxes
 	Wards          []string
 	Sectors        []string
 	LegalForms     []string
