@@ -28,6 +28,18 @@ type Target struct {
 	Header http.Header
 	// Want is the status every answer must have (200 when zero).
 	Want int
+	// Also are further URLs taken in turn with URL (request i goes to the
+	// i-th of URL, Also[0], Also[1]...): several queries of one page, so
+	// that a run does not measure one query's answer over and over.
+	Also []string
+}
+
+// url is the URL of the target's i-th request.
+func (t Target) url(i int64) string {
+	if k := i % int64(len(t.Also)+1); k > 0 {
+		return t.Also[k-1]
+	}
+	return t.URL
 }
 
 // Result is what one load run measured.
@@ -121,8 +133,10 @@ func NewClient(workers int) *http.Client {
 // Load sends n GET requests to t from workers concurrent workers and
 // measures each. It stops early when ctx ends.
 func Load(ctx context.Context, c *http.Client, t Target, n, workers int) (Result, error) {
-	if err := CheckLoopback(t.URL); err != nil {
-		return Result{}, err
+	for _, u := range append([]string{t.URL}, t.Also...) {
+		if err := CheckLoopback(u); err != nil {
+			return Result{}, err
+		}
 	}
 	if n <= 0 || workers <= 0 {
 		return Result{}, errors.New("benchkit: requests and workers must be positive")
@@ -147,7 +161,7 @@ func Load(ctx context.Context, c *http.Client, t Target, n, workers int) (Result
 				if i >= int64(n) || ctx.Err() != nil {
 					return
 				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, t.url(i), nil)
 				for k, vs := range t.Header {
 					req.Header[k] = vs
 				}

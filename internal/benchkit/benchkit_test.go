@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,6 +63,32 @@ func TestLoadCountsEveryRequestAndErrors(t *testing.T) {
 	}
 	if r.RPS() <= 0 || r.Percentile(50) <= 0 || r.Percentile(99) < r.Percentile(50) {
 		t.Errorf("rps %v p50 %v p99 %v", r.RPS(), r.Percentile(50), r.Percentile(99))
+	}
+}
+
+// TestLoadTakesEveryURLInTurn: a target with further URLs sends its
+// requests to each in turn, and refuses one that is not on loopback.
+func TestLoadTakesEveryURLInTurn(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.RequestURI()]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	tg := Target{Name: "t", URL: srv.URL + "/directory?q=a", Also: []string{srv.URL + "/directory?q=b", srv.URL + "/partners/find?find=1"}}
+	if _, err := Load(context.Background(), NewClient(3), tg, 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"/directory?q=a", "/directory?q=b", "/partners/find?find=1"} {
+		if seen[u] != 100 {
+			t.Errorf("%s had %d requests, want 100 (all: %v)", u, seen[u], seen)
+		}
+	}
+	tg.Also = append(tg.Also, "http://example.org/")
+	if _, err := Load(context.Background(), NewClient(1), tg, 1, 1); err == nil {
+		t.Error("a further URL off loopback was allowed")
 	}
 }
 

@@ -531,18 +531,13 @@ func BenchmarkServerMemory(b *testing.B) {
 	for _, n := range benchSizes() {
 		d := benchTown(b, n)
 		env := apptest.New(b, d)
-		svc := terms(b, d, taxonomy.Services)
-		cg := terms(b, d, taxonomy.ClientGroups)
-		wards := directory.Wards()
+		pp := newPagePaths(b, d)
 		b.Run(fmt.Sprintf("N=%d/directory+finder-pages", n), func(b *testing.B) {
 			anon := env.Anon()
 			sideBySide(b, func(i int) error {
-				var path string
+				path := pp.finder(i)
 				if i%2 == 0 {
-					path = "/directory?" + url.Values{"q": {benchWords[i%len(benchWords)]}, "ward": {wards[i%len(wards)]}}.Encode()
-				} else {
-					path = "/partners/find?" + url.Values{"find": {"1"}, "service": {strconv.FormatInt(svc[i%len(svc)].ID, 10), strconv.FormatInt(svc[(i+3)%len(svc)].ID, 10)},
-						"client_group": {strconv.FormatInt(cg[i%len(cg)].ID, 10)}, "ward": {wards[i%len(wards)], wards[(i+7)%len(wards)]}}.Encode()
+					path = pp.search(i, true)
 				}
 				if res := anon.Get(path); res.Code != 200 {
 					return fmt.Errorf("%s: %d", path, res.Code)
@@ -690,30 +685,23 @@ func backendCPU(b *testing.B, d *db.DB, app string) map[int]time.Duration {
 //
 //	PARTNERHUB_BENCH_LARGE=1 PARTNERHUB_BENCH_DB_DIR=DIR go test -run '^$' -bench 'Pages/N=200000' -benchtime 200x -cpuprofile cpu.out ./internal/directory/
 //
-// The -gzip cases ask for a compressed answer, as browsers do (loadbench
-// does not).
+// The -gzip case asks for a compressed answer, as browsers do (loadbench
+// pages only with --gzip).
 func BenchmarkPages(b *testing.B) {
 	for _, n := range benchSizes() {
 		d := benchTown(b, n)
 		env := apptest.New(b, d)
-		svc := terms(b, d, taxonomy.Services)
-		cg := terms(b, d, taxonomy.ClientGroups)
-		wards := directory.Wards()
-		id := func(t taxonomy.Term) string { return strconv.FormatInt(t.ID, 10) }
+		pp := newPagePaths(b, d)
+		word := func(i int) string { return pp.search(i, false) }
 		cases := []struct {
 			name string
 			path func(i int) string
 			gzip bool
 		}{
-			{"directory-word", func(i int) string { return "/directory?" + url.Values{"q": {benchWords[i%len(benchWords)]}}.Encode() }, false},
-			{"directory-word+ward", func(i int) string {
-				return "/directory?" + url.Values{"q": {benchWords[i%len(benchWords)]}, "ward": {wards[i%len(wards)]}}.Encode()
-			}, false},
-			{"finder", func(i int) string {
-				return "/partners/find?" + url.Values{"find": {"1"}, "service": {id(svc[i%len(svc)]), id(svc[(i+3)%len(svc)])},
-					"client_group": {id(cg[i%len(cg)])}, "ward": {wards[i%len(wards)], wards[(i+7)%len(wards)]}}.Encode()
-			}, false},
-			{"directory-word-gzip", func(i int) string { return "/directory?" + url.Values{"q": {benchWords[i%len(benchWords)]}}.Encode() }, true},
+			{"directory-word", word, false},
+			{"directory-word+ward", func(i int) string { return pp.search(i, true) }, false},
+			{"finder", pp.finder, false},
+			{"directory-word-gzip", word, true},
 		}
 		for _, c := range cases {
 			b.Run(fmt.Sprintf("N=%d/%s", n, c.name), func(b *testing.B) {
@@ -738,4 +726,31 @@ func BenchmarkPages(b *testing.B) {
 			})
 		}
 	}
+}
+
+// pagePaths are the directory search and partner finder paths that the
+// page benchmarks send, a different query for each i.
+type pagePaths struct {
+	svc, cg []taxonomy.Term
+	wards   []string
+}
+
+func newPagePaths(b *testing.B, d *db.DB) pagePaths {
+	return pagePaths{svc: terms(b, d, taxonomy.Services), cg: terms(b, d, taxonomy.ClientGroups), wards: directory.Wards()}
+}
+
+// search is a search for a word, in a ward when ward is set.
+func (p pagePaths) search(i int, ward bool) string {
+	v := url.Values{"q": {benchWords[i%len(benchWords)]}}
+	if ward {
+		v.Set("ward", p.wards[i%len(p.wards)])
+	}
+	return "/directory?" + v.Encode()
+}
+
+// finder asks for 2 services and 1 client group in 2 wards.
+func (p pagePaths) finder(i int) string {
+	id := func(t taxonomy.Term) string { return strconv.FormatInt(t.ID, 10) }
+	return "/partners/find?" + url.Values{"find": {"1"}, "service": {id(p.svc[i%len(p.svc)]), id(p.svc[(i+3)%len(p.svc)])},
+		"client_group": {id(p.cg[i%len(p.cg)])}, "ward": {p.wards[i%len(p.wards)], p.wards[(i+7)%len(p.wards)]}}.Encode()
 }

@@ -121,14 +121,14 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if f.Validate() != nil {
 				// Search reports the filter's error; nothing to expand.
 				var err error
-				res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, f)
+				res, err = Search(ctx, s.q(), s.DB.Dialect, f)
 				return res.Items, res.Total, err
 			}
 			ef, v, err := s.expandFilter(ctx, f)
 			if err != nil {
 				return nil, 0, err
 			}
-			if res, err = Search(ctx, s.DB.Q(), s.DB.Dialect, ef); err != nil {
+			if res, err = Search(ctx, s.q(), s.DB.Dialect, ef); err != nil {
 				return nil, 0, err
 			}
 			if !web.WantsCSV(r) && web.ExportFormat(r) == "" {
@@ -142,7 +142,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"total_capped": res.TotalCapped, "ranked_among": res.RankedAmong}
 		},
 		Render: func(p web.ListPage[Item]) error {
-			voc, err := vocabularies(ctx, s.DB.Q())
+			voc, err := vocabularies(ctx, s.q())
 			if err != nil {
 				return err
 			}
@@ -150,7 +150,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if p.Err != nil {
 				status = http.StatusUnprocessableEntity // a filter the form does not offer
 			}
-			refreshes, err := Refreshes(ctx, s.DB.Q())
+			refreshes, err := Refreshes(ctx, s.q())
 			if err != nil {
 				return err
 			}

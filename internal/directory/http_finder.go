@@ -61,7 +61,7 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			}
 			q := fq
 			q.Limit = min(offset+limit, maxFinderMatches)
-			ms, err := FindPartners(ctx, s.DB.Q(), s.DB.Dialect, q)
+			ms, err := FindPartners(ctx, s.q(), s.DB.Dialect, q)
 			if err != nil || offset >= len(ms) {
 				return nil, len(ms), err
 			}
@@ -77,7 +77,7 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"slug": m.Org.Slug, "name": m.Org.Name, "score": m.Score, "reasons": m.Reasons}
 		},
 		Render: func(p web.ListPage[Match]) error {
-			voc, err := vocabularies(ctx, s.DB.Q())
+			voc, err := vocabularies(ctx, s.q())
 			if err != nil {
 				return err
 			}

@@ -242,11 +242,15 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 	}
 	for t := len(pl.tiers) - 2; t >= 0; t-- {
 		// Best tier last: it overwrites.
-		s := `SELECT m.id FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH $1 AND rowid >= ` + strconv.FormatInt(lo, 10) + ` AND rowid <= ` + strconv.FormatInt(hi, 10) + `) m`
+		// The bounds are parameters after the conditions' (which are
+		// numbered from $2): the statement's text is then the same for
+		// every window and stays prepared (Service.q).
+		n := 2 + len(pl.args)
+		s := `SELECT m.id FROM (SELECT rowid AS id FROM org_fts WHERE org_fts MATCH $1 AND rowid >= $` + strconv.Itoa(n) + ` AND rowid <= $` + strconv.Itoa(n+1) + `) m`
 		if len(pl.where) > 0 {
 			s += ` WHERE ` + strings.Join(pl.where, ` AND `)
 		}
-		got, err := db.Column[int64](ctx, q, s, append([]any{pl.tiers[t]}, pl.args...)...)
+		got, err := db.Column[int64](ctx, q, s, append(append([]any{pl.tiers[t]}, pl.args...), lo, hi)...)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -361,7 +361,7 @@ func (s *Service) help(ctx context.Context, f Filter, v *vocabulary, res Result)
 	if any.Sort == "updated" || any.Sort == "name" {
 		any.Sort = "relevance"
 	}
-	more, err := Search(ctx, s.DB.Q(), s.DB.Dialect, any)
+	more, err := Search(ctx, s.q(), s.DB.Dialect, any)
 	if err != nil {
 		return h, err
 	}

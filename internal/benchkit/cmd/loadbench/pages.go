@@ -31,6 +31,11 @@ import (
 //
 //	loadbench pages --data-dir /tmp/town200k --bin before=/tmp/a --bin after=/tmp/b \
 //	    --workers 8 --requests 400 --path '/directory?q=care' --path '/directory?q=youth&ward=...' [--signed-in]
+//
+// A --path may list several paths separated by spaces (one page's
+// queries, such as '/directory?q=care /directory?q=food'): its requests go
+// to each in turn, so that a run measures several searches, not one
+// answer repeated.
 func pages(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("loadbench pages", flag.ContinueOnError)
 	dataDir := fs.String("data-dir", "", "an existing partnerhub data directory (SQLite); each binary serves its own copy")
@@ -42,17 +47,23 @@ func pages(ctx context.Context, args []string, out io.Writer) error {
 	email := fs.String("email", "owner@demo.partnerhub.test", "demo login for --signed-in")
 	pass := fs.String("password", "tangerine-tower-promenade", "its password")
 	noBare := fs.Bool("no-bare", false, "do not run the bare net/http handler")
+	gzip := fs.Bool("gzip", false, "ask for gzip-compressed answers (Accept-Encoding: gzip), as browsers do")
 	keep := fs.Bool("keep", false, "keep the copies of the data directory and the server logs")
 	var bins, paths, serveFlags []string
 	fs.Func("bin", "NAME=PATH (or PATH) of a partnerhub binary (repeat to compare, interleaved)", func(s string) error {
 		bins = append(bins, s)
 		return nil
 	})
-	fs.Func("path", "a path with its query to load, such as '/directory?q=care' (repeat)", func(s string) error {
-		if !strings.HasPrefix(s, "/") {
-			return fmt.Errorf("path %q must start with /", s)
+	fs.Func("path", "a path with its query to load, such as '/directory?q=care', or several separated by spaces, loaded in turn (repeat)", func(s string) error {
+		for _, p := range strings.Fields(s) {
+			if !strings.HasPrefix(p, "/") {
+				return fmt.Errorf("path %q must start with /", p)
+			}
 		}
-		paths = append(paths, s)
+		if len(strings.Fields(s)) == 0 {
+			return errors.New("empty --path")
+		}
+		paths = append(paths, strings.Join(strings.Fields(s), " "))
 		return nil
 	})
 	fs.Func("serve-flag", "a flag for partnerhub serve (repeat for more)", func(s string) error {
@@ -131,18 +142,20 @@ func pages(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var targets []target
 	var routes []string
-	for pi, path := range paths {
-		for si, s := range servers {
-			body, err := fetch(s.p.url+path, "")
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.name, err)
-			}
-			if si == 0 && !*noBare {
-				f := filepath.Join(tmp, fmt.Sprintf("page-%d.html", pi))
-				if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-					return err
+	for pi, group := range paths {
+		for qi, path := range strings.Fields(group) {
+			for si, s := range servers {
+				body, err := fetch(s.p.url+path, "")
+				if err != nil {
+					return fmt.Errorf("%s: %w", s.name, err)
 				}
-				routes = append(routes, path+"="+f)
+				if si == 0 && !*noBare {
+					f := filepath.Join(tmp, fmt.Sprintf("page-%d-%d.html", pi, qi))
+					if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+						return err
+					}
+					routes = append(routes, path+"="+f)
+				}
 			}
 		}
 	}
@@ -162,14 +175,31 @@ func pages(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer bareSrv.stop()
 	}
+	// on is a path group's target on the server at base.
+	on := func(name, base, group string) benchkit.Target {
+		ps := strings.Fields(group)
+		t := benchkit.Target{Name: name, URL: base + ps[0]}
+		if *gzip {
+			t.Header = http.Header{"Accept-Encoding": {"gzip"}}
+		}
+		for _, p := range ps[1:] {
+			t.Also = append(t.Also, base+p)
+		}
+		return t
+	}
 	for _, path := range paths {
 		if bareSrv != nil {
-			targets = append(targets, target{Target: benchkit.Target{Name: "bare " + path, URL: bareSrv.url + path}, pid: bareSrv.cmd.Process.Pid, path: path, who: "bare"})
+			targets = append(targets, target{Target: on("bare "+path, bareSrv.url, path), pid: bareSrv.cmd.Process.Pid, path: path, who: "bare"})
 		}
 		for si, s := range servers {
-			targets = append(targets, target{Target: benchkit.Target{Name: s.name + " " + path, URL: s.p.url + path}, pid: s.p.cmd.Process.Pid, path: path, who: s.name})
+			targets = append(targets, target{Target: on(s.name+" "+path, s.p.url, path), pid: s.p.cmd.Process.Pid, path: path, who: s.name})
 			if *signedIn {
-				targets = append(targets, target{Target: benchkit.Target{Name: s.name + " signed-in " + path, URL: s.p.url + path, Header: http.Header{"Cookie": {cookies[si]}}}, pid: s.p.cmd.Process.Pid, path: path, who: s.name + " signed-in"})
+				t := on(s.name+" signed-in "+path, s.p.url, path)
+				if t.Header == nil {
+					t.Header = http.Header{}
+				}
+				t.Header.Set("Cookie", cookies[si])
+				targets = append(targets, target{Target: t, pid: s.p.cmd.Process.Pid, path: path, who: s.name + " signed-in"})
 			}
 		}
 	}
