@@ -24,20 +24,20 @@ fi
 # is one: SQLite syncs every commit to disk (synchronous FULL), and on a
 # shared machine each sync waited 2-10 ms, most of the SQLite half's wall
 # time. Nothing a test checks depends on the disk; PARTNERHUB_TEST_TMPDIR
-# names another place ("" keeps TMPDIR). The compiler's work files stay
-# where they were (GOTMPDIR).
+# names another place ("" keeps TMPDIR). GOTMPDIR goes there too: since
+# Go 1.26 t.TempDir is made under it, and the test binaries go test links
+# there (about 2 GB for the whole suite) are deleted at the end.
 if [ -z "${PARTNERHUB_TEST_TMPDIR+set}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
    && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] \
-   && [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -ge 2097152 ] 2>/dev/null; then
+   && [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -ge 4194304 ] 2>/dev/null; then
   PARTNERHUB_TEST_TMPDIR=/dev/shm
 fi
 if [ -n "${PARTNERHUB_TEST_TMPDIR:-}" ]; then
   run_tmp=$(mktemp -d "$PARTNERHUB_TEST_TMPDIR/partnerhub-test.XXXXXX")
   chmod 711 "$run_tmp" # pgbouncer runs as nobody and reads its directory inside
   trap 'rm -rf "$run_tmp"' EXIT
-  export GOTMPDIR="${GOTMPDIR:-${TMPDIR:-/tmp}}"
-  export TMPDIR="$run_tmp"
-  echo "test: test files in $run_tmp (PARTNERHUB_TEST_TMPDIR=\"\" keeps them in ${GOTMPDIR})"
+  echo "test: test files in $run_tmp (PARTNERHUB_TEST_TMPDIR=\"\" keeps them in ${TMPDIR:-/tmp})"
+  export TMPDIR="$run_tmp" GOTMPDIR="$run_tmp"
 fi
 pkgs=("$@")
 [ ${#pkgs[@]} -eq 0 ] && pkgs=(./...)
