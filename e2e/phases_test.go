@@ -11,7 +11,9 @@ import (
 )
 
 // Where the journeys' time goes (issue 20, target 9). With
-// PARTNERHUB_E2E_PHASES=1 the package prints, when it ends, each kind of
+// PARTNERHUB_E2E_PHASES=1 the package prints to its standard error (shown
+// by go test -v, or when it fails), or with PARTNERHUB_E2E_PHASES=FILE
+// appends to FILE, when it ends, each kind of
 // step's count and wall time summed over the journeys (they overlap, so
 // the sums exceed the package's wall time), the CPU of the processes the
 // steps ran (servers, CLI commands), and the CPU of the test binary and
@@ -52,10 +54,20 @@ func phaseAdd(name string, wall time.Duration, ps *os.ProcessState) {
 	}
 }
 
-// printPhases writes the table when PARTNERHUB_E2E_PHASES=1.
+// printPhases writes the table when PARTNERHUB_E2E_PHASES is set.
 func printPhases(w io.Writer) {
-	if os.Getenv("PARTNERHUB_E2E_PHASES") != "1" {
+	switch to := os.Getenv("PARTNERHUB_E2E_PHASES"); to {
+	case "", "0":
 		return
+	case "1":
+	default:
+		f, err := os.OpenFile(to, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(w, "e2e phases: %v\n", err)
+			return
+		}
+		defer f.Close()
+		w = f
 	}
 	phases.mu.Lock()
 	defer phases.mu.Unlock()
