@@ -54,6 +54,7 @@ func loadAxe(t testing.TB) string {
 func checkA11y(t testing.TB, ctx context.Context, pageName string) {
 	t.Helper()
 	src := loadAxe(t)
+	defer phase("axe")()
 	has, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`))
 	if err != nil {
 		t.Fatalf("%s: %v", pageName, err)
@@ -119,6 +120,7 @@ type pageShape struct {
 // an element that exists, a title and a language.
 func checkStructure(t testing.TB, ctx context.Context, pageName string) {
 	t.Helper()
+	defer phase("page structure")()
 	shape, err := chromedp.Run(ctx, chromedp.Evaluate[pageShape](`(() => {
 		const skip = [...document.querySelectorAll('a[href^="#"]')].find(a => /skip/i.test(a.textContent));
 		const firstLink = document.querySelector('body a[href]');

@@ -72,7 +72,7 @@ func TestAccountPagesA11y(t *testing.T) {
 
 	// Members: invite with an error, then for real; the invitee accepts.
 	members := "/orgs/" + slug + "/members"
-	ow = jrSignedIn(t, owner) // a fresh tab: each has a 60 s limit
+	ow = jrSignedIn(t, owner)
 	jrOK(t, ow, "GET "+members, visit(t, ow, members))
 	c.page(t, ow, "members")
 	fill(t, ow, "email", "nobody at all")
@@ -159,7 +159,7 @@ func TestAccountPagesA11y(t *testing.T) {
 	}
 	c.page(t, anon, "password reset, bad token")
 
-	ow = jrSignedIn(t, owner) // a fresh tab: each has a 60 s limit
+	ow = jrSignedIn(t, owner)
 	jrOK(t, ow, "GET signout-everywhere", visit(t, ow, "/account/signout-everywhere"))
 	jrOK(t, ow, "sign out everywhere", submit(t, ow, `main form[action="/account/signout-everywhere"] button[type=submit]`))
 	c.page(t, ow, "after signing out everywhere")

@@ -136,6 +136,7 @@ func jrClick(t testing.TB, ctx context.Context, sel string) {
 // jrEval runs JavaScript that returns T.
 func jrEval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
+	defer phase("read page")()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
@@ -630,7 +631,7 @@ func TestHealthCheckJourney(t *testing.T) {
 	c.page(t, tabs[1], "health check round (answered)")
 
 	// Nothing is shown before the round closes, on the page or its exports.
-	lead = jrSignedIn(t, emails[0]) // a fresh tab: each has a 60 s limit
+	lead = jrSignedIn(t, emails[0])
 	jrOK(t, lead, "GET "+round, visit(t, lead, round))
 	if m := jrMainText(t, lead); !strings.Contains(m, "results are shown when the round closes") || count(t, lead, "main table") != 0 {
 		t.Errorf("results are shown before the round closes: %s", m)

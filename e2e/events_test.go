@@ -42,7 +42,10 @@ func evPeople(t *testing.T, tag string, names ...string) map[string]evPerson {
 			cmd := exec.Command(srv.Bin, args...)
 			cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test")
 			cmd.Stdin = strings.NewReader(Password + "\n")
-			if out, err := cmd.CombinedOutput(); err != nil {
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			phaseAdd("user create (CLI)", time.Since(start), cmd.ProcessState)
+			if err != nil {
 				errs <- fmt.Errorf("partnerhub user create %s: %v\n%s", n, err, out)
 				return
 			}
@@ -201,8 +204,13 @@ func evRawText(t *testing.T, ctx context.Context, sel string) string {
 // evHTTPGet fetches a URL with a plain client.
 func evHTTPGet(t *testing.T, u string) (*http.Response, string) {
 	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get(u)
+	ctx, cancel := untilGiveUp(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", u, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +60,20 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// The journeys wait mostly on each other's processes (a page load is
+	// the test, Chromium and a server taking turns), so twice as many run
+	// at once as go test's default of one per core, unless -parallel says.
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", fmt.Sprint(2*runtime.GOMAXPROCS(0)))
+	}
+	if f := flag.Lookup("test.timeout"); f != nil {
+		if d, _ := time.ParseDuration(f.Value.String()); d > 0 {
+			giveUp = time.Now().Add(d - min(d/10, time.Minute))
+		}
+	}
 	var err error
 	tmpRoot, err = os.MkdirTemp("", "partnerhub-e2e-")
 	if err != nil {
@@ -82,8 +98,24 @@ func TestMain(m *testing.M) {
 		}
 	}
 	serversMu.Unlock()
+	printPhases(os.Stderr)
 	os.RemoveAll(tmpRoot)
 	os.Exit(code)
+}
+
+// giveUp is when a step still waiting is called stuck: shortly before go
+// test's -timeout (45 minutes in make test) would stop the package, which
+// names no step. Until then every wait is on a condition (a log line, a
+// page load, a selector, a row), never on a fixed deadline, so a slow,
+// loaded machine makes the journeys slower, not failed. Zero: no limit.
+var giveUp time.Time
+
+// untilGiveUp is a context that ends at giveUp.
+func untilGiveUp(parent context.Context) (context.Context, context.CancelFunc) {
+	if giveUp.IsZero() {
+		return context.WithCancel(parent)
+	}
+	return context.WithDeadline(parent, giveUp)
 }
 
 // requireBrowser skips the test when Chromium or axe-core is missing,
@@ -115,6 +147,7 @@ type server struct {
 	cmd     *exec.Cmd
 	log     *syncBuffer
 	done    chan error
+	started time.Time
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and readers.
@@ -213,6 +246,7 @@ func buildBinary() (string, error) {
 	if b := os.Getenv("PARTNERHUB_E2E_BIN"); b != "" {
 		return filepath.Abs(b)
 	}
+	defer phase("go build")()
 	bin := filepath.Join(tmpRoot, "partnerhub")
 	cmd := exec.Command(goTool(), "build", "-o", bin, "partnerhub/cmd/partnerhub")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -235,7 +269,8 @@ func startServer(bin, dataDir string, extra ...string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{Bin: bin, DataDir: dataDir, cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
+	s := &server{Bin: bin, DataDir: dataDir, cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1), started: time.Now()}
+	defer phase("server start")()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -255,14 +290,16 @@ func startServer(bin, dataDir string, extra ...string) (*server, error) {
 		io.Copy(s.log, stderr)
 		s.done <- cmd.Wait()
 	}()
+	wait, cancel := untilGiveUp(context.Background())
+	defer cancel()
 	select {
 	case s.URL = <-urlc:
 		return s, nil
 	case err := <-s.done:
 		return nil, fmt.Errorf("partnerhub serve exited before listening (%v):\n%s", err, s.log.String())
-	case <-time.After(30 * time.Second):
+	case <-wait.Done():
 		cmd.Process.Kill()
-		return nil, fmt.Errorf("partnerhub serve did not log its URL within 30s:\n%s", s.log.String())
+		return nil, fmt.Errorf("partnerhub serve did not log its URL in %v:\n%s", time.Since(s.started).Round(time.Second), s.log.String())
 	}
 }
 
@@ -276,6 +313,7 @@ func (s *server) stop() string {
 		s.cmd.Process.Kill()
 		<-s.done
 	}
+	phaseAdd("server (life)", time.Since(s.started), s.cmd.ProcessState)
 	var bad []string
 	for _, line := range strings.Split(s.log.String(), "\n") {
 		if strings.Contains(line, "level=ERROR") {
@@ -331,20 +369,16 @@ func browser(t testing.TB) context.Context {
 	return browserCtx
 }
 
-// tabLimit bounds one tab's whole life. Every step inside waits on a
-// condition (a navigation, a selector), never on a fixed pause, so the
-// limit only stops a tab that is truly stuck: it is generous because a
-// loaded 2-core machine (CI, or every package testing at once) can take
-// minutes over a long journey that takes seconds when idle.
-const tabLimit = 6 * time.Minute
-
 // newTab opens a tab in a new browser context (its own cookies, like a
-// private window) with an overall time limit; it closes with the test.
+// private window); it closes with the test. Every step in it waits on a
+// condition (a navigation, a selector), and a tab still waiting at giveUp
+// is stuck: its step fails with "context deadline exceeded".
 func newTab(t testing.TB) context.Context {
 	t.Helper()
 	parent := browser(t)
+	defer phase("new tab")()
 	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	ctx, cancelT := context.WithTimeout(ctx, tabLimit)
+	ctx, cancelT := untilGiveUp(ctx)
 	t.Cleanup(func() { cancelT(); cancel() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("open tab: %v", err)
@@ -359,6 +393,7 @@ func visit(t testing.TB, ctx context.Context, path string) int {
 	if strings.HasPrefix(path, "/") {
 		target = app(t).url(path)
 	}
+	defer phase("navigate")()
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(target))
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
@@ -370,6 +405,7 @@ func visit(t testing.TB, ctx context.Context, path string) int {
 // leads to, and returns that page's HTTP status.
 func submit(t testing.TB, ctx context.Context, sel string) int {
 	t.Helper()
+	defer phase("submit")()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
 		t.Fatalf("click %s: %v", sel, err)
@@ -383,6 +419,7 @@ func fill(t testing.TB, ctx context.Context, fields ...string) {
 	if len(fields)%2 != 0 {
 		t.Fatal("fill wants id, value pairs")
 	}
+	defer phase("fill")()
 	for i := 0; i < len(fields); i += 2 {
 		sel := chromedp.CSS("#" + fields[i])
 		clear := chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.getElementById(%q).value = ''`, fields[i]))
@@ -415,6 +452,7 @@ func choose(t testing.TB, ctx context.Context, id, value string) string {
 // text returns the text of the first element matching a CSS selector.
 func text(t testing.TB, ctx context.Context, sel string) string {
 	t.Helper()
+	defer phase("read page")()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
 		`(() => { const e = document.querySelector(%q); return e ? e.innerText : ''; })()`, sel)))
 	if err != nil {
@@ -468,6 +506,7 @@ func signOut(t testing.TB, ctx context.Context) {
 // count is the number of elements matching a CSS selector.
 func count(t testing.TB, ctx context.Context, sel string) int {
 	t.Helper()
+	defer phase("read page")()
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll(%q).length`, sel)))
 	if err != nil {
 		t.Fatalf("count %s: %v", sel, err)
@@ -487,7 +526,10 @@ func createUser(t testing.TB, email string, admin bool) {
 	cmd := exec.Command(s.Bin, args...)
 	cmd.Env = append(os.Environ(), "PARTNERHUB_PASSWORD_COST=test")
 	cmd.Stdin = strings.NewReader(Password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	phaseAdd("user create (CLI)", time.Since(start), cmd.ProcessState)
+	if err != nil {
 		t.Fatalf("partnerhub user create %s: %v\n%s", email, err, out)
 	}
 }
@@ -510,9 +552,9 @@ func (m Mail) Link(t testing.TB, part string) string {
 }
 
 // mailTo reads the newest outbox message to addr whose subject contains
-// subject, straight from the server's SQLite file; it waits up to 60 s
-// (the mail is written by a request or a job that a loaded machine may
-// run late).
+// subject, straight from the server's SQLite file; it waits until the
+// mail is there (written by a request or a job that a loaded machine may
+// run late), or giveUp.
 func mailTo(t testing.TB, addr, subject string) Mail {
 	t.Helper()
 	return mailIn(t, app(t), addr, subject)
@@ -527,7 +569,7 @@ func mailIn(t testing.TB, s *server, addr, subject string) Mail {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	deadline := time.Now().Add(60 * time.Second)
+	defer phase("mail wait")()
 	for {
 		var m Mail
 		err := d.QueryRow(`SELECT to_addr, subject, body FROM outbox WHERE lower(to_addr) = lower($1) AND subject LIKE $2 ORDER BY id DESC LIMIT 1`,
@@ -538,7 +580,7 @@ func mailIn(t testing.TB, s *server, addr, subject string) Mail {
 		if !errors.Is(err, sql.ErrNoRows) {
 			t.Fatalf("read outbox: %v", err)
 		}
-		if time.Now().After(deadline) {
+		if !giveUp.IsZero() && time.Now().After(giveUp) {
 			t.Fatalf("no mail to %s with a subject containing %q in the outbox", addr, subject)
 		}
 		time.Sleep(100 * time.Millisecond)

@@ -27,7 +27,10 @@ func psDemoServerWith(t *testing.T, prepare func(dir string)) *server {
 	t.Helper()
 	bin := app(t).Bin
 	dir := filepath.Join(t.TempDir(), "demo")
-	out, err := exec.Command(bin, "demo", "--data-dir", dir, "--orgs", "80").CombinedOutput()
+	demo := exec.Command(bin, "demo", "--data-dir", dir, "--orgs", "80")
+	start := time.Now()
+	out, err := demo.CombinedOutput()
+	phaseAdd("demo (CLI)", time.Since(start), demo.ProcessState)
 	if err != nil {
 		t.Fatalf("partnerhub demo: %v\n%s", err, out)
 	}

@@ -67,9 +67,11 @@ func totpCode(t testing.TB, dataDir, email string) string {
 		t.Fatalf("two-factor secret of %s: %v", email, err)
 	}
 	step := max(accounts.TOTPStep(time.Now())-1, last+1)
+	waited := time.Now()
 	for accounts.TOTPStep(time.Now())+1 < step {
 		time.Sleep(time.Second)
 	}
+	phaseAdd("totp clock wait", time.Since(waited), nil)
 	code, err := accounts.TOTPCode(secret, time.Unix(step*30, 0))
 	if err != nil {
 		t.Fatal(err)

@@ -69,9 +69,10 @@ func PgBouncer(t testing.TB) *db.DB {
 	}
 	// Pooler mode sets nothing per connection; the README has deployers
 	// set synchronize_seqscans on the database, which connect_query
-	// stands in for here (the test database is shared).
+	// stands in for here (the test database is shared), with the
+	// fixtures' synchronous_commit (see PostgresURL).
 	ini := fmt.Sprintf(`[databases]
-partnerhub = host=%s port=%s dbname=%s user=%s connect_query='SET search_path TO %s; SET synchronize_seqscans = off'
+partnerhub = host=%s port=%s dbname=%s user=%s connect_query='SET search_path TO %s; SET synchronize_seqscans = off; SET synchronous_commit = off'
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = %d

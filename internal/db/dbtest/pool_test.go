@@ -219,3 +219,40 @@ func TestPoolSchemasAreHeldApart(t *testing.T) {
 		t.Fatalf("two tests hold the same schema %s", sa)
 	}
 }
+
+// TestPostgresFixturesCommitWithoutWaitingForTheDisk: every way a test
+// reaches PostgreSQL (a pool schema, a schema of its own, a connection
+// string in either form) has synchronous_commit off, and a URL that sets
+// it keeps its own setting.
+func TestPostgresFixturesCommitWithoutWaitingForTheDisk(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"postgres://u@h:5432/test?sslmode=disable", "postgres://u@h:5432/test?sslmode=disable&synchronous_commit=off"},
+		{"postgresql://u@h/test", "postgresql://u@h/test?synchronous_commit=off"},
+		{"host=h user=u dbname=test", "host=h user=u dbname=test synchronous_commit=off"},
+		{"postgres://u@h/test?synchronous_commit=local", "postgres://u@h/test?synchronous_commit=local"},
+	} {
+		if got := asyncCommit(c.in); got != c.want {
+			t.Errorf("asyncCommit(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	show := func(what string, d *db.DB) {
+		t.Helper()
+		var v string
+		if err := d.Q().QueryRowContext(ctx, `SHOW synchronous_commit`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		if v != "off" {
+			t.Errorf("%s: synchronous_commit is %q, want off", what, v)
+		}
+	}
+	show("pool schema", Postgres(t, base))
+	u, _ := NewSchema(t, base)
+	d, err := db.Open(ctx, db.Options{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	show("a schema of its own", d)
+}
