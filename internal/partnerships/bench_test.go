@@ -205,6 +205,13 @@ func BenchmarkMeasuresYear(b *testing.B) {
 				})
 				b.Run("series-10y", func(b *testing.B) {
 					series[k] = measure(b, tag+"-series", func() error { _, err := Series(ctx, d.Q(), 2016, 2025, time.January); return err })
+					if k == 1 && year[0].cpu > 0 && series[0].cpu > 0 {
+						// How the CPU time grew from the first size to this
+						// one, beside how the data grew.
+						b.ReportMetric(float64(members)/float64(sizes[0][1]), "x-data")
+						b.ReportMetric(float64(year[1].cpu)/float64(year[0].cpu), "x-year-cpu")
+						b.ReportMetric(float64(series[1].cpu)/float64(series[0].cpu), "x-series-cpu")
+					}
 				})
 			})
 		}
