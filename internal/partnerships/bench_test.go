@@ -106,7 +106,8 @@ func seedScalePostgres(b testing.TB, d *db.DB, orgs, members int) {
 // organisations, 1,000,000 memberships; the target is under 200 ms a year
 // and 1 s for the series), then prints how much the time grew against the
 // data. On SQLite the seeding goes through the read model's triggers, so
-// its time per membership is what they add to a write. With
+// its time per membership is what they add to a write (not in a kept
+// database, seeded as on PostgreSQL). With
 // PARTNERHUB_TEST_POSTGRES_URL set, PostgreSQL too (seeded with the
 // triggers off, then the migration's backfill).
 //
