@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"partnerhub/internal/db"
@@ -131,6 +132,154 @@ func hists(ctx context.Context, q db.Querier, query string) (map[string]*hist, e
 	return out, rows.Err()
 }
 
+// below is, for each boundary day of the periods (their first days and
+// the days after their last days), how many rows have a day before it.
+type below map[int64]int64
+
+// before is the number of rows whose day is before d, a boundary.
+func (c below) before(d int64) int64 { return c[d] }
+
+// between is the number of rows whose day is in [s, e), two boundaries.
+func (c below) between(s, e int64) int64 { return c[e] - c[s] }
+
+// boundaries are the periods' first days and the days after their last
+// days, each once.
+func boundaries(ps []span) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, p := range ps {
+		for _, d := range []int64{p.s, p.e} {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// dayCounts are the read model's rows counted against the boundaries:
+// organisations' first and last days, sector pairs' first and last days
+// per pair (u, v), and counted partnerships' start and end days per model.
+type dayCounts struct {
+	orgFirst, orgLast    below
+	pairFirst, pairLast  map[string]below
+	modelStart, modelEnd map[string]below
+}
+
+// histCounts reads the counts from day histograms of the read model: one
+// index scan per table, whatever the number of periods.
+func histCounts(ctx context.Context, q db.Querier, ps []span, bs []int64) (dayCounts, error) {
+	_, maxS, _, maxE, _ := limits(ps)
+	c := dayCounts{pairFirst: map[string]below{}, pairLast: map[string]below{}, modelStart: map[string]below{}, modelEnd: map[string]below{}}
+	at := func(h *hist) below {
+		out := below{}
+		for _, d := range bs {
+			if h != nil {
+				out[d] = h.before(d)
+			}
+		}
+		return out
+	}
+	into := func(dst map[string]below, hs map[string]*hist) {
+		for k, h := range hs {
+			dst[k] = at(h)
+		}
+	}
+	first, err := hists(ctx, q, `SELECT '', first_day, COUNT(*) FROM partnership_org_cover WHERE first_day < `+lit(maxE)+` GROUP BY first_day ORDER BY first_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (organisations): %w", err)
+	}
+	last, err := hists(ctx, q, `SELECT '', last_day, COUNT(*) FROM partnership_org_cover WHERE last_day < `+lit(maxS)+` GROUP BY last_day ORDER BY last_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (organisations): %w", err)
+	}
+	c.orgFirst, c.orgLast = at(first[""]), at(last[""])
+	first, err = hists(ctx, q, `SELECT pair, first_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND first_day < `+lit(maxE)+` GROUP BY pair, first_day ORDER BY pair, first_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (sector mix): %w", err)
+	}
+	last, err = hists(ctx, q, `SELECT pair, last_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND last_day < `+lit(maxS)+` GROUP BY pair, last_day ORDER BY pair, last_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (sector mix): %w", err)
+	}
+	into(c.pairFirst, first)
+	into(c.pairLast, last)
+	starts, err := hists(ctx, q, `SELECT model, start_day, COUNT(*) FROM partnership_counted WHERE start_day < `+lit(maxE)+` GROUP BY model, start_day ORDER BY model, start_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (models): %w", err)
+	}
+	ends, err := hists(ctx, q, `SELECT model, end_day, COUNT(*) FROM partnership_counted WHERE end_day < `+lit(maxE)+` GROUP BY model, end_day ORDER BY model, end_day`)
+	if err != nil {
+		return c, fmt.Errorf("measures (models): %w", err)
+	}
+	into(c.modelStart, starts)
+	into(c.modelEnd, ends)
+	return c, nil
+}
+
+// monthOf is day d's month as year * 12 + month - 1, and whether d is the
+// first of its month.
+func monthOf(d int64) (int64, bool) {
+	t := time.Unix(d*86400, 0).UTC()
+	return int64(t.Year())*12 + int64(t.Month()) - 1, t.Day() == 1
+}
+
+// monthCounts reads the counts from SQLite's month counts (migration
+// 0233): sums over the months before each boundary, a few thousand rows
+// whatever the number of rows in the read model. ok is false when a
+// boundary is not the first of a month (the months cannot tell then).
+func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok bool, err error) {
+	var last int64
+	var cols strings.Builder
+	for _, d := range bs {
+		m, first := monthOf(d)
+		if !first {
+			return c, false, nil
+		}
+		last = max(last, m)
+		cols.WriteString(", SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END)")
+	}
+	rows, err := q.QueryContext(ctx, `SELECT series`+cols.String()+` FROM partnership_month_counts WHERE month < `+lit(last)+` GROUP BY series`)
+	if err != nil {
+		return c, false, fmt.Errorf("measures (month counts): %w", err)
+	}
+	defer rows.Close()
+	c = dayCounts{orgFirst: below{}, orgLast: below{}, pairFirst: map[string]below{}, pairLast: map[string]below{}, modelStart: map[string]below{}, modelEnd: map[string]below{}}
+	keyed := map[string]map[string]below{"pf": c.pairFirst, "pl": c.pairLast, "s": c.modelStart, "e": c.modelEnd}
+	vals := make([]int64, len(bs))
+	dest := make([]any, len(bs)+1)
+	var series string
+	dest[0] = &series
+	for i := range vals {
+		dest[i+1] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return c, false, err
+		}
+		kind, key, _ := strings.Cut(series, ":")
+		var dst below
+		switch kind {
+		case "of":
+			dst = c.orgFirst
+		case "ol":
+			dst = c.orgLast
+		case "pf", "pl", "s", "e":
+			if keyed[kind][key] == nil {
+				keyed[kind][key] = below{}
+			}
+			dst = keyed[kind][key]
+		default:
+			return c, false, fmt.Errorf("measures: unknown month count series %q", series)
+		}
+		for i, d := range bs {
+			dst[d] = vals[i]
+		}
+	}
+	return c, true, rows.Err()
+}
+
 // dayPairs reads "SELECT a, b ..." rows of two days.
 func dayPairs(ctx context.Context, q db.Querier, query string) ([][2]int64, error) {
 	rows, err := q.QueryContext(ctx, query)
@@ -187,44 +336,36 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 		return g + ".after_day < " + lit(maxS) + " AND " + g + ".before_day >= " + lit(minE) + " AND " + g + ".before_day - " + g + ".after_day > " + lit(minLen)
 	}
 
+	bs := boundaries(ps)
+	var c dayCounts
+	ok := false
+	var err error
+	if d, _ := db.DialectOf(q); d == db.SQLite {
+		if c, ok, err = monthCounts(ctx, q, bs); err != nil {
+			return nil, err
+		}
+	}
+	if !ok {
+		if c, err = histCounts(ctx, q, ps, bs); err != nil {
+			return nil, err
+		}
+	}
+
 	// 1. Organisations in partnership during the year (cover minus the
 	// gaps that hold the whole year) and first-time partners.
-	first, err := hists(ctx, q, `SELECT '', first_day, COUNT(*) FROM partnership_org_cover WHERE first_day < `+lit(maxE)+` GROUP BY first_day ORDER BY first_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (organisations): %w", err)
-	}
-	last, err := hists(ctx, q, `SELECT '', last_day, COUNT(*) FROM partnership_org_cover WHERE last_day < `+lit(maxS)+` GROUP BY last_day ORDER BY last_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (organisations): %w", err)
-	}
 	gaps, err := dayPairs(ctx, q, `SELECT g.after_day, g.before_day FROM partnership_org_gaps g WHERE `+gapWhere("g"))
 	if err != nil {
 		return nil, fmt.Errorf("measures (organisations' gaps): %w", err)
 	}
 	held := holding(ps, gaps)
-	f, l := first[""], last[""]
-	if f == nil {
-		f = &hist{}
-	}
-	if l == nil {
-		l = &hist{}
-	}
 	for i, p := range ps {
-		out[i].OrganisationsInPartnership = int(f.before(p.e) - l.before(p.s) - held[i])
-		out[i].FirstTimePartners = int(f.between(p.s, p.e))
+		out[i].OrganisationsInPartnership = int(c.orgFirst.before(p.e) - c.orgLast.before(p.s) - held[i])
+		out[i].FirstTimePartners = int(c.orgFirst.between(p.s, p.e))
 	}
 
 	// 2. Partnerships with third-sector and public (private) members
 	// during the year: the pair's span minus the partnerships where a gap
 	// of either sector holds the whole year.
-	first, err = hists(ctx, q, `SELECT pair, first_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND first_day < `+lit(maxE)+` GROUP BY pair, first_day ORDER BY pair, first_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (sector mix): %w", err)
-	}
-	last, err = hists(ctx, q, `SELECT pair, last_day, COUNT(*) FROM partnership_sector_pairs WHERE pair IN ('u', 'v') AND last_day < `+lit(maxS)+` GROUP BY pair, last_day ORDER BY pair, last_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (sector mix): %w", err)
-	}
 	for _, pair := range []string{"u", "v"} {
 		apart, err := dayPairs(ctx, q, `SELECT x.last_day, x.first_day FROM partnership_sector_pairs x
 			WHERE x.pair = '`+pair+`' AND x.first_day > x.last_day AND x.last_day < `+lit(maxS)+` AND x.first_day >= `+lit(minE))
@@ -266,13 +407,7 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		f, l := first[pair], last[pair]
-		if f == nil {
-			f = &hist{}
-		}
-		if l == nil {
-			l = &hist{}
-		}
+		f, l := c.pairFirst[pair], c.pairLast[pair]
 		inv := holding(ps, apart)
 		for i, p := range ps {
 			n := int(f.before(p.e) - l.before(p.s) + inv[i] - gone[i])
@@ -285,19 +420,8 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 	}
 
 	// 3. Partnerships per model: active, started, ended.
-	starts, err := hists(ctx, q, `SELECT model, start_day, COUNT(*) FROM partnership_counted WHERE start_day < `+lit(maxE)+` GROUP BY model, start_day ORDER BY model, start_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (models): %w", err)
-	}
-	ends, err := hists(ctx, q, `SELECT model, end_day, COUNT(*) FROM partnership_counted WHERE end_day < `+lit(maxE)+` GROUP BY model, end_day ORDER BY model, end_day`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (models): %w", err)
-	}
-	for model, st := range starts {
-		en := ends[model]
-		if en == nil {
-			en = &hist{}
-		}
+	for model, st := range c.modelStart {
+		en := c.modelEnd[model]
 		cons := IsConsortium(model)
 		for i, p := range ps {
 			r := &out[i]
