@@ -328,6 +328,27 @@ func (tx *Tx) Raw(fn func(driverConn any) error) error {
 // CanRaw reports whether Raw can lend the connection.
 func (tx *Tx) CanRaw() bool { return tx.conn != nil }
 
+// CanCopy reports whether CopyFrom can write in this transaction
+// (PostgreSQL, a WriteBulk transaction).
+func (tx *Tx) CanCopy() bool { return tx.Dialect == Postgres && tx.CanRaw() }
+
+// CopyFrom writes n rows into table's cols with COPY (pgx CopyFrom), row
+// giving the i-th row's values: one binary stream, no statement to parse
+// or plan, and the same ROW EXCLUSIVE lock as INSERT. Only where CanCopy.
+func (tx *Tx) CopyFrom(ctx context.Context, table string, cols []string, n int, row func(i int) ([]any, error)) error {
+	if !tx.CanCopy() {
+		return ErrNoRaw
+	}
+	return tx.Raw(func(c any) error {
+		sc, ok := c.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("COPY: connection is %T", c)
+		}
+		_, err := sc.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, row))
+		return err
+	})
+}
+
 // LockKey serialises the transactions that lock the same key until they
 // end, for a count-then-insert that must not race (throttles). A SQLite
 // write transaction already excludes every other writer (BEGIN IMMEDIATE);

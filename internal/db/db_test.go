@@ -310,6 +310,12 @@ func TestWriteBulkRawCopy(t *testing.T) {
 			if err := tx.Raw(func(any) error { return nil }); err != db.ErrNoRaw {
 				t.Errorf("Write's Raw: %v, want ErrNoRaw", err)
 			}
+			if tx.CanCopy() {
+				t.Error("Write's transaction says it can COPY")
+			}
+			if err := tx.CopyFrom(ctx, "users", []string{"id"}, 0, nil); err != db.ErrNoRaw {
+				t.Errorf("Write's CopyFrom: %v, want ErrNoRaw", err)
+			}
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -328,8 +334,18 @@ func TestWriteBulkRawCopy(t *testing.T) {
 			}); err != nil {
 				return err
 			}
+			// CopyFrom does the same with the rows from a function.
+			if !tx.CanCopy() {
+				t.Error("a bulk write on PostgreSQL says it cannot COPY")
+			}
+			if err := tx.CopyFrom(ctx, "copied_kept", []string{"n"}, 3, func(i int) ([]any, error) { return []any{int64(10 + i)}, nil }); err != nil {
+				return err
+			}
 			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM copied_kept`).Scan(&n); err != nil || n != 2 {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM copied_kept WHERE n >= 10`).Scan(&n); err != nil || n != 3 {
+				t.Errorf("rows from CopyFrom, seen in the transaction: %d %v", n, err)
+			}
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM copied_kept WHERE n < 10`).Scan(&n); err != nil || n != 2 {
 				t.Errorf("rows copied, seen in the transaction: %d %v", n, err)
 			}
 			return boom

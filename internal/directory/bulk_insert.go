@@ -7,9 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"partnerhub/internal/db"
 )
 
@@ -53,7 +50,7 @@ const copyChunk = 20000
 // parsing or planning a statement: several times the rows a second of
 // multi-row INSERTs.
 func (b *bulkInserter) useCopy(table string, cols ...string) bool {
-	if b.tx.Dialect != db.Postgres || !b.tx.CanRaw() || len(cols) != b.ncol || b.onRows != nil {
+	if !b.tx.CanCopy() || len(cols) != b.ncol || b.onRows != nil {
 		return false
 	}
 	b.copyTable, b.copyCols, b.chunk = table, cols, copyChunk
@@ -62,16 +59,8 @@ func (b *bulkInserter) useCopy(table string, cols ...string) bool {
 
 // copyFlush writes the queued rows with COPY.
 func (b *bulkInserter) copyFlush() error {
-	rows := len(b.buf) / b.ncol
-	err := b.tx.Raw(func(c any) error {
-		sc, ok := c.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("COPY: connection is %T", c)
-		}
-		_, err := sc.Conn().CopyFrom(b.ctx, pgx.Identifier{b.copyTable}, b.copyCols, pgx.CopyFromSlice(rows, func(i int) ([]any, error) {
-			return b.buf[i*b.ncol : (i+1)*b.ncol], nil
-		}))
-		return err
+	err := b.tx.CopyFrom(b.ctx, b.copyTable, b.copyCols, len(b.buf)/b.ncol, func(i int) ([]any, error) {
+		return b.buf[i*b.ncol : (i+1)*b.ncol], nil
 	})
 	b.buf = b.buf[:0]
 	return err

@@ -66,6 +66,14 @@ func TestImportBulkSearchDocs(t *testing.T) {
 				t.Errorf("org_search_doc options %q", opts)
 			}
 			SearchDocsAgree(t, d)
+			// In a bulk write the insert trigger is not even called
+			// (its WHEN, migration 0128), rather than called to return
+			// at once for every row.
+			var def string
+			d.Q().QueryRowContext(ctx, `SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 'org_search_sync_insert' AND tgrelid = 'organisations'::regclass`).Scan(&def)
+			if !strings.Contains(def, " WHEN ") || !strings.Contains(def, "partnerhub.directory_bulk") {
+				t.Errorf("the organisations insert trigger is called in bulk writes: %s", def)
+			}
 		}
 		// The trigger is on again: a new organisation is found by name.
 		o2 := accounts.Organisation{Name: "Quokka Friends", Sector: "vcs", LegalForm: "charity"}
@@ -184,7 +192,7 @@ func TestImportStopsWhole(t *testing.T) {
 		if apperr.Code(err) != apperr.ETOOLARGE || !strings.Contains(apperr.Message(err), "split it") {
 			t.Fatalf("want a too-large error, got %v", err)
 		}
-		for _, table := range []string{"organisations", "org_profiles", "org_identifiers", "org_terms", "audit_log"} {
+		for _, table := range []string{"organisations", "org_profiles", "org_identifiers", "org_terms", "audit_log", "audit_chain"} {
 			var c int
 			d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&c)
 			if c != 0 {
