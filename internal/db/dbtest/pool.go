@@ -2,8 +2,10 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -109,12 +111,24 @@ func poolSchema(t testing.TB, base, prefix string) (string, string) {
 		if !got {
 			continue
 		}
-		t.Cleanup(func() { release(conn, schema) })
-		u, err := withSearchPath(base, schema)
+		lease := newLease()
+		t.Cleanup(func() {
+			if err := closeStrays(ctx, conn, schema, true); err != nil {
+				t.Errorf("dbtest: %v", err)
+			}
+			release(conn, schema)
+		})
+		u, err := leaseURL(base, schema, lease)
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
+		// Connections of an earlier holder that are still open (a test
+		// binary that died mid-query; one its holder's check at the end
+		// did not see) are closed before the reset.
+		if err := closeStrays(ctx, conn, schema, false); err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
 		how, err := prepare(ctx, conn, u, schema, digest)
 		if err != nil {
 			t.Fatalf("dbtest: prepare pool schema %s: %v", schema, err)
@@ -139,15 +153,96 @@ func release(conn *sql.Conn, schema string) {
 	conn.Close()
 }
 
-func withSearchPath(base, schema string) (string, error) {
+// A test's connections to its pool schema are named, in their
+// application_name, dbtest:<schema>:<lease> (after the name the base URL
+// gives, if any), lease being new each time the schema is taken. So the
+// pool sees in pg_stat_activity every connection to a schema and whether
+// it belongs to the present holder:
+//
+//   - when a test ends (its own *db.DB closed by then), any connection to
+//     the schema still open, its own or an earlier holder's that came back
+//     (a goroutine, a server or a *sql.DB that outlived its test, which
+//     could otherwise write into the schema after it is reset and handed
+//     to the next test), fails the test and is closed (closeStrays);
+//   - before a schema is reset, any connection to it is closed.
+//
+// A straggler that connects again after that is caught at the end of the
+// next holder's test (its lease is not the holder's, and is named in the
+// failure). TestPoolCatchesConnectionsThatOutliveTheTest shows both.
+func leaseURL(base, schema, lease string) (string, error) {
 	pu, err := url.Parse(base)
 	if err != nil {
 		return "", err
 	}
 	q := pu.Query()
 	q.Set("search_path", schema)
+	tag := leaseTag(schema, lease)
+	if app := q.Get("application_name"); app != "" && len(app)+1+len(tag) <= 63 {
+		tag = app + " " + tag // kept for tests that find their backends by it
+	}
+	q.Set("application_name", tag)
 	pu.RawQuery = q.Encode()
 	return pu.String(), nil
+}
+
+func leaseTag(schema, lease string) string { return "dbtest:" + schema + ":" + lease }
+
+func newLease() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// closeStrays closes every connection to schema's leases (see leaseURL).
+// At the end of a test (ending true) it first gives the test's closed
+// connections a moment to go (a server process ends after its client
+// has gone), and reports any it had to close.
+func closeStrays(ctx context.Context, conn *sql.Conn, schema string, ending bool) error {
+	const q = `SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity
+		WHERE pid <> pg_backend_pid() AND position($1 in application_name) > 0`
+	type backend struct {
+		pid              int
+		app, state, last string
+	}
+	find := func() ([]backend, error) {
+		rows, err := conn.QueryContext(ctx, q, "dbtest:"+schema+":")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []backend
+		for rows.Next() {
+			var b backend
+			var state, last sql.NullString
+			if err := rows.Scan(&b.pid, &b.app, &state, &last); err != nil {
+				return nil, err
+			}
+			b.state, b.last = state.String, last.String
+			out = append(out, b)
+		}
+		return out, rows.Err()
+	}
+	strays, err := find()
+	for wait := 10 * time.Millisecond; err == nil && len(strays) > 0 && ending && wait < 2*time.Second; wait *= 2 {
+		time.Sleep(wait)
+		strays, err = find()
+	}
+	if err != nil || len(strays) == 0 {
+		return err
+	}
+	var names []string
+	for _, b := range strays {
+		// Waits up to 5 s for the backend to end.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_terminate_backend($1, 5000)`, b.pid); err != nil {
+			return fmt.Errorf("close connection %d to %s: %w", b.pid, schema, err)
+		}
+		names = append(names, fmt.Sprintf("%s (%s, last query %q)", b.app, b.state, b.last))
+	}
+	if !ending {
+		return nil
+	}
+	return fmt.Errorf("%d connection(s) to pool schema %s still open when the test ended, now closed: a goroutine, server or *sql.DB outlived the test and could have written into the schema after it was handed to the next one: %s",
+		len(strays), schema, strings.Join(names, "; "))
 }
 
 // skipReset is for TestPoolSchemaIsResetForTheNextTest's own check that it

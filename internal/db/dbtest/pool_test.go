@@ -3,6 +3,7 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -218,4 +219,110 @@ func TestPoolSchemasAreHeldApart(t *testing.T) {
 	if sa, sc := currentSchema(t, a), currentSchema(t, c); sa == sc {
 		t.Fatalf("two tests hold the same schema %s", sa)
 	}
+}
+
+// recordingTB is a test whose failures and clean-ups are kept, so that a
+// test can run the pool's end-of-test check of another and see it fail.
+type recordingTB struct {
+	testing.TB
+	errs     []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) end() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// TestPoolCatchesConnectionsThatOutliveTheTest: a connection to a pool
+// schema still open when its test ends (here a *sql.DB the test forgot)
+// fails that test and is closed; when the forgotten *sql.DB connects again
+// later and writes into the schema, now the next test's, the next test
+// fails naming it. A test that closed everything passes.
+func TestPoolCatchesConnectionsThatOutliveTheTest(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpt" + hex.EncodeToString(b)
+	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+
+	first := &recordingTB{TB: t}
+	u, schema := poolSchema(first, base, prefix)
+	leak, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	if _, err := leak.Exec(`SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	first.end()
+	if len(first.errs) != 1 || !strings.Contains(first.errs[0], "still open when the test ended") || !strings.Contains(first.errs[0], schema) {
+		t.Fatalf("a test that left a connection open: failures %q, want one naming %s", first.errs, schema)
+	}
+	var left int
+	if err := poolAdmin(t, base).QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE position($1 in application_name) > 0`, "dbtest:"+schema+":").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d connections to %s left open after the test's end", left, schema)
+	}
+
+	second := &recordingTB{TB: t}
+	u2, schema2 := poolSchema(second, base, prefix)
+	if schema2 != schema {
+		t.Fatalf("the private pool gave %s, not %s again", schema2, schema)
+	}
+	// The forgotten *sql.DB connects again and writes.
+	if _, err := leak.Exec(`INSERT INTO site_settings (key, value) VALUES ('stray', 'x')`); err != nil {
+		// The first attempt may meet the closed connection; database/sql
+		// retries on a new one for a bad connection only.
+		if _, err := leak.Exec(`INSERT INTO site_settings (key, value) VALUES ('stray', 'x')`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := sql.Open("pgx", u2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Exec(`SELECT 1`)
+	d.Close()
+	second.end()
+	if len(second.errs) != 1 || !strings.Contains(second.errs[0], "still open when the test ended") {
+		t.Fatalf("a test whose schema a stray connection wrote into: failures %q, want one", second.errs)
+	}
+	lease1 := strings.TrimPrefix(u[strings.Index(u, "application_name=")+len("application_name="):], "")
+	lease1, _, _ = strings.Cut(lease1, "&")
+	if lease1 = strings.ReplaceAll(lease1, "%3A", ":"); !strings.Contains(second.errs[0], lease1) {
+		t.Errorf("the failure does not name the first test's connection %s: %s", lease1, second.errs[0])
+	}
+
+	third := &recordingTB{TB: t}
+	u3, _ := poolSchema(third, base, prefix)
+	d, err = sql.Open("pgx", u3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(`SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	third.end()
+	if len(third.errs) != 0 {
+		t.Fatalf("a test that closed its connections: failures %q", third.errs)
+	}
+}
+
+func poolAdmin(t *testing.T, base string) *sql.DB {
+	a, err := adminDB(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
