@@ -32,8 +32,8 @@ import (
 // state again before handing it out:
 //
 //   - The schema's catalog (tables, columns, defaults, constraints,
-//     indexes, triggers and whether they are enabled, functions, types,
-//     rules) is compared with the fingerprint recorded when it was
+//     indexes, triggers and whether they are enabled, functions, types and
+//     enum labels, rules, policies, grants) is compared with the fingerprint recorded when it was
 //     migrated. A test that changed the schema (several drop a trigger,
 //     rename a table or add one) leaves a different fingerprint, and the
 //     schema is dropped and migrated again.
@@ -396,7 +396,11 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 }
 
 // fingerprint is a digest of schema's catalog: what a test could change
-// besides rows and sequence positions.
+// besides rows and sequence positions (tables, columns, constraints,
+// indexes, triggers, rules, functions, types with their enum labels and
+// domains' base types, row-level security policies, and the privileges
+// granted on the schema, its tables, columns and functions:
+// TestFingerprintSeesTypesPoliciesAndGrants).
 func fingerprint(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
 	var fp string
 	err := conn.QueryRowContext(ctx, `
@@ -428,8 +432,26 @@ SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
   SELECT 'fn ' || p.oid::regprocedure::text || ' ' || md5(COALESCE(p.prosrc, ''))
     FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
   UNION ALL
-  SELECT 'type ' || t.typname || ' ' || t.typtype::text
+  SELECT 'type ' || t.typname || ' ' || t.typtype::text || ' ' || COALESCE(pg_catalog.format_type(t.typbasetype, t.typtypmod), '')
     FROM pg_type t JOIN ns ON t.typnamespace = ns.oid
+  UNION ALL
+  SELECT 'enum ' || t.typname || ' ' || e.enumsortorder::text || ' ' || e.enumlabel
+    FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN ns ON t.typnamespace = ns.oid
+  UNION ALL
+  SELECT 'pol ' || c.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || p.polpermissive::text || ' ' || p.polroles::text
+         || ' ' || COALESCE(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || COALESCE(pg_get_expr(p.polwithcheck, p.polrelid), '')
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN ns ON c.relnamespace = ns.oid
+  UNION ALL
+  SELECT 'acl ' || c.relname || ' ' || c.relacl::text || ' ' || c.relforcerowsecurity::text
+    FROM pg_class c JOIN ns ON c.relnamespace = ns.oid WHERE c.relacl IS NOT NULL OR c.relforcerowsecurity
+  UNION ALL
+  SELECT 'acl ' || a.attrelid::regclass::text || '.' || a.attname || ' ' || a.attacl::text
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid WHERE a.attacl IS NOT NULL
+  UNION ALL
+  SELECT 'acl fn ' || p.oid::regprocedure::text || ' ' || p.proacl::text
+    FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid WHERE p.proacl IS NOT NULL
+  UNION ALL
+  SELECT 'acl schema ' || COALESCE(n.nspacl::text, '') FROM pg_namespace n JOIN ns ON n.oid = ns.oid
 ) parts`, schema).Scan(&fp)
 	return fp, err
 }

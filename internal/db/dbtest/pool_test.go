@@ -326,3 +326,47 @@ func poolAdmin(t *testing.T, base string) *sql.DB {
 	}
 	return a
 }
+
+// TestFingerprintSeesTypesPoliciesAndGrants: a test that adds an enum
+// label, a row-level security policy or a grant leaves a schema whose
+// fingerprint differs, so the pool builds it again instead of resetting
+// its rows only.
+func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	_, schema := NewSchema(t, base)
+	admin := poolAdmin(t, base)
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := quoteIdent(schema)
+	if _, err := conn.ExecContext(ctx, `CREATE TYPE `+s+`.mood AS ENUM ('calm'); CREATE TABLE `+s+`.t (n BIGINT, m `+s+`.mood)`); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TYPE ` + s + `.mood ADD VALUE 'cross'`,
+		`ALTER TABLE ` + s + `.t ENABLE ROW LEVEL SECURITY`,
+		`CREATE POLICY only_small ON ` + s + `.t USING (n < 10)`,
+		`GRANT SELECT ON ` + s + `.t TO PUBLIC`,
+		`GRANT UPDATE (n) ON ` + s + `.t TO PUBLIC`,
+		`GRANT USAGE ON SCHEMA ` + s + ` TO PUBLIC`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fp, err := fingerprint(ctx, conn, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fp == prev {
+			t.Errorf("%s: the fingerprint did not change", q)
+		}
+		prev = fp
+	}
+}
