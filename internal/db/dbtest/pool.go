@@ -101,6 +101,11 @@ func poolSchema(t testing.TB, base, prefix string) (string, string) {
 	if err != nil {
 		t.Fatalf("dbtest: connect to %s: %v", base, err)
 	}
+	sweepOnce.Do(func() {
+		if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
+			t.Logf("dbtest: dropping stale pool schemas: %v", err)
+		}
+	})
 	for n := 0; ; n++ {
 		schema := fmt.Sprintf("%s_%s_%d", prefix, digest[:16], n)
 		var got bool
@@ -499,6 +504,65 @@ func dropPool(ctx context.Context, base, prefix string) error {
 		}
 		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(n)+` CASCADE; DROP SCHEMA IF EXISTS `+quoteIdent(n+"_seed")+` CASCADE`)
 		conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staleAfter is how long ago a pool schema of other migrations (another
+// checkout's, or this one's before its migrations changed) must have been
+// built before dropStale drops it.
+const staleAfter = 24 * time.Hour
+
+var sweepOnce sync.Once
+
+// dropStale drops, with their _seed companions, the schemas of the pool
+// named by prefix that belong to migrations other than digest's and were
+// built before cutoff (the time in their comment; a schema with no
+// readable comment is an interrupted build and counts as old), each only
+// while holding its advisory lock: a schema a test holds is never dropped,
+// and one taken after is built again. Each test binary sweeps once.
+func dropStale(ctx context.Context, conn *sql.Conn, prefix, digest string, cutoff time.Time) error {
+	rows, err := conn.QueryContext(ctx, `SELECT nspname, COALESCE(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace
+		WHERE nspname LIKE $1 AND nspname NOT LIKE '%\_seed'`, prefix+`\_%`)
+	if err != nil {
+		return err
+	}
+	type cand struct{ name, comment string }
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.name, &c.comment); err != nil {
+			rows.Close()
+			return err
+		}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	current := prefix + "_" + digest[:16] + "_"
+	for _, c := range cands {
+		if strings.HasPrefix(c.name, current) {
+			continue
+		}
+		if f := strings.Fields(c.comment); len(f) == 4 {
+			if built, err := time.Parse("2006-01-02T15:04:05Z", f[3]); err == nil && built.After(cutoff) {
+				continue
+			}
+		}
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, c.name).Scan(&got); err != nil {
+			return err
+		}
+		if !got {
+			continue // in use
+		}
+		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(c.name)+` CASCADE; DROP SCHEMA IF EXISTS `+quoteIdent(c.name+"_seed")+` CASCADE`)
+		conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, c.name)
 		if err != nil {
 			return err
 		}

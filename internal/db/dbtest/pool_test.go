@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub/internal/db"
 )
@@ -368,5 +369,60 @@ func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
 			t.Errorf("%s: the fingerprint did not change", q)
 		}
 		prev = fp
+	}
+}
+
+// TestStalePoolSchemasAreDropped: a pool schema of other migrations built
+// before the cutoff is dropped with its _seed; one built after, one of
+// these migrations, and one a test holds (its lock) are kept.
+func TestStalePoolSchemasAreDropped(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpt" + hex.EncodeToString(b)
+	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+	digest := strings.Repeat("a", 64)
+	other := strings.Repeat("b", 16)
+	admin := poolAdmin(t, base)
+	mk := func(name, built string) {
+		t.Helper()
+		for _, q := range []string{`CREATE SCHEMA ` + quoteIdent(name), `CREATE SCHEMA ` + quoteIdent(name+"_seed"),
+			fmt.Sprintf(`COMMENT ON SCHEMA %s IS '%s %s fp %s'`, quoteIdent(name), poolMark, other, built)} {
+			if _, err := admin.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	oldS, newS, curS, heldS := prefix+"_"+other+"_0", prefix+"_"+other+"_1", prefix+"_"+digest[:16]+"_0", prefix+"_"+other+"_2"
+	mk(oldS, "2000-01-01T00:00:00Z")
+	mk(newS, "2999-01-01T00:00:00Z")
+	mk(curS, "2000-01-01T00:00:00Z")
+	mk(heldS, "2000-01-01T00:00:00Z")
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, poolLockClass, heldS); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
+		t.Fatal(err)
+	}
+	holder.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, heldS)
+	for name, want := range map[string]bool{oldS: false, oldS + "_seed": false, newS: true, curS: true, heldS: true, heldS + "_seed": true} {
+		var n int
+		if err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != want {
+			t.Errorf("schema %s: exists %v, want %v", name, n == 1, want)
+		}
 	}
 }
