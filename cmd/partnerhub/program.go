@@ -205,6 +205,18 @@ func (m *Main) parseArgs(name string, args []string, bind func(*config.Config, *
 	return cfg, fs, pos, nil
 }
 
+// parseKeyed is parse for the commands that seal or open two-factor
+// secrets: they also need the secret key (config.RequireSecretKey).
+func (m *Main) parseKeyed(name string, args []string, bind func(*config.Config, *flag.FlagSet), extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	cfg, fs, err := m.parse(name, args, bind, extra)
+	if err == nil {
+		if kerr := cfg.RequireSecretKey(); kerr != nil {
+			err = usageError{kerr}
+		}
+	}
+	return cfg, fs, err
+}
+
 func (m *Main) logger(cfg config.Config) *slog.Logger {
 	var lvl slog.Level
 	lvl.UnmarshalText([]byte(cfg.LogLevel))
@@ -267,7 +279,7 @@ func (m *Main) openApp(ctx context.Context, cfg config.Config) (*app.App, error)
 }
 
 func (m *Main) serve(ctx context.Context, args []string) error {
-	cfg, _, err := m.parse("serve", args, (*config.Config).BindServe, nil)
+	cfg, _, err := m.parseKeyed("serve", args, (*config.Config).BindServe, nil)
 	if err != nil {
 		return err
 	}
@@ -375,7 +387,7 @@ func (m *Main) demo(ctx context.Context, args []string) error {
 	var seed int64
 	var orgs int
 	var force bool
-	cfg, _, err := m.parse("demo", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
+	cfg, _, err := m.parseKeyed("demo", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
 		fs.Int64Var(&seed, "seed", 2009, "random seed: the same seed gives the same town")
 		fs.IntVar(&orgs, "orgs", 300, "number of organisations to generate")
 		fs.BoolVar(&force, "force", false, "with --database-url: drop every Partnerhub table first")
@@ -502,7 +514,7 @@ func (m *Main) user(ctx context.Context, args []string) error {
 // compute it anyway).
 func (m *Main) totpCode(ctx context.Context, args []string) error {
 	var email string
-	cfg, _, err := m.parse("user totp-code", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
+	cfg, _, err := m.parseKeyed("user totp-code", args, (*config.Config).BindData, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "email address of a user with two-factor sign-in (required)")
 	})
 	if err != nil {
@@ -625,7 +637,7 @@ func (m *Main) jobs(ctx context.Context, args []string) error {
 		return usageError{errors.New("usage: partnerhub jobs run NAME")}
 	}
 	name := args[1]
-	cfg, _, err := m.parse("jobs run", args[2:], (*config.Config).BindServe, nil)
+	cfg, _, err := m.parseKeyed("jobs run", args[2:], (*config.Config).BindServe, nil)
 	if err != nil {
 		return err
 	}
@@ -686,6 +698,9 @@ func (m *Main) importCmd(ctx context.Context, args []string) error {
 		return usageError{errors.New("usage: partnerhub import KIND FILE [--dry-run] [--postcodes FY1,FY2] [--classification FILE]")}
 	}
 	kind, file := pos[0], pos[1]
+	if err := cfg.RequireSecretKey(); err != nil {
+		return usageError{err}
+	}
 	a, err := m.openApp(ctx, cfg)
 	if err != nil {
 		return exitError{importing.ExitRefused, err}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"partnerhub/internal/apperr"
+	"partnerhub/internal/audit"
 	"partnerhub/internal/db"
 	"partnerhub/internal/secretkey"
 	"partnerhub/internal/web"
@@ -40,6 +41,11 @@ type Service struct {
 	dummy     string
 
 	identities identityCache // identity_cache.go
+
+	// auditChecked is where the audit page's last verification of the
+	// chain ended (adminAudit).
+	auditMu      sync.Mutex
+	auditChecked audit.Checkpoint
 
 	readsOnce sync.Once
 	reads     db.Querier

@@ -190,11 +190,6 @@ func (c *Config) Validate() error {
 	if c.DatabaseURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("a data directory is needed when no database URL is given")
 	}
-	if strings.TrimSpace(c.DataDir) == "" && strings.TrimSpace(c.SecretKey) == "" {
-		// Without either, each process would make up its own key and the
-		// two-factor secrets sealed by one could not be read by the next.
-		return fmt.Errorf("with no data directory, set PARTNERHUB_SECRET_KEY (64 hexadecimal digits, for example from: openssl rand -hex 32): two-factor secrets are sealed with it and must outlive the process")
-	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("base URL %q must be an absolute http(s) URL", c.BaseURL)
 	}
@@ -218,6 +213,21 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("log format %q must be text or json", c.LogFormat)
 	}
 	return c.validateRetention()
+}
+
+// RequireSecretKey is for the commands that seal or open two-factor
+// secrets (serve, demo, user totp-code, and jobs and import, which build
+// the app and so seal any secret stored plain): with no data directory
+// (PostgreSQL) the key must come from PARTNERHUB_SECRET_KEY, or each
+// process would make up its own and the secrets sealed by one could not be
+// read by the next. Validate does not check it: the other commands
+// (migrate, config, audit verify, user create/export/erase, backup) never
+// use the key and run without it.
+func (c *Config) RequireSecretKey() error {
+	if strings.TrimSpace(c.DataDir) == "" && strings.TrimSpace(c.SecretKey) == "" {
+		return fmt.Errorf("with no data directory, set PARTNERHUB_SECRET_KEY (64 hexadecimal digits, for example from: openssl rand -hex 32): this command seals or opens two-factor secrets with it, and they must outlive the process")
+	}
+	return nil
 }
 
 // IsPostgresURL reports whether u names a PostgreSQL database.

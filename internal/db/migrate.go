@@ -230,7 +230,8 @@ func unwrapInternal(err error) error {
 }
 
 // MigrationsDigest identifies the migrations this binary applies on
-// dialect (their names and bodies): a database migrated by a binary with
+// dialect (their names and bodies, and for a dialect with Go steps their
+// names and migrate_steps.go, their source): a database migrated by a binary with
 // the same digest has the same schema. dbtest keys its migrated SQLite
 // template by it.
 func MigrationsDigest(dialect Dialect) (string, error) {
@@ -239,8 +240,19 @@ func MigrationsDigest(dialect Dialect) (string, error) {
 		return "", err
 	}
 	h := sha256.New()
+	steps := false
 	for _, m := range ms {
 		fmt.Fprintf(h, "%d:%s\n%d:%s\n", len(m.name), m.name, len(m.body), m.body)
+		if m.step != nil { // a Go step added to a file changes the digest
+			fmt.Fprintf(h, "step:%s\n", m.name)
+			steps = true
+		}
+	}
+	if steps {
+		// The steps' code is not in the files: the source that holds
+		// them stands for it (a change to it, even a comment, gives a new
+		// digest, which only costs the test fixtures a new migration).
+		fmt.Fprintf(h, "%d:%s\n", len(goStepsSource), goStepsSource)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,9 +2,16 @@ package db
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 )
+
+// goStepsSource is this file, for MigrationsDigest: the steps' code is
+// part of what a migrated schema depends on.
+//
+//go:embed migrate_steps.go
+var goStepsSource string
 
 // goSteps are the parts of migrations that SQL alone cannot write, by the
 // migration file's name without .sql (dialect included). Each runs in the

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -11,8 +12,12 @@ import (
 // again on every request: on SQLite, parsing was two fifths of a
 // signed-in page's SQL time (BenchmarkHandler in cmd/partnerhub). Use it
 // for a hot page's few fixed statements (make one per feature with
-// NewReadStatements and keep it); SQL built with a varying number of
-// placeholders (InList) runs unprepared once the cache is full.
+// NewReadStatements and keep it). SQL built with a varying number of
+// placeholders (InList, Placeholders) makes a new text for each length of
+// its list: at most maxListLengths of them are kept per statement (texts
+// that differ only in the length of their placeholder lists: listShape),
+// the others run unprepared, so a list's lengths cannot fill the cache and
+// keep the fixed statements that come later out of it.
 //
 // A kept statement is reset when its rows are closed (as any query's),
 // so it holds no read transaction between queries and every query sees
@@ -23,7 +28,13 @@ type ReadStatements struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
+	// lists counts the kept texts of each listShape that has a list.
+	lists map[string]int
 }
+
+// maxListLengths is how many texts of one statement with a placeholder
+// list (one per length of the list) are kept prepared.
+const maxListLengths = 4
 
 // NewReadStatements returns the statement-keeping read Querier of d (on
 // PostgreSQL, d.Q() itself).
@@ -31,7 +42,7 @@ func NewReadStatements(d *DB) Querier {
 	if d.Dialect != SQLite {
 		return d.Q()
 	}
-	return &ReadStatements{db: d.read, stmts: map[string]*sql.Stmt{}}
+	return &ReadStatements{db: d.read, stmts: map[string]*sql.Stmt{}, lists: map[string]int{}}
 }
 
 // stmt is the kept statement for query, prepared on first use; nil when
@@ -47,6 +58,15 @@ func (c *ReadStatements) stmt(ctx context.Context, query string) (*sql.Stmt, err
 	if full {
 		return nil, nil
 	}
+	shape, list := listShape(query)
+	if list {
+		c.mu.RLock()
+		full = c.lists[shape] >= maxListLengths
+		c.mu.RUnlock()
+		if full {
+			return nil, nil
+		}
+	}
 	// Prepared without the lock: preparing waits for a free read
 	// connection, and queries whose statements are kept must not wait
 	// behind it (their callers may hold the connections it waits for).
@@ -60,12 +80,83 @@ func (c *ReadStatements) stmt(ctx context.Context, query string) (*sql.Stmt, err
 		s.Close()
 		return kept, nil
 	}
-	if len(c.stmts) >= maxCachedStatements {
+	if len(c.stmts) >= maxCachedStatements || (list && c.lists[shape] >= maxListLengths) {
 		s.Close()
 		return nil, nil
 	}
 	c.stmts[query] = s
+	if list {
+		c.lists[shape]++
+	}
 	return s, nil
+}
+
+// listShape is query with each list of two or more placeholders ("$3,
+// $4, $5" or "?, ?") written as "$…", and whether it had one: the texts
+// that InList and Placeholders build for lists of different lengths share
+// it. Only statements not kept yet pay for it.
+func listShape(query string) (string, bool) {
+	var b strings.Builder
+	list := false
+	for i := 0; i < len(query); {
+		n := placeholderAt(query, i)
+		if n == 0 {
+			b.WriteByte(query[i])
+			i++
+			continue
+		}
+		end, count := i+n, 1
+		for {
+			j := end
+			for j < len(query) && query[j] == ' ' {
+				j++
+			}
+			if j >= len(query) || query[j] != ',' {
+				break
+			}
+			j++
+			for j < len(query) && query[j] == ' ' {
+				j++
+			}
+			m := placeholderAt(query, j)
+			if m == 0 {
+				break
+			}
+			end, count = j+m, count+1
+		}
+		if count >= 2 {
+			b.WriteString("$…")
+			list = true
+		} else {
+			b.WriteString(query[i:end])
+		}
+		i = end
+	}
+	if !list {
+		return query, false
+	}
+	return b.String(), true
+}
+
+// placeholderAt is the length of the placeholder ("?" or "$n") at query[i:], or 0.
+func placeholderAt(query string, i int) int {
+	if i >= len(query) {
+		return 0
+	}
+	if query[i] == '?' {
+		return 1
+	}
+	if query[i] != '$' {
+		return 0
+	}
+	j := i + 1
+	for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+		j++
+	}
+	if j == i+1 {
+		return 0
+	}
+	return j - i
 }
 
 // ExecContext runs query unprepared (the read connections are query-only).

@@ -653,10 +653,11 @@ func BenchmarkImport(b *testing.B) {
 }
 
 // backendCPU is the CPU time (user and system, from /proc/PID/stat) of
-// each PostgreSQL backend whose application name is app: the benchmark's
+// each PostgreSQL backend whose application name is app (dbtest adds its
+// lease after it: see dbtest.leaseURL): the benchmark's
 // own connections (the server runs on this machine).
 func backendCPU(b *testing.B, d *db.DB, app string) map[int]time.Duration {
-	pids, err := db.Column[int](context.Background(), d.Q(), `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, app)
+	pids, err := db.Column[int](context.Background(), d.Q(), `SELECT pid FROM pg_stat_activity WHERE application_name = $1 OR starts_with(application_name, $1 || ' ')`, app)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -567,25 +567,24 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 		areas = `(SELECT string_agg(kind || ':' || code, chr(31)) FROM org_areas oa WHERE oa.organisation_id = o.id)`
 	}
 	// Policies counted as before (the due date as policyDue has it) in one
-	// pass over index org_policies_org_review (migration 0121): held*8 +
-	// due, as an organisation holds at most one policy of each of the
-	// seven kinds (UNIQUE (organisation_id, kind)).
+	// pass over index org_policies_org_review (migration 0121), as one
+	// column: held*policyPack + due (policyCountsSQL).
 	query := `SELECT o.id, o.uuid, o.slug, o.name, o.sector, o.legal_form, o.created_at, o.updated_at, ` +
 		`COALESCE(` + terms + `, ''), COALESCE(` + areas + `, ''), ` +
-		`(SELECT COUNT(*) * 8 + COALESCE(SUM(CASE WHEN op.review_date IS NULL OR op.review_date <= $1 THEN 1 ELSE 0 END), 0) FROM org_policies op WHERE op.organisation_id = o.id), ` +
+		`(` + policyCountsSQL(`op.review_date IS NULL OR op.review_date <= $1`, `org_policies op WHERE op.organisation_id = o.id`) + `), ` +
 		`(SELECT COUNT(DISTINCT partnership_id) FROM partnership_members pm WHERE pm.organisation_id = o.id), ` +
 		`EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = o.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= $2)) ` +
 		`FROM organisations o WHERE o.id IN (IDS)`
 	err := db.QueryEach(ctx, q, d, query, []any{t.Add(ReviewWarning), t}, ids, func(r *sql.Rows) error {
 		var o accounts.Organisation
 		var ts, as string
-		var pol int
+		var pol int64
 		ci := &candInfo{}
 		if err := r.Scan(&o.ID, &o.UUID, &o.Slug, &o.Name, &o.Sector, &o.LegalForm, &o.CreatedAt, &o.UpdatedAt,
 			&ts, &as, &pol, &ci.partners, &ci.ready); err != nil {
 			return err
 		}
-		ci.policies, ci.policiesDue = pol/8, pol%8
+		ci.policies, ci.policiesDue = unpackPolicies(pol)
 		ci.terms = make(map[int64]bool, strings.Count(ts, ",")+1)
 		for f := range strings.SplitSeq(ts, ",") {
 			if f == "" {
@@ -773,4 +772,23 @@ func cachedTermNames(ctx context.Context, q db.Querier) (map[int64]string, map[i
 	termCache.m[q] = termEntry{time.Now(), names, svcs}
 	termCache.Unlock()
 	return names, svcs, nil
+}
+
+// policyPack packs an organisation's count of policies held and of those
+// due for review into one column (held*policyPack + due; due <= held).
+// It was 8, right only while there are at most seven policy kinds (UNIQUE
+// (organisation_id, kind) bounds held by their number): an eighth kind
+// would have read eight due policies as one more held and none due.
+// 2^32 is past any count of rows.
+const policyPack = 1 << 32
+
+// policyCountsSQL counts the rows of from (a FROM clause, WHERE included)
+// as held*policyPack + the rows where due holds.
+func policyCountsSQL(due, from string) string {
+	return `SELECT COUNT(*) * ` + strconv.FormatInt(policyPack, 10) + ` + COALESCE(SUM(CASE WHEN ` + due + ` THEN 1 ELSE 0 END), 0) FROM ` + from
+}
+
+// unpackPolicies is policyCountsSQL's count as held and due.
+func unpackPolicies(pol int64) (held, due int) {
+	return int(pol / policyPack), int(pol % policyPack)
 }

@@ -38,6 +38,8 @@ type handMatcher struct {
 	// byPostcode: the organisations at each (normalised) postcode.
 	byPostcode map[string][]int
 	rejected   map[string]bool // number \x00 org id
+	// scored counts the organisations best has scored (for tests).
+	scored int
 }
 
 type handOrg struct {
@@ -128,9 +130,9 @@ type scored struct {
 // postcode or a word of its name, and returns the best three of
 // minProposal or more. Words in more than commonWord names are passed
 // over, except that a name made only of such words (at national scale
-// "Blackpool Community Trust" is) still looks among its rarest word's
-// names, so a row is never created beside its hand-typed twin only
-// because its words are common.
+// "Blackpool Community Trust" is) still looks among the names that have
+// all of its words (fallback), so a row is never created beside its
+// hand-typed twin only because its words are common.
 func (m *handMatcher) best(name, pc, number string) []scored {
 	if len(m.orgs) == 0 {
 		return nil
@@ -143,6 +145,7 @@ func (m *handMatcher) best(name, pc, number string) []scored {
 				continue
 			}
 			seen[i] = true
+			m.scored++
 			o := m.orgs[i]
 			if m.rejected[number+"\x00"+strconv.FormatInt(o.id, 10)] {
 				continue
@@ -170,10 +173,56 @@ func (m *handMatcher) best(name, pc, number string) []scored {
 		}
 	}
 	if !used && rarest != "" {
-		consider(m.byWord[rarest])
+		consider(m.fallback(NameTokens(name)))
 	}
 	slices.SortFunc(best, func(a, b scored) int { return b.c - a.c })
 	return best[:min(3, len(best))]
+}
+
+// fallbackLimit is the most organisations the common-words fallback
+// scores for one register row. It scored every name with the rarest of
+// the row's words: at national scale tens of thousands for each such row.
+const fallbackLimit = 1000
+
+// fallback is the organisations whose names have every one of tokens
+// (those in no name aside): the intersection of the words' lists, walked
+// from the shortest (integer merges, nothing scored), with the names
+// made of exactly those words (twins) first, at most fallbackLimit of
+// them. A row whose words are all shared by more names than that is
+// compared with the twins and the first others only.
+func (m *handMatcher) fallback(tokens []string) []int {
+	var lists [][]int
+	for _, w := range tokens {
+		if l := m.byWord[w]; len(l) > 0 {
+			lists = append(lists, l)
+		}
+	}
+	if len(lists) == 0 {
+		return nil
+	}
+	slices.SortFunc(lists, func(a, b []int) int { return len(a) - len(b) })
+	var twins, others []int
+	pos := make([]int, len(lists))
+	for _, i := range lists[0] { // each list is ascending (add appends)
+		all := true
+		for k := 1; k < len(lists) && all; k++ {
+			l := lists[k]
+			for pos[k] < len(l) && l[pos[k]] < i {
+				pos[k]++
+			}
+			all = pos[k] < len(l) && l[pos[k]] == i
+		}
+		if !all {
+			continue
+		}
+		if slices.Equal(m.orgs[i].tokens, tokens) {
+			twins = append(twins, i)
+		} else if len(others) < fallbackLimit {
+			others = append(others, i)
+		}
+	}
+	out := append(twins, others...)
+	return out[:min(len(out), fallbackLimit)]
 }
 
 // MatchProposal is a register entry proposed as an organisation typed in

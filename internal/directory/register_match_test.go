@@ -41,3 +41,32 @@ func TestHandMatchWithOnlyCommonWords(t *testing.T) {
 		}
 	}
 }
+
+// TestHandMatchFallbackIsCapped: a row whose words are all common scores
+// at most fallbackLimit organisations, however many names share its words
+// (it scored every name with its rarest word), and still finds its
+// hand-typed twin first even when it comes after that many others.
+func TestHandMatchFallbackIsCapped(t *testing.T) {
+	m := &handMatcher{byWord: map[string][]int{}, byPostcode: map[string][]int{}, rejected: map[string]bool{}}
+	n := 3 * fallbackLimit
+	for i := range n {
+		m.add(handOrg{id: int64(i + 1), name: fmt.Sprintf("Blackpool Community Trust Shop %d", i), postcode: "PR1 1AA"})
+	}
+	for i := range n { // names with only some of the words
+		m.add(handOrg{id: int64(100000 + i), name: fmt.Sprintf("Blackpool Youth Trust %d", i)})
+	}
+	m.add(handOrg{id: 99999, name: "Blackpool Community Trust", postcode: "FY1 5XY"})
+	best := m.best("BLACKPOOL COMMUNITY TRUST", "", "1200001")
+	if m.scored > fallbackLimit {
+		t.Errorf("scored %d organisations, want at most %d", m.scored, fallbackLimit)
+	}
+	if len(best) == 0 || m.orgs[best[0].i].id != 99999 {
+		t.Errorf("proposed %v, want the hand-typed organisation 99999 first", best)
+	}
+	// Without a twin: still at most fallbackLimit.
+	m.scored = 0
+	m.best("BLACKPOOL COMMUNITY TRUST SHOP", "", "1200002")
+	if m.scored == 0 || m.scored > fallbackLimit {
+		t.Errorf("scored %d organisations, want 1 to %d", m.scored, fallbackLimit)
+	}
+}

@@ -338,6 +338,9 @@ type NavItem struct {
 	// as current (the network map is part of Partnerships, the news of the
 	// Library), so the main navigation stays one row at 1280 px.
 	Also []string
+	// html is the item written by navItemTemplate: [0] not current,
+	// [1] current (see NavHTML).
+	html [2]string
 }
 
 // Current reports whether the item is the section of the page at path.
@@ -359,30 +362,54 @@ func inSection(path, h string) bool {
 }
 
 // NavHTML is the main navigation's items after Home, the item of the
-// page's section marked aria-current. It is written here rather than
-// ranged over in the layout: a reflective method call and an allocation
-// per item, on every page, were a good part of a signed-in page's
-// rendering (BenchmarkHandler in cmd/partnerhub). The items are the
-// features' constants, escaped all the same.
+// page's section marked aria-current. It is not ranged over in the layout:
+// a reflective method call and an allocation per item, on every page,
+// were a good part of a signed-in page's rendering (BenchmarkHandler in
+// cmd/partnerhub). Each item's two forms (current or not) are written by
+// html/template itself (navItemTemplate), once when AddNav adds it, so a
+// label or href is escaped, and a URL of an unsafe scheme (javascript:,
+// data:) filtered, exactly as in any template: only the joining is done
+// here (TestNavHTMLEscapesAsHTMLTemplate).
 func (p *Page) NavHTML() template.HTML {
 	var b strings.Builder
 	b.Grow(64 * len(p.Nav))
 	for _, n := range p.Nav {
-		b.WriteString(`<li><a href="`)
-		b.WriteString(template.HTMLEscapeString(n.Href))
-		b.WriteByte('"')
-		if n.Current(p.Path) {
-			b.WriteString(` aria-current="page"`)
+		if n.html[0] == "" { // an item not added by AddNav
+			n.prepare()
 		}
-		b.WriteByte('>')
-		b.WriteString(template.HTMLEscapeString(n.Label))
-		b.WriteString(`</a></li>`)
+		if n.Current(p.Path) {
+			b.WriteString(n.html[1])
+		} else {
+			b.WriteString(n.html[0])
+		}
 	}
 	return template.HTML(b.String())
 }
 
+// navItemTemplate is one item of the main navigation, not current (.C
+// false) or current.
+var navItemTemplate = template.Must(template.New("nav-item").Parse(
+	`<li><a href="{{.N.Href}}"{{if .C}} aria-current="page"{{end}}>{{.N.Label}}</a></li>`))
+
+// prepare writes the item's two forms with navItemTemplate.
+func (n *NavItem) prepare() {
+	for i := range n.html {
+		var b strings.Builder
+		if err := navItemTemplate.Execute(&b, struct {
+			N *NavItem
+			C bool
+		}{n, i == 1}); err != nil {
+			panic(err) // the template only reads two strings
+		}
+		n.html[i] = b.String()
+	}
+}
+
 // AddNav adds an entry to the main navigation (at start-up).
-func (s *Server) AddNav(item NavItem) { s.nav = append(s.nav, item) }
+func (s *Server) AddNav(item NavItem) {
+	item.prepare()
+	s.nav = append(s.nav, item)
+}
 
 // Form is a convenience for handlers re-showing a form with errors.
 type Form struct {

@@ -221,12 +221,21 @@ func NewSchema(t testing.TB, base string) (string, string) {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		admin.Close()
 	})
-	pu, err := url.Parse(base)
+	u, err := withSearchPath(base, schema)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return u, schema
+}
+
+// withSearchPath is the URL base with its search_path set to schema.
+func withSearchPath(base, schema string) (string, error) {
+	pu, err := url.Parse(base)
+	if err != nil {
+		return "", err
 	}
 	q := pu.Query()
 	q.Set("search_path", schema)
 	pu.RawQuery = q.Encode()
-	return pu.String(), schema
+	return pu.String(), nil
 }

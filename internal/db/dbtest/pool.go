@@ -2,8 +2,10 @@ package dbtest
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -30,8 +32,8 @@ import (
 // state again before handing it out:
 //
 //   - The schema's catalog (tables, columns, defaults, constraints,
-//     indexes, triggers and whether they are enabled, functions, types,
-//     rules) is compared with the fingerprint recorded when it was
+//     indexes, triggers and whether they are enabled, functions, types and
+//     enum labels, rules, policies, grants) is compared with the fingerprint recorded when it was
 //     migrated. A test that changed the schema (several drop a trigger,
 //     rename a table or add one) leaves a different fingerprint, and the
 //     schema is dropped and migrated again.
@@ -99,6 +101,11 @@ func poolSchema(t testing.TB, base, prefix string) (string, string) {
 	if err != nil {
 		t.Fatalf("dbtest: connect to %s: %v", base, err)
 	}
+	sweepOnce.Do(func() {
+		if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
+			t.Logf("dbtest: dropping stale pool schemas: %v", err)
+		}
+	})
 	for n := 0; ; n++ {
 		schema := fmt.Sprintf("%s_%s_%d", prefix, digest[:16], n)
 		var got bool
@@ -109,12 +116,24 @@ func poolSchema(t testing.TB, base, prefix string) (string, string) {
 		if !got {
 			continue
 		}
-		t.Cleanup(func() { release(conn, schema) })
-		u, err := withSearchPath(base, schema)
+		lease := newLease()
+		t.Cleanup(func() {
+			if err := closeStrays(ctx, conn, schema, true); err != nil {
+				t.Errorf("dbtest: %v", err)
+			}
+			release(conn, schema)
+		})
+		u, err := leaseURL(base, schema, lease)
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
+		// Connections of an earlier holder that are still open (a test
+		// binary that died mid-query; one its holder's check at the end
+		// did not see) are closed before the reset.
+		if err := closeStrays(ctx, conn, schema, false); err != nil {
+			t.Fatalf("dbtest: %v", err)
+		}
 		how, err := prepare(ctx, conn, u, schema, digest)
 		if err != nil {
 			t.Fatalf("dbtest: prepare pool schema %s: %v", schema, err)
@@ -139,15 +158,96 @@ func release(conn *sql.Conn, schema string) {
 	conn.Close()
 }
 
-func withSearchPath(base, schema string) (string, error) {
+// A test's connections to its pool schema are named, in their
+// application_name, dbtest:<schema>:<lease> (after the name the base URL
+// gives, if any), lease being new each time the schema is taken. So the
+// pool sees in pg_stat_activity every connection to a schema and whether
+// it belongs to the present holder:
+//
+//   - when a test ends (its own *db.DB closed by then), any connection to
+//     the schema still open, its own or an earlier holder's that came back
+//     (a goroutine, a server or a *sql.DB that outlived its test, which
+//     could otherwise write into the schema after it is reset and handed
+//     to the next test), fails the test and is closed (closeStrays);
+//   - before a schema is reset, any connection to it is closed.
+//
+// A straggler that connects again after that is caught at the end of the
+// next holder's test (its lease is not the holder's, and is named in the
+// failure). TestPoolCatchesConnectionsThatOutliveTheTest shows both.
+func leaseURL(base, schema, lease string) (string, error) {
 	pu, err := url.Parse(base)
 	if err != nil {
 		return "", err
 	}
 	q := pu.Query()
 	q.Set("search_path", schema)
+	tag := leaseTag(schema, lease)
+	if app := q.Get("application_name"); app != "" && len(app)+1+len(tag) <= 63 {
+		tag = app + " " + tag // kept for tests that find their backends by it
+	}
+	q.Set("application_name", tag)
 	pu.RawQuery = q.Encode()
 	return pu.String(), nil
+}
+
+func leaseTag(schema, lease string) string { return "dbtest:" + schema + ":" + lease }
+
+func newLease() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// closeStrays closes every connection to schema's leases (see leaseURL).
+// At the end of a test (ending true) it first gives the test's closed
+// connections a moment to go (a server process ends after its client
+// has gone), and reports any it had to close.
+func closeStrays(ctx context.Context, conn *sql.Conn, schema string, ending bool) error {
+	const q = `SELECT pid, application_name, state, left(query, 120) FROM pg_stat_activity
+		WHERE pid <> pg_backend_pid() AND position($1 in application_name) > 0`
+	type backend struct {
+		pid              int
+		app, state, last string
+	}
+	find := func() ([]backend, error) {
+		rows, err := conn.QueryContext(ctx, q, "dbtest:"+schema+":")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []backend
+		for rows.Next() {
+			var b backend
+			var state, last sql.NullString
+			if err := rows.Scan(&b.pid, &b.app, &state, &last); err != nil {
+				return nil, err
+			}
+			b.state, b.last = state.String, last.String
+			out = append(out, b)
+		}
+		return out, rows.Err()
+	}
+	strays, err := find()
+	for wait := 10 * time.Millisecond; err == nil && len(strays) > 0 && ending && wait < 2*time.Second; wait *= 2 {
+		time.Sleep(wait)
+		strays, err = find()
+	}
+	if err != nil || len(strays) == 0 {
+		return err
+	}
+	var names []string
+	for _, b := range strays {
+		// Waits up to 5 s for the backend to end.
+		if _, err := conn.ExecContext(ctx, `SELECT pg_terminate_backend($1, 5000)`, b.pid); err != nil {
+			return fmt.Errorf("close connection %d to %s: %w", b.pid, schema, err)
+		}
+		names = append(names, fmt.Sprintf("%s (%s, last query %q)", b.app, b.state, b.last))
+	}
+	if !ending {
+		return nil
+	}
+	return fmt.Errorf("%d connection(s) to pool schema %s still open when the test ended, now closed: a goroutine, server or *sql.DB outlived the test and could have written into the schema after it was handed to the next one: %s",
+		len(strays), schema, strings.Join(names, "; "))
 }
 
 // skipReset is for TestPoolSchemaIsResetForTheNextTest's own check that it
@@ -301,7 +401,11 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 }
 
 // fingerprint is a digest of schema's catalog: what a test could change
-// besides rows and sequence positions.
+// besides rows and sequence positions (tables, columns, constraints,
+// indexes, triggers, rules, functions, types with their enum labels and
+// domains' base types, row-level security policies, and the privileges
+// granted on the schema, its tables, columns and functions:
+// TestFingerprintSeesTypesPoliciesAndGrants).
 func fingerprint(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
 	var fp string
 	err := conn.QueryRowContext(ctx, `
@@ -333,8 +437,26 @@ SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
   SELECT 'fn ' || p.oid::regprocedure::text || ' ' || md5(COALESCE(p.prosrc, ''))
     FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
   UNION ALL
-  SELECT 'type ' || t.typname || ' ' || t.typtype::text
+  SELECT 'type ' || t.typname || ' ' || t.typtype::text || ' ' || COALESCE(pg_catalog.format_type(t.typbasetype, t.typtypmod), '')
     FROM pg_type t JOIN ns ON t.typnamespace = ns.oid
+  UNION ALL
+  SELECT 'enum ' || t.typname || ' ' || e.enumsortorder::text || ' ' || e.enumlabel
+    FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid JOIN ns ON t.typnamespace = ns.oid
+  UNION ALL
+  SELECT 'pol ' || c.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || p.polpermissive::text || ' ' || p.polroles::text
+         || ' ' || COALESCE(pg_get_expr(p.polqual, p.polrelid), '') || ' ' || COALESCE(pg_get_expr(p.polwithcheck, p.polrelid), '')
+    FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN ns ON c.relnamespace = ns.oid
+  UNION ALL
+  SELECT 'acl ' || c.relname || ' ' || c.relacl::text || ' ' || c.relforcerowsecurity::text
+    FROM pg_class c JOIN ns ON c.relnamespace = ns.oid WHERE c.relacl IS NOT NULL OR c.relforcerowsecurity
+  UNION ALL
+  SELECT 'acl ' || a.attrelid::regclass::text || '.' || a.attname || ' ' || a.attacl::text
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid WHERE a.attacl IS NOT NULL
+  UNION ALL
+  SELECT 'acl fn ' || p.oid::regprocedure::text || ' ' || p.proacl::text
+    FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid WHERE p.proacl IS NOT NULL
+  UNION ALL
+  SELECT 'acl schema ' || COALESCE(n.nspacl::text, '') FROM pg_namespace n JOIN ns ON n.oid = ns.oid
 ) parts`, schema).Scan(&fp)
 	return fp, err
 }
@@ -382,6 +504,65 @@ func dropPool(ctx context.Context, base, prefix string) error {
 		}
 		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(n)+` CASCADE; DROP SCHEMA IF EXISTS `+quoteIdent(n+"_seed")+` CASCADE`)
 		conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, n)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staleAfter is how long ago a pool schema of other migrations (another
+// checkout's, or this one's before its migrations changed) must have been
+// built before dropStale drops it.
+const staleAfter = 24 * time.Hour
+
+var sweepOnce sync.Once
+
+// dropStale drops, with their _seed companions, the schemas of the pool
+// named by prefix that belong to migrations other than digest's and were
+// built before cutoff (the time in their comment; a schema with no
+// readable comment is an interrupted build and counts as old), each only
+// while holding its advisory lock: a schema a test holds is never dropped,
+// and one taken after is built again. Each test binary sweeps once.
+func dropStale(ctx context.Context, conn *sql.Conn, prefix, digest string, cutoff time.Time) error {
+	rows, err := conn.QueryContext(ctx, `SELECT nspname, COALESCE(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace
+		WHERE nspname LIKE $1 AND nspname NOT LIKE '%\_seed'`, prefix+`\_%`)
+	if err != nil {
+		return err
+	}
+	type cand struct{ name, comment string }
+	var cands []cand
+	for rows.Next() {
+		var c cand
+		if err := rows.Scan(&c.name, &c.comment); err != nil {
+			rows.Close()
+			return err
+		}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	current := prefix + "_" + digest[:16] + "_"
+	for _, c := range cands {
+		if strings.HasPrefix(c.name, current) {
+			continue
+		}
+		if f := strings.Fields(c.comment); len(f) == 4 {
+			if built, err := time.Parse("2006-01-02T15:04:05Z", f[3]); err == nil && built.After(cutoff) {
+				continue
+			}
+		}
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, c.name).Scan(&got); err != nil {
+			return err
+		}
+		if !got {
+			continue // in use
+		}
+		_, err := conn.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(c.name)+` CASCADE; DROP SCHEMA IF EXISTS `+quoteIdent(c.name+"_seed")+` CASCADE`)
+		conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, c.name)
 		if err != nil {
 			return err
 		}

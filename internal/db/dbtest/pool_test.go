@@ -3,11 +3,13 @@ package dbtest
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"partnerhub/internal/db"
 )
@@ -255,4 +257,209 @@ func TestPostgresFixturesCommitWithoutWaitingForTheDisk(t *testing.T) {
 	}
 	defer d.Close()
 	show("a schema of its own", d)
+}
+
+// recordingTB is a test whose failures and clean-ups are kept, so that a
+// test can run the pool's end-of-test check of another and see it fail.
+type recordingTB struct {
+	testing.TB
+	errs     []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) end() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// TestPoolCatchesConnectionsThatOutliveTheTest: a connection to a pool
+// schema still open when its test ends (here a *sql.DB the test forgot)
+// fails that test and is closed; when the forgotten *sql.DB connects again
+// later and writes into the schema, now the next test's, the next test
+// fails naming it. A test that closed everything passes.
+func TestPoolCatchesConnectionsThatOutliveTheTest(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpt" + hex.EncodeToString(b)
+	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+
+	first := &recordingTB{TB: t}
+	u, schema := poolSchema(first, base, prefix)
+	leak, err := sql.Open("pgx", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leak.Close()
+	if _, err := leak.Exec(`SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	first.end()
+	if len(first.errs) != 1 || !strings.Contains(first.errs[0], "still open when the test ended") || !strings.Contains(first.errs[0], schema) {
+		t.Fatalf("a test that left a connection open: failures %q, want one naming %s", first.errs, schema)
+	}
+	var left int
+	if err := poolAdmin(t, base).QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity WHERE position($1 in application_name) > 0`, "dbtest:"+schema+":").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Fatalf("%d connections to %s left open after the test's end", left, schema)
+	}
+
+	second := &recordingTB{TB: t}
+	u2, schema2 := poolSchema(second, base, prefix)
+	if schema2 != schema {
+		t.Fatalf("the private pool gave %s, not %s again", schema2, schema)
+	}
+	// The forgotten *sql.DB connects again and writes.
+	if _, err := leak.Exec(`INSERT INTO site_settings (key, value) VALUES ('stray', 'x')`); err != nil {
+		// The first attempt may meet the closed connection; database/sql
+		// retries on a new one for a bad connection only.
+		if _, err := leak.Exec(`INSERT INTO site_settings (key, value) VALUES ('stray', 'x')`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := sql.Open("pgx", u2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Exec(`SELECT 1`)
+	d.Close()
+	second.end()
+	if len(second.errs) != 1 || !strings.Contains(second.errs[0], "still open when the test ended") {
+		t.Fatalf("a test whose schema a stray connection wrote into: failures %q, want one", second.errs)
+	}
+	lease1 := strings.TrimPrefix(u[strings.Index(u, "application_name=")+len("application_name="):], "")
+	lease1, _, _ = strings.Cut(lease1, "&")
+	if lease1 = strings.ReplaceAll(lease1, "%3A", ":"); !strings.Contains(second.errs[0], lease1) {
+		t.Errorf("the failure does not name the first test's connection %s: %s", lease1, second.errs[0])
+	}
+
+	third := &recordingTB{TB: t}
+	u3, _ := poolSchema(third, base, prefix)
+	d, err = sql.Open("pgx", u3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(`SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	third.end()
+	if len(third.errs) != 0 {
+		t.Fatalf("a test that closed its connections: failures %q", third.errs)
+	}
+}
+
+func poolAdmin(t *testing.T, base string) *sql.DB {
+	a, err := adminDB(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestFingerprintSeesTypesPoliciesAndGrants: a test that adds an enum
+// label, a row-level security policy or a grant leaves a schema whose
+// fingerprint differs, so the pool builds it again instead of resetting
+// its rows only.
+func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	_, schema := NewSchema(t, base)
+	admin := poolAdmin(t, base)
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := quoteIdent(schema)
+	if _, err := conn.ExecContext(ctx, `CREATE TYPE `+s+`.mood AS ENUM ('calm'); CREATE TABLE `+s+`.t (n BIGINT, m `+s+`.mood)`); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TYPE ` + s + `.mood ADD VALUE 'cross'`,
+		`ALTER TABLE ` + s + `.t ENABLE ROW LEVEL SECURITY`,
+		`CREATE POLICY only_small ON ` + s + `.t USING (n < 10)`,
+		`GRANT SELECT ON ` + s + `.t TO PUBLIC`,
+		`GRANT UPDATE (n) ON ` + s + `.t TO PUBLIC`,
+		`GRANT USAGE ON SCHEMA ` + s + ` TO PUBLIC`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fp, err := fingerprint(ctx, conn, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fp == prev {
+			t.Errorf("%s: the fingerprint did not change", q)
+		}
+		prev = fp
+	}
+}
+
+// TestStalePoolSchemasAreDropped: a pool schema of other migrations built
+// before the cutoff is dropped with its _seed; one built after, one of
+// these migrations, and one a test holds (its lock) are kept.
+func TestStalePoolSchemasAreDropped(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpt" + hex.EncodeToString(b)
+	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+	digest := strings.Repeat("a", 64)
+	other := strings.Repeat("b", 16)
+	admin := poolAdmin(t, base)
+	mk := func(name, built string) {
+		t.Helper()
+		for _, q := range []string{`CREATE SCHEMA ` + quoteIdent(name), `CREATE SCHEMA ` + quoteIdent(name+"_seed"),
+			fmt.Sprintf(`COMMENT ON SCHEMA %s IS '%s %s fp %s'`, quoteIdent(name), poolMark, other, built)} {
+			if _, err := admin.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	oldS, newS, curS, heldS := prefix+"_"+other+"_0", prefix+"_"+other+"_1", prefix+"_"+digest[:16]+"_0", prefix+"_"+other+"_2"
+	mk(oldS, "2000-01-01T00:00:00Z")
+	mk(newS, "2999-01-01T00:00:00Z")
+	mk(curS, "2000-01-01T00:00:00Z")
+	mk(heldS, "2000-01-01T00:00:00Z")
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, poolLockClass, heldS); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
+		t.Fatal(err)
+	}
+	holder.ExecContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, heldS)
+	for name, want := range map[string]bool{oldS: false, oldS + "_seed": false, newS: true, curS: true, heldS: true, heldS + "_seed": true} {
+		var n int
+		if err := admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 1) != want {
+			t.Errorf("schema %s: exists %v, want %v", name, n == 1, want)
+		}
+	}
 }
