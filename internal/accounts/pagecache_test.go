@@ -168,7 +168,7 @@ func TestPageCacheBounds(t *testing.T) {
 		w := env.App.Web
 		w.SetPageCacheLimits(2, 0)
 		for i := range 3 {
-			c.Get("/account?n=" + strconv.Itoa(i)).Status(t, 200)
+			c.Get("/account?n="+strconv.Itoa(i)).Status(t, 200)
 		}
 		if st := w.PageCacheStats(); st.Entries != 2 || st.Stores < 3 {
 			t.Fatalf("after 3 pages with room for 2: %+v", st)
@@ -183,7 +183,7 @@ func TestPageCacheBounds(t *testing.T) {
 		limit := int64(2 * page)
 		w.SetPageCacheLimits(100, limit)
 		for i := range 3 {
-			c.Get("/account?m=" + strconv.Itoa(i)).Status(t, 200)
+			c.Get("/account?m="+strconv.Itoa(i)).Status(t, 200)
 		}
 		if st := w.PageCacheStats(); st.Entries != 1 || st.Bytes > limit {
 			t.Fatalf("after 3 pages of %d bytes with room for %d bytes: %+v", page, limit, st)
