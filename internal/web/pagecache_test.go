@@ -55,3 +55,40 @@ func TestPageCacheGivesEachAnswerItsNonce(t *testing.T) {
 		t.Error("two answers had the same nonce")
 	}
 }
+
+// Only a 200 that sets no cookie is kept: other answers run the handler
+// every time.
+func TestPageCacheKeepsOnlyPlain200s(t *testing.T) {
+	calls := 0
+	page := web.Get("/page", web.SignedIn, func(w http.ResponseWriter, r *http.Request) error {
+		calls++
+		if r.URL.Query().Get("cookie") != "" {
+			http.SetCookie(w, &http.Cookie{Name: "c", Value: "1"})
+		}
+		if r.URL.Query().Get("status") != "" {
+			w.WriteHeader(http.StatusAccepted)
+		}
+		_, err := w.Write([]byte("page"))
+		return err
+	})
+	var srv *web.Server
+	h := newServerWith(t, func(s *web.Server) {
+		srv = s
+		s.Auth = fakeAuth{ids: map[string]*web.Identity{"pat": {UserID: 1, Name: "Pat", SessionHash: "h1", Orgs: map[int64]web.Role{}}}}
+		s.Cached(page)
+	}, page)
+	for _, path := range []string{"/page?status=1", "/page?cookie=1"} {
+		calls = 0
+		for range 2 {
+			req := httptest.NewRequest("GET", path, nil)
+			req.Header.Set("X-Test-User", "pat")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+		if calls != 2 {
+			t.Errorf("%s: the handler ran %d times of 2", path, calls)
+		}
+	}
+	if st := srv.PageCacheStats(); st.Stores != 0 || st.Hits != 0 {
+		t.Errorf("kept or served: %+v", st)
+	}
+}
