@@ -246,10 +246,17 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 	ctx := r.Context()
 	hash := HashToken(tok)
 	now := db.Now()
-	e, ok := s.identities.get(hash, now)
+	// Read before the identity, so a cached one is checked against it and
+	// a loaded one is at least as new (web's page cache reuses it).
+	v, verr := s.DB.StateVersion(ctx)
+	var e *cachedIdentity
+	ok := false
+	if verr == nil {
+		e, ok = s.identities.get(hash, now, v)
+	}
 	if !ok {
 		var err error
-		if e, err = s.loadIdentity(r, hash); err != nil || e == nil {
+		if e, err = s.loadIdentity(r, hash, v, verr == nil); err != nil || e == nil {
 			return nil, err
 		}
 	}
@@ -271,9 +278,9 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 // loadIdentity reads a session's identity from the database and caches
 // it; nil for no such session (or one still waiting for its second
 // factor, which is nobody yet).
-func (s *Service) loadIdentity(r *http.Request, hash string) (*cachedIdentity, error) {
+func (s *Service) loadIdentity(r *http.Request, hash string, v db.StateVersion, versioned bool) (*cachedIdentity, error) {
 	ctx := r.Context()
-	e := cachedIdentity{fetched: db.Now(), epoch: identityEpoch.Load()}
+	e := cachedIdentity{fetched: db.Now(), epoch: identityEpoch.Load(), version: v, versioned: versioned}
 	id := &e.id
 	var verified, secondFactor *time.Time
 	var pending bool

@@ -17,7 +17,7 @@ const emailChangeTTL = 24 * time.Hour
 
 func accountRoutes(s *Service) []web.Route {
 	return []web.Route{
-		web.Get("/account", web.SignedIn, s.accountPage),
+		s.Web.Cached(web.Get("/account", web.SignedIn, s.accountPage)),
 		web.Get("/account/password", web.SignedIn, s.passwordForm),
 		web.Post("/account/password", web.SignedIn, s.changePassword),
 		web.Get("/account/email", web.SignedIn, s.emailForm),

@@ -13,7 +13,7 @@ func orgRoutes(s *Service) []web.Route {
 		web.Get("/orgs", web.SignedIn, s.orgsPage),
 		web.Get("/orgs/new", web.SignedIn, s.newOrgForm),
 		web.Post("/orgs/new", web.SignedIn, s.createOrg),
-		web.Get("/orgs/{org}", web.OrgRole(web.RoleViewer), s.orgHome),
+		s.Web.Cached(web.Get("/orgs/{org}", web.OrgRole(web.RoleViewer), s.orgHome)),
 	}
 }
 

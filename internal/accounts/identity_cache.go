@@ -20,9 +20,11 @@ import (
 // an organisation's sector (commissioners), erasure. It empties every
 // identity cache of this process, now and again when the transaction
 // commits, so no request started before the commit can keep the old
-// identity. Another process (a second instance on PostgreSQL, the CLI)
-// cannot reach this cache: there identityTTL bounds how long an old
-// identity can last.
+// identity. A cached identity is also used only while the database's
+// state version (db.StateVersion) is the one it was read at: any commit,
+// including one by another process (a second instance on PostgreSQL, the
+// CLI disabling a user), makes it read again. identityTTL bounds it
+// besides.
 
 // identityTTL is how long a cached identity is used.
 const identityTTL = 30 * time.Second
@@ -44,11 +46,13 @@ func IdentityChanged(q db.Querier) {
 }
 
 type cachedIdentity struct {
-	id       web.Identity
-	lastSeen time.Time
-	expires  time.Time
-	fetched  time.Time
-	epoch    uint64
+	id        web.Identity
+	lastSeen  time.Time
+	expires   time.Time
+	fetched   time.Time
+	epoch     uint64
+	version   db.StateVersion
+	versioned bool // version was read (else the entry is not kept)
 }
 
 type identityCache struct {
@@ -57,15 +61,16 @@ type identityCache struct {
 }
 
 // get returns a copy of the session's identity if it is cached, still
-// fresh and no identity change happened since it was read.
-func (c *identityCache) get(hash string, now time.Time) (*cachedIdentity, bool) {
+// fresh, no identity change happened since it was read and the database
+// is still at version v.
+func (c *identityCache) get(hash string, now time.Time, v db.StateVersion) (*cachedIdentity, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[hash]
 	if !ok {
 		return nil, false
 	}
-	if e.epoch != identityEpoch.Load() || now.Sub(e.fetched) > identityTTL || now.Before(e.fetched) {
+	if e.epoch != identityEpoch.Load() || e.version != v || now.Sub(e.fetched) > identityTTL || now.Before(e.fetched) {
 		delete(c.m, hash)
 		return nil, false
 	}
@@ -76,8 +81,8 @@ func (c *identityCache) get(hash string, now time.Time) (*cachedIdentity, bool) 
 
 // put keeps an identity read while identityEpoch was epoch.
 func (c *identityCache) put(hash string, e cachedIdentity) {
-	if e.epoch != identityEpoch.Load() {
-		return // changed while it was read
+	if e.epoch != identityEpoch.Load() || !e.versioned {
+		return // changed while it was read, or no version to check it by
 	}
 	e.id.Orgs = maps.Clone(e.id.Orgs)
 	c.mu.Lock()

@@ -222,6 +222,15 @@ func (c *Client) Do(method, path string, body io.Reader, header http.Header) *Re
 	return &Response{Code: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
+// Cookie is the value of the client's cookie name ("" if it has none),
+// to send again from another client (a copied session).
+func (c *Client) Cookie(name string) string {
+	if ck := c.cookies[name]; ck != nil {
+		return ck.Value
+	}
+	return ""
+}
+
 // Get sends a GET.
 func (c *Client) Get(path string) *Response { return c.Do("GET", path, nil, nil) }
 

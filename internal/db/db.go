@@ -47,6 +47,9 @@ type DB struct {
 	read       *sql.DB
 	write      *sql.DB
 	sqlitePath string
+	opts       Options // what was opened (OpenAgain)
+	// versions reads the state version (stateversion.go).
+	versions versionSource
 }
 
 // Options says what to open.
@@ -63,7 +66,11 @@ type Options struct {
 // Open opens (and for SQLite creates) the database. It does not migrate.
 func Open(ctx context.Context, o Options) (*DB, error) {
 	if o.URL != "" {
-		return openPostgres(ctx, o.URL, o.Pooler == "transaction")
+		d, err := openPostgres(ctx, o.URL, o.Pooler == "transaction")
+		if d != nil {
+			d.opts = o
+		}
+		return d, err
 	}
 	path := o.Path
 	if path == "" {
@@ -75,7 +82,17 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		}
 		path = filepath.Join(o.DataDir, "partnerhub.db")
 	}
-	return openSQLite(ctx, path)
+	d, err := openSQLite(ctx, path)
+	if d != nil {
+		d.opts = Options{Path: path}
+	}
+	return d, err
+}
+
+// OpenAgain opens a second store on the same database, with pools of its
+// own: what another process (the CLI, a second server) sees and writes.
+func (d *DB) OpenAgain(ctx context.Context) (*DB, error) {
+	return Open(ctx, d.opts)
 }
 
 func sqliteDSN(path string, writer bool) string {
@@ -194,6 +211,7 @@ func connectPostgres(ctx context.Context, cfg *pgx.ConnConfig, opts []stdlib.Opt
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.versions.close()
 	err := d.read.Close()
 	if d.write != d.read {
 		if e := d.write.Close(); err == nil {
@@ -438,8 +456,10 @@ func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOp
 		return Err(err, "")
 	}
 	if err := stx.Commit(); err != nil {
+		d.committed() // it may have committed all the same
 		return Err(err, "")
 	}
+	d.committed()
 	for _, f := range tx.after {
 		f()
 	}

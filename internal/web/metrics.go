@@ -14,6 +14,9 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// pageCache counts the page cache's answers by result: hit, miss,
+	// bypass (pagecache.go).
+	pageCache *prometheus.CounterVec
 }
 
 func newMetrics(d *db.DB) *metrics {
@@ -27,7 +30,11 @@ func newMetrics(d *db.DB) *metrics {
 		Help:    "HTTP request latency by route pattern.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"route"})
-	m.reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.pageCache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "partnerhub_page_cache_total",
+		Help: "Signed-in page requests answered from the page cache (hit), rendered and kept (miss), or rendered without it (bypass).",
+	}, []string{"result"})
+	m.reg.MustRegister(m.requests, m.latency, m.pageCache, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if d != nil {
 		m.reg.MustRegister(dbCollector{d})
 	}

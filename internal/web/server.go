@@ -49,6 +49,9 @@ type Server struct {
 	staticPages sync.Map // page name -> rendered bytes for anonymous visitors
 
 	views *viewRecord // with RecordViews: the data types each page got
+
+	cachedRoutes map[string]bool // patterns of the routes the page cache serves (Cached)
+	pages        pageCache       // pagecache.go
 }
 
 // New builds a server shell. Auth is set by the accounts feature before
@@ -63,6 +66,7 @@ func New(cfg config.Config, logger *slog.Logger, d *db.DB) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Config: cfg, Logger: logger, DB: d, R: rd, Static: st, metrics: newMetrics(d)}
+	s.pages.counter = s.metrics.pageCache
 	if cfg.CheckViews {
 		s.RecordViews()
 	}
@@ -181,6 +185,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 	if rt.Method == "" {
 		pattern = ""
 	}
+	cached := s.cachedRoutes[pattern] && s.DB != nil
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info, ok := r.Context().Value(infoKey{}).(*reqInfo); ok {
 			info.route = pattern
@@ -190,6 +195,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 				s.Error(w, r, err)
 			}
 			return
+		}
+		if s.DB != nil && len(r.Header["Cookie"]) > 0 {
+			// The identity and the page cache check their entries against
+			// one reading of the database's state version.
+			r = r.WithContext(s.DB.WithVersionMemo(r.Context()))
 		}
 		id, err := s.Auth.Identify(r)
 		if err != nil {
@@ -208,6 +218,13 @@ func (s *Server) wrap(rt Route) http.Handler {
 			ctx = audit.WithActor(ctx, audit.Actor{RequestID: RequestID(ctx)})
 		}
 		r = r.WithContext(ctx)
+		var fill *pageFill
+		if cached {
+			var hit bool
+			if hit, fill = s.lookupPage(w, r, id); hit {
+				return
+			}
+		}
 		r2, err := s.authorize(w, r, rt.Policy)
 		if err != nil {
 			s.Error(w, r, err)
@@ -218,6 +235,12 @@ func (s *Server) wrap(rt Route) http.Handler {
 		}
 		if done, err := s.secondFactorGate(w, r2, rt, id); done || err != nil {
 			if err != nil {
+				s.Error(w, r2, err)
+			}
+			return
+		}
+		if fill != nil {
+			if err := s.fillPage(fill, w, r2, rt.Handler); err != nil {
 				s.Error(w, r2, err)
 			}
 			return
