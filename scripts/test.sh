@@ -27,15 +27,47 @@ fi
 # names another place ("" keeps TMPDIR). GOTMPDIR goes there too: since
 # Go 1.26 t.TempDir is made under it, and the test binaries go test links
 # there (about 2 GB for the whole suite) are deleted at the end.
+# A directory on a noexec mount (hardened hosts, Docker's /dev/shm) is not
+# used: go test runs its test binaries from GOTMPDIR, and e2e builds and
+# runs partnerhub under TMPDIR, so both stay on disk there.
+noexec() {
+  local opts
+  opts=$(findmnt -no OPTIONS --target "$1" 2>/dev/null) \
+    || opts=$(awk -v d="$1" '$2 == d {o = $4} END {print o}' /proc/mounts 2>/dev/null)
+  [[ ",$opts," == *,noexec,* ]]
+}
 if [ -z "${PARTNERHUB_TEST_TMPDIR+set}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
    && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] \
    && [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -ge 4194304 ] 2>/dev/null; then
-  PARTNERHUB_TEST_TMPDIR=/dev/shm
+  if noexec /dev/shm; then
+    echo "test: /dev/shm is mounted noexec: test files stay in ${TMPDIR:-/tmp}"
+  else
+    PARTNERHUB_TEST_TMPDIR=/dev/shm
+  fi
+fi
+if [ -n "${PARTNERHUB_TEST_TMPDIR:-}" ] && noexec "$PARTNERHUB_TEST_TMPDIR"; then
+  echo "test: PARTNERHUB_TEST_TMPDIR=$PARTNERHUB_TEST_TMPDIR is on a noexec mount, where go test cannot run its binaries" >&2
+  exit 2
 fi
 if [ -n "${PARTNERHUB_TEST_TMPDIR:-}" ]; then
+  # A run that was killed (SIGKILL skips the trap) leaves its directory,
+  # in memory. Remove this user's that are over 6 hours old and whose run
+  # is gone: the pid file names the run; a directory without one predates
+  # it. A live run's directory is left alone.
+  for old in "$PARTNERHUB_TEST_TMPDIR"/partnerhub-test.*; do
+    [ -d "$old" ] && [ -O "$old" ] || continue
+    [ -n "$(find "$old" -maxdepth 0 -mmin +360 2>/dev/null)" ] || continue
+    pid=$(cat "$old/partnerhub-test.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      continue
+    fi
+    echo "test: removing $old, left by a run that is gone"
+    rm -rf "$old"
+  done
   run_tmp=$(mktemp -d "$PARTNERHUB_TEST_TMPDIR/partnerhub-test.XXXXXX")
   chmod 711 "$run_tmp" # pgbouncer runs as nobody and reads its directory inside
   trap 'rm -rf "$run_tmp"' EXIT
+  echo $$ >"$run_tmp/partnerhub-test.pid"
   echo "test: test files in $run_tmp (PARTNERHUB_TEST_TMPDIR=\"\" keeps them in ${TMPDIR:-/tmp})"
   export TMPDIR="$run_tmp" GOTMPDIR="$run_tmp"
 fi

@@ -82,7 +82,16 @@ type (
 )
 
 // Build assembles the program over an open, migrated database.
+//
+// It refuses a configuration with no data directory and no
+// PARTNERHUB_SECRET_KEY (config.RequireSecretKey): it seals any plain
+// two-factor secret it finds, and a key made up for this process would
+// lose them. The commands check it earlier too, for a usage error before
+// opening the database; this check is for the ones that forget.
 func Build(cfg config.Config, logger *slog.Logger, d *db.DB) (*App, error) {
+	if err := cfg.RequireSecretKey(); err != nil {
+		return nil, err
+	}
 	w, err := web.New(cfg, logger, d)
 	if err != nil {
 		return nil, err

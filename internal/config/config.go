@@ -222,7 +222,8 @@ func (c *Config) Validate() error {
 // process would make up its own and the secrets sealed by one could not be
 // read by the next. Validate does not check it: the other commands
 // (migrate, config, audit verify, user create/export/erase, backup) never
-// use the key and run without it.
+// use the key and run without it. app.Build checks it as well, so that a
+// command that builds the app cannot forget it.
 func (c *Config) RequireSecretKey() error {
 	if strings.TrimSpace(c.DataDir) == "" && strings.TrimSpace(c.SecretKey) == "" {
 		return fmt.Errorf("with no data directory, set PARTNERHUB_SECRET_KEY (64 hexadecimal digits, for example from: openssl rand -hex 32): this command seals or opens two-factor secrets with it, and they must outlive the process")

@@ -268,6 +268,9 @@ func (s *Server) fillPage(f *pageFill, w http.ResponseWriter, r *http.Request, h
 	}
 	e := &pageEntry{key: f.key, version: f.version, at: f.at, header: rec.header}
 	if nonce := Nonce(r.Context()); nonce != "" {
+		if !nonceWrittenPlain(rec.body.Bytes(), nonce) {
+			return nil
+		}
 		e.parts = bytes.Split(rec.body.Bytes(), []byte(nonce))
 	} else {
 		e.parts = [][]byte{rec.body.Bytes()}
@@ -275,6 +278,24 @@ func (s *Server) fillPage(f *pageFill, w http.ResponseWriter, r *http.Request, h
 	e.size = int64(len(f.key) + rec.body.Len() + 64*len(e.header) + 24*len(e.parts) + 256)
 	s.pages.put(e)
 	return nil
+}
+
+// nonceWrittenPlain tells whether every nonce="..." attribute in body
+// holds the request's nonce as it is. Where one does not (the nonce was
+// escaped on the way out), the page cannot be cut at the nonce and must
+// not be kept, or a later answer would carry this request's nonce.
+func nonceWrittenPlain(body []byte, nonce string) bool {
+	attr := []byte(`nonce="`)
+	for {
+		i := bytes.Index(body, attr)
+		if i < 0 {
+			return true
+		}
+		body = body[i+len(attr):]
+		if !bytes.HasPrefix(body, []byte(nonce)) || len(body) == len(nonce) || body[len(nonce)] != '"' {
+			return false
+		}
+	}
 }
 
 // pageRecorder passes an answer through and keeps a copy of it while it

@@ -486,7 +486,7 @@ func (s *Server) RenderStatic(w http.ResponseWriter, r *http.Request, name strin
 		if err := s.render(&buf, nil, r, name, data); err != nil {
 			return err
 		}
-		if n := Nonce(r.Context()); n != "" && bytes.Contains(buf.Bytes(), []byte(n)) {
+		if n := Nonce(r.Context()); n != "" && (bytes.Contains(buf.Bytes(), []byte(n)) || bytes.Contains(buf.Bytes(), []byte(`nonce="`))) {
 			// A page that uses the CSP nonce cannot be shared between requests.
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, err := w.Write(buf.Bytes())

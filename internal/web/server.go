@@ -320,11 +320,19 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// newNonce makes a request's CSP nonce. It uses the URL-safe base64
+// alphabet, which CSP's nonce grammar allows and html/template writes
+// unchanged (it writes '+' as "&#43;"), so that the page cache finds the
+// nonce in a page. A variable so that a test can force a given one.
+var newNonce = func() string {
+	nb := make([]byte, 16)
+	rand.Read(nb)
+	return base64.RawURLEncoding.EncodeToString(nb)
+}
+
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		nb := make([]byte, 16)
-		rand.Read(nb)
-		nonce := base64.RawStdEncoding.EncodeToString(nb)
+		nonce := newNonce()
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
