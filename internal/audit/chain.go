@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"partnerhub/internal/db"
@@ -214,9 +215,11 @@ func Verify(ctx context.Context, d *db.DB) (Verification, error) {
 // Checkpoint): the checkpoint's own row must still be there with its hash
 // and content, and every row after it must link to it in order. Its cost
 // is the rows after cp, not the whole log (the admin page's; see
-// accounts.adminAudit). A row before the checkpoint changed or deleted
-// since is not seen: only a whole verification (Verify; `partnerhub audit
-// verify`) finds those.
+// accounts.adminAudit), with one pass over the ids up to cp that must
+// still number cp.Entries, each linked: a row added before the checkpoint
+// (into a gap in the ids) or removed from before it breaks the chain
+// there. A row before the checkpoint changed since is not seen: only a
+// whole verification (Verify; `partnerhub audit verify`) finds those.
 func VerifyAfter(ctx context.Context, d *db.DB, cp Checkpoint) (Verification, error) {
 	var v Verification
 	err := d.Read(ctx, func(tx *db.Tx) error {
@@ -235,14 +238,39 @@ func VerifyAfter(ctx context.Context, d *db.DB, cp Checkpoint) (Verification, er
 			case !h.Valid || h.String != cp.Hash || chainHash(p.String, msg) != h.String:
 				v.BadID, v.Problem = cp.ID, "its content does not match its hash (the row was changed)"
 			}
-			if v.BadID != 0 {
+			if v.Problem != "" { // BadID may be 0: a row forged with id 0
+				return nil
+			}
+			// A row added at or below the checkpoint (into a gap in the
+			// ids) is not among the rows after it: the rows up to it must
+			// still be the checkpoint's count, each linked. One pass over
+			// their ids, no hashing.
+			var count int
+			var unlinked sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MIN(CASE WHEN c.audit_id IS NULL THEN a.id END)
+				FROM audit_log a LEFT JOIN audit_chain c ON c.audit_id = a.id WHERE a.id <= $1`, cp.ID).Scan(&count, &unlinked); err != nil {
+				return err
+			}
+			switch {
+			case unlinked.Valid:
+				v.BadID, v.Problem = unlinked.Int64, "it has no link in the chain (added without audit.Record)"
+			case count != cp.Entries:
+				v.BadID, v.Problem = cp.ID, fmt.Sprintf("the log has %d rows up to it, %d when it was verified (a row before it was added or removed)", count, cp.Entries)
+			}
+			if v.Problem != "" { // BadID may be 0: a row forged with id 0
 				return nil
 			}
 			v.Checked++
 			v.Entries, v.Last, prev = cp.Entries, cp.ID, cp.Hash
 		}
+		// The whole chain from the lowest id: a row forged with id 0 or
+		// below is read too.
+		after := cp.ID
+		if cp.ID == 0 {
+			after = math.MinInt64
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT a.id, `+chainMessage(tx.Dialect)+`, c.prev_hash, c.hash
-			FROM audit_log a LEFT JOIN audit_chain c ON c.audit_id = a.id WHERE a.id > $1 ORDER BY a.id`, cp.ID)
+			FROM audit_log a LEFT JOIN audit_chain c ON c.audit_id = a.id WHERE a.id > $1 ORDER BY a.id`, after)
 		if err != nil {
 			return err
 		}
@@ -263,7 +291,7 @@ func VerifyAfter(ctx context.Context, d *db.DB, cp Checkpoint) (Verification, er
 			case chainHash(prev, msg) != h.String:
 				v.BadID, v.Problem = id, "its content does not match its hash (the row was changed)"
 			}
-			if v.BadID != 0 {
+			if v.Problem != "" { // BadID may be 0: a row forged with id 0
 				return nil
 			}
 			v.Entries++
@@ -274,7 +302,7 @@ func VerifyAfter(ctx context.Context, d *db.DB, cp Checkpoint) (Verification, er
 		}
 		v.Head = prev
 		var orphan sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT MIN(audit_id) FROM audit_chain c WHERE c.audit_id > $1 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.id = c.audit_id)`, cp.ID).Scan(&orphan); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(audit_id) FROM audit_chain c WHERE c.audit_id > $1 AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.id = c.audit_id)`, after).Scan(&orphan); err != nil {
 			return err
 		}
 		if orphan.Valid {

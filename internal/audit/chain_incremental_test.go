@@ -104,3 +104,46 @@ func TestAuditPageVerifiesIncrementally(t *testing.T) {
 		admin.Get("/admin/audit").Status(t, 200).Contains(t, fmt.Sprintf("Chain broken at entry %d", ids[1]))
 	})
 }
+
+// TestVerifyAfterSeesRowsForgedBeforeCheckpoint: a row inserted with an
+// id at or below the checkpoint (into a gap in the ids) is not among the
+// rows after it, but verifying after the checkpoint reports the chain
+// broken: unlinked, the row is named; given a link too, the count of rows
+// up to the checkpoint no longer matches its entries. The whole
+// verification names the row (its id is 0 when the first row's is 1: the
+// whole verification reads from the lowest id, not from id 1).
+func TestVerifyAfterSeesRowsForgedBeforeCheckpoint(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		apptest.New(t, d)
+		ctx := context.Background()
+		ids := record(t, d, 4)
+		full := verify(t, d)
+		cp := full.Checkpoint()
+		if !full.OK() || cp.ID != ids[len(ids)-1] {
+			t.Fatalf("whole chain: %+v", full)
+		}
+		forged := ids[0] - 1 // below every row: a gap the ids left
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO audit_log (id, at, actor, action, object_type, object_id) VALUES ($1, $2, 'forger', 'forged', 'test', 'x')`, forged, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		v, err := audit.VerifyAfter(ctx, d, cp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.OK() || v.BadID != forged || !strings.Contains(v.Problem, "no link") {
+			t.Fatalf("an unlinked row forged below the checkpoint: %+v", v)
+		}
+		if _, err := d.W().ExecContext(ctx, `INSERT INTO audit_chain (audit_id, prev_hash, hash) VALUES ($1, '', 'forged')`, forged); err != nil {
+			t.Fatal(err)
+		}
+		if v, err = audit.VerifyAfter(ctx, d, cp); err != nil {
+			t.Fatal(err)
+		}
+		if v.OK() {
+			t.Fatalf("a linked row forged below the checkpoint: %+v", v)
+		}
+		if w := verify(t, d); w.OK() || w.BadID != forged {
+			t.Fatalf("whole verification: %+v", w)
+		}
+	})
+}

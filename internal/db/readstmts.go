@@ -92,9 +92,11 @@ func (c *ReadStatements) stmt(ctx context.Context, query string) (*sql.Stmt, err
 }
 
 // listShape is query with each list of two or more placeholders ("$3,
-// $4, $5" or "?, ?") written as "$…", and whether it had one: the texts
-// that InList and Placeholders build for lists of different lengths share
-// it. Only statements not kept yet pay for it.
+// $4, $5" or "?, ?") written as "$…" and each other placeholder ("$7",
+// "?") as "$", and whether it had a list: the texts that InList and
+// Placeholders build for lists of different lengths share it, though the
+// numbers of the placeholders after a list follow its length. Only
+// statements not kept yet pay for it.
 func listShape(query string) (string, bool) {
 	var b strings.Builder
 	list := false
@@ -128,7 +130,7 @@ func listShape(query string) (string, bool) {
 			b.WriteString("$…")
 			list = true
 		} else {
-			b.WriteString(query[i:end])
+			b.WriteString("$")
 		}
 		i = end
 	}
@@ -157,6 +159,24 @@ func placeholderAt(query string, i int) int {
 		return 0
 	}
 	return j - i
+}
+
+// Unkept is q without keeping statements: for a ReadStatements, its read
+// pool; any other Querier itself. Use it for SQL whose text changes from
+// one call to the next in more than its lists' lengths (values written
+// into it, a varying number of clauses), which would fill the cache.
+func Unkept(q Querier) Querier {
+	if c, ok := q.(*ReadStatements); ok {
+		return c.db
+	}
+	return q
+}
+
+// Kept is how many statements c keeps prepared.
+func (c *ReadStatements) Kept() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.stmts)
 }
 
 // ExecContext runs query unprepared (the read connections are query-only).

@@ -142,14 +142,27 @@ func TestReadStatementsKeepFewListLengths(t *testing.T) {
 
 func TestListShape(t *testing.T) {
 	for q, want := range map[string]string{
-		`SELECT 1 FROM t WHERE a = $1 AND id IN ($2, $3, $4)`: `SELECT 1 FROM t WHERE a = $1 AND id IN ($…)`,
-		`SELECT 1 FROM t WHERE a = $1 AND id IN (?, ?)`:       `SELECT 1 FROM t WHERE a = $1 AND id IN ($…)`,
-		`SELECT 1 FROM t WHERE id IN ($2,$3) OR x IN ($9)`:    `SELECT 1 FROM t WHERE id IN ($…) OR x IN ($9)`,
+		`SELECT 1 FROM t WHERE a = $1 AND id IN ($2, $3, $4)`: `SELECT 1 FROM t WHERE a = $ AND id IN ($…)`,
+		`SELECT 1 FROM t WHERE a = ? AND id IN (?, ?)`:        `SELECT 1 FROM t WHERE a = $ AND id IN ($…)`,
+		`SELECT 1 FROM t WHERE id IN ($2,$3) OR x IN ($9)`:    `SELECT 1 FROM t WHERE id IN ($…) OR x IN ($)`,
 		`SELECT '$' || $1, $ FROM t`:                          `SELECT '$' || $1, $ FROM t`,
 	} {
 		got, list := listShape(q)
 		if got != want || list != (got != q) {
 			t.Errorf("listShape(%q) = %q, %v; want %q", q, got, list, want)
 		}
+	}
+}
+
+// TestListShapeIgnoresNumbering: a single "$n" after a list is numbered by
+// the list's length, so texts with lists of different lengths share their
+// shape only if every "$n" is one token (before, "LIMIT $7" and "LIMIT $8"
+// made two shapes and the maxListLengths cap did not hold).
+func TestListShapeIgnoresNumbering(t *testing.T) {
+	a, _ := listShape(`SELECT 1 FROM t WHERE a = $1 AND id IN ($3, $4) AND b = $5 LIMIT $7`)
+	b, _ := listShape(`SELECT 1 FROM t WHERE a = $1 AND id IN ($3, $4, $5) AND b = $6 LIMIT $8`)
+	c, _ := listShape(`SELECT 1 FROM t WHERE a = $1 AND id IN (?, ?, ?, ?) AND b = ? LIMIT ?`)
+	if a != b || a != c {
+		t.Errorf("shapes differ:\n%s\n%s\n%s", a, b, c)
 	}
 }

@@ -504,7 +504,10 @@ func finderSQL(need map[int64]float64, wards, las []string, exclude map[int64]bo
 
 func finderCandidates(ctx context.Context, q db.Querier, d db.Dialect, need map[int64]float64, wards, las []string, exclude map[int64]bool) ([]int64, error) {
 	query, args := finderSQL(need, wards, las, exclude)
-	rows, err := q.QueryContext(ctx, query, args...)
+	// Unkept: the text holds the search's weights and a CASE arm per
+	// needed term, so each search is a new text that a page's kept
+	// statements would keep until their cache is full.
+	rows, err := db.Unkept(q).QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
