@@ -104,9 +104,6 @@ func (h *hist) before(d int64) int64 {
 	return h.cum[i-1]
 }
 
-// between is the number of rows whose day is in [s, e).
-func (h *hist) between(s, e int64) int64 { return h.before(e) - h.before(s) }
-
 // hists reads "SELECT key, day, COUNT(*) ... GROUP BY key, day ORDER BY
 // key, day" into one histogram per key.
 func hists(ctx context.Context, q db.Querier, query string) (map[string]*hist, error) {
