@@ -101,12 +101,11 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 		if tx.Dialect == db.SQLite && n > 1000 {
 			// A big import's pages stay in memory until the commit
 			// instead of spilling to the WAL mid-transaction (2 KiB a
-			// row, 128 to 512 MiB); the writer's page cache is put back
-			// after.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, min(max(131072, 2*n), 524288))); err != nil {
+			// row, 128 to 512 MiB); WriteBulk puts the writer's page
+			// cache back after the commit.
+			if err := tx.GrowCache(ctx, min(max(131072, 2*n), 524288)); err != nil {
 				return err
 			}
-			defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 		}
 		rebuild, err := deferIndexes(ctx, tx, n)
 		if err != nil {
