@@ -235,7 +235,10 @@ type importWriter struct {
 
 	pid            any
 	actor, request string
-	copying        bool // COPY on PostgreSQL: ids come from nextIDs
+	// ownIDs: new organisations' ids are taken before they are inserted
+	// (nextIDs), so their INSERT needs no RETURNING: COPY on PostgreSQL,
+	// and always on SQLite.
+	ownIDs bool
 
 	// spent is the time each step took, logged at debug level by
 	// finish (with each table's writes) to show where an import goes.
@@ -268,6 +271,10 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *import
 		return rs.Err()
 	}
 	w.profiles = newBulk(ctx, tx, ins+` org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
+	if tx.Dialect == db.SQLite {
+		w.orgs = newBulk(ctx, tx, ins+` organisations (id, uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ``, 8)
+		w.ownIDs = true
+	}
 	w.short = newBulk(ctx, tx, ins+` org_profiles (organisation_id, description, address, postcode, income_band, website, updated_at) VALUES`, ``, 7)
 	w.idents = newBulk(ctx, tx, ins+` org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
 	w.areas = newBulk(ctx, tx, ins+` org_areas (organisation_id, kind, code) VALUES`, ``, 3)
@@ -278,7 +285,7 @@ func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *import
 	// first, so no RETURNING is needed.
 	if tx.Dialect == db.Postgres && tx.CanRaw() {
 		w.orgs = newBulk(ctx, tx, "", "", 8)
-		w.copying = w.orgs.useCopy("organisations", "id", "uuid", "slug", "name", "sector", "legal_form", "created_at", "updated_at")
+		w.ownIDs = w.orgs.useCopy("organisations", "id", "uuid", "slug", "name", "sector", "legal_form", "created_at", "updated_at")
 		w.profiles.useCopy("org_profiles", "organisation_id", "other_names", "description", "mission", "address", "postcode", "income_band", "staff", "volunteers", "outcomes_method", "website", "social_links", "published", "updated_at")
 		w.short.useCopy("org_profiles", "organisation_id", "description", "address", "postcode", "income_band", "website", "updated_at")
 		w.idents.useCopy("org_identifiers", "identifier", "organisation_id", "scheme")
@@ -453,10 +460,10 @@ func (w *importWriter) create(fresh []*importRow) error {
 	}
 	w.created = make(map[string]*Profile, len(batch))
 	var ids []int64
-	if w.copying {
+	if w.ownIDs {
 		var err error
 		t0 := time.Now()
-		if ids, err = db.Column[int64](ctx, tx, `SELECT nextval(pg_get_serial_sequence('organisations', 'id')) FROM generate_series(1, $1)`, len(batch)); err != nil {
+		if ids, err = w.nextIDs(len(batch)); err != nil {
 			return err
 		}
 		w.took("ids", t0)
@@ -469,7 +476,7 @@ func (w *importWriter) create(fresh []*importRow) error {
 		}
 		p.UUID, p.CreatedAt, p.UpdatedAt = u.String(), w.now, w.now
 		w.created[p.Slug] = p
-		if w.copying {
+		if w.ownIDs {
 			p.ID = ids[i]
 			err = w.orgs.add(p.ID, p.UUID, p.Slug, p.Name, p.Sector, p.LegalForm, w.now, w.now)
 		} else {
@@ -501,6 +508,37 @@ func (w *importWriter) create(fresh []*importRow) error {
 	}
 	w.rep.Created += len(batch) + len(later)
 	return nil
+}
+
+// nextIDs takes n ids for new organisations, in order.
+//
+// PostgreSQL: from the sequence, as a default would.
+//
+// SQLite: the ids after the highest there is, max(id) or, as AUTOINCREMENT
+// goes, the highest ever given (sqlite_sequence: a deleted organisation's
+// id is never given again). That is safe because a write transaction on
+// SQLite begins IMMEDIATE (db.Write, db.WriteBulk): it holds the
+// database's one write lock from its start to its commit, so no other
+// connection, in this process or another, inserts an organisation in
+// between. Inserting an explicit id above sqlite_sequence moves it up, so
+// the organisations created after these (accounts.InsertOrg for a taken
+// slug, later batches, the site after the commit) follow them. Taken per
+// batch, after any such InsertOrg of the batch before
+// (TestImportIDsAfterDeleted).
+func (w *importWriter) nextIDs(n int) ([]int64, error) {
+	if w.tx.Dialect == db.Postgres {
+		return db.Column[int64](w.ctx, w.tx, `SELECT nextval(pg_get_serial_sequence('organisations', 'id')) FROM generate_series(1, $1)`, n)
+	}
+	var last int64
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT max(COALESCE((SELECT max(id) FROM organisations), 0),
+		COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'organisations'), 0))`).Scan(&last); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + 1 + int64(i)
+	}
+	return ids, nil
 }
 
 // addProfile queues a just-created organisation's profile, identifiers,

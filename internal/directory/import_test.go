@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"partnerhub/internal/accounts"
 	"partnerhub/internal/apperr"
 	"partnerhub/internal/db"
 	"partnerhub/internal/db/dbtest"
@@ -180,6 +181,66 @@ func TestImportDuplicatedColumnRefused(t *testing.T) {
 		_, err := Import(context.Background(), d, []byte(dup), false)
 		if err == nil || !strings.Contains(err.Error(), `columns 2 ("name") and 12 ("Name") are both name`) || countOrgs(t, d) != 0 {
 			t.Fatalf("duplicated column: %v (%d organisations)", err, countOrgs(t, d))
+		}
+	})
+}
+
+// TestImportIDsAfterDeleted: the import takes new organisations' ids
+// itself (nextIDs): never an id a deleted organisation had (SQLite's
+// AUTOINCREMENT, PostgreSQL's sequence), each once, and the organisations
+// created after it, by the import's own InsertOrg for a taken slug or
+// by the site, follow them.
+func TestImportIDsAfterDeleted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		var gone int64
+		err := d.Write(ctx, func(tx *db.Tx) error {
+			for i, slug := range []string{"kept-trust", "gone-trust"} {
+				o := accounts.Organisation{Name: []string{"Kept Trust", "Gone Trust"}[i], Sector: "vcs", LegalForm: "charity"}
+				if err := accounts.InsertOrg(ctx, tx, &o, 0); err != nil {
+					return err
+				}
+				if o.Slug != slug {
+					return fmt.Errorf("slug %q", o.Slug)
+				}
+				gone = o.ID
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = $1`, gone)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// "Kept Trust" has a taken slug: made by InsertOrg after the
+		// batch's multi-row INSERT.
+		csv := "identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n" +
+			"GB-CHC-5000001,Kept Trust,vcs,charity,FY1 1AA,,,,,,\nGB-CHC-5000002,Fresh Trust,vcs,charity,FY1 1AA,,,,,,\nGB-CHC-5000003,Other Trust,vcs,charity,FY1 1AA,,,,,,\n"
+		rep, err := Import(ctx, d, []byte(csv), false)
+		if err != nil || rep.Created != 3 {
+			t.Fatalf("import: %+v %v", rep, err)
+		}
+		var after int64
+		err = d.Write(ctx, func(tx *db.Tx) error {
+			o := accounts.Organisation{Name: "After Trust", Sector: "vcs", LegalForm: "charity"}
+			err := accounts.InsertOrg(ctx, tx, &o, 0)
+			after = o.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := db.Column[int64](ctx, d.Q(), `SELECT organisation_id FROM org_identifiers WHERE identifier LIKE 'GB-CHC-5%' ORDER BY organisation_id`)
+		if err != nil || len(ids) != 3 {
+			t.Fatalf("imported ids %v %v", ids, err)
+		}
+		for i, id := range ids {
+			if id <= gone || (i > 0 && id == ids[i-1]) {
+				t.Errorf("imported ids %v: each once, all after the deleted organisation's %d", ids, gone)
+				break
+			}
+		}
+		if after <= ids[2] {
+			t.Errorf("organisation made after the import has id %d, the import's are %v", after, ids)
 		}
 	})
 }
