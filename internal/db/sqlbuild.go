@@ -54,6 +54,31 @@ func InList[T any](d Dialect, args *[]any, vals []T) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")
 }
 
+// InIDs appends a list of ids to args as one parameter and returns the
+// right-hand side of a condition on an id column: "IN (SELECT value FROM
+// json_each($n))" on SQLite (the ids as a JSON array), "= ANY($n)" on
+// PostgreSQL (an array). The statement's text is then the same however
+// many ids there are, so it is parsed once and kept prepared
+// (ReadStatements) instead of parsed again for each length of list.
+func InIDs(d Dialect, args *[]any, ids []int64) string {
+	if d == Postgres {
+		*args = append(*args, ids)
+		return "= ANY($" + strconv.Itoa(len(*args)) + ")"
+	}
+	var b strings.Builder
+	b.Grow(len(ids)*7 + 2)
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteByte(']')
+	*args = append(*args, b.String())
+	return "IN (SELECT value FROM json_each($" + strconv.Itoa(len(*args)) + "))"
+}
+
 // Chunks calls fn with consecutive slices of xs of at most n elements.
 func Chunks[T any](xs []T, n int, fn func([]T) error) error {
 	for len(xs) > 0 {
@@ -77,18 +102,23 @@ func QueryEach[T any](ctx context.Context, q Querier, d Dialect, query string, e
 	return Chunks(ids, chunkSize, func(part []T) error {
 		args := append([]any(nil), extra...)
 		in := InList(d, &args, part)
-		rows, err := q.QueryContext(ctx, strings.Replace(query, "(IDS)", "("+in+")", 1), args...)
-		if err != nil {
+		return EachRow(ctx, q, strings.Replace(query, "(IDS)", "("+in+")", 1), args, fn)
+	})
+}
+
+// EachRow runs query and calls fn for every row.
+func EachRow(ctx context.Context, q Querier, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	})
+	}
+	return rows.Err()
 }
 
 // UniqueSlug returns base, or base-2, base-3 ..., the first that no row of

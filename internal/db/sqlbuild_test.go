@@ -65,6 +65,22 @@ func TestQueryEachAndUniqueSlug(t *testing.T) {
 		if err != nil || n != len(ids) {
 			t.Fatalf("QueryEach read %d of %d rows, err %v", n, len(ids), err)
 		}
+		// InIDs: the same statement text for any number of ids (none,
+		// one, 1,200), each list answered exactly, after a parameter.
+		texts := map[string]bool{}
+		for _, want := range [][]int64{nil, ids[5:6], {ids[3], ids[1], ids[1000]}, ids} {
+			args := []any{"vcs"}
+			s := `SELECT id FROM organisations WHERE sector = $1 AND id ` + db.InIDs(d.Dialect, &args, want) + ` ORDER BY id`
+			texts[s] = true
+			got, err := db.Column[int64](ctx, d.Q(), s, args...)
+			sorted := slices.Sorted(slices.Values(want))
+			if err != nil || !slices.Equal(got, sorted) {
+				t.Errorf("InIDs(%d ids) read %d rows, err %v", len(want), len(got), err)
+			}
+		}
+		if len(texts) != 1 {
+			t.Errorf("InIDs gave %d statement texts, want 1", len(texts))
+		}
 		got, err := db.UniqueSlug(ctx, d.Q(), "organisations", "org-1", 0)
 		if err != nil || got != "org-1-2" {
 			t.Errorf("UniqueSlug(taken) = %q, %v", got, err)

@@ -129,3 +129,14 @@ func SearchDocsAgree(t *testing.T, d *db.DB) {
 		}
 	}
 }
+
+// ByName exposes byName (the first k of ids in name, then id, order);
+// slack sets the name walk's slack for the call (-1: unchanged).
+func ByName(ctx context.Context, q db.Querier, ids []int64, k int, slack int64) ([]int64, error) {
+	if slack >= 0 {
+		old := nameWalkSlack
+		nameWalkSlack = slack
+		defer func() { nameWalkSlack = old }()
+	}
+	return byName(ctx, q, ids, k)
+}

@@ -577,8 +577,13 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 		`(` + policyCountsSQL(`op.review_date IS NULL OR op.review_date <= $1`, `org_policies op WHERE op.organisation_id = o.id`) + `), ` +
 		`(SELECT COUNT(DISTINCT partnership_id) FROM partnership_members pm WHERE pm.organisation_id = o.id), ` +
 		`EXISTS (SELECT 1 FROM org_badges b WHERE b.organisation_id = o.id AND b.kind = 'commissioning_ready' AND b.revoked_at IS NULL AND (b.valid_until IS NULL OR b.valid_until >= $2)) ` +
-		`FROM organisations o WHERE o.id IN (IDS)`
-	err := db.QueryEach(ctx, q, d, query, []any{t.Add(ReviewWarning), t}, ids, func(r *sql.Rows) error {
+		`FROM organisations o WHERE o.id `
+	// The ids as one parameter: the text is the same for any number of
+	// candidates, so it is parsed once and kept prepared (Service.q); a
+	// list of placeholders made a new text per length, parsed each time.
+	args := []any{t.Add(ReviewWarning), t}
+	query += db.InIDs(d, &args, ids)
+	err := db.EachRow(ctx, q, query, args, func(r *sql.Rows) error {
 		var o accounts.Organisation
 		var ts, as string
 		var pol int64

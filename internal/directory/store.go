@@ -522,8 +522,9 @@ func knownIdentifiers(ctx context.Context, d *db.DB, ids []string) (map[string]b
 // a level.
 func CurrentQualityMarks(ctx context.Context, q db.Querier, d db.Dialect, orgIDs []int64, day time.Time) (map[int64][]string, error) {
 	out := map[int64][]string{}
-	err := db.QueryEach(ctx, q, d, `SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id IN (IDS) ORDER BY name`,
-		[]any{day}, orgIDs, func(r *sql.Rows) error {
+	args := []any{day}
+	err := db.EachRow(ctx, q, `SELECT organisation_id, name, level FROM org_quality_marks WHERE (expires_on IS NULL OR expires_on >= $1) AND organisation_id `+db.InIDs(d, &args, orgIDs)+` ORDER BY name`,
+		args, func(r *sql.Rows) error {
 			var o int64
 			var n, l string
 			if err := r.Scan(&o, &n, &l); err != nil {
