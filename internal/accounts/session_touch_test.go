@@ -20,6 +20,15 @@ func sessionTimes(t *testing.T, d *db.DB, hash string) (lastSeen, expires time.T
 	return lastSeen, expires, true
 }
 
+// ageSession makes a session last written at old and ending two weeks
+// after: its next page touches it, and the touch waits for the batch.
+func ageSession(t *testing.T, d *db.DB, hash string, old time.Time) {
+	t.Helper()
+	if _, err := d.W().ExecContext(t.Context(), `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, old, old.Add(14*24*time.Hour), hash); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A session's sliding expiry is not a commit of its own: one person's
 // session moving on leaves everybody else's cached pages in the cache. It
 // is written, with the others waiting, by FlushSessionTouches, and that
@@ -41,11 +50,7 @@ func TestSessionTouchKeepsOtherSessionsCached(t *testing.T) {
 		}
 		kept := false
 		for range rounds {
-			// Ann's session was last written ten minutes ago (and ends in
-			// two weeks): her next page touches it.
-			if _, err := d.W().ExecContext(env.Ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, old, old.Add(14*24*time.Hour), ann); err != nil {
-				t.Fatal(err)
-			}
+			ageSession(t, d, ann, old)
 			cachedGet(t, env, b, "/account")
 			a.Get("/account").Status(t, 200)
 			before := env.App.Web.PageCacheStats().Hits
@@ -90,11 +95,8 @@ func TestSessionTouchNeverRevives(t *testing.T) {
 		ann := accounts.HashToken(a.Cookie("partnerhub_session"))
 		bob := accounts.HashToken(b.Cookie("partnerhub_session"))
 		old := db.Now().Add(-10 * time.Minute)
-		for _, h := range []string{ann, bob} {
-			if _, err := d.W().ExecContext(env.Ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, old, old.Add(14*24*time.Hour), h); err != nil {
-				t.Fatal(err)
-			}
-		}
+		ageSession(t, d, ann, old)
+		ageSession(t, d, bob, old)
 		a.Get("/account").Status(t, 200)
 		b.Get("/account").Status(t, 200)
 		// Ann signs out; bob's session is cut short by another process.
