@@ -360,7 +360,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if msrv != nil {
 		msrv.Shutdown(sctx)
 	}
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	// The sessions' sliding expiries still waiting in memory.
+	if ferr := a.Accounts.FlushSessionTouches(sctx); ferr != nil {
+		logger.Error("writing the sessions' last use", "err", ferr)
+	}
+	return err
 }
 
 func (m *Main) migrate(ctx context.Context, args []string) error {

@@ -40,7 +40,8 @@ type Service struct {
 	dummyOnce sync.Once
 	dummy     string
 
-	identities identityCache // identity_cache.go
+	identities identityCache  // identity_cache.go
+	touches    sessionTouches // session_touch.go
 
 	// auditChecked is where the audit page's last verification of the
 	// chain ended (adminAudit).
@@ -263,14 +264,14 @@ func (s *Service) Identify(r *http.Request) (*web.Identity, error) {
 	if now.After(e.expires) {
 		return nil, nil
 	}
-	// Sliding expiry, written at most every five minutes.
-	if now.Sub(e.lastSeen) > 5*time.Minute {
+	// Sliding expiry, written at most every five minutes, most of them in
+	// batches (session_touch.go).
+	if now.Sub(e.lastSeen) > touchEvery {
 		ttl := s.Web.Config.SessionTTL
 		if ttl <= 0 {
 			ttl = 14 * 24 * time.Hour
 		}
-		s.DB.W().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3`, now, now.Add(ttl), hash)
-		s.identities.touch(hash, now, now.Add(ttl))
+		s.touchSession(ctx, hash, now, e.expires, ttl)
 	}
 	return &e.id, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,8 @@ type versionSource struct {
 	mu    sync.Mutex // the SQLite connection answers one caller at a time
 	pool  *sql.DB
 	conn  *sql.Conn
-	stmt  *sql.Stmt
+	stmt  driver.Stmt // prepared on conn, used inside conn.Raw
+	dest  [1]driver.Value
 	gen   uint64
 }
 
@@ -52,7 +54,7 @@ func (src *versionSource) close() {
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	if src.conn != nil {
-		src.stmt.Close()
+		src.conn.Raw(func(any) error { return src.stmt.Close() })
 		src.conn.Close()
 		src.conn, src.stmt = nil, nil
 	}
@@ -92,6 +94,35 @@ func (d *DB) readStateVersion(ctx context.Context) (StateVersion, error) {
 	return d.versions.sqlite(ctx, d.sqlitePath, v)
 }
 
+// dataVersion runs PRAGMA data_version on the source's connection. It
+// goes to the driver's statement directly, past database/sql's rows (its
+// locks, allocations and, for a request's context, a goroutine per query),
+// and without the caller's context: the pragma reads the WAL index and
+// never waits for a lock a writer holds.
+func (src *versionSource) dataVersion() (n int64, err error) {
+	err = src.conn.Raw(func(any) error {
+		rows, err := src.stmt.(driver.StmtQueryContext).QueryContext(context.Background(), nil)
+		if err != nil {
+			return err
+		}
+		dest := src.dest[:]
+		err = rows.Next(dest)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		v, ok := dest[0].(int64)
+		if !ok {
+			return fmt.Errorf("PRAGMA data_version gave %T", dest[0])
+		}
+		n = v
+		return nil
+	})
+	return n, err
+}
+
 // sqlite reads PRAGMA data_version on the source's own connection: a pool
 // of one, never shared with queries, held as a *sql.Conn so that
 // database/sql cannot swap it for a new connection (whose count would
@@ -121,7 +152,11 @@ func (src *versionSource) sqlite(ctx context.Context, path string, v StateVersio
 		if err != nil {
 			return v, Err(err, "")
 		}
-		s, err := c.PrepareContext(ctx, `PRAGMA data_version`)
+		var s driver.Stmt
+		err = c.Raw(func(dc any) (err error) {
+			s, err = dc.(driver.ConnPrepareContext).PrepareContext(ctx, `PRAGMA data_version`)
+			return err
+		})
 		if err != nil {
 			c.Close()
 			return v, Err(err, "")
@@ -129,10 +164,9 @@ func (src *versionSource) sqlite(ctx context.Context, path string, v StateVersio
 		src.conn, src.stmt = c, s
 		src.gen++
 	}
-	var n int64
-	if err := src.stmt.QueryRowContext(ctx).Scan(&n); err != nil {
-		src.stmt.Close()
-		_ = src.conn.Raw(func(any) error { return driver.ErrBadConn }) // drops it
+	n, err := src.dataVersion()
+	if err != nil {
+		_ = src.conn.Raw(func(any) error { src.stmt.Close(); return driver.ErrBadConn }) // drops it
 		src.conn.Close()
 		src.conn, src.stmt = nil, nil
 		return v, Err(err, "")
