@@ -374,13 +374,25 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA `+seed+`; CREATE TABLE `+seed+`.dbtest_reset (script TEXT NOT NULL)`); err != nil {
 		return "", err
 	}
+	return fillScript(ctx, conn, schema, schema, func(tb, list string) (string, error) {
+		_, err := conn.ExecContext(ctx, `CREATE TABLE `+seed+`.`+quoteIdent(tb)+` AS SELECT `+list+` FROM `+s+`.`+quoteIdent(tb))
+		return seed, err
+	})
+}
+
+// fillScript returns the transaction that empties every table of schema
+// to and fills it with the rows of from's non-empty tables, read from the
+// schema that source names (quoted) for each table and its copied
+// columns, and sets to's sequences where from's are.
+func fillScript(ctx context.Context, conn *sql.Conn, from, to string, source func(table, cols string) (string, error)) (string, error) {
+	f, s := quoteIdent(from), quoteIdent(to)
 	tables, err := strings1(ctx, conn, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, schema)
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, from)
 	if err != nil {
 		return "", err
 	}
 	if len(tables) == 0 {
-		return "", fmt.Errorf("no tables in %s", schema)
+		return "", fmt.Errorf("no tables in %s", from)
 	}
 	var b strings.Builder
 	// DELETE, not TRUNCATE: a test leaves a few rows in a few tables,
@@ -394,22 +406,23 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 	}
 	for _, tb := range tables {
 		var rows bool
-		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+s+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+f+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
 			return "", err
 		}
 		if !rows {
 			continue
 		}
-		list, err := copiedColumns(ctx, conn, schema, tb)
+		list, err := copiedColumns(ctx, conn, from, tb)
 		if err != nil {
 			return "", err
 		}
-		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+seed+`.`+quoteIdent(tb)+` AS SELECT `+list+` FROM `+s+`.`+quoteIdent(tb)); err != nil {
+		src, err := source(tb, list)
+		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", s, quoteIdent(tb), list, list, seed, quoteIdent(tb))
+		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", s, quoteIdent(tb), list, list, src, quoteIdent(tb))
 	}
-	if err := setSequences(ctx, conn, &b, schema, schema); err != nil {
+	if err := setSequences(ctx, conn, &b, from, to); err != nil {
 		return "", err
 	}
 	b.WriteString("COMMIT;\n")

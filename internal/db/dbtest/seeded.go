@@ -58,7 +58,7 @@ func copySeeded(base, script, schema string) error {
 		return err
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, strings.ReplaceAll(script, seededTarget, quoteIdent(schema))); err != nil {
+	if _, err := conn.ExecContext(ctx, strings.ReplaceAll(script, seededTarget, schema)); err != nil {
 		conn.ExecContext(ctx, "ROLLBACK") // the script's transaction, aborted
 		return err
 	}
@@ -85,8 +85,9 @@ func EachSeeded(t *testing.T, key string, seed func(context.Context, *db.DB) err
 	}
 }
 
-// seededTarget stands for the schema a copy script writes into.
-const seededTarget = "{{target}}"
+// seededTarget stands for the schema a copy script writes into (a pool
+// schema's name needs no quoting, nor does this).
+const seededTarget = "dbtest_copy_target"
 
 type seededData struct {
 	once   sync.Once
@@ -184,40 +185,8 @@ func seedSQLite(ctx context.Context, seed func(context.Context, *db.DB) error) (
 
 // copyScript is the transaction that makes the schema seededTarget (a pool
 // schema in the migrated state, so with the same catalog) hold from's rows
-// and sequence positions: like the pool's reset (snapshot), but from a
-// live schema.
+// and sequence positions: the pool's reset script (fillScript), read from
+// a live schema.
 func copyScript(ctx context.Context, conn *sql.Conn, from string) (string, error) {
-	tables, err := strings1(ctx, conn, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, from)
-	if err != nil {
-		return "", err
-	}
-	f := quoteIdent(from)
-	var b strings.Builder
-	b.WriteString("BEGIN;\nSET LOCAL session_replication_role = replica;\n")
-	for _, tb := range tables {
-		b.WriteString("DELETE FROM " + seededTarget + "." + quoteIdent(tb) + ";\n")
-	}
-	for _, tb := range tables {
-		var rows bool
-		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+f+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
-			return "", err
-		}
-		if !rows {
-			continue
-		}
-		list, err := copiedColumns(ctx, conn, from, tb)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", seededTarget, quoteIdent(tb), list, list, f, quoteIdent(tb))
-	}
-	var seqs strings.Builder
-	if err := setSequences(ctx, conn, &seqs, from, "target"); err != nil {
-		return "", err
-	}
-	// setSequences names the sequences as 'target.name' in a literal.
-	b.WriteString(strings.ReplaceAll(seqs.String(), "'target.", "'"+seededTarget+"."))
-	b.WriteString("COMMIT;\n")
-	return b.String(), nil
+	return fillScript(ctx, conn, from, seededTarget, func(string, string) (string, error) { return quoteIdent(from), nil })
 }
