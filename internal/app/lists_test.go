@@ -116,19 +116,22 @@ var (
 	exportLinks = regexp.MustCompile(`(?s)href="[^"]*format=csv[^"]*".*href="[^"]*format=json[^"]*"`)
 )
 
-// demoTown builds a demo town of orgs organisations and serves it.
-func demoTown(t *testing.T, d *db.DB, orgs int) (context.Context, *apptest.Env) {
+// eachDemoTown runs fn, like dbtest.Each, on a demo town of orgs
+// organisations, served: the town is generated once per test binary,
+// size and database, and each test gets a copy (dbtest.EachSeeded).
+func eachDemoTown(t *testing.T, orgs int, fn func(t *testing.T, ctx context.Context, d *db.DB, env *apptest.Env)) {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 7, Orgs: orgs}); err != nil {
-		t.Fatal(err)
+	seed := func(ctx context.Context, d *db.DB) error {
+		_, err := testkit.Generate(ctx, d, testkit.Options{Seed: 7, Orgs: orgs})
+		return err
 	}
-	return ctx, apptest.New(t, d)
+	dbtest.EachSeeded(t, fmt.Sprintf("testkit seed 7, %d organisations", orgs), seed, func(t *testing.T, d *db.DB) {
+		fn(t, context.Background(), d, apptest.New(t, d))
+	})
 }
 
 func TestEveryListExportsCSVAndJSON(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx, env := demoTown(t, d, 80)
+	eachDemoTown(t, 80, func(t *testing.T, ctx context.Context, d *db.DB, env *apptest.Env) {
 		// Audit entries and mail, which the demo town does not make.
 		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Layton Lunch Club"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
 		env.As("owner@demo.partnerhub.test").PostForm("/orgs/new", url.Values{"name": {"Marton Men's Shed"}, "sector": {"vcs"}, "legal_form": {"cio"}}).Status(t, 303)
@@ -314,8 +317,7 @@ func uniqueIDs(t *testing.T, path, body string) {
 // TestPagesHaveValidUniqueIDs: the measures page's charts and the ward
 // check boxes of the finder and profile form have unique ids without spaces.
 func TestPagesHaveValidUniqueIDs(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		_, env := demoTown(t, d, 40)
+	eachDemoTown(t, 40, func(t *testing.T, _ context.Context, d *db.DB, env *apptest.Env) {
 		for _, p := range []string{"/partnerships/measures", "/partners/find", "/orgs/blackpool-advocacy/profile"} {
 			body := env.As("owner@demo.partnerhub.test").Get(p).Status(t, 200).Body
 			uniqueIDs(t, p, body)
@@ -330,8 +332,7 @@ func TestPagesHaveValidUniqueIDs(t *testing.T) {
 // you work on and those you review; its export is one list whose rows say
 // which (role), the same rows as the page's two tables.
 func TestAssessmentsHubExportsBothRoles(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx, env := demoTown(t, d, 40)
+	eachDemoTown(t, 40, func(t *testing.T, ctx context.Context, d *db.DB, env *apptest.Env) {
 		var reviewer string
 		var reviewerID, other int64
 		if err := d.Q().QueryRowContext(ctx, `SELECT u.email, u.id FROM assess_assessments a JOIN users u ON u.id = a.reviewer_id ORDER BY a.id LIMIT 1`).Scan(&reviewer, &reviewerID); err != nil {
@@ -373,8 +374,7 @@ func TestAssessmentsHubExportsBothRoles(t *testing.T) {
 // TestFinderNumbersCarryOnAcrossPages: the partner finder's numbered list
 // on page 2 starts after page 1's last match, not again at 1.
 func TestFinderNumbersCarryOnAcrossPages(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		_, env := demoTown(t, d, 40)
+	eachDemoTown(t, 40, func(t *testing.T, _ context.Context, d *db.DB, env *apptest.Env) {
 		// The ward most organisations serve (the demo's random mix decides which).
 		var ward string
 		if err := d.Q().QueryRowContext(context.Background(), `SELECT a.code FROM org_areas a WHERE a.kind = 'ward' GROUP BY a.code ORDER BY COUNT(*) DESC, a.code LIMIT 1`).Scan(&ward); err != nil {

@@ -110,7 +110,16 @@ func sqliteDSN(path string, writer bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + uriPath(path) + "?" + q.Encode()
+}
+
+// uriPath escapes a file path for a file: URI, which SQLite decodes: '?'
+// would start the query and '#' a fragment (the temporary directory of a
+// repeated subtest, /tmp/TestX#01.../test.db, opened /tmp/TestX: every
+// such test shared one file outside its directory, and saw the others'
+// rows), '%' an escape.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(p)
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

@@ -33,11 +33,8 @@ func unlist(t *testing.T, d *db.DB, id int64) {
 // answered with filter tokens (SQLite FTS5, PostgreSQL org_search) gives the same total and the
 // same page as the plain SQL joins.
 func TestSearchFastPathMatchesRelational(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	eachTown3(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120}); err != nil {
-			t.Fatal(err)
-		}
 		svc, _ := taxonomy.List(ctx, d.Q(), taxonomy.Services, false)
 		cg, _ := taxonomy.List(ctx, d.Q(), taxonomy.ClientGroups, false)
 		// The generator wrote one whole search document per organisation
@@ -218,11 +215,8 @@ func TestFindPartnersEachMatchesOneByOne(t *testing.T) {
 // search_pg.go; ordering the window by id instead cost 9-96 ms against
 // 1.4 ms at 50,000 organisations).
 func TestSearchWindowSurvivesEdits(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	eachTown3(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120}); err != nil {
-			t.Fatal(err)
-		}
 		restore := directory.SetSearchCaps(10, 15)
 		defer restore()
 		pages := func() (string, []directory.Item) {
@@ -287,11 +281,8 @@ func names(r directory.Result) string {
 // page say so, a ranked page keeps the exact order's relative order (it is
 // ordered among the window), and a filter-only search by name is exact.
 func TestSearchCapped(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+	eachTown3(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120}); err != nil {
-			t.Fatal(err)
-		}
 		full := map[string]directory.Result{}
 		filters := []directory.Filter{{Q: "blackpool", Limit: 500}, {Q: "support", Limit: 500}, {LocalAuthority: "BPL", Limit: 500}, {Limit: 500}, {Q: "blackpool", Sort: "name", Limit: 500}, {Sort: "updated", Limit: 500}, {Sector: "vcs", Sort: "updated", Limit: 500}}
 		for _, f := range filters {
@@ -363,4 +354,16 @@ func TestSearchCapped(t *testing.T) {
 		page := env.Anon().Get("/directory?q=blackpool").Status(t, 200).Contains(t, "More than 10 organisations found.")
 		page.Contains(t, "These results are ordered among the first 20 matches only.")
 	})
+}
+
+// eachTown3 is dbtest.Each on the demo town of seed 3 with 120
+// organisations, generated once per test binary and database and copied
+// for each test (dbtest.EachSeeded).
+func eachTown3(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	seed := func(ctx context.Context, d *db.DB) error {
+		_, err := testkit.Generate(ctx, d, testkit.Options{Seed: 3, Orgs: 120})
+		return err
+	}
+	dbtest.EachSeeded(t, "testkit seed 3, 120 organisations", seed, fn)
 }

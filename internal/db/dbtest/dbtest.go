@@ -91,12 +91,19 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 // again, which finds nothing pending.
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.db")
 	tmpl, err := sqliteTemplate()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := copyFile(tmpl, path); err != nil {
+	return openSQLite(t, func(path string) error { return copyFile(tmpl, path) })
+}
+
+// openSQLite opens, closes at the end of the test and migrates the SQLite
+// database that write puts at a path in the test's temporary directory.
+func openSQLite(t testing.TB, write func(path string) error) *db.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := write(path); err != nil {
 		t.Fatal(err)
 	}
 	d, err := db.Open(context.Background(), db.Options{Path: path})
@@ -191,6 +198,13 @@ func Postgres(t testing.TB, base string) *db.DB {
 func postgresFrom(t testing.TB, base, prefix string) *db.DB {
 	t.Helper()
 	u, schema := poolSchema(t, base, prefix)
+	return openPostgres(t, u, schema)
+}
+
+// openPostgres opens, closes at the end of the test and migrates the
+// pool schema at u.
+func openPostgres(t testing.TB, u, schema string) *db.DB {
+	t.Helper()
 	d, err := db.Open(context.Background(), db.Options{URL: u})
 	if err != nil {
 		t.Fatal(err)

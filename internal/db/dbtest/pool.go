@@ -89,21 +89,55 @@ func adminDB(base string) (*sql.DB, error) {
 func poolSchema(t testing.TB, base, prefix string) (string, string) {
 	t.Helper()
 	ctx := context.Background()
-	digest, err := db.MigrationsDigest(db.Postgres)
+	h, err := takeSchema(ctx, base, prefix, t.Logf)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := closeStrays(ctx, h.conn, h.schema, true); err != nil {
+			t.Errorf("dbtest: %v", err)
+		}
+		release(h.conn, h.schema)
+	})
+	if h.err != nil {
+		t.Fatal(h.err)
+	}
+	if testing.Verbose() {
+		t.Logf("dbtest: pool schema %s: %s in %v", h.schema, h.how, h.took.Round(time.Millisecond))
+	}
+	return h.url, h.schema
+}
+
+// held is a pool schema taken by takeSchema: its lock is held on conn
+// until release. err is set when the schema was locked but could not be
+// made the migrated state (the lock is still to be released).
+type held struct {
+	conn        *sql.Conn
+	schema, url string
+	how         string
+	took        time.Duration
+	err         error
+}
+
+// takeSchema locks the first free schema of the pool named by prefix and
+// makes it the migrated state; logf reports a failed sweep of stale
+// schemas. An error is returned when no schema was locked.
+func takeSchema(ctx context.Context, base, prefix string, logf func(string, ...any)) (*held, error) {
+	digest, err := db.MigrationsDigest(db.Postgres)
+	if err != nil {
+		return nil, err
 	}
 	admin, err := adminDB(base)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	conn, err := admin.Conn(ctx)
 	if err != nil {
-		t.Fatalf("dbtest: connect to %s: %v", base, err)
+		return nil, fmt.Errorf("dbtest: connect to %s: %w", base, err)
 	}
 	sweepOnce.Do(func() {
 		if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
-			t.Logf("dbtest: dropping stale pool schemas: %v", err)
+			logf("dbtest: dropping stale pool schemas: %v", err)
 		}
 	})
 	for n := 0; ; n++ {
@@ -111,38 +145,32 @@ func poolSchema(t testing.TB, base, prefix string) (string, string) {
 		var got bool
 		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, schema).Scan(&got); err != nil {
 			conn.Close()
-			t.Fatalf("dbtest: lock %s: %v", schema, err)
+			return nil, fmt.Errorf("dbtest: lock %s: %w", schema, err)
 		}
 		if !got {
 			continue
 		}
-		lease := newLease()
-		t.Cleanup(func() {
-			if err := closeStrays(ctx, conn, schema, true); err != nil {
-				t.Errorf("dbtest: %v", err)
-			}
-			release(conn, schema)
-		})
-		u, err := leaseURL(base, schema, lease)
-		if err != nil {
-			t.Fatal(err)
+		h := &held{conn: conn, schema: schema}
+		h.url, h.err = leaseURL(base, schema, newLease())
+		if h.err != nil {
+			return h, nil
 		}
 		start := time.Now()
 		// Connections of an earlier holder that are still open (a test
 		// binary that died mid-query; one its holder's check at the end
 		// did not see) are closed before the reset.
 		if err := closeStrays(ctx, conn, schema, false); err != nil {
-			t.Fatalf("dbtest: %v", err)
+			h.err = fmt.Errorf("dbtest: %w", err)
+			return h, nil
 		}
-		how, err := prepare(ctx, conn, u, schema, digest)
+		h.how, err = prepare(ctx, conn, h.url, schema, digest)
 		if err != nil {
-			t.Fatalf("dbtest: prepare pool schema %s: %v", schema, err)
+			h.err = fmt.Errorf("dbtest: prepare pool schema %s: %w", schema, err)
+			return h, nil
 		}
-		if testing.Verbose() {
-			t.Logf("dbtest: pool schema %s: %s in %v", schema, how, time.Since(start).Round(time.Millisecond))
-		}
-		lastPrepared.Store(how)
-		return u, schema
+		h.took = time.Since(start)
+		lastPrepared.Store(h.how)
+		return h, nil
 	}
 }
 
@@ -346,13 +374,25 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 	if _, err := conn.ExecContext(ctx, `CREATE SCHEMA `+seed+`; CREATE TABLE `+seed+`.dbtest_reset (script TEXT NOT NULL)`); err != nil {
 		return "", err
 	}
+	return fillScript(ctx, conn, schema, schema, func(tb, list string) (string, error) {
+		_, err := conn.ExecContext(ctx, `CREATE TABLE `+seed+`.`+quoteIdent(tb)+` AS SELECT `+list+` FROM `+s+`.`+quoteIdent(tb))
+		return seed, err
+	})
+}
+
+// fillScript returns the transaction that empties every table of schema
+// to and fills it with the rows of from's non-empty tables, read from the
+// schema that source names (quoted) for each table and its copied
+// columns, and sets to's sequences where from's are.
+func fillScript(ctx context.Context, conn *sql.Conn, from, to string, source func(table, cols string) (string, error)) (string, error) {
+	f, s := quoteIdent(from), quoteIdent(to)
 	tables, err := strings1(ctx, conn, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, schema)
+		WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`, from)
 	if err != nil {
 		return "", err
 	}
 	if len(tables) == 0 {
-		return "", fmt.Errorf("no tables in %s", schema)
+		return "", fmt.Errorf("no tables in %s", from)
 	}
 	var b strings.Builder
 	// DELETE, not TRUNCATE: a test leaves a few rows in a few tables,
@@ -366,38 +406,53 @@ func snapshot(ctx context.Context, conn *sql.Conn, schema string) (string, error
 	}
 	for _, tb := range tables {
 		var rows bool
-		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+s+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+f+`.`+quoteIdent(tb)+`)`).Scan(&rows); err != nil {
 			return "", err
 		}
 		if !rows {
 			continue
 		}
-		// Generated columns are computed again on insert; the others,
-		// identity columns included, are copied as they are.
-		cols, err := strings1(ctx, conn, `SELECT quote_ident(a.attname) FROM pg_attribute a
-			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-			WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-			ORDER BY a.attnum`, schema, tb)
+		list, err := copiedColumns(ctx, conn, from, tb)
 		if err != nil {
 			return "", err
 		}
-		list := strings.Join(cols, ", ")
-		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+seed+`.`+quoteIdent(tb)+` AS SELECT `+list+` FROM `+s+`.`+quoteIdent(tb)); err != nil {
+		src, err := source(tb, list)
+		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", s, quoteIdent(tb), list, list, seed, quoteIdent(tb))
+		fmt.Fprintf(&b, "INSERT INTO %s.%s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s.%s;\n", s, quoteIdent(tb), list, list, src, quoteIdent(tb))
 	}
-	seqs, err := strings1(ctx, conn, `SELECT format('SELECT setval(%L, %s, %s);', quote_ident(schemaname) || '.' || quote_ident(sequencename),
-			COALESCE(last_value, start_value), CASE WHEN last_value IS NULL THEN 'false' ELSE 'true' END)
-		FROM pg_sequences WHERE schemaname = $1 ORDER BY sequencename`, schema)
-	if err != nil {
+	if err := setSequences(ctx, conn, &b, from, to); err != nil {
 		return "", err
+	}
+	b.WriteString("COMMIT;\n")
+	return b.String(), nil
+}
+
+// copiedColumns lists table's columns in schema that a copy of its rows
+// carries: generated columns are computed again on insert; the others,
+// identity columns included, are copied as they are.
+func copiedColumns(ctx context.Context, conn *sql.Conn, schema, table string) (string, error) {
+	cols, err := strings1(ctx, conn, `SELECT quote_ident(a.attname) FROM pg_attribute a
+			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+			ORDER BY a.attnum`, schema, table)
+	return strings.Join(cols, ", "), err
+}
+
+// setSequences writes to b the statements that set every sequence of
+// schema to where the same sequence of from is now.
+func setSequences(ctx context.Context, conn *sql.Conn, b *strings.Builder, from, schema string) error {
+	seqs, err := strings1(ctx, conn, `SELECT format('SELECT setval(%L, %s, %s);', quote_ident($2) || '.' || quote_ident(sequencename),
+			COALESCE(last_value, start_value), CASE WHEN last_value IS NULL THEN 'false' ELSE 'true' END)
+		FROM pg_sequences WHERE schemaname = $1 ORDER BY sequencename`, from, schema)
+	if err != nil {
+		return err
 	}
 	for _, q := range seqs {
 		b.WriteString(q + "\n")
 	}
-	b.WriteString("COMMIT;\n")
-	return b.String(), nil
+	return nil
 }
 
 // fingerprint is a digest of schema's catalog: what a test could change
