@@ -345,6 +345,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			logger.Error("pages that do not parse", "err", err)
 		}
 	}()
+	// The sessions' sliding expiries still waiting in memory are written
+	// however the server stops, with time of their own (not what is left
+	// of the shutdown's).
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if ferr := a.Accounts.FlushSessionTouches(fctx); ferr != nil {
+			logger.Error("writing the sessions' last use", "err", ferr)
+		}
+	}()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -360,12 +370,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if msrv != nil {
 		msrv.Shutdown(sctx)
 	}
-	err = srv.Shutdown(sctx)
-	// The sessions' sliding expiries still waiting in memory.
-	if ferr := a.Accounts.FlushSessionTouches(sctx); ferr != nil {
-		logger.Error("writing the sessions' last use", "err", ferr)
-	}
-	return err
+	return srv.Shutdown(sctx)
 }
 
 func (m *Main) migrate(ctx context.Context, args []string) error {

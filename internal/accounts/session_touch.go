@@ -46,6 +46,9 @@ type sessionTouches struct {
 	mu      sync.Mutex
 	pending map[string]sessionTouch // by session id hash
 	timer   *time.Timer
+	// flushing is held while a batch is written, so FlushSessionTouches
+	// at shutdown returns only after a timer's batch already under way.
+	flushing sync.Mutex
 }
 
 // touchSession records that the session hash was used at now: its expiry
@@ -68,7 +71,9 @@ func (s *Service) touchSession(ctx context.Context, hash string, now, stored tim
 		c.timer = time.AfterFunc(touchFlushEvery, func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			s.FlushSessionTouches(ctx)
+			if err := s.FlushSessionTouches(ctx); err != nil && s.Web != nil && s.Web.Logger != nil {
+				s.Web.Logger.Error("writing the sessions' last use", "err", err)
+			}
 		})
 	}
 }
@@ -78,6 +83,8 @@ func (s *Service) touchSession(ctx context.Context, hash string, now, stored tim
 // expired since is left as it is.
 func (s *Service) FlushSessionTouches(ctx context.Context) error {
 	c := &s.touches
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
 	c.mu.Lock()
 	pending := c.pending
 	c.pending = nil
@@ -101,10 +108,13 @@ func (s *Service) FlushSessionTouches(ctx context.Context) error {
 }
 
 // writeTouch writes a session's new expiry, unless the session is gone or
-// its stored expiry has passed at now (then it ended, and stays ended), and
-// never shortens it.
+// its stored expiry has passed at now (then it ended, and stays ended), or
+// a later use of it was written already (a batch that waited never
+// overwrites a newer touch). The expiry is now+ttl of this use, so a
+// smaller --session-ttl shortens a session at its next touch, as before
+// the batches.
 func writeTouch(ctx context.Context, q db.Querier, hash string, t sessionTouch, now time.Time) error {
-	_, err := q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3 AND expires_at > $4 AND expires_at < $2`,
+	_, err := q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id_hash = $3 AND expires_at > $4 AND last_seen_at < $1`,
 		t.lastSeen, t.expires, hash, now)
 	return db.Err(err, "")
 }

@@ -140,3 +140,26 @@ func TestSessionTouchNearExpiryWritesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A shorter session lifetime (--session-ttl lowered after an incident)
+// takes effect at a session's next touch, batched or not: the touch
+// writes this use's now+ttl, even when that is sooner than the stored
+// expiry.
+func TestSessionTouchShortensToANewTTL(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		env := apptest.New(t, d)
+		env.User("ann@example.org", false)
+		a := env.As("ann@example.org")
+		ann := accounts.HashToken(a.Cookie("partnerhub_session"))
+		ageSession(t, d, ann, db.Now().Add(-10*time.Minute))
+		env.App.Web.Config.SessionTTL = 24 * time.Hour
+		a.Get("/account").Status(t, 200)
+		if err := env.App.Accounts.FlushSessionTouches(env.Ctx); err != nil {
+			t.Fatal(err)
+		}
+		seen, expires, _ := sessionTimes(t, d, ann)
+		if got := expires.Sub(seen); got != 24*time.Hour {
+			t.Fatalf("after a touch with a 24-hour lifetime the session ends %v after its last use, want 24h", got)
+		}
+	})
+}

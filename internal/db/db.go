@@ -10,6 +10,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -81,6 +82,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		path = filepath.Join(o.DataDir, "partnerhub.db")
+		// Only a data directory comes from people (--data-dir); explicit
+		// paths are the tests' and the restore's own files.
+		if err := checkEscapedPath(path); err != nil {
+			return nil, err
+		}
 	}
 	d, err := openSQLite(ctx, path)
 	if d != nil {
@@ -120,6 +126,37 @@ func sqliteDSN(path string, writer bool) string {
 // rows), '%' an escape.
 func uriPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(p)
+}
+
+// pathBeforeEscaping is the file an earlier Partnerhub (before uriPath)
+// opened for path: SQLite cut the name at '?' or '#' and decoded "%XX".
+func pathBeforeEscaping(path string) string {
+	p := path
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	return p
+}
+
+// checkEscapedPath refuses to open path as a new, empty database when an
+// earlier Partnerhub kept this data directory's database at another file
+// (pathBeforeEscaping): opening it anyway would show an empty site while
+// the data sits beside it.
+func checkEscapedPath(path string) error {
+	old := pathBeforeEscaping(path)
+	if old == path {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if st, err := os.Stat(old); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return fmt.Errorf("no database at %s, but %s is one: earlier Partnerhub versions cut a data directory's path at '#' or '?' and decoded '%%' escapes, so this data directory's database was kept at %s; stop every Partnerhub process and move it (with its -wal and -shm files) to %s, then start again", path, old, old, path)
 }
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {

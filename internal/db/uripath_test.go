@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,4 +47,34 @@ func TestSQLitePathWithURICharacters(t *testing.T) {
 	if len(ents) != 4 {
 		t.Errorf("%d entries in %s, want the 4 directories: %v", len(ents), root, ents)
 	}
+}
+
+// TestDataDirKeptAtTheCutPath: a data directory whose database an earlier
+// Partnerhub kept at the path cut at '#' (before uriPath) is refused with
+// the place of the old file, rather than opened as a new, empty site; an
+// ordinary data directory with such characters and no old file opens.
+func TestDataDirKeptAtTheCutPath(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	dir := filepath.Join(root, "site#1")
+	old := filepath.Join(root, "site")
+	if err := os.WriteFile(old, []byte("SQLite format 3\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(ctx, Options{DataDir: dir})
+	if err == nil {
+		d.Close()
+		t.Fatalf("opened %s as a new database while the earlier one is at %s", dir, old)
+	}
+	if !strings.Contains(err.Error(), old) {
+		t.Errorf("the error does not say where the database is: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "partnerhub.db")); err == nil {
+		t.Error("an empty database was created beside the refusal")
+	}
+	d, err = Open(ctx, Options{DataDir: filepath.Join(root, "other#2")})
+	if err != nil {
+		t.Fatalf("a data directory with '#' and no earlier file: %v", err)
+	}
+	d.Close()
 }
