@@ -222,8 +222,8 @@ func monthOf(d int64) (int64, bool) {
 	return int64(t.Year())*12 + int64(t.Month()) - 1, t.Day() == 1
 }
 
-// monthCounts reads the counts from SQLite's month counts (migration
-// 0233): sums over the months before each boundary, a few thousand rows
+// monthCounts reads the counts from the month counts (migrations 0233 on
+// SQLite, 0234 on PostgreSQL): sums over the months before each boundary, a few thousand rows
 // whatever the number of rows in the read model. ok is false when a
 // boundary is not the first of a month (the months cannot tell then).
 func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok bool, err error) {
@@ -235,7 +235,7 @@ func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok
 			return c, false, nil
 		}
 		last = max(last, m)
-		cols.WriteString(", SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END)")
+		cols.WriteString(", CAST(SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END) AS BIGINT)")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT series`+cols.String()+` FROM partnership_month_counts WHERE month < `+lit(last)+` GROUP BY series`)
 	if err != nil {
@@ -337,10 +337,8 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 	var c dayCounts
 	ok := false
 	var err error
-	if d, _ := db.DialectOf(q); d == db.SQLite {
-		if c, ok, err = monthCounts(ctx, q, bs); err != nil {
-			return nil, err
-		}
+	if c, ok, err = monthCounts(ctx, q, bs); err != nil {
+		return nil, err
 	}
 	if !ok {
 		if c, err = histCounts(ctx, q, ps, bs); err != nil {
