@@ -31,64 +31,104 @@ CREATE FUNCTION partnership_month(d INTEGER) RETURNS INTEGER LANGUAGE sql IMMUTA
 	SELECT (EXTRACT(YEAR FROM DATE '1970-01-01' + d) * 12 + EXTRACT(MONTH FROM DATE '1970-01-01' + d) - 1)::INTEGER
 $$;
 
--- Adds n to the month counts of a row: its first day in series f, its
--- last day in series l.
-CREATE FUNCTION partnership_months_add(f TEXT, l TEXT, first_day INTEGER, last_day INTEGER, n INTEGER) RETURNS void LANGUAGE sql AS $$
-	INSERT INTO partnership_month_counts (series, month, n)
-	VALUES (f, partnership_month(first_day), n), (l, partnership_month(last_day), n)
-	ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n
-$$;
-
+-- One statement's changes to a read-model table, as a trigger on the
+-- statement: its rows (the transition tables) add 1 (inserted, new
+-- version) or -1 (deleted, old version) in the series of their first day
+-- and of their last day; the sums per (series, month) are upserted once
+-- each, in key order, and those that come to 0 (an update that kept its
+-- months) are left alone.
 CREATE FUNCTION partnership_months_org() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('DELETE', 'UPDATE') THEN
-		PERFORM partnership_months_add('of', 'ol', OLD.first_day, OLD.last_day, -1);
-	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		PERFORM partnership_months_add('of', 'ol', NEW.first_day, NEW.last_day, 1);
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'of' AS fs, 'ol' AS ls, first_day AS fd, last_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'of' AS fs, 'ol' AS ls, first_day AS fd, last_day AS ld, -1 AS n FROM old_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSE
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'of' AS fs, 'ol' AS ls, first_day AS fd, last_day AS ld, -1 AS n FROM old_rows UNION ALL SELECT 'of' AS fs, 'ol' AS ls, first_day AS fd, last_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
 	END IF;
 	RETURN NULL;
 END;
 $$;
-CREATE TRIGGER partnership_months_org AFTER INSERT OR DELETE ON partnership_org_cover
-FOR EACH ROW EXECUTE FUNCTION partnership_months_org();
-CREATE TRIGGER partnership_months_org_upd AFTER UPDATE ON partnership_org_cover
-FOR EACH ROW WHEN (partnership_month(OLD.first_day) <> partnership_month(NEW.first_day) OR partnership_month(OLD.last_day) <> partnership_month(NEW.last_day))
-EXECUTE FUNCTION partnership_months_org();
+CREATE TRIGGER partnership_months_org_ins AFTER INSERT ON partnership_org_cover REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_org();
+CREATE TRIGGER partnership_months_org_del AFTER DELETE ON partnership_org_cover REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_org();
+CREATE TRIGGER partnership_months_org_upd AFTER UPDATE ON partnership_org_cover REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_org();
 
 CREATE FUNCTION partnership_months_pair() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('DELETE', 'UPDATE') THEN
-		PERFORM partnership_months_add('pf:' || OLD.pair, 'pl:' || OLD.pair, OLD.first_day, OLD.last_day, -1);
-	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		PERFORM partnership_months_add('pf:' || NEW.pair, 'pl:' || NEW.pair, NEW.first_day, NEW.last_day, 1);
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'pf:' || pair AS fs, 'pl:' || pair AS ls, first_day AS fd, last_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'pf:' || pair AS fs, 'pl:' || pair AS ls, first_day AS fd, last_day AS ld, -1 AS n FROM old_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSE
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 'pf:' || pair AS fs, 'pl:' || pair AS ls, first_day AS fd, last_day AS ld, -1 AS n FROM old_rows UNION ALL SELECT 'pf:' || pair AS fs, 'pl:' || pair AS ls, first_day AS fd, last_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
 	END IF;
 	RETURN NULL;
 END;
 $$;
-CREATE TRIGGER partnership_months_pair AFTER INSERT OR DELETE ON partnership_sector_pairs
-FOR EACH ROW EXECUTE FUNCTION partnership_months_pair();
-CREATE TRIGGER partnership_months_pair_upd AFTER UPDATE ON partnership_sector_pairs
-FOR EACH ROW WHEN (OLD.pair <> NEW.pair OR partnership_month(OLD.first_day) <> partnership_month(NEW.first_day) OR partnership_month(OLD.last_day) <> partnership_month(NEW.last_day))
-EXECUTE FUNCTION partnership_months_pair();
+CREATE TRIGGER partnership_months_pair_ins AFTER INSERT ON partnership_sector_pairs REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_pair();
+CREATE TRIGGER partnership_months_pair_del AFTER DELETE ON partnership_sector_pairs REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_pair();
+CREATE TRIGGER partnership_months_pair_upd AFTER UPDATE ON partnership_sector_pairs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_pair();
 
 CREATE FUNCTION partnership_months_model() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP IN ('DELETE', 'UPDATE') THEN
-		PERFORM partnership_months_add('s:' || OLD.model, 'e:' || OLD.model, OLD.start_day, OLD.end_day, -1);
-	END IF;
-	IF TG_OP IN ('INSERT', 'UPDATE') THEN
-		PERFORM partnership_months_add('s:' || NEW.model, 'e:' || NEW.model, NEW.start_day, NEW.end_day, 1);
+	IF TG_OP = 'INSERT' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 's:' || model AS fs, 'e:' || model AS ls, start_day AS fd, end_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSIF TG_OP = 'DELETE' THEN
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 's:' || model AS fs, 'e:' || model AS ls, start_day AS fd, end_day AS ld, -1 AS n FROM old_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
+	ELSE
+		INSERT INTO partnership_month_counts (series, month, n)
+		SELECT series, month, SUM(n) FROM (SELECT 's:' || model AS fs, 'e:' || model AS ls, start_day AS fd, end_day AS ld, -1 AS n FROM old_rows UNION ALL SELECT 's:' || model AS fs, 'e:' || model AS ls, start_day AS fd, end_day AS ld, 1 AS n FROM new_rows) r,
+			LATERAL (VALUES (r.fs, partnership_month(r.fd)), (r.ls, partnership_month(r.ld))) v(series, month)
+		GROUP BY series, month HAVING SUM(n) <> 0 ORDER BY series, month
+		ON CONFLICT (series, month) DO UPDATE SET n = partnership_month_counts.n + EXCLUDED.n;
 	END IF;
 	RETURN NULL;
 END;
 $$;
-CREATE TRIGGER partnership_months_model AFTER INSERT OR DELETE ON partnership_counted
-FOR EACH ROW EXECUTE FUNCTION partnership_months_model();
-CREATE TRIGGER partnership_months_model_upd AFTER UPDATE ON partnership_counted
-FOR EACH ROW WHEN (OLD.model <> NEW.model OR partnership_month(OLD.start_day) <> partnership_month(NEW.start_day) OR partnership_month(OLD.end_day) <> partnership_month(NEW.end_day))
-EXECUTE FUNCTION partnership_months_model();
+CREATE TRIGGER partnership_months_model_ins AFTER INSERT ON partnership_counted REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_model();
+CREATE TRIGGER partnership_months_model_del AFTER DELETE ON partnership_counted REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_model();
+CREATE TRIGGER partnership_months_model_upd AFTER UPDATE ON partnership_counted REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION partnership_months_model();
 
 -- Backfill.
 INSERT INTO partnership_month_counts (series, month, n)
