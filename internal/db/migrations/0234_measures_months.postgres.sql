@@ -9,15 +9,23 @@
 -- A month's row is shared by every organisation or partnership whose first
 -- or last day falls in it (the last month, 9999-12, by everything still
 -- going), so two writers of the read model that change rows in the same
--- month wait for each other's commit at that row (0221's refresh deletes
--- and re-inserts a changed organisation's or partnership's rows, so every
--- membership write touches its months). The read model's writers are
--- people's edits and imports, a few at a time; BenchmarkMeasuresWrite
--- measures what the counts add to a write. One transaction that writes many
--- read-model rows updates the same month rows again and again and keeps
--- every version until it ends: rerunning 0221's backfill over 20,000
--- organisations took 150 s with these triggers, 11 s without (the
--- benchmark's seeding turns them off and runs the backfill below).
+-- month wait for each other's commit at that row. The triggers are on the
+-- statement (transition tables): a statement's rows are summed per
+-- (series, month) and each sum is upserted once, so a set-wise statement
+-- (0221's backfill) updates each month row once whatever its number of
+-- rows. PostgreSQL keeps every version of a row updated in one transaction
+-- until it ends, so a transaction of many statements that each touch the
+-- same months still piles up versions: 0221's refresh runs per membership
+-- row written, and deletes and re-inserts the organisation's cover and the
+-- partnership's sector pairs in separate statements, so each membership
+-- written still updates each of its months' rows twice (-1, then +1; the
+-- row triggers did the same), and a transaction writing thousands of
+-- memberships (an import, INSERT ... SELECT into partnership_members: one
+-- refresh per row) piles up two versions per membership on the shared
+-- month rows, 9999-12 above all. Rerunning 0221's backfill over 20,000 organisations in one
+-- transaction took 44-52 s with row triggers and 3-5 s with these (4-5 s
+-- with none; load 6-9). BenchmarkMeasuresWrite measures what the counts
+-- add to a single write.
 -- Months are year * 12 + month - 1.
 CREATE TABLE partnership_month_counts (
 	series TEXT NOT NULL,
