@@ -12,8 +12,8 @@ import (
 	"partnerhub/internal/db/dbtest"
 )
 
-// monthCountRows is SQLite's month counts (migration 0233) without the
-// rows that came back to zero.
+// monthCountRows is the month counts (migration 0233 on SQLite, 0234 on
+// PostgreSQL) without the rows that came back to zero.
 func monthCountRows(t *testing.T, d *db.DB) []string {
 	t.Helper()
 	rows, err := d.Q().QueryContext(context.Background(), `SELECT series || ' ' || month || ' ' || n FROM partnership_month_counts WHERE n <> 0 ORDER BY series, month`)
@@ -36,10 +36,13 @@ func monthCountRows(t *testing.T, d *db.DB) []string {
 // the read model straight in SQL (its own triggers only insert and delete)
 // and checks that SQLite's month counts still equal those the migration's
 // backfill computes from the read model, and that the measures read from
-// them still agree with the reference computation.
+// them still agree with the reference computation, on both databases.
 func TestMeasuresMonthCountsFollowReadModel(t *testing.T) {
+	dbtest.Each(t, testMonthCountsFollowReadModel)
+}
+
+func testMonthCountsFollowReadModel(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.SQLite(t)
 	handBuilt(t, d)
 	checkReadModel(t, d, "hand-built")
 	for _, s := range []string{
@@ -47,6 +50,7 @@ func TestMeasuresMonthCountsFollowReadModel(t *testing.T) {
 		`UPDATE partnership_org_cover SET first_day = first_day - 400 WHERE organisation_id IN (SELECT organisation_id FROM partnership_org_cover ORDER BY organisation_id LIMIT 2)`,
 		`UPDATE partnership_sector_pairs SET last_day = last_day - 30, pair = 'v' WHERE pair = 'u' AND partnership_id = (SELECT MIN(x.partnership_id) FROM partnership_sector_pairs x WHERE x.pair = 'u'
 			AND NOT EXISTS (SELECT 1 FROM partnership_sector_pairs y WHERE y.partnership_id = x.partnership_id AND y.pair = 'v'))`,
+		`UPDATE partnership_org_cover SET last_day = last_day - 45 WHERE organisation_id = (SELECT MIN(organisation_id) FROM partnership_org_cover WHERE last_day < 2932896)`,
 		`DELETE FROM partnership_org_cover WHERE organisation_id = (SELECT MAX(organisation_id) FROM partnership_org_cover)`,
 		`INSERT INTO partnership_counted (partnership_id, model, consortium, start_day, end_day) VALUES (999999, 'informal_network', 0, 17000, 2932896)`,
 	} {
@@ -59,13 +63,17 @@ func TestMeasuresMonthCountsFollowReadModel(t *testing.T) {
 		}
 	}
 	got := monthCountRows(t, d)
-	b, err := os.ReadFile("../db/migrations/0233_measures_months.sqlite.sql")
+	file := "0233_measures_months.sqlite.sql"
+	if d.IsPostgres() {
+		file = "0234_measures_months.postgres.sql"
+	}
+	b, err := os.ReadFile("../db/migrations/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	i := strings.Index(string(b), "-- Backfill.")
 	if i < 0 {
-		t.Fatal("migration 0233 has no backfill section")
+		t.Fatal(file + " has no backfill section")
 	}
 	if _, err := d.W().ExecContext(ctx, `DELETE FROM partnership_month_counts`); err != nil {
 		t.Fatal(err)
@@ -87,8 +95,11 @@ func TestMeasuresMonthCountsFollowReadModel(t *testing.T) {
 // reads the read model's day histograms and still agrees with the
 // reference computation.
 func TestMeasuresMonthCountsNeedFirstOfMonth(t *testing.T) {
+	dbtest.Each(t, testMonthCountsNeedFirstOfMonth)
+}
+
+func testMonthCountsNeedFirstOfMonth(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.SQLite(t)
 	handBuilt(t, d)
 	s := Date(2019, 3, 15)
 	periods := []Period{{Year: 2019, Start: s, End: s.AddDate(1, 0, 0), Label: "odd"}, PeriodOf(2020, 1)}

@@ -222,10 +222,11 @@ func monthOf(d int64) (int64, bool) {
 	return int64(t.Year())*12 + int64(t.Month()) - 1, t.Day() == 1
 }
 
-// monthCounts reads the counts from SQLite's month counts (migration
-// 0233): sums over the months before each boundary, a few thousand rows
-// whatever the number of rows in the read model. ok is false when a
-// boundary is not the first of a month (the months cannot tell then).
+// monthCounts reads the counts from the month counts (migration 0233 on
+// SQLite, 0234 on PostgreSQL): sums over the months before each boundary,
+// a few thousand rows whatever the number of rows in the read model. ok is
+// false when a boundary is not the first of a month (the months cannot
+// tell then).
 func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok bool, err error) {
 	var last int64
 	var cols strings.Builder
@@ -235,7 +236,7 @@ func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok
 			return c, false, nil
 		}
 		last = max(last, m)
-		cols.WriteString(", SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END)")
+		cols.WriteString(", CAST(SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END) AS BIGINT)")
 	}
 	rows, err := q.QueryContext(ctx, `SELECT series`+cols.String()+` FROM partnership_month_counts WHERE month < `+lit(last)+` GROUP BY series`)
 	if err != nil {
@@ -316,8 +317,9 @@ func holding(ps []span, gaps [][2]int64) []int64 {
 // last < s) + (rows with first >= e and last < s); the last term is zero
 // when first <= last (an organisation's cover, a partnership) and is
 // counted directly for the few sector pairs whose sectors never overlapped.
-// The running totals come from day histograms read in one index scan per
-// table, whatever the number of periods.
+// The running totals come from the month counts when every period starts
+// on the first of a month, otherwise from day histograms read in one index
+// scan per table, whatever the number of periods.
 func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, error) {
 	out := make([]Raw, len(periods))
 	for i, per := range periods {
@@ -337,10 +339,8 @@ func ComputeSQL(ctx context.Context, q db.Querier, periods []Period) ([]Raw, err
 	var c dayCounts
 	ok := false
 	var err error
-	if d, _ := db.DialectOf(q); d == db.SQLite {
-		if c, ok, err = monthCounts(ctx, q, bs); err != nil {
-			return nil, err
-		}
+	if c, ok, err = monthCounts(ctx, q, bs); err != nil {
+		return nil, err
 	}
 	if !ok {
 		if c, err = histCounts(ctx, q, ps, bs); err != nil {
