@@ -47,30 +47,19 @@ func originCounts(ctx context.Context, q db.Querier, periods []Period) ([]map[st
 		lo, hi = min(lo, m[0]), max(hi, m[1])
 		cols.WriteString(", CAST(SUM(CASE WHEN month >= " + lit(m[0]) + " AND month < " + lit(m[1]) + " THEN n ELSE 0 END) AS BIGINT)")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT origin`+cols.String()+` FROM partnership_origin_months
-		WHERE month >= `+lit(lo)+` AND month < `+lit(hi)+` GROUP BY origin`)
-	if err != nil {
-		return nil, fmt.Errorf("measures (origins): %w", err)
-	}
-	defer rows.Close()
-	vals := make([]int64, len(periods))
-	dest := make([]any, len(periods)+1)
-	var origin string
-	dest[0] = &origin
-	for i := range vals {
-		dest[i+1] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
+	err := keyedSums(ctx, q, `SELECT origin`+cols.String()+` FROM partnership_origin_months
+		WHERE month >= `+lit(lo)+` AND month < `+lit(hi)+` GROUP BY origin`, len(periods), func(origin string, vals []int64) error {
 		for i, n := range vals {
 			if n != 0 {
 				out[i][origin] = int(n)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("measures (origins): %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // originsBetween counts the partnerships started in [from, to) per origin
