@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -513,15 +511,8 @@ func pauseReadModel(t testing.TB, dbh *db.DB) {
 func backfillReadModel(t testing.TB, dbh *db.DB) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := os.ReadFile("../db/migrations/0221_measures_cover." + string(dbh.Dialect) + ".sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(b), "-- Backfill.")
-	if i < 0 {
-		t.Fatal("migration 0221 has no backfill section")
-	}
-	if err := dbh.Write(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, string(b[i:])); return err }); err != nil {
+	backfill := backfillOf(t, dbh, "0221_measures_cover")
+	if err := dbh.Write(ctx, func(tx *db.Tx) error { _, err := tx.ExecContext(ctx, backfill); return err }); err != nil {
 		t.Fatal(err)
 	}
 }

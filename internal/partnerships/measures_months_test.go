@@ -12,11 +12,10 @@ import (
 	"partnerhub/internal/db/dbtest"
 )
 
-// monthCountRows is the month counts (migration 0233 on SQLite, 0234 on
-// PostgreSQL) without the rows that came back to zero.
-func monthCountRows(t *testing.T, d *db.DB) []string {
+// textRows reads a query of one text column.
+func textRows(t *testing.T, d *db.DB, query string) []string {
 	t.Helper()
-	rows, err := d.Q().QueryContext(context.Background(), `SELECT series || ' ' || month || ' ' || n FROM partnership_month_counts WHERE n <> 0 ORDER BY series, month`)
+	rows, err := d.Q().QueryContext(context.Background(), query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +28,34 @@ func monthCountRows(t *testing.T, d *db.DB) []string {
 		}
 		out = append(out, s)
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return out
+}
+
+// monthCountRows is the month counts (migration 0233 on SQLite, 0234 on
+// PostgreSQL) without the rows that came back to zero.
+func monthCountRows(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	return textRows(t, d, `SELECT series || ' ' || month || ' ' || n FROM partnership_month_counts WHERE n <> 0 ORDER BY series, month`)
+}
+
+// backfillOf is the backfill section of a migration file (from its
+// "-- Backfill." line to the end), for the dialect of d: name is the
+// file's name without ".sqlite.sql" or ".postgres.sql".
+func backfillOf(t testing.TB, d *db.DB, name string) string {
+	t.Helper()
+	file := name + "." + string(d.Dialect) + ".sql"
+	b, err := os.ReadFile("../db/migrations/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(b), "-- Backfill.")
+	if i < 0 {
+		t.Fatal(file + " has no backfill section")
+	}
+	return string(b[i:])
 }
 
 // TestMeasuresMonthCountsFollowReadModel changes, adds and deletes rows of
@@ -63,22 +89,15 @@ func testMonthCountsFollowReadModel(t *testing.T, d *db.DB) {
 		}
 	}
 	got := monthCountRows(t, d)
-	file := "0233_measures_months.sqlite.sql"
+	name := "0233_measures_months"
 	if d.IsPostgres() {
-		file = "0234_measures_months.postgres.sql"
+		name = "0234_measures_months"
 	}
-	b, err := os.ReadFile("../db/migrations/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(b), "-- Backfill.")
-	if i < 0 {
-		t.Fatal(file + " has no backfill section")
-	}
+	backfill := backfillOf(t, d, name)
 	if _, err := d.W().ExecContext(ctx, `DELETE FROM partnership_month_counts`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.W().ExecContext(ctx, string(b[i:])); err != nil {
+	if _, err := d.W().ExecContext(ctx, backfill); err != nil {
 		t.Fatal(err)
 	}
 	want := monthCountRows(t, d)

@@ -238,24 +238,9 @@ func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok
 		last = max(last, m)
 		cols.WriteString(", CAST(SUM(CASE WHEN month < " + lit(m) + " THEN n ELSE 0 END) AS BIGINT)")
 	}
-	rows, err := q.QueryContext(ctx, `SELECT series`+cols.String()+` FROM partnership_month_counts WHERE month < `+lit(last)+` GROUP BY series`)
-	if err != nil {
-		return c, false, fmt.Errorf("measures (month counts): %w", err)
-	}
-	defer rows.Close()
 	c = dayCounts{orgFirst: below{}, orgLast: below{}, pairFirst: map[string]below{}, pairLast: map[string]below{}, modelStart: map[string]below{}, modelEnd: map[string]below{}}
 	keyed := map[string]map[string]below{"pf": c.pairFirst, "pl": c.pairLast, "s": c.modelStart, "e": c.modelEnd}
-	vals := make([]int64, len(bs))
-	dest := make([]any, len(bs)+1)
-	var series string
-	dest[0] = &series
-	for i := range vals {
-		dest[i+1] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return c, false, err
-		}
+	err = keyedSums(ctx, q, `SELECT series`+cols.String()+` FROM partnership_month_counts WHERE month < `+lit(last)+` GROUP BY series`, len(bs), func(series string, vals []int64) error {
 		kind, key, _ := strings.Cut(series, ":")
 		var dst below
 		switch kind {
@@ -269,13 +254,43 @@ func monthCounts(ctx context.Context, q db.Querier, bs []int64) (c dayCounts, ok
 			}
 			dst = keyed[kind][key]
 		default:
-			return c, false, fmt.Errorf("measures: unknown month count series %q", series)
+			return fmt.Errorf("measures: unknown month count series %q", series)
 		}
 		for i, d := range bs {
 			dst[d] = vals[i]
 		}
+		return nil
+	})
+	if err != nil {
+		return c, false, fmt.Errorf("measures (month counts): %w", err)
 	}
-	return c, true, rows.Err()
+	return c, true, nil
+}
+
+// keyedSums reads "SELECT key, sum1, ..., sumN ..." (n sums) and calls fn
+// with each row's key and sums (the slice is reused between rows).
+func keyedSums(ctx context.Context, q db.Querier, query string, n int, fn func(key string, vals []int64) error) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]int64, n)
+	dest := make([]any, n+1)
+	var key string
+	dest[0] = &key
+	for i := range vals {
+		dest[i+1] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if err := fn(key, vals); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // dayPairs reads "SELECT a, b ..." rows of two days.

@@ -46,30 +46,22 @@ type Extra struct {
 	QualityMarkAwards       int
 }
 
-// extras counts the Extra measures for a period.
-func extras(ctx context.Context, q db.Querier, p Period) (Extra, error) {
-	x := Extra{Origins: map[string]int{}}
-	from, to := p.Start, p.End // End is the day after the last day
-	rows, err := q.QueryContext(ctx, `SELECT origin, COUNT(*) FROM partnerships WHERE status <> 'proposed'
-		AND start_date >= $1 AND start_date < $2 GROUP BY origin`, from, to)
+// extras counts the Extra measures for each period.
+func extras(ctx context.Context, q db.Querier, periods []Period) ([]Extra, error) {
+	origins, err := originCounts(ctx, q, periods)
 	if err != nil {
-		return x, err
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var o string
-		var n int
-		if err := rows.Scan(&o, &n); err != nil {
-			return x, err
+	out := make([]Extra, len(periods))
+	for i, p := range periods {
+		x := Extra{Origins: origins[i], FromEvents: origins[i]["event"]}
+		// End is the day after the last day.
+		if x.QualityMarkApplications, x.QualityMarkAwards, err = assess.QualityMarkCountsBetween(ctx, q, p.Start, p.End); err != nil {
+			return nil, err
 		}
-		x.Origins[o] = n
+		out[i] = x
 	}
-	if err := rows.Err(); err != nil {
-		return x, err
-	}
-	x.FromEvents = x.Origins["event"]
-	x.QualityMarkApplications, x.QualityMarkAwards, err = assess.QualityMarkCountsBetween(ctx, q, from, to)
-	return x, err
+	return out, nil
 }
 
 // Definitions of the measures in plain words, in dashboard order.
@@ -290,12 +282,11 @@ func Measure(ctx context.Context, q db.Querier, year int, startMonth time.Month,
 		return Report{}, err
 	}
 	rep := Report{Period: cur, Previous: prev, Now: raws[0], Before: raws[1]}
-	if rep.NowX, err = extras(ctx, q, cur); err != nil {
+	xs, err := extras(ctx, q, []Period{cur, prev})
+	if err != nil {
 		return Report{}, err
 	}
-	if rep.BeforeX, err = extras(ctx, q, prev); err != nil {
-		return Report{}, err
-	}
+	rep.NowX, rep.BeforeX = xs[0], xs[1]
 	if rep.Sourced, err = sourceFigures(ctx, q, sources, cur, prev); err != nil {
 		return Report{}, err
 	}
@@ -315,11 +306,9 @@ func Series(ctx context.Context, q db.Querier, from, to int, startMonth time.Mon
 	if err != nil {
 		return nil, err
 	}
-	xs := make([]Extra, len(periods))
-	for i, p := range periods {
-		if xs[i], err = extras(ctx, q, p); err != nil {
-			return nil, err
-		}
+	xs, err := extras(ctx, q, periods)
+	if err != nil {
+		return nil, err
 	}
 	var out []Report
 	for i := 1; i < len(raws); i++ {
