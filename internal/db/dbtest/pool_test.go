@@ -142,6 +142,21 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 
 	var schema string
 	var firstID int64
+	// again takes the pool's schema once more and checks that it is the
+	// same one, that it holds what a fresh schema holds, and how the pool
+	// prepared it.
+	again := func(t *testing.T, after, how string) *db.DB {
+		t.Helper()
+		d := postgresFrom(t, base, prefix)
+		if s := currentSchema(t, d); s != schema {
+			t.Fatalf("got schema %s, not %s again", s, schema)
+		}
+		sameState(t, "the pool schema after "+after, pgState(t, d), want)
+		if got := lastPrepared.Load(); got != how {
+			t.Fatalf("the schema was prepared as %v, not %s", got, how)
+		}
+		return d
+	}
 	t.Run("round 1: a new schema, then rows changed", func(t *testing.T) {
 		d := postgresFrom(t, base, prefix)
 		schema = currentSchema(t, d)
@@ -168,14 +183,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		}
 	})
 	t.Run("round 2: rows reset, then the schema changed", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		if s := currentSchema(t, d); s != schema {
-			t.Fatalf("got schema %s, not %s again", s, schema)
-		}
-		sameState(t, "the pool schema after a test changed rows", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "reset" {
-			t.Fatalf("the schema was not reset but %v", how)
-		}
+		d := again(t, "a test changed rows", "reset")
 		if id := insertUser(t, d); id != firstID {
 			t.Fatalf("the first user has id %d, on a fresh schema %d", id, firstID)
 		}
@@ -189,14 +197,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		}
 	})
 	t.Run("round 3: schema built again", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		if s := currentSchema(t, d); s != schema {
-			t.Fatalf("got schema %s, not %s again", s, schema)
-		}
-		sameState(t, "the pool schema after a test changed the schema", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "migrated (the last test changed the schema)" {
-			t.Fatalf("the schema was not migrated again but %v", how)
-		}
+		d := again(t, "a test changed the schema", "migrated (the last test changed the schema)")
 		var enabled string
 		if err := d.Q().QueryRowContext(ctx, `SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_chain_no_truncate' AND tgrelid = 'audit_chain'::regclass`).Scan(&enabled); err != nil {
 			t.Fatal(err)
@@ -220,22 +221,10 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		insertUser(t, d)
 	})
 	t.Run("round 4: a change undone is reset, not built again", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		if s := currentSchema(t, d); s != schema {
-			t.Fatalf("got schema %s, not %s again", s, schema)
-		}
-		sameState(t, "the pool schema after a test changed the schema back", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "reset (catalog rows rewritten, same fingerprint)" {
-			t.Fatalf("the schema was not reset after checking its fingerprint but %v", how)
-		}
-		insertUser(t, d)
+		insertUser(t, again(t, "a test changed the schema back", "reset (catalog rows rewritten, same fingerprint)"))
 	})
 	t.Run("round 5: the catalog version recorded again", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		sameState(t, "the pool schema", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "reset" {
-			t.Fatalf("the schema was not reset on its catalog version alone but %v", how)
-		}
+		again(t, "its catalog version was recorded again", "reset")
 	})
 }
 
