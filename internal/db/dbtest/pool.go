@@ -36,7 +36,12 @@ import (
 //     enum labels, rules, policies, grants) is compared with the fingerprint recorded when it was
 //     migrated. A test that changed the schema (several drop a trigger,
 //     rename a table or add one) leaves a different fingerprint, and the
-//     schema is dropped and migrated again.
+//     schema is dropped and migrated again. The fingerprint deparses every
+//     object (20-40 ms of the server's CPU, about 400 ms on a backend whose
+//     caches are cold), so it is only computed when the schema's catalog
+//     version (catalogVersion: which rows of those catalogs exist and which
+//     transaction last wrote each) differs from the one recorded; a test
+//     leaves the version as it found it unless it ran DDL.
 //   - Otherwise one transaction, with triggers off (session_replication_role
 //     = replica: the append-only and audit-chain triggers would refuse it,
 //     and the rows restored already include what triggers derived), empties
@@ -54,7 +59,7 @@ const poolLockClass = 727275 // the first key of the pool's advisory locks (migr
 
 // poolMark starts a pool schema's comment; a new reset script (or
 // snapshot) format gets a new mark, so older pool schemas are built again.
-const poolMark = "partnerhub-dbtest-pool-2"
+const poolMark = "partnerhub-dbtest-pool-3"
 
 // poolPrefix names the shared pool; tests of the pool itself use their own.
 const poolPrefix = "tp"
@@ -297,13 +302,29 @@ func prepare(ctx context.Context, conn *sql.Conn, u, schema, digest string) (str
 	why := "new schema"
 	if comment.Valid {
 		why = "not a complete pool schema of these migrations"
-		if f := strings.Fields(comment.String); len(f) == 4 && f[0] == poolMark && f[1] == digest {
-			fp, err := fingerprint(ctx, conn, schema)
+		if f := strings.Fields(comment.String); len(f) == 5 && f[0] == poolMark && f[1] == digest {
+			version, err := catalogVersion(ctx, conn, schema)
 			if err != nil {
 				return "", err
 			}
+			how, same := "reset", version == f[3]
+			if !same {
+				// Catalog rows were written: the schema changed, or a
+				// test changed it back (a trigger disabled and enabled
+				// again), or a command rewrote a row to the same values.
+				fp, err := fingerprint(ctx, conn, schema)
+				if err != nil {
+					return "", err
+				}
+				if same = fp == f[2]; same {
+					how = "reset (catalog rows rewritten, same fingerprint)"
+					if err := recordPool(ctx, conn, schema, digest, fp, version); err != nil {
+						return "", err
+					}
+				}
+			}
 			why = "the last test changed the schema"
-			if fp == f[2] {
+			if same {
 				if skipReset {
 					return "handed out as left (skipReset)", nil
 				}
@@ -311,7 +332,7 @@ func prepare(ctx context.Context, conn *sql.Conn, u, schema, digest string) (str
 				err := conn.QueryRowContext(ctx, `SELECT script FROM `+quoteIdent(schema+"_seed")+`.dbtest_reset`).Scan(&script)
 				if err == nil {
 					if _, err = conn.ExecContext(ctx, script); err == nil {
-						return "reset", nil
+						return how, nil
 					}
 					conn.ExecContext(ctx, "ROLLBACK")
 				}
@@ -330,8 +351,8 @@ func prepare(ctx context.Context, conn *sql.Conn, u, schema, digest string) (str
 // build drops the schema, migrates it from nothing, keeps the rows the
 // migrations wrote and the sequences' positions in <schema>_seed with the
 // script that restores them, and records the digest and the catalog's
-// fingerprint in the schema's comment (last, so a schema whose build was
-// interrupted is built again).
+// fingerprint and version in the schema's comment (last, so a schema
+// whose build was interrupted is built again).
 func build(ctx context.Context, conn *sql.Conn, u, schema, digest string) error {
 	s, seed := quoteIdent(schema), quoteIdent(schema+"_seed")
 	for _, q := range []string{
@@ -363,7 +384,18 @@ func build(ctx context.Context, conn *sql.Conn, u, schema, digest string) error 
 	if _, err := conn.ExecContext(ctx, `INSERT INTO `+seed+`.dbtest_reset (script) VALUES ($1)`, script); err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON SCHEMA %s IS '%s %s %s %s'`, s, poolMark, digest, fp, time.Now().UTC().Format("2006-01-02T15:04:05Z")))
+	version, err := catalogVersion(ctx, conn, schema)
+	if err != nil {
+		return err
+	}
+	return recordPool(ctx, conn, schema, digest, fp, version)
+}
+
+// recordPool writes a pool schema's comment: the mark, the migrations'
+// digest, the catalog's fingerprint and version, and when it was written
+// (the comment is in pg_description, which catalogVersion does not read).
+func recordPool(ctx context.Context, conn *sql.Conn, schema, digest, fp, version string) error {
+	_, err := conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON SCHEMA %s IS '%s %s %s %s %s'`, quoteIdent(schema), poolMark, digest, fp, version, time.Now().UTC().Format("2006-01-02T15:04:05Z")))
 	return err
 }
 
@@ -458,9 +490,9 @@ func setSequences(ctx context.Context, conn *sql.Conn, b *strings.Builder, from,
 // fingerprint is a digest of schema's catalog: what a test could change
 // besides rows and sequence positions (tables, columns, constraints,
 // indexes, triggers, rules, functions, types with their enum labels and
-// domains' base types, row-level security policies, and the privileges
-// granted on the schema, its tables, columns and functions:
-// TestFingerprintSeesTypesPoliciesAndGrants).
+// domains' base types, row-level security policies, sequences' options,
+// and the privileges granted on the schema, its tables, columns and
+// functions: TestFingerprintSeesTypesPoliciesAndGrants).
 func fingerprint(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
 	var fp string
 	err := conn.QueryRowContext(ctx, `
@@ -512,8 +544,44 @@ SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
     FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid WHERE p.proacl IS NOT NULL
   UNION ALL
   SELECT 'acl schema ' || COALESCE(n.nspacl::text, '') FROM pg_namespace n JOIN ns ON n.oid = ns.oid
+  UNION ALL
+  SELECT 'seq ' || c.relname || ' ' || concat_ws(' ', sq.seqtypid::regtype::text, sq.seqstart, sq.seqincrement, sq.seqmax, sq.seqmin, sq.seqcache, sq.seqcycle)
+    FROM pg_sequence sq JOIN pg_class c ON c.oid = sq.seqrelid JOIN ns ON c.relnamespace = ns.oid
 ) parts`, schema).Scan(&fp)
 	return fp, err
+}
+
+// catalogVersion is a digest of which rows of the catalogs the
+// fingerprint reads belong to schema's objects, and of the transaction
+// that wrote each (its xmin): DDL inserts, updates or deletes rows there,
+// and an updated row carries the xmin of the transaction that updated it,
+// so any change the fingerprint could see changes the version (the
+// converse need not hold: a trigger disabled and enabled again leaves the
+// fingerprint as it was and a new version). Rows, sequence positions,
+// VACUUM and ANALYZE (which update pg_class in place) leave it as it is.
+// Nothing is deparsed, so it costs a third of the fingerprint.
+// TestCatalogVersionSeesSchemaChanges.
+func catalogVersion(ctx context.Context, conn *sql.Conn, schema string) (string, error) {
+	var v string
+	err := conn.QueryRowContext(ctx, `
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1),
+rel AS (SELECT c.oid, c.xmin FROM pg_class c JOIN ns ON c.relnamespace = ns.oid)
+SELECT md5(COALESCE(string_agg(x, ',' ORDER BY x), '')) FROM (
+  SELECT 'n' || n.xmin::text FROM pg_namespace n JOIN ns ON n.oid = ns.oid
+  UNION ALL SELECT 'c' || rel.oid::text || ':' || rel.xmin::text FROM rel
+  UNION ALL SELECT 'a' || a.attrelid::text || ':' || a.attnum::text || ':' || a.xmin::text FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
+  UNION ALL SELECT 'd' || d.oid::text || ':' || d.xmin::text FROM pg_attrdef d JOIN rel ON rel.oid = d.adrelid
+  UNION ALL SELECT 'k' || k.oid::text || ':' || k.xmin::text FROM pg_constraint k JOIN ns ON k.connamespace = ns.oid
+  UNION ALL SELECT 'i' || i.indexrelid::text || ':' || i.xmin::text FROM pg_index i JOIN rel ON rel.oid = i.indexrelid
+  UNION ALL SELECT 't' || g.oid::text || ':' || g.xmin::text FROM pg_trigger g JOIN rel ON rel.oid = g.tgrelid
+  UNION ALL SELECT 'r' || r.oid::text || ':' || r.xmin::text FROM pg_rewrite r JOIN rel ON rel.oid = r.ev_class
+  UNION ALL SELECT 'p' || p.oid::text || ':' || p.xmin::text FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
+  UNION ALL SELECT 'y' || y.oid::text || ':' || y.xmin::text FROM pg_type y JOIN ns ON y.typnamespace = ns.oid
+  UNION ALL SELECT 'e' || e.oid::text || ':' || e.xmin::text FROM pg_enum e JOIN pg_type y ON y.oid = e.enumtypid JOIN ns ON y.typnamespace = ns.oid
+  UNION ALL SELECT 'o' || o.oid::text || ':' || o.xmin::text FROM pg_policy o JOIN rel ON rel.oid = o.polrelid
+  UNION ALL SELECT 's' || s.seqrelid::text || ':' || s.xmin::text FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
+) parts(x)`, schema).Scan(&v)
+	return v, err
 }
 
 func strings1(ctx context.Context, conn *sql.Conn, q string, args ...any) ([]string, error) {
@@ -604,8 +672,9 @@ func dropStale(ctx context.Context, conn *sql.Conn, prefix, digest string, cutof
 		if strings.HasPrefix(c.name, current) {
 			continue
 		}
-		if f := strings.Fields(c.comment); len(f) == 4 {
-			if built, err := time.Parse("2006-01-02T15:04:05Z", f[3]); err == nil && built.After(cutoff) {
+		if f := strings.Fields(c.comment); len(f) >= 4 {
+			// The time is last (four fields before pool-3, five since).
+			if built, err := time.Parse("2006-01-02T15:04:05Z", f[len(f)-1]); err == nil && built.After(cutoff) {
 				continue
 			}
 		}

@@ -91,7 +91,9 @@ func currentSchema(t *testing.T, d *db.DB) string {
 // TestPoolSchemaIsResetForTheNextTest: a schema of the pool is handed to
 // the next test exactly as a fresh migration leaves it, whatever the test
 // before did: rows added, rows the migrations wrote deleted, sequences
-// advanced (round 2); a table added and a trigger disabled (round 3). The
+// advanced (round 2); a table added and a trigger disabled (round 3); a
+// trigger disabled and enabled again (rounds 4 and 5: reset, the
+// fingerprint checked once and the new catalog version recorded). The
 // pool is private to this test (its own prefix), so every round gets the
 // same schema back, which the test checks.
 func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
@@ -140,6 +142,21 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 
 	var schema string
 	var firstID int64
+	// again takes the pool's schema once more and checks that it is the
+	// same one, that it holds what a fresh schema holds, and how the pool
+	// prepared it.
+	again := func(t *testing.T, after, how string) *db.DB {
+		t.Helper()
+		d := postgresFrom(t, base, prefix)
+		if s := currentSchema(t, d); s != schema {
+			t.Fatalf("got schema %s, not %s again", s, schema)
+		}
+		sameState(t, "the pool schema after "+after, pgState(t, d), want)
+		if got := lastPrepared.Load(); got != how {
+			t.Fatalf("the schema was prepared as %v, not %s", got, how)
+		}
+		return d
+	}
 	t.Run("round 1: a new schema, then rows changed", func(t *testing.T) {
 		d := postgresFrom(t, base, prefix)
 		schema = currentSchema(t, d)
@@ -166,14 +183,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		}
 	})
 	t.Run("round 2: rows reset, then the schema changed", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		if s := currentSchema(t, d); s != schema {
-			t.Fatalf("got schema %s, not %s again", s, schema)
-		}
-		sameState(t, "the pool schema after a test changed rows", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "reset" {
-			t.Fatalf("the schema was not reset but %v", how)
-		}
+		d := again(t, "a test changed rows", "reset")
 		if id := insertUser(t, d); id != firstID {
 			t.Fatalf("the first user has id %d, on a fresh schema %d", id, firstID)
 		}
@@ -187,14 +197,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		}
 	})
 	t.Run("round 3: schema built again", func(t *testing.T) {
-		d := postgresFrom(t, base, prefix)
-		if s := currentSchema(t, d); s != schema {
-			t.Fatalf("got schema %s, not %s again", s, schema)
-		}
-		sameState(t, "the pool schema after a test changed the schema", pgState(t, d), want)
-		if how := lastPrepared.Load(); how != "migrated (the last test changed the schema)" {
-			t.Fatalf("the schema was not migrated again but %v", how)
-		}
+		d := again(t, "a test changed the schema", "migrated (the last test changed the schema)")
 		var enabled string
 		if err := d.Q().QueryRowContext(ctx, `SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_chain_no_truncate' AND tgrelid = 'audit_chain'::regclass`).Scan(&enabled); err != nil {
 			t.Fatal(err)
@@ -205,6 +208,23 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 		if err := d.CheckSchema(ctx); err != nil {
 			t.Fatal(err)
 		}
+		// A change undone: the catalog's rows are new, its fingerprint
+		// is the migrated one.
+		for _, q := range []string{
+			`ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_no_truncate`,
+			`ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_no_truncate`,
+		} {
+			if _, err := d.W().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		insertUser(t, d)
+	})
+	t.Run("round 4: a change undone is reset, not built again", func(t *testing.T) {
+		insertUser(t, again(t, "a test changed the schema back", "reset (catalog rows rewritten, same fingerprint)"))
+	})
+	t.Run("round 5: the catalog version recorded again", func(t *testing.T) {
+		again(t, "its catalog version was recorded again", "reset")
 	})
 }
 
@@ -366,7 +386,8 @@ func poolAdmin(t *testing.T, base string) *sql.DB {
 }
 
 // TestFingerprintSeesTypesPoliciesAndGrants: a test that adds an enum
-// label, a row-level security policy or a grant leaves a schema whose
+// label, a row-level security policy, a grant or changes a sequence's
+// options leaves a schema whose
 // fingerprint differs, so the pool builds it again instead of resetting
 // its rows only.
 func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
@@ -394,6 +415,8 @@ func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
 		`GRANT SELECT ON ` + s + `.t TO PUBLIC`,
 		`GRANT UPDATE (n) ON ` + s + `.t TO PUBLIC`,
 		`GRANT USAGE ON SCHEMA ` + s + ` TO PUBLIC`,
+		`CREATE SEQUENCE ` + s + `.q`,
+		`ALTER SEQUENCE ` + s + `.q INCREMENT BY 5`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -461,5 +484,112 @@ func TestStalePoolSchemasAreDropped(t *testing.T) {
 		if (n == 1) != want {
 			t.Errorf("schema %s: exists %v, want %v", name, n == 1, want)
 		}
+	}
+}
+
+// TestCatalogVersionSeesSchemaChanges: every kind of schema change a test
+// can make (each of the fingerprint's parts) gives the schema a new
+// catalog version, so the pool looks at the fingerprint and builds the
+// schema again; what a test does to rows and sequence positions, and
+// VACUUM and ANALYZE, leave the version as it was, so the next test gets
+// the schema without the fingerprint being computed.
+func TestCatalogVersionSeesSchemaChanges(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	_, schema := NewSchema(t, base)
+	conn, err := poolAdmin(t, base).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := quoteIdent(schema)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	version := func() string {
+		t.Helper()
+		v, err := catalogVersion(ctx, conn, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	exec(`CREATE TYPE ` + s + `.mood AS ENUM ('calm');
+		CREATE DOMAIN ` + s + `.small AS INT CHECK (VALUE < 100);
+		CREATE TABLE ` + s + `.t (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, n BIGINT NOT NULL DEFAULT 1, m ` + s + `.mood, note TEXT);
+		CREATE TABLE ` + s + `.u (id BIGINT PRIMARY KEY, t_id BIGINT REFERENCES ` + s + `.t (id));
+		CREATE FUNCTION ` + s + `.f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+		CREATE TRIGGER t_f BEFORE INSERT ON ` + s + `.t FOR EACH ROW EXECUTE FUNCTION ` + s + `.f();
+		CREATE VIEW ` + s + `.v AS SELECT id FROM ` + s + `.t;
+		CREATE SEQUENCE ` + s + `.q`)
+
+	unchanged := version()
+	for _, q := range []string{
+		`INSERT INTO ` + s + `.t (n, m) VALUES (2, 'calm'), (3, NULL)`,
+		`UPDATE ` + s + `.t SET note = 'x'`,
+		`INSERT INTO ` + s + `.u SELECT id, id FROM ` + s + `.t`,
+		`SELECT nextval('` + schema + `.q')`,
+		`SELECT setval('` + schema + `.q', 40)`,
+		`DELETE FROM ` + s + `.u`,
+		`ANALYZE ` + s + `.t`,
+		`VACUUM ` + s + `.t`,
+		`SET session_replication_role = replica; DELETE FROM ` + s + `.t; RESET session_replication_role`,
+	} {
+		exec(q)
+		if v := version(); v != unchanged {
+			t.Errorf("%s: the catalog version changed: the pool would compute the fingerprint after every test", q)
+			unchanged = v
+		}
+	}
+
+	prevV := version()
+	prevF, err := fingerprint(ctx, conn, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE ` + s + `.extra (n BIGINT)`,
+		`ALTER TABLE ` + s + `.extra RENAME TO extra2`,
+		`ALTER TABLE ` + s + `.t ADD COLUMN k TEXT`,
+		`ALTER TABLE ` + s + `.t DROP COLUMN k`,
+		`ALTER TABLE ` + s + `.t ALTER COLUMN note TYPE VARCHAR(20)`,
+		`ALTER TABLE ` + s + `.t ALTER COLUMN n SET DEFAULT 7`,
+		`ALTER TABLE ` + s + `.t ALTER COLUMN n DROP NOT NULL`,
+		`ALTER TABLE ` + s + `.t ADD CONSTRAINT n_pos CHECK (n > 0)`,
+		`ALTER TABLE ` + s + `.u DROP CONSTRAINT u_t_id_fkey`,
+		`CREATE INDEX t_n ON ` + s + `.t (n)`,
+		`DROP INDEX ` + s + `.t_n`,
+		`ALTER TABLE ` + s + `.t DISABLE TRIGGER t_f`,
+		`DROP TRIGGER t_f ON ` + s + `.t`,
+		`CREATE OR REPLACE FUNCTION ` + s + `.f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$`,
+		`CREATE OR REPLACE VIEW ` + s + `.v AS SELECT id, n FROM ` + s + `.t`,
+		`CREATE RULE no_delete AS ON DELETE TO ` + s + `.u DO INSTEAD NOTHING`,
+		`ALTER TYPE ` + s + `.mood ADD VALUE 'cross'`,
+		`ALTER DOMAIN ` + s + `.small DROP CONSTRAINT small_check`,
+		`ALTER TABLE ` + s + `.t ENABLE ROW LEVEL SECURITY`,
+		`CREATE POLICY only_small ON ` + s + `.t USING (n < 10)`,
+		`GRANT SELECT ON ` + s + `.t TO PUBLIC`,
+		`GRANT UPDATE (n) ON ` + s + `.t TO PUBLIC`,
+		`GRANT USAGE ON SCHEMA ` + s + ` TO PUBLIC`,
+		`REVOKE EXECUTE ON FUNCTION ` + s + `.f() FROM PUBLIC`,
+		`ALTER SEQUENCE ` + s + `.q INCREMENT BY 5`,
+		`DROP VIEW ` + s + `.v`,
+	} {
+		exec(q)
+		v := version()
+		if v == prevV {
+			t.Errorf("%s: the catalog version did not change", q)
+		}
+		fp, err := fingerprint(ctx, conn, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fp == prevF {
+			t.Errorf("%s: the fingerprint did not change", q)
+		}
+		prevV, prevF = v, fp
 	}
 }
