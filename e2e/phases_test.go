@@ -1,15 +1,18 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -164,4 +167,42 @@ func printPhases(w io.Writer) {
 	}
 	fmt.Fprintf(w, "e2e phases: CPU s: test binary %.1f, its children and their descendants %.1f: reaped (servers, CLI, go build) %.1f, running at the end (Chromium's processes) %s\n",
 		rusageCPU(self).Seconds(), (cpuAtEnd.reaped + cpuAtEnd.running).Seconds(), cpuAtEnd.reaped.Seconds(), running)
+}
+
+// TestDescendantsCPUCountsGrandchildren: the CPU of a process the test
+// binary did not start itself (like Chromium's renderers), already
+// reaped by its parent, is in the table.
+func TestDescendantsCPUCountsGrandchildren(t *testing.T) {
+	// The loop runs in a subshell: a grandchild of the test binary.
+	cmd := exec.Command("sh", "-c", `(i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done); echo ready; read x || true`)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no sh: %v", err)
+	}
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("sh said %q (%v)", line, err)
+	}
+	running, err := descendantsCPU(os.Getpid())
+	if err != nil {
+		t.Skip(err) // no /proc
+	}
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	// wait4 gives the child's CPU with that of the children it reaped.
+	used := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if used < 50*time.Millisecond {
+		t.Fatalf("the loop used only %v of CPU; make it longer", used)
+	}
+	if running < used/2 {
+		t.Errorf("descendantsCPU counted %v while sh and its subshell had used %v", running, used)
+	}
 }
