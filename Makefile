@@ -23,7 +23,7 @@ run: demo ## Build, create the demo town and serve it at http://localhost:8080
 	@echo "Serving the demo at http://localhost$(ADDR) (Ctrl-C to stop)"
 	$(BIN) serve --data-dir $(DATA) --addr $(ADDR)
 
-browser-deps: ## Install Chromium (Debian) and axe-core (npm) for the browser tests, if missing
+browser-deps: ## Install Chromium's headless shell (Debian) and axe-core (npm) for the browser tests, if missing
 	@scripts/browser-deps.sh
 
 test-deps: ## Install pgbouncer (Debian) for the connection-pooler test, if missing

@@ -1,9 +1,10 @@
 // Package e2e holds Partnerhub's browser tests. They build the real
 // partnerhub binary, serve it on a random loopback port over a temporary
-// SQLite database, and drive Debian's headless Chromium with chromedp,
-// running axe-core (WCAG 2.2 A/AA) on every page they visit.
+// SQLite database, and drive Chromium's headless shell (Debian package
+// chromium-headless-shell; PARTNERHUB_E2E_BROWSER names another Chromium)
+// with chromedp, running axe-core (WCAG 2.2 A/AA) on every page they visit.
 //
-// The tests skip with a clear message when chromium or
+// The tests skip with a clear message when the browser or
 // e2e/node_modules/axe-core/axe.min.js is missing (scripts/browser-deps.sh
 // installs both); with CI=true they fail instead.
 //

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command behind `make test`. Runs on SQLite always, on
 # PostgreSQL when PARTNERHUB_TEST_POSTGRES_URL is set (or a local server
-# answers), and the browser tests when Chromium is installed.
+# answers), and the browser tests when Chromium's headless shell (or the
+# browser PARTNERHUB_E2E_BROWSER names) is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${PARTNERHUB_TEST_POSTGRES_URL:-}" ]; then
@@ -13,8 +14,10 @@ if [ -z "${PARTNERHUB_TEST_POSTGRES_URL:-}" ]; then
     echo "test: SKIPPING the PostgreSQL half of the suite: PARTNERHUB_TEST_POSTGRES_URL is not set and no local server answered."
   fi
 fi
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "test: SKIPPING browser tests: chromium is not installed (make browser-deps installs it on Debian)."
+if [ -n "${PARTNERHUB_E2E_BROWSER:-}" ]; then
+  [ -x "$PARTNERHUB_E2E_BROWSER" ] || echo "test: SKIPPING browser tests: PARTNERHUB_E2E_BROWSER=$PARTNERHUB_E2E_BROWSER is not an executable file."
+elif [ ! -x /usr/bin/chromium-headless-shell ] && [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
+  echo "test: SKIPPING browser tests: chromium-headless-shell is not installed (make browser-deps installs it on Debian)."
 fi
 if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then
   echo "test: SKIPPING the PgBouncer test: pgbouncer is not installed (make test-deps installs it on Debian)."
