@@ -499,11 +499,13 @@ func fingerprint(ctx context.Context, conn *sql.Conn, schema string) (string, er
 WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1)
 SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
   SELECT 'rel ' || c.relname || ' ' || c.relkind::text || ' ' || c.relrowsecurity::text
+         || ' ' || c.relpersistence::text || ' ' || c.relreplident::text || ' ' || COALESCE(c.reloptions::text, '')
          || CASE WHEN c.relkind IN ('v', 'm') THEN ' ' || pg_get_viewdef(c.oid) ELSE '' END AS x
     FROM pg_class c JOIN ns ON c.relnamespace = ns.oid
   UNION ALL
   SELECT 'col ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text
          || ' ' || a.attidentity::text || a.attgenerated::text || ' ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+         || ' ' || a.attcollation::regcollation::text || ' ' || a.attstorage::text || ' ' || COALESCE(a.attoptions::text, '')
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ns ON c.relnamespace = ns.oid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
    WHERE a.attnum > 0 AND NOT a.attisdropped
@@ -521,10 +523,13 @@ SELECT md5(COALESCE(string_agg(x, E'\n' ORDER BY x), '')) FROM (
   SELECT 'rule ' || c.relname || ' ' || r.rulename || ' ' || r.ev_enabled::text || ' ' || pg_get_ruledef(r.oid)
     FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN ns ON c.relnamespace = ns.oid
   UNION ALL
-  SELECT 'fn ' || p.oid::regprocedure::text || ' ' || md5(COALESCE(p.prosrc, ''))
+  SELECT 'fn ' || p.oid::regprocedure::text || ' ' || md5(COALESCE(p.prosrc, '') || COALESCE(p.prosqlbody::text, ''))
+         || ' ' || p.prosecdef::text || p.proisstrict::text || p.proleakproof::text || p.provolatile::text || p.proparallel::text
+         || ' ' || p.prorettype::regtype::text || ' ' || COALESCE(p.proconfig::text, '')
     FROM pg_proc p JOIN ns ON p.pronamespace = ns.oid
   UNION ALL
   SELECT 'type ' || t.typname || ' ' || t.typtype::text || ' ' || COALESCE(pg_catalog.format_type(t.typbasetype, t.typtypmod), '')
+         || ' ' || t.typnotnull::text || ' ' || COALESCE(t.typdefault, '')
     FROM pg_type t JOIN ns ON t.typnamespace = ns.oid
   UNION ALL
   SELECT 'enum ' || t.typname || ' ' || e.enumsortorder::text || ' ' || e.enumlabel

@@ -417,6 +417,24 @@ func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
 		`GRANT USAGE ON SCHEMA ` + s + ` TO PUBLIC`,
 		`CREATE SEQUENCE ` + s + `.q`,
 		`ALTER SEQUENCE ` + s + `.q INCREMENT BY 5`,
+		// Found by the session-11 review: changes the catalog version saw
+		// and the fingerprint did not, so a reset would have passed them on.
+		`ALTER TABLE ` + s + `.t ADD COLUMN name TEXT`,
+		`ALTER TABLE ` + s + `.t ALTER COLUMN name TYPE TEXT COLLATE "C"`,
+		`ALTER TABLE ` + s + `.t ALTER COLUMN name SET STORAGE EXTERNAL`,
+		`ALTER TABLE ` + s + `.t SET (fillfactor = 70)`,
+		`ALTER TABLE ` + s + `.t SET UNLOGGED`,
+		`ALTER TABLE ` + s + `.t REPLICA IDENTITY FULL`,
+		`CREATE FUNCTION ` + s + `.f(n INT) RETURNS INT LANGUAGE sql AS 'SELECT n'`,
+		`ALTER FUNCTION ` + s + `.f(INT) SET search_path = pg_catalog`,
+		`ALTER FUNCTION ` + s + `.f(INT) STRICT`,
+		`ALTER FUNCTION ` + s + `.f(INT) IMMUTABLE`,
+		`ALTER FUNCTION ` + s + `.f(INT) SECURITY DEFINER`,
+		`CREATE FUNCTION ` + s + `.g() RETURNS INT LANGUAGE sql BEGIN ATOMIC SELECT 1; END`,
+		`CREATE OR REPLACE FUNCTION ` + s + `.g() RETURNS INT LANGUAGE sql BEGIN ATOMIC SELECT 2; END`,
+		`CREATE DOMAIN ` + s + `.d AS INT`,
+		`ALTER DOMAIN ` + s + `.d SET DEFAULT 5`,
+		`ALTER DOMAIN ` + s + `.d SET NOT NULL`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
