@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -501,5 +502,41 @@ func TestLockKeyIsPerSchema(t *testing.T) {
 	defer cancel2()
 	if err := holder.Write(sctx, func(tx *db.Tx) error { return tx.LockKey(sctx, "audit_chain") }); err == nil {
 		t.Fatal("the same schema's key was locked twice at once")
+	}
+}
+
+// TestReadConnectionsCacheSize: every SQLite read connection has the
+// larger page cache (SQLiteReadCacheKiB), held at once so that each is a
+// connection of its own; the writer keeps SQLite's default.
+func TestReadConnectionsCacheSize(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	var txs []*sql.Tx
+	defer func() {
+		for _, tx := range txs {
+			tx.Rollback()
+		}
+	}()
+	pool, ok := d.Q().(*sql.DB)
+	if !ok {
+		t.Fatalf("d.Q() is a %T", d.Q())
+	}
+	for i := 0; i < 3; i++ {
+		tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		txs = append(txs, tx)
+		var n int
+		if err := tx.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != -db.SQLiteReadCacheKiB {
+			t.Errorf("read connection %d: cache_size = %d, want -%d", i, n, db.SQLiteReadCacheKiB)
+		}
+	}
+	var n int
+	if err := d.W().QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&n); err != nil || n != -2000 {
+		t.Errorf("writer: cache_size = %d (%v), want -2000", n, err)
 	}
 }

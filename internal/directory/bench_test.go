@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -507,13 +508,17 @@ func reportCPU(b *testing.B, cpu time.Duration, calls int, bareCPU time.Duration
 	}
 }
 
-func vmRSS() float64 {
+// procStatus is a field of /proc/self/status in MB: VmRSS (resident
+// memory), RssAnon (the heaps) or RssFile (files mapped in: SQLite's
+// mmap_size on the read connections; each connection maps the file on
+// its own, so a page read through two connections counts twice).
+func procStatus(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
+		if strings.HasPrefix(l, field+":") {
 			f := strings.Fields(l)
 			if len(f) >= 2 {
 				kb, _ := strconv.ParseFloat(f[1], 64)
@@ -526,30 +531,70 @@ func vmRSS() float64 {
 
 // BenchmarkServerMemory serves directory searches and finder queries
 // through the whole app's handler (middleware, rendering) and reports
-// latency, the live Go heap after a GC and the process's resident memory.
+// latency, the live Go heap after a GC and the process's resident memory
+// (rss-MB, with its file-mapped part rss-file-MB). The "-8clients" case
+// sends the same requests from 8 goroutines at once, so that every read
+// connection is busy (each has its own page cache and file mapping), and
+// reports the same memory figures after it (the process's peak resident
+// memory is peak-rss-MB).
 func BenchmarkServerMemory(b *testing.B) {
 	for _, n := range benchSizes() {
 		d := benchTown(b, n)
 		env := apptest.New(b, d)
 		pp := newPagePaths(b, d)
-		b.Run(fmt.Sprintf("N=%d/directory+finder-pages", n), func(b *testing.B) {
-			anon := env.Anon()
-			sideBySide(b, func(i int) error {
-				path := pp.finder(i)
-				if i%2 == 0 {
-					path = pp.search(i, true)
-				}
-				if res := anon.Get(path); res.Code != 200 {
-					return fmt.Errorf("%s: %d", path, res.Code)
-				}
-				return nil
-			}, nil)
+		path := func(i int) string {
+			if i%2 == 0 {
+				return pp.search(i, true)
+			}
+			return pp.finder(i)
+		}
+		report := func(b *testing.B) {
 			runtime.GC()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-inuse-MB")
 			b.ReportMetric(float64(ms.Sys)/(1<<20), "go-sys-MB")
-			b.ReportMetric(vmRSS(), "rss-MB")
+			b.ReportMetric(procStatus("VmRSS"), "rss-MB")
+			b.ReportMetric(procStatus("RssFile"), "rss-file-MB")
+			b.ReportMetric(procStatus("VmHWM"), "peak-rss-MB")
+		}
+		b.Run(fmt.Sprintf("N=%d/directory+finder-pages", n), func(b *testing.B) {
+			anon := env.Anon()
+			sideBySide(b, func(i int) error {
+				if res := anon.Get(path(i)); res.Code != 200 {
+					return fmt.Errorf("%s: %d", path(i), res.Code)
+				}
+				return nil
+			}, nil)
+			report(b)
+		})
+		b.Run(fmt.Sprintf("N=%d/directory+finder-pages-8clients", n), func(b *testing.B) {
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for range 8 {
+				wg.Add(1)
+				anon := env.Anon() // a client keeps cookies: one per goroutine
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(next.Add(1)) - 1
+						if i >= b.N {
+							return
+						}
+						if res := anon.Get(path(i)); res.Code != 200 {
+							errs <- fmt.Errorf("%s: %d", path(i), res.Code)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				b.Fatal(err)
+			}
+			report(b)
 		})
 	}
 }

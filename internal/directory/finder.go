@@ -172,7 +172,7 @@ func FindPartners(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuer
 	if err != nil {
 		return nil, err
 	}
-	return rankMatches(out, fq.Limit), nil
+	return out, nil
 }
 
 // FindPartnersEach answers several partner-finder queries at once (the
@@ -224,7 +224,7 @@ func FindPartnersEach(ctx context.Context, q db.Querier, d db.Dialect, qs []Find
 		if plans[i] == nil || len(cands[i]) == 0 {
 			continue
 		}
-		out[i] = rankMatches(plans[i].rank(fq, cands[i], cd), fq.Limit)
+		out[i] = plans[i].rank(fq, cands[i], cd)
 	}
 	return out, nil
 }
@@ -267,9 +267,7 @@ func loadCandidates(ctx context.Context, q db.Querier, d db.Dialect, ids []int64
 	return &candidates{infos, orgs, names, svcs}, nil
 }
 
-// score ranks the candidates ids against the plan: the needs each
-// covers, area overlap, complement, policies, quality marks,
-// partnerships and readiness, with the reasons in words.
+// score ranks the candidates ids against the plan (rank).
 func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery, ids []int64) ([]Match, error) {
 	cd, err := loadCandidates(ctx, q, d, ids)
 	if err != nil {
@@ -278,119 +276,153 @@ func (pl *finderPlan) score(ctx context.Context, q db.Querier, d db.Dialect, fq 
 	return pl.rank(fq, ids, cd), nil
 }
 
-// rank scores the candidates ids (loaded in cd) against the plan.
+// rank scores the candidates ids (loaded in cd) against the plan: the
+// needs each covers, area overlap, complement, policies, quality marks,
+// partnerships and readiness. It keeps the best fq.Limit (rankMatches'
+// order and limit), each with its reasons in words; the reasons, most of
+// the scoring's work in Go, are written only for the matches kept (every
+// candidate is scored by the same code, assess, without them).
 func (pl *finderPlan) rank(fq FinderQuery, ids []int64, cd *candidates) []Match {
-	need, wards, lasq, asker, askerSvc := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc
-	infos, orgs, names, svcs := cd.infos, cd.orgs, cd.names, cd.svcs
 	var totalNeed float64
-	for id, w := range need {
-		if fq.Complement != 0 && asker[id] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
-			w *= 0.25
-		}
-		totalNeed += w
+	for id, w := range pl.need {
+		totalNeed += pl.weight(fq, id, w)
 	}
-	var out []Match
+	all := make([]Match, 0, len(ids))
 	for _, id := range ids {
-		ci, o := infos[id], orgs[id]
+		ci, o := cd.infos[id], cd.orgs[id]
 		if ci == nil || o == nil {
 			continue
 		}
-		m := Match{Org: *o}
-		var got float64
-		var covered []string
-		for t, w := range need {
-			if ci.terms[t] {
-				if fq.Complement != 0 && asker[t] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
-					w *= 0.25
-				}
-				got += w
+		score, _ := pl.assess(fq, ci, cd, totalNeed, false)
+		all = append(all, Match{Org: *o, Score: score})
+	}
+	out := rankMatches(all, fq.Limit)
+	for i := range out {
+		_, out[i].Reasons = pl.assess(fq, cd.infos[out[i].Org.ID], cd, totalNeed, true)
+	}
+	return out
+}
+
+// weight is need w of term t as this query counts it: a quarter in
+// complement mode for what the asker offers already, when needs are given.
+func (pl *finderPlan) weight(fq FinderQuery, t int64, w float64) float64 {
+	if fq.Complement != 0 && pl.asker[t] && len(fq.Services)+len(fq.Themes)+len(fq.ClientGroups) > 0 {
+		return w * 0.25
+	}
+	return w
+}
+
+// assess is one candidate's score (0 to 100, to a tenth) and, when why is
+// set, the reasons for it in words.
+func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, totalNeed float64, why bool) (float64, []string) {
+	need, wards, lasq, asker, askerSvc := pl.need, pl.wards, pl.las, pl.asker, pl.askerSvc
+	names, svcs := cd.names, cd.svcs
+	var reasons []string
+	var got float64
+	var covered []string
+	for t, w := range need {
+		if ci.terms[t] {
+			got += pl.weight(fq, t, w)
+			if why {
 				covered = append(covered, names[t])
 			}
 		}
-		score := 0.0
-		if totalNeed > 0 {
-			score += 60 * got / totalNeed
-			if len(covered) > 0 {
-				sort.Strings(covered)
-				m.Reasons = append(m.Reasons, fmt.Sprintf("Covers %d of %d needs: %s", len(covered), len(need), strings.Join(covered, ", ")))
-			}
+	}
+	score := 0.0
+	if totalNeed > 0 {
+		score += 60 * got / totalNeed
+		if len(covered) > 0 {
+			sort.Strings(covered)
+			reasons = append(reasons, fmt.Sprintf("Covers %d of %d needs: %s", len(covered), len(need), strings.Join(covered, ", ")))
 		}
-		if len(wards)+len(lasq) > 0 {
-			var hit []string
-			for _, w := range wards {
-				if ci.wards[w] {
+	}
+	if len(wards)+len(lasq) > 0 {
+		var hit []string
+		nhit := 0
+		for _, w := range wards {
+			if ci.wards[w] {
+				nhit++
+				if why {
 					hit = append(hit, w)
 				}
 			}
-			for _, c := range lasq {
-				if ci.las[c] {
+		}
+		for _, c := range lasq {
+			if ci.las[c] {
+				nhit++
+				if why {
 					la, _ := LocalAuthorityByCode(c)
 					hit = append(hit, la.Name)
 				}
 			}
-			frac := float64(len(hit)) / float64(len(wards)+len(lasq))
-			if len(hit) == 0 && len(wards) > 0 && ci.las["BPL"] {
-				frac = 0.5 // works across Blackpool, not ward by ward
-				hit = append(hit, "all of Blackpool")
-			}
-			score += 20 * frac
-			if len(hit) > 0 {
-				m.Reasons = append(m.Reasons, "Works in "+strings.Join(hit, ", "))
+		}
+		frac := float64(nhit) / float64(len(wards)+len(lasq))
+		if nhit == 0 && len(wards) > 0 && ci.las["BPL"] {
+			frac = 0.5 // works across Blackpool, not ward by ward
+			nhit, hit = 1, append(hit, "all of Blackpool")
+		}
+		score += 20 * frac
+		if why {
+			if nhit > 0 {
+				reasons = append(reasons, "Works in "+strings.Join(hit, ", "))
 			} else {
-				m.Reasons = append(m.Reasons, "Does not list the areas you asked for")
+				reasons = append(reasons, "Does not list the areas you asked for")
 			}
 		}
-		if fq.Complement != 0 {
-			var fills []string
-			for t := range ci.terms {
-				if !asker[t] && svcs[t] && !askerSvc[t] {
+	}
+	if fq.Complement != 0 {
+		var fills []string
+		nfill := 0
+		for t := range ci.terms {
+			if !asker[t] && svcs[t] && !askerSvc[t] {
+				nfill++
+				if why {
 					fills = append(fills, names[t])
 				}
 			}
+		}
+		score += 5 * float64(min(nfill, 3))
+		if nfill > 0 && why {
 			sort.Strings(fills)
-			n := len(fills)
-			if n > 3 {
-				n = 3
-			}
-			score += 5 * float64(n)
-			if len(fills) > 0 {
-				m.Reasons = append(m.Reasons, "Offers what you do not: "+strings.Join(fills, ", "))
-			}
-			if j := jaccard(asker, ci.terms); j > 0.5 {
-				score -= 25 * j
-				m.Reasons = append(m.Reasons, fmt.Sprintf("Similar to you (%d%% of themes, services and client groups in common)", int(j*100+0.5)))
+			reasons = append(reasons, "Offers what you do not: "+strings.Join(fills, ", "))
+		}
+		if j := jaccard(asker, ci.terms); j > 0.5 {
+			score -= 25 * j
+			if why {
+				reasons = append(reasons, fmt.Sprintf("Similar to you (%d%% of themes, services and client groups in common)", int(j*100+0.5)))
 			}
 		}
-		if ci.policies > 0 {
-			score += 8 * float64(ci.policies-ci.policiesDue) / float64(len(PolicyKinds))
+	}
+	if ci.policies > 0 {
+		score += 8 * float64(ci.policies-ci.policiesDue) / float64(len(PolicyKinds))
+		if why {
 			r := fmt.Sprintf("Holds %d of %d key policies", ci.policies, len(PolicyKinds))
 			if ci.policiesDue > 0 {
 				r += fmt.Sprintf(" (%d due for review)", ci.policiesDue)
 			}
-			m.Reasons = append(m.Reasons, r)
+			reasons = append(reasons, r)
 		}
-		if len(ci.marks) > 0 {
-			score += 4
-			m.Reasons = append(m.Reasons, "Quality marks: "+strings.Join(ci.marks, ", "))
-		}
-		if ci.partners > 0 {
-			score += 3
-			m.Reasons = append(m.Reasons, fmt.Sprintf("Already in %d partnership%s", ci.partners, plural(ci.partners)))
-		}
-		if ci.ready {
-			score += 5
-			m.Reasons = append(m.Reasons, "Commissioning ready")
-		}
-		if score < 0 {
-			score = 0
-		}
-		if score > 100 {
-			score = 100
-		}
-		m.Score = float64(int(score*10+0.5)) / 10
-		out = append(out, m)
 	}
-	return out
+	if len(ci.marks) > 0 {
+		score += 4
+		if why {
+			reasons = append(reasons, "Quality marks: "+strings.Join(ci.marks, ", "))
+		}
+	}
+	if ci.partners > 0 {
+		score += 3
+		if why {
+			reasons = append(reasons, fmt.Sprintf("Already in %d partnership%s", ci.partners, plural(ci.partners)))
+		}
+	}
+	if ci.ready {
+		score += 5
+		if why {
+			reasons = append(reasons, "Commissioning ready")
+		}
+	}
+	score = max(0, min(score, 100))
+	return float64(int(score*10+0.5)) / 10, reasons
 }
 
 // ScoreOrganisation scores one organisation against a partner-finder
