@@ -289,12 +289,7 @@ func BenchmarkMeasuresWrite(b *testing.B) {
 		d := dbtest.Postgres(b, u)
 		seedScalePostgres(b, d, orgs, members)
 		run(b, d, "postgres-without-read-model/")
-		for _, s := range []string{
-			`ALTER TABLE partnerships ENABLE TRIGGER partnerships_counted`,
-			`ALTER TABLE partnerships ENABLE TRIGGER partnerships_counted_upd`,
-			`ALTER TABLE partnership_members ENABLE TRIGGER partnership_members_cover`,
-			`ALTER TABLE organisations ENABLE TRIGGER organisations_cover`,
-		} {
+		for _, s := range readModelTriggersPostgres("ENABLE") {
 			if _, err := d.W().ExecContext(ctx, s); err != nil {
 				b.Fatal(err)
 			}

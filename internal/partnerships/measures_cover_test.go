@@ -2,10 +2,12 @@ package partnerships
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -472,17 +474,24 @@ func TestMeasuresReadModelRandomWrites(t *testing.T) {
 // pauseReadModel switches the read model's triggers off (the test database
 // is thrown away afterwards), as if the rows had been written before
 // migration 0221.
+// readModelTriggersPostgres is the statements that turn the read model's
+// PostgreSQL triggers (0221, 0236) on or off (how: "ENABLE" or "DISABLE").
+func readModelTriggersPostgres(how string) []string {
+	var stmts []string
+	for _, tr := range [][2]string{{"partnerships", "partnerships_counted"}, {"partnerships", "partnerships_counted_upd"},
+		{"partnership_members", "partnership_members_cover_ins"}, {"partnership_members", "partnership_members_cover_del"},
+		{"partnership_members", "partnership_members_cover_upd"}, {"organisations", "organisations_cover"}} {
+		stmts = append(stmts, "ALTER TABLE "+tr[0]+" "+how+" TRIGGER "+tr[1])
+	}
+	return stmts
+}
+
 func pauseReadModel(t testing.TB, dbh *db.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var stmts []string
 	if dbh.IsPostgres() {
-		stmts = []string{
-			`ALTER TABLE partnerships DISABLE TRIGGER partnerships_counted`,
-			`ALTER TABLE partnerships DISABLE TRIGGER partnerships_counted_upd`,
-			`ALTER TABLE partnership_members DISABLE TRIGGER partnership_members_cover`,
-			`ALTER TABLE organisations DISABLE TRIGGER organisations_cover`,
-		}
+		stmts = readModelTriggersPostgres("DISABLE")
 	} else {
 		rows, err := dbh.Q().QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE 'partnerships_counted_%' OR name LIKE '%_cover_%')`)
 		if err != nil {
@@ -532,6 +541,66 @@ func TestMeasuresReadModelBackfill(t *testing.T) {
 		if checkReadModel(t, dbh, "backfilled") < 2 {
 			t.Error("the backfilled read model gives too few years with figures")
 		}
+	})
+}
+
+// TestMeasuresReadModelMultiRowStatements writes many memberships of
+// several organisations and partnerships in single statements (INSERT,
+// UPDATE, DELETE), as the demo town's seeding and plain SQL do: on
+// PostgreSQL the membership trigger runs once per statement (0236) and must
+// refresh every organisation and partnership of all its rows.
+func TestMeasuresReadModelMultiRowStatements(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, dbh *db.DB) {
+		ctx := context.Background()
+		fx := handBuilt(t, dbh)
+		checkReadModel(t, dbh, "hand-built")
+		pids := map[string]int64{}
+		if err := db.EachRow(ctx, dbh.Q(), `SELECT name, id FROM partnerships`, nil, func(r *sql.Rows) error {
+			var n string
+			var id int64
+			if err := r.Scan(&n, &id); err != nil {
+				return err
+			}
+			pids[n] = id
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		exec := func(step, query string, args ...any) {
+			t.Helper()
+			var n int64
+			if err := dbh.Write(ctx, func(tx *db.Tx) error {
+				res, err := tx.ExecContext(ctx, query, args...)
+				if err == nil {
+					n, err = res.RowsAffected()
+				}
+				return err
+			}); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+			if n < 3 {
+				t.Fatalf("%s: %d rows, want several", step, n)
+			}
+			checkReadModel(t, dbh, step)
+		}
+		// Charities, a public body and a private firm join four partnerships
+		// at different dates, in one statement.
+		var args []any
+		var vals []string
+		for _, r := range []struct {
+			p, o         string
+			joined, left *time.Time
+		}{{"P2", "B", d("2022-06-01"), nil}, {"P2", "D", d("2023-02-01"), nil}, {"P3", "C", nil, d("2025-01-01")},
+			{"P3", "E", d("2024-09-01"), nil}, {"P7", "F", d("2025-03-01"), nil}, {"P7", "D", nil, nil}, {"P6", "G", d("2019-01-01"), d("2020-06-30")},
+			{"P6", "D", d("2018-06-01"), nil}, {"P1", "J", d("2021-01-01"), d("2022-01-01")}} {
+			vals = append(vals, "("+db.Placeholders(&args, []any{pids[r.p], fx.orgs[r.o], "member", db.NullPtr(r.joined), db.NullPtr(r.left), db.Now()})+")")
+		}
+		exec("nine memberships inserted in one statement", `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES `+strings.Join(vals, ", "), args...)
+		exec("members of three partnerships leave in one statement", `UPDATE partnership_members SET left_on = $1 WHERE partnership_id IN ($2, $3, $4) AND role = 'member'`, Date(2024, 8, 1), pids["P1"], pids["P2"], pids["P3"])
+		exec("memberships of two organisations move to two others", `UPDATE partnership_members SET organisation_id = CASE WHEN organisation_id = $1 THEN CAST($2 AS BIGINT) ELSE CAST($3 AS BIGINT) END WHERE organisation_id IN ($1, $4)`, fx.orgs["D"], fx.orgs["H"], fx.orgs["E"], fx.orgs["A"])
+		exec("memberships move between partnerships", `UPDATE partnership_members SET partnership_id = CASE WHEN partnership_id = $1 THEN CAST($2 AS BIGINT) ELSE CAST($1 AS BIGINT) END, joined_on = NULL WHERE partnership_id IN ($1, $2)`, pids["P6"], pids["P7"])
+		exec("roles change (nothing counted changes)", `UPDATE partnership_members SET role = 'associate' WHERE role = 'member'`)
+		exec("memberships of two partnerships and an organisation deleted in one statement", `DELETE FROM partnership_members WHERE partnership_id IN ($1, $2) OR organisation_id = $3`, pids["P2"], pids["P7"], fx.orgs["C"])
 	})
 }
 

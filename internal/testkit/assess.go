@@ -202,15 +202,17 @@ func demoConsortia(ctx context.Context, t *Town) ([]demoConsortium, error) {
 				uuid.NewString(), fmt.Sprintf("%s-%d", clean.Slug(name), i), name, now).Scan(&id); err != nil {
 				return err
 			}
+			var members [][]any
 			for j := 0; j < 5; j++ {
 				role := "member"
 				if j == 0 {
 					role = "lead"
 				}
 				o := third[(i*5+j)%len(third)]
-				if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, created_at) VALUES ($1, $2, $3, $4, $4)`, id, o.ID, role, now); err != nil {
-					return err
-				}
+				members = append(members, []any{id, o.ID, role, now, nil, now})
+			}
+			if err := insertMembers(ctx, tx, members); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"partnerhub/internal/clean"
+	"strings"
 	"time"
 
 	"partnerhub/internal/accounts"
@@ -121,11 +122,11 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 			return err
 		}
 		defer insP.Close()
-		insM, err := tx.PrepareContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES ($1, $2, $3, $4, $5, $6)`)
-		if err != nil {
-			return err
-		}
-		defer insM.Close()
+		// The memberships go in at the end, a few hundred rows a statement:
+		// on PostgreSQL each statement refreshes the measures' read model
+		// once (0236), where one row a statement refreshed it per row.
+		// Nothing below reads them, and their ids come in the same order.
+		var members [][]any
 		insH, err := tx.PrepareContext(ctx, `INSERT INTO partnership_status_history (partnership_id, status, changed_at, note) VALUES ($1, $2, $3, $4)`)
 		if err != nil {
 			return err
@@ -341,25 +342,38 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 						left = &l
 					}
 				}
-				if _, err := insM.ExecContext(ctx, pid, o.ID, role, db.NullPtr(joined), db.NullPtr(left), now); err != nil {
-					return err
-				}
+				members = append(members, []any{pid, o.ID, role, db.NullPtr(joined), db.NullPtr(left), now})
 				nMembers++
 				// Some come back.
 				if left != nil && t.Rand.IntN(4) == 0 {
 					back := left.AddDate(1, 0, 0)
 					if back.Before(demoRef) && (p.end == nil || back.Before(*p.end)) {
-						if _, err := insM.ExecContext(ctx, pid, o.ID, role, back, nil, now); err != nil {
-							return err
-						}
+						members = append(members, []any{pid, o.ID, role, back, nil, now})
 						nMembers++
 					}
 				}
 			}
 		}
+		if err := insertMembers(ctx, tx, members); err != nil {
+			return err
+		}
 		t.Result.Counts["partnerships"] = nParts
 		t.Result.Counts["partnership memberships"] = nMembers
 		return nil
+	})
+}
+
+// insertMembers inserts membership rows (partnership_id, organisation_id,
+// role, joined_on, left_on, created_at) in order, a few hundred a statement.
+func insertMembers(ctx context.Context, tx *db.Tx, rows [][]any) error {
+	return db.Chunks(rows, 200, func(part [][]any) error {
+		var args []any
+		vals := make([]string, len(part))
+		for i, r := range part {
+			vals[i] = "(" + db.Placeholders(&args, r) + ")"
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES `+strings.Join(vals, ", "), args...)
+		return err
 	})
 }
 

@@ -216,14 +216,16 @@ func postsDemo(ctx context.Context, t *Town) error {
 			NewUUID(t), slug, name, fp.desc, start, postID, formed.Add(11*time.Hour)).Scan(&pid); err != nil {
 			return err
 		}
+		var rows [][]any
 		for i, org := range append([]int64{lead.ID}, members...) {
 			role := "member"
 			if i == 0 {
 				role = "lead"
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, created_at) VALUES ($1, $2, $3, $4, $5)`, pid, org, role, start, formed); err != nil {
-				return err
-			}
+			rows = append(rows, []any{pid, org, role, start, nil, formed})
+		}
+		if err := insertMembers(ctx, tx, rows); err != nil {
+			return err
 		}
 		for _, h := range []struct {
 			status, note string
