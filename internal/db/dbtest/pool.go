@@ -88,6 +88,20 @@ func adminDB(base string) (*sql.DB, error) {
 	return d, nil
 }
 
+// adminConn is one connection of base's admin pool (see adminDB); the
+// caller closes it.
+func adminConn(ctx context.Context, base string) (*sql.Conn, error) {
+	admin, err := adminDB(base)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dbtest: connect to %s: %w", base, err)
+	}
+	return conn, nil
+}
+
 // poolSchema takes a schema of the pool named by prefix, in the migrated
 // state, and returns a URL whose search_path selects it; the schema goes
 // back to the pool when the test ends.
@@ -132,13 +146,9 @@ func takeSchema(ctx context.Context, base, prefix string, logf func(string, ...a
 	if err != nil {
 		return nil, err
 	}
-	admin, err := adminDB(base)
+	conn, err := adminConn(ctx, base)
 	if err != nil {
 		return nil, err
-	}
-	conn, err := admin.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("dbtest: connect to %s: %w", base, err)
 	}
 	sweepOnce.Do(func() {
 		if err := dropStale(ctx, conn, prefix, digest, time.Now().Add(-staleAfter)); err != nil {
@@ -612,11 +622,7 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // _seed companions) that no test holds: the pool's own test cleans up
 // after itself with it.
 func dropPool(ctx context.Context, base, prefix string) error {
-	admin, err := adminDB(base)
-	if err != nil {
-		return err
-	}
-	conn, err := admin.Conn(ctx)
+	conn, err := adminConn(ctx, base)
 	if err != nil {
 		return err
 	}

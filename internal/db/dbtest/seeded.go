@@ -49,11 +49,7 @@ func Seeded(t testing.TB, base, key string, seed func(context.Context, *db.DB) e
 // copySeeded runs a copy script (see copyScript) into schema.
 func copySeeded(base, script, schema string) error {
 	ctx := context.Background()
-	admin, err := adminDB(base)
-	if err != nil {
-		return err
-	}
-	conn, err := admin.Conn(ctx)
+	conn, err := adminConn(ctx, base)
 	if err != nil {
 		return err
 	}
