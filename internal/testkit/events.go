@@ -150,21 +150,10 @@ func eventsDemo(ctx context.Context, t *Town) error {
 
 	ref := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
-		themeIDs := map[string]int64{}
-		rows, err := tx.QueryContext(ctx, `SELECT id, code FROM taxonomy_terms WHERE vocabulary = 'theme'`)
+		themeIDs, err := idsByName(ctx, tx, `SELECT id, code FROM taxonomy_terms WHERE vocabulary = 'theme'`)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var code string
-			if err := rows.Scan(&id, &code); err != nil {
-				rows.Close()
-				return err
-			}
-			themeIDs[code] = id
-		}
-		rows.Close()
 		insE, err := tx.PrepareContext(ctx, `INSERT INTO events (uuid, slug, organiser_id, title, type, summary, description, venue_name, venue_address, venue_postcode,
 			accessibility, starts_at, ends_at, capacity, booked, audience, status, meeting_cap, created_at, updated_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id`)
@@ -389,22 +378,8 @@ func insertBookings(ctx context.Context, tx *db.Tx, event int64, bookings [][]an
 	if len(feedback) == 0 {
 		return nil
 	}
-	ids := map[string]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, attendee_email FROM event_bookings WHERE event_id = $1`, event)
+	ids, err := idsByName(ctx, tx, `SELECT id, attendee_email FROM event_bookings WHERE event_id = $1`, event)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var email string
-		if err := rows.Scan(&id, &email); err != nil {
-			rows.Close()
-			return err
-		}
-		ids[email] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	fb := make([][]any, len(feedback))
@@ -415,6 +390,25 @@ func insertBookings(ctx context.Context, tx *db.Tx, event int64, bookings [][]an
 		fb[i] = []any{event, ids[f.email], f.rating, f.comments, f.at}
 	}
 	return insertRows(ctx, tx, `event_feedback (event_id, booking_id, rating, comments, created_at)`, fb)
+}
+
+// idsByName runs a query of (id, name) rows and maps each name to its id.
+func idsByName(ctx context.Context, tx *db.Tx, query string, args ...any) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		ids[name] = id
+	}
+	return ids, rows.Err()
 }
 
 // demoFairs gives the trade fairs stands, exhibitors and meet-the-buyer slots.
