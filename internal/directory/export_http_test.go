@@ -1,7 +1,6 @@
 package directory_test
 
 import (
-	"context"
 	"encoding/csv"
 	"fmt"
 	"strings"
@@ -9,17 +8,12 @@ import (
 
 	"partnerhub/internal/apptest"
 	"partnerhub/internal/db"
-	"partnerhub/internal/db/dbtest"
-	"partnerhub/internal/testkit"
 )
 
 // TestDirectoryCSVHasEveryResult: the page promises that its CSV holds
 // every result; it held the first 20 whatever page and per_page said.
 func TestDirectoryCSVHasEveryResult(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		if _, err := testkit.Generate(context.Background(), d, testkit.Options{Seed: 5, Orgs: 45}); err != nil {
-			t.Fatal(err)
-		}
+	eachTown3(t, func(t *testing.T, d *db.DB) {
 		env := apptest.New(t, d)
 		var js struct{ Total int }
 		env.Anon().Get("/directory?format=json").Status(t, 200).JSON(t, &js)

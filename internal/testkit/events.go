@@ -150,21 +150,10 @@ func eventsDemo(ctx context.Context, t *Town) error {
 
 	ref := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	return t.DB.Write(ctx, func(tx *db.Tx) error {
-		themeIDs := map[string]int64{}
-		rows, err := tx.QueryContext(ctx, `SELECT id, code FROM taxonomy_terms WHERE vocabulary = 'theme'`)
+		themeIDs, err := idsByName(ctx, tx, `SELECT id, code FROM taxonomy_terms WHERE vocabulary = 'theme'`)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id int64
-			var code string
-			if err := rows.Scan(&id, &code); err != nil {
-				rows.Close()
-				return err
-			}
-			themeIDs[code] = id
-		}
-		rows.Close()
 		insE, err := tx.PrepareContext(ctx, `INSERT INTO events (uuid, slug, organiser_id, title, type, summary, description, venue_name, venue_address, venue_postcode,
 			accessibility, starts_at, ends_at, capacity, booked, audience, status, meeting_cap, created_at, updated_at)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$19) RETURNING id`)
@@ -177,17 +166,6 @@ func eventsDemo(ctx context.Context, t *Town) error {
 			return err
 		}
 		defer insT.Close()
-		insB, err := tx.PrepareContext(ctx, `INSERT INTO event_bookings (event_id, user_id, organisation_id, attendee_name, attendee_email, status, attended, created_at, confirmed_at, reminder_sent_at, followup_sent_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer insB.Close()
-		insF, err := tx.PrepareContext(ctx, `INSERT INTO event_feedback (event_id, booking_id, rating, comments, created_at) VALUES ($1,$2,$3,$4,$5)`)
-		if err != nil {
-			return err
-		}
-		defer insF.Close()
 		slugs := map[string]bool{}
 		type made struct {
 			id    int64
@@ -255,6 +233,12 @@ func eventsDemo(ctx context.Context, t *Town) error {
 			if status == "cancelled" {
 				bstatus = "cancelled"
 			}
+			// An event's bookings go in a few hundred rows a statement (one
+			// statement a row was most of the demo town's statements), then
+			// its feedback, which names the bookings by attendee email
+			// (unique within an event): the same rows and ids as before.
+			var bookings [][]any
+			var feedback []demoFeedback
 			waiting := 0
 			if !isPast && e.attend > e.capacity {
 				waiting = e.attend - e.capacity
@@ -300,21 +284,19 @@ func eventsDemo(ctx context.Context, t *Town) error {
 						fol = end.Add(2 * time.Hour).UTC()
 					}
 				}
-				var bid int64
-				if err := insB.QueryRowContext(ctx, id, uid, oid, name, email, st, attended, bookedAt, conf, rem, fol).Scan(&bid); err != nil {
-					return fmt.Errorf("demo booking: %w", err)
-				}
+				bookings = append(bookings, []any{id, uid, oid, name, email, st, attended, bookedAt, conf, rem, fol})
 				counts["bookings"]++
 				if fol != nil && t.Rand.IntN(3) == 0 {
 					rating := 3 + t.Rand.IntN(3)
 					if t.Rand.IntN(8) == 0 {
 						rating = 1 + t.Rand.IntN(2)
 					}
-					if _, err := insF.ExecContext(ctx, id, bid, rating, Pick(t, feedbackComments), end.Add(time.Duration(20+t.Rand.IntN(100))*time.Hour).UTC()); err != nil {
-						return err
-					}
+					feedback = append(feedback, demoFeedback{email, rating, Pick(t, feedbackComments), end.Add(time.Duration(20+t.Rand.IntN(100)) * time.Hour).UTC()})
 					counts["feedback"]++
 				}
+			}
+			if err := insertBookings(ctx, tx, id, bookings, feedback); err != nil {
+				return fmt.Errorf("demo bookings of %s: %w", e.title, err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET booked = (SELECT COUNT(*) FROM event_bookings b WHERE b.event_id = events.id AND b.status = 'confirmed')`); err != nil {
@@ -375,6 +357,58 @@ func eventsDemo(ctx context.Context, t *Town) error {
 		t.Result.Counts["partnerships from events"] = linked
 		return nil
 	})
+}
+
+// demoFeedback is a feedback row of an event's demo booking.
+type demoFeedback struct {
+	email    string
+	rating   int
+	comments string
+	at       time.Time
+}
+
+// insertBookings inserts event's bookings (rows of event_id, user_id,
+// organisation_id, attendee_name, attendee_email, status, attended,
+// created_at, confirmed_at, reminder_sent_at, followup_sent_at) in order,
+// then the feedback of the bookings it names.
+func insertBookings(ctx context.Context, tx *db.Tx, event int64, bookings [][]any, feedback []demoFeedback) error {
+	if err := insertRows(ctx, tx, `event_bookings (event_id, user_id, organisation_id, attendee_name, attendee_email, status, attended, created_at, confirmed_at, reminder_sent_at, followup_sent_at)`, bookings); err != nil {
+		return err
+	}
+	if len(feedback) == 0 {
+		return nil
+	}
+	ids, err := idsByName(ctx, tx, `SELECT id, attendee_email FROM event_bookings WHERE event_id = $1`, event)
+	if err != nil {
+		return err
+	}
+	fb := make([][]any, len(feedback))
+	for i, f := range feedback {
+		if ids[f.email] == 0 {
+			return fmt.Errorf("no booking for %s's feedback", f.email)
+		}
+		fb[i] = []any{event, ids[f.email], f.rating, f.comments, f.at}
+	}
+	return insertRows(ctx, tx, `event_feedback (event_id, booking_id, rating, comments, created_at)`, fb)
+}
+
+// idsByName runs a query of (id, name) rows and maps each name to its id.
+func idsByName(ctx context.Context, tx *db.Tx, query string, args ...any) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		ids[name] = id
+	}
+	return ids, rows.Err()
 }
 
 // demoFairs gives the trade fairs stands, exhibitors and meet-the-buyer slots.

@@ -266,6 +266,7 @@ func demoPlan(ctx context.Context, tx *db.Tx, t *Town, o accounts.Organisation, 
 		last = last.AddDate(-2, 0, 0) // stopped measuring two years ago
 	}
 	n := 0
+	var rows [][]any
 	for _, in := range inds {
 		bt := baselines[in.BankIndicatorID]
 		span := end.Sub(start).Hours()
@@ -287,13 +288,13 @@ func demoPlan(ctx context.Context, tx *db.Tx, t *Town, o accounts.Organisation, 
 			}
 			label := fmt.Sprintf("%d-Q%d", q.Year(), (int(q.Month())-1)/3+1)
 			rec := qe.AddDate(0, 0, 14)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO outcome_measurements (indicator_id, owner_type, owner_id, period, period_start, period_end, value, parts, people, source, note, created_at, updated_at)
-				VALUES ($1, 'organisation', $2, $3, $4, $5, $6, '', $7, $8, '', $9, $9)`,
-				in.ID, o.ID, label, q, qe, v, people, "Session registers and end-of-programme questionnaires", rec); err != nil {
-				return 0, err
-			}
+			rows = append(rows, []any{in.ID, "organisation", o.ID, label, q, qe, v, "", people, "Session registers and end-of-programme questionnaires", "", rec, rec})
 			n++
 		}
+	}
+	// A few hundred rows a statement, in the same order.
+	if err := insertRows(ctx, tx, `outcome_measurements (indicator_id, owner_type, owner_id, period, period_start, period_end, value, parts, people, source, note, created_at, updated_at)`, rows); err != nil {
+		return 0, err
 	}
 	if step == 4 {
 		// Reviewed in the last year: the earlier version is kept.

@@ -366,13 +366,20 @@ func partnershipsDemo(ctx context.Context, t *Town) error {
 // insertMembers inserts membership rows (partnership_id, organisation_id,
 // role, joined_on, left_on, created_at) in order, a few hundred a statement.
 func insertMembers(ctx context.Context, tx *db.Tx, rows [][]any) error {
+	return insertRows(ctx, tx, `partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at)`, rows)
+}
+
+// insertRows inserts rows into into ("table (col, ...)") in order, a few
+// hundred a statement, with db.InList's placeholders ("?" on SQLite,
+// whose driver looks each "$n" up in the argument list).
+func insertRows(ctx context.Context, tx *db.Tx, into string, rows [][]any) error {
 	return db.Chunks(rows, 200, func(part [][]any) error {
 		var args []any
 		vals := make([]string, len(part))
 		for i, r := range part {
-			vals[i] = "(" + db.Placeholders(&args, r) + ")"
+			vals[i] = "(" + db.InList(tx.Dialect, &args, r) + ")"
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO partnership_members (partnership_id, organisation_id, role, joined_on, left_on, created_at) VALUES `+strings.Join(vals, ", "), args...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO `+into+` VALUES `+strings.Join(vals, ", "), args...)
 		return err
 	})
 }
