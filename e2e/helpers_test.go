@@ -58,6 +58,7 @@ var (
 
 	axeOnce   sync.Once
 	axeSource string
+	axeStore  string
 	axeErr    error
 )
 
