@@ -599,7 +599,7 @@ func (w *importWriter) nextIDs(n int) ([]int64, error) {
 // inserted, in id order: the rows addProfile would otherwise queue.
 func (w *importWriter) auditBatch(first, last int64) error {
 	t0 := time.Now()
-	defer w.took("audit rows", t0)
+	defer w.took("audit rows set-wise", t0)
 	_, err := w.tx.ExecContext(w.ctx, `INSERT OR FAIL INTO audit_log (at, actor_pid, actor, organisation_id, action, object_type, object_id, request_id, detail)
 		SELECT ?, ?, ?, id, 'organisation.create', 'organisation', CAST(id AS TEXT), ?, 'import' FROM organisations WHERE id BETWEEN ? AND ? ORDER BY id`,
 		w.now, w.pid, w.actor, w.request, first, last)
