@@ -272,10 +272,6 @@ type importWriter struct {
 
 	pid            any
 	actor, request string
-	// auditSQL (SQLite): a batch's audit rows are written by one INSERT
-	// ... SELECT over its organisations' ids (auditBatch) instead of
-	// binding nine values a row of which one differs.
-	auditSQL bool
 	// ownIDs: new organisations' ids are taken before they are inserted
 	// (nextIDs), so their INSERT needs no RETURNING: COPY on PostgreSQL,
 	// and always on SQLite.
@@ -314,7 +310,7 @@ func newImportWriter(ctx context.Context, tx *db.Tx, indexes *indexPlan, rep *im
 	w.profiles = newBulk(ctx, tx, ins+` org_profiles (organisation_id, other_names, description, mission, address, postcode, income_band, staff, volunteers, outcomes_method, website, social_links, published, updated_at) VALUES`, ``, 14)
 	if tx.Dialect == db.SQLite {
 		w.orgs = newBulk(ctx, tx, ins+` organisations (id, uuid, slug, name, sector, legal_form, created_at, updated_at) VALUES`, ``, 8)
-		w.ownIDs, w.auditSQL = true, true
+		w.ownIDs = true
 	}
 	w.short = newBulk(ctx, tx, ins+` org_profiles (organisation_id, description, address, postcode, income_band, website, updated_at) VALUES`, ``, 7)
 	w.idents = newBulk(ctx, tx, ins+` org_identifiers (identifier, organisation_id, scheme) VALUES`, ``, 3)
@@ -538,12 +534,7 @@ func (w *importWriter) create(fresh []*importRow) error {
 		return err
 	}
 	for _, row := range batch {
-		if err := w.addProfile(row, w.auditSQL); err != nil {
-			return err
-		}
-	}
-	if w.auditSQL && len(batch) > 0 {
-		if err := w.auditBatch(ids[0], ids[len(ids)-1]); err != nil {
+		if err := w.addProfile(row, false); err != nil {
 			return err
 		}
 	}
@@ -594,21 +585,8 @@ func (w *importWriter) nextIDs(n int) ([]int64, error) {
 	return ids, nil
 }
 
-// auditBatch (SQLite) writes the "organisation.create" audit rows of the
-// organisations with ids first to last, which the batch has just
-// inserted, in id order: the rows addProfile would otherwise queue.
-func (w *importWriter) auditBatch(first, last int64) error {
-	t0 := time.Now()
-	defer w.took("audit rows set-wise", t0)
-	_, err := w.tx.ExecContext(w.ctx, `INSERT OR FAIL INTO audit_log (at, actor_pid, actor, organisation_id, action, object_type, object_id, request_id, detail)
-		SELECT ?, ?, ?, id, 'organisation.create', 'organisation', CAST(id AS TEXT), ?, 'import' FROM organisations WHERE id BETWEEN ? AND ? ORDER BY id`,
-		w.now, w.pid, w.actor, w.request, first, last)
-	return err
-}
-
 // addProfile queues a just-created organisation's profile, identifiers,
-// areas, terms, search document and, unless audited (InsertOrg audits its
-// own; auditBatch writes a batch's), its audit row.
+// areas, terms, search document and audit row (InsertOrg audits its own).
 func (w *importWriter) addProfile(row *importRow, audited bool) error {
 	p := row.fresh
 	var err error
