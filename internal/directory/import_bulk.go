@@ -164,53 +164,89 @@ var minDeferRows = 20000
 // neither step: they read the last commit until this one, which has every
 // index. A rolled-back import (a dry run, an error) rolls the drops back.
 func deferIndexes(ctx context.Context, tx *db.Tx, rows int) (rebuild func() error, err error) {
-	noop := func() error { return nil }
-	if tx.Dialect != db.SQLite || rows < minDeferRows {
-		return noop, nil
+	x := planIndexes(ctx, tx, rows)
+	if err := x.drop(); err != nil {
+		return nil, err
 	}
-	type index struct{ name, table, sql string }
-	var idx []index
+	return x.rebuild, nil
+}
+
+// indexPlan is deferIndexes in two steps: the import drops the indexes
+// only when it first creates organisations (drop), so a re-import that
+// creates none (an unchanged file, or one of updates only) neither drops
+// nor rebuilds them: rebuilding reads every row of the tables.
+type indexPlan struct {
+	ctx     context.Context
+	tx      *db.Tx
+	rows    int
+	dropped []deferredIndex
+	done    bool // drop has run
+}
+
+type deferredIndex struct{ name, table, sql string }
+
+// planIndexes plans deferIndexes for an import of rows lines; nothing is
+// dropped until drop.
+func planIndexes(ctx context.Context, tx *db.Tx, rows int) *indexPlan {
+	return &indexPlan{ctx: ctx, tx: tx, rows: rows, done: tx.Dialect != db.SQLite || rows < minDeferRows}
+}
+
+// drop drops the deferrable indexes of the tables that are small next to
+// the import (once; later calls do nothing, as do a nil plan's).
+func (x *indexPlan) drop() error {
+	if x == nil || x.done {
+		return nil
+	}
+	x.done = true
+	ctx, tx, rows := x.ctx, x.tx, x.rows
+	var idx []deferredIndex
 	if err := db.QueryEach(ctx, tx, tx.Dialect, `SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND name IN (IDS)`, nil, deferrableIndexes, func(r *sql.Rows) error {
-		var x index
+		var x deferredIndex
 		if err := r.Scan(&x.name, &x.table, &x.sql); err != nil {
 			return err
 		}
 		idx = append(idx, x)
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	small := map[string]bool{}
-	var dropped []index
-	for _, x := range idx {
-		ok, seen := small[x.table]
+	for _, ix := range idx {
+		ok, seen := small[ix.table]
 		if !seen {
 			// The table is small next to the import if it has no row
 			// past the first "rows" (cheaper than counting them all).
 			var one int
-			err := tx.QueryRowContext(ctx, `SELECT 1 FROM "`+x.table+`" LIMIT 1 OFFSET `+strconv.Itoa(rows)).Scan(&one)
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM "`+ix.table+`" LIMIT 1 OFFSET `+strconv.Itoa(rows)).Scan(&one)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return nil, err
+				return err
 			}
 			ok = errors.Is(err, sql.ErrNoRows)
-			small[x.table] = ok
+			small[ix.table] = ok
 		}
 		if !ok {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+x.name+`"`); err != nil {
-			return nil, err
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+ix.name+`"`); err != nil {
+			return err
 		}
-		dropped = append(dropped, x)
+		x.dropped = append(x.dropped, ix)
 	}
-	return func() error {
-		for _, x := range dropped {
-			if _, err := tx.ExecContext(ctx, x.sql); err != nil {
-				return fmt.Errorf("rebuild index %s: %w", x.name, err)
-			}
-		}
+	return nil
+}
+
+// rebuild builds the dropped indexes again (before the commit).
+func (x *indexPlan) rebuild() error {
+	if x == nil {
 		return nil
-	}, nil
+	}
+	for _, ix := range x.dropped {
+		if _, err := x.tx.ExecContext(x.ctx, ix.sql); err != nil {
+			return fmt.Errorf("rebuild index %s: %w", ix.name, err)
+		}
+	}
+	x.dropped = nil
+	return nil
 }
 
 // importWriter applies parsed rows, a batch at a time, inside the import's
@@ -231,6 +267,7 @@ type importWriter struct {
 	orgs                                          *bulkInserter
 	profiles, short, idents, areas, terms, audits *bulkInserter
 	docs                                          *searchDocs
+	indexes                                       *indexPlan          // dropped before the first creation
 	created                                       map[string]*Profile // by slug, until RETURNING gives ids
 
 	pid            any
@@ -248,8 +285,8 @@ type importWriter struct {
 // took adds the time since t0 to step's.
 func (w *importWriter) took(step string, t0 time.Time) { w.spent[step] += time.Since(t0) }
 
-func newImportWriter(ctx context.Context, tx *db.Tx, pp *importPrep, rep *importing.Report) (*importWriter, error) {
-	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), taken: map[string]bool{"new": true}, spent: map[string]time.Duration{}} // accounts' reserved /orgs/new
+func newImportWriter(ctx context.Context, tx *db.Tx, indexes *indexPlan, rep *importing.Report) (*importWriter, error) {
+	w := &importWriter{ctx: ctx, tx: tx, rep: rep, now: db.Now(), indexes: indexes, taken: map[string]bool{"new": true}, spent: map[string]time.Duration{}} // accounts' reserved /orgs/new
 	// SQLite: OR FAIL instead of the default ABORT. An ABORT undoes the
 	// failing statement's earlier rows, so every multi-row INSERT keeps a
 	// statement journal of the pages it changes; after a FAIL the import
@@ -457,6 +494,13 @@ func (w *importWriter) create(fresh []*importRow) error {
 		}
 		w.taken[p.Slug] = true
 		batch = append(batch, row)
+	}
+	if len(batch)+len(later) > 0 {
+		t0 := time.Now()
+		if err := w.indexes.drop(); err != nil {
+			return err
+		}
+		w.took("index drop", t0)
 	}
 	w.created = make(map[string]*Profile, len(batch))
 	var ids []int64

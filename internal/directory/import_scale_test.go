@@ -318,3 +318,80 @@ func TestImportLineBreaksInFields(t *testing.T) {
 		}
 	})
 }
+
+// TestReimportKeepsIndexes: a large re-import that creates nothing (an
+// unchanged file) neither drops nor rebuilds the deferrable indexes
+// (SQLite): the schema is not changed at all, while the first import,
+// which creates the rows, does drop and rebuild them.
+func TestReimportKeepsIndexes(t *testing.T) {
+	defer func(n int) { minDeferRows = n }(minDeferRows)
+	minDeferRows = 100
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	version := func() int {
+		var v int
+		if err := d.Q().QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	var sb strings.Builder
+	sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&sb, "GB-CHC-%d,Reimport Trust %d,vcs,charity,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n", 7000000+i, i)
+	}
+	v0 := version()
+	if rep, err := Import(ctx, d, []byte(sb.String()), false); err != nil || rep.Created != 300 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	v1 := version()
+	if v1 == v0 {
+		t.Fatalf("the first import did not drop and rebuild the indexes (schema version %d)", v1)
+	}
+	if rep, err := Import(ctx, d, []byte(sb.String()), false); err != nil || rep.Unchanged != 300 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if v2 := version(); v2 != v1 {
+		t.Errorf("an unchanged re-import changed the schema (version %d, then %d): indexes dropped and rebuilt", v1, v2)
+	}
+}
+
+// TestImportAuditRows: every organisation an import creates has exactly
+// one "organisation.create" audit row naming it (organisation and object
+// id), across the parser's batches and for one whose slug was taken
+// (created through accounts.InsertOrg), no other organisation gets one,
+// and the audit chain verifies.
+func TestImportAuditRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		o := accounts.Organisation{Name: "Audit Taken", Sector: "vcs", LegalForm: "charity"}
+		if err := d.Write(ctx, func(tx *db.Tx) error { return accounts.InsertOrg(ctx, tx, &o, 0) }); err != nil {
+			t.Fatal(err)
+		}
+		var sb strings.Builder
+		sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+		n := importBatch + 100 // two of the parser's batches
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&sb, "GB-CHC-%d,Audit Row Trust %d,vcs,charity,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n", 3000000+i, i)
+		}
+		sb.WriteString("GB-CHC-3999999,Audit Taken,vcs,charity,FY1 1AA,Talbot,food,,Runs a pantry,,under_10k\n")
+		rep, err := Import(ctx, d, []byte(sb.String()), false)
+		if err != nil || rep.Created != n+1 {
+			t.Fatalf("%+v %v", rep, err)
+		}
+		var created, audited, exact, strays int
+		q := d.Q()
+		q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations WHERE id <> $1`, o.ID).Scan(&created)
+		q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = 'organisation.create' AND organisation_id <> $1`, o.ID).Scan(&audited)
+		q.QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations g WHERE g.id <> $1 AND (SELECT COUNT(*) FROM audit_log a
+			WHERE a.action = 'organisation.create' AND a.organisation_id = g.id AND a.object_type = 'organisation' AND a.object_id = CAST(g.id AS TEXT)) = 1`, o.ID).Scan(&exact)
+		q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log a WHERE a.action = 'organisation.create' AND NOT EXISTS (SELECT 1 FROM organisations g WHERE g.id = a.organisation_id)`).Scan(&strays)
+		if created != n+1 || audited != n+1 || exact != n+1 || strays != 0 {
+			t.Errorf("%d organisations created, %d organisation.create rows, %d with exactly one naming them, %d naming none; want %d, %d, %d, 0", created, audited, exact, strays, n+1, n+1, n+1)
+		}
+		v, err := audit.Verify(ctx, d)
+		if err != nil || v.BadID != 0 {
+			t.Fatalf("audit chain: %+v %v", v, err)
+		}
+	})
+}

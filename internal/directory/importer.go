@@ -107,10 +107,9 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 				return err
 			}
 		}
-		rebuild, err := deferIndexes(ctx, tx, n)
-		if err != nil {
-			return err
-		}
+		// The deferrable indexes are dropped when the first new
+		// organisation is written, and built again at the end.
+		indexes := planIndexes(ctx, tx, n)
 		// Read inside the transaction: the terms the rows name exist
 		// until it commits.
 		pp, err := newImportPrep(ctx, tx)
@@ -160,7 +159,7 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 				perr = send()
 			}
 		}()
-		w, err := newImportWriter(ctx, tx, pp, rep)
+		w, err := newImportWriter(ctx, tx, indexes, rep)
 		if err != nil {
 			return err
 		}
@@ -183,7 +182,7 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 				return err
 			}
 			t0 = time.Now()
-			err := rebuild()
+			err := indexes.rebuild()
 			w.took("index rebuild", t0)
 			w.log()
 			return err

@@ -264,7 +264,7 @@ func runRegister(ctx context.Context, d *db.DB, register string, opt RegisterOpt
 		if err := ri.load(); err != nil {
 			return err
 		}
-		w, err := newImportWriter(ctx, tx, ri.pp, rep)
+		w, err := newImportWriter(ctx, tx, nil, rep) // its indexes are kept
 		if err != nil {
 			return err
 		}
