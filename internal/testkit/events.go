@@ -394,21 +394,17 @@ func insertBookings(ctx context.Context, tx *db.Tx, event int64, bookings [][]an
 
 // idsByName runs a query of (id, name) rows and maps each name to its id.
 func idsByName(ctx context.Context, tx *db.Tx, query string, args ...any) (map[string]int64, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	ids := map[string]int64{}
-	for rows.Next() {
+	err := db.EachRow(ctx, tx, query, args, func(rows *sql.Rows) error {
 		var id int64
 		var name string
 		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
+			return err
 		}
 		ids[name] = id
-	}
-	return ids, rows.Err()
+		return nil
+	})
+	return ids, err
 }
 
 // demoFairs gives the trade fairs stands, exhibitors and meet-the-buyer slots.
