@@ -156,25 +156,17 @@ var deferrableIndexes = []string{
 // variable for tests).
 var minDeferRows = 20000
 
-// deferIndexes (SQLite) drops, inside the import's transaction, the
+// indexPlan (SQLite) drops, inside the import's transaction, the
 // deferrable indexes of every table that holds no more rows than the file
-// brings, and returns the step that builds them again before the commit.
+// brings (drop), and builds them again before the commit (rebuild).
 // A b-tree filled entry by entry costs a search and often a page split per
 // row; CREATE INDEX sorts once and writes each page once. Readers see
 // neither step: they read the last commit until this one, which has every
 // index. A rolled-back import (a dry run, an error) rolls the drops back.
-func deferIndexes(ctx context.Context, tx *db.Tx, rows int) (rebuild func() error, err error) {
-	x := planIndexes(ctx, tx, rows)
-	if err := x.drop(); err != nil {
-		return nil, err
-	}
-	return x.rebuild, nil
-}
-
-// indexPlan is deferIndexes in two steps: the import drops the indexes
-// only when it first creates organisations (drop), so a re-import that
-// creates none (an unchanged file, or one of updates only) neither drops
-// nor rebuilds them: rebuilding reads every row of the tables.
+// The import calls drop only when it first creates organisations, so a
+// re-import that creates none (an unchanged file, or one of updates only)
+// neither drops nor rebuilds them: rebuilding reads every row of the
+// tables.
 type indexPlan struct {
 	ctx     context.Context
 	tx      *db.Tx
@@ -185,7 +177,7 @@ type indexPlan struct {
 
 type deferredIndex struct{ name, table, sql string }
 
-// planIndexes plans deferIndexes for an import of rows lines; nothing is
+// planIndexes plans the indexes of an import of rows lines; nothing is
 // dropped until drop.
 func planIndexes(ctx context.Context, tx *db.Tx, rows int) *indexPlan {
 	return &indexPlan{ctx: ctx, tx: tx, rows: rows, done: tx.Dialect != db.SQLite || rows < minDeferRows}

@@ -261,21 +261,21 @@ func TestImportDefersIndexes(t *testing.T) {
 		return c
 	}
 	if err := d.Write(ctx, func(tx *db.Tx) error {
-		rebuild, err := deferIndexes(ctx, tx, 10000)
-		if err != nil {
+		plan := planIndexes(ctx, tx, 10000)
+		if err := plan.drop(); err != nil {
 			return err
 		}
 		if c := count(tx); c != 0 {
 			t.Errorf("%d deferrable indexes left during a large import", c)
 		}
-		if err := rebuild(); err != nil {
+		if err := plan.rebuild(); err != nil {
 			return err
 		}
 		if c := count(tx); c != len(deferrableIndexes) {
 			t.Errorf("%d of %d indexes rebuilt", c, len(deferrableIndexes))
 		}
 		// Tables larger than the import keep their indexes.
-		if _, err := deferIndexes(ctx, tx, 200); err != nil {
+		if err := planIndexes(ctx, tx, 200).drop(); err != nil {
 			return err
 		}
 		if c := count(tx); c != len(deferrableIndexes) {
