@@ -229,7 +229,11 @@ func leaseURL(base, schema, lease string) (string, error) {
 		tag = app + " " + tag // kept for tests that find their backends by it
 	}
 	q.Set("application_name", tag)
-	pu.RawQuery = q.Encode()
+	// Encode writes a space as '+', which pgx (as libpq) does not decode
+	// in a connection URI: the server would see "app+dbtest:...". A '+'
+	// of the values themselves is written %2B, so every '+' left is a
+	// space.
+	pu.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20")
 	return pu.String(), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -609,5 +610,28 @@ func TestCatalogVersionSeesSchemaChanges(t *testing.T) {
 			t.Errorf("%s: the fingerprint did not change", q)
 		}
 		prevV, prevF = v, fp
+	}
+}
+
+// TestLeaseKeepsTheBaseApplicationName: the application name the base URL
+// gives comes before the lease's tag, separated by a space, in what the
+// server sees (pg_stat_activity), so that a benchmark finds its own
+// backends by it (BenchmarkImport's server CPU in internal/directory).
+func TestLeaseKeepsTheBaseApplicationName(t *testing.T) {
+	base := RequirePostgres(t)
+	pu, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pu.Query()
+	q.Set("application_name", "lease_app")
+	pu.RawQuery = q.Encode()
+	d := Postgres(t, pu.String())
+	var app string
+	if err := d.Q().QueryRowContext(context.Background(), `SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()`).Scan(&app); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(app, "lease_app dbtest:") {
+		t.Errorf("application_name %q, want it to begin with %q", app, "lease_app dbtest:")
 	}
 }
