@@ -268,6 +268,9 @@ type importWriter struct {
 	// (nextIDs), so their INSERT needs no RETURNING: COPY on PostgreSQL,
 	// and always on SQLite.
 	ownIDs bool
+	// statsChecked: analyzeStale has looked at the tables loadProfiles
+	// reads.
+	statsChecked bool
 
 	// spent is the time each step took, logged at debug level by
 	// finish (with each table's writes) to show where an import goes.
@@ -394,6 +397,17 @@ func (w *importWriter) apply(rows []importRow) error {
 			return nil
 		}
 		return fmt.Errorf("line %d: %w", row.line, err)
+	}
+	if len(existing) > 0 && !w.statsChecked {
+		// An import that finds more organisations than the planner
+		// believes there are (a directory filled since the last ANALYZE)
+		// brings the statistics of the tables it reads up to date first.
+		w.statsChecked = true
+		t0 = time.Now()
+		if _, err := analyzeStale(ctx, tx, len(existing), profileTables); err != nil {
+			return err
+		}
+		w.took("statistics", t0)
 	}
 	t0 = time.Now()
 	if len(existing) > 0 {

@@ -395,3 +395,69 @@ func TestImportAuditRows(t *testing.T) {
 		}
 	})
 }
+
+// TestImportKeepsPlannerStatistics (PostgreSQL): an import that creates
+// more organisations than the planner believed a table held brings that
+// table's statistics up to date before it commits, and an import that
+// finds more existing organisations than the planner believes there are
+// does so before it loads them (without either, a 200,000-row re-import
+// read the whole of an index for every 500 organisations: see
+// import_stats.go). A schema of its own: a pool schema keeps the counts
+// an earlier test's import left.
+func TestImportKeepsPlannerStatistics(t *testing.T) {
+	base := dbtest.RequirePostgres(t)
+	ctx := context.Background()
+	u, _ := dbtest.NewSchema(t, base)
+	d, err := db.Open(ctx, db.Options{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reltuples := func(table string) float64 {
+		t.Helper()
+		var n float64
+		if err := d.Q().QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	file := func(from, to int) []byte {
+		var sb strings.Builder
+		sb.WriteString("identifier,name,sector,legal_form,postcode,wards,services,themes,description,website,income_band\n")
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&sb, "GB-CHC-%d,Stats Trust %d,vcs,charity,FY1 1AA,Talbot;Bloomfield,food;advice-advocacy,,Runs a pantry,,under_10k\n", 4000000+i, i)
+		}
+		return []byte(sb.String())
+	}
+	if n := reltuples("organisations"); n > 0 {
+		t.Fatalf("a new schema's organisations: reltuples %v before any import", n)
+	}
+	// 300 created where the planner knew of none.
+	if rep, err := Import(ctx, d, file(0, 300), false); err != nil || rep.Created != 300 {
+		t.Fatalf("first import: %+v %v", rep, err)
+	}
+	for table, want := range map[string]float64{"organisations": 300, "org_identifiers": 300, "org_terms": 600, "org_search": 300} {
+		if n := reltuples(table); n < want {
+			t.Errorf("after creating 300 organisations: %s reltuples %v, want at least %v", table, n, want)
+		}
+	}
+	// 200 more: fewer than the planner knows of, so not analysed now.
+	if rep, err := Import(ctx, d, file(300, 500), false); err != nil || rep.Created != 200 {
+		t.Fatalf("second import: %+v %v", rep, err)
+	}
+	if n := reltuples("organisations"); n != 300 {
+		t.Fatalf("after 200 more: organisations reltuples %v, want 300 still", n)
+	}
+	// The 500 again: the import finds 500 where the planner knows of 300.
+	if rep, err := Import(ctx, d, file(0, 500), false); err != nil || rep.Unchanged != 500 {
+		t.Fatalf("re-import: %+v %v", rep, err)
+	}
+	for table, want := range map[string]float64{"organisations": 500, "org_identifiers": 500, "org_terms": 1000} {
+		if n := reltuples(table); n < want {
+			t.Errorf("after the re-import of 500: %s reltuples %v, want at least %v", table, n, want)
+		}
+	}
+}

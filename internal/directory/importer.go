@@ -182,10 +182,22 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 				return err
 			}
 			t0 = time.Now()
-			err := indexes.rebuild()
+			if err := indexes.rebuild(); err != nil {
+				return err
+			}
 			w.took("index rebuild", t0)
+			if !dryRun {
+				// The tables of a directory this import at least doubled get their
+				// planner statistics now (see import_stats.go), not
+				// whenever autovacuum comes round.
+				t0 = time.Now()
+				if _, err := analyzeStale(ctx, tx, rep.Created, importTables); err != nil {
+					return err
+				}
+				w.took("statistics", t0)
+			}
 			w.log()
-			return err
+			return nil
 		})
 		halt()
 		wg.Wait()
