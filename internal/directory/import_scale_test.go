@@ -405,17 +405,8 @@ func TestImportAuditRows(t *testing.T) {
 // import_stats.go). A schema of its own: a pool schema keeps the counts
 // an earlier test's import left.
 func TestImportKeepsPlannerStatistics(t *testing.T) {
-	base := dbtest.RequirePostgres(t)
 	ctx := context.Background()
-	u, _ := dbtest.NewSchema(t, base)
-	d, err := db.Open(ctx, db.Options{URL: u})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	d := dbtest.PostgresFresh(t, dbtest.RequirePostgres(t))
 	reltuples := func(table string) float64 {
 		t.Helper()
 		var n float64

@@ -11,10 +11,12 @@ import (
 //
 // PostgreSQL plans from pg_class.reltuples and pg_statistic, which only
 // ANALYZE (or autovacuum's, a minute or more after the commit, and never
-// where autovacuum is off) brings up to date. A table created by the
-// migrations is known as empty (reltuples 0), and the planner then believes
-// it empty however many rows it has: it scaled 0 rows a page by the pages
-// it found. Loading a re-import's existing profiles 500 ids a statement
+// where autovacuum is off) brings up to date. A table last analysed while
+// it was empty (reltuples 0: rows deleted, as the test pool's schemas are
+// reset, or a directory emptied) is then believed empty however many rows
+// it has: the planner scales 0 rows a page by the pages it finds. (A table
+// never analysed, reltuples -1, is estimated from its pages instead.)
+// Loading a re-import's existing profiles 500 ids a statement
 // (loadProfiles), it then read the whole of org_terms' term index for each
 // 500 (a full index scan with a filter looks cheaper than 500 lookups in
 // an empty table): 140 s for an unchanged re-import of 200,000 rows.
@@ -25,7 +27,8 @@ import (
 // another ANALYZE and schema changes), and it counts the rows this
 // transaction inserted as the table's. Its pg_class counts are written in
 // place (they stay if the import rolls back); pg_statistic's rows go with
-// the transaction.
+// the transaction. A role that owns neither the tables nor the database
+// gets a warning from ANALYZE and the tables are skipped, not an error.
 
 // importTables are the tables an import writes.
 var importTables = []string{"organisations", "org_profiles", "org_identifiers", "org_areas", "org_terms", "org_search", "audit_log", "audit_chain"}

@@ -110,16 +110,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 	})
 
 	// The reference: a schema migrated from nothing.
-	fu, _ := NewSchema(t, base)
-	fresh, err := db.Open(ctx, db.Options{URL: fu})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fresh.Close()
-	if _, err := fresh.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	want := pgState(t, fresh)
+	want := pgState(t, PostgresFresh(t, base))
 	seeded := 0
 	for k, v := range want {
 		if strings.HasPrefix(k, "table ") && !strings.HasPrefix(v, "0 rows") {
