@@ -626,3 +626,108 @@ func TestLeaseKeepsTheBaseApplicationName(t *testing.T) {
 		t.Errorf("application_name %q, want it to begin with %q", app, "lease_app dbtest:")
 	}
 }
+
+// TestPoolVacuumsWhatTheResetEmptied: a table a test filled past
+// grownRows is vacuumed after the next reset, so its space can be given
+// back rather than read again by every later reset (the server's
+// autovacuum may be off, as on this project's test machine), and a table
+// with a row is not. The check is that VACUUM ran on the table, not
+// that the table shrank: a transaction open elsewhere on the server keeps
+// the deleted rows until it ends.
+func TestPoolVacuumsWhatTheResetEmptied(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpv" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if err := dropPool(ctx, base, prefix); err != nil {
+			t.Errorf("drop the test's pool: %v", err)
+		}
+	})
+	vacuums := func(t *testing.T, d *db.DB, table string) int64 {
+		t.Helper()
+		var n int64
+		if err := d.Q().QueryRowContext(ctx, `SELECT pg_stat_get_vacuum_count(to_regclass($1))`, table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var before, beforeOrgs int64
+	t.Run("fill", func(t *testing.T) {
+		d := postgresFrom(t, base, prefix)
+		for _, q := range []string{
+			`INSERT INTO organisations (uuid, slug, name, sector, legal_form, created_at, updated_at)
+			SELECT gen_random_uuid()::text, 's' || i, 'S', 'vcs', 'charity', now(), now() FROM generate_series(1, 1) i`,
+			`INSERT INTO users (email, name, password_hash, created_at, updated_at)
+			SELECT 'u' || i || '@example.org', 'U', 'x', now(), now() FROM generate_series(1, ` + fmt.Sprint(3*grownRows) + `) i`,
+			// The statistics the pool reads are sent when the next
+			// transaction ends.
+			`SELECT pg_stat_force_next_flush()`,
+			`SELECT 1`,
+		} {
+			if _, err := d.W().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		before, beforeOrgs = vacuums(t, d, "users"), vacuums(t, d, "organisations")
+	})
+	t.Run("taken again", func(t *testing.T) {
+		d := postgresFrom(t, base, prefix)
+		if got := lastPrepared.Load(); got != "reset" {
+			t.Fatalf("the schema was prepared as %v, not reset", got)
+		}
+		if n := vacuums(t, d, "users"); n != before+1 {
+			t.Errorf("users, emptied of %d rows by the reset, was vacuumed %d times since, want once", 3*grownRows, n-before)
+		}
+		if n := vacuums(t, d, "organisations"); n != beforeOrgs {
+			t.Errorf("organisations, one row, was vacuumed %d times, want none", n-beforeOrgs)
+		}
+	})
+}
+
+// TestCatalogsVacuumedWhenDeadRowsPileUp: vacuumCatalogs vacuums a system
+// catalog holding more than deadCatalogRows dead rows (pg_attribute,
+// after tables of many columns are created and dropped).
+func TestCatalogsVacuumedWhenDeadRowsPileUp(t *testing.T) {
+	base := RequirePostgres(t)
+	ctx := context.Background()
+	conn, err := adminConn(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	cols := make([]string, 1000)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("c%d int", i)
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	table := "dbtest_wide_" + hex.EncodeToString(b)
+	for i := 0; i*len(cols) <= deadCatalogRows; i++ {
+		if _, err := conn.ExecContext(ctx, `CREATE TABLE `+table+` (`+strings.Join(cols, ", ")+`); DROP TABLE `+table); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() (vacuums, dead int64) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_stat_force_next_flush()`); err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.QueryRowContext(ctx, `SELECT pg_stat_get_vacuum_count('pg_attribute'::regclass), pg_stat_get_dead_tuples('pg_attribute'::regclass)`).Scan(&vacuums, &dead); err != nil {
+			t.Fatal(err)
+		}
+		return vacuums, dead
+	}
+	before, dead := count()
+	if dead <= deadCatalogRows {
+		t.Fatalf("pg_attribute has %d dead rows after dropping %d columns", dead, deadCatalogRows)
+	}
+	if err := vacuumCatalogs(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	// At least once: another test binary may vacuum it at the same time.
+	if after, _ := count(); after <= before {
+		t.Fatalf("pg_attribute, with %d dead rows, was not vacuumed", dead)
+	}
+}
