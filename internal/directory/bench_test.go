@@ -361,16 +361,7 @@ func replayBaseline(b *testing.B, d *db.DB, call func(q db.Querier, i int) error
 }
 
 func drain(ctx context.Context, q db.Querier, query string, args []any) error {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	return rows.Err()
+	return dbtest.Replay(ctx, q, []dbtest.Statement{{Query: query, Args: args}})
 }
 
 var benchWords = []string{"youth", "carers", "food", "recovery", "advice", "older people", "counselling", "blackpool", "dementia", "bikes"}

@@ -71,17 +71,12 @@ func Replay(ctx context.Context, q db.Querier, stmts []Statement) error {
 			}
 			continue
 		}
-		rows, err := q.QueryContext(ctx, s.Query, s.Args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
+		if err := db.EachRow(ctx, q, s.Query, s.Args, drained); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// drained reads nothing of a row: database/sql has read its columns.
+func drained(*sql.Rows) error { return nil }
