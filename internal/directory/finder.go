@@ -1,9 +1,11 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,10 +50,13 @@ const (
 	candidatePool = 200
 )
 
+// candInfo is what scoring reads of one candidate. Its terms (about ten)
+// and areas (one to three) are short lists searched in turn: as maps,
+// three per candidate, they were most of the finder's allocations.
 type candInfo struct {
-	terms       map[int64]bool
-	wards       map[string]bool
-	las         map[string]bool
+	terms       []int64 // distinct
+	wards       []string
+	las         []string
 	policies    int
 	policiesDue int
 	marks       []string
@@ -229,22 +234,30 @@ func FindPartnersEach(ctx context.Context, q db.Querier, d db.Dialect, qs []Find
 	return out, nil
 }
 
-// rankMatches sorts matches best first (then by name) and keeps limit
-// (20 when out of 1 to 100).
-func rankMatches(out []Match, limit int) []Match {
+// ranked is a scored candidate, sorted by rankOrder.
+type ranked struct {
+	org   *accounts.Organisation
+	score float64
+}
+
+// rankOrder sorts candidates best first, then by name, keeping the
+// candidates' order among equals (a stable sort), and keeps limit (20
+// when out of 1 to 100). It sorts small entries: the matches (an
+// organisation each) are made for the kept ones only.
+func rankOrder(all []ranked, limit int) []ranked {
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
+	slices.SortStableFunc(all, func(a, b ranked) int {
+		if a.score != b.score {
+			return cmp.Compare(b.score, a.score)
 		}
-		return out[i].Org.Name < out[j].Org.Name
+		return strings.Compare(a.org.Name, b.org.Name)
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	if len(all) > limit {
+		all = all[:limit]
 	}
-	return out
+	return all
 }
 
 // candidates is what scoring reads of a set of organisations.
@@ -287,18 +300,20 @@ func (pl *finderPlan) rank(fq FinderQuery, ids []int64, cd *candidates) []Match 
 	for id, w := range pl.need {
 		totalNeed += pl.weight(fq, id, w)
 	}
-	all := make([]Match, 0, len(ids))
+	all := make([]ranked, 0, len(ids))
 	for _, id := range ids {
 		ci, o := cd.infos[id], cd.orgs[id]
 		if ci == nil || o == nil {
 			continue
 		}
 		score, _ := pl.assess(fq, ci, cd, totalNeed, false)
-		all = append(all, Match{Org: *o, Score: score})
+		all = append(all, ranked{o, score})
 	}
-	out := rankMatches(all, fq.Limit)
-	for i := range out {
-		_, out[i].Reasons = pl.assess(fq, cd.infos[out[i].Org.ID], cd, totalNeed, true)
+	kept := rankOrder(all, fq.Limit)
+	out := make([]Match, len(kept))
+	for i, r := range kept {
+		out[i] = Match{Org: *r.org, Score: r.score}
+		_, out[i].Reasons = pl.assess(fq, cd.infos[r.org.ID], cd, totalNeed, true)
 	}
 	return out
 }
@@ -321,7 +336,7 @@ func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, total
 	var got float64
 	var covered []string
 	for t, w := range need {
-		if ci.terms[t] {
+		if slices.Contains(ci.terms, t) {
 			got += pl.weight(fq, t, w)
 			if why {
 				covered = append(covered, names[t])
@@ -340,7 +355,7 @@ func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, total
 		var hit []string
 		nhit := 0
 		for _, w := range wards {
-			if ci.wards[w] {
+			if slices.Contains(ci.wards, w) {
 				nhit++
 				if why {
 					hit = append(hit, w)
@@ -348,7 +363,7 @@ func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, total
 			}
 		}
 		for _, c := range lasq {
-			if ci.las[c] {
+			if slices.Contains(ci.las, c) {
 				nhit++
 				if why {
 					la, _ := LocalAuthorityByCode(c)
@@ -357,7 +372,7 @@ func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, total
 			}
 		}
 		frac := float64(nhit) / float64(len(wards)+len(lasq))
-		if nhit == 0 && len(wards) > 0 && ci.las["BPL"] {
+		if nhit == 0 && len(wards) > 0 && slices.Contains(ci.las, "BPL") {
 			frac = 0.5 // works across Blackpool, not ward by ward
 			nhit, hit = 1, append(hit, "all of Blackpool")
 		}
@@ -373,7 +388,7 @@ func (pl *finderPlan) assess(fq FinderQuery, ci *candInfo, cd *candidates, total
 	if fq.Complement != 0 {
 		var fills []string
 		nfill := 0
-		for t := range ci.terms {
+		for _, t := range ci.terms {
 			if !asker[t] && svcs[t] && !askerSvc[t] {
 				nfill++
 				if why {
@@ -484,13 +499,14 @@ func plural(n int) string {
 	return "s"
 }
 
-func jaccard(a, b map[int64]bool) float64 {
+// jaccard is the Jaccard index of the set a and the distinct ids b.
+func jaccard(a map[int64]bool, b []int64) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
 	inter := 0
-	for k := range a {
-		if b[k] {
+	for _, k := range b {
+		if a[k] {
 			inter++
 		}
 	}
@@ -625,7 +641,9 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 			return err
 		}
 		ci.policies, ci.policiesDue = unpackPolicies(pol)
-		ci.terms = make(map[int64]bool, strings.Count(ts, ",")+1)
+		if ts != "" {
+			ci.terms = make([]int64, 0, strings.Count(ts, ",")+1)
+		}
 		for f := range strings.SplitSeq(ts, ",") {
 			if f == "" {
 				continue
@@ -634,18 +652,19 @@ func candidateDetails(ctx context.Context, q db.Querier, d db.Dialect, ids []int
 			if err != nil {
 				return fmt.Errorf("organisation %d: term %q: %w", o.ID, f, err)
 			}
-			ci.terms[id] = true
+			if !slices.Contains(ci.terms, id) { // org_terms has one row per term: never, but a set
+				ci.terms = append(ci.terms, id)
+			}
 		}
-		ci.wards, ci.las = map[string]bool{}, map[string]bool{}
 		for f := range strings.SplitSeq(as, "\x1f") {
 			kind, code, ok := strings.Cut(f, ":")
 			if !ok {
 				continue
 			}
 			if kind == "ward" {
-				ci.wards[code] = true
+				ci.wards = append(ci.wards, code)
 			} else {
-				ci.las[code] = true
+				ci.las = append(ci.las, code)
 			}
 		}
 		orgs[o.ID], infos[o.ID] = &o, ci
