@@ -89,6 +89,21 @@ func currentSchema(t *testing.T, d *db.DB) string {
 	return s
 }
 
+// privatePool names a pool of the test's own (a random prefix), whose
+// schemas are dropped when the test ends.
+func privatePool(t *testing.T, base string) string {
+	t.Helper()
+	b := make([]byte, 4)
+	rand.Read(b)
+	prefix := "tpt" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		if err := dropPool(context.Background(), base, prefix); err != nil {
+			t.Errorf("drop the test's pool: %v", err)
+		}
+	})
+	return prefix
+}
+
 // TestPoolSchemaIsResetForTheNextTest: a schema of the pool is handed to
 // the next test exactly as a fresh migration leaves it, whatever the test
 // before did: rows added, rows the migrations wrote deleted, sequences
@@ -100,14 +115,7 @@ func currentSchema(t *testing.T, d *db.DB) string {
 func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 	base := RequirePostgres(t)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "tpt" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if err := dropPool(ctx, base, prefix); err != nil {
-			t.Errorf("drop the test's pool: %v", err)
-		}
-	})
+	prefix := privatePool(t, base)
 
 	// The reference: a schema migrated from nothing.
 	want := pgState(t, PostgresFresh(t, base))
@@ -223,10 +231,7 @@ func TestPoolSchemaIsResetForTheNextTest(t *testing.T) {
 // TestPoolSchemasAreHeldApart: two fixtures held at once are two schemas.
 func TestPoolSchemasAreHeldApart(t *testing.T) {
 	base := RequirePostgres(t)
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "tpt" + hex.EncodeToString(b)
-	t.Cleanup(func() { dropPool(context.Background(), base, prefix) })
+	prefix := privatePool(t, base)
 	a := postgresFrom(t, base, prefix)
 	c := postgresFrom(t, base, prefix)
 	if sa, sc := currentSchema(t, a), currentSchema(t, c); sa == sc {
@@ -297,10 +302,7 @@ func (r *recordingTB) end() {
 func TestPoolCatchesConnectionsThatOutliveTheTest(t *testing.T) {
 	base := RequirePostgres(t)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "tpt" + hex.EncodeToString(b)
-	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+	prefix := privatePool(t, base)
 
 	first := &recordingTB{TB: t}
 	u, schema := poolSchema(first, base, prefix)
@@ -448,10 +450,7 @@ func TestFingerprintSeesTypesPoliciesAndGrants(t *testing.T) {
 func TestStalePoolSchemasAreDropped(t *testing.T) {
 	base := RequirePostgres(t)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "tpt" + hex.EncodeToString(b)
-	t.Cleanup(func() { dropPool(ctx, base, prefix) })
+	prefix := privatePool(t, base)
 	digest := strings.Repeat("a", 64)
 	other := strings.Repeat("b", 16)
 	admin := poolAdmin(t, base)
@@ -637,14 +636,7 @@ func TestLeaseKeepsTheBaseApplicationName(t *testing.T) {
 func TestPoolVacuumsWhatTheResetEmptied(t *testing.T) {
 	base := RequirePostgres(t)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	prefix := "tpv" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		if err := dropPool(ctx, base, prefix); err != nil {
-			t.Errorf("drop the test's pool: %v", err)
-		}
-	})
+	prefix := privatePool(t, base)
 	vacuums := func(t *testing.T, d *db.DB, table string) int64 {
 		t.Helper()
 		var n int64
