@@ -101,7 +101,8 @@ func (c countConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx, 
 	if b, ok := c.c.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, o)
 	}
-	return c.c.Begin() //nolint:staticcheck // the driver has no BeginTx
+	//lint:ignore SA1019 the wrapped driver has no BeginTx
+	return c.c.Begin()
 }
 
 func (c countConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
@@ -160,12 +161,14 @@ func (s countStmt) NumInput() int { return s.s.NumInput() }
 
 func (s countStmt) Exec(args []driver.Value) (driver.Result, error) {
 	s.n.Add(1)
-	return s.s.Exec(args) //nolint:staticcheck // database/sql calls it only for drivers without ExecContext
+	//lint:ignore SA1019 database/sql calls it only for drivers without ExecContext
+	return s.s.Exec(args)
 }
 
 func (s countStmt) Query(args []driver.Value) (driver.Rows, error) {
 	s.n.Add(1)
-	return s.s.Query(args) //nolint:staticcheck // as Exec
+	//lint:ignore SA1019 as Exec
+	return s.s.Query(args)
 }
 
 func (s countStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
