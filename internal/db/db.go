@@ -300,8 +300,6 @@ type Tx struct {
 	// bumps are data versions to move just before the commit (BumpVersion).
 	bumps []string
 	conn  *sql.Conn // the connection of a WriteBulk transaction (Raw)
-	// bulk: a WriteBulk transaction (GrowCache may enlarge the page cache).
-	bulk bool
 	// stmts are the statements kept for reuse (CacheStatements).
 	stmts map[string]*sql.Stmt
 }
@@ -478,22 +476,12 @@ func (d *DB) WriteBulk(ctx context.Context, fn func(tx *Tx) error) (err error) {
 				err = fmt.Errorf("turn foreign-key checks back on: %v (value %d)", rerr, on)
 			}
 		}
-		// The page cache back to its size after the commit (GrowCache),
-		// not before it: a smaller cache at the commit frees every page
-		// the commit makes clean, one by one, while the transaction
-		// still holds the writer's lock.
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA cache_size = -%d`, sqliteCacheKiB)); rerr != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
 		conn.Close()
 	}()
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return Err(err, "")
 	}
-	return d.runWrite(ctx, conn.BeginTx, nil, func(tx *Tx) error {
-		tx.bulk = true
-		return fn(tx)
-	})
+	return d.runWrite(ctx, conn.BeginTx, nil, fn)
 }
 
 // sqliteReadCacheKiB is each SQLite read connection's page cache, half
@@ -509,22 +497,6 @@ func (d *DB) WriteBulk(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // file on its own and every page it touches counts again (1.1 GB
 // resident with 256 MB maps).
 const sqliteReadCacheKiB = 3000
-
-// sqliteCacheKiB is a SQLite connection's page cache (SQLite's default,
-// PRAGMA cache_size = -2000), which WriteBulk restores.
-const sqliteCacheKiB = 2000
-
-// GrowCache makes a SQLite WriteBulk transaction's page cache kib KiB, so
-// that a large load's pages stay in memory until the commit instead of
-// spilling to the WAL mid-transaction; WriteBulk puts it back after the
-// commit. Elsewhere (PostgreSQL, Write) it does nothing.
-func (tx *Tx) GrowCache(ctx context.Context, kib int) error {
-	if tx.Dialect != SQLite || !tx.bulk || kib <= sqliteCacheKiB {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA cache_size = -%d`, kib))
-	return err
-}
 
 func (d *DB) runWrite(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), conn *sql.Conn, fn func(tx *Tx) error) error {
 	stx, err := begin(ctx, nil)

@@ -184,64 +184,6 @@ func TestWriteBulk(t *testing.T) {
 	})
 }
 
-// TestGrowCache: a SQLite bulk write's page cache is the size GrowCache
-// asks for inside the transaction and the default again after it (put
-// back after the commit, and after a failed write); in a plain write, and
-// on PostgreSQL, GrowCache does nothing.
-func TestGrowCache(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		size := func(q db.Querier) int {
-			t.Helper()
-			var n int
-			if err := q.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			return n
-		}
-		if d.Dialect == db.Postgres {
-			if err := d.WriteBulk(ctx, func(tx *db.Tx) error { return tx.GrowCache(ctx, 65536) }); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		for _, fail := range []bool{false, true} {
-			inside := 0
-			err := d.WriteBulk(ctx, func(tx *db.Tx) error {
-				if err := tx.GrowCache(ctx, 65536); err != nil {
-					return err
-				}
-				inside = size(tx)
-				if fail {
-					return apperr.Errorf(apperr.EINVALID, "boom")
-				}
-				return nil
-			})
-			if (err != nil) != fail {
-				t.Fatal(err)
-			}
-			if inside != -65536 {
-				t.Errorf("cache_size inside the bulk write = %d, want -65536", inside)
-			}
-			if n := size(d.W()); n != -2000 {
-				t.Errorf("cache_size after the bulk write (failed: %v) = %d, want -2000", fail, n)
-			}
-		}
-		err := d.Write(ctx, func(tx *db.Tx) error {
-			if err := tx.GrowCache(ctx, 65536); err != nil {
-				return err
-			}
-			if n := size(tx); n != -2000 {
-				t.Errorf("GrowCache in a plain write: cache_size = %d", n)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
 // TestWritePanicReleasesWriter: a panic inside a write (bulk or not) rolls
 // its transaction back, so the next write is not left waiting for the
 // writer, and a bulk write's connection has its foreign-key checks again.

@@ -92,21 +92,19 @@ func Import(ctx context.Context, d *db.DB, data []byte, dryRun bool) (*importing
 	rep := &importing.Report{DryRun: dryRun}
 	parsed := &importing.Report{} // the parser's (it runs beside the writer)
 	// The file's lines: its rows for CSV (an upper bound), a rough size
-	// for JSON. Only the page cache and how indexes are built depend on it.
+	// for JSON. Only how indexes are built depends on it.
 	n := bytes.Count(data, []byte("\n"))
 	if n < 2 { // lines that end in a lone CR
 		n = max(n, bytes.Count(data, []byte("\r")))
 	}
 	err := importing.Apply(ctx, d.WriteBulk, rep, func(tx *db.Tx) error {
-		if tx.Dialect == db.SQLite && n > 1000 {
-			// A big import's pages stay in memory until the commit
-			// instead of spilling to the WAL mid-transaction (2 KiB a
-			// row, 128 to 512 MiB); WriteBulk puts the writer's page
-			// cache back after the commit.
-			if err := tx.GrowCache(ctx, min(max(131072, 2*n), 524288)); err != nil {
-				return err
-			}
-		}
+		// SQLite: the writer keeps its 2 MB page cache, and a large
+		// import's pages spill to the WAL as it goes. A cache the size of
+		// the import (it was grown to 128-512 MiB) cost more than the
+		// spilling saves: modernc's allocator gives each 4 KiB page 8 KiB
+		// and a page fault on first touch, and hands the memory back with
+		// a madvise per 64 KiB when the cache shrinks after the commit
+		// (about a quarter of the import's CPU; README, issue 20 target 3).
 		// The deferrable indexes are dropped when the first new
 		// organisation is written, and built again at the end.
 		indexes := planIndexes(ctx, tx, n)
