@@ -3,7 +3,6 @@ package directory
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -475,66 +474,10 @@ func loadItemsSQL(ctx context.Context, q db.Querier, query string, args ...any) 
 	return items, fillItems(ctx, q, db.SQLite, items, idx, ids)
 }
 
-// itemListsSQL are the columns of an item's wards, services and
-// identifiers, each joined by the unit separator in fillItems' order (ward
-// codes, services by position, identifiers), for an organisation o
-// (SQLite). Each starts from the organisation's key (see fillItems).
-const itemListsSQL = `, (SELECT group_concat(a.code, char(31) ORDER BY a.code) FROM org_areas a WHERE a.organisation_id = o.id AND a.kind || '' = 'ward')` +
-	`, (SELECT group_concat(t.name, char(31) ORDER BY t.position) FROM org_terms ot JOIN taxonomy_terms t ON t.id = ot.term_id WHERE ot.organisation_id = o.id AND t.vocabulary || '' = 'service')` +
-	`, (SELECT group_concat(i.identifier, char(31) ORDER BY i.identifier) FROM org_identifiers i WHERE i.organisation_id = o.id)`
-
-// loadItemsLists reads result items by id with their wards, services and
-// identifiers in one statement, one row each (SQLite): as fillItems' rows,
-// a list entry each, about 150 for a page of 20, the driver's per-row work
-// was a fifth of reading the page.
-func loadItemsLists(ctx context.Context, q db.Querier, ids []int64) ([]Item, error) {
-	js, _ := json.Marshal(ids)
-	rows, err := q.QueryContext(ctx, listCols+itemListsSQL+` FROM json_each($1) j JOIN organisations o ON o.id = j.value LEFT JOIN org_profiles p ON p.organisation_id = o.id`, string(js))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	byID := make(map[int64]Item, len(ids))
-	for rows.Next() {
-		var it Item
-		var pu *time.Time
-		var wards, services, idents sql.NullString
-		if err := rows.Scan(&it.ID, &it.UUID, &it.Slug, &it.Name, &it.Sector, &it.LegalForm, &it.Description, &it.Postcode, &it.IncomeBand, &it.Website, &pu, &it.UpdatedAt, &wards, &services, &idents); err != nil {
-			return nil, err
-		}
-		if pu != nil {
-			it.UpdatedAt = *pu
-		}
-		it.Wards, it.Services, it.Identifiers = unitList(wards), unitList(services), unitList(idents)
-		byID[it.ID] = it
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	items := make([]Item, 0, len(ids))
-	for _, id := range ids {
-		if it, ok := byID[id]; ok {
-			items = append(items, it)
-		}
-	}
-	return items, nil
-}
-
-// unitList is a list joined by the unit separator; empty (not nil) for none.
-func unitList(s sql.NullString) []string {
-	if !s.Valid || s.String == "" {
-		return []string{}
-	}
-	return strings.Split(s.String, "\x1f")
-}
-
 // loadItems reads result items by id, in the order given.
 func loadItems(ctx context.Context, q db.Querier, d db.Dialect, ids []int64) ([]Item, error) {
 	if len(ids) == 0 {
 		return nil, nil
-	}
-	if d == db.SQLite {
-		return loadItemsLists(ctx, q, ids)
 	}
 	var arg any = ids
 	from := `unnest($1::bigint[]) j(value)`
