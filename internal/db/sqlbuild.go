@@ -141,3 +141,33 @@ func UniqueSlug(ctx context.Context, q Querier, table, base string, self int64, 
 		slug = fmt.Sprintf("%s-%d", base, i)
 	}
 }
+
+// IDSet runs query, a SELECT of one integer column (up to a few thousand
+// rows), and returns its values in no particular order (sort them if the
+// order matters). On SQLite the values come back as one row, joined by
+// commas in the database (group_concat), and are split here: read as rows,
+// database/sql's Next and Scan and the driver's column calls cost about a
+// microsecond a row, three times the statement's own work for a list of
+// ids (a directory search at 200,000 organisations reads up to 1,001 ids
+// for its count and window). On PostgreSQL it is Column.
+func IDSet(ctx context.Context, q Querier, d Dialect, query string, args ...any) ([]int64, error) {
+	if d == Postgres {
+		return Column[int64](ctx, q, query, args...)
+	}
+	var s sql.NullString
+	if err := q.QueryRowContext(ctx, `WITH idset(v) AS (`+query+`) SELECT group_concat(v) FROM idset`, args...).Scan(&s); err != nil {
+		return nil, err
+	}
+	if !s.Valid || s.String == "" {
+		return nil, nil
+	}
+	out := make([]int64, 0, strings.Count(s.String, ",")+1)
+	for f := range strings.SplitSeq(s.String, ",") {
+		v, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("IDSet: %q is not an integer", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -81,6 +81,31 @@ func TestQueryEachAndUniqueSlug(t *testing.T) {
 		if len(texts) != 1 {
 			t.Errorf("InIDs gave %d statement texts, want 1", len(texts))
 		}
+		// IDSet: the ids a query selects, every one of them, none for
+		// none; a LIMIT after an ORDER BY inside it picks the same ids
+		// as read as rows (the kept statements' Querier too).
+		for _, q := range []db.Querier{d.Q(), db.NewReadStatements(d)} {
+			for _, c := range []struct {
+				query string
+				args  []any
+			}{
+				{`SELECT id FROM organisations WHERE sector = $1`, []any{"none"}},
+				{`SELECT id FROM organisations WHERE slug = $1`, []any{"org-7"}},
+				{`SELECT id FROM organisations WHERE sector = $1`, []any{"vcs"}},
+				{`SELECT id FROM organisations WHERE sector = $1 ORDER BY id DESC LIMIT $2`, []any{"vcs", 1001}},
+			} {
+				want, err := db.Column[int64](ctx, d.Q(), c.query, c.args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := db.IDSet(ctx, q, d.Dialect, c.query, c.args...)
+				slices.Sort(want)
+				slices.Sort(got)
+				if err != nil || !slices.Equal(got, want) {
+					t.Errorf("IDSet(%s, %v) read %d ids, want %d; err %v", c.query, c.args, len(got), len(want), err)
+				}
+			}
+		}
 		got, err := db.UniqueSlug(ctx, d.Q(), "organisations", "org-1", 0)
 		if err != nil || got != "org-1-2" {
 			t.Errorf("UniqueSlug(taken) = %q, %v", got, err)

@@ -723,7 +723,7 @@ func termNames(ctx context.Context, q db.Querier) (map[int64]string, map[int64]b
 func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *finderPlan) ([]int64, error) {
 	quote := func(t string) string { return `"` + t + `"` }
 	andOp, orOp := " AND ", " OR "
-	stmt := `SELECT rowid FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`
+	stmt := `SELECT rowid AS id FROM org_fts WHERE org_fts MATCH $1 ORDER BY rowid LIMIT $2`
 	if d == db.Postgres {
 		quote = func(t string) string { return pgFacets([]string{t}, "") }
 		andOp, orOp = " & ", " | "
@@ -771,24 +771,20 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 		if d != db.Postgres {
 			t += ` NOT "zzunlisted"`
 		}
-		rows, err := q.QueryContext(ctx, stmt, t, pl.pool+len(out)+len(pl.exclude))
+		// On SQLite the tier's ids come back as one row (db.IDSet), in no
+		// order: sorted, they are its rowid order again.
+		got, err := db.IDSet(ctx, q, d, stmt, t, pl.pool+len(out)+len(pl.exclude))
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		if d != db.Postgres {
+			slices.Sort(got)
+		}
+		for _, id := range got {
 			if !seen[id] && !pl.exclude[id] && len(out) < pl.pool {
 				seen[id] = true
 				out = append(out, id)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

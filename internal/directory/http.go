@@ -142,7 +142,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"total_capped": res.TotalCapped, "ranked_among": res.RankedAmong}
 		},
 		Render: func(p web.ListPage[Item]) error {
-			voc, err := vocabularies(ctx, s.q())
+			fd, err := s.formData(ctx)
 			if err != nil {
 				return err
 			}
@@ -150,32 +150,25 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 			if p.Err != nil {
 				status = http.StatusUnprocessableEntity // a filter the form does not offer
 			}
-			refreshes, err := Refreshes(ctx, s.q())
-			if err != nil {
-				return err
-			}
 			return s.Web.Render(w, r, status, "directory/list.html", listView{
 				View:          web.View{Title: "Directory of organisations", Err: p.Err, Form: r.URL.Query()},
-				Refreshes:     refreshes,
+				Refreshes:     fd.refreshes,
 				Result:        res,
 				Help:          help,
 				FiltersActive: filtersActive(r.URL.Query()),
 				Pager:         p.PagerData(r),
 				Filter:        f,
-				Terms: map[string]*web.Choices{
-					taxonomy.Services: termOptions(voc[taxonomy.Services]), taxonomy.ClientGroups: termOptions(voc[taxonomy.ClientGroups]),
-					taxonomy.Themes: termOptions(voc[taxonomy.Themes]),
-				},
-				Wards:       Wards(),
-				LAs:         laOptions(),
-				CSV:         p.CSVURL,
-				JSONURL:     p.JSONURL,
-				Steps:       stepOptions(),
-				Sectors:     []string{"vcs", "social_enterprise", "faith", "public", "private"},
-				LegalForms:  []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
-				IncomeBands: IncomeBands,
-				PolicyKinds: PolicyKinds,
-				Sorts:       Sorts,
+				Terms:         fd.options(),
+				Wards:         Wards(),
+				LAs:           laOptions(),
+				CSV:           p.CSVURL,
+				JSONURL:       p.JSONURL,
+				Steps:         stepOptions(),
+				Sectors:       []string{"vcs", "social_enterprise", "faith", "public", "private"},
+				LegalForms:    []string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"},
+				IncomeBands:   IncomeBands,
+				PolicyKinds:   PolicyKinds,
+				Sorts:         Sorts,
 			})
 		},
 	})

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"partnerhub/internal/apperr"
-	"partnerhub/internal/taxonomy"
 	"partnerhub/internal/web"
 )
 
@@ -77,18 +76,13 @@ func (s *Service) finder(w http.ResponseWriter, r *http.Request) error {
 			return map[string]any{"slug": m.Org.Slug, "name": m.Org.Name, "score": m.Score, "reasons": m.Reasons}
 		},
 		Render: func(p web.ListPage[Match]) error {
-			voc, err := vocabularies(ctx, s.q())
+			fd, err := s.formData(ctx)
 			if err != nil {
 				return err
 			}
 			return s.Web.Render(w, r, http.StatusOK, "directory/finder.html", finderView{
-				View: web.View{Title: "Find partners", Form: v, Err: p.Err},
-				Checks: map[string]*web.Choices{
-					taxonomy.Services:     termChecks("service", "svc", voc[taxonomy.Services]),
-					taxonomy.ClientGroups: termChecks("client_group", "cg", voc[taxonomy.ClientGroups]),
-					taxonomy.Themes:       termChecks("theme", "th", voc[taxonomy.Themes]),
-					"ward":                wardChecks(),
-				},
+				View:      web.View{Title: "Find partners", Form: v, Err: p.Err},
+				Checks:    fd.checks(),
 				MyOrgs:    myOrgs,
 				Asked:     asked,
 				Matches:   p.Items,

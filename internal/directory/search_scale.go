@@ -1,9 +1,11 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -215,7 +217,19 @@ func (pl *fastPlan) all() string { return pl.tiers[len(pl.tiers)-1] }
 // matches reads up to countCap+1 matching ids in window order: the count,
 // and every match when there are no more than countCap.
 func (pl *fastPlan) matches(ctx context.Context, q db.Querier) ([]int64, error) {
-	return db.Column[int64](ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
+	return pl.ids(ctx, q, ftsIDsSQL(pl.where, pl.desc, countCap+1), append([]any{pl.all()}, pl.args...)...)
+}
+
+// ids reads the ids query selects (db.IDSet: one row, not a row each) in
+// window order: by id, newest first when desc.
+func (pl *fastPlan) ids(ctx context.Context, q db.Querier, query string, args ...any) ([]int64, error) {
+	ids, err := db.IDSet(ctx, q, db.SQLite, query, args...)
+	if pl.desc {
+		slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	} else {
+		slices.Sort(ids)
+	}
+	return ids, err
 }
 
 // window returns the first k matches in window order (all holds the
@@ -227,7 +241,7 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 	if len(ids) > k {
 		ids = ids[:k]
 	} else if len(ids) < k && !complete {
-		if ids, err = db.Column[int64](ctx, q, ftsIDsSQL(pl.where, pl.desc, k), append([]any{pl.all()}, pl.args...)...); err != nil {
+		if ids, err = pl.ids(ctx, q, ftsIDsSQL(pl.where, pl.desc, k), append([]any{pl.all()}, pl.args...)...); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -250,7 +264,7 @@ func (pl *fastPlan) window(ctx context.Context, q db.Querier, k int, all []int64
 		if len(pl.where) > 0 {
 			s += ` WHERE ` + strings.Join(pl.where, ` AND `)
 		}
-		got, err := db.Column[int64](ctx, q, s, append(append([]any{pl.tiers[t]}, pl.args...), lo, hi)...)
+		got, err := db.IDSet(ctx, q, db.SQLite, s, append(append([]any{pl.tiers[t]}, pl.args...), lo, hi)...)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -291,7 +305,7 @@ func searchFast(ctx context.Context, q db.Querier, f Filter, now time.Time, pref
 		// (sorting all of them took 0.8 s at 200,000).
 		pl = &fastPlan{desc: true}
 		query, args := newestSQL(f, now)
-		all, err = db.Column[int64](ctx, q, query, args...)
+		all, err = pl.ids(ctx, q, query, args...)
 	default:
 		all, err = pl.matches(ctx, q)
 	}

@@ -18,6 +18,7 @@ type Service struct {
 	Web *web.Server
 
 	vocab vocabCache // the directory's words, for compounds and "did you mean"
+	forms formCache  // the search and finder forms' choices (formdata.go)
 
 	readsOnce sync.Once
 	reads     db.Querier
