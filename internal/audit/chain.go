@@ -93,9 +93,9 @@ const linkBatch = 1000
 // linkAfter writes, in tx and in id order, the chain rows of the audit
 // rows after id after (the newest linked row), the first linked to it.
 //
-// It reads the pending rows linkBatch at a time, up to the newest row when
-// it starts (id > $1 AND id <= $2 ORDER BY id LIMIT), not all in one
-// statement with "id > $1" alone: besides holding a bulk writer's 200,000
+// It reads the pending rows linkBatch at a time, up to the newest row
+// (id > $1 AND id <= (SELECT MAX(id) ...) ORDER BY id LIMIT), not all in
+// one statement with "id > $1" alone: besides holding a bulk writer's 200,000
 // rows in memory at once, that statement was planned as a sequential scan
 // and a sort of the whole log wherever the planner has no statistics of
 // audit_log (a log never analysed, as on a server with autovacuum off,
@@ -112,17 +112,14 @@ func linkAfter(ctx context.Context, tx *db.Tx, after int64) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM audit_log`).Scan(&last); err != nil {
-		return err
-	}
 	w := chainWriter{tx: tx}
 	defer w.close()
-	read := `SELECT a.id, ` + chainMessage(tx.Dialect) + ` FROM audit_log a WHERE a.id > $1 AND a.id <= $2 ORDER BY a.id LIMIT ` + fmt.Sprint(linkBatch)
+	read := `SELECT a.id, ` + chainMessage(tx.Dialect) + ` FROM audit_log a WHERE a.id > $1 AND a.id <= (SELECT MAX(id) FROM audit_log)
+		ORDER BY a.id LIMIT ` + fmt.Sprint(linkBatch)
 	links := make([]link, 0, 1)
-	for after < last {
+	for {
 		links = links[:0]
-		rows, err := tx.QueryContext(ctx, read, after, last)
+		rows, err := tx.QueryContext(ctx, read, after)
 		if err != nil {
 			return err
 		}
@@ -147,9 +144,11 @@ func linkAfter(ctx context.Context, tx *db.Tx, after int64) error {
 		if err := w.write(ctx, links); err != nil {
 			return err
 		}
+		if len(links) < linkBatch {
+			return nil
+		}
 		after = links[len(links)-1].id
 	}
-	return nil
 }
 
 // link is one chain row to write.
