@@ -153,7 +153,7 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		if err := s.run(ctx, t); err != nil {
 			return nil, fmt.Errorf("demo town, step %s: %w", s.name, err)
 		}
-		if err := Analyze(ctx, d.Dialect, d.W()); err != nil {
+		if err := analyzeGrown(ctx, d.Dialect, d.W()); err != nil {
 			return nil, fmt.Errorf("demo town, after step %s: %w", s.name, err)
 		}
 		if o.Progress != nil {
