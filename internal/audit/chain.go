@@ -85,42 +85,95 @@ func LinkPending(ctx context.Context, tx *db.Tx) error {
 	return linkAfter(ctx, tx, head)
 }
 
-// linkBatch is how many chain rows one INSERT writes (a bulk writer's
-// full batches go through one prepared statement).
+// linkBatch is how many audit rows linkAfter reads a statement, and how
+// many chain rows one INSERT writes (a bulk writer's full batches go
+// through one prepared statement).
 const linkBatch = 1000
 
 // linkAfter writes, in tx and in id order, the chain rows of the audit
 // rows after id after (the newest linked row), the first linked to it.
+//
+// It reads the pending rows linkBatch at a time, up to the newest row
+// (id > $1 AND id <= (SELECT MAX(id) ...) ORDER BY id LIMIT), not all in
+// one statement with "id > $1" alone: besides holding a bulk writer's 200,000
+// rows in memory at once, that statement was planned as a sequential scan
+// and a sort of the whole log wherever the planner has no statistics of
+// audit_log (a log never analysed, as on a server with autovacuum off,
+// where it takes "id > $1" for a third of the table), and so read the
+// whole log again for every audited write (the demo town's outcomes step
+// at N=200,000, one transaction of a few hundred thousand audited writes,
+// ran for over an hour). A range bounded on both sides is a small part of
+// the table to the planner even without statistics, and the LIMIT makes
+// the ordered primary-key scan cheaper still: the range scan is the plan
+// either way (TestLinkingReadsNoWholeLog).
 func linkAfter(ctx context.Context, tx *db.Tx, after int64) error {
 	var prev string
 	err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_chain WHERE audit_id <= $1 ORDER BY audit_id DESC LIMIT 1`, after).Scan(&prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	type pending struct {
-		id         int64
-		prev, hash string
-	}
-	var links []pending
-	rows, err := tx.QueryContext(ctx, `SELECT a.id, `+chainMessage(tx.Dialect)+` FROM audit_log a WHERE a.id > $1 ORDER BY a.id`, after)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var msg string
-		if err := rows.Scan(&id, &msg); err != nil {
-			rows.Close()
+	w := chainWriter{tx: tx}
+	defer w.close()
+	read := `SELECT a.id, ` + chainMessage(tx.Dialect) + ` FROM audit_log a WHERE a.id > $1 AND a.id <= (SELECT MAX(id) FROM audit_log)
+		ORDER BY a.id LIMIT ` + fmt.Sprint(linkBatch)
+	links := make([]link, 0, 1)
+	for {
+		links = links[:0]
+		rows, err := tx.QueryContext(ctx, read, after)
+		if err != nil {
 			return err
 		}
-		h := chainHash(prev, msg)
-		links = append(links, pending{id, prev, h})
-		prev = h
+		for rows.Next() {
+			var id int64
+			var msg string
+			if err := rows.Scan(&id, &msg); err != nil {
+				rows.Close()
+				return err
+			}
+			h := chainHash(prev, msg)
+			links = append(links, link{id, prev, h})
+			prev = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(links) == 0 {
+			return nil
+		}
+		if err := w.write(ctx, links); err != nil {
+			return err
+		}
+		if len(links) < linkBatch {
+			return nil
+		}
+		after = links[len(links)-1].id
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+}
+
+// link is one chain row to write.
+type link struct {
+	id         int64
+	prev, hash string
+}
+
+// chainWriter writes chain rows in a transaction: COPY on PostgreSQL
+// where the transaction can, INSERT statements of up to linkBatch rows
+// otherwise.
+type chainWriter struct {
+	tx   *db.Tx
+	full *sql.Stmt // the prepared INSERT of linkBatch rows
+}
+
+func (w *chainWriter) close() {
+	if w.full != nil {
+		w.full.Close()
 	}
+}
+
+// write writes at most linkBatch links.
+func (w *chainWriter) write(ctx context.Context, links []link) error {
+	tx := w.tx
 	if tx.CanCopy() {
 		// PostgreSQL, a bulk writer's transaction: one COPY.
 		return tx.CopyFrom(ctx, "audit_chain", []string{"audit_id", "prev_hash", "hash"}, len(links), func(i int) ([]any, error) {
@@ -144,30 +197,22 @@ func linkAfter(ctx context.Context, tx *db.Tx, after int64) error {
 		}
 		return b.String()
 	}
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	return db.Chunks(links, linkBatch, func(batch []pending) error {
-		args := make([]any, 0, 3*len(batch))
-		for _, l := range batch {
-			args = append(args, l.id, l.prev, l.hash)
-		}
-		if len(batch) < linkBatch {
-			_, err := tx.ExecContext(ctx, statement(len(batch)), args...)
+	args := make([]any, 0, 3*len(links))
+	for _, l := range links {
+		args = append(args, l.id, l.prev, l.hash)
+	}
+	if len(links) < linkBatch {
+		_, err := tx.ExecContext(ctx, statement(len(links)), args...)
+		return err
+	}
+	if w.full == nil {
+		var err error
+		if w.full, err = tx.PrepareContext(ctx, statement(linkBatch)); err != nil {
 			return err
 		}
-		if full == nil {
-			var err error
-			if full, err = tx.PrepareContext(ctx, statement(linkBatch)); err != nil {
-				return err
-			}
-		}
-		_, err := full.ExecContext(ctx, args...)
-		return err
-	})
+	}
+	_, err := w.full.ExecContext(ctx, args...)
+	return err
 }
 
 // Verification is what Verify found.

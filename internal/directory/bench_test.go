@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -110,15 +111,19 @@ func benchTown(b *testing.B, n int) *db.DB {
 		}
 	}
 	path := filepath.Join(townDir, fmt.Sprintf("town-%d.db", n))
-	d := openTown(b, db.Options{Path: path}, n, path+" holds %d organisations, not %d: remove it")
+	d := openTown(b, db.Options{Path: path}, n, path, "remove it")
 	towns[n] = d
 	return d
 }
 
 // openTown opens and migrates a town's database and generates the demo
 // town with n organisations in it unless it holds them already (another
-// number is an error: mismatch says what to do).
-func openTown(b *testing.B, o db.Options, n int, mismatch string) *db.DB {
+// number is an error, ending with what to do: remedy). A town whose generation
+// did not finish is an error too: openTown creates the table
+// generatingMark before it generates a town and drops it when the town is
+// complete, so a town stopped half-way keeps it (its organisations, the
+// first step, may all be there).
+func openTown(b *testing.B, o db.Options, n int, name, remedy string) *db.DB {
 	ctx := context.Background()
 	d, err := db.Open(ctx, o)
 	if err != nil {
@@ -126,6 +131,9 @@ func openTown(b *testing.B, o db.Options, n int, mismatch string) *db.DB {
 	}
 	if _, err := d.Migrate(ctx); err != nil {
 		b.Fatal(err)
+	}
+	if started, ok := generating(b, d); ok {
+		b.Fatalf("%s: its generation, started %s, did not finish (it still has the table %s): %s", name, started, generatingMark, remedy)
 	}
 	var have int
 	if err := d.Q().QueryRowContext(ctx, `SELECT COUNT(*) FROM organisations`).Scan(&have); err != nil {
@@ -135,19 +143,55 @@ func openTown(b *testing.B, o db.Options, n int, mismatch string) *db.DB {
 		return d
 	}
 	if have != 0 {
-		b.Fatalf(mismatch, have, n)
+		b.Fatalf("%s holds %d organisations, not %d: %s", name, have, n, remedy)
 	}
 	t0 := time.Now()
-	if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 1, Orgs: n}); err != nil {
+	if _, err := d.W().ExecContext(ctx, `CREATE TABLE `+generatingMark+` (started TEXT NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	if d.Dialect == db.Postgres { // as autovacuum would soon
-		if _, err := d.W().ExecContext(ctx, `ANALYZE`); err != nil {
-			b.Fatal(err)
-		}
+	if _, err := d.W().ExecContext(ctx, `INSERT INTO `+generatingMark+` (started) VALUES ($1)`, t0.UTC().Format(time.RFC3339)); err != nil {
+		b.Fatal(err)
+	}
+	// Each step's time as it ends (a town of 200,000 takes many minutes;
+	// b.Logf would show nothing until the benchmark ends).
+	progress := func(step string, took time.Duration) {
+		fmt.Fprintf(os.Stderr, "%s demo town N=%d on %s: step %s took %s\n", time.Now().UTC().Format("15:04:05"), n, d.Dialect, step, took.Round(time.Millisecond))
+	}
+	if _, err := testkit.Generate(ctx, d, testkit.Options{Seed: 1, Orgs: n, Progress: progress}); err != nil {
+		b.Fatal(err)
+	}
+	// Generate has analysed the town's tables after its last step
+	// (PostgreSQL), as autovacuum would soon.
+	if _, err := d.W().ExecContext(ctx, `DROP TABLE `+generatingMark); err != nil {
+		b.Fatal(err)
 	}
 	b.Logf("generated the demo town with N=%d on %s in %s", n, d.Dialect, time.Since(t0).Round(time.Millisecond))
 	return d
+}
+
+// generatingMark is the table of a town being generated (openTown).
+const generatingMark = "bench_town_generating"
+
+// generating reports whether d's town has generatingMark, and when its
+// generation started.
+func generating(b *testing.B, d *db.DB) (string, bool) {
+	ctx := context.Background()
+	exists := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`
+	if d.Dialect == db.Postgres {
+		exists = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`
+	}
+	var k int
+	if err := d.Q().QueryRowContext(ctx, exists, generatingMark).Scan(&k); err != nil {
+		b.Fatal(err)
+	}
+	if k == 0 {
+		return "", false
+	}
+	var started string
+	if err := d.Q().QueryRowContext(ctx, `SELECT COALESCE(MAX(started), '?') FROM `+generatingMark).Scan(&started); err != nil {
+		b.Fatal(err)
+	}
+	return started, true
 }
 
 // namedTown is a demo town on one database: "" for SQLite (the benchmark
@@ -168,10 +212,16 @@ func benchTowns(b *testing.B, n int) []namedTown {
 	if base == "" || os.Getenv("PARTNERHUB_BENCH_POSTGRES") != "1" {
 		return out
 	}
+	return append(out, namedTown{"postgres/", pgTown(b, base, n)})
+}
+
+// pgTown is the town with n organisations on the PostgreSQL server at
+// base, in the schema bench_town_N (generated there unless it holds them).
+func pgTown(b *testing.B, base string, n int) *db.DB {
 	townMu.Lock()
 	defer townMu.Unlock()
 	if d := pgTowns[n]; d != nil {
-		return append(out, namedTown{"postgres/", d})
+		return d
 	}
 	ctx := context.Background()
 	schema := fmt.Sprintf("bench_town_%d", n)
@@ -189,14 +239,94 @@ func benchTowns(b *testing.B, n int) []namedTown {
 	}
 	q := pu.Query()
 	q.Set("search_path", schema)
+	// Its backends are found by this name (serverCPU).
+	q.Set("application_name", townApp(n))
 	pu.RawQuery = q.Encode()
-	d := openTown(b, db.Options{URL: pu.String()}, n, "schema "+schema+" holds %d organisations, not %d: drop it")
+	d := openTown(b, db.Options{URL: pu.String()}, n, "schema "+schema, "drop it (DROP SCHEMA "+schema+" CASCADE)")
 	pgTowns[n] = d
 	towns[-n] = d // closed by TestMain
-	return append(out, namedTown{"postgres/", d})
+	return d
 }
 
 var pgTowns = map[int]*db.DB{}
+
+// townApp is the application name of this process's connections to the
+// PostgreSQL town with n organisations.
+func townApp(n int) string { return fmt.Sprintf("bench_town_%d_%d", n, os.Getpid()) }
+
+// pgTownApp is the application name of a PostgreSQL town's connections
+// ("" for any other database).
+func pgTownApp(d *db.DB) string {
+	townMu.Lock()
+	defer townMu.Unlock()
+	for n, t := range pgTowns {
+		if t == d {
+			return townApp(n)
+		}
+	}
+	return ""
+}
+
+// townBackends are the pids of the server backends of d's connections, a
+// PostgreSQL town's (none for another database), read through a
+// connection of their own.
+func townBackends(b *testing.B, d *db.DB) []int {
+	app := pgTownApp(d)
+	if app == "" {
+		return nil
+	}
+	admin, err := sql.Open("pgx", os.Getenv("PARTNERHUB_TEST_POSTGRES_URL"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	pids, err := db.Column[int](context.Background(), admin, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid`, app)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pids
+}
+
+// serverCPU is, for a PostgreSQL town on this machine, a function giving
+// the time its backends have spent on a CPU (the first field of
+// /proc/PID/schedstat, in nanoseconds, where /proc/PID/stat counts 10 ms
+// ticks); nil for SQLite or when no backend is found. The backends are
+// those of d's pooled connections when it is called (it returns their
+// pids): sameBackends checks afterwards that the pool kept them.
+func serverCPU(b *testing.B, d *db.DB) (func() time.Duration, []int) {
+	pids := townBackends(b, d)
+	if len(pids) == 0 {
+		return nil, nil
+	}
+	files := make([]string, len(pids))
+	for i, pid := range pids {
+		files[i] = fmt.Sprintf("/proc/%d/schedstat", pid)
+	}
+	return func() time.Duration {
+		var total time.Duration
+		for _, f := range files {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				continue // a backend gone: sameBackends reports it
+			}
+			ns, _ := strconv.ParseInt(strings.Fields(string(raw))[0], 10, 64)
+			total += time.Duration(ns)
+		}
+		return total
+	}, pids
+}
+
+// sameBackends reports whether d's backends are still those serverCPU
+// found (the pool opened or closed none in between, which would leave
+// some CPU uncounted); it logs why not.
+func sameBackends(b *testing.B, d *db.DB, then []int) bool {
+	now := townBackends(b, d)
+	if slices.Equal(now, then) {
+		return true
+	}
+	b.Logf("the town's backends changed during the runs (%v, then %v): no server CPU reported", then, now)
+	return false
+}
 
 func pct(lat []time.Duration, q float64) float64 {
 	s := append([]time.Duration(nil), lat...)
@@ -206,7 +336,7 @@ func pct(lat []time.Duration, q float64) float64 {
 
 // sideBySide runs op and the bare query alternately, b.N times each, and
 // reports both latencies and their ratio.
-func sideBySide(b *testing.B, op, bare func(i int) error) { sideBySideN(b, op, bare) }
+func sideBySide(b *testing.B, op, bare func(i int) error) { sideBySideN(b, nil, op, bare) }
 
 // baseline is a further baseline run in turn with the operation and the
 // bare query: its figures are reported as name-p50-ms, name-p99-ms,
@@ -221,10 +351,17 @@ type baseline struct {
 }
 
 // sideBySideN is sideBySide with further baselines run in turn too (see
-// BenchmarkSearch: pagesql, replay).
-func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
+// BenchmarkSearch: pagesql, replay). When d is a PostgreSQL town (pgTown)
+// it also reports the server's CPU: the time its backends spent on a CPU
+// around each run (serverCPU), as server-cpu-ms/op, bare-server-cpu-ms/op
+// and name-server-cpu-ms/op, and the ratios of this process's and the
+// server's CPU together, x-all-cpu (to the bare query) and x-name-all-cpu.
+func sideBySideN(b *testing.B, d *db.DB, op, bare func(i int) error, more ...baseline) {
 	lat2 := make([][]time.Duration, len(more))
 	cpu2 := make([]time.Duration, len(more))
+	// The server's CPU time of each, as cpu, bcpu and cpu2 (PostgreSQL).
+	var scpu, sbcpu time.Duration
+	scpu2 := make([]time.Duration, len(more))
 	lat := make([]time.Duration, 0, b.N)
 	blat := make([]time.Duration, 0, b.N)
 	// CPU time of each (the process's user+system time around it; the
@@ -240,6 +377,9 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 			b.Fatal(err)
 		}
 	}
+	// The town's backends, after the warm-up has opened the pool's
+	// connections.
+	server, backends := serverCPU(b, d)
 	// runs are the operation (0), the bare query (1) and the further
 	// baselines (2...), each timed by itself (the benchmark's timer only
 	// for the operation).
@@ -248,7 +388,12 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 			b.StopTimer()
 			defer b.StartTimer()
 		}
+		var s0 time.Duration
+		if server != nil {
+			s0 = server()
+		}
 		c, t := cpuTime(), time.Now()
+		sc := &scpu
 		switch {
 		case k == 0:
 			if err := op(i); err != nil {
@@ -262,6 +407,7 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 			}
 			blat = append(blat, time.Since(t))
 			bcpu += cpuTime() - c
+			sc = &sbcpu
 		default:
 			m := more[k-2]
 			if err := m.run(i); err != nil {
@@ -269,6 +415,10 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 			}
 			lat2[k-2] = append(lat2[k-2], time.Since(t))
 			cpu2[k-2] += cpuTime() - c
+			sc = &scpu2[k-2]
+		}
+		if server != nil {
+			*sc += server() - s0
 		}
 	}
 	runs := 1
@@ -287,15 +437,33 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 		}
 	}
 	b.StopTimer()
+	if server != nil && !sameBackends(b, d, backends) {
+		server = nil
+	}
+	perOp := func(t time.Duration) float64 { return float64(t.Microseconds()) / 1000 / float64(b.N) }
+	// allCPU reports the ratio of the operation's CPU, this process's and
+	// the server's, to a baseline's.
+	allCPU := func(unit string, c, sc time.Duration) {
+		if server != nil && c+sc > 0 {
+			b.ReportMetric(float64(cpu+scpu)/float64(c+sc), unit)
+		}
+	}
 	p50, p99 := pct(lat, 0.50), pct(lat, 0.99)
 	b.ReportMetric(p50, "p50-ms")
 	b.ReportMetric(p99, "p99-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	if server != nil {
+		b.ReportMetric(perOp(scpu), "server-cpu-ms/op")
+	}
 	if bare != nil {
 		b.ReportMetric(float64(bcpu.Microseconds())/1000/float64(b.N), "bare-cpu-ms/op")
 		if bcpu > 0 {
 			b.ReportMetric(float64(cpu)/float64(bcpu), "x-cpu")
 		}
+		if server != nil {
+			b.ReportMetric(perOp(sbcpu), "bare-server-cpu-ms/op")
+		}
+		allCPU("x-all-cpu", bcpu, sbcpu)
 		bp50, bp99 := pct(blat, 0.50), pct(blat, 0.99)
 		b.ReportMetric(bp50, "bare-p50-ms")
 		b.ReportMetric(bp99, "bare-p99-ms")
@@ -322,6 +490,10 @@ func sideBySideN(b *testing.B, op, bare func(i int) error, more ...baseline) {
 			if cpu2[k] > 0 {
 				b.ReportMetric(float64(cpu)/float64(cpu2[k]), "x-"+m.name+"-cpu")
 			}
+			if server != nil {
+				b.ReportMetric(perOp(scpu2[k]), m.name+"-server-cpu-ms/op")
+			}
+			allCPU("x-"+m.name+"-all-cpu", cpu2[k], scpu2[k])
 		}
 	}
 }
@@ -436,7 +608,7 @@ func BenchmarkSearch(b *testing.B) {
 						return err
 					}
 					more = append(more, replayBaseline(b, d, search))
-					sideBySideN(b, func(i int) error { return search(d.Q(), i) }, func(i int) error {
+					sideBySideN(b, d, func(i int) error { return search(d.Q(), i) }, func(i int) error {
 						s, args, err := directory.SearchListSQL(d.Dialect, mk(i))
 						if err != nil {
 							return err
@@ -550,7 +722,7 @@ func BenchmarkFinder(b *testing.B) {
 					// The second baseline: the statements the finder itself
 					// ran (its candidates and its scoring's reads).
 					replay := replayBaseline(b, d, find)
-					sideBySideN(b, func(i int) error {
+					sideBySideN(b, d, func(i int) error {
 						t0 := cpuTime()
 						err := find(d.Q(), i)
 						cpu += cpuTime() - t0

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -57,6 +58,9 @@ type Options struct {
 	// (secretkey.Load); when nil they are stored plain and sealed by the
 	// server's next start-up (accounts.SealTOTPSecrets).
 	Key *secretkey.Key
+	// Progress, when set, is told each step's name and time as it ends
+	// (the benchmarks print it: a large town takes minutes).
+	Progress func(step string, took time.Duration)
 }
 
 // Login is one demo user to print.
@@ -123,30 +127,46 @@ func Generate(ctx context.Context, d *db.DB, o Options) (*Result, error) {
 		Users:  map[string]*accounts.User{},
 		Result: &Result{Counts: map[string]int{}},
 	}
-	steps := []func(context.Context, *Town) error{
-		organisations,
-		users,
-		directoryDemo,
-		partnershipsDemo,
-		postsDemo,
-		eventsDemo,
-		assessDemo,
-		opportunitiesDemo,
-		opportunitiesConsultDemo,
-		ocdsDemo,
-		outcomesDemo,
-		libraryDemo,
-		definitionDemo,
-		grantsDemo,
-		shortlistDemo,
-		registersDemo,
+	steps := []step{
+		{"organisations", organisations},
+		{"users", users},
+		{"directory", directoryDemo},
+		{"partnerships", partnershipsDemo},
+		{"posts", postsDemo},
+		{"events", eventsDemo},
+		{"assess", assessDemo},
+		{"opportunities", opportunitiesDemo},
+		{"opportunities consult", opportunitiesConsultDemo},
+		{"ocds", ocdsDemo},
+		{"outcomes", outcomesDemo},
+		{"library", libraryDemo},
+		{"definition", definitionDemo},
+		{"grants", grantsDemo},
+		{"shortlist", shortlistDemo},
+		{"registers", registersDemo},
 	}
-	for _, step := range append(steps, Extra...) {
-		if err := step(ctx, t); err != nil {
-			return nil, err
+	for i, f := range Extra {
+		steps = append(steps, step{fmt.Sprintf("extra %d", i+1), f})
+	}
+	for _, s := range steps {
+		t0 := time.Now()
+		if err := s.run(ctx, t); err != nil {
+			return nil, fmt.Errorf("demo town, step %s: %w", s.name, err)
+		}
+		if err := analyzeGrown(ctx, d.Dialect, d.W()); err != nil {
+			return nil, fmt.Errorf("demo town, after step %s: %w", s.name, err)
+		}
+		if o.Progress != nil {
+			o.Progress(s.name, time.Since(t0))
 		}
 	}
 	return t.Result, nil
+}
+
+// step is one step of Generate.
+type step struct {
+	name string
+	run  func(context.Context, *Town) error
 }
 
 // ResetPostgres empties a PostgreSQL database for the demo. Without force
