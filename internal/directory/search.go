@@ -78,15 +78,22 @@ func (f *Filter) Validate() error {
 	v.Check(len(f.Q) <= 200, "q", "Search words must be 200 characters or fewer")
 	v.Check(f.Sector == "" || contains([]string{"vcs", "social_enterprise", "faith", "public", "private"}, f.Sector), "sector", "Select a sector from the list")
 	v.Check(f.LegalForm == "" || contains([]string{"charity", "cio", "charitable_company", "cic", "cbs", "unincorporated", "public_body", "company"}, f.LegalForm), "legal_form", "Select a legal form from the list")
+	// An unknown ward or local authority is kept as sent (not emptied):
+	// the filter is validated again on its way to Search, and an emptied
+	// one passed there as no filter at all (the whole directory, 200).
 	if f.Ward != "" {
 		w, ok := CanonicalWard(f.Ward)
 		v.Check(ok, "ward", "Select a ward from the list")
-		f.Ward = w
+		if ok {
+			f.Ward = w
+		}
 	}
 	if f.LocalAuthority != "" {
 		la, ok := LocalAuthorityByCode(f.LocalAuthority)
 		v.Check(ok, "local_authority", "Select a local authority from the list")
-		f.LocalAuthority = la.Code
+		if ok {
+			f.LocalAuthority = la.Code
+		}
 	}
 	v.Check(f.IncomeBand == "" || contains(IncomeBands, f.IncomeBand), "income_band", "Select an income band from the list")
 	v.Check(f.Policy == "" || contains(PolicyKinds, f.Policy), "policy", "Select a policy from the list")
