@@ -42,7 +42,8 @@ func TestUnknownWardOrAuthorityIs422(t *testing.T) {
 			{"local_authority=XXXX", "Select a local authority from the list"},
 		} {
 			env.Anon().Get("/directory?"+c.q).Status(t, 422).Contains(t, c.msg)
-			env.Anon().Get("/directory?"+c.q+"&q=youth").Status(t, 422).Contains(t, c.msg)
+			env.Anon().Get("/directory?"+c.q+"&q=youth").Status(t, 422).Contains(t, c.msg).
+				Contains(t, "No search was made").NotContains(t, "organisations found").NotContains(t, "match every word")
 			env.Anon().GetAccept("/directory?"+c.q, "application/json").Status(t, 422)
 			isProblem(t, env.Anon().Get("/api/v1/organizations?"+c.q), 422)
 		}
