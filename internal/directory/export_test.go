@@ -55,6 +55,14 @@ func FinderCandidates(ctx context.Context, q db.Querier, d db.Dialect, fq Finder
 	return finderCandidatesFTS(ctx, q, d, pl)
 }
 
+// FinderCandidatesEveryTier runs FinderCandidates with every tier read
+// in turn (no tier skipped as empty, none read out of order).
+func FinderCandidatesEveryTier(ctx context.Context, q db.Querier, d db.Dialect, fq FinderQuery) ([]int64, error) {
+	tierShortcuts = false
+	defer func() { tierShortcuts = true }()
+	return FinderCandidates(ctx, q, d, fq)
+}
+
 // SearchRelational runs Search with the filters as SQL joins only (no
 // FTS5 filter tokens), to check the fast path against.
 func SearchRelational(ctx context.Context, q db.Querier, d db.Dialect, f Filter) (Result, error) {

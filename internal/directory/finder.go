@@ -751,35 +751,22 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 	}
 	and := func(xs []string) string { return "(" + strings.Join(xs, andOp) + ")" }
 	or := func(xs []string) string { return "(" + strings.Join(xs, orOp) + ")" }
-	var tiers []string
-	if len(all) > 0 && len(areas) > 0 {
-		tiers = append(tiers, and(all)+andOp+or(areas))
-	}
-	if len(all) > 0 {
-		tiers = append(tiers, and(all))
-	}
-	if len(svcs) > 0 && len(areas) > 0 {
-		tiers = append(tiers, and(svcs)+andOp+or(areas), or(svcs)+andOp+or(areas), or(svcs))
-	}
-	tiers = append(tiers, or(append(append([]string(nil), all...), areas...)))
 	seen := map[int64]bool{}
 	var out []int64
-	for _, t := range tiers {
-		if len(out) >= pl.pool {
-			break
-		}
+	// read runs one tier's expression for up to limit ids. On SQLite the
+	// ids come back as one row (db.IDSet), in no order: sorted, they are
+	// its rowid order again.
+	read := func(expr string, limit int) ([]int64, error) {
 		if d != db.Postgres {
-			t += ` NOT "zzunlisted"`
+			expr += ` NOT "zzunlisted"`
 		}
-		// On SQLite the tier's ids come back as one row (db.IDSet), in no
-		// order: sorted, they are its rowid order again.
-		got, err := db.IDSet(ctx, q, d, stmt, t, pl.pool+len(out)+len(pl.exclude))
-		if err != nil {
-			return nil, err
-		}
-		if d != db.Postgres {
+		got, err := db.IDSet(ctx, q, d, stmt, expr, limit)
+		if err == nil && d != db.Postgres {
 			slices.Sort(got)
 		}
+		return got, err
+	}
+	take := func(got []int64) {
 		for _, id := range got {
 			if !seen[id] && !pl.exclude[id] && len(out) < pl.pool {
 				seen[id] = true
@@ -787,8 +774,90 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 			}
 		}
 	}
+	// done holds the expressions already run. A tier whose expression
+	// was run before adds nothing: that run either found all its
+	// matches or filled the pool.
+	done := map[string]bool{}
+	tier := func(expr string) error {
+		if len(out) >= pl.pool || (tierShortcuts && done[expr]) {
+			return nil
+		}
+		done[expr] = true
+		got, err := read(expr, pl.pool+len(out)+len(pl.exclude))
+		take(got)
+		return err
+	}
+	// Tiers 1 and 2. Tier 1 is tier 2's organisations in the areas, so
+	// tier 2 is read first: when no listed organisation has every need,
+	// tier 1 (an AND with the areas' OR, the dearest expression, read
+	// whole when it finds fewer than the pool) is not run at all. Read
+	// before tier 1, tier 2 asks for pool + excluded ids rather than
+	// pool + tier 1's + excluded: in its order those are the first ids
+	// of the longer list, and after tier 1's k ids at most k of them are
+	// taken already, so the pool fills from them as it would have.
+	allNone := false // no listed organisation has every need
+	if len(all) > 0 {
+		t2 := and(all)
+		if len(areas) > 0 && tierShortcuts {
+			first, err := read(t2, pl.pool+len(pl.exclude))
+			if err != nil {
+				return nil, err
+			}
+			allNone = len(first) == 0
+			if !allNone {
+				if err := tier(t2 + andOp + or(areas)); err != nil {
+					return nil, err
+				}
+			}
+			done[t2] = true
+			take(first)
+		} else {
+			if len(areas) > 0 {
+				if err := tier(t2 + andOp + or(areas)); err != nil {
+					return nil, err
+				}
+			}
+			if err := tier(t2); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(svcs) > 0 && len(areas) > 0 {
+		// Tier 3, every service in an area, is within "every service":
+		// when no one has every need, with two or more services and other
+		// needs too, one id of that says whether tier 3 can find
+		// anything. (With one service it is tier 4's expression, with
+		// services only tier 1's: done.)
+		t3 := and(svcs) + andOp + or(areas)
+		run := true
+		if tierShortcuts && allNone && len(svcs) > 1 && len(svcs) < len(all) && len(out) < pl.pool {
+			probe, err := read(and(svcs), 1)
+			if err != nil {
+				return nil, err
+			}
+			run = len(probe) > 0
+		}
+		if run || !tierShortcuts {
+			if err := tier(t3); err != nil {
+				return nil, err
+			}
+		}
+		if err := tier(or(svcs) + andOp + or(areas)); err != nil {
+			return nil, err
+		}
+		if err := tier(or(svcs)); err != nil {
+			return nil, err
+		}
+	}
+	if err := tier(or(append(append([]string(nil), all...), areas...))); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
+
+// tierShortcuts lets finderCandidatesFTS skip the tiers that must be
+// empty; the tests turn it off to check that the candidates are the same.
+var tierShortcuts = true
 
 // termCache keeps every term's name and vocabulary for the finder's
 // explanations, per database pool, for termCacheTTL: the taxonomy changes
