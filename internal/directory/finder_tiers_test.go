@@ -2,7 +2,6 @@ package directory_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -81,7 +80,7 @@ func TestFinderTierShortcutsKeepCandidates(t *testing.T) {
 				}
 			}
 		}
-		t.Log(fmt.Sprintf("%d of %d query-pool pairs ran fewer statements; %d found candidates", fewer, len(queries)*5, nonEmpty))
+		t.Logf("%d of %d query-pool pairs ran fewer statements; %d found candidates", fewer, len(queries)*5, nonEmpty)
 		if fewer == 0 || nonEmpty == 0 {
 			t.Errorf("the shortcuts were never taken (%d) or nothing was found (%d): the test checks nothing", fewer, nonEmpty)
 		}
