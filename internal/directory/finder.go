@@ -788,22 +788,20 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 		return err
 	}
 	// Tiers 1 and 2. Tier 1 is tier 2's organisations in the areas, so
-	// on SQLite tier 2 is read first: when no listed organisation has every need,
+	// tier 2 is read first: when no listed organisation has every need,
 	// tier 1 (an AND with the areas' OR, the dearest expression, read
 	// whole when it finds fewer than the pool) is not run at all. Read
 	// before tier 1, tier 2 asks for pool + excluded ids rather than
-	// pool + tier 1's + excluded: in its order those are the first ids
-	// of the longer list, and after tier 1's k ids at most k of them are
-	// taken already, so the pool fills from them as it would have.
-	// Not on PostgreSQL: there a LIMIT read of a rare expression may be
-	// planned as a sequential scan that, finding nothing, reads the whole
-	// of org_search (the finder's server CPU doubled at 200,000, p99 20 ->
-	// 91-124 ms), and tier 2 read first costs a whole bitmap of every
-	// need's matches even when tier 1 alone fills the pool.
+	// pool + tier 1's + excluded: in its order (SQLite's rowids,
+	// PostgreSQL's blocks, whether scanned or from a bitmap) those are the
+	// first ids of the longer list, and after tier 1's k ids at most k of
+	// them are taken already, so the pool fills from them as it would
+	// have. When tier 1 alone would have filled the pool, tier 2 has at
+	// least the pool's matches, and its read stops there.
 	allNone := false // no listed organisation has every need
 	if len(all) > 0 {
 		t2 := and(all)
-		if len(areas) > 0 && tierShortcuts && d != db.Postgres {
+		if len(areas) > 0 && tierShortcuts {
 			first, err := read(t2, pl.pool+len(pl.exclude))
 			if err != nil {
 				return nil, err
@@ -832,7 +830,11 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 		// when no one has every need, with two or more services and other
 		// needs too, one id of that says whether tier 3 can find
 		// anything. (With one service it is tier 4's expression, with
-		// services only tier 1's: done.)
+		// services only tier 1's: done.) Not on PostgreSQL: there a
+		// LIMIT 1 read of a rare expression may be planned as a
+		// sequential scan that, finding nothing, reads the whole of
+		// org_search (the finder's server CPU doubled at 200,000, p99 20
+		// -> 91-124 ms).
 		t3 := and(svcs) + andOp + or(areas)
 		run := true
 		if tierShortcuts && d != db.Postgres && allNone && len(svcs) > 1 && len(svcs) < len(all) && len(out) < pl.pool {
