@@ -807,10 +807,12 @@ func finderCandidatesFTS(ctx context.Context, q db.Querier, d db.Dialect, pl *fi
 				return nil, err
 			}
 			allNone = len(first) == 0
-			if !allNone {
-				if err := tier(t2 + andOp + or(areas)); err != nil {
-					return nil, err
-				}
+			if allNone {
+				// Known empty: with services only, tier 3 is this
+				// expression again.
+				done[t2+andOp+or(areas)] = true
+			} else if err := tier(t2 + andOp + or(areas)); err != nil {
+				return nil, err
 			}
 			done[t2] = true
 			take(first)
